@@ -1,0 +1,296 @@
+//! The command line (clap). Each subcommand is a thin shell over the pure core.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine;
+use crate::export;
+use crate::questionnaire::{self, Questionnaire};
+use crate::session::{Session, file::Opened, store};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "socscope",
+    version,
+    about = "Run SOC 1 / SOC 2 scoping workshops: questionnaire, recommendation with rationale, \
+             Markdown/JSON export.",
+    after_help = "With no command, opens the workshop app (start screen).\n\
+                  Sessions are stored in $SOCSCOPE_DATA_DIR, or the platform data directory."
+)]
+pub struct Cli {
+    /// Use this questionnaire instead of the built-in one (see docs/questionnaire-format.md).
+    #[arg(long, short = 'q', global = true, value_name = "FILE")]
+    pub questionnaire: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start a new workshop in the app.
+    New {
+        /// Organisation being scoped (can be changed later).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Where to save the session (default: the sessions directory).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Resume a saved workshop in the app (default: the most recently updated one).
+    Resume {
+        /// A session file, or the name of one in the sessions directory.
+        session: Option<String>,
+    },
+    /// List saved sessions: organisation, last update, progress, verdict.
+    List,
+    /// Check a questionnaire file and report every problem with line and column.
+    Validate {
+        file: PathBuf,
+    },
+    /// Print the recommendation for a session.
+    Recommend {
+        session: String,
+        /// Machine-readable output (schema: docs/json-schema.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a session's recommendation as Markdown or JSON.
+    Export {
+        session: String,
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Json,
+}
+
+/// A failure to report to the user: the message already says what to do.
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+/// How the app should start, as decided by the command line.
+pub enum Start {
+    Home,
+    New { organisation: Option<String>, path: Option<PathBuf> },
+    Resume { path: PathBuf },
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Loads the questionnaire named on the command line, or the built-in one.
+pub fn load_questionnaire(path: Option<&Path>) -> Result<Questionnaire, Failure> {
+    match path {
+        None => Ok(questionnaire::builtin()?),
+        Some(p) => {
+            let text = read_text(p)?;
+            Ok(questionnaire::load(&p.display().to_string(), &text)?)
+        }
+    }
+}
+
+fn read_text(p: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(p).map_err(|e| {
+        Failure(format!("could not read {}: {e}\n  help: check the path", p.display()))
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        Failure(format!("{} is not UTF-8 text\n  help: give a TOML file", p.display()))
+    })
+}
+
+/// A session argument: an existing path, or a name in the sessions directory.
+pub fn resolve_session(arg: &str) -> Result<PathBuf, Failure> {
+    let direct = PathBuf::from(arg);
+    if direct.is_file() {
+        return Ok(direct);
+    }
+    let dir = store::data_dir()?;
+    for candidate in [dir.join(arg), dir.join(format!("{arg}.toml"))] {
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(Failure(format!(
+        "no session file `{arg}` (looked at {} and in {})\n  help: give a path to a session \
+         file, or run `socscope list` to see saved sessions",
+        direct.display(),
+        dir.display()
+    )))
+}
+
+/// Opens a session, printing what changed if its questionnaire has changed since it was saved.
+pub fn open_session(path: &Path, q: &Questionnaire) -> Result<Session, Failure> {
+    let (session, opened) = store::open(path, q)?;
+    report_opened(path, &opened);
+    Ok(session)
+}
+
+fn report_opened(path: &Path, opened: &Opened) {
+    let mut err = std::io::stderr();
+    if opened.questionnaire_changed {
+        let _ = writeln!(
+            err,
+            "note: {} was saved with a different questionnaire version; answers to questions \
+             that still exist are kept",
+            path.display()
+        );
+    }
+    for n in &opened.notices {
+        let _ = writeln!(err, "note: {n}");
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+    let Some(command) = cli.command else {
+        let q = load_questionnaire(cli.questionnaire.as_deref())?;
+        return crate::tui::run(q, Start::Home).map(|()| ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Validate { file } => {
+            let text = read_text(&file)?;
+            match questionnaire::load(&file.display().to_string(), &text) {
+                Ok(q) => {
+                    println!(
+                        "{}: ok: `{}` v{} with {} questions and {} rules",
+                        file.display(),
+                        q.id,
+                        q.version,
+                        q.questions.len(),
+                        q.rules.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    let n = e.problems.len();
+                    eprintln!("{}: {n} problem{} found", file.display(), if n == 1 { "" } else { "s" });
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Recommend { session, json } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            let s = open_session(&resolve_session(&session)?, &q)?;
+            let r = engine::recommend(&q, &s);
+            if json {
+                print!("{}", export::json::render(&s, &r));
+            } else {
+                print!("{}", export::markdown::summary_text(&s, &r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { session, format, output } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            let s = open_session(&resolve_session(&session)?, &q)?;
+            let r = engine::recommend(&q, &s);
+            let text = match format {
+                Format::Markdown => export::markdown::render(&q, &s, &r),
+                Format::Json => export::json::render(&s, &r),
+            };
+            match output {
+                None => print!("{text}"),
+                Some(path) => {
+                    store::write_atomic(&path, text.as_bytes())?;
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            let dir = store::data_dir()?;
+            let sessions = store::list(&dir, &q)?;
+            if sessions.is_empty() {
+                println!("No saved sessions in {}. Start one with `socscope new`.", dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("{:<28} {:<17} {:>8}  {:<24} FILE", "ORGANISATION", "UPDATED", "PROGRESS", "VERDICT");
+            for s in sessions {
+                let name = s.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match &s.error {
+                    Some(e) => println!("{:<28} {:<17} {:>8}  {:<24} {name}", "(unreadable)", "-", "-", e),
+                    None => println!(
+                        "{:<28} {:<17} {:>7}%  {:<24} {name}",
+                        truncate(&s.organisation, 28),
+                        s.updated.format("%Y-%m-%d %H:%M"),
+                        s.progress.percent(),
+                        format!("{}{}", s.verdict.label(), if s.provisional { " (provisional)" } else { "" }),
+                    ),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { organisation, output } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            crate::tui::run(q, Start::New { organisation, path: output }).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Resume { session } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            let path = match session {
+                Some(s) => resolve_session(&s)?,
+                None => {
+                    let dir = store::data_dir()?;
+                    store::list(&dir, &q)?
+                        .into_iter()
+                        .find(|s| s.error.is_none())
+                        .map(|s| s.path)
+                        .ok_or_else(|| Failure(format!(
+                            "no saved sessions in {}\n  help: start one with `socscope new`",
+                            dir.display()
+                        )))?
+                }
+            };
+            crate::tui::run(q, Start::Resume { path }).map(|()| ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Creates and saves a new session (used by the app and by tests).
+pub fn create_session(
+    q: &Questionnaire,
+    organisation: &str,
+    path: Option<PathBuf>,
+) -> Result<(Session, PathBuf), Failure> {
+    let now = Utc::now();
+    let s = Session::new(q, organisation, now);
+    let path = match path {
+        Some(p) => p,
+        None => store::new_session_path(&store::data_dir()?, organisation, now),
+    };
+    store::save(&path, &s, q)?;
+    Ok((s, path))
+}

@@ -1,0 +1,178 @@
+//! The recommendation as data: what the TUI shows, exports render and `recommend --json` prints.
+//! Field names are part of the documented JSON schema (docs/json-schema.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::questionnaire::{Category, ReportType, Scope, SubserviceMethod};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Soc1,
+    Soc2,
+    Both,
+    None,
+    Undetermined,
+}
+
+impl Verdict {
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Soc1 => "soc1",
+            Verdict::Soc2 => "soc2",
+            Verdict::Both => "both",
+            Verdict::None => "none",
+            Verdict::Undetermined => "undetermined",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Soc1 => "SOC 1",
+            Verdict::Soc2 => "SOC 2",
+            Verdict::Both => "SOC 1 and SOC 2",
+            Verdict::None => "Out of scope (neither)",
+            Verdict::Undetermined => "Not yet determinable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityRef {
+    /// `engagement`, `system` or `identity`.
+    pub kind: Scope,
+    /// Session id of the system or identity (`s1`, `i2`); empty for the engagement.
+    pub id: String,
+    pub name: String,
+}
+
+/// One answer that made a rule fire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub entity: EntityRef,
+    pub question: String,
+    pub question_text: String,
+    /// The answer as people read it (choice labels, not ids).
+    pub answer: String,
+    /// Where a pre-filled answer came from, e.g. an import; absent when answered live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A rule that fired, with the answers that triggered it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Firing {
+    pub rule: String,
+    pub rationale: String,
+    pub references: Vec<String>,
+    pub triggers: Vec<Trigger>,
+    /// For identity rules about accessible systems: the in-scope systems it went through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via_systems: Vec<EntityRef>,
+}
+
+/// A visible question, not yet answered (or answered "unknown"), that could change a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenQuestion {
+    pub entity: EntityRef,
+    /// Empty for inventory items such as "no systems added yet".
+    pub question: String,
+    pub question_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// `verdict`, `soc2.<category>`, `type`, `system.<id>`, `identity.<id>`, `subservice.<id>`.
+    pub id: String,
+    pub title: String,
+    pub outcome: String,
+    /// Open questions could still change it.
+    pub provisional: bool,
+    pub rationale: Vec<Firing>,
+    pub open_questions: Vec<OpenQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SystemResult {
+    pub id: String,
+    pub name: String,
+    /// `none` means out of scope (including carved-out subservice organisations).
+    pub verdict: Verdict,
+    pub soc2_categories: Vec<Category>,
+    pub subservice: Option<SubserviceMethod>,
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub id: String,
+    pub text: String,
+    pub rule: String,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentityResult {
+    pub id: String,
+    pub name: String,
+    pub kind: Option<String>,
+    pub systems: Vec<String>,
+    pub soc1: bool,
+    pub soc2: bool,
+    pub verdict: Verdict,
+    pub gaps: Vec<Gap>,
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subservice {
+    pub system: EntityRef,
+    pub method: SubserviceMethod,
+    pub csocs: Vec<String>,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Progress {
+    /// Visible questions with an answer (including "unknown").
+    pub answered: usize,
+    /// Visible questions across the engagement, systems and identities.
+    pub total: usize,
+    /// Answers that are "unknown".
+    pub unknown: usize,
+}
+
+impl Progress {
+    pub fn percent(&self) -> usize {
+        (self.answered * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub verdict: Verdict,
+    /// Some decision still depends on open questions.
+    pub provisional: bool,
+    pub soc2_categories: Vec<Category>,
+    pub report_type: Option<ReportType>,
+    pub observation_window: Option<String>,
+    pub sox_note: Option<String>,
+    pub systems: Vec<SystemResult>,
+    pub identities: Vec<IdentityResult>,
+    pub subservices: Vec<Subservice>,
+    pub control_objectives: Vec<String>,
+    pub evidence: Vec<String>,
+    pub decisions: Vec<Decision>,
+    pub open_questions: Vec<OpenQuestion>,
+    pub progress: Progress,
+}
+
+impl Recommendation {
+    pub fn provisional_count(&self) -> usize {
+        self.decisions
+            .iter()
+            .chain(self.systems.iter().map(|s| &s.decision))
+            .chain(self.identities.iter().map(|i| &i.decision))
+            .filter(|d| d.provisional)
+            .count()
+    }
+}

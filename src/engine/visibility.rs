@@ -1,0 +1,232 @@
+//! Which questions each entity is asked, and the condition environment for one entity.
+
+use std::collections::HashMap;
+
+use crate::questionnaire::condition::{Condition, EntityKey, Env, Lookup, Trace, Tri};
+use crate::questionnaire::{Questionnaire, Scope};
+use crate::session::{Answers, EntityId, Session, Value};
+
+use super::Progress;
+
+/// Per entity, per question index: shown (true), hidden (false) or open (depends on an
+/// unanswered question; not shown yet). Entries for other scopes' questions are false.
+pub struct Visibility {
+    pub engagement: Vec<Tri>,
+    pub systems: Vec<Vec<Tri>>,
+    pub identities: Vec<Vec<Tri>>,
+    /// For each identity, the indexes of the systems it can access.
+    pub links: Vec<Vec<usize>>,
+}
+
+/// Evaluates every `show_if` once per entity, in question order (conditions only look back).
+pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
+    let empty_links: Vec<Vec<usize>> = Vec::new();
+    let mut v = Visibility {
+        engagement: Vec::new(),
+        systems: Vec::new(),
+        identities: Vec::new(),
+        links: empty_links,
+    };
+    v.engagement = entity_visibility(q, s, &v, EntityKey::Engagement);
+    v.systems = (0..s.systems.len())
+        .map(|i| entity_visibility(q, s, &v, EntityKey::System(i)))
+        .collect();
+    v.identities = (0..s.identities.len())
+        .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i)))
+        .collect();
+    let index: HashMap<&str, usize> =
+        s.systems.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    v.links = s
+        .identities
+        .iter()
+        .map(|i| i.systems.iter().filter_map(|id| index.get(id.as_str()).copied()).collect())
+        .collect();
+    v
+}
+
+fn scope_of(key: EntityKey) -> Scope {
+    match key {
+        EntityKey::Engagement => Scope::Engagement,
+        EntityKey::System(_) => Scope::System,
+        EntityKey::Identity(_) => Scope::Identity,
+    }
+}
+
+fn entity_visibility(q: &Questionnaire, s: &Session, v: &Visibility, key: EntityKey) -> Vec<Tri> {
+    let scope = scope_of(key);
+    let mut own: Vec<Tri> = Vec::with_capacity(q.questions.len());
+    for question in &q.questions {
+        let t = if question.scope != scope {
+            Tri::False
+        } else if let Some(c) = &question.show_if {
+            let env = EntityEnv {
+                q,
+                s,
+                key,
+                own: &own,
+                engagement: if key == EntityKey::Engagement { &own } else { &v.engagement },
+                vis: v,
+                system_in_scope: &[],
+            };
+            c.eval(&env, &mut Trace::default())
+        } else {
+            Tri::True
+        };
+        own.push(t);
+    }
+    own
+}
+
+impl Visibility {
+    pub fn of(&self, key: EntityKey) -> &[Tri] {
+        match key {
+            EntityKey::Engagement => &self.engagement,
+            EntityKey::System(i) => self.systems.get(i).map_or(&[], Vec::as_slice),
+            EntityKey::Identity(i) => self.identities.get(i).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// The visible question indexes of an entity, in order.
+    pub fn shown(&self, key: EntityKey) -> Vec<usize> {
+        self.of(key).iter().enumerate().filter(|(_, t)| **t == Tri::True).map(|(i, _)| i).collect()
+    }
+
+    pub fn env<'a>(
+        &'a self,
+        q: &'a Questionnaire,
+        s: &'a Session,
+        key: EntityKey,
+        system_in_scope: &'a [Tri],
+    ) -> EntityEnv<'a> {
+        EntityEnv { q, s, key, own: self.of(key), engagement: &self.engagement, vis: self, system_in_scope }
+    }
+
+    pub fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
+        let mut p = Progress::default();
+        let mut count = |vis: &[Tri], answers: &Answers| {
+            for (i, t) in vis.iter().enumerate() {
+                if *t == Tri::True {
+                    p.total += 1;
+                    if let Some(a) = answers.get(&q.questions[i].id) {
+                        p.answered += 1;
+                        if a.value == Value::Unknown {
+                            p.unknown += 1;
+                        }
+                    }
+                }
+            }
+        };
+        count(&self.engagement, &s.engagement);
+        for (vis, sys) in self.systems.iter().zip(&s.systems) {
+            count(vis, &sys.answers);
+        }
+        for (vis, id) in self.identities.iter().zip(&s.identities) {
+            count(vis, &id.answers);
+        }
+        p
+    }
+}
+
+/// Resolves an [`EntityId`] to the index-based key the engine uses.
+pub fn entity_key(s: &Session, e: &EntityId) -> Option<EntityKey> {
+    match e {
+        EntityId::Engagement => Some(EntityKey::Engagement),
+        EntityId::System(id) => s.systems.iter().position(|x| &x.id == id).map(EntityKey::System),
+        EntityId::Identity(id) => {
+            s.identities.iter().position(|x| &x.id == id).map(EntityKey::Identity)
+        }
+    }
+}
+
+/// The answers and visibility of one entity (plus the engagement's) as a condition sees them.
+pub struct EntityEnv<'a> {
+    q: &'a Questionnaire,
+    s: &'a Session,
+    key: EntityKey,
+    own: &'a [Tri],
+    engagement: &'a [Tri],
+    vis: &'a Visibility,
+    system_in_scope: &'a [Tri],
+}
+
+impl EntityEnv<'_> {
+    fn answers(&self, key: EntityKey) -> &Answers {
+        match key {
+            EntityKey::Engagement => &self.s.engagement,
+            EntityKey::System(i) => &self.s.systems[i].answers,
+            EntityKey::Identity(i) => &self.s.identities[i].answers,
+        }
+    }
+
+    fn links(&self) -> &[usize] {
+        match self.key {
+            EntityKey::Identity(i) => self.vis.links.get(i).map_or(&[], Vec::as_slice),
+            _ => &[],
+        }
+    }
+}
+
+impl Env for EntityEnv<'_> {
+    fn owner(&self, qi: usize) -> EntityKey {
+        if self.q.questions[qi].scope == Scope::Engagement {
+            EntityKey::Engagement
+        } else {
+            self.key
+        }
+    }
+
+    fn lookup(&self, qi: usize) -> Lookup<'_> {
+        let owner = self.owner(qi);
+        let vis = if owner == EntityKey::Engagement { self.engagement } else { self.own };
+        match vis.get(qi).copied().unwrap_or(Tri::Open) {
+            Tri::False => Lookup::Hidden,
+            // Possibly shown: not asked yet, so whatever is stored cannot settle anything.
+            Tri::Open => Lookup::Unanswered,
+            Tri::True => match self.answers(owner).get(&self.q.questions[qi].id) {
+                Some(a) => Lookup::Answer(&a.value),
+                None => Lookup::Unanswered,
+            },
+        }
+    }
+
+    fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri {
+        let mut result = Tri::False;
+        let mut open = Trace::default();
+        for &j in self.links() {
+            let env = self.vis.env(self.q, self.s, EntityKey::System(j), self.system_in_scope);
+            let mut t = Trace::default();
+            match c.eval(&env, &mut t) {
+                Tri::True => {
+                    result = Tri::True;
+                    trace.absorb(t);
+                }
+                Tri::Open => {
+                    if result == Tri::False {
+                        result = Tri::Open;
+                    }
+                    open.absorb(t);
+                }
+                Tri::False => {}
+            }
+        }
+        if result == Tri::Open {
+            trace.absorb(open);
+        }
+        result
+    }
+
+    fn any_system_in_scope(&self, trace: &mut Trace) -> Tri {
+        let mut result = Tri::False;
+        for &j in self.links() {
+            match self.system_in_scope.get(j).copied().unwrap_or(Tri::False) {
+                Tri::True => {
+                    result = Tri::True;
+                    trace.via_systems.push(j);
+                }
+                Tri::Open if result == Tri::False => result = Tri::Open,
+                _ => {}
+            }
+        }
+        result
+    }
+}

@@ -1,0 +1,11 @@
+//! socscope: SOC 1 / SOC 2 scoping workshops in the terminal.
+//!
+//! The core (questionnaire, session model, engine, export) is plain functions over plain data;
+//! `session::store`, `cli` and `tui` are the shell around it.
+
+pub mod cli;
+pub mod engine;
+pub mod export;
+pub mod questionnaire;
+pub mod session;
+pub mod tui;

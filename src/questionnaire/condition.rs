@@ -1,0 +1,240 @@
+//! Conditions over answers, evaluated in three-valued (Kleene) logic so that an unanswered
+//! question leaves a rule *open* instead of guessing either way.
+
+use serde::Serialize;
+
+use super::Pos;
+use crate::session::Value;
+
+/// True, false, or open (depends on an unanswered or "unknown" question).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tri {
+    True,
+    False,
+    Open,
+}
+
+impl Tri {
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Open => Tri::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Test {
+    Is(String),
+    In(Vec<String>),
+    Has(String),
+    HasAny(Vec<String>),
+    Answered(bool),
+    Gt(Bound),
+    Gte(Bound),
+    Lt(Bound),
+    Lte(Bound),
+}
+
+/// A comparison bound: numbers for `number` questions, ISO dates for `date` questions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Bound {
+    Number(f64),
+    Date(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Atom {
+    pub q: String,
+    /// Index of `q` in the questionnaire, resolved when loading.
+    #[serde(skip)]
+    pub qi: usize,
+    pub test: Test,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    Atom(Atom),
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    AnySystem(Box<Condition>),
+    AnySystemInScope,
+}
+
+/// What an environment knows about one question in the entity being evaluated.
+pub enum Lookup<'a> {
+    /// The question's `show_if` is false: it neither counts nor fires rules.
+    Hidden,
+    /// Visible (or possibly visible) and not answered yet.
+    Unanswered,
+    Answer(&'a Value),
+}
+
+/// A question of a particular entity, as the evaluator reports it back.
+pub type Subject = (EntityKey, usize);
+
+/// Which entity an answer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum EntityKey {
+    Engagement,
+    System(usize),
+    Identity(usize),
+}
+
+/// The answers a condition is evaluated against.
+pub trait Env {
+    /// The entity whose answers `lookup` reads for `qi` (the engagement for engagement questions).
+    fn owner(&self, qi: usize) -> EntityKey;
+    fn lookup(&self, qi: usize) -> Lookup<'_>;
+    /// Evaluates `c` in each system the identity can access; `Tri::False` outside identity scope.
+    fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri;
+    fn any_system_in_scope(&self, trace: &mut Trace) -> Tri;
+}
+
+/// Which answers decided a condition (`triggers`) and which open ones could still change it.
+#[derive(Debug, Default, Clone)]
+pub struct Trace {
+    pub triggers: Vec<Subject>,
+    pub open: Vec<Subject>,
+    /// Systems through which `any_system_in_scope` held.
+    pub via_systems: Vec<usize>,
+}
+
+impl Trace {
+    pub fn absorb(&mut self, other: Trace) {
+        self.triggers.extend(other.triggers);
+        self.open.extend(other.open);
+        self.via_systems.extend(other.via_systems);
+    }
+}
+
+impl Condition {
+    /// Kleene evaluation; `trace` receives the answers that justify the result.
+    pub fn eval(&self, env: &dyn Env, trace: &mut Trace) -> Tri {
+        match self {
+            Condition::Atom(a) => {
+                let subject = (env.owner(a.qi), a.qi);
+                let r = eval_atom(a, env);
+                match r {
+                    Tri::Open => trace.open.push(subject),
+                    _ if !matches!(env.lookup(a.qi), Lookup::Hidden) => trace.triggers.push(subject),
+                    _ => {}
+                }
+                r
+            }
+            Condition::Not(c) => c.eval(env, trace).not(),
+            Condition::All(cs) => combine(cs, env, trace, Tri::False),
+            Condition::Any(cs) => combine(cs, env, trace, Tri::True),
+            Condition::AnySystem(c) => env.any_system(c, trace),
+            Condition::AnySystemInScope => env.any_system_in_scope(trace),
+        }
+    }
+
+    /// Every atom in the condition, depth first.
+    pub fn atoms(&self) -> Vec<&Atom> {
+        let mut out = Vec::new();
+        self.collect_atoms(&mut out);
+        out
+    }
+
+    fn collect_atoms<'a>(&'a self, out: &mut Vec<&'a Atom>) {
+        match self {
+            Condition::Atom(a) => out.push(a),
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.collect_atoms(out)),
+            Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms(out),
+            Condition::AnySystemInScope => {}
+        }
+    }
+
+    pub fn atoms_mut(&mut self) -> Vec<&mut Atom> {
+        let mut out = Vec::new();
+        self.collect_atoms_mut(&mut out);
+        out
+    }
+
+    fn collect_atoms_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Atom>) {
+        match self {
+            Condition::Atom(a) => out.push(a),
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter_mut().for_each(|c| c.collect_atoms_mut(out))
+            }
+            Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms_mut(out),
+            Condition::AnySystemInScope => {}
+        }
+    }
+}
+
+/// `all` (dominant = False) and `any` (dominant = True): the dominant value wins outright, and
+/// only the parts that produced the result are kept as its justification.
+fn combine(cs: &[Condition], env: &dyn Env, trace: &mut Trace, dominant: Tri) -> Tri {
+    let mut parts = Vec::with_capacity(cs.len());
+    for c in cs {
+        let mut t = Trace::default();
+        let r = c.eval(env, &mut t);
+        parts.push((r, t));
+    }
+    let result = if parts.iter().any(|(r, _)| *r == dominant) {
+        dominant
+    } else if parts.iter().any(|(r, _)| *r == Tri::Open) {
+        Tri::Open
+    } else {
+        dominant.not()
+    };
+    for (r, t) in parts {
+        if r == result {
+            trace.absorb(t);
+        }
+    }
+    result
+}
+
+fn eval_atom(a: &Atom, env: &dyn Env) -> Tri {
+    let value = match env.lookup(a.qi) {
+        Lookup::Hidden => return Tri::False,
+        Lookup::Unanswered => return Tri::Open,
+        Lookup::Answer(v) => v,
+    };
+    if let Test::Answered(want) = a.test {
+        return Tri::from_bool(!matches!(value, Value::Unknown) == want);
+    }
+    if matches!(value, Value::Unknown) {
+        return Tri::Open;
+    }
+    Tri::from_bool(test_value(&a.test, value))
+}
+
+/// Whether a known (not `unknown`) answer passes a test.
+pub fn test_value(test: &Test, value: &Value) -> bool {
+    match (test, value) {
+        (Test::Is(want), Value::Text(s)) => s == want,
+        (Test::In(wants), Value::Text(s)) => wants.iter().any(|w| w == s),
+        (Test::Has(want), Value::List(items)) => items.iter().any(|i| i == want),
+        (Test::HasAny(wants), Value::List(items)) => items.iter().any(|i| wants.contains(i)),
+        (Test::Answered(want), v) => !matches!(v, Value::Unknown) == *want,
+        (Test::Gt(b), v) => compare(b, v).is_some_and(|o| o.is_gt()),
+        (Test::Gte(b), v) => compare(b, v).is_some_and(|o| o.is_ge()),
+        (Test::Lt(b), v) => compare(b, v).is_some_and(|o| o.is_lt()),
+        (Test::Lte(b), v) => compare(b, v).is_some_and(|o| o.is_le()),
+        _ => false,
+    }
+}
+
+/// Orders the answer against the bound (answer `cmp` bound).
+fn compare(bound: &Bound, value: &Value) -> Option<std::cmp::Ordering> {
+    match (bound, value) {
+        (Bound::Number(b), Value::Number(n)) => n.partial_cmp(b),
+        (Bound::Date(b), Value::Text(s)) => Some(s.as_str().cmp(b.as_str())),
+        _ => None,
+    }
+}

@@ -1,0 +1,591 @@
+//! TOML text -> [`Questionnaire`], with every problem located by line and column.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::condition::{Atom, Bound, Condition, Test};
+use super::{
+    Category, Choice, Findings, Kind, Pos, Question, Questionnaire, ReportType, Rule, Scope,
+    SubserviceMethod, UNKNOWN, tsc,
+};
+
+/// One thing wrong with a file, where it is, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub pos: Pos,
+    pub message: String,
+    pub help: String,
+}
+
+/// Every problem found in one file. Displayed the way compilers do: `file:line:col: error: ...`.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: error: {}", self.file, p.pos.line, p.pos.col, p.message)?;
+            if !p.help.is_empty() {
+                write!(f, "\n  help: {}", p.help)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Maps byte offsets to 1-based line and column (columns count characters).
+pub struct Locator<'a> {
+    src: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(src: &'a str) -> Locator<'a> {
+        let mut line_starts = vec![0];
+        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Locator { src, line_starts }
+    }
+
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.src.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let col = self.src.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        Pos { line, col }
+    }
+
+    /// The position of `needle` (as a quoted string) inside `span`, else the span's start; used to
+    /// point at the exact id inside a condition, whose inner spans TOML values do not keep.
+    pub fn find_in(&self, span: &Range<usize>, needle: &str) -> Pos {
+        let hay = self.src.get(span.clone()).unwrap_or("");
+        for quoted in [format!("\"{needle}\""), format!("'{needle}'")] {
+            if let Some(i) = hay.find(&quoted) {
+                return self.pos(span.start + i);
+            }
+        }
+        self.pos(span.start)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    questionnaire: Spanned<RawMeta>,
+    #[serde(default)]
+    questions: Vec<Spanned<RawQuestion>>,
+    #[serde(default)]
+    rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: String,
+    title: String,
+    version: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    scope: Spanned<String>,
+    #[serde(default)]
+    section: Option<String>,
+    kind: Spanned<String>,
+    text: String,
+    #[serde(default)]
+    help: String,
+    #[serde(default)]
+    references: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    show_if: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    choices: Vec<Spanned<RawChoice>>,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    role: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    id: Spanned<String>,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    scope: Spanned<String>,
+    when: Spanned<toml::Value>,
+    rationale: String,
+    #[serde(default)]
+    references: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    soc1: Option<bool>,
+    #[serde(default)]
+    soc2: Option<bool>,
+    #[serde(default)]
+    categories: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    excluded_categories: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    report_type: Option<Spanned<String>>,
+    #[serde(default)]
+    observation_window: Option<String>,
+    #[serde(default)]
+    sox_note: Option<String>,
+    #[serde(default)]
+    subservice: Option<Spanned<String>>,
+    #[serde(default)]
+    csocs: Vec<String>,
+    #[serde(default)]
+    gap: Option<String>,
+    #[serde(default)]
+    gap_id: Option<String>,
+    #[serde(default)]
+    control_objectives: Vec<String>,
+    #[serde(default)]
+    evidence: Vec<String>,
+}
+
+struct Ctx<'a> {
+    loc: Locator<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, pos: Pos, message: impl Into<String>, help: impl Into<String>) {
+        self.problems.push(Problem { pos, message: message.into(), help: help.into() });
+    }
+    fn at(&self, span: Range<usize>) -> Pos {
+        self.loc.pos(span.start)
+    }
+}
+
+fn parse_scope(s: &str) -> Option<Scope> {
+    match s {
+        "engagement" => Some(Scope::Engagement),
+        "system" => Some(Scope::System),
+        "identity" => Some(Scope::Identity),
+        _ => None,
+    }
+}
+
+fn parse_kind(s: &str) -> Option<Kind> {
+    match s {
+        "yesno" => Some(Kind::YesNo),
+        "single" => Some(Kind::Single),
+        "multi" => Some(Kind::Multi),
+        "text" => Some(Kind::Text),
+        "number" => Some(Kind::Number),
+        "date" => Some(Kind::Date),
+        _ => None,
+    }
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+pub fn hash_source(src: &str) -> String {
+    let digest = Sha256::digest(src.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Parses and checks a questionnaire. `file` names the source in messages.
+pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
+    let mut cx = Ctx { loc: Locator::new(src), problems: Vec::new() };
+    let raw: RawFile = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let pos = e.span().map_or(Pos { line: 1, col: 1 }, |s| cx.loc.pos(s.start));
+            let message = e.message().trim().to_string();
+            let help = syntax_help(&message);
+            return Err(LoadError {
+                file: file.to_string(),
+                problems: vec![Problem { pos, message, help }],
+            });
+        }
+    };
+
+    let meta_pos = cx.at(raw.questionnaire.span());
+    let meta = raw.questionnaire.into_inner();
+    if !valid_id(&meta.id) {
+        cx.err(meta_pos, format!("questionnaire id `{}` is not a valid id", meta.id),
+            "use lower-case letters, digits, `_` or `-`, e.g. `soc-scoping`");
+    }
+
+    let questions = load_questions(&mut cx, raw.questions);
+    let rules = load_rules(&mut cx, raw.rules);
+
+    let mut q = Questionnaire {
+        id: meta.id,
+        title: meta.title,
+        version: meta.version,
+        description: meta.description,
+        questions,
+        rules,
+        hash: hash_source(src),
+    };
+    super::validate::check_semantics(&q, &mut cx.problems);
+    if cx.problems.is_empty() {
+        resolve(&mut q);
+        Ok(q)
+    } else {
+        cx.problems.sort();
+        cx.problems.dedup();
+        Err(LoadError { file: file.to_string(), problems: cx.problems })
+    }
+}
+
+fn syntax_help(message: &str) -> String {
+    if message.contains("unknown field") {
+        "remove or rename the key; docs/questionnaire-format.md lists the keys each table takes"
+            .to_string()
+    } else if message.contains("missing field") {
+        "add the missing key; docs/questionnaire-format.md lists the required keys".to_string()
+    } else if message.contains("duplicate key") {
+        "each key may appear once per table".to_string()
+    } else {
+        "fix the TOML syntax at this position (strings need quotes, tables `[name]`, arrays `[a, b]`)"
+            .to_string()
+    }
+}
+
+fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question> {
+    let mut out: Vec<Question> = Vec::new();
+    let mut seen: HashMap<String, Pos> = HashMap::new();
+    for rq in raw {
+        let qpos = cx.at(rq.span());
+        let rq = rq.into_inner();
+        let id_pos = cx.at(rq.id.span());
+        let id = rq.id.into_inner();
+        if !valid_id(&id) {
+            cx.err(id_pos, format!("question id `{id}` is not a valid id"),
+                "use lower-case letters, digits and `_`, e.g. `fin_process`");
+        }
+        if let Some(first) = seen.get(&id) {
+            cx.err(id_pos, format!("duplicate question id `{id}` (first defined at line {})", first.line),
+                "give each question its own id; sessions store answers by id");
+        } else {
+            seen.insert(id.clone(), id_pos);
+        }
+        let scope_pos = cx.at(rq.scope.span());
+        let scope = parse_scope(rq.scope.get_ref()).unwrap_or_else(|| {
+            cx.err(scope_pos, format!("unknown scope `{}`", rq.scope.get_ref()),
+                "use `engagement`, `system` or `identity`");
+            Scope::Engagement
+        });
+        let kind_pos = cx.at(rq.kind.span());
+        let kind = parse_kind(rq.kind.get_ref()).unwrap_or_else(|| {
+            cx.err(kind_pos, format!("unknown question kind `{}`", rq.kind.get_ref()),
+                "use one of: yesno, single, multi, text, number, date");
+            Kind::Text
+        });
+        let mut choices = Vec::new();
+        let mut choice_ids = HashSet::new();
+        for rc in rq.choices {
+            let rc = rc.into_inner();
+            let cpos = cx.at(rc.id.span());
+            let cid = rc.id.into_inner();
+            if cid == UNKNOWN {
+                cx.err(cpos, "choice id `unknown` is reserved",
+                    "every question already accepts `unknown`; remove this choice");
+            } else if !valid_id(&cid) {
+                cx.err(cpos, format!("choice id `{cid}` is not a valid id"),
+                    "use lower-case letters, digits and `_`");
+            }
+            if !choice_ids.insert(cid.clone()) {
+                cx.err(cpos, format!("duplicate choice id `{cid}` in question `{id}`"),
+                    "give each choice of a question its own id");
+            }
+            choices.push(Choice { id: cid, label: rc.label });
+        }
+        match kind {
+            Kind::Single | Kind::Multi if choices.is_empty() => cx.err(qpos,
+                format!("question `{id}` is a {} question with no choices", kind.as_str()),
+                "add `choices = [{ id = \"...\", label = \"...\" }, ...]`"),
+            Kind::YesNo if !choices.is_empty() => cx.err(qpos,
+                format!("yes/no question `{id}` must not list choices"),
+                "remove `choices` (yes, no and unknown are implied) or use kind = \"single\""),
+            Kind::Text | Kind::Number | Kind::Date if !choices.is_empty() => cx.err(qpos,
+                format!("{} question `{id}` must not list choices", kind.as_str()),
+                "remove `choices` or use kind = \"single\" or \"multi\""),
+            _ => {}
+        }
+        if kind == Kind::YesNo {
+            choices = vec![
+                Choice { id: "yes".into(), label: "Yes".into() },
+                Choice { id: "no".into(), label: "No".into() },
+            ];
+        }
+        let role = rq.role.map(|r| {
+            let rpos = cx.at(r.span());
+            let r = r.into_inner();
+            if r != "identity_kind" {
+                cx.err(rpos, format!("unknown role `{r}`"), "the only role is `identity_kind`");
+            } else if scope != Scope::Identity || kind != Kind::Single {
+                cx.err(rpos, "role `identity_kind` needs an identity-scope single-choice question",
+                    "set scope = \"identity\" and kind = \"single\"");
+            }
+            r
+        });
+        let references = check_references(cx, rq.references);
+        let show_if = rq.show_if.map(|c| {
+            let span = c.span();
+            parse_condition(cx, c.get_ref(), &span)
+        });
+        out.push(Question {
+            id,
+            scope,
+            section: rq.section,
+            kind,
+            text: rq.text,
+            help: rq.help,
+            references,
+            show_if,
+            choices,
+            unit: rq.unit,
+            role,
+            pos: qpos,
+        });
+    }
+    if out.iter().filter(|q| q.role.is_some()).count() > 1 {
+        if let Some(q) = out.iter().filter(|q| q.role.is_some()).nth(1) {
+            cx.err(q.pos, "more than one question has role `identity_kind`",
+                "keep the role on one identity question");
+        }
+    }
+    out
+}
+
+fn check_references(cx: &mut Ctx, refs: Option<Spanned<Vec<String>>>) -> Vec<String> {
+    let Some(refs) = refs else { return Vec::new() };
+    let span = refs.span();
+    for r in refs.get_ref() {
+        if tsc::looks_like_tsc(r) && !tsc::is_valid(r) {
+            let pos = cx.loc.find_in(&span, r);
+            cx.err(pos, format!("`{r}` is not a Trust Services Criteria ID"), tsc::suggest(r));
+        }
+    }
+    refs.into_inner()
+}
+
+fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, Pos> = HashMap::new();
+    for rr in raw {
+        let rpos = cx.at(rr.span());
+        let rr = rr.into_inner();
+        let id_pos = cx.at(rr.id.span());
+        let id = rr.id.into_inner();
+        if !valid_id(&id) {
+            cx.err(id_pos, format!("rule id `{id}` is not a valid id"),
+                "use lower-case letters, digits and `_`");
+        }
+        if let Some(first) = seen.get(&id) {
+            cx.err(id_pos, format!("duplicate rule id `{id}` (first defined at line {})", first.line),
+                "give each rule its own id; rationales cite rules by id");
+        } else {
+            seen.insert(id.clone(), id_pos);
+        }
+        let scope_pos = cx.at(rr.scope.span());
+        let scope = parse_scope(rr.scope.get_ref()).unwrap_or_else(|| {
+            cx.err(scope_pos, format!("unknown scope `{}`", rr.scope.get_ref()),
+                "use `engagement`, `system` or `identity`");
+            Scope::Engagement
+        });
+        let when_span = rr.when.span();
+        let when = parse_condition(cx, rr.when.get_ref(), &when_span);
+        let references = check_references(cx, rr.references);
+        let categories = parse_categories(cx, &rr.categories);
+        let excluded_categories = parse_categories(cx, &rr.excluded_categories);
+        let report_type = rr.report_type.and_then(|t| match t.get_ref().as_str() {
+            "type1" => Some(ReportType::Type1),
+            "type2" => Some(ReportType::Type2),
+            other => {
+                let pos = cx.at(t.span());
+                cx.err(pos, format!("unknown report type `{other}`"), "use `type1` or `type2`");
+                None
+            }
+        });
+        let subservice = rr.subservice.and_then(|t| match t.get_ref().as_str() {
+            "carve_out" => Some(SubserviceMethod::CarveOut),
+            "inclusive" => Some(SubserviceMethod::Inclusive),
+            other => {
+                let pos = cx.at(t.span());
+                cx.err(pos, format!("unknown subservice method `{other}`"),
+                    "use `carve_out` or `inclusive`");
+                None
+            }
+        });
+        let findings = Findings {
+            soc1: rr.soc1,
+            soc2: rr.soc2,
+            categories,
+            excluded_categories,
+            report_type,
+            observation_window: rr.observation_window,
+            sox_note: rr.sox_note,
+            subservice,
+            csocs: rr.csocs,
+            gap_id: rr.gap_id.or_else(|| rr.gap.as_ref().map(|_| id.clone())),
+            gap: rr.gap,
+            control_objectives: rr.control_objectives,
+            evidence: rr.evidence,
+        };
+        out.push(Rule {
+            id,
+            scope,
+            when,
+            rationale: rr.rationale,
+            references,
+            findings,
+            pos: rpos,
+        });
+    }
+    out
+}
+
+fn parse_categories(cx: &mut Ctx, raw: &Option<Spanned<Vec<String>>>) -> Vec<Category> {
+    let Some(raw) = raw else { return Vec::new() };
+    let span = raw.span();
+    let mut out = Vec::new();
+    for c in raw.get_ref() {
+        match Category::from_id(c) {
+            Some(cat) => out.push(cat),
+            None => {
+                let pos = cx.loc.find_in(&span, c);
+                cx.err(pos, format!("unknown SOC 2 category `{c}`"),
+                    "use security, availability, processing_integrity, confidentiality or privacy");
+            }
+        }
+    }
+    out
+}
+
+/// Reads a condition from its TOML value; problems are reported, and a broken part becomes an
+/// empty `all` so that the rest of the file can still be checked.
+fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condition {
+    const FORMS: &str = "a condition is `{ q = \"id\", is = \"value\" }` (or in, has, has_any, \
+        answered, gt, gte, lt, lte), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
+        `{ any_system = {...} }` or `{ any_system_in_scope = true }`";
+    let here = cx.loc.pos(span.start);
+    let Some(t) = v.as_table() else {
+        cx.err(here, "a condition must be an inline table", FORMS);
+        return Condition::All(vec![]);
+    };
+    let keys: Vec<&str> = t.keys().map(String::as_str).collect();
+    let list = |cx: &mut Ctx, key: &str, items: &toml::Value| -> Vec<Condition> {
+        match items.as_array() {
+            Some(a) => a.iter().map(|c| parse_condition(cx, c, span)).collect(),
+            None => {
+                cx.err(here, format!("`{key}` takes an array of conditions"), FORMS);
+                vec![]
+            }
+        }
+    };
+    match keys.as_slice() {
+        ["all"] => return Condition::All(list(cx, "all", &t["all"])),
+        ["any"] => return Condition::Any(list(cx, "any", &t["any"])),
+        ["not"] => return Condition::Not(Box::new(parse_condition(cx, &t["not"], span))),
+        ["any_system"] => {
+            return Condition::AnySystem(Box::new(parse_condition(cx, &t["any_system"], span)));
+        }
+        ["any_system_in_scope"] => {
+            if t["any_system_in_scope"].as_bool() != Some(true) {
+                cx.err(here, "`any_system_in_scope` must be `true`",
+                    "write `{ any_system_in_scope = true }`, or wrap it in `not` for the opposite");
+            }
+            return Condition::AnySystemInScope;
+        }
+        _ => {}
+    }
+    let Some(q) = t.get("q").and_then(|q| q.as_str()) else {
+        cx.err(here, format!("condition with keys [{}] has no question `q`", keys.join(", ")), FORMS);
+        return Condition::All(vec![]);
+    };
+    let pos = cx.loc.find_in(span, q);
+    let tests: Vec<(&String, &toml::Value)> = t.iter().filter(|(k, _)| k.as_str() != "q").collect();
+    if tests.len() != 1 {
+        cx.err(pos, format!("condition on `{q}` needs exactly one test, found {}", tests.len()), FORMS);
+        return Condition::All(vec![]);
+    }
+    let (key, val) = tests[0];
+    let strings = |v: &toml::Value| -> Option<Vec<String>> {
+        v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+    };
+    let bound = |v: &toml::Value| -> Option<Bound> {
+        match v {
+            toml::Value::Integer(i) => Some(Bound::Number(*i as f64)),
+            toml::Value::Float(f) => Some(Bound::Number(*f)),
+            toml::Value::String(s) => Some(Bound::Date(s.clone())),
+            toml::Value::Datetime(d) => Some(Bound::Date(d.to_string())),
+            _ => None,
+        }
+    };
+    let test = match key.as_str() {
+        "is" => val.as_str().map(|s| Test::Is(s.to_string())),
+        "in" => strings(val).map(Test::In),
+        "has" => val.as_str().map(|s| Test::Has(s.to_string())),
+        "has_any" => strings(val).map(Test::HasAny),
+        "answered" => val.as_bool().map(Test::Answered),
+        "gt" => bound(val).map(Test::Gt),
+        "gte" => bound(val).map(Test::Gte),
+        "lt" => bound(val).map(Test::Lt),
+        "lte" => bound(val).map(Test::Lte),
+        other => {
+            cx.err(pos, format!("unknown test `{other}` on question `{q}`"), FORMS);
+            return Condition::All(vec![]);
+        }
+    };
+    match test {
+        Some(test) => Condition::Atom(Atom { q: q.to_string(), qi: usize::MAX, test, pos }),
+        None => {
+            cx.err(pos, format!("test `{key}` on `{q}` has a value of the wrong type"),
+                "is/has take a string, in/has_any an array of strings, answered a boolean, \
+                 gt/gte/lt/lte a number or a \"YYYY-MM-DD\" date");
+            Condition::All(vec![])
+        }
+    }
+}
+
+/// Fills in question indexes once the file is known to be consistent.
+fn resolve(q: &mut Questionnaire) {
+    let index: HashMap<String, usize> =
+        q.questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
+    let fix = |c: &mut Condition| {
+        for a in c.atoms_mut() {
+            a.qi = index.get(&a.q).copied().unwrap_or(usize::MAX);
+        }
+    };
+    for question in &mut q.questions {
+        if let Some(c) = &mut question.show_if {
+            fix(c);
+        }
+    }
+    for rule in &mut q.rules {
+        fix(&mut rule.when);
+    }
+}

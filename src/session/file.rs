@@ -1,0 +1,441 @@
+//! The session file format (docs/session-format.md): readable, diff-friendly TOML.
+//!
+//! Parsing is pure (text in, session out); `store` does the file I/O.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use toml::value::Datetime;
+
+use super::{
+    Answer, Answers, FORMAT_VERSION, Identity, OrphanAnswer, QuestionnaireRef, Session, System,
+    Value, Workshop,
+};
+use crate::engine::Recommendation;
+use crate::questionnaire::load::{Locator, Problem};
+use crate::questionnaire::{LoadError, Pos, Questionnaire, Scope};
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    format_version: Spanned<i64>,
+    created: toml::Value,
+    updated: toml::Value,
+    workshop: RawWorkshop,
+    questionnaire: RawQRef,
+    #[serde(default)]
+    engagement: RawEntityAnswers,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    systems: Vec<RawSystem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    identities: Vec<RawIdentity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    orphans: Vec<OrphanAnswer>,
+    /// Written for people and tools reading the file; recomputed (never trusted) on load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recommendation: Option<toml::Value>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWorkshop {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    facilitator: String,
+    #[serde(default)]
+    participants: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    date: Option<toml::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQRef {
+    id: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    hash: String,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEntityAnswers {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    answers: BTreeMap<String, Spanned<RawAnswer>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSystem {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    answers: BTreeMap<String, Spanned<RawAnswer>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    systems: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    answers: BTreeMap<String, Spanned<RawAnswer>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    value: toml::Value,
+    at: toml::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+}
+
+/// What opening a session found besides the session itself.
+#[derive(Debug, Default)]
+pub struct Opened {
+    /// The questionnaire differs from the one the session was saved with.
+    pub questionnaire_changed: bool,
+    /// Answers that could not be matched to the current questionnaire, moved to `orphans`.
+    pub notices: Vec<String>,
+}
+
+fn problem(loc: &Locator, offset: usize, message: String, help: &str) -> Problem {
+    Problem { pos: loc.pos(offset), message, help: help.to_string() }
+}
+
+fn fail(file: &str, problems: Vec<Problem>) -> LoadError {
+    LoadError { file: file.to_string(), problems }
+}
+
+fn timestamp(v: &toml::Value) -> Option<DateTime<Utc>> {
+    let s = match v {
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    DateTime::parse_from_rfc3339(&s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+fn date(v: &toml::Value) -> Option<NaiveDate> {
+    let s = match v {
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()
+}
+
+fn to_datetime(t: DateTime<Utc>) -> toml::Value {
+    let text = t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    Datetime::from_str(&text).map_or(toml::Value::String(text), toml::Value::Datetime)
+}
+
+fn raw_value(v: &toml::Value) -> Option<Value> {
+    match v {
+        toml::Value::String(s) if s == crate::questionnaire::UNKNOWN => Some(Value::Unknown),
+        toml::Value::String(s) => Some(Value::Text(s.clone())),
+        toml::Value::Integer(i) => Some(Value::Number(*i as f64)),
+        toml::Value::Float(f) => Some(Value::Number(*f)),
+        toml::Value::Datetime(d) => Some(Value::Text(d.to_string())),
+        toml::Value::Array(a) => {
+            a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(Value::List)
+        }
+        _ => None,
+    }
+}
+
+fn value_to_toml(v: &Value) -> toml::Value {
+    match v {
+        Value::Unknown => toml::Value::String(crate::questionnaire::UNKNOWN.into()),
+        Value::Text(s) => toml::Value::String(s.clone()),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => toml::Value::Integer(*n as i64),
+        Value::Number(n) => toml::Value::Float(*n),
+        Value::List(items) => {
+            toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect())
+        }
+    }
+}
+
+/// Parses a session and reconciles it with `q`. Answers the questionnaire no longer has (or whose
+/// value no longer fits) are moved to `orphans` and reported, never dropped.
+pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opened), LoadError> {
+    let loc = Locator::new(src);
+    if src.trim().is_empty() {
+        return Err(fail(file, vec![Problem {
+            pos: Pos { line: 1, col: 1 },
+            message: "the session file is empty".into(),
+            help: "it may have been truncated; open its backup (`.bak` beside it) or start a new session".into(),
+        }]));
+    }
+    let raw: RawSession = toml::from_str(src).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        fail(file, vec![problem(&loc, offset, e.message().trim().to_string(),
+            "the file is not a valid session; if you edited it by hand, fix this spot, otherwise \
+             open its backup (`.bak` beside it)")])
+    })?;
+    let version = *raw.format_version.get_ref();
+    if version != i64::from(FORMAT_VERSION) {
+        let help = if version > i64::from(FORMAT_VERSION) {
+            "this session was written by a newer socscope: upgrade socscope to open it"
+        } else {
+            "this format version is not supported"
+        };
+        return Err(fail(file, vec![problem(&loc, raw.format_version.span().start,
+            format!("unsupported session format_version {version} (this socscope reads {FORMAT_VERSION})"),
+            help)]));
+    }
+    let mut problems = Vec::new();
+    let created = timestamp(&raw.created);
+    let updated = timestamp(&raw.updated);
+    if created.is_none() || updated.is_none() {
+        problems.push(Problem { pos: Pos { line: 1, col: 1 },
+            message: "`created` and `updated` must be timestamps like 2026-11-23T09:00:00Z".into(),
+            help: "fix the timestamps at the top of the file".into() });
+    }
+    let mut opened = Opened {
+        questionnaire_changed: raw.questionnaire.id != q.id
+            || (!raw.questionnaire.hash.is_empty() && raw.questionnaire.hash != q.hash),
+        ..Opened::default()
+    };
+    let mut orphans = raw.orphans;
+    let mut convert = |entity: &str, scope: Scope, raw: BTreeMap<String, Spanned<RawAnswer>>,
+                       problems: &mut Vec<Problem>| -> Answers {
+        let mut out = Answers::new();
+        for (qid, ra) in raw {
+            let span = ra.span();
+            let ra = ra.into_inner();
+            let Some(at) = timestamp(&ra.at) else {
+                problems.push(problem(&loc, span.start, format!("answer `{qid}` of {entity} has \
+                    no valid `at` timestamp"), "write it like at = 2026-11-23T09:00:00Z"));
+                continue;
+            };
+            let value = raw_value(&ra.value);
+            let question = q.question(&qid);
+            let reason = match (&value, question) {
+                (None, _) => Some("its value is not a string, number or list of strings".to_string()),
+                (_, None) => Some("the questionnaire has no such question".to_string()),
+                (_, Some(qq)) if qq.scope != scope => {
+                    Some(format!("it is now a {} question", qq.scope.as_str()))
+                }
+                (Some(v), Some(qq)) => v.check(qq).err(),
+            };
+            match (reason, value) {
+                (None, Some(value)) => {
+                    out.insert(qid, Answer { value, at, note: ra.note, source: ra.source });
+                }
+                (reason, _) => {
+                    let reason = reason.unwrap_or_default();
+                    opened.notices.push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
+                    orphans.push(OrphanAnswer {
+                        entity: entity.to_string(),
+                        question: qid,
+                        value: ra.value.to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+        out
+    };
+    let engagement = convert("engagement", Scope::Engagement, raw.engagement.answers, &mut problems);
+    let mut systems: Vec<System> = Vec::new();
+    for rs in raw.systems {
+        let span = rs.id.span();
+        let id = rs.id.into_inner();
+        if id.is_empty() || systems.iter().any(|s| s.id == id) {
+            problems.push(problem(&loc, span.start, format!("system id `{id}` is empty or used twice"),
+                "give each [[systems]] entry its own id (s1, s2, ...)"));
+        }
+        let answers = convert(&format!("system `{}`", rs.name), Scope::System, rs.answers, &mut problems);
+        systems.push(System { id, name: rs.name, answers });
+    }
+    let mut identities: Vec<Identity> = Vec::new();
+    for ri in raw.identities {
+        let span = ri.id.span();
+        let id = ri.id.into_inner();
+        if id.is_empty() || identities.iter().any(|s| s.id == id) {
+            problems.push(problem(&loc, span.start, format!("identity id `{id}` is empty or used twice"),
+                "give each [[identities]] entry its own id (i1, i2, ...)"));
+        }
+        for link in &ri.systems {
+            if !systems.iter().any(|s| &s.id == link) {
+                problems.push(problem(&loc, span.start, format!("identity `{}` links to unknown \
+                    system `{link}`", ri.name), "remove the link or add that system"));
+            }
+        }
+        let answers =
+            convert(&format!("identity `{}`", ri.name), Scope::Identity, ri.answers, &mut problems);
+        identities.push(Identity { id, name: ri.name, systems: ri.systems, answers });
+    }
+    if !problems.is_empty() {
+        return Err(fail(file, problems));
+    }
+    let (Some(created), Some(updated)) = (created, updated) else {
+        return Err(fail(file, problems));
+    };
+    let session = Session {
+        workshop: Workshop {
+            organisation: raw.workshop.organisation,
+            facilitator: raw.workshop.facilitator,
+            participants: raw.workshop.participants,
+            date: raw.workshop.date.as_ref().and_then(date),
+        },
+        created,
+        updated,
+        questionnaire: QuestionnaireRef {
+            id: raw.questionnaire.id,
+            version: raw.questionnaire.version,
+            hash: raw.questionnaire.hash,
+        },
+        engagement,
+        systems,
+        identities,
+        orphans,
+    };
+    Ok((session, opened))
+}
+
+fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
+    a.iter()
+        .map(|(k, a)| {
+            let raw = RawAnswer {
+                value: value_to_toml(&a.value),
+                at: to_datetime(a.at),
+                note: a.note.clone(),
+                source: a.source.clone(),
+            };
+            (k.clone(), Spanned::new(0..0, raw))
+        })
+        .collect()
+}
+
+/// The readable summary written under `[recommendation]`.
+#[derive(Serialize)]
+struct Summary {
+    verdict: String,
+    provisional: bool,
+    soc2_categories: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observation_window: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sox_note: Option<String>,
+    decisions: Vec<SummaryDecision>,
+}
+
+#[derive(Serialize)]
+struct SummaryDecision {
+    id: String,
+    outcome: String,
+    provisional: bool,
+    because: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    open_questions: Vec<String>,
+}
+
+fn summary(r: &Recommendation) -> Summary {
+    let decisions = r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|s| &s.decision))
+        .chain(r.identities.iter().map(|i| &i.decision))
+        .map(|d| SummaryDecision {
+            id: d.id.clone(),
+            outcome: d.outcome.clone(),
+            provisional: d.provisional,
+            because: d
+                .rationale
+                .iter()
+                .map(|f| {
+                    let triggers: Vec<String> = f
+                        .triggers
+                        .iter()
+                        .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
+                        .collect();
+                    if triggers.is_empty() {
+                        format!("[{}] {}", f.rule, f.rationale)
+                    } else {
+                        format!("[{}] {} ({})", f.rule, f.rationale, triggers.join("; "))
+                    }
+                })
+                .collect(),
+            open_questions: d
+                .open_questions
+                .iter()
+                .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+                .collect(),
+        })
+        .collect();
+    Summary {
+        verdict: r.verdict.id().to_string(),
+        provisional: r.provisional,
+        soc2_categories: r.soc2_categories.iter().map(|c| c.id().to_string()).collect(),
+        report_type: r.report_type.map(|t| match t {
+            crate::questionnaire::ReportType::Type1 => "type1".to_string(),
+            crate::questionnaire::ReportType::Type2 => "type2".to_string(),
+        }),
+        observation_window: r.observation_window.clone(),
+        sox_note: r.sox_note.clone(),
+        decisions,
+    }
+}
+
+/// Renders a session (and, when given, its recommendation) as TOML. Maps are sorted and the
+/// layout fixed, so saving the same session twice gives the same bytes.
+pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<String, String> {
+    let raw = RawSession {
+        format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
+        created: to_datetime(s.created),
+        updated: to_datetime(s.updated),
+        workshop: RawWorkshop {
+            organisation: s.workshop.organisation.clone(),
+            facilitator: s.workshop.facilitator.clone(),
+            participants: s.workshop.participants.clone(),
+            date: s.workshop.date.map(|d| toml::Value::String(d.format("%Y-%m-%d").to_string())),
+        },
+        questionnaire: RawQRef {
+            id: s.questionnaire.id.clone(),
+            version: s.questionnaire.version.clone(),
+            hash: s.questionnaire.hash.clone(),
+        },
+        engagement: RawEntityAnswers { answers: raw_answers(&s.engagement) },
+        systems: s
+            .systems
+            .iter()
+            .map(|x| RawSystem {
+                id: Spanned::new(0..0, x.id.clone()),
+                name: x.name.clone(),
+                answers: raw_answers(&x.answers),
+            })
+            .collect(),
+        identities: s
+            .identities
+            .iter()
+            .map(|x| RawIdentity {
+                id: Spanned::new(0..0, x.id.clone()),
+                name: x.name.clone(),
+                systems: x.systems.clone(),
+                answers: raw_answers(&x.answers),
+            })
+            .collect(),
+        orphans: s.orphans.clone(),
+        recommendation: recommendation.and_then(|r| toml::Value::try_from(summary(r)).ok()),
+    };
+    let body = toml::to_string(&raw).map_err(|e| format!("could not render the session: {e}"))?;
+    Ok(format!(
+        "# socscope session: {}. Readable and diff-friendly; see docs/session-format.md.\n\
+         # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
+        s.workshop.organisation.replace(['\n', '\r'], " ")
+    ))
+}
