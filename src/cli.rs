@@ -49,9 +49,7 @@ pub enum Command {
     /// List saved sessions: organisation, last update, progress, verdict.
     List,
     /// Check a questionnaire file and report every problem with line and column.
-    Validate {
-        file: PathBuf,
-    },
+    Validate { file: PathBuf },
     /// Print the recommendation for a session.
     Recommend {
         session: String,
@@ -88,8 +86,13 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// How the app should start, as decided by the command line.
 pub enum Start {
     Home,
-    New { organisation: Option<String>, path: Option<PathBuf> },
-    Resume { path: PathBuf },
+    New {
+        organisation: Option<String>,
+        path: Option<PathBuf>,
+    },
+    Resume {
+        path: PathBuf,
+    },
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -115,10 +118,16 @@ pub fn load_questionnaire(path: Option<&Path>) -> Result<Questionnaire, Failure>
 
 fn read_text(p: &Path) -> Result<String, Failure> {
     let bytes = std::fs::read(p).map_err(|e| {
-        Failure(format!("could not read {}: {e}\n  help: check the path", p.display()))
+        Failure(format!(
+            "could not read {}: {e}\n  help: check the path",
+            p.display()
+        ))
     })?;
     String::from_utf8(bytes).map_err(|_| {
-        Failure(format!("{} is not UTF-8 text\n  help: give a TOML file", p.display()))
+        Failure(format!(
+            "{} is not UTF-8 text\n  help: give a TOML file",
+            p.display()
+        ))
     })
 }
 
@@ -187,7 +196,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                 Err(e) => {
                     eprintln!("{e}");
                     let n = e.problems.len();
-                    eprintln!("{}: {n} problem{} found", file.display(), if n == 1 { "" } else { "s" });
+                    eprintln!(
+                        "{}: {n} problem{} found",
+                        file.display(),
+                        if n == 1 { "" } else { "s" }
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
@@ -203,7 +216,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { session, format, output } => {
+        Command::Export {
+            session,
+            format,
+            output,
+        } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
             let s = open_session(&resolve_session(&session)?, &q)?;
             let r = engine::recommend(&q, &s);
@@ -225,36 +242,64 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             let dir = store::data_dir()?;
             let sessions = store::list(&dir, &q)?;
             if sessions.is_empty() {
-                println!("No saved sessions in {}. Start one with `socscope new`.", dir.display());
+                println!(
+                    "No saved sessions in {}. Start one with `socscope new`.",
+                    dir.display()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{:<28} {:<17} {:>8}  {:<24} FILE", "ORGANISATION", "UPDATED", "PROGRESS", "VERDICT");
+            println!(
+                "{:<28} {:<17} {:>8}  {:<24} FILE",
+                "ORGANISATION", "UPDATED", "PROGRESS", "VERDICT"
+            );
             for s in sessions {
-                let name = s.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 match &s.error {
-                    Some(e) => println!("{:<28} {:<17} {:>8}  {:<24} {name}", "(unreadable)", "-", "-", e),
+                    Some(e) => println!(
+                        "{:<28} {:<17} {:>8}  {:<24} {name}",
+                        "(unreadable)", "-", "-", e
+                    ),
                     None => println!(
                         "{:<28} {:<17} {:>7}%  {:<24} {name}",
                         truncate(&s.organisation, 28),
                         s.updated.format("%Y-%m-%d %H:%M"),
                         s.progress.percent(),
-                        format!("{}{}", s.verdict.label(), if s.provisional { " (provisional)" } else { "" }),
+                        format!(
+                            "{}{}",
+                            s.verdict.label(),
+                            if s.provisional { " (provisional)" } else { "" }
+                        ),
                     ),
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::New { organisation, output } => {
+        Command::New {
+            organisation,
+            output,
+        } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
-            crate::tui::run(q, Start::New { organisation, path: output }).map(|()| ExitCode::SUCCESS)
+            crate::tui::run(
+                q,
+                Start::New {
+                    organisation,
+                    path: output,
+                },
+            )
+            .map(|()| ExitCode::SUCCESS)
         }
         Command::Resume { session } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
-            let path = match session {
-                Some(s) => resolve_session(&s)?,
-                None => {
-                    let dir = store::data_dir()?;
-                    store::list(&dir, &q)?
+            let path =
+                match session {
+                    Some(s) => resolve_session(&s)?,
+                    None => {
+                        let dir = store::data_dir()?;
+                        store::list(&dir, &q)?
                         .into_iter()
                         .find(|s| s.error.is_none())
                         .map(|s| s.path)
@@ -262,8 +307,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                             "no saved sessions in {}\n  help: start one with `socscope new`",
                             dir.display()
                         )))?
-                }
-            };
+                    }
+                };
             crate::tui::run(q, Start::Resume { path }).map(|()| ExitCode::SUCCESS)
         }
     }

@@ -88,19 +88,26 @@ impl Ctx<'_> {
     fn entity_ref(&self, key: EntityKey) -> EntityRef {
         let (kind, id, name) = match key {
             EntityKey::Engagement => (Scope::Engagement, String::new(), "Engagement".to_string()),
-            EntityKey::System(i) => {
-                (Scope::System, self.s.systems[i].id.clone(), self.s.systems[i].name.clone())
-            }
-            EntityKey::Identity(i) => {
-                (Scope::Identity, self.s.identities[i].id.clone(), self.s.identities[i].name.clone())
-            }
+            EntityKey::System(i) => (
+                Scope::System,
+                self.s.systems[i].id.clone(),
+                self.s.systems[i].name.clone(),
+            ),
+            EntityKey::Identity(i) => (
+                Scope::Identity,
+                self.s.identities[i].id.clone(),
+                self.s.identities[i].name.clone(),
+            ),
         };
         EntityRef { kind, id, name }
     }
 
     fn trigger(&self, (key, qi): Subject) -> Trigger {
         let question = &self.q.questions[qi];
-        let answer = self.s.answers(&self.entity_id(key)).and_then(|a| a.get(&question.id));
+        let answer = self
+            .s
+            .answers(&self.entity_id(key))
+            .and_then(|a| a.get(&question.id));
         Trigger {
             entity: self.entity_ref(key),
             question: question.id.clone(),
@@ -136,11 +143,17 @@ impl Ctx<'_> {
             rationale: e.rule.rationale.clone(),
             references: e.rule.references.clone(),
             triggers,
-            via_systems: via.iter().map(|&i| self.entity_ref(EntityKey::System(i))).collect(),
+            via_systems: via
+                .iter()
+                .map(|&i| self.entity_ref(EntityKey::System(i)))
+                .collect(),
         }
     }
 
-    fn opens<'e, 'a: 'e>(&self, evals: impl IntoIterator<Item = &'e Eval<'a>>) -> Vec<OpenQuestion> {
+    fn opens<'e, 'a: 'e>(
+        &self,
+        evals: impl IntoIterator<Item = &'e Eval<'a>>,
+    ) -> Vec<OpenQuestion> {
         let mut seen = BTreeSet::new();
         let mut subjects: Vec<Subject> = evals
             .into_iter()
@@ -149,7 +162,10 @@ impl Ctx<'_> {
             .filter(|s| seen.insert(*s))
             .collect();
         subjects.sort();
-        subjects.into_iter().map(|s| self.open_question(s)).collect()
+        subjects
+            .into_iter()
+            .map(|s| self.open_question(s))
+            .collect()
     }
 
     /// A decision from the rules that fired for it (`fired`) and those that could still change
@@ -173,7 +189,14 @@ impl Ctx<'_> {
         let mut open_questions = extra_open;
         open_questions.extend(self.opens(open));
         let provisional = !open_questions.is_empty();
-        Decision { id, title, outcome, provisional, rationale, open_questions }
+        Decision {
+            id,
+            title,
+            outcome,
+            provisional,
+            rationale,
+            open_questions,
+        }
     }
 }
 
@@ -182,18 +205,32 @@ fn eval_rules<'a>(q: &'a Questionnaire, scope: Scope, env: &EntityEnv) -> Vec<Ev
         .filter_map(|rule| {
             let mut trace = Trace::default();
             let result = rule.when.eval(env, &mut trace);
-            (result != Tri::False).then_some(Eval { rule, result, trace })
+            (result != Tri::False).then_some(Eval {
+                rule,
+                result,
+                trace,
+            })
         })
         .collect()
 }
 
 /// Computes the recommendation for a session.
 pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
-    let cx = Ctx { q, s, vis: visibility(q, s) };
+    let cx = Ctx {
+        q,
+        s,
+        vis: visibility(q, s),
+    };
 
     // Systems.
     let system_evals: Vec<Vec<Eval>> = (0..s.systems.len())
-        .map(|i| eval_rules(q, Scope::System, &cx.vis.env(q, s, EntityKey::System(i), &[])))
+        .map(|i| {
+            eval_rules(
+                q,
+                Scope::System,
+                &cx.vis.env(q, s, EntityKey::System(i), &[]),
+            )
+        })
         .collect();
     let mut system_in_scope = Vec::with_capacity(s.systems.len());
     let mut systems = Vec::with_capacity(s.systems.len());
@@ -204,8 +241,10 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         let (soc2, soc2_evals) = fold(evals, Findings::soc2_positive);
         let (sub, sub_evals) = fold(evals, |f| f.subservice.is_some());
         let method = if sub == Tri::True {
-            let methods: Vec<SubserviceMethod> =
-                sub_evals.iter().filter_map(|e| e.rule.findings.subservice).collect();
+            let methods: Vec<SubserviceMethod> = sub_evals
+                .iter()
+                .filter_map(|e| e.rule.findings.subservice)
+                .collect();
             Some(if methods.contains(&SubserviceMethod::Inclusive) {
                 SubserviceMethod::Inclusive
             } else {
@@ -215,7 +254,11 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             None
         };
         let carved_out = method == Some(SubserviceMethod::CarveOut);
-        let (soc1, soc2) = if carved_out { (Tri::False, Tri::False) } else { (soc1, soc2) };
+        let (soc1, soc2) = if carved_out {
+            (Tri::False, Tri::False)
+        } else {
+            (soc1, soc2)
+        };
         let verdict = verdict_of(soc1, soc2);
         system_in_scope.push(tri_or(soc1, soc2));
         let entity = cx.entity_ref(EntityKey::System(i));
@@ -270,7 +313,9 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
                 system: entity.clone(),
                 method,
                 csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
-                evidence: dedup(true_evals().flat_map(|e| e.rule.findings.evidence.iter().cloned())),
+                evidence: dedup(
+                    true_evals().flat_map(|e| e.rule.findings.evidence.iter().cloned()),
+                ),
             });
             if !carved_out {
                 decisions.push(cx.decision(
@@ -295,7 +340,13 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
 
     // Identities, which may look at the systems they can access.
     let identity_evals: Vec<Vec<Eval>> = (0..s.identities.len())
-        .map(|i| eval_rules(q, Scope::Identity, &cx.vis.env(q, s, EntityKey::Identity(i), &system_in_scope)))
+        .map(|i| {
+            eval_rules(
+                q,
+                Scope::Identity,
+                &cx.vis.env(q, s, EntityKey::Identity(i), &system_in_scope),
+            )
+        })
         .collect();
     let mut identities = Vec::with_capacity(s.identities.len());
     for (i, evals) in identity_evals.iter().enumerate() {
@@ -342,9 +393,12 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         identities.push(IdentityResult {
             id: entity.id.clone(),
             name: entity.name.clone(),
-            kind: q
-                .identity_kind_question()
-                .and_then(|kq| s.identities[i].answers.get(&kq.id).map(|a| a.value.display(kq))),
+            kind: q.identity_kind_question().and_then(|kq| {
+                s.identities[i]
+                    .answers
+                    .get(&kq.id)
+                    .map(|a| a.value.display(kq))
+            }),
             systems: systems_linked,
             soc1: soc1 == Tri::True,
             soc2: soc2 == Tri::True,
@@ -362,7 +416,11 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     }
 
     // The engagement and the report as a whole.
-    let eng_evals = eval_rules(q, Scope::Engagement, &cx.vis.env(q, s, EntityKey::Engagement, &[]));
+    let eng_evals = eval_rules(
+        q,
+        Scope::Engagement,
+        &cx.vis.env(q, s, EntityKey::Engagement, &[]),
+    );
     // Everything that counts towards the report: the engagement and in-scope entities.
     let counted: Vec<&Eval> = eng_evals
         .iter()
@@ -380,7 +438,11 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     let mut inventory_open = Vec::new();
     if s.systems.is_empty() {
         inventory_open.push(OpenQuestion {
-            entity: EntityRef { kind: Scope::System, id: String::new(), name: "Inventory".into() },
+            entity: EntityRef {
+                kind: Scope::System,
+                id: String::new(),
+                name: "Inventory".into(),
+            },
             question: String::new(),
             question_text: "No systems have been added yet: which systems support the service?"
                 .into(),
@@ -396,7 +458,12 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             .copied()
             .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false))
             .collect(),
-        _ => soc1_evals.iter().chain(&soc2_evals).copied().filter(|e| e.result == Tri::True).collect(),
+        _ => soc1_evals
+            .iter()
+            .chain(&soc2_evals)
+            .copied()
+            .filter(|e| e.result == Tri::True)
+            .collect(),
     };
     let open_for_verdict: Vec<&Eval> = counted
         .iter()
@@ -437,7 +504,9 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             let excluded: Vec<&Eval> = counted
                 .iter()
                 .copied()
-                .filter(|e| e.result == Tri::True && e.rule.findings.excluded_categories.contains(&cat))
+                .filter(|e| {
+                    e.result == Tri::True && e.rule.findings.excluded_categories.contains(&cat)
+                })
                 .collect();
             if state == Tri::True && soc2 == Tri::True {
                 soc2_categories.push(cat);
@@ -472,7 +541,11 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     let (t2, t2_evals) = fold(&eng_evals, |f| f.report_type == Some(ReportType::Type2));
     let (report_type, type_fired, type_open) = match (t1, t2) {
         (Tri::True, _) => (Some(ReportType::Type1), t1_evals, vec![]),
-        (_, Tri::True) => (Some(ReportType::Type2), t2_evals, if t1 == Tri::Open { t1_evals } else { vec![] }),
+        (_, Tri::True) => (
+            Some(ReportType::Type2),
+            t2_evals,
+            if t1 == Tri::Open { t1_evals } else { vec![] },
+        ),
         _ => (None, vec![], t1_evals.into_iter().chain(t2_evals).collect()),
     };
     let observation_window = type_fired
@@ -498,9 +571,13 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         ));
     }
 
-    let sox_note = dedup(sox_notes.iter().filter_map(|e| e.rule.findings.sox_note.clone()))
-        .into_iter()
-        .next();
+    let sox_note = dedup(
+        sox_notes
+            .iter()
+            .filter_map(|e| e.rule.findings.sox_note.clone()),
+    )
+    .into_iter()
+    .next();
 
     // Candidate SOC 1 control objectives and evidence, from every rule that fired in scope.
     let fired_in_scope = || counted.iter().copied().filter(|e| e.result == Tri::True);

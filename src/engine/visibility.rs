@@ -34,12 +34,21 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
     v.identities = (0..s.identities.len())
         .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i)))
         .collect();
-    let index: HashMap<&str, usize> =
-        s.systems.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = s
+        .systems
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
     v.links = s
         .identities
         .iter()
-        .map(|i| i.systems.iter().filter_map(|id| index.get(id.as_str()).copied()).collect())
+        .map(|i| {
+            i.systems
+                .iter()
+                .filter_map(|id| index.get(id.as_str()).copied())
+                .collect()
+        })
         .collect();
     v
 }
@@ -64,7 +73,11 @@ fn entity_visibility(q: &Questionnaire, s: &Session, v: &Visibility, key: Entity
                 s,
                 key,
                 own: &own,
-                engagement: if key == EntityKey::Engagement { &own } else { &v.engagement },
+                engagement: if key == EntityKey::Engagement {
+                    &own
+                } else {
+                    &v.engagement
+                },
                 vis: v,
                 system_in_scope: &[],
             };
@@ -88,7 +101,12 @@ impl Visibility {
 
     /// The visible question indexes of an entity, in order.
     pub fn shown(&self, key: EntityKey) -> Vec<usize> {
-        self.of(key).iter().enumerate().filter(|(_, t)| **t == Tri::True).map(|(i, _)| i).collect()
+        self.of(key)
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == Tri::True)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     pub fn env<'a>(
@@ -98,7 +116,15 @@ impl Visibility {
         key: EntityKey,
         system_in_scope: &'a [Tri],
     ) -> EntityEnv<'a> {
-        EntityEnv { q, s, key, own: self.of(key), engagement: &self.engagement, vis: self, system_in_scope }
+        EntityEnv {
+            q,
+            s,
+            key,
+            own: self.of(key),
+            engagement: &self.engagement,
+            vis: self,
+            system_in_scope,
+        }
     }
 
     pub fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
@@ -131,10 +157,16 @@ impl Visibility {
 pub fn entity_key(s: &Session, e: &EntityId) -> Option<EntityKey> {
     match e {
         EntityId::Engagement => Some(EntityKey::Engagement),
-        EntityId::System(id) => s.systems.iter().position(|x| &x.id == id).map(EntityKey::System),
-        EntityId::Identity(id) => {
-            s.identities.iter().position(|x| &x.id == id).map(EntityKey::Identity)
-        }
+        EntityId::System(id) => s
+            .systems
+            .iter()
+            .position(|x| &x.id == id)
+            .map(EntityKey::System),
+        EntityId::Identity(id) => s
+            .identities
+            .iter()
+            .position(|x| &x.id == id)
+            .map(EntityKey::Identity),
     }
 }
 
@@ -177,7 +209,11 @@ impl Env for EntityEnv<'_> {
 
     fn lookup(&self, qi: usize) -> Lookup<'_> {
         let owner = self.owner(qi);
-        let vis = if owner == EntityKey::Engagement { self.engagement } else { self.own };
+        let vis = if owner == EntityKey::Engagement {
+            self.engagement
+        } else {
+            self.own
+        };
         match vis.get(qi).copied().unwrap_or(Tri::Open) {
             Tri::False => Lookup::Hidden,
             // Possibly shown: not asked yet, so whatever is stored cannot settle anything.
@@ -193,7 +229,9 @@ impl Env for EntityEnv<'_> {
         let mut result = Tri::False;
         let mut open = Trace::default();
         for &j in self.links() {
-            let env = self.vis.env(self.q, self.s, EntityKey::System(j), self.system_in_scope);
+            let env = self
+                .vis
+                .env(self.q, self.s, EntityKey::System(j), self.system_in_scope);
             let mut t = Trace::default();
             match c.eval(&env, &mut t) {
                 Tri::True => {

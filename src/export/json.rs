@@ -29,7 +29,8 @@ pub fn render(s: &Session, r: &Recommendation) -> String {
         recommendation: r,
     };
     let mut out = serde_json::to_string_pretty(&export).unwrap_or_else(|e| {
-        serde_json::json!({ "error": format!("could not render the recommendation: {e}") }).to_string()
+        serde_json::json!({ "error": format!("could not render the recommendation: {e}") })
+            .to_string()
     });
     out.push('\n');
     out

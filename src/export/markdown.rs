@@ -1,13 +1,475 @@
-//! Markdown export.
+//! Markdown export (CommonMark, renders on GitHub) and the plain-text summary of `recommend`.
+//!
+//! Every piece of user-entered text goes through [`escape`] (or [`cell`] in tables), so names,
+//! answers and notes cannot break a table, start a list, form a link or inject HTML.
 
-use crate::engine::Recommendation;
-use crate::questionnaire::Questionnaire;
+use std::fmt::Write;
+
+use crate::engine::{Decision, Firing, Recommendation, Verdict};
+use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::Session;
 
-pub fn render(_q: &Questionnaire, _s: &Session, r: &Recommendation) -> String {
-    format!("# Verdict: {}\n", r.verdict.label())
+/// Removes control characters (including ESC, so no terminal escape sequences survive).
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect()
 }
 
-pub fn summary_text(_s: &Session, r: &Recommendation) -> String {
-    format!("Verdict: {}\n", r.verdict.label())
+/// Escapes text for inline Markdown: every character that could open emphasis, code, a link,
+/// HTML, an entity or a table cell is backslash-escaped, and line breaks become spaces. The
+/// output never starts a line, so list and heading markers need no escaping.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in sanitize(s).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.trim().to_string()
+}
+
+/// A table cell: escaped, never empty (an empty cell renders oddly in some viewers).
+fn cell(s: &str) -> String {
+    let e = escape(s);
+    if e.is_empty() { "—".to_string() } else { e }
+}
+
+fn status(d: &Decision) -> &'static str {
+    if d.provisional {
+        "provisional"
+    } else {
+        "settled"
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// The full report for auditors and stakeholders.
+pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let org = if s.workshop.organisation.trim().is_empty() {
+        "(organisation not named)".to_string()
+    } else {
+        escape(&s.workshop.organisation)
+    };
+    let _ = writeln!(w, "# SOC scoping recommendation: {org}\n");
+    let _ = writeln!(w, "| Workshop | |\n|---|---|");
+    let _ = writeln!(w, "| Organisation | {} |", cell(&s.workshop.organisation));
+    let _ = writeln!(w, "| Facilitator | {} |", cell(&s.workshop.facilitator));
+    let _ = writeln!(
+        w,
+        "| Participants | {} |",
+        cell(&s.workshop.participants.join(", "))
+    );
+    let date = s
+        .workshop
+        .date
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let _ = writeln!(w, "| Date | {} |", cell(&date));
+    let _ = writeln!(
+        w,
+        "| Questionnaire | {} |",
+        cell(&format!(
+            "{} v{}",
+            s.questionnaire.id, s.questionnaire.version
+        ))
+    );
+    let p = r.progress;
+    let _ = writeln!(
+        w,
+        "| Progress | {} of {} questions answered ({} unknown) |\n",
+        p.answered, p.total, p.unknown
+    );
+
+    // Summary table of decisions.
+    let _ = writeln!(w, "## Summary\n");
+    let _ = writeln!(
+        w,
+        "**Recommendation: {}**{}\n",
+        r.verdict.label(),
+        if r.provisional {
+            " (provisional: open questions could still change a decision)"
+        } else {
+            ""
+        }
+    );
+    if r.verdict == Verdict::Undetermined {
+        let _ = writeln!(
+            w,
+            "Not enough is known to recommend a report yet; the open questions below decide it.\n"
+        );
+    }
+    let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
+    let _ = writeln!(w, "| Decision | Outcome | Status |\n|---|---|---|");
+    for d in &r.decisions {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} |",
+            cell(&d.title),
+            cell(&d.outcome),
+            status(d)
+        );
+    }
+    if !cats.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n**SOC 2 Trust Services Categories:** {}",
+            cats.join(", ")
+        );
+    }
+    if let Some(t) = r.report_type {
+        let window = r
+            .observation_window
+            .as_deref()
+            .map(|o| format!(" ({})", escape(o)));
+        let _ = writeln!(
+            w,
+            "\n**Report type:** {}{}",
+            t.label(),
+            window.unwrap_or_default()
+        );
+    }
+    if let Some(note) = &r.sox_note {
+        let _ = writeln!(w, "\n> **SOX:** {}", escape(note));
+    }
+    let _ = writeln!(w);
+
+    // Each decision with its rationale.
+    let _ = writeln!(w, "## Decisions and rationale\n");
+    for d in r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|x| &x.decision))
+        .chain(r.identities.iter().map(|x| &x.decision))
+    {
+        decision(w, d);
+    }
+
+    // Systems.
+    let _ = writeln!(w, "## Systems\n");
+    if r.systems.is_empty() {
+        let _ = writeln!(w, "No systems have been added.\n");
+    } else {
+        let _ = writeln!(
+            w,
+            "| System | Verdict | SOC 2 categories | Subservice | Status |\n|---|---|---|---|---|"
+        );
+        for x in &r.systems {
+            let cats: Vec<&str> = x.soc2_categories.iter().map(|c| c.label()).collect();
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                cell(&x.name),
+                x.verdict.label(),
+                cell(&cats.join(", ")),
+                x.subservice.map_or("—", |m| m.label()),
+                status(&x.decision)
+            );
+        }
+        let _ = writeln!(w);
+    }
+
+    // Identities and their evidence gaps.
+    let _ = writeln!(w, "## Identities\n");
+    if r.identities.is_empty() {
+        let _ = writeln!(w, "No identities have been added.\n");
+    } else {
+        let _ = writeln!(
+            w,
+            "| Identity | Kind | Systems | SOC 1 | SOC 2 | Evidence gaps |\n|---|---|---|---|---|---|"
+        );
+        for x in &r.identities {
+            let gaps: Vec<&str> = x.gaps.iter().map(|g| g.text.as_str()).collect();
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&x.name),
+                cell(x.kind.as_deref().unwrap_or("")),
+                cell(&x.systems.join(", ")),
+                yes(x.soc1),
+                yes(x.soc2),
+                cell(&gaps.join("; "))
+            );
+        }
+        let _ = writeln!(w);
+        for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
+            let _ = writeln!(w, "### Evidence gaps: {}\n", escape(&x.name));
+            for g in &x.gaps {
+                let _ = writeln!(w, "- **{}**", escape(&g.text));
+                for e in &g.evidence {
+                    let _ = writeln!(w, "  - Evidence: {}", escape(e));
+                }
+            }
+            let _ = writeln!(w);
+        }
+    }
+
+    // Subservice organisations.
+    if !r.subservices.is_empty() {
+        let _ = writeln!(w, "## Subservice organisations\n");
+        for sub in &r.subservices {
+            let _ = writeln!(
+                w,
+                "### {} ({})\n",
+                escape(&sub.system.name),
+                sub.method.label()
+            );
+            if !sub.csocs.is_empty() {
+                let _ = writeln!(
+                    w,
+                    "Complementary subservice organisation controls expected:\n"
+                );
+                for c in &sub.csocs {
+                    let _ = writeln!(w, "- {}", escape(c));
+                }
+                let _ = writeln!(w);
+            }
+            if !sub.evidence.is_empty() {
+                let _ = writeln!(w, "Evidence:\n");
+                for e in &sub.evidence {
+                    let _ = writeln!(w, "- {}", escape(e));
+                }
+                let _ = writeln!(w);
+            }
+        }
+    }
+
+    if !r.control_objectives.is_empty() {
+        let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
+        for (i, c) in r.control_objectives.iter().enumerate() {
+            let _ = writeln!(w, "{}. {}", i + 1, escape(c));
+        }
+        let _ = writeln!(w);
+    }
+
+    if !r.evidence.is_empty() {
+        let _ = writeln!(w, "## Evidence to collect\n");
+        for e in &r.evidence {
+            let _ = writeln!(w, "- [ ] {}", escape(e));
+        }
+        let _ = writeln!(w);
+    }
+
+    let _ = writeln!(w, "## Open questions\n");
+    if r.open_questions.is_empty() {
+        let _ = writeln!(w, "None: every decision is settled.\n");
+    } else {
+        for o in &r.open_questions {
+            let _ = writeln!(
+                w,
+                "- {}: {}",
+                escape(&o.entity.name),
+                escape(&o.question_text)
+            );
+        }
+        let _ = writeln!(w);
+    }
+
+    notes(w, q, s);
+
+    if !s.orphans.is_empty() {
+        let _ = writeln!(w, "## Answers kept aside\n");
+        let _ = writeln!(
+            w,
+            "These answers no longer match the questionnaire and were not used:\n"
+        );
+        for o in &s.orphans {
+            let _ = writeln!(
+                w,
+                "- {} / `{}`: {} ({})",
+                escape(&o.entity),
+                sanitize(&o.question).replace('`', "'"),
+                escape(&o.value),
+                escape(&o.reason)
+            );
+        }
+        let _ = writeln!(w);
+    }
+
+    let _ = writeln!(
+        w,
+        "---\n\nGenerated by socscope {} from the session updated {}.",
+        env!("CARGO_PKG_VERSION"),
+        s.updated.format("%Y-%m-%d %H:%M UTC")
+    );
+    out
+}
+
+fn decision(w: &mut String, d: &Decision) {
+    let _ = writeln!(w, "### {}: {}\n", escape(&d.title), escape(&d.outcome));
+    if d.provisional {
+        let _ = writeln!(
+            w,
+            "*Provisional: open questions below could change this.*\n"
+        );
+    }
+    if d.rationale.is_empty() {
+        let _ = writeln!(w, "No rule has fired for this decision yet.\n");
+    } else {
+        let _ = writeln!(w, "Why:\n");
+        for f in &d.rationale {
+            firing(w, f);
+        }
+        let _ = writeln!(w);
+    }
+    if !d.open_questions.is_empty() {
+        let _ = writeln!(w, "Open questions that could change it:\n");
+        for o in &d.open_questions {
+            let _ = writeln!(
+                w,
+                "- {}: {}",
+                escape(&o.entity.name),
+                escape(&o.question_text)
+            );
+        }
+        let _ = writeln!(w);
+    }
+}
+
+fn firing(w: &mut String, f: &Firing) {
+    let refs = if f.references.is_empty() {
+        String::new()
+    } else {
+        format!(" (references: {})", escape(&f.references.join(", ")))
+    };
+    let _ = writeln!(w, "- {}{} `{}`", escape(&f.rationale), refs, f.rule);
+    for t in &f.triggers {
+        let imported = t
+            .source
+            .as_deref()
+            .map(|s| format!(" (imported from {})", escape(s)));
+        let _ = writeln!(
+            w,
+            "  - {}: {} **{}**{}",
+            escape(&t.entity.name),
+            escape(&t.question_text),
+            escape(&t.answer),
+            imported.unwrap_or_default()
+        );
+    }
+    if !f.via_systems.is_empty() {
+        let names: Vec<String> = f.via_systems.iter().map(|e| escape(&e.name)).collect();
+        let _ = writeln!(w, "  - through in-scope systems: {}", names.join(", "));
+    }
+}
+
+/// Notes attached to answers, as people wrote them (escaped, one paragraph each).
+fn notes(w: &mut String, q: &Questionnaire, s: &Session) {
+    let mut rows = Vec::new();
+    let mut collect = |entity: &str, scope: Scope, answers: &crate::session::Answers| {
+        for question in q.questions_in(scope) {
+            if let Some(note) = answers.get(&question.id).and_then(|a| a.note.as_deref()) {
+                rows.push((entity.to_string(), question.text.clone(), note.to_string()));
+            }
+        }
+    };
+    collect("Engagement", Scope::Engagement, &s.engagement);
+    for x in &s.systems {
+        collect(&x.name, Scope::System, &x.answers);
+    }
+    for x in &s.identities {
+        collect(&x.name, Scope::Identity, &x.answers);
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "## Notes from the workshop\n");
+    for (entity, question, note) in rows {
+        let _ = writeln!(
+            w,
+            "- {}: {}: {}",
+            escape(&entity),
+            escape(&question),
+            escape(&note)
+        );
+    }
+    let _ = writeln!(w);
+}
+
+/// The plain-text summary `socscope recommend` prints (no Markdown, no control characters).
+pub fn summary_text(s: &Session, r: &Recommendation) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "Organisation: {}", sanitize(&s.workshop.organisation));
+    let _ = writeln!(
+        w,
+        "Verdict: {}{}",
+        r.verdict.label(),
+        if r.provisional { " (provisional)" } else { "" }
+    );
+    if !r.soc2_categories.is_empty() {
+        let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
+        let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
+    }
+    if let Some(t) = r.report_type {
+        let window = r
+            .observation_window
+            .as_deref()
+            .map(|o| format!(" ({})", sanitize(o)));
+        let _ = writeln!(
+            w,
+            "Report type: {}{}",
+            t.label(),
+            window.unwrap_or_default()
+        );
+    }
+    if let Some(n) = &r.sox_note {
+        let _ = writeln!(w, "SOX: {}", sanitize(n));
+    }
+    let p = r.progress;
+    let _ = writeln!(
+        w,
+        "Progress: {}/{} answered ({} unknown)",
+        p.answered, p.total, p.unknown
+    );
+    let _ = writeln!(w);
+    for d in r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|x| &x.decision))
+        .chain(r.identities.iter().map(|x| &x.decision))
+    {
+        let _ = writeln!(
+            w,
+            "{}: {}{}",
+            sanitize(&d.title),
+            sanitize(&d.outcome),
+            if d.provisional { " (provisional)" } else { "" }
+        );
+        for f in &d.rationale {
+            let _ = writeln!(w, "  because [{}] {}", f.rule, sanitize(&f.rationale));
+            for t in &f.triggers {
+                let _ = writeln!(
+                    w,
+                    "    {}: {} = {}",
+                    sanitize(&t.entity.name),
+                    sanitize(&t.question_text),
+                    sanitize(&t.answer)
+                );
+            }
+        }
+        for o in &d.open_questions {
+            let _ = writeln!(
+                w,
+                "  open: {}: {}",
+                sanitize(&o.entity.name),
+                sanitize(&o.question_text)
+            );
+        }
+    }
+    for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
+        let gaps: Vec<&str> = x.gaps.iter().map(|g| g.id.as_str()).collect();
+        let _ = writeln!(w, "Gaps for {}: {}", sanitize(&x.name), gaps.join(", "));
+    }
+    out
 }

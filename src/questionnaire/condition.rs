@@ -128,7 +128,9 @@ impl Condition {
                 let r = eval_atom(a, env);
                 match r {
                     Tri::Open => trace.open.push(subject),
-                    _ if !matches!(env.lookup(a.qi), Lookup::Hidden) => trace.triggers.push(subject),
+                    _ if !matches!(env.lookup(a.qi), Lookup::Hidden) => {
+                        trace.triggers.push(subject)
+                    }
                     _ => {}
                 }
                 r

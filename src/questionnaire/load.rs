@@ -35,7 +35,11 @@ impl fmt::Display for LoadError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{}:{}: error: {}", self.file, p.pos.line, p.pos.col, p.message)?;
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file, p.pos.line, p.pos.col, p.message
+            )?;
             if !p.help.is_empty() {
                 write!(f, "\n  help: {}", p.help)?;
             }
@@ -63,7 +67,11 @@ impl<'a> Locator<'a> {
         let offset = offset.min(self.src.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let col = self.src.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
         Pos { line, col }
     }
 
@@ -174,7 +182,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&mut self, pos: Pos, message: impl Into<String>, help: impl Into<String>) {
-        self.problems.push(Problem { pos, message: message.into(), help: help.into() });
+        self.problems.push(Problem {
+            pos,
+            message: message.into(),
+            help: help.into(),
+        });
     }
     fn at(&self, span: Range<usize>) -> Pos {
         self.loc.pos(span.start)
@@ -204,7 +216,8 @@ fn parse_kind(s: &str) -> Option<Kind> {
 
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 pub fn hash_source(src: &str) -> String {
@@ -215,11 +228,16 @@ pub fn hash_source(src: &str) -> String {
 
 /// Parses and checks a questionnaire. `file` names the source in messages.
 pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
-    let mut cx = Ctx { loc: Locator::new(src), problems: Vec::new() };
+    let mut cx = Ctx {
+        loc: Locator::new(src),
+        problems: Vec::new(),
+    };
     let raw: RawFile = match toml::from_str(src) {
         Ok(r) => r,
         Err(e) => {
-            let pos = e.span().map_or(Pos { line: 1, col: 1 }, |s| cx.loc.pos(s.start));
+            let pos = e
+                .span()
+                .map_or(Pos { line: 1, col: 1 }, |s| cx.loc.pos(s.start));
             let message = e.message().trim().to_string();
             let help = syntax_help(&message);
             return Err(LoadError {
@@ -232,8 +250,11 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
     let meta_pos = cx.at(raw.questionnaire.span());
     let meta = raw.questionnaire.into_inner();
     if !valid_id(&meta.id) {
-        cx.err(meta_pos, format!("questionnaire id `{}` is not a valid id", meta.id),
-            "use lower-case letters, digits, `_` or `-`, e.g. `soc-scoping`");
+        cx.err(
+            meta_pos,
+            format!("questionnaire id `{}` is not a valid id", meta.id),
+            "use lower-case letters, digits, `_` or `-`, e.g. `soc-scoping`",
+        );
     }
 
     let questions = load_questions(&mut cx, raw.questions);
@@ -255,7 +276,10 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
     } else {
         cx.problems.sort();
         cx.problems.dedup();
-        Err(LoadError { file: file.to_string(), problems: cx.problems })
+        Err(LoadError {
+            file: file.to_string(),
+            problems: cx.problems,
+        })
     }
 }
 
@@ -282,25 +306,40 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
         let id_pos = cx.at(rq.id.span());
         let id = rq.id.into_inner();
         if !valid_id(&id) {
-            cx.err(id_pos, format!("question id `{id}` is not a valid id"),
-                "use lower-case letters, digits and `_`, e.g. `fin_process`");
+            cx.err(
+                id_pos,
+                format!("question id `{id}` is not a valid id"),
+                "use lower-case letters, digits and `_`, e.g. `fin_process`",
+            );
         }
         if let Some(first) = seen.get(&id) {
-            cx.err(id_pos, format!("duplicate question id `{id}` (first defined at line {})", first.line),
-                "give each question its own id; sessions store answers by id");
+            cx.err(
+                id_pos,
+                format!(
+                    "duplicate question id `{id}` (first defined at line {})",
+                    first.line
+                ),
+                "give each question its own id; sessions store answers by id",
+            );
         } else {
             seen.insert(id.clone(), id_pos);
         }
         let scope_pos = cx.at(rq.scope.span());
         let scope = parse_scope(rq.scope.get_ref()).unwrap_or_else(|| {
-            cx.err(scope_pos, format!("unknown scope `{}`", rq.scope.get_ref()),
-                "use `engagement`, `system` or `identity`");
+            cx.err(
+                scope_pos,
+                format!("unknown scope `{}`", rq.scope.get_ref()),
+                "use `engagement`, `system` or `identity`",
+            );
             Scope::Engagement
         });
         let kind_pos = cx.at(rq.kind.span());
         let kind = parse_kind(rq.kind.get_ref()).unwrap_or_else(|| {
-            cx.err(kind_pos, format!("unknown question kind `{}`", rq.kind.get_ref()),
-                "use one of: yesno, single, multi, text, number, date");
+            cx.err(
+                kind_pos,
+                format!("unknown question kind `{}`", rq.kind.get_ref()),
+                "use one of: yesno, single, multi, text, number, date",
+            );
             Kind::Text
         });
         let mut choices = Vec::new();
@@ -310,44 +349,78 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
             let cpos = cx.at(rc.id.span());
             let cid = rc.id.into_inner();
             if cid == UNKNOWN {
-                cx.err(cpos, "choice id `unknown` is reserved",
-                    "every question already accepts `unknown`; remove this choice");
+                cx.err(
+                    cpos,
+                    "choice id `unknown` is reserved",
+                    "every question already accepts `unknown`; remove this choice",
+                );
             } else if !valid_id(&cid) {
-                cx.err(cpos, format!("choice id `{cid}` is not a valid id"),
-                    "use lower-case letters, digits and `_`");
+                cx.err(
+                    cpos,
+                    format!("choice id `{cid}` is not a valid id"),
+                    "use lower-case letters, digits and `_`",
+                );
             }
             if !choice_ids.insert(cid.clone()) {
-                cx.err(cpos, format!("duplicate choice id `{cid}` in question `{id}`"),
-                    "give each choice of a question its own id");
+                cx.err(
+                    cpos,
+                    format!("duplicate choice id `{cid}` in question `{id}`"),
+                    "give each choice of a question its own id",
+                );
             }
-            choices.push(Choice { id: cid, label: rc.label });
+            choices.push(Choice {
+                id: cid,
+                label: rc.label,
+            });
         }
         match kind {
-            Kind::Single | Kind::Multi if choices.is_empty() => cx.err(qpos,
-                format!("question `{id}` is a {} question with no choices", kind.as_str()),
-                "add `choices = [{ id = \"...\", label = \"...\" }, ...]`"),
-            Kind::YesNo if !choices.is_empty() => cx.err(qpos,
+            Kind::Single | Kind::Multi if choices.is_empty() => cx.err(
+                qpos,
+                format!(
+                    "question `{id}` is a {} question with no choices",
+                    kind.as_str()
+                ),
+                "add `choices = [{ id = \"...\", label = \"...\" }, ...]`",
+            ),
+            Kind::YesNo if !choices.is_empty() => cx.err(
+                qpos,
                 format!("yes/no question `{id}` must not list choices"),
-                "remove `choices` (yes, no and unknown are implied) or use kind = \"single\""),
-            Kind::Text | Kind::Number | Kind::Date if !choices.is_empty() => cx.err(qpos,
+                "remove `choices` (yes, no and unknown are implied) or use kind = \"single\"",
+            ),
+            Kind::Text | Kind::Number | Kind::Date if !choices.is_empty() => cx.err(
+                qpos,
                 format!("{} question `{id}` must not list choices", kind.as_str()),
-                "remove `choices` or use kind = \"single\" or \"multi\""),
+                "remove `choices` or use kind = \"single\" or \"multi\"",
+            ),
             _ => {}
         }
         if kind == Kind::YesNo {
             choices = vec![
-                Choice { id: "yes".into(), label: "Yes".into() },
-                Choice { id: "no".into(), label: "No".into() },
+                Choice {
+                    id: "yes".into(),
+                    label: "Yes".into(),
+                },
+                Choice {
+                    id: "no".into(),
+                    label: "No".into(),
+                },
             ];
         }
         let role = rq.role.map(|r| {
             let rpos = cx.at(r.span());
             let r = r.into_inner();
             if r != "identity_kind" {
-                cx.err(rpos, format!("unknown role `{r}`"), "the only role is `identity_kind`");
+                cx.err(
+                    rpos,
+                    format!("unknown role `{r}`"),
+                    "the only role is `identity_kind`",
+                );
             } else if scope != Scope::Identity || kind != Kind::Single {
-                cx.err(rpos, "role `identity_kind` needs an identity-scope single-choice question",
-                    "set scope = \"identity\" and kind = \"single\"");
+                cx.err(
+                    rpos,
+                    "role `identity_kind` needs an identity-scope single-choice question",
+                    "set scope = \"identity\" and kind = \"single\"",
+                );
             }
             r
         });
@@ -373,8 +446,11 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
     }
     if out.iter().filter(|q| q.role.is_some()).count() > 1 {
         if let Some(q) = out.iter().filter(|q| q.role.is_some()).nth(1) {
-            cx.err(q.pos, "more than one question has role `identity_kind`",
-                "keep the role on one identity question");
+            cx.err(
+                q.pos,
+                "more than one question has role `identity_kind`",
+                "keep the role on one identity question",
+            );
         }
     }
     out
@@ -386,7 +462,11 @@ fn check_references(cx: &mut Ctx, refs: Option<Spanned<Vec<String>>>) -> Vec<Str
     for r in refs.get_ref() {
         if tsc::looks_like_tsc(r) && !tsc::is_valid(r) {
             let pos = cx.loc.find_in(&span, r);
-            cx.err(pos, format!("`{r}` is not a Trust Services Criteria ID"), tsc::suggest(r));
+            cx.err(
+                pos,
+                format!("`{r}` is not a Trust Services Criteria ID"),
+                tsc::suggest(r),
+            );
         }
     }
     refs.into_inner()
@@ -401,19 +481,31 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
         let id_pos = cx.at(rr.id.span());
         let id = rr.id.into_inner();
         if !valid_id(&id) {
-            cx.err(id_pos, format!("rule id `{id}` is not a valid id"),
-                "use lower-case letters, digits and `_`");
+            cx.err(
+                id_pos,
+                format!("rule id `{id}` is not a valid id"),
+                "use lower-case letters, digits and `_`",
+            );
         }
         if let Some(first) = seen.get(&id) {
-            cx.err(id_pos, format!("duplicate rule id `{id}` (first defined at line {})", first.line),
-                "give each rule its own id; rationales cite rules by id");
+            cx.err(
+                id_pos,
+                format!(
+                    "duplicate rule id `{id}` (first defined at line {})",
+                    first.line
+                ),
+                "give each rule its own id; rationales cite rules by id",
+            );
         } else {
             seen.insert(id.clone(), id_pos);
         }
         let scope_pos = cx.at(rr.scope.span());
         let scope = parse_scope(rr.scope.get_ref()).unwrap_or_else(|| {
-            cx.err(scope_pos, format!("unknown scope `{}`", rr.scope.get_ref()),
-                "use `engagement`, `system` or `identity`");
+            cx.err(
+                scope_pos,
+                format!("unknown scope `{}`", rr.scope.get_ref()),
+                "use `engagement`, `system` or `identity`",
+            );
             Scope::Engagement
         });
         let when_span = rr.when.span();
@@ -426,7 +518,11 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             "type2" => Some(ReportType::Type2),
             other => {
                 let pos = cx.at(t.span());
-                cx.err(pos, format!("unknown report type `{other}`"), "use `type1` or `type2`");
+                cx.err(
+                    pos,
+                    format!("unknown report type `{other}`"),
+                    "use `type1` or `type2`",
+                );
                 None
             }
         });
@@ -435,8 +531,11 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             "inclusive" => Some(SubserviceMethod::Inclusive),
             other => {
                 let pos = cx.at(t.span());
-                cx.err(pos, format!("unknown subservice method `{other}`"),
-                    "use `carve_out` or `inclusive`");
+                cx.err(
+                    pos,
+                    format!("unknown subservice method `{other}`"),
+                    "use `carve_out` or `inclusive`",
+                );
                 None
             }
         });
@@ -477,8 +576,11 @@ fn parse_categories(cx: &mut Ctx, raw: &Option<Spanned<Vec<String>>>) -> Vec<Cat
             Some(cat) => out.push(cat),
             None => {
                 let pos = cx.loc.find_in(&span, c);
-                cx.err(pos, format!("unknown SOC 2 category `{c}`"),
-                    "use security, availability, processing_integrity, confidentiality or privacy");
+                cx.err(
+                    pos,
+                    format!("unknown SOC 2 category `{c}`"),
+                    "use security, availability, processing_integrity, confidentiality or privacy",
+                );
             }
         }
     }
@@ -515,26 +617,46 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
         }
         ["any_system_in_scope"] => {
             if t["any_system_in_scope"].as_bool() != Some(true) {
-                cx.err(here, "`any_system_in_scope` must be `true`",
-                    "write `{ any_system_in_scope = true }`, or wrap it in `not` for the opposite");
+                cx.err(
+                    here,
+                    "`any_system_in_scope` must be `true`",
+                    "write `{ any_system_in_scope = true }`, or wrap it in `not` for the opposite",
+                );
             }
             return Condition::AnySystemInScope;
         }
         _ => {}
     }
     let Some(q) = t.get("q").and_then(|q| q.as_str()) else {
-        cx.err(here, format!("condition with keys [{}] has no question `q`", keys.join(", ")), FORMS);
+        cx.err(
+            here,
+            format!(
+                "condition with keys [{}] has no question `q`",
+                keys.join(", ")
+            ),
+            FORMS,
+        );
         return Condition::All(vec![]);
     };
     let pos = cx.loc.find_in(span, q);
     let tests: Vec<(&String, &toml::Value)> = t.iter().filter(|(k, _)| k.as_str() != "q").collect();
     if tests.len() != 1 {
-        cx.err(pos, format!("condition on `{q}` needs exactly one test, found {}", tests.len()), FORMS);
+        cx.err(
+            pos,
+            format!(
+                "condition on `{q}` needs exactly one test, found {}",
+                tests.len()
+            ),
+            FORMS,
+        );
         return Condition::All(vec![]);
     }
     let (key, val) = tests[0];
     let strings = |v: &toml::Value| -> Option<Vec<String>> {
-        v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect()
     };
     let bound = |v: &toml::Value| -> Option<Bound> {
         match v {
@@ -556,16 +678,28 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
         "lt" => bound(val).map(Test::Lt),
         "lte" => bound(val).map(Test::Lte),
         other => {
-            cx.err(pos, format!("unknown test `{other}` on question `{q}`"), FORMS);
+            cx.err(
+                pos,
+                format!("unknown test `{other}` on question `{q}`"),
+                FORMS,
+            );
             return Condition::All(vec![]);
         }
     };
     match test {
-        Some(test) => Condition::Atom(Atom { q: q.to_string(), qi: usize::MAX, test, pos }),
+        Some(test) => Condition::Atom(Atom {
+            q: q.to_string(),
+            qi: usize::MAX,
+            test,
+            pos,
+        }),
         None => {
-            cx.err(pos, format!("test `{key}` on `{q}` has a value of the wrong type"),
+            cx.err(
+                pos,
+                format!("test `{key}` on `{q}` has a value of the wrong type"),
                 "is/has take a string, in/has_any an array of strings, answered a boolean, \
-                 gt/gte/lt/lte a number or a \"YYYY-MM-DD\" date");
+                 gt/gte/lt/lte a number or a \"YYYY-MM-DD\" date",
+            );
             Condition::All(vec![])
         }
     }
@@ -573,8 +707,12 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
 
 /// Fills in question indexes once the file is known to be consistent.
 fn resolve(q: &mut Questionnaire) {
-    let index: HashMap<String, usize> =
-        q.questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
+    let index: HashMap<String, usize> = q
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.id.clone(), i))
+        .collect();
     let fix = |c: &mut Condition| {
         for a in c.atoms_mut() {
             a.qi = index.get(&a.q).copied().unwrap_or(usize::MAX);

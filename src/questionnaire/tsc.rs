@@ -16,8 +16,13 @@ pub fn is_valid(id: &str) -> bool {
 /// A reference shaped like a criterion ID (letters, digits, a dot, digits), e.g. `CC6.1` or the
 /// common mistake `PP1.2`; other references (`domain.md §4`, `seed 001`) are free text.
 pub fn looks_like_tsc(r: &str) -> bool {
-    let Some((head, tail)) = r.split_once('.') else { return false };
-    let letters: String = head.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+    let Some((head, tail)) = r.split_once('.') else {
+        return false;
+    };
+    let letters: String = head
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase())
+        .collect();
     let digits = &head[letters.len()..];
     !letters.is_empty()
         && letters.len() <= 3
@@ -53,7 +58,12 @@ mod tests {
         assert_eq!(count("A1"), 3);
         assert_eq!(count("C1"), 2);
         assert_eq!(count("PI"), 5);
-        assert_eq!(IDS.iter().filter(|i| i.starts_with('P') && !i.starts_with("PI")).count(), 18);
+        assert_eq!(
+            IDS.iter()
+                .filter(|i| i.starts_with('P') && !i.starts_with("PI"))
+                .count(),
+            18
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@ use super::{Kind, Pos, Question, Questionnaire, Rule, Scope, UNKNOWN};
 use crate::session::Value;
 
 fn push(out: &mut Vec<Problem>, pos: Pos, message: String, help: impl Into<String>) {
-    out.push(Problem { pos, message, help: help.into() });
+    out.push(Problem {
+        pos,
+        message,
+        help: help.into(),
+    });
 }
 
 /// Where a condition sits, which decides what it may reference.
@@ -21,8 +25,11 @@ enum Site {
 }
 
 pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
-    let index: HashMap<&str, usize> =
-        q.questions.iter().enumerate().map(|(i, q)| (q.id.as_str(), i)).collect();
+    // The first definition wins, so a duplicate id does not cause follow-on errors.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, question) in q.questions.iter().enumerate() {
+        index.entry(question.id.as_str()).or_insert(i);
+    }
     for (i, question) in q.questions.iter().enumerate() {
         if let Some(c) = &question.show_if {
             check_condition(q, &index, c, Site::ShowIf(i), question.scope, false, out);
@@ -32,8 +39,9 @@ pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
         check_condition(q, &index, &rule.when, Site::Rule, rule.scope, false, out);
         check_findings(rule, out);
     }
-    // Only look for unsatisfiable rules once references are sound, or the search misleads.
-    if out.is_empty() {
+    // Look for unsatisfiable rules among those whose references resolve; the others already
+    // have an error of their own.
+    {
         let mut resolved = q.clone();
         for question in &mut resolved.questions {
             if let Some(c) = &mut question.show_if {
@@ -45,10 +53,17 @@ pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
         }
         for rule in &resolved.rules {
             if never_fires(&resolved, rule) {
-                push(out, rule.pos, format!("rule `{}` can never fire: its condition is false \
-                    whatever the answers", rule.id),
+                push(
+                    out,
+                    rule.pos,
+                    format!(
+                        "rule `{}` can never fire: its condition is false \
+                    whatever the answers",
+                        rule.id
+                    ),
                     "look for contradicting tests, or tests on a question that is hidden \
-                     whenever the rest of the condition holds");
+                     whenever the rest of the condition holds",
+                );
             }
         }
     }
@@ -85,8 +100,12 @@ fn check_condition(
                 "any_system_in_scope"
             };
             let pos = first_pos(c).unwrap_or_default();
-            push(out, pos, format!("`{what}` is only allowed in identity rules"),
-                "use it in a rule with scope = \"identity\", not nested and not in show_if");
+            push(
+                out,
+                pos,
+                format!("`{what}` is only allowed in identity rules"),
+                "use it in a rule with scope = \"identity\", not nested and not in show_if",
+            );
             if let Condition::AnySystem(inner) = c {
                 check_condition(q, index, inner, site, Scope::System, true, out);
             }
@@ -97,9 +116,17 @@ fn check_condition(
         Condition::AnySystemInScope => {}
         Condition::Atom(a) => {
             let Some(&target) = index.get(a.q.as_str()) else {
-                push(out, a.pos, format!("unknown question id `{}`", a.q),
-                    format!("use the id of a question defined in this file{}",
-                        closest(q, &a.q).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()));
+                push(
+                    out,
+                    a.pos,
+                    format!("unknown question id `{}`", a.q),
+                    format!(
+                        "use the id of a question defined in this file{}",
+                        closest(q, &a.q)
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default()
+                    ),
+                );
                 return;
             };
             let tq = &q.questions[target];
@@ -108,21 +135,44 @@ fn check_condition(
                     "identity rules reach system answers through `{ any_system = { q = ..., ... } }`"
                         .to_string()
                 } else {
-                    format!("a {} condition may use {} and engagement questions only",
-                        scope.as_str(), scope.as_str())
+                    format!(
+                        "a {} condition may use {} and engagement questions only",
+                        scope.as_str(),
+                        scope.as_str()
+                    )
                 };
-                push(out, a.pos, format!("question `{}` is a {} question, not available in a {} \
-                    condition", a.q, tq.scope.as_str(), scope.as_str()), hint);
+                push(
+                    out,
+                    a.pos,
+                    format!(
+                        "question `{}` is a {} question, not available in a {} \
+                    condition",
+                        a.q,
+                        tq.scope.as_str(),
+                        scope.as_str()
+                    ),
+                    hint,
+                );
             }
             if let Site::ShowIf(own) = site {
                 if target == own {
-                    push(out, a.pos, format!("question `{}` is shown depending on itself", a.q),
-                        "a show_if must depend on earlier questions only");
+                    push(
+                        out,
+                        a.pos,
+                        format!("question `{}` is shown depending on itself", a.q),
+                        "a show_if must depend on earlier questions only",
+                    );
                 } else if target > own {
-                    push(out, a.pos, format!("show_if references `{}`, which comes later (line {})",
-                        a.q, tq.pos.line),
+                    push(
+                        out,
+                        a.pos,
+                        format!(
+                            "show_if references `{}`, which comes later (line {})",
+                            a.q, tq.pos.line
+                        ),
                         "move the referenced question above this one, or change the condition; \
-                         questions are asked in file order");
+                         questions are asked in file order",
+                    );
                 }
             }
             check_test(tq, &a.test, a.pos, out);
@@ -138,18 +188,30 @@ fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
     let check_choice = |id: &str, out: &mut Vec<Problem>| {
         if id != UNKNOWN && q.choice(id).is_none() {
             let ids: Vec<&str> = q.choices.iter().map(|c| c.id.as_str()).collect();
-            push(out, pos, format!("`{id}` is not a choice of question `{}`", q.id),
-                format!("use one of: {}", ids.join(", ")));
+            push(
+                out,
+                pos,
+                format!("`{id}` is not a choice of question `{}`", q.id),
+                format!("use one of: {}", ids.join(", ")),
+            );
         }
     };
     let wrong = |what: &str, out: &mut Vec<Problem>| {
-        push(out, pos, format!("test `{what}` does not apply to {} question `{}`",
-            q.kind.as_str(), q.id), match q.kind {
+        push(
+            out,
+            pos,
+            format!(
+                "test `{what}` does not apply to {} question `{}`",
+                q.kind.as_str(),
+                q.id
+            ),
+            match q.kind {
                 Kind::YesNo | Kind::Single => "use `is` or `in`",
                 Kind::Multi => "use `has` or `has_any`",
                 Kind::Number | Kind::Date => "use gt, gte, lt or lte",
                 Kind::Text => "use `answered`",
-            });
+            },
+        );
     };
     match test {
         Test::Answered(_) => {}
@@ -163,7 +225,12 @@ fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
             (Kind::Number, Bound::Number(_)) => {}
             (Kind::Date, Bound::Date(d)) => {
                 if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                    push(out, pos, format!("`{d}` is not a date"), "write dates as \"YYYY-MM-DD\"");
+                    push(
+                        out,
+                        pos,
+                        format!("`{d}` is not a date"),
+                        "write dates as \"YYYY-MM-DD\"",
+                    );
                 }
             }
             _ => wrong("gt/gte/lt/lte", out),
@@ -178,14 +245,28 @@ fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
 fn check_findings(rule: &Rule, out: &mut Vec<Problem>) {
     let f = &rule.findings;
     if f.is_empty() {
-        push(out, rule.pos, format!("rule `{}` yields no findings", rule.id),
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` yields no findings", rule.id),
             "add at least one of soc1, soc2, categories, report_type, subservice, gap, \
-             control_objectives, evidence...");
+             control_objectives, evidence...",
+        );
     }
     let misplaced = |what: &str, allowed: Scope, out: &mut Vec<Problem>| {
-        push(out, rule.pos, format!("rule `{}` yields `{what}` but has scope {}", rule.id,
-            rule.scope.as_str()), format!("`{what}` belongs in a rule with scope = \"{}\"",
-            allowed.as_str()));
+        push(
+            out,
+            rule.pos,
+            format!(
+                "rule `{}` yields `{what}` but has scope {}",
+                rule.id,
+                rule.scope.as_str()
+            ),
+            format!(
+                "`{what}` belongs in a rule with scope = \"{}\"",
+                allowed.as_str()
+            ),
+        );
     };
     if rule.scope != Scope::System && (f.subservice.is_some() || !f.csocs.is_empty()) {
         misplaced("subservice/csocs", Scope::System, out);
@@ -196,11 +277,19 @@ fn check_findings(rule: &Rule, out: &mut Vec<Problem>) {
     if rule.scope != Scope::Engagement
         && (f.report_type.is_some() || f.observation_window.is_some() || f.sox_note.is_some())
     {
-        misplaced("report_type/observation_window/sox_note", Scope::Engagement, out);
+        misplaced(
+            "report_type/observation_window/sox_note",
+            Scope::Engagement,
+            out,
+        );
     }
     if rule.rationale.trim().is_empty() {
-        push(out, rule.pos, format!("rule `{}` has an empty rationale", rule.id),
-            "say in one sentence why these answers lead to these findings");
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` has an empty rationale", rule.id),
+            "say in one sentence why these answers lead to these findings",
+        );
     }
 }
 
@@ -219,7 +308,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -233,11 +326,22 @@ fn never_fires(q: &Questionnaire, rule: &Rule) -> bool {
     let mut involved = BTreeSet::new();
     let mut stack: Vec<usize> = rule.when.atoms().iter().map(|a| a.qi).collect();
     while let Some(i) = stack.pop() {
-        if involved.insert(i) {
+        if involved.insert(i) && i != usize::MAX {
             if let Some(c) = &q.questions[i].show_if {
                 stack.extend(c.atoms().iter().map(|a| a.qi));
             }
         }
+    }
+    // Unresolved or forward references are errors of their own, and a cycle would not end.
+    let forward = involved.iter().any(|&i| {
+        i == usize::MAX
+            || q.questions[i]
+                .show_if
+                .as_ref()
+                .is_some_and(|c| c.atoms().iter().any(|a| a.qi >= i))
+    });
+    if forward {
+        return false;
     }
     let involved: Vec<usize> = involved.into_iter().collect();
     let all_atoms: Vec<_> = q
@@ -249,16 +353,27 @@ fn never_fires(q: &Questionnaire, rule: &Rule) -> bool {
         .collect();
     let domains: Vec<Vec<Value>> = involved
         .iter()
-        .map(|&i| domain(&q.questions[i], all_atoms.iter().filter(|a| a.qi == i).map(|a| &a.test)))
+        .map(|&i| {
+            domain(
+                &q.questions[i],
+                all_atoms.iter().filter(|a| a.qi == i).map(|a| &a.test),
+            )
+        })
         .collect();
-    let size = domains.iter().try_fold(1usize, |acc, d| acc.checked_mul(d.len()));
+    let size = domains
+        .iter()
+        .try_fold(1usize, |acc, d| acc.checked_mul(d.len()));
     if size.is_none_or(|s| s > LIMIT) {
         return false;
     }
     let mut pick = vec![0usize; involved.len()];
     loop {
-        let assignment: HashMap<usize, &Value> =
-            involved.iter().zip(&pick).zip(&domains).map(|((&qi, &k), d)| (qi, &d[k])).collect();
+        let assignment: HashMap<usize, &Value> = involved
+            .iter()
+            .zip(&pick)
+            .zip(&domains)
+            .map(|((&qi, &k), d)| (qi, &d[k]))
+            .collect();
         let env = SatEnv { q, assignment };
         if rule.when.eval(&env, &mut Trace::default()) == Tri::True {
             return false;

@@ -110,11 +110,18 @@ pub struct Opened {
 }
 
 fn problem(loc: &Locator, offset: usize, message: String, help: &str) -> Problem {
-    Problem { pos: loc.pos(offset), message, help: help.to_string() }
+    Problem {
+        pos: loc.pos(offset),
+        message,
+        help: help.to_string(),
+    }
 }
 
 fn fail(file: &str, problems: Vec<Problem>) -> LoadError {
-    LoadError { file: file.to_string(), problems }
+    LoadError {
+        file: file.to_string(),
+        problems,
+    }
 }
 
 fn timestamp(v: &toml::Value) -> Option<DateTime<Utc>> {
@@ -123,7 +130,9 @@ fn timestamp(v: &toml::Value) -> Option<DateTime<Utc>> {
         toml::Value::String(s) => s.clone(),
         _ => return None,
     };
-    DateTime::parse_from_rfc3339(&s).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(&s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 fn date(v: &toml::Value) -> Option<NaiveDate> {
@@ -147,9 +156,11 @@ fn raw_value(v: &toml::Value) -> Option<Value> {
         toml::Value::Integer(i) => Some(Value::Number(*i as f64)),
         toml::Value::Float(f) => Some(Value::Number(*f)),
         toml::Value::Datetime(d) => Some(Value::Text(d.to_string())),
-        toml::Value::Array(a) => {
-            a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(Value::List)
-        }
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List),
         _ => None,
     }
 }
@@ -190,17 +201,27 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         } else {
             "this format version is not supported"
         };
-        return Err(fail(file, vec![problem(&loc, raw.format_version.span().start,
-            format!("unsupported session format_version {version} (this socscope reads {FORMAT_VERSION})"),
-            help)]));
+        return Err(fail(
+            file,
+            vec![problem(
+                &loc,
+                raw.format_version.span().start,
+                format!(
+                    "unsupported session format_version {version} (this socscope reads {FORMAT_VERSION})"
+                ),
+                help,
+            )],
+        ));
     }
     let mut problems = Vec::new();
     let created = timestamp(&raw.created);
     let updated = timestamp(&raw.updated);
     if created.is_none() || updated.is_none() {
-        problems.push(Problem { pos: Pos { line: 1, col: 1 },
+        problems.push(Problem {
+            pos: Pos { line: 1, col: 1 },
             message: "`created` and `updated` must be timestamps like 2026-11-23T09:00:00Z".into(),
-            help: "fix the timestamps at the top of the file".into() });
+            help: "fix the timestamps at the top of the file".into(),
+        });
     }
     let mut opened = Opened {
         questionnaire_changed: raw.questionnaire.id != q.id
@@ -208,21 +229,33 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         ..Opened::default()
     };
     let mut orphans = raw.orphans;
-    let mut convert = |entity: &str, scope: Scope, raw: BTreeMap<String, Spanned<RawAnswer>>,
-                       problems: &mut Vec<Problem>| -> Answers {
+    let mut convert = |entity: &str,
+                       scope: Scope,
+                       raw: BTreeMap<String, Spanned<RawAnswer>>,
+                       problems: &mut Vec<Problem>|
+     -> Answers {
         let mut out = Answers::new();
         for (qid, ra) in raw {
             let span = ra.span();
             let ra = ra.into_inner();
             let Some(at) = timestamp(&ra.at) else {
-                problems.push(problem(&loc, span.start, format!("answer `{qid}` of {entity} has \
-                    no valid `at` timestamp"), "write it like at = 2026-11-23T09:00:00Z"));
+                problems.push(problem(
+                    &loc,
+                    span.start,
+                    format!(
+                        "answer `{qid}` of {entity} has \
+                    no valid `at` timestamp"
+                    ),
+                    "write it like at = 2026-11-23T09:00:00Z",
+                ));
                 continue;
             };
             let value = raw_value(&ra.value);
             let question = q.question(&qid);
             let reason = match (&value, question) {
-                (None, _) => Some("its value is not a string, number or list of strings".to_string()),
+                (None, _) => {
+                    Some("its value is not a string, number or list of strings".to_string())
+                }
                 (_, None) => Some("the questionnaire has no such question".to_string()),
                 (_, Some(qq)) if qq.scope != scope => {
                     Some(format!("it is now a {} question", qq.scope.as_str()))
@@ -231,11 +264,21 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             };
             match (reason, value) {
                 (None, Some(value)) => {
-                    out.insert(qid, Answer { value, at, note: ra.note, source: ra.source });
+                    out.insert(
+                        qid,
+                        Answer {
+                            value,
+                            at,
+                            note: ra.note,
+                            source: ra.source,
+                        },
+                    );
                 }
                 (reason, _) => {
                     let reason = reason.unwrap_or_default();
-                    opened.notices.push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
+                    opened
+                        .notices
+                        .push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
                     orphans.push(OrphanAnswer {
                         entity: entity.to_string(),
                         question: qid,
@@ -247,35 +290,74 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         }
         out
     };
-    let engagement = convert("engagement", Scope::Engagement, raw.engagement.answers, &mut problems);
+    let engagement = convert(
+        "engagement",
+        Scope::Engagement,
+        raw.engagement.answers,
+        &mut problems,
+    );
     let mut systems: Vec<System> = Vec::new();
     for rs in raw.systems {
         let span = rs.id.span();
         let id = rs.id.into_inner();
         if id.is_empty() || systems.iter().any(|s| s.id == id) {
-            problems.push(problem(&loc, span.start, format!("system id `{id}` is empty or used twice"),
-                "give each [[systems]] entry its own id (s1, s2, ...)"));
+            problems.push(problem(
+                &loc,
+                span.start,
+                format!("system id `{id}` is empty or used twice"),
+                "give each [[systems]] entry its own id (s1, s2, ...)",
+            ));
         }
-        let answers = convert(&format!("system `{}`", rs.name), Scope::System, rs.answers, &mut problems);
-        systems.push(System { id, name: rs.name, answers });
+        let answers = convert(
+            &format!("system `{}`", rs.name),
+            Scope::System,
+            rs.answers,
+            &mut problems,
+        );
+        systems.push(System {
+            id,
+            name: rs.name,
+            answers,
+        });
     }
     let mut identities: Vec<Identity> = Vec::new();
     for ri in raw.identities {
         let span = ri.id.span();
         let id = ri.id.into_inner();
         if id.is_empty() || identities.iter().any(|s| s.id == id) {
-            problems.push(problem(&loc, span.start, format!("identity id `{id}` is empty or used twice"),
-                "give each [[identities]] entry its own id (i1, i2, ...)"));
+            problems.push(problem(
+                &loc,
+                span.start,
+                format!("identity id `{id}` is empty or used twice"),
+                "give each [[identities]] entry its own id (i1, i2, ...)",
+            ));
         }
         for link in &ri.systems {
             if !systems.iter().any(|s| &s.id == link) {
-                problems.push(problem(&loc, span.start, format!("identity `{}` links to unknown \
-                    system `{link}`", ri.name), "remove the link or add that system"));
+                problems.push(problem(
+                    &loc,
+                    span.start,
+                    format!(
+                        "identity `{}` links to unknown \
+                    system `{link}`",
+                        ri.name
+                    ),
+                    "remove the link or add that system",
+                ));
             }
         }
-        let answers =
-            convert(&format!("identity `{}`", ri.name), Scope::Identity, ri.answers, &mut problems);
-        identities.push(Identity { id, name: ri.name, systems: ri.systems, answers });
+        let answers = convert(
+            &format!("identity `{}`", ri.name),
+            Scope::Identity,
+            ri.answers,
+            &mut problems,
+        );
+        identities.push(Identity {
+            id,
+            name: ri.name,
+            systems: ri.systems,
+            answers,
+        });
     }
     if !problems.is_empty() {
         return Err(fail(file, problems));
@@ -380,7 +462,11 @@ fn summary(r: &Recommendation) -> Summary {
     Summary {
         verdict: r.verdict.id().to_string(),
         provisional: r.provisional,
-        soc2_categories: r.soc2_categories.iter().map(|c| c.id().to_string()).collect(),
+        soc2_categories: r
+            .soc2_categories
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect(),
         report_type: r.report_type.map(|t| match t {
             crate::questionnaire::ReportType::Type1 => "type1".to_string(),
             crate::questionnaire::ReportType::Type2 => "type2".to_string(),
@@ -402,14 +488,19 @@ pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<St
             organisation: s.workshop.organisation.clone(),
             facilitator: s.workshop.facilitator.clone(),
             participants: s.workshop.participants.clone(),
-            date: s.workshop.date.map(|d| toml::Value::String(d.format("%Y-%m-%d").to_string())),
+            date: s
+                .workshop
+                .date
+                .map(|d| toml::Value::String(d.format("%Y-%m-%d").to_string())),
         },
         questionnaire: RawQRef {
             id: s.questionnaire.id.clone(),
             version: s.questionnaire.version.clone(),
             hash: s.questionnaire.hash.clone(),
         },
-        engagement: RawEntityAnswers { answers: raw_answers(&s.engagement) },
+        engagement: RawEntityAnswers {
+            answers: raw_answers(&s.engagement),
+        },
         systems: s
             .systems
             .iter()

@@ -38,7 +38,11 @@ impl Value {
                 None => Err(format!(
                     "`{s}` is not a choice of question `{}` (choices: {})",
                     q.id,
-                    q.choices.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+                    q.choices
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             },
             (Kind::Multi, Value::List(items)) => {
@@ -113,7 +117,12 @@ pub struct Answer {
 
 impl Answer {
     pub fn new(value: Value, at: DateTime<Utc>) -> Answer {
-        Answer { value, at, note: None, source: None }
+        Answer {
+            value,
+            at,
+            note: None,
+            source: None,
+        }
     }
 }
 
@@ -240,10 +249,16 @@ impl Session {
     pub fn answers_mut(&mut self, e: &EntityId) -> Option<&mut Answers> {
         match e {
             EntityId::Engagement => Some(&mut self.engagement),
-            EntityId::System(id) => self.systems.iter_mut().find(|s| &s.id == id).map(|s| &mut s.answers),
-            EntityId::Identity(id) => {
-                self.identities.iter_mut().find(|s| &s.id == id).map(|s| &mut s.answers)
-            }
+            EntityId::System(id) => self
+                .systems
+                .iter_mut()
+                .find(|s| &s.id == id)
+                .map(|s| &mut s.answers),
+            EntityId::Identity(id) => self
+                .identities
+                .iter_mut()
+                .find(|s| &s.id == id)
+                .map(|s| &mut s.answers),
         }
     }
 
@@ -256,12 +271,26 @@ impl Session {
         now: DateTime<Utc>,
     ) -> Result<(), String> {
         if q.scope != e.scope() {
-            return Err(format!("question `{}` is not a {} question", q.id, e.scope().as_str()));
+            return Err(format!(
+                "question `{}` is not a {} question",
+                q.id,
+                e.scope().as_str()
+            ));
         }
         value.check(q)?;
-        let answers = self.answers_mut(e).ok_or_else(|| "no such system or identity".to_string())?;
+        let answers = self
+            .answers_mut(e)
+            .ok_or_else(|| "no such system or identity".to_string())?;
         let note = answers.get(&q.id).and_then(|a| a.note.clone());
-        answers.insert(q.id.clone(), Answer { value, at: now, note, source: None });
+        answers.insert(
+            q.id.clone(),
+            Answer {
+                value,
+                at: now,
+                note,
+                source: None,
+            },
+        );
         self.updated = now;
         Ok(())
     }
@@ -277,14 +306,25 @@ impl Session {
     /// Sets or clears (empty text) the note on an answer; a note on an unanswered question is
     /// kept with an `unknown` answer so it is never lost.
     pub fn set_note(&mut self, qid: &str, e: &EntityId, note: &str, now: DateTime<Utc>) {
-        let Some(answers) = self.answers_mut(e) else { return };
-        let note = if note.trim().is_empty() { None } else { Some(note.to_string()) };
+        let Some(answers) = self.answers_mut(e) else {
+            return;
+        };
+        let note = if note.trim().is_empty() {
+            None
+        } else {
+            Some(note.to_string())
+        };
         match answers.get_mut(qid) {
             Some(a) => a.note = note,
             None if note.is_some() => {
                 answers.insert(
                     qid.to_string(),
-                    Answer { value: Value::Unknown, at: now, note, source: None },
+                    Answer {
+                        value: Value::Unknown,
+                        at: now,
+                        note,
+                        source: None,
+                    },
                 );
             }
             None => return,
@@ -302,7 +342,11 @@ impl Session {
 
     pub fn add_system(&mut self, name: &str, now: DateTime<Utc>) -> String {
         let id = Self::next_id("s", self.systems.iter().map(|s| s.id.clone()));
-        self.systems.push(System { id: id.clone(), name: name.to_string(), answers: Answers::new() });
+        self.systems.push(System {
+            id: id.clone(),
+            name: name.to_string(),
+            answers: Answers::new(),
+        });
         self.updated = now;
         id
     }

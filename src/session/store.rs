@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::file::{self, Opened};
 use super::Session;
+use super::file::{self, Opened};
 use crate::engine::{self, Recommendation};
 use crate::questionnaire::{LoadError, Questionnaire};
 
 #[derive(Debug)]
 pub enum StoreError {
-    Io { path: PathBuf, action: &'static str, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
     Format(LoadError),
     Other(String),
 }
@@ -21,7 +25,11 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Io { path, action, source } => {
+            StoreError::Io {
+                path,
+                action,
+                source,
+            } => {
                 write!(f, "could not {action} {}: {source}", path.display())?;
                 let hint = match source.kind() {
                     std::io::ErrorKind::NotFound => {
@@ -67,13 +75,23 @@ pub fn data_dir() -> Result<PathBuf, StoreError> {
 pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
     let mut slug: String = organisation
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     while slug.contains("--") {
         slug = slug.replace("--", "-");
     }
     let slug = slug.trim_matches('-');
-    let slug: String = if slug.is_empty() { "workshop".into() } else { slug.chars().take(40).collect() };
+    let slug: String = if slug.is_empty() {
+        "workshop".into()
+    } else {
+        slug.chars().take(40).collect()
+    };
     let date = now.format("%Y-%m-%d");
     let mut path = dir.join(format!("{slug}-{date}.toml"));
     let mut n = 2;
@@ -86,7 +104,11 @@ pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> P
 
 fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
-    move |source| StoreError::Io { path, action, source }
+    move |source| StoreError::Io {
+        path,
+        action,
+        source,
+    }
 }
 
 /// Reads and parses a session, reconciling it with `q`. The file is never modified here.
@@ -114,7 +136,10 @@ pub fn save_with(path: &Path, s: &Session, r: Option<&Recommendation>) -> Result
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".bak");
     path.with_file_name(name)
 }
@@ -133,7 +158,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .tempfile_in(&dir)
         .map_err(io(&dir, "create a temporary file in"))?;
     tmp.write_all(bytes).map_err(io(path, "write"))?;
-    tmp.as_file().sync_all().map_err(io(path, "flush to disk"))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io(path, "flush to disk"))?;
     if path.exists() {
         // Best effort: a failed backup must not stop the save itself.
         let _ = std::fs::copy(path, backup_path(path));

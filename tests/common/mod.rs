@@ -1,0 +1,35 @@
+//! Shared test helpers: load the built-in questionnaire and the example sessions.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use socscope::engine::{self, Recommendation};
+use socscope::questionnaire::{self, Questionnaire};
+use socscope::session::{Session, store};
+
+pub fn builtin() -> Questionnaire {
+    questionnaire::builtin().unwrap_or_else(|e| panic!("built-in questionnaire:\n{e}"))
+}
+
+pub fn example_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples")
+        .join(name)
+}
+
+pub fn example(name: &str) -> Session {
+    let q = builtin();
+    let (s, opened) =
+        store::open(&example_path(name), &q).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(
+        opened.notices.is_empty(),
+        "{name}: answers kept aside: {:?}",
+        opened.notices
+    );
+    s
+}
+
+pub fn recommend(s: &Session) -> Recommendation {
+    engine::recommend(&builtin(), s)
+}

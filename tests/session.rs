@@ -1,0 +1,214 @@
+//! Session files: round trip, stable bytes, atomic saves, and opening a session whose
+//! questionnaire has changed since it was saved.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::{builtin, example, example_path};
+use socscope::questionnaire::load;
+use socscope::session::{EntityId, Session, Value, file, store};
+
+#[test]
+fn every_example_round_trips_through_the_file_format() {
+    let q = builtin();
+    for name in [
+        "s1-payroll-provider.toml",
+        "s2-log-analytics.toml",
+        "s3-billing-service-account.toml",
+        "s4-internal-wiki.toml",
+        "s5-nothing-decided.toml",
+        "s6-cloud-subservice.toml",
+    ] {
+        let s = example(name);
+        let text = file::render(&s, None).expect("renders");
+        let (back, opened) = file::parse(name, &text, &q).expect("parses");
+        assert_eq!(back, s, "{name}");
+        assert!(opened.notices.is_empty());
+    }
+}
+
+#[test]
+fn saving_twice_gives_identical_bytes_and_includes_the_rationale() {
+    let q = builtin();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s1.toml");
+    let s = example("s1-payroll-provider.toml");
+    store::save(&path, &s, &q).expect("save");
+    let first = std::fs::read(&path).expect("read");
+    let (reopened, _) = store::open(&path, &q).expect("open");
+    store::save(&path, &reopened, &q).expect("save again");
+    assert_eq!(
+        first,
+        std::fs::read(&path).expect("read"),
+        "stable, diff-friendly output"
+    );
+    let text = String::from_utf8(first).expect("utf-8");
+    assert!(text.contains("[recommendation]"));
+    assert!(
+        text.contains("verdict = \"both\""),
+        "the file alone explains the decision"
+    );
+    assert!(
+        text.contains("sys_soc1_changes_financial_data"),
+        "rules named in the file"
+    );
+}
+
+#[test]
+fn save_is_atomic_and_keeps_a_backup() {
+    let q = builtin();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.toml");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+        .single()
+        .expect("date");
+    let mut s = Session::new(&q, "Acme", now);
+    store::save(&path, &s, &q).expect("save");
+    let sid = s.add_system("Billing", now);
+    store::save(&path, &s, &q).expect("save");
+    let backup = std::fs::read_to_string(store::backup_path(&path)).expect("backup exists");
+    assert!(
+        !backup.contains("Billing"),
+        "backup is the previous version"
+    );
+    let current = std::fs::read_to_string(&path).expect("current");
+    assert!(current.contains("Billing") && current.contains(&sid));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left behind");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "readable by the owner only");
+    }
+}
+
+#[test]
+fn answers_notes_and_links_survive_a_round_trip() {
+    let q = builtin();
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+        .single()
+        .expect("date");
+    let mut s = Session::new(&q, "Acme \"Quotes\" & <Co>", now);
+    let sys = s.add_system("Billing", now);
+    let id = s.add_identity("svc-billing", now);
+    assert!(s.toggle_link(&id, &sys, now));
+    let fin = q.question("fin_process").expect("q");
+    s.set_answer(
+        fin,
+        &EntityId::System(sys.clone()),
+        Value::List(vec!["billing".into()]),
+        now,
+    )
+    .expect("answer");
+    s.set_note(
+        "fin_process",
+        &EntityId::System(sys.clone()),
+        "line one\nline two",
+        now,
+    );
+    let months = q.question("controls_months").expect("q");
+    s.set_answer(months, &EntityId::Engagement, Value::Number(14.0), now)
+        .expect("answer");
+    let kind = q.question("identity_kind").expect("q");
+    s.set_answer(kind, &EntityId::Identity(id.clone()), Value::Unknown, now)
+        .expect("answer");
+    let text = file::render(&s, None).expect("render");
+    let (back, _) = file::parse("t", &text, &q).expect("parse");
+    assert_eq!(back, s);
+    assert_eq!(back.identities[0].systems, vec![sys]);
+}
+
+#[test]
+fn wrong_answers_are_refused_before_they_reach_the_file() {
+    let q = builtin();
+    let now = Utc::now();
+    let mut s = Session::new(&q, "Acme", now);
+    let sys = s.add_system("Billing", now);
+    let fin = q.question("fin_process").expect("q");
+    let err = s
+        .set_answer(
+            fin,
+            &EntityId::System(sys),
+            Value::List(vec!["bogus".into()]),
+            now,
+        )
+        .expect_err("unknown choice");
+    assert!(err.contains("bogus"));
+    let months = q.question("controls_months").expect("q");
+    assert!(
+        s.set_answer(months, &EntityId::Engagement, Value::Text("x".into()), now)
+            .is_err()
+    );
+}
+
+#[test]
+fn changed_questionnaire_keeps_what_still_exists_and_reports_the_rest() {
+    // The S3 session, opened with a questionnaire in which `shared` was removed and
+    // `credential_rotation` lost a choice the session used.
+    let text =
+        std::fs::read_to_string(example_path("s3-billing-service-account.toml")).expect("read");
+    let source = socscope::questionnaire::BUILTIN_SOURCE;
+    let s3 = example("s3-billing-service-account.toml");
+    let used_rotation = match s3.identities[0]
+        .answers
+        .get("credential_rotation")
+        .map(|a| &a.value)
+    {
+        Some(Value::Text(v)) => v.clone(),
+        other => panic!("S3 answers credential_rotation: {other:?}"),
+    };
+    let changed = remove_question(source, "shared");
+    let changed = changed.replace(
+        &format!("id = \"{used_rotation}\""),
+        "id = \"renamed_choice\"",
+    );
+    let changed = changed.replace(&format!("\"{used_rotation}\""), "\"renamed_choice\"");
+    let q2 =
+        load("changed.toml", &changed).unwrap_or_else(|e| panic!("changed questionnaire:\n{e}"));
+    assert_ne!(q2.hash, builtin().hash);
+
+    let (s, opened) = file::parse("s3.toml", &text, &q2).expect("still opens");
+    let kept_aside: Vec<&str> = s.orphans.iter().map(|o| o.question.as_str()).collect();
+    assert!(kept_aside.contains(&"shared"), "{kept_aside:?}");
+    assert!(
+        kept_aside.contains(&"credential_rotation"),
+        "{kept_aside:?}"
+    );
+    assert_eq!(opened.notices.len(), s.orphans.len(), "each one reported");
+    let before = s3.identities[0].answers.len();
+    assert_eq!(
+        s.identities[0].answers.len() + 2,
+        before,
+        "everything else kept"
+    );
+
+    // Orphans are written back, so saving never silently drops them.
+    let rendered = file::render(&s, None).expect("render");
+    let (again, _) = file::parse("s3.toml", &rendered, &q2).expect("parse");
+    assert_eq!(again.orphans, s.orphans);
+}
+
+/// Removes the `[[questions]]` table with this id, and every rule or condition that mentions it
+/// is rewritten to keep the questionnaire valid (rules on it are dropped).
+fn remove_question(src: &str, id: &str) -> String {
+    let blocks: Vec<&str> = split_tables(src);
+    blocks
+        .into_iter()
+        .filter(|b| !b.contains(&format!("id = \"{id}\"")) && !b.contains(&format!("q = \"{id}\"")))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+fn split_tables(src: &str) -> Vec<&str> {
+    let mut starts: Vec<usize> = src.match_indices("\n[[").map(|(i, _)| i + 1).collect();
+    starts.insert(0, 0);
+    starts.push(src.len());
+    starts.windows(2).map(|w| &src[w[0]..w[1]]).collect()
+}
