@@ -2,78 +2,29 @@
 //!
 //! Rules are evaluated per entity in three-valued logic (see docs/questionnaire-format.md):
 //! systems first, then identities (which may look at the systems they can access), then the
-//! engagement. Each decision keeps the rules that fired with the answers that triggered them,
-//! and the open questions that could still change it.
+//! engagement (`stage`). Each decision keeps the rules that fired with the answers that
+//! triggered them, and the open questions that could still change it; `sensitivity` finds the
+//! single answer changes that would flip it.
 
 mod model;
+mod sensitivity;
+mod stage;
 mod visibility;
 
 use std::collections::BTreeSet;
 
 pub use model::*;
+pub use sensitivity::{sensitivities, sensitivity};
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
-use crate::questionnaire::condition::{EntityKey, Subject, Trace, Tri};
-use crate::questionnaire::{
-    Category, Findings, Questionnaire, ReportType, Rule, Scope, SubserviceMethod,
-};
+use crate::questionnaire::condition::{EntityKey, Subject, Tri};
+use crate::questionnaire::{Category, Findings, Questionnaire, ReportType, Scope};
 use crate::session::{EntityId, Session};
-
-/// One rule's result for one entity; only true and open results are kept.
-struct Eval<'a> {
-    rule: &'a Rule,
-    result: Tri,
-    trace: Trace,
-}
-
-/// Kleene "or" over the evaluations whose findings match `pred`.
-fn fold<'e, 'a>(
-    evals: impl IntoIterator<Item = &'e Eval<'a>>,
-    pred: impl Fn(&Findings) -> bool,
-) -> (Tri, Vec<&'e Eval<'a>>)
-where
-    'a: 'e,
-{
-    let mut fired = Vec::new();
-    let mut open = Vec::new();
-    for e in evals.into_iter().filter(|e| pred(&e.rule.findings)) {
-        match e.result {
-            Tri::True => fired.push(e),
-            Tri::Open => open.push(e),
-            Tri::False => {}
-        }
-    }
-    if !fired.is_empty() {
-        (Tri::True, fired)
-    } else if !open.is_empty() {
-        (Tri::Open, open)
-    } else {
-        (Tri::False, Vec::new())
-    }
-}
-
-fn tri_or(a: Tri, b: Tri) -> Tri {
-    match (a, b) {
-        (Tri::True, _) | (_, Tri::True) => Tri::True,
-        (Tri::Open, _) | (_, Tri::Open) => Tri::Open,
-        _ => Tri::False,
-    }
-}
-
-fn verdict_of(soc1: Tri, soc2: Tri) -> Verdict {
-    match (soc1, soc2) {
-        (Tri::True, Tri::True) => Verdict::Both,
-        (Tri::True, _) => Verdict::Soc1,
-        (_, Tri::True) => Verdict::Soc2,
-        (Tri::False, Tri::False) => Verdict::None,
-        _ => Verdict::Undetermined,
-    }
-}
+use stage::{Eval, Stage, Summary, Totals, fold};
 
 struct Ctx<'a> {
     q: &'a Questionnaire,
     s: &'a Session,
-    vis: Visibility,
 }
 
 impl Ctx<'_> {
@@ -147,6 +98,7 @@ impl Ctx<'_> {
                 .iter()
                 .map(|&i| self.entity_ref(EntityKey::System(i)))
                 .collect(),
+            also: Vec::new(),
         }
     }
 
@@ -179,13 +131,25 @@ impl Ctx<'_> {
         open: impl IntoIterator<Item = &'e Eval<'a>>,
         extra_open: Vec<OpenQuestion>,
     ) -> Decision {
-        let mut seen = BTreeSet::new();
-        let rationale: Vec<Firing> = fired
-            .into_iter()
-            .filter(|e| e.result == Tri::True)
-            .filter(|e| seen.insert(std::ptr::from_ref::<Eval>(e) as usize))
-            .map(|e| self.firing(e))
-            .collect();
+        // The same rule firing for several entities is one reason: shown once, with the
+        // triggering answers of the first entity and the others named in `also`.
+        let mut rationale: Vec<Firing> = Vec::new();
+        let mut firing_keys: Vec<EntityKey> = Vec::new();
+        for e in fired.into_iter().filter(|e| e.result == Tri::True) {
+            match rationale.iter().position(|f| f.rule == e.rule.id) {
+                None => {
+                    rationale.push(self.firing(e));
+                    firing_keys.push(e.key);
+                }
+                Some(i) if firing_keys[i] != e.key => {
+                    let other = self.entity_ref(e.key);
+                    if !rationale[i].also.contains(&other) {
+                        rationale[i].also.push(other);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
         let mut open_questions = extra_open;
         open_questions.extend(self.opens(open));
         let provisional = !open_questions.is_empty();
@@ -200,124 +164,119 @@ impl Ctx<'_> {
     }
 }
 
-fn eval_rules<'a>(q: &'a Questionnaire, scope: Scope, env: &EntityEnv) -> Vec<Eval<'a>> {
-    q.rules_in(scope)
-        .filter_map(|rule| {
-            let mut trace = Trace::default();
-            let result = rule.when.eval(env, &mut trace);
-            (result != Tri::False).then_some(Eval {
-                rule,
-                result,
-                trace,
-            })
+fn negatives<'e, 'a: 'e>(evals: impl IntoIterator<Item = &'e Eval<'a>>) -> Vec<&'e Eval<'a>> {
+    evals
+        .into_iter()
+        .filter(|e| e.result == Tri::True)
+        .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false))
+        .collect()
+}
+
+/// The open rules that could still change a scope decision given its settled parts.
+fn open_for_scope<'e, 'a: 'e>(
+    evals: impl IntoIterator<Item = &'e Eval<'a>>,
+    soc1: Tri,
+    soc2: Tri,
+) -> Vec<&'e Eval<'a>> {
+    evals
+        .into_iter()
+        .filter(|e| e.result == Tri::Open)
+        .filter(|e| {
+            (soc1 != Tri::True && e.rule.findings.soc1 == Some(true))
+                || (soc2 != Tri::True && e.rule.findings.soc2_positive())
         })
         .collect()
 }
 
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The outcome text of a system's decision.
+pub(crate) fn system_outcome(sum: &Summary) -> String {
+    if sum.carved_out() {
+        "Subservice organisation (carve-out): outside the system boundary, disclosed".to_string()
+    } else {
+        sum.verdict().label().to_string()
+    }
+}
+
+pub(crate) fn type_outcome(t: &Totals, window: Option<&str>) -> String {
+    match (t.report_type(), window) {
+        (Some(rt), Some(w)) => format!("{}: {w}", rt.label()),
+        (Some(rt), None) => rt.label().to_string(),
+        (None, _) => "Undetermined".to_string(),
+    }
+}
+
 /// Computes the recommendation for a session.
 pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
-    let cx = Ctx {
-        q,
-        s,
-        vis: visibility(q, s),
-    };
+    let st = Stage::new(q, s);
+    build(q, s, &st)
+}
+
+fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
+    let cx = Ctx { q, s };
+    let mut decisions = Vec::new();
 
     // Systems.
-    let system_evals: Vec<Vec<Eval>> = (0..s.systems.len())
-        .map(|i| {
-            eval_rules(
-                q,
-                Scope::System,
-                &cx.vis.env(q, s, EntityKey::System(i), &[]),
-            )
-        })
-        .collect();
-    let mut system_in_scope = Vec::with_capacity(s.systems.len());
     let mut systems = Vec::with_capacity(s.systems.len());
-    let mut decisions = Vec::new();
     let mut subservices = Vec::new();
-    for (i, evals) in system_evals.iter().enumerate() {
-        let (soc1, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-        let (soc2, soc2_evals) = fold(evals, Findings::soc2_positive);
-        let (sub, sub_evals) = fold(evals, |f| f.subservice.is_some());
-        let method = if sub == Tri::True {
-            let methods: Vec<SubserviceMethod> = sub_evals
-                .iter()
-                .filter_map(|e| e.rule.findings.subservice)
-                .collect();
-            Some(if methods.contains(&SubserviceMethod::Inclusive) {
-                SubserviceMethod::Inclusive
-            } else {
-                SubserviceMethod::CarveOut
-            })
-        } else {
-            None
-        };
-        let carved_out = method == Some(SubserviceMethod::CarveOut);
-        let (soc1, soc2) = if carved_out {
-            (Tri::False, Tri::False)
-        } else {
-            (soc1, soc2)
-        };
-        let verdict = verdict_of(soc1, soc2);
-        system_in_scope.push(tri_or(soc1, soc2));
+    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
         let entity = cx.entity_ref(EntityKey::System(i));
-        let negatives = evals
-            .iter()
-            .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false));
-        let decision = if carved_out {
+        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
+        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
+        let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
+        let verdict = sum.verdict();
+        let decision = if sum.carved_out() {
             cx.decision(
                 format!("system.{}", entity.id),
                 format!("System: {}", entity.name),
-                "Subservice organisation (carve-out): outside the system boundary, disclosed"
-                    .to_string(),
+                system_outcome(sum),
                 sub_evals.iter().copied(),
                 [],
                 vec![],
             )
         } else {
             let fired: Vec<&Eval> = match verdict {
-                Verdict::None => negatives.collect(),
+                Verdict::None => negatives(evals),
                 _ => soc1_evals.iter().chain(&soc2_evals).copied().collect(),
             };
-            let open: Vec<&Eval> = evals
-                .iter()
-                .filter(|e| e.result == Tri::Open)
-                .filter(|e| {
-                    (soc1 != Tri::True && e.rule.findings.soc1 == Some(true))
-                        || (soc2 != Tri::True && e.rule.findings.soc2_positive())
-                })
-                .collect();
             cx.decision(
                 format!("system.{}", entity.id),
                 format!("System: {}", entity.name),
-                verdict.label().to_string(),
+                system_outcome(sum),
                 fired,
-                open,
+                open_for_scope(evals, sum.soc1, sum.soc2),
                 vec![],
             )
         };
-        let mut categories: Vec<Category> = evals
-            .iter()
-            .filter(|e| e.result == Tri::True && !carved_out)
-            .flat_map(|e| e.rule.findings.categories.iter().copied())
+        let mut categories: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
             .collect();
-        if soc2 == Tri::True && !categories.contains(&Category::Security) {
-            categories.push(Category::Security);
+        if sum.soc2 == Tri::True && !categories.contains(&Category::Security) {
+            categories.insert(0, Category::Security);
         }
-        categories.sort();
-        categories.dedup();
-        if let Some(method) = method {
+        if let Some(method) = sum.subservice {
             let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
             subservices.push(Subservice {
                 system: entity.clone(),
                 method,
                 csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
                 evidence: dedup(
-                    true_evals().flat_map(|e| e.rule.findings.evidence.iter().cloned()),
+                    true_evals()
+                        .flat_map(|e| e.rule.findings.evidence.iter())
+                        .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
                 ),
             });
-            if !carved_out {
+            if !sum.carved_out() {
                 decisions.push(cx.decision(
                     format!("subservice.{}", entity.id),
                     format!("Subservice organisation: {}", entity.name),
@@ -333,26 +292,17 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             name: entity.name.clone(),
             verdict,
             soc2_categories: categories,
-            subservice: method,
+            subservice: sum.subservice,
             decision,
         });
     }
 
-    // Identities, which may look at the systems they can access.
-    let identity_evals: Vec<Vec<Eval>> = (0..s.identities.len())
-        .map(|i| {
-            eval_rules(
-                q,
-                Scope::Identity,
-                &cx.vis.env(q, s, EntityKey::Identity(i), &system_in_scope),
-            )
-        })
-        .collect();
+    // Identities.
     let mut identities = Vec::with_capacity(s.identities.len());
-    for (i, evals) in identity_evals.iter().enumerate() {
-        let (soc1, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-        let (soc2, soc2_evals) = fold(evals, Findings::soc2_positive);
+    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
         let entity = cx.entity_ref(EntityKey::Identity(i));
+        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
+        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
         let gaps: Vec<Gap> = evals
             .iter()
             .filter(|e| e.result == Tri::True)
@@ -362,46 +312,42 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
                     id: f.gap_id.clone().unwrap_or_else(|| e.rule.id.clone()),
                     text: text.clone(),
                     rule: e.rule.id.clone(),
-                    evidence: f.evidence.clone(),
+                    evidence: f
+                        .evidence
+                        .iter()
+                        .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone()))
+                        .collect(),
                 })
             })
             .collect();
-        let verdict = verdict_of(soc1, soc2);
-        let negatives: Vec<&Eval> = evals
-            .iter()
-            .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false))
-            .collect();
-        let fired: Vec<&Eval> = if verdict == Verdict::None {
-            negatives
-        } else {
-            soc1_evals.iter().chain(&soc2_evals).copied().collect()
+        let verdict = sum.verdict();
+        let fired: Vec<&Eval> = match verdict {
+            Verdict::None => negatives(evals),
+            _ => soc1_evals.iter().chain(&soc2_evals).copied().collect(),
         };
-        let open: Vec<&Eval> = evals
-            .iter()
-            .filter(|e| e.result == Tri::Open)
-            .filter(|e| {
-                (soc1 != Tri::True && e.rule.findings.soc1 == Some(true))
-                    || (soc2 != Tri::True && e.rule.findings.soc2_positive())
-                    || e.rule.findings.gap.is_some()
-            })
-            .collect();
-        let systems_linked = s.identities[i]
-            .systems
-            .iter()
-            .filter_map(|id| s.system(id).map(|x| x.name.clone()))
-            .collect();
+        let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
+        open.extend(
+            evals
+                .iter()
+                .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
+        );
+        let kind = q.identity_kind_question().and_then(|kq| {
+            s.identities[i]
+                .answers
+                .get(&kq.id)
+                .map(|a| a.value.display(kq))
+        });
         identities.push(IdentityResult {
             id: entity.id.clone(),
             name: entity.name.clone(),
-            kind: q.identity_kind_question().and_then(|kq| {
-                s.identities[i]
-                    .answers
-                    .get(&kq.id)
-                    .map(|a| a.value.display(kq))
-            }),
-            systems: systems_linked,
-            soc1: soc1 == Tri::True,
-            soc2: soc2 == Tri::True,
+            kind,
+            systems: s.identities[i]
+                .systems
+                .iter()
+                .filter_map(|id| s.system(id).map(|x| x.name.clone()))
+                .collect(),
+            soc1: sum.soc1 == Tri::True,
+            soc2: sum.soc2 == Tri::True,
             verdict,
             gaps,
             decision: cx.decision(
@@ -415,28 +361,27 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         });
     }
 
-    // The engagement and the report as a whole.
-    let eng_evals = eval_rules(
-        q,
-        Scope::Engagement,
-        &cx.vis.env(q, s, EntityKey::Engagement, &[]),
-    );
-    // Everything that counts towards the report: the engagement and in-scope entities.
-    let counted: Vec<&Eval> = eng_evals
+    // The report as a whole: the engagement and every entity that is not carved out.
+    let no_systems = s.systems.is_empty();
+    let totals = st.totals(no_systems);
+    let counted: Vec<&Eval> = st
+        .engagement
         .iter()
         .chain(
-            system_evals
+            st.systems
                 .iter()
-                .zip(&systems)
-                .filter(|(_, r)| r.subservice != Some(SubserviceMethod::CarveOut))
+                .zip(&st.sys_sum)
+                .filter(|(_, sum)| !sum.carved_out())
                 .flat_map(|(e, _)| e.iter()),
         )
-        .chain(identity_evals.iter().flatten())
+        .chain(st.identities.iter().flatten())
         .collect();
-    let (mut soc1, soc1_evals) = fold(counted.iter().copied(), |f| f.soc1 == Some(true));
-    let (mut soc2, soc2_evals) = fold(counted.iter().copied(), Findings::soc2_positive);
+    let (soc1, soc2) = (totals.soc1, totals.soc2);
+    let verdict = totals.verdict();
+    let (_, soc1_evals) = fold(counted.iter().copied(), |f| f.soc1 == Some(true));
+    let (_, soc2_evals) = fold(counted.iter().copied(), Findings::soc2_positive);
     let mut inventory_open = Vec::new();
-    if s.systems.is_empty() {
+    if no_systems {
         inventory_open.push(OpenQuestion {
             entity: EntityRef {
                 kind: Scope::System,
@@ -447,17 +392,9 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             question_text: "No systems have been added yet: which systems support the service?"
                 .into(),
         });
-        // With no systems nothing is settled negatively: a false becomes open.
-        soc1 = tri_or(soc1, Tri::Open);
-        soc2 = tri_or(soc2, Tri::Open);
     }
-    let verdict = verdict_of(soc1, soc2);
     let fired: Vec<&Eval> = match verdict {
-        Verdict::None => counted
-            .iter()
-            .copied()
-            .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false))
-            .collect(),
+        Verdict::None => negatives(counted.iter().copied()),
         _ => soc1_evals
             .iter()
             .chain(&soc2_evals)
@@ -465,20 +402,6 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             .filter(|e| e.result == Tri::True)
             .collect(),
     };
-    let open_for_verdict: Vec<&Eval> = counted
-        .iter()
-        .copied()
-        .filter(|e| e.result == Tri::Open)
-        .filter(|e| {
-            (soc1 != Tri::True && e.rule.findings.soc1 == Some(true))
-                || (soc2 != Tri::True && e.rule.findings.soc2_positive())
-        })
-        .collect();
-    let sox_notes: Vec<&Eval> = counted
-        .iter()
-        .copied()
-        .filter(|e| e.result == Tri::True && e.rule.findings.sox_note.is_some())
-        .collect();
     decisions.insert(
         0,
         cx.decision(
@@ -486,20 +409,20 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             "Which report".into(),
             verdict.label().into(),
             fired,
-            open_for_verdict,
+            open_for_scope(counted.iter().copied(), soc1, soc2),
             inventory_open,
         ),
     );
 
     // SOC 2 categories.
     let mut soc2_categories = Vec::new();
-    let mut category_decisions = Vec::new();
     if soc2 != Tri::False {
         for cat in Category::ALL {
-            let (state, evals) = if cat == Category::Security {
-                (soc2, soc2_evals.clone())
+            let state = totals.category(cat);
+            let evals = if cat == Category::Security {
+                soc2_evals.clone()
             } else {
-                fold(counted.iter().copied(), |f| f.categories.contains(&cat))
+                fold(counted.iter().copied(), |f| f.categories.contains(&cat)).1
             };
             let excluded: Vec<&Eval> = counted
                 .iter()
@@ -511,11 +434,6 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
             if state == Tri::True && soc2 == Tri::True {
                 soc2_categories.push(cat);
             }
-            let outcome = match state {
-                Tri::True if soc2 == Tri::True => "Included",
-                Tri::True | Tri::Open => "Possible: open questions decide",
-                Tri::False => "Not included",
-            };
             if state == Tri::False && excluded.is_empty() {
                 continue;
             }
@@ -524,66 +442,53 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
                 Tri::Open => (excluded, evals),
                 Tri::False => (excluded, vec![]),
             };
-            category_decisions.push(cx.decision(
+            decisions.push(cx.decision(
                 format!("soc2.{}", cat.id()),
                 format!("SOC 2 category: {}", cat.label()),
-                outcome.into(),
+                totals.category_outcome(cat).into(),
                 fired,
                 open,
                 vec![],
             ));
         }
     }
-    decisions.extend(category_decisions);
 
-    // Type 1 or Type 2: any settled Type 1 signal wins (controls too new to observe a period).
-    let (t1, t1_evals) = fold(&eng_evals, |f| f.report_type == Some(ReportType::Type1));
-    let (t2, t2_evals) = fold(&eng_evals, |f| f.report_type == Some(ReportType::Type2));
-    let (report_type, type_fired, type_open) = match (t1, t2) {
-        (Tri::True, _) => (Some(ReportType::Type1), t1_evals, vec![]),
-        (_, Tri::True) => (
-            Some(ReportType::Type2),
-            t2_evals,
-            if t1 == Tri::Open { t1_evals } else { vec![] },
-        ),
-        _ => (None, vec![], t1_evals.into_iter().chain(t2_evals).collect()),
+    // Type 1 or Type 2.
+    let (t1, t1_evals) = fold(&st.engagement, |f| f.report_type == Some(ReportType::Type1));
+    let (_, t2_evals) = fold(&st.engagement, |f| f.report_type == Some(ReportType::Type2));
+    let report_type = totals.report_type();
+    let (type_fired, type_open) = match report_type {
+        Some(ReportType::Type1) => (t1_evals, vec![]),
+        Some(ReportType::Type2) => (t2_evals, if t1 == Tri::Open { t1_evals } else { vec![] }),
+        None => (vec![], t1_evals.into_iter().chain(t2_evals).collect()),
     };
-    let observation_window = type_fired
-        .iter()
-        .find_map(|e| e.rule.findings.observation_window.clone());
-    let (report_type, observation_window) = if verdict == Verdict::None {
-        (None, None)
-    } else {
-        (report_type, observation_window)
-    };
+    let observation_window = report_type.and_then(|_| {
+        type_fired
+            .iter()
+            .find_map(|e| e.rule.findings.observation_window.clone())
+    });
     if verdict != Verdict::None {
         decisions.push(cx.decision(
             "type".into(),
             "Type 1 or Type 2".into(),
-            match (report_type, &observation_window) {
-                (Some(t), Some(w)) => format!("{}: {w}", t.label()),
-                (Some(t), None) => t.label().to_string(),
-                (None, _) => "Undetermined".to_string(),
-            },
+            type_outcome(&totals, observation_window.as_deref()),
             type_fired,
             type_open,
             vec![],
         ));
     }
 
-    let sox_note = dedup(
-        sox_notes
+    let sox_note = counted
+        .iter()
+        .filter(|e| e.result == Tri::True)
+        .find_map(|e| e.rule.findings.sox_note.clone());
+    let control_objectives = dedup(
+        counted
             .iter()
-            .filter_map(|e| e.rule.findings.sox_note.clone()),
-    )
-    .into_iter()
-    .next();
-
-    // Candidate SOC 1 control objectives and evidence, from every rule that fired in scope.
-    let fired_in_scope = || counted.iter().copied().filter(|e| e.result == Tri::True);
-    let control_objectives =
-        dedup(fired_in_scope().flat_map(|e| e.rule.findings.control_objectives.iter().cloned()));
-    let evidence = dedup(fired_in_scope().flat_map(|e| e.rule.findings.evidence.iter().cloned()));
+            .filter(|e| e.result == Tri::True)
+            .flat_map(|e| e.rule.findings.control_objectives.iter().cloned()),
+    );
+    let evidence_plan = evidence_plan(&cx, st, verdict);
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
@@ -599,7 +504,6 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         }
     }
     let provisional = decisions.iter().any(|d| d.provisional);
-    let progress = cx.vis.progress(q, s);
 
     Recommendation {
         verdict,
@@ -612,19 +516,88 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
         identities,
         subservices,
         control_objectives,
-        evidence,
+        evidence_plan,
         decisions,
         open_questions,
-        progress,
+        progress: st.vis.progress(q, s),
     }
 }
 
-fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for i in items {
-        if !out.contains(&i) {
-            out.push(i);
+fn cat_pos(c: Category) -> usize {
+    Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+/// Evidence to collect over the observation window, per in-scope entity (and the engagement),
+/// from the evidence kinds cited by the rules that fired for it.
+fn evidence_plan(cx: &Ctx, st: &Stage, verdict: Verdict) -> Vec<EvidencePlanEntry> {
+    if verdict == Verdict::None {
+        return Vec::new();
+    }
+    let q = cx.q;
+    let s = cx.s;
+    let owner = |scope: Scope, answers: &crate::session::Answers| -> Option<String> {
+        let oq = q.owner_question(scope)?;
+        match &answers.get(&oq.id)?.value {
+            crate::session::Value::Text(t) if !t.trim().is_empty() => Some(t.clone()),
+            _ => None,
+        }
+    };
+    // A task supports the control objectives of the rule that asked for it.
+    let tasks = |evals: &[Eval]| -> Vec<EvidenceTask> {
+        let mut out: Vec<EvidenceTask> = Vec::new();
+        for e in evals.iter().filter(|e| e.result == Tri::True) {
+            for id in &e.rule.findings.evidence {
+                let Some(kind) = q.evidence_kind(id) else {
+                    continue;
+                };
+                if out.iter().any(|t| &t.id == id) {
+                    continue;
+                }
+                out.push(EvidenceTask {
+                    id: kind.id.clone(),
+                    title: kind.title.clone(),
+                    cadence: kind.cadence.clone(),
+                    references: kind.references.clone(),
+                    control_objectives: e.rule.findings.control_objectives.clone(),
+                    rule: e.rule.id.clone(),
+                });
+            }
+        }
+        out
+    };
+    let mut plan = Vec::new();
+    let eng_tasks = tasks(&st.engagement);
+    if !eng_tasks.is_empty() {
+        plan.push(EvidencePlanEntry {
+            subject: cx.entity_ref(EntityKey::Engagement),
+            owner: None,
+            tasks: eng_tasks,
+        });
+    }
+    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
+        if sum.in_scope() == Tri::True || sum.subservice.is_some() {
+            let t = tasks(evals);
+            if !t.is_empty() {
+                plan.push(EvidencePlanEntry {
+                    subject: cx.entity_ref(EntityKey::System(i)),
+                    owner: owner(Scope::System, &s.systems[i].answers),
+                    tasks: t,
+                });
+            }
         }
     }
-    out
+    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
+        if sum.in_scope() != Tri::True {
+            continue;
+        }
+        let t = tasks(evals);
+        if !t.is_empty() {
+            plan.push(EvidencePlanEntry {
+                subject: cx.entity_ref(EntityKey::Identity(i)),
+                owner: owner(Scope::Identity, &s.identities[i].answers),
+                tasks: t,
+            });
+        }
+    }
+    plan
 }

@@ -68,6 +68,9 @@ pub struct Firing {
     /// For identity rules about accessible systems: the in-scope systems it went through.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via_systems: Vec<EntityRef>,
+    /// Other entities for which the same rule fired (their answers are in their own decisions).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<EntityRef>,
 }
 
 /// A visible question, not yet answered (or answered "unknown"), that could change a decision.
@@ -131,6 +134,61 @@ pub struct Subservice {
     pub evidence: Vec<String>,
 }
 
+/// One thing to collect over the observation window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceTask {
+    /// Evidence kind id from the questionnaire.
+    pub id: String,
+    pub title: String,
+    /// How often it is produced ("quarterly", "per change"...).
+    pub cadence: String,
+    /// TSC IDs it supports.
+    pub references: Vec<String>,
+    /// Candidate SOC 1 control objectives it supports.
+    pub control_objectives: Vec<String>,
+    /// The rule that asked for it.
+    pub rule: String,
+}
+
+/// The evidence one in-scope system or identity (or the engagement) owes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidencePlanEntry {
+    pub subject: EntityRef,
+    /// The owner named in the workshop, if any; the programme fills it in otherwise.
+    pub owner: Option<String>,
+    pub tasks: Vec<EvidenceTask>,
+}
+
+/// A single answer change that would flip a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flip {
+    pub entity: EntityRef,
+    pub question: String,
+    pub question_text: String,
+    /// The current answer, as people read it.
+    pub from: String,
+    /// The changed answer, as people read it.
+    pub to: String,
+    /// The changed answer as stored (choice ids, numbers), so it can be applied.
+    pub value: crate::session::Value,
+    /// The decision's outcome after the change.
+    pub outcome: String,
+}
+
+/// What a decision rests on, and which single answer changes would flip it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub decision: String,
+    pub title: String,
+    pub outcome: String,
+    /// The answers behind the rules that fired for it.
+    pub rests_on: Vec<Trigger>,
+    pub flips: Vec<Flip>,
+    /// How many single changes were tried; `complete` is false when a budget cut the search.
+    pub tried: usize,
+    pub complete: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Progress {
     /// Visible questions with an answer (including "unknown").
@@ -159,8 +217,9 @@ pub struct Recommendation {
     pub systems: Vec<SystemResult>,
     pub identities: Vec<IdentityResult>,
     pub subservices: Vec<Subservice>,
+    /// Candidate SOC 1 control objectives.
     pub control_objectives: Vec<String>,
-    pub evidence: Vec<String>,
+    pub evidence_plan: Vec<EvidencePlanEntry>,
     pub decisions: Vec<Decision>,
     pub open_questions: Vec<OpenQuestion>,
     pub progress: Progress,

@@ -27,12 +27,12 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
         identities: Vec::new(),
         links: empty_links,
     };
-    v.engagement = entity_visibility(q, s, &v, EntityKey::Engagement);
+    v.engagement = entity_visibility(q, s, &v, EntityKey::Engagement, None);
     v.systems = (0..s.systems.len())
-        .map(|i| entity_visibility(q, s, &v, EntityKey::System(i)))
+        .map(|i| entity_visibility(q, s, &v, EntityKey::System(i), None))
         .collect();
     v.identities = (0..s.identities.len())
-        .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i)))
+        .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), None))
         .collect();
     let index: HashMap<&str, usize> = s
         .systems
@@ -61,7 +61,18 @@ fn scope_of(key: EntityKey) -> Scope {
     }
 }
 
-fn entity_visibility(q: &Questionnaire, s: &Session, v: &Visibility, key: EntityKey) -> Vec<Tri> {
+/// With an `overlay`, its answers replace the stored ones of its entity (to try a change).
+pub(crate) fn entity_visibility(
+    q: &Questionnaire,
+    s: &Session,
+    v: &Visibility,
+    key: EntityKey,
+    overlay: Option<&Overlay>,
+) -> Vec<Tri> {
+    let own_answers = match overlay {
+        Some(o) if o.key == key => &o.answers,
+        _ => answers_of(s, key),
+    };
     let scope = scope_of(key);
     let mut own: Vec<Tri> = Vec::with_capacity(q.questions.len());
     for question in &q.questions {
@@ -73,6 +84,7 @@ fn entity_visibility(q: &Questionnaire, s: &Session, v: &Visibility, key: Entity
                 s,
                 key,
                 own: &own,
+                own_answers,
                 engagement: if key == EntityKey::Engagement {
                     &own
                 } else {
@@ -80,6 +92,7 @@ fn entity_visibility(q: &Questionnaire, s: &Session, v: &Visibility, key: Entity
                 },
                 vis: v,
                 system_in_scope: &[],
+                overlay,
             };
             c.eval(&env, &mut Trace::default())
         } else {
@@ -116,14 +129,32 @@ impl Visibility {
         key: EntityKey,
         system_in_scope: &'a [Tri],
     ) -> EntityEnv<'a> {
+        self.env_with(q, s, key, system_in_scope, None)
+    }
+
+    /// Like `env`, with one entity's answers replaced by `overlay` wherever they are read.
+    pub(crate) fn env_with<'a>(
+        &'a self,
+        q: &'a Questionnaire,
+        s: &'a Session,
+        key: EntityKey,
+        system_in_scope: &'a [Tri],
+        overlay: Option<&'a Overlay>,
+    ) -> EntityEnv<'a> {
+        let (own, own_answers) = match overlay {
+            Some(o) if o.key == key => (o.vis.as_slice(), &o.answers),
+            _ => (self.of(key), answers_of(s, key)),
+        };
         EntityEnv {
             q,
             s,
             key,
-            own: self.of(key),
+            own,
+            own_answers,
             engagement: &self.engagement,
             vis: self,
             system_in_scope,
+            overlay,
         }
     }
 
@@ -170,23 +201,41 @@ pub fn entity_key(s: &Session, e: &EntityId) -> Option<EntityKey> {
     }
 }
 
+/// One entity's answers replaced, with the visibility they imply: how the engine tries a
+/// changed answer without copying the session.
+pub(crate) struct Overlay {
+    pub key: EntityKey,
+    pub answers: Answers,
+    pub vis: Vec<Tri>,
+}
+
+fn answers_of(s: &Session, key: EntityKey) -> &Answers {
+    match key {
+        EntityKey::Engagement => &s.engagement,
+        EntityKey::System(i) => &s.systems[i].answers,
+        EntityKey::Identity(i) => &s.identities[i].answers,
+    }
+}
+
 /// The answers and visibility of one entity (plus the engagement's) as a condition sees them.
 pub struct EntityEnv<'a> {
     q: &'a Questionnaire,
     s: &'a Session,
     key: EntityKey,
     own: &'a [Tri],
+    own_answers: &'a Answers,
     engagement: &'a [Tri],
     vis: &'a Visibility,
     system_in_scope: &'a [Tri],
+    overlay: Option<&'a Overlay>,
 }
 
 impl EntityEnv<'_> {
     fn answers(&self, key: EntityKey) -> &Answers {
-        match key {
-            EntityKey::Engagement => &self.s.engagement,
-            EntityKey::System(i) => &self.s.systems[i].answers,
-            EntityKey::Identity(i) => &self.s.identities[i].answers,
+        match self.overlay {
+            _ if key == self.key => self.own_answers,
+            Some(o) if o.key == key => &o.answers,
+            _ => answers_of(self.s, key),
         }
     }
 
@@ -229,9 +278,13 @@ impl Env for EntityEnv<'_> {
         let mut result = Tri::False;
         let mut open = Trace::default();
         for &j in self.links() {
-            let env = self
-                .vis
-                .env(self.q, self.s, EntityKey::System(j), self.system_in_scope);
+            let env = self.vis.env_with(
+                self.q,
+                self.s,
+                EntityKey::System(j),
+                self.system_in_scope,
+                self.overlay,
+            );
             let mut t = Trace::default();
             match c.eval(&env, &mut t) {
                 Tri::True => {

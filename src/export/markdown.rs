@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{Decision, Firing, Recommendation, Verdict};
+use crate::engine::{self, Decision, Firing, Recommendation, Sensitivity, Verdict};
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::Session;
 
@@ -144,8 +144,9 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     }
     let _ = writeln!(w);
 
-    // Each decision with its rationale.
+    // Each decision with its rationale and what would change it.
     let _ = writeln!(w, "## Decisions and rationale\n");
+    let sens = engine::sensitivities(q, s);
     for d in r
         .decisions
         .iter()
@@ -153,6 +154,9 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         .chain(r.identities.iter().map(|x| &x.decision))
     {
         decision(w, d);
+        if let Some(x) = sens.iter().find(|x| x.decision == d.id) {
+            sensitivity(w, x);
+        }
     }
 
     // Systems.
@@ -247,18 +251,12 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     if !r.control_objectives.is_empty() {
         let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
         for (i, c) in r.control_objectives.iter().enumerate() {
-            let _ = writeln!(w, "{}. {}", i + 1, escape(c));
+            let _ = writeln!(w, "- **CO-{}** {}", i + 1, escape(c));
         }
         let _ = writeln!(w);
     }
 
-    if !r.evidence.is_empty() {
-        let _ = writeln!(w, "## Evidence to collect\n");
-        for e in &r.evidence {
-            let _ = writeln!(w, "- [ ] {}", escape(e));
-        }
-        let _ = writeln!(w);
-    }
+    evidence_plan(w, r);
 
     let _ = writeln!(w, "## Open questions\n");
     if r.open_questions.is_empty() {
@@ -336,6 +334,89 @@ fn decision(w: &mut String, d: &Decision) {
     }
 }
 
+/// "What would change this?": the answers a decision rests on and the single changes that flip it.
+fn sensitivity(w: &mut String, x: &Sensitivity) {
+    if x.rests_on.is_empty() && x.flips.is_empty() {
+        return;
+    }
+    let n = x.rests_on.len();
+    let _ = write!(
+        w,
+        "Sensitivity: rests on {n} answer{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if x.flips.is_empty() {
+        let _ = writeln!(
+            w,
+            "; no single answer change flips it ({} change{} tried{}).\n",
+            x.tried,
+            if x.tried == 1 { "" } else { "s" },
+            if x.complete { "" } else { ", search cut short" }
+        );
+        return;
+    }
+    let _ = writeln!(w, ". Single changes that flip it:\n");
+    for f in &x.flips {
+        let _ = writeln!(
+            w,
+            "- if {}: {} were **{}** (now {}), it becomes **{}**",
+            escape(&f.entity.name),
+            escape(&f.question_text),
+            escape(&f.to),
+            escape(&f.from),
+            escape(&f.outcome)
+        );
+    }
+    if !x.complete {
+        let _ = writeln!(w, "- (search cut short after {} changes)", x.tried);
+    }
+    let _ = writeln!(w);
+}
+
+/// The evidence plan as a task list, one block per in-scope system or identity.
+fn evidence_plan(w: &mut String, r: &Recommendation) {
+    if r.evidence_plan.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "## Evidence plan\n");
+    let _ = writeln!(
+        w,
+        "What to collect over the observation window, how often, and the criteria and candidate \
+         SOC 1 control objectives it supports. Tick items as they are produced.\n"
+    );
+    for entry in &r.evidence_plan {
+        let owner = entry
+            .owner
+            .as_deref()
+            .map_or("unassigned".to_string(), escape);
+        let _ = writeln!(
+            w,
+            "### {} ({}), owner: {}\n",
+            escape(&entry.subject.name),
+            entry.subject.kind.as_str(),
+            owner
+        );
+        for t in &entry.tasks {
+            let mut line = format!("- [ ] {} ({})", escape(&t.title), escape(&t.cadence));
+            if !t.references.is_empty() {
+                let _ = write!(line, "; {}", escape(&t.references.join(", ")));
+            }
+            // Objectives are cited by their number in the control objectives section.
+            let numbers: Vec<String> = t
+                .control_objectives
+                .iter()
+                .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
+                .map(|n| format!("CO-{}", n + 1))
+                .collect();
+            if !numbers.is_empty() {
+                let _ = write!(line, "; supports {}", numbers.join(", "));
+            }
+            let _ = writeln!(w, "{line}");
+        }
+        let _ = writeln!(w);
+    }
+}
+
 fn firing(w: &mut String, f: &Firing) {
     let refs = if f.references.is_empty() {
         String::new()
@@ -356,6 +437,10 @@ fn firing(w: &mut String, f: &Firing) {
             escape(&t.answer),
             imported.unwrap_or_default()
         );
+    }
+    if !f.also.is_empty() {
+        let names: Vec<String> = f.also.iter().map(|e| escape(&e.name)).collect();
+        let _ = writeln!(w, "  - the same rule also fired for: {}", names.join(", "));
     }
     if !f.via_systems.is_empty() {
         let names: Vec<String> = f.via_systems.iter().map(|e| escape(&e.name)).collect();

@@ -10,8 +10,8 @@ use toml::Spanned;
 
 use super::condition::{Atom, Bound, Condition, Test};
 use super::{
-    Category, Choice, Findings, Kind, Pos, Question, Questionnaire, ReportType, Rule, Scope,
-    SubserviceMethod, UNKNOWN, tsc,
+    Category, Choice, EvidenceKind, Findings, Kind, Pos, Question, Questionnaire, ReportType, Rule,
+    Scope, SubserviceMethod, UNKNOWN, tsc,
 };
 
 /// One thing wrong with a file, where it is, and how to fix it.
@@ -96,6 +96,18 @@ struct RawFile {
     questions: Vec<Spanned<RawQuestion>>,
     #[serde(default)]
     rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    evidence_kinds: Vec<Spanned<RawEvidenceKind>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidenceKind {
+    id: Spanned<String>,
+    title: String,
+    cadence: String,
+    #[serde(default)]
+    references: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +271,7 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
 
     let questions = load_questions(&mut cx, raw.questions);
     let rules = load_rules(&mut cx, raw.rules);
+    let evidence_kinds = load_evidence_kinds(&mut cx, raw.evidence_kinds);
 
     let mut q = Questionnaire {
         id: meta.id,
@@ -267,6 +280,7 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
         description: meta.description,
         questions,
         rules,
+        evidence_kinds,
         hash: hash_source(src),
     };
     super::validate::check_semantics(&q, &mut cx.problems);
@@ -409,18 +423,23 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
         let role = rq.role.map(|r| {
             let rpos = cx.at(r.span());
             let r = r.into_inner();
-            if r != "identity_kind" {
-                cx.err(
-                    rpos,
-                    format!("unknown role `{r}`"),
-                    "the only role is `identity_kind`",
-                );
-            } else if scope != Scope::Identity || kind != Kind::Single {
-                cx.err(
+            match r.as_str() {
+                "identity_kind" if scope != Scope::Identity || kind != Kind::Single => cx.err(
                     rpos,
                     "role `identity_kind` needs an identity-scope single-choice question",
                     "set scope = \"identity\" and kind = \"single\"",
-                );
+                ),
+                "owner" if scope == Scope::Engagement || kind != Kind::Text => cx.err(
+                    rpos,
+                    "role `owner` needs a system- or identity-scope text question",
+                    "set kind = \"text\" and scope = \"system\" or \"identity\"",
+                ),
+                "identity_kind" | "owner" => {}
+                _ => cx.err(
+                    rpos,
+                    format!("unknown role `{r}`"),
+                    "roles are `identity_kind` and `owner`",
+                ),
             }
             r
         });
@@ -444,14 +463,58 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
             pos: qpos,
         });
     }
-    if out.iter().filter(|q| q.role.is_some()).count() > 1 {
-        if let Some(q) = out.iter().filter(|q| q.role.is_some()).nth(1) {
+    let mut roles: HashSet<(Scope, &str)> = HashSet::new();
+    let mut duplicates = Vec::new();
+    for q in &out {
+        if let Some(role) = q.role.as_deref() {
+            if !roles.insert((q.scope, role)) {
+                duplicates.push((
+                    q.pos,
+                    format!(
+                        "more than one {} question has role `{role}`",
+                        q.scope.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    for (pos, message) in duplicates {
+        cx.err(pos, message, "keep each role on one question per scope");
+    }
+    out
+}
+
+fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<EvidenceKind> {
+    let mut out: Vec<EvidenceKind> = Vec::new();
+    for re in raw {
+        let re = re.into_inner();
+        let pos = cx.at(re.id.span());
+        let id = re.id.into_inner();
+        if !valid_id(&id) {
             cx.err(
-                q.pos,
-                "more than one question has role `identity_kind`",
-                "keep the role on one identity question",
+                pos,
+                format!("evidence id `{id}` is not a valid id"),
+                "use lower-case letters, digits and `_`",
             );
         }
+        if let Some(first) = out.iter().find(|e| e.id == id) {
+            cx.err(
+                pos,
+                format!(
+                    "duplicate evidence id `{id}` (first defined at line {})",
+                    first.pos.line
+                ),
+                "give each evidence kind its own id",
+            );
+        }
+        let references = check_references(cx, re.references);
+        out.push(EvidenceKind {
+            id,
+            title: re.title,
+            cadence: re.cadence,
+            references,
+            pos,
+        });
     }
     out
 }

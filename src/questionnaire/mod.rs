@@ -241,6 +241,18 @@ pub struct Rule {
     pub pos: Pos,
 }
 
+/// A kind of evidence an auditor will ask for, with how often it is produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceKind {
+    pub id: String,
+    pub title: String,
+    /// How often it is produced over the observation window ("quarterly", "per change"...).
+    pub cadence: String,
+    pub references: Vec<String>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Questionnaire {
     pub id: String,
@@ -249,6 +261,7 @@ pub struct Questionnaire {
     pub description: String,
     pub questions: Vec<Question>,
     pub rules: Vec<Rule>,
+    pub evidence_kinds: Vec<EvidenceKind>,
     /// sha256 of the source text, recorded in sessions to notice a changed questionnaire.
     pub hash: String,
 }
@@ -265,6 +278,15 @@ impl Questionnaire {
     }
     pub fn rules_in(&self, scope: Scope) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(move |r| r.scope == scope)
+    }
+    pub fn evidence_kind(&self, id: &str) -> Option<&EvidenceKind> {
+        self.evidence_kinds.iter().find(|e| e.id == id)
+    }
+    /// The text question naming an entity's owner in this scope (`role = "owner"`), if any.
+    pub fn owner_question(&self, scope: Scope) -> Option<&Question> {
+        self.questions
+            .iter()
+            .find(|q| q.scope == scope && q.role.as_deref() == Some("owner"))
     }
     /// The identity question that holds an identity's kind, if the questionnaire has one.
     pub fn identity_kind_question(&self) -> Option<&Question> {

@@ -37,7 +37,7 @@ pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
     }
     for rule in &q.rules {
         check_condition(q, &index, &rule.when, Site::Rule, rule.scope, false, out);
-        check_findings(rule, out);
+        check_findings(q, rule, out);
     }
     // Look for unsatisfiable rules among those whose references resolve; the others already
     // have an error of their own.
@@ -242,8 +242,18 @@ fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
     }
 }
 
-fn check_findings(rule: &Rule, out: &mut Vec<Problem>) {
+fn check_findings(q: &Questionnaire, rule: &Rule, out: &mut Vec<Problem>) {
     let f = &rule.findings;
+    for e in &f.evidence {
+        if q.evidence_kind(e).is_none() {
+            push(
+                out,
+                rule.pos,
+                format!("rule `{}` cites unknown evidence kind `{e}`", rule.id),
+                "add an [[evidence_kinds]] entry with this id, or use the id of an existing one",
+            );
+        }
+    }
     if f.is_empty() {
         push(
             out,

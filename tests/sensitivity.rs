@@ -1,0 +1,154 @@
+//! "What would change this?" and the evidence plan.
+
+mod common;
+
+use chrono::Utc;
+use common::{builtin, example, recommend};
+use socscope::engine::{self, Recommendation, Verdict};
+use socscope::export::markdown;
+use socscope::session::{EntityId, Session};
+
+const EXAMPLES: [&str; 6] = [
+    "s1-payroll-provider.toml",
+    "s2-log-analytics.toml",
+    "s3-billing-service-account.toml",
+    "s4-internal-wiki.toml",
+    "s5-nothing-decided.toml",
+    "s6-cloud-subservice.toml",
+];
+
+fn outcome_of(r: &Recommendation, id: &str) -> String {
+    let d = r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|x| &x.decision))
+        .chain(r.identities.iter().map(|x| &x.decision))
+        .find(|d| d.id == id)
+        .map(|d| d.outcome.clone())
+        .unwrap_or_else(|| "Not included".into());
+    // Type outcomes carry the window text; the flip names the type alone.
+    d.split(':').next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn every_flip_named_really_flips_the_decision() {
+    let q = builtin();
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let s = example(name);
+        for x in engine::sensitivities(&q, &s) {
+            for f in &x.flips {
+                let mut changed: Session = s.clone();
+                let entity = match f.entity.kind {
+                    socscope::questionnaire::Scope::Engagement => EntityId::Engagement,
+                    socscope::questionnaire::Scope::System => EntityId::System(f.entity.id.clone()),
+                    socscope::questionnaire::Scope::Identity => {
+                        EntityId::Identity(f.entity.id.clone())
+                    }
+                };
+                let question = q.question(&f.question).expect("question");
+                changed
+                    .set_answer(question, &entity, f.value.clone(), Utc::now())
+                    .expect("valid change");
+                let after = outcome_of(&recommend(&changed), &x.decision);
+                let claimed = f.outcome.split(':').next().unwrap_or_default();
+                assert_eq!(
+                    after, claimed,
+                    "{name}: {} after {}={}",
+                    x.decision, f.question, f.to
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "the examples have flips to check ({checked})");
+}
+
+#[test]
+fn type_decision_names_the_months_of_operation() {
+    let q = builtin();
+    let s = example("s2-log-analytics.toml");
+    let x = engine::sensitivity(&q, &s, "type").expect("type decision");
+    assert!(x.rests_on.iter().any(|t| t.question == "controls_months"));
+    let flip = x
+        .flips
+        .iter()
+        .find(|f| f.question == "controls_months")
+        .expect("months flip it");
+    assert!(flip.outcome.starts_with("Type 2"), "{flip:?}");
+}
+
+#[test]
+fn a_single_answer_flips_the_verdict_and_is_named() {
+    // S3 with nobody asking for a SOC 2: SOC 1 rests on the invoicing system's write access.
+    let q = builtin();
+    let s = example("s3-billing-service-account.toml");
+    let x = engine::sensitivity(&q, &s, "system.s1").expect("system decision");
+    let flip = x
+        .flips
+        .iter()
+        .find(|f| f.question == "fin_access")
+        .expect("read-only access would take SOC 1 away");
+    assert_eq!(flip.entity.name, "Invoicing system");
+    assert!(!flip.outcome.contains("SOC 1"), "{flip:?}");
+}
+
+#[test]
+fn settled_decisions_with_redundant_support_do_not_flip() {
+    let q = builtin();
+    let s = example("s1-payroll-provider.toml");
+    let x = engine::sensitivity(&q, &s, "verdict").expect("verdict");
+    assert_eq!(recommend(&s).verdict, Verdict::Both);
+    // SOC 1 rests on several independent answers (user auditors, SOX customers, payroll).
+    assert!(x.rests_on.len() >= 3);
+    assert!(
+        x.flips.iter().all(|f| f.outcome != "SOC 2"),
+        "{:?}",
+        x.flips
+    );
+}
+
+#[test]
+fn evidence_plan_covers_in_scope_identities_with_cadence_and_criteria() {
+    let r = recommend(&example("s3-billing-service-account.toml"));
+    let svc = r
+        .evidence_plan
+        .iter()
+        .find(|e| e.subject.name == "svc-billing")
+        .expect("svc-billing has evidence to collect");
+    let review = svc
+        .tasks
+        .iter()
+        .find(|t| t.id == "access_review_signoff")
+        .expect("review sign-offs");
+    assert_eq!(review.cadence, "quarterly");
+    assert!(review.references.iter().any(|r| r == "CC6.2"));
+    assert!(
+        svc.tasks.iter().any(|t| t.id == "rotation_record"),
+        "no rotation -> rotation records"
+    );
+    assert!(r.evidence_plan.iter().all(|e| !e.tasks.is_empty()));
+}
+
+#[test]
+fn nothing_to_collect_when_out_of_scope() {
+    let r = recommend(&example("s4-internal-wiki.toml"));
+    assert!(r.evidence_plan.is_empty());
+}
+
+#[test]
+fn s1_markdown_has_sensitivity_and_evidence_plan() {
+    let q = builtin();
+    let s = example("s1-payroll-provider.toml");
+    let md = markdown::render(&q, &s, &recommend(&s));
+    assert!(md.contains("## Evidence plan"));
+    assert!(
+        md.contains("- [ ] Access review sign-off"),
+        "task list items"
+    );
+    assert!(md.contains("Sensitivity: rests on"));
+    assert!(
+        md.contains("it becomes **Type 1**"),
+        "months of operation flip the Type"
+    );
+}
