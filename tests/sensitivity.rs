@@ -152,3 +152,47 @@ fn s1_markdown_has_sensitivity_and_evidence_plan() {
         "months of operation flip the Type"
     );
 }
+
+#[test]
+fn evidence_plan_exports_as_task_list_and_json() {
+    let s = example("s3-billing-service-account.toml");
+    let r = recommend(&s);
+    let md = markdown::evidence_checklist(&s, &r);
+    let tasks = md.lines().filter(|l| l.starts_with("- [ ] ")).count();
+    let expected: usize = r.evidence_plan.iter().map(|e| e.tasks.len()).sum();
+    assert_eq!(tasks, expected, "one checkbox per task");
+    assert!(
+        md.contains("### svc-billing (identity), owner: unassigned"),
+        "owner field present"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&socscope::export::json::evidence_plan(&s, &r)).expect("valid JSON");
+    assert_eq!(json["schema"], "socscope-evidence-plan/1");
+    let entries = json["evidence_plan"].as_array().expect("array");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["subject"]["name"] == "Invoicing system"
+                && e["owner"] == "Finance Systems Manager")
+    );
+}
+
+#[test]
+fn json_export_carries_the_sensitivity() {
+    let q = builtin();
+    let s = example("s2-log-analytics.toml");
+    let text = socscope::export::json::render_export(&q, &s, &recommend(&s));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let sens = json["sensitivity"].as_array().expect("sensitivity array");
+    let t = sens
+        .iter()
+        .find(|x| x["decision"] == "type")
+        .expect("type decision");
+    assert!(
+        t["flips"]
+            .as_array()
+            .expect("flips")
+            .iter()
+            .any(|f| f["question"] == "controls_months")
+    );
+}

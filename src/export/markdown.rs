@@ -373,6 +373,42 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
     let _ = writeln!(w);
 }
 
+/// The evidence plan on its own, as a Markdown checklist to track over the observation window.
+pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let org = if s.workshop.organisation.trim().is_empty() {
+        "(organisation not named)".to_string()
+    } else {
+        escape(&s.workshop.organisation)
+    };
+    let _ = writeln!(w, "# Evidence plan: {org}\n");
+    let _ = write!(w, "Recommendation: **{}**", r.verdict.label());
+    if let Some(t) = r.report_type {
+        let _ = write!(w, ", {}", t.label());
+        if let Some(win) = &r.observation_window {
+            let _ = write!(w, " ({})", escape(win));
+        }
+    }
+    let _ = writeln!(w, ".\n");
+    if r.evidence_plan.is_empty() {
+        let _ = writeln!(
+            w,
+            "Nothing to collect: no system or identity is in scope yet."
+        );
+        return out;
+    }
+    evidence_plan(w, r);
+    if !r.control_objectives.is_empty() {
+        let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
+        for (i, c) in r.control_objectives.iter().enumerate() {
+            let _ = writeln!(w, "- **CO-{}** {}", i + 1, escape(c));
+        }
+        let _ = writeln!(w);
+    }
+    out
+}
+
 /// The evidence plan as a task list, one block per in-scope system or identity.
 fn evidence_plan(w: &mut String, r: &Recommendation) {
     if r.evidence_plan.is_empty() {
