@@ -1,8 +1,225 @@
-//! The workshop TUI.
+//! The workshop TUI: a thin event loop around pure parts.
+//!
+//! `action` turns terminal events into actions, `update` applies them to the [`app::App`] and
+//! returns effects (save, open, export...) that [`apply`] carries out here; `view` draws. One
+//! table (`keymap`) feeds key handling, footer hints and the `?` overlay.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod widgets;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use ratatui::crossterm::execute;
 
 use crate::cli::{Failure, Start};
+use crate::engine;
+use crate::export;
 use crate::questionnaire::Questionnaire;
+use crate::session::{Value, store};
+use app::{App, EditTarget, Editor, Modal, Screen};
+use theme::Theme;
+use update::{Effect, Format};
 
-pub fn run(_q: Questionnaire, _start: Start) -> Result<(), Failure> {
-    Err(Failure("the workshop app is not built yet; use the subcommands (see --help)".into()))
+pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
+    let mut app = App::new(q, Theme::from_env());
+    // Anything that can fail before the terminal is taken over is reported as a plain error.
+    match start {
+        Start::Home => refresh_sessions(&mut app),
+        Start::New {
+            organisation: Some(org),
+            path,
+        } if !org.trim().is_empty() => {
+            let (s, path) = crate::cli::create_session(&app.q, org.trim(), path)?;
+            app.install(s, path, Screen::Details);
+            app.info("New workshop. Fill in the details, then Tab to Inventory.");
+        }
+        Start::New { path, .. } => {
+            refresh_sessions(&mut app);
+            app.new_path = path;
+            app.modal = Some(Modal::Editor(Box::new(Editor::new(
+                EditTarget::NewWorkshop,
+                "New workshop: organisation being scoped",
+                "",
+                false,
+            ))));
+        }
+        Start::Resume { path } => {
+            let s = crate::cli::open_session(&path, &app.q)?;
+            resume(&mut app, s, path);
+        }
+    }
+
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| Failure(format!("could not start the terminal UI: {e}")))?;
+    install_panic_hook();
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut app);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture
+    );
+    ratatui::restore();
+    result?;
+
+    if let Some(w) = &app.work {
+        if let Some(e) = &w.save_error {
+            return Err(Failure(format!(
+                "the last change could not be saved to {}: {e}",
+                w.path.display()
+            )));
+        }
+        let _ = writeln!(std::io::stdout(), "Workshop saved to {}", w.path.display());
+    }
+    Ok(())
+}
+
+/// Leaves mouse capture and bracketed paste before the default hook restores the terminal.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(
+            std::io::stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture
+        );
+        previous(info);
+    }));
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Failure> {
+    loop {
+        terminal.draw(|f| view::draw(f, app))?;
+        let ev = event::read()?;
+        let Some(action) = action::from_event(app, &ev) else {
+            continue;
+        };
+        for effect in update::update(app, action) {
+            if let Effect::SetMouse(on) = effect {
+                let _ = if on {
+                    execute!(std::io::stdout(), EnableMouseCapture)
+                } else {
+                    execute!(std::io::stdout(), DisableMouseCapture)
+                };
+            } else {
+                apply(app, effect);
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Carries out an effect. Failures become status messages: the app keeps running and says what
+/// went wrong, and a failed save is shown in the header until a save succeeds.
+pub fn apply(app: &mut App, effect: Effect) {
+    match effect {
+        Effect::Save => {
+            let Some(w) = app.work.as_mut() else { return };
+            match store::save_with(&w.path, &w.session, Some(&w.rec)) {
+                Ok(()) => w.save_error = None,
+                Err(e) => {
+                    let msg = e.to_string().lines().next().unwrap_or_default().to_string();
+                    w.save_error = Some(msg.clone());
+                    app.error(format!("NOT SAVED: {msg}"));
+                }
+            }
+        }
+        Effect::Create { organisation, path } => {
+            let path = path.or_else(|| app.new_path.take());
+            match crate::cli::create_session(&app.q, &organisation, path) {
+                Ok((s, path)) => {
+                    app.install(s, path.clone(), Screen::Details);
+                    app.info(format!("New workshop saved to {}", path.display()));
+                }
+                Err(Failure(e)) => app.error(format!("Could not create the workshop: {e}")),
+            }
+        }
+        Effect::Open(path) => match store::open(&path, &app.q) {
+            Ok((s, opened)) => {
+                resume(app, s, path);
+                if opened.questionnaire_changed {
+                    app.info("The questionnaire changed since this was saved; answers to questions that still exist are kept.");
+                }
+                if let Some(n) = opened.notices.first() {
+                    app.info(format!("{n} ({} notice(s) in all)", opened.notices.len()));
+                }
+            }
+            Err(e) => app.error(format!(
+                "Could not open: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            )),
+        },
+        Effect::RefreshSessions => refresh_sessions(app),
+        Effect::Export(format) => {
+            let Some(w) = &app.work else { return };
+            let r = engine::recommend(&app.q, &w.session);
+            let text = match format {
+                Format::Markdown => export::markdown::render(&app.q, &w.session, &r),
+                Format::Json => export::json::render_export(&app.q, &w.session, &r),
+            };
+            let target = export_path(&w.path, format);
+            match store::write_atomic(&target, text.as_bytes()) {
+                Ok(()) => {
+                    app.info(format!("Wrote {}", target.display()));
+                    app.export.written.retain(|p| p != &target);
+                    app.export.written.push(target);
+                }
+                Err(e) => app.error(format!(
+                    "Export failed: {}",
+                    e.to_string().lines().next().unwrap_or_default()
+                )),
+            }
+        }
+        Effect::SetMouse(_) => {}
+    }
+}
+
+/// An export goes next to the session file, with the same name and the format's extension.
+pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
+    session.with_extension(format.extension())
+}
+
+/// Opens a saved workshop on its first unanswered question.
+fn resume(app: &mut App, s: crate::session::Session, path: PathBuf) {
+    let org = s.workshop.organisation.clone();
+    app.install(s, path.clone(), Screen::Questions);
+    if let Some(w) = &app.work {
+        let first_open = w.sequence().into_iter().find(|(e, qi)| {
+            matches!(
+                w.answer(e, &app.q.questions[*qi].id).map(|a| &a.value),
+                None | Some(Value::Unknown)
+            )
+        });
+        if let Some((e, qi)) = first_open {
+            app.questions.at = Some((e, app.q.questions[qi].id.clone()));
+            app.reset_cursor();
+        }
+    }
+    app.info(format!("Resumed {org} ({})", path.display()));
+}
+
+fn refresh_sessions(app: &mut App) {
+    match store::data_dir().and_then(|dir| store::list(&dir, &app.q)) {
+        Ok(list) => {
+            app.start.sessions = list;
+            app.start.error = None;
+        }
+        Err(e) => {
+            app.start.error = Some(e.to_string().lines().next().unwrap_or_default().to_string())
+        }
+    }
 }

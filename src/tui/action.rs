@@ -1,0 +1,92 @@
+//! Terminal events to actions: a pure function of the event and what is on screen.
+
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+};
+
+use super::app::{App, Modal};
+use super::keymap::{self, Cmd};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Cmd(Cmd),
+    /// A number key: choice N (1-based).
+    Pick(usize),
+    /// A key for the open text editor.
+    EditorKey(KeyEvent),
+    /// Enter (single-line) or Ctrl-S: keep the text and close; answers go on to the next question.
+    EditorCommit,
+    /// Esc in an editor: keep the text and close, staying on this question.
+    EditorClose,
+    Paste(String),
+    ConfirmYes,
+    ConfirmNo,
+    /// The terminal changed size: just redraw.
+    Redraw,
+}
+
+pub fn from_event(app: &App, ev: &Event) -> Option<Action> {
+    match ev {
+        Event::Key(key) if key.kind != KeyEventKind::Release => from_key(app, key),
+        Event::Paste(text) => Some(Action::Paste(text.clone())),
+        Event::Resize(..) => Some(Action::Redraw),
+        Event::Mouse(m) if app.mouse => match m.kind {
+            MouseEventKind::ScrollUp => Some(Action::Cmd(Cmd::Up)),
+            MouseEventKind::ScrollDown => Some(Action::Cmd(Cmd::Down)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
+    if is_ctrl(key, 'c') {
+        return Some(Action::Cmd(Cmd::Quit));
+    }
+    match &app.modal {
+        Some(Modal::Editor(ed)) => Some(match key.code {
+            KeyCode::Esc => Action::EditorClose,
+            KeyCode::Enter if !ed.multiline => Action::EditorCommit,
+            _ if is_ctrl(key, 's') => Action::EditorCommit,
+            _ => Action::EditorKey(*key),
+        }),
+        Some(Modal::Confirm { .. }) => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
+            _ => None,
+        },
+        Some(Modal::Help { .. }) => match key.code {
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
+            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
+            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
+            _ => None,
+        },
+        Some(Modal::Kind { .. } | Modal::Links { .. }) => match key.code {
+            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
+            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
+            KeyCode::Char(' ') => Some(Action::Cmd(Cmd::Toggle)),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
+            KeyCode::Char(c @ '1'..='9') => Some(Action::Pick(c as usize - '0' as usize)),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
+        None => {
+            let screen = app.screen();
+            let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
+            Some(match (b.cmd, key.code) {
+                (Cmd::Pick, KeyCode::Char(c)) => {
+                    Action::Pick(c.to_digit(10).map_or(0, |d| d as usize))
+                }
+                (cmd, _) => Action::Cmd(cmd),
+            })
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Drawing: one module per screen, plus the frame around them (tabs, status, footer, modals).
+
+mod details;
+mod export;
+mod help;
+mod inventory;
+mod modal;
+mod questions;
+mod recommendation;
+mod review;
+mod start;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Modal, Screen, StatusKind, TABS};
+use super::keymap;
+use super::widgets::{self, clean, hint_line};
+
+/// Below this the screens cannot be drawn usefully.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this width, the live recommendation sits beside the questions.
+pub const WIDE: u16 = 100;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small ({}x{}).\nsocscope needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window; nothing is lost.",
+            area.width, area.height
+        );
+        let box_ = widgets::centered(area, area.width, 3);
+        frame.render_widget(
+            Paragraph::new(msg).centered().wrap(Wrap { trim: true }),
+            box_,
+        );
+        return;
+    }
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, app, header);
+    // Lists page by the height they were last drawn at.
+    app.page = body.height.saturating_sub(4).max(1) as usize;
+    let screen = app.screen().clone();
+    match &screen {
+        Screen::Start => start::draw(frame, app, body),
+        Screen::Details => details::draw(frame, app, body),
+        Screen::Inventory => inventory::draw(frame, app, body),
+        Screen::Questions => questions::draw(frame, app, body),
+        Screen::Recommendation => recommendation::draw(frame, app, body),
+        Screen::Decision(id) => recommendation::draw_decision(frame, app, id, body),
+        Screen::Review => review::draw(frame, app, body),
+        Screen::Export => export::draw(frame, app, body),
+    }
+    draw_status(
+        frame,
+        app,
+        status,
+        screen == Screen::Questions && area.width >= WIDE,
+    );
+    let hints = keymap::hints(screen.ctx(), app.work.is_some());
+    frame.render_widget(
+        Paragraph::new(hint_line(&app.theme, &hints, footer.width)),
+        footer,
+    );
+    match &app.modal {
+        Some(Modal::Help { scroll }) => help::draw(frame, app, *scroll, area),
+        Some(_) => modal::draw(frame, app, area),
+        None => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" socscope ", t.title())];
+    match &app.work {
+        None => spans.push(Span::raw("· SOC 1 / SOC 2 scoping workshop")),
+        Some(w) => {
+            let current = app.screen().tab();
+            for (i, tab) in TABS.iter().enumerate() {
+                let label = format!(" {} ", tab.title());
+                if Some(i) == current {
+                    spans.push(Span::styled(format!("[{}]", label.trim()), t.focus()));
+                } else {
+                    spans.push(Span::styled(label, t.dim()));
+                }
+            }
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            let saved = match &w.save_error {
+                Some(_) => Span::styled(" NOT SAVED ", t.error()),
+                None => Span::styled(" saved ", t.good()),
+            };
+            let gap = (area.width as usize).saturating_sub(used + saved.width());
+            spans.push(Span::raw(" ".repeat(gap)));
+            spans.push(saved);
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The status line: the last message if any, else (when the panel is not shown) the live
+/// recommendation in one line.
+fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
+    let t = &app.theme;
+    let line = match (&app.status, &app.work) {
+        (Some((StatusKind::Error, msg)), _) => {
+            Line::styled(format!(" ! {}", clean(msg)), t.error())
+        }
+        (Some((StatusKind::Info, msg)), _) => Line::styled(format!(" {}", clean(msg)), t.accent()),
+        (None, Some(w)) if !panel_shown => {
+            let r = &w.rec;
+            let mut parts = vec![format!("Verdict: {}", r.verdict.label())];
+            if !r.soc2_categories.is_empty() {
+                let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
+                parts.push(cats.join(", "));
+            }
+            if let Some(rt) = r.report_type {
+                parts.push(rt.label().to_string());
+            }
+            parts.push(format!("{} provisional", r.provisional_count()));
+            Line::from(vec![
+                Span::styled(" ▶ ", t.accent()),
+                Span::styled(parts.join(" · "), t.bold()),
+            ])
+        }
+        _ => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,102 @@
+//! Small drawing helpers shared by the screens, and sanitising of text before it is drawn.
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+
+/// One line of user or questionnaire text, safe to draw: control characters (including the ESC
+/// of terminal escape sequences, and newlines) become spaces... or nothing, for ESC.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c != '\u{1b}')
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Like [`clean`], but keeps newlines (notes, help text).
+pub fn clean_multiline(s: &str) -> String {
+    s.split('\n')
+        .map(|l| clean(l.trim_end_matches('\r')))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text lines from multi-line text, each cleaned.
+pub fn lines(s: &str) -> Vec<Line<'static>> {
+    s.split('\n').map(|l| Line::raw(clean(l))).collect()
+}
+
+/// Shortens to `width` characters with an ellipsis.
+pub fn truncate(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.chars().count() <= width {
+        return s;
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut t: String = s.chars().take(width - 1).collect();
+    t.push('…');
+    t
+}
+
+/// A box of at most `w` x `h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+/// Footer hints as one line: `key hint  key hint`, cut to fit; help and quit are always shown
+/// (at the end), so the way to every other key is never cut off.
+pub fn hint_line(theme: &Theme, hints: &[(&str, &str)], width: u16) -> Line<'static> {
+    let pinned = |h: &str| h == "help" || h == "quit";
+    let len = |k: &str, h: &str| k.chars().count() + h.chars().count() + 3;
+    let reserved: usize = hints
+        .iter()
+        .filter(|(_, h)| pinned(h))
+        .map(|(k, h)| len(k, h))
+        .sum();
+    let mut spans = Vec::new();
+    let mut used = reserved;
+    let rest = hints.iter().filter(|(_, h)| !pinned(h));
+    for (key, hint) in rest.chain(hints.iter().filter(|(_, h)| pinned(h))) {
+        let l = len(key, hint);
+        if !pinned(hint) {
+            if used + l > width as usize {
+                continue;
+            }
+            used += l;
+        }
+        spans.push(Span::styled(key.to_string(), theme.key()));
+        spans.push(Span::raw(format!(" {hint}  ")));
+    }
+    Line::from(spans)
+}
+
+/// The focus marker: never colour alone.
+pub fn marker(focused: bool) -> &'static str {
+    if focused { "> " } else { "  " }
+}
+
+/// Word-wraps `text` to `width` columns (a word longer than that gets a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        } else if len > 0 {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
