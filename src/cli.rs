@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, value_name = "FILE")]
     pub questionnaire: Option<PathBuf>,
 
+    /// Run the workshop as plain line-by-line prompts (screen readers, dumb terminals); also
+    /// when the ACCESSIBLE environment variable is set to 1.
+    #[arg(long, global = true)]
+    pub plain: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -57,15 +62,55 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pre-fill identities from a CSV exported from an identity provider or cloud IAM
+    /// (docs/import.md).
+    Import {
+        session: String,
+        /// The CSV file: one row per identity (or per grant), with a header row.
+        #[arg(long, value_name = "FILE.csv")]
+        identities: PathBuf,
+        /// Use this column for this field (name, kind, owner, systems, privilege, last_rotated,
+        /// last_reviewed, mfa, or ignore); repeatable.
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        /// Show what would be added or updated, and save nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace live answers that differ from the file (by default they are kept).
+        #[arg(long)]
+        overwrite: bool,
+        /// Import the readable rows and list the others (by default one bad row stops it all).
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Judge rotation and review dates as of this day (YYYY-MM-DD; default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// What changed between two sessions (e.g. last year's and this year's workshop).
+    Diff {
+        old: String,
+        new: String,
+        #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Export a session's recommendation as Markdown or JSON.
     Export {
         session: String,
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Markdown)]
         format: Format,
+        /// Export only the evidence plan: a Markdown task list, or JSON, to track collection.
+        #[arg(long)]
+        evidence_plan: bool,
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +144,10 @@ pub fn run(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(code) => code,
         Err(Failure(msg)) => {
-            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            // Located errors (`file:line:col: error: ...`) already say they are errors.
+            let located = msg.lines().next().is_some_and(|l| l.contains(": error: "));
+            let prefix = if located { "" } else { "error: " };
+            let _ = writeln!(std::io::stderr(), "{prefix}{msg}");
             ExitCode::from(1)
         }
     }
@@ -176,7 +224,7 @@ fn report_opened(path: &Path, opened: &Opened) {
 fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     let Some(command) = cli.command else {
         let q = load_questionnaire(cli.questionnaire.as_deref())?;
-        return crate::tui::run(q, Start::Home).map(|()| ExitCode::SUCCESS);
+        return app(q, Start::Home, cli.plain).map(|()| ExitCode::SUCCESS);
     };
     match command {
         Command::Validate { file } => {
@@ -219,14 +267,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export {
             session,
             format,
+            evidence_plan,
             output,
         } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
             let s = open_session(&resolve_session(&session)?, &q)?;
             let r = engine::recommend(&q, &s);
-            let text = match format {
-                Format::Markdown => export::markdown::render(&q, &s, &r),
-                Format::Json => export::json::render(&s, &r),
+            let text = match (format, evidence_plan) {
+                (Format::Markdown, false) => export::markdown::render(&q, &s, &r),
+                (Format::Json, false) => export::json::render_export(&q, &s, &r),
+                (Format::Markdown, true) => export::markdown::evidence_checklist(&s, &r),
+                (Format::Json, true) => export::json::evidence_plan(&s, &r),
             };
             match output {
                 None => print!("{text}"),
@@ -236,6 +287,33 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            session,
+            identities,
+            map,
+            dry_run,
+            overwrite,
+            skip_bad_rows,
+            as_of,
+        } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            crate::import::command::run(
+                &q,
+                &crate::import::command::Args {
+                    session: &session,
+                    identities: &identities,
+                    map: &map,
+                    dry_run,
+                    overwrite,
+                    skip_bad_rows,
+                    as_of,
+                },
+            )
+        }
+        Command::Diff { old, new, format } => {
+            let q = load_questionnaire(cli.questionnaire.as_deref())?;
+            crate::diff::command::run(&q, &old, &new, format == DiffFormat::Markdown)
         }
         Command::List => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
@@ -283,12 +361,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             output,
         } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
-            crate::tui::run(
+            app(
                 q,
                 Start::New {
                     organisation,
                     path: output,
                 },
+                cli.plain,
             )
             .map(|()| ExitCode::SUCCESS)
         }
@@ -309,8 +388,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                         )))?
                     }
                 };
-            crate::tui::run(q, Start::Resume { path }).map(|()| ExitCode::SUCCESS)
+            app(q, Start::Resume { path }, cli.plain).map(|()| ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The workshop app, or plain mode with `--plain` or `ACCESSIBLE=1`.
+fn app(q: Questionnaire, start: Start, plain: bool) -> Result<(), Failure> {
+    if crate::plain::wanted(plain) {
+        crate::plain::run_stdio(q, start)
+    } else {
+        crate::tui::run(q, start)
     }
 }
 

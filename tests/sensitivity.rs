@@ -27,7 +27,7 @@ fn outcome_of(r: &Recommendation, id: &str) -> String {
         .map(|d| d.outcome.clone())
         .unwrap_or_else(|| "Not included".into());
     // Type outcomes carry the window text; the flip names the type alone.
-    d.split(':').next().unwrap_or_default().to_string()
+    d.split(" (").next().unwrap_or_default().to_string()
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn every_flip_named_really_flips_the_decision() {
                     .set_answer(question, &entity, f.value.clone(), Utc::now())
                     .expect("valid change");
                 let after = outcome_of(&recommend(&changed), &x.decision);
-                let claimed = f.outcome.split(':').next().unwrap_or_default();
+                let claimed = f.outcome.as_str();
                 assert_eq!(
                     after, claimed,
                     "{name}: {} after {}={}",

@@ -2,14 +2,13 @@
 
 use serde::Serialize;
 
-use crate::engine::{self, EvidencePlanEntry, Recommendation, Sensitivity};
-use crate::questionnaire::Questionnaire;
-use crate::session::Session;
+use crate::engine::{self, EntityRef, EvidencePlanEntry, Recommendation, Sensitivity};
+use crate::questionnaire::condition::EntityKey;
+use crate::questionnaire::{Questionnaire, Scope};
+use crate::session::{Answers, Session, Value};
 
 #[derive(Serialize)]
 struct Export<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sensitivity: Option<Vec<Sensitivity>>,
     schema: &'static str,
     organisation: &'a str,
     facilitator: &'a str,
@@ -18,16 +17,26 @@ struct Export<'a> {
     questionnaire: &'a crate::session::QuestionnaireRef,
     #[serde(flatten)]
     recommendation: &'a Recommendation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sensitivity: Option<Vec<Sensitivity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answers: Option<Vec<AnswerRow>>,
 }
 
-/// Pretty JSON; serde_json escapes every string, so any user text yields valid JSON.
-pub fn render(s: &Session, r: &Recommendation) -> String {
-    render_with(s, r, None)
-}
-
-/// The export: the recommendation plus the sensitivity of every report-level and system decision.
-pub fn render_export(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
-    render_with(s, r, Some(engine::sensitivities(q, s)))
+/// One visible question of one entity, answered or not: the record of the workshop.
+#[derive(Serialize)]
+struct AnswerRow {
+    entity: EntityRef,
+    question: String,
+    question_text: String,
+    answered: bool,
+    /// As stored: choice ids, a list of ids, a number or text; `"unknown"` when nobody knew.
+    value: Option<Value>,
+    /// As people read it (choice labels).
+    answer: Option<String>,
+    note: Option<String>,
+    source: Option<String>,
+    at: Option<String>,
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -36,6 +45,87 @@ fn to_json<T: Serialize>(value: &T) -> String {
     });
     out.push('\n');
     out
+}
+
+/// Pretty JSON for `recommend --json`; serde_json escapes every string, so any user text
+/// yields valid JSON.
+pub fn render(s: &Session, r: &Recommendation) -> String {
+    to_json(&export(s, r, None, None))
+}
+
+/// The full export: the recommendation, the sensitivity of every report-level and system
+/// decision, and every visible answer with its note.
+pub fn render_export(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
+    to_json(&export(
+        s,
+        r,
+        Some(engine::sensitivities(q, s)),
+        Some(answer_rows(q, s)),
+    ))
+}
+
+fn export<'a>(
+    s: &'a Session,
+    r: &'a Recommendation,
+    sensitivity: Option<Vec<Sensitivity>>,
+    answers: Option<Vec<AnswerRow>>,
+) -> Export<'a> {
+    Export {
+        schema: "socscope-recommendation/1",
+        organisation: &s.workshop.organisation,
+        facilitator: &s.workshop.facilitator,
+        participants: &s.workshop.participants,
+        date: s.workshop.date.map(|d| d.format("%Y-%m-%d").to_string()),
+        questionnaire: &s.questionnaire,
+        recommendation: r,
+        sensitivity,
+        answers,
+    }
+}
+
+fn answer_rows(q: &Questionnaire, s: &Session) -> Vec<AnswerRow> {
+    let vis = engine::visibility(q, s);
+    let mut rows = Vec::new();
+    let mut add = |entity: EntityRef, key: EntityKey, answers: &Answers| {
+        for qi in vis.shown(key) {
+            let question = &q.questions[qi];
+            let a = answers.get(&question.id);
+            rows.push(AnswerRow {
+                entity: entity.clone(),
+                question: question.id.clone(),
+                question_text: question.text.clone(),
+                answered: a.is_some(),
+                value: a.map(|a| a.value.clone()),
+                answer: a.map(|a| a.value.display(question)),
+                note: a.and_then(|a| a.note.clone()),
+                source: a.and_then(|a| a.source.clone()),
+                at: a.map(|a| a.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            });
+        }
+    };
+    let eng = EntityRef {
+        kind: Scope::Engagement,
+        id: String::new(),
+        name: "Engagement".into(),
+    };
+    add(eng, EntityKey::Engagement, &s.engagement);
+    for (i, x) in s.systems.iter().enumerate() {
+        let e = EntityRef {
+            kind: Scope::System,
+            id: x.id.clone(),
+            name: x.name.clone(),
+        };
+        add(e, EntityKey::System(i), &x.answers);
+    }
+    for (i, x) in s.identities.iter().enumerate() {
+        let e = EntityRef {
+            kind: Scope::Identity,
+            id: x.id.clone(),
+            name: x.name.clone(),
+        };
+        add(e, EntityKey::Identity(i), &x.answers);
+    }
+    rows
 }
 
 #[derive(Serialize)]
@@ -60,23 +150,4 @@ pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
         control_objectives: &r.control_objectives,
         evidence_plan: &r.evidence_plan,
     })
-}
-
-fn render_with(s: &Session, r: &Recommendation, sensitivity: Option<Vec<Sensitivity>>) -> String {
-    let export = Export {
-        sensitivity,
-        schema: "socscope-recommendation/1",
-        organisation: &s.workshop.organisation,
-        facilitator: &s.workshop.facilitator,
-        participants: &s.workshop.participants,
-        date: s.workshop.date.map(|d| d.format("%Y-%m-%d").to_string()),
-        questionnaire: &s.questionnaire,
-        recommendation: r,
-    };
-    let mut out = serde_json::to_string_pretty(&export).unwrap_or_else(|e| {
-        serde_json::json!({ "error": format!("could not render the recommendation: {e}") })
-            .to_string()
-    });
-    out.push('\n');
-    out
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::engine::{self, Decision, Firing, Recommendation, Sensitivity, Verdict};
-use crate::questionnaire::{Questionnaire, Scope};
+use crate::questionnaire::{Questionnaire, Scope, tsc};
 use crate::session::Session;
 
 /// Removes control characters (including ESC, so no terminal escape sequences survive).
@@ -166,16 +166,14 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     } else {
         let _ = writeln!(
             w,
-            "| System | Verdict | SOC 2 categories | Subservice | Status |\n|---|---|---|---|---|"
+            "| System | Verdict | Subservice | Status |\n|---|---|---|---|"
         );
         for x in &r.systems {
-            let cats: Vec<&str> = x.soc2_categories.iter().map(|c| c.label()).collect();
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 cell(&x.name),
                 x.verdict.label(),
-                cell(&cats.join(", ")),
                 x.subservice.map_or("—", |m| m.label()),
                 status(&x.decision)
             );
@@ -273,7 +271,7 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         let _ = writeln!(w);
     }
 
-    notes(w, q, s);
+    answers_appendix(w, q, s);
 
     if !s.orphans.is_empty() {
         let _ = writeln!(w, "## Answers kept aside\n");
@@ -359,7 +357,7 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
     for f in &x.flips {
         let _ = writeln!(
             w,
-            "- if {}: {} were **{}** (now {}), it becomes **{}**",
+            "- {}, \u{201c}{}\u{201d}: **{}** instead of {} would make it **{}**",
             escape(&f.entity.name),
             escape(&f.question_text),
             escape(&f.to),
@@ -425,13 +423,11 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
             .owner
             .as_deref()
             .map_or("unassigned".to_string(), escape);
-        let _ = writeln!(
-            w,
-            "### {} ({}), owner: {}\n",
-            escape(&entry.subject.name),
-            entry.subject.kind.as_str(),
-            owner
-        );
+        let heading = match entry.subject.kind {
+            Scope::Engagement => "Programme-wide".to_string(),
+            kind => format!("{} ({})", escape(&entry.subject.name), kind.as_str()),
+        };
+        let _ = writeln!(w, "### {heading}, owner: {owner}\n");
         for t in &entry.tasks {
             let mut line = format!("- [ ] {} ({})", escape(&t.title), escape(&t.cadence));
             if !t.references.is_empty() {
@@ -454,10 +450,17 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
 }
 
 fn firing(w: &mut String, f: &Firing) {
-    let refs = if f.references.is_empty() {
+    // Criteria IDs mean something to an auditor; internal notes (domain.md, seeds) do not.
+    let criteria: Vec<&str> = f
+        .references
+        .iter()
+        .map(String::as_str)
+        .filter(|r| tsc::is_valid(r))
+        .collect();
+    let refs = if criteria.is_empty() {
         String::new()
     } else {
-        format!(" (references: {})", escape(&f.references.join(", ")))
+        format!(" (criteria: {})", criteria.join(", "))
     };
     let _ = writeln!(w, "- {}{} `{}`", escape(&f.rationale), refs, f.rule);
     for t in &f.triggers {
@@ -484,37 +487,70 @@ fn firing(w: &mut String, f: &Firing) {
     }
 }
 
-/// Notes attached to answers, as people wrote them (escaped, one paragraph each).
-fn notes(w: &mut String, q: &Questionnaire, s: &Session) {
-    let mut rows = Vec::new();
-    let mut collect = |entity: &str, scope: Scope, answers: &crate::session::Answers| {
-        for question in q.questions_in(scope) {
-            if let Some(note) = answers.get(&question.id).and_then(|a| a.note.as_deref()) {
-                rows.push((entity.to_string(), question.text.clone(), note.to_string()));
-            }
+/// Every visible answer, per entity, with its note: the record of the workshop.
+fn answers_appendix(w: &mut String, q: &Questionnaire, s: &Session) {
+    let vis = engine::visibility(q, s);
+    let _ = writeln!(w, "## Workshop answers\n");
+    let mut block = |title: String, key, answers: &crate::session::Answers| {
+        let shown = vis.shown(key);
+        let _ = writeln!(w, "### {title}\n");
+        if shown.is_empty() {
+            let _ = writeln!(w, "No questions.\n");
+            return;
         }
+        let _ = writeln!(w, "| Question | Answer | Note |\n|---|---|---|");
+        for qi in shown {
+            let question = &q.questions[qi];
+            let (answer, note) = match answers.get(&question.id) {
+                Some(a) => {
+                    let mut text = a.value.display(question);
+                    if let Some(src) = &a.source {
+                        text.push_str(&format!(" (imported from {src})"));
+                    }
+                    (text, a.note.clone().unwrap_or_default())
+                }
+                None => ("not answered".to_string(), String::new()),
+            };
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} |",
+                cell(&question.text),
+                cell(&answer),
+                cell(&note)
+            );
+        }
+        let _ = writeln!(w);
     };
-    collect("Engagement", Scope::Engagement, &s.engagement);
-    for x in &s.systems {
-        collect(&x.name, Scope::System, &x.answers);
-    }
-    for x in &s.identities {
-        collect(&x.name, Scope::Identity, &x.answers);
-    }
-    if rows.is_empty() {
-        return;
-    }
-    let _ = writeln!(w, "## Notes from the workshop\n");
-    for (entity, question, note) in rows {
-        let _ = writeln!(
-            w,
-            "- {}: {}: {}",
-            escape(&entity),
-            escape(&question),
-            escape(&note)
+    use crate::questionnaire::condition::EntityKey;
+    block(
+        "Engagement".to_string(),
+        EntityKey::Engagement,
+        &s.engagement,
+    );
+    for (i, x) in s.systems.iter().enumerate() {
+        block(
+            format!("System: {}", escape(&x.name)),
+            EntityKey::System(i),
+            &x.answers,
         );
     }
-    let _ = writeln!(w);
+    for (i, x) in s.identities.iter().enumerate() {
+        let systems: Vec<String> = x
+            .systems
+            .iter()
+            .filter_map(|id| s.system(id).map(|y| y.name.clone()))
+            .collect();
+        let title = if systems.is_empty() {
+            format!("Identity: {}", escape(&x.name))
+        } else {
+            format!(
+                "Identity: {} (can access {})",
+                escape(&x.name),
+                escape(&systems.join(", "))
+            )
+        };
+        block(title, EntityKey::Identity(i), &x.answers);
+    }
 }
 
 /// The plain-text summary `socscope recommend` prints (no Markdown, no control characters).
@@ -589,8 +625,10 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
         }
     }
     for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
-        let gaps: Vec<&str> = x.gaps.iter().map(|g| g.id.as_str()).collect();
-        let _ = writeln!(w, "Gaps for {}: {}", sanitize(&x.name), gaps.join(", "));
+        let _ = writeln!(w, "Evidence gaps for {}:", sanitize(&x.name));
+        for g in &x.gaps {
+            let _ = writeln!(w, "  - {} [{}]", sanitize(&g.text), g.id);
+        }
     }
     out
 }

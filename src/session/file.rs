@@ -284,6 +284,9 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                         question: qid,
                         value: ra.value.to_string(),
                         reason,
+                        note: ra.note,
+                        at: Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                        source: ra.source,
                     });
                 }
             }

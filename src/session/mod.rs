@@ -167,6 +167,12 @@ pub struct OrphanAnswer {
     pub question: String,
     pub value: String,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -296,10 +302,10 @@ impl Session {
     }
 
     pub fn clear_answer(&mut self, qid: &str, e: &EntityId, now: DateTime<Utc>) {
-        if let Some(answers) = self.answers_mut(e) {
-            if answers.remove(qid).is_some() {
-                self.updated = now;
-            }
+        if let Some(answers) = self.answers_mut(e)
+            && answers.remove(qid).is_some()
+        {
+            self.updated = now;
         }
     }
 
