@@ -4,8 +4,11 @@
 //! `session::store`, `cli` and `tui` are the shell around it.
 
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod export;
+pub mod import;
+pub mod plain;
 pub mod questionnaire;
 pub mod session;
 pub mod tui;

@@ -209,7 +209,7 @@ pub(crate) fn system_outcome(sum: &Summary) -> String {
 
 pub(crate) fn type_outcome(t: &Totals, window: Option<&str>) -> String {
     match (t.report_type(), window) {
-        (Some(rt), Some(w)) => format!("{}: {w}", rt.label()),
+        (Some(rt), Some(w)) => format!("{} ({w})", rt.label()),
         (Some(rt), None) => rt.label().to_string(),
         (None, _) => "Undetermined".to_string(),
     }
@@ -420,7 +420,17 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         for cat in Category::ALL {
             let state = totals.category(cat);
             let evals = if cat == Category::Security {
-                soc2_evals.clone()
+                // Security comes with any SOC 2: its reasons are those for the SOC 2 itself.
+                let explicit: Vec<&Eval> = soc2_evals
+                    .iter()
+                    .copied()
+                    .filter(|e| e.rule.findings.soc2 == Some(true))
+                    .collect();
+                if explicit.is_empty() {
+                    soc2_evals.clone()
+                } else {
+                    explicit
+                }
             } else {
                 fold(counted.iter().copied(), |f| f.categories.contains(&cat)).1
             };
@@ -470,7 +480,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     if verdict != Verdict::None {
         decisions.push(cx.decision(
             "type".into(),
-            "Type 1 or Type 2".into(),
+            "Report type".into(),
             type_outcome(&totals, observation_window.as_deref()),
             type_fired,
             type_open,

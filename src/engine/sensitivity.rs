@@ -60,23 +60,24 @@ fn outcome(id: &str, s: &Session, eng: &Summary, sys: &[Summary], ids: &[Summary
     if let Some(cat) = id.strip_prefix("soc2.").and_then(Category::from_id) {
         return totals.category_outcome(cat).to_string();
     }
-    if let Some(sid) = id.strip_prefix("system.") {
-        if let Some(j) = s.systems.iter().position(|x| x.id == sid) {
-            return system_outcome(&sys[j]);
-        }
+    let system = |prefix: &str| {
+        id.strip_prefix(prefix)
+            .and_then(|sid| s.systems.iter().position(|x| x.id == sid))
+    };
+    if let Some(j) = system("system.") {
+        return system_outcome(&sys[j]);
     }
-    if let Some(sid) = id.strip_prefix("subservice.") {
-        if let Some(j) = s.systems.iter().position(|x| x.id == sid) {
-            return sys[j]
-                .subservice
-                .map_or("Not a subservice organisation", |m| m.label())
-                .to_string();
-        }
+    if let Some(j) = system("subservice.") {
+        return sys[j]
+            .subservice
+            .map_or("Not a subservice organisation", |m| m.label())
+            .to_string();
     }
-    if let Some(iid) = id.strip_prefix("identity.") {
-        if let Some(i) = s.identities.iter().position(|x| x.id == iid) {
-            return ids[i].verdict().label().to_string();
-        }
+    if let Some(i) = id
+        .strip_prefix("identity.")
+        .and_then(|iid| s.identities.iter().position(|x| x.id == iid))
+    {
+        return ids[i].verdict().label().to_string();
     }
     String::new()
 }

@@ -19,7 +19,7 @@ impl Tri {
     pub fn from_bool(b: bool) -> Tri {
         if b { Tri::True } else { Tri::False }
     }
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
@@ -135,7 +135,7 @@ impl Condition {
                 }
                 r
             }
-            Condition::Not(c) => c.eval(env, trace).not(),
+            Condition::Not(c) => c.eval(env, trace).negate(),
             Condition::All(cs) => combine(cs, env, trace, Tri::False),
             Condition::Any(cs) => combine(cs, env, trace, Tri::True),
             Condition::AnySystem(c) => env.any_system(c, trace),
@@ -191,7 +191,7 @@ fn combine(cs: &[Condition], env: &dyn Env, trace: &mut Trace, dominant: Tri) ->
     } else if parts.iter().any(|(r, _)| *r == Tri::Open) {
         Tri::Open
     } else {
-        dominant.not()
+        dominant.negate()
     };
     for (r, t) in parts {
         if r == result {

@@ -466,16 +466,14 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
     let mut roles: HashSet<(Scope, &str)> = HashSet::new();
     let mut duplicates = Vec::new();
     for q in &out {
-        if let Some(role) = q.role.as_deref() {
-            if !roles.insert((q.scope, role)) {
-                duplicates.push((
-                    q.pos,
-                    format!(
-                        "more than one {} question has role `{role}`",
-                        q.scope.as_str()
-                    ),
-                ));
-            }
+        if let Some(role) = q.role.as_deref()
+            && !roles.insert((q.scope, role))
+        {
+            let scope = q.scope.as_str();
+            duplicates.push((
+                q.pos,
+                format!("more than one {scope} question has role `{role}`"),
+            ));
         }
     }
     for (pos, message) in duplicates {

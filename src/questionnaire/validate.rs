@@ -336,10 +336,11 @@ fn never_fires(q: &Questionnaire, rule: &Rule) -> bool {
     let mut involved = BTreeSet::new();
     let mut stack: Vec<usize> = rule.when.atoms().iter().map(|a| a.qi).collect();
     while let Some(i) = stack.pop() {
-        if involved.insert(i) && i != usize::MAX {
-            if let Some(c) = &q.questions[i].show_if {
-                stack.extend(c.atoms().iter().map(|a| a.qi));
-            }
+        if involved.insert(i)
+            && i != usize::MAX
+            && let Some(c) = &q.questions[i].show_if
+        {
+            stack.extend(c.atoms().iter().map(|a| a.qi));
         }
     }
     // Unresolved or forward references are errors of their own, and a cycle would not end.
@@ -467,10 +468,10 @@ impl Env for SatEnv<'_> {
         EntityKey::Engagement
     }
     fn lookup(&self, qi: usize) -> Lookup<'_> {
-        if let Some(c) = &self.q.questions[qi].show_if {
-            if c.eval(self, &mut Trace::default()) == Tri::False {
-                return Lookup::Hidden;
-            }
+        if let Some(c) = &self.q.questions[qi].show_if
+            && c.eval(self, &mut Trace::default()) == Tri::False
+        {
+            return Lookup::Hidden;
         }
         match self.assignment.get(&qi) {
             Some(v) => Lookup::Answer(v),

@@ -1,0 +1,688 @@
+//! Year-over-year diff: what changed between two sessions' recommendations, and which answers
+//! changed it.
+//!
+//! Pure: [`compare`] recommends both sessions and compares the results; [`render_text`] and
+//! [`render_markdown`] print the [`Diff`].
+//!
+//! Systems and identities are paired by id when the name also matches, then by name; an id
+//! whose name changed counts as a rename only when both sessions come from the same workshop
+//! (same `created` time, as with a copied session file). Otherwise ids restart at `s1` in every
+//! new session and say nothing.
+
+use std::fmt::Write as _;
+
+use crate::engine::{self, Decision, EntityRef, Recommendation};
+use crate::export::markdown::{escape, sanitize};
+use crate::questionnaire::{Category, Questionnaire, Scope};
+use crate::session::{Answers, EntityId, Session};
+
+/// A value before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub old: String,
+    pub new: String,
+}
+
+/// A system or identity present in both sessions whose verdict changed, or that was renamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityChange {
+    pub old_name: String,
+    pub new_name: String,
+    /// `None` when the verdict is the same.
+    pub verdict: Option<Change>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InventoryDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<EntityChange>,
+}
+
+/// An answer that differs between the sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerChange {
+    /// Entity name as in the new session (or the old one, when it was removed).
+    pub entity: String,
+    pub question: String,
+    pub question_text: String,
+    /// As people read it; `None` when not answered.
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A decision whose outcome is different, with the answers that flipped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionChange {
+    pub id: String,
+    pub title: String,
+    /// `None` when the decision did not exist on that side.
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub answers: Vec<AnswerChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    pub old_label: String,
+    pub new_label: String,
+    /// `None` when unchanged.
+    pub verdict: Option<Change>,
+    pub categories_added: Vec<Category>,
+    pub categories_removed: Vec<Category>,
+    pub report_type: Option<Change>,
+    pub systems: InventoryDiff,
+    pub identities: InventoryDiff,
+    pub decisions: Vec<DecisionChange>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.verdict.is_none()
+            && self.categories_added.is_empty()
+            && self.categories_removed.is_empty()
+            && self.report_type.is_none()
+            && self.systems == InventoryDiff::default()
+            && self.identities == InventoryDiff::default()
+            && self.decisions.is_empty()
+    }
+}
+
+fn key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// Whether two `(id, name)` items are the same entity, in one pairing pass.
+type Matcher<'a> = dyn Fn(&(String, String), &(String, String)) -> bool + 'a;
+
+/// Pairs items (by index) across two lists: same id and name, then same name, then (when
+/// `by_id` holds) same id.
+fn pair<'a>(
+    old: &'a [(String, String)],
+    new: &'a [(String, String)],
+    by_id: bool,
+) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let mut used_old = vec![false; old.len()];
+    let mut used_new = vec![false; new.len()];
+    let passes: [&Matcher; 3] = [
+        &|a, b| a.0 == b.0 && key(&a.1) == key(&b.1),
+        &|a, b| key(&a.1) == key(&b.1),
+        &|a, b| by_id && a.0 == b.0,
+    ];
+    for pass in passes {
+        for (i, o) in old.iter().enumerate() {
+            if used_old[i] {
+                continue;
+            }
+            if let Some(j) = (0..new.len()).find(|&j| !used_new[j] && pass(o, &new[j])) {
+                used_old[i] = true;
+                used_new[j] = true;
+                pairs.push((i, j));
+            }
+        }
+    }
+    pairs.sort_by_key(|p| p.1);
+    pairs
+}
+
+fn verdict_label(r: &Recommendation) -> String {
+    format!(
+        "{}{}",
+        r.verdict.label(),
+        if r.provisional { " (provisional)" } else { "" }
+    )
+}
+
+fn type_label(r: &Recommendation) -> String {
+    match (r.report_type, &r.observation_window) {
+        (Some(t), Some(w)) => format!("{}: {w}", t.label()),
+        (Some(t), None) => t.label().to_string(),
+        (None, _) => "not decided".to_string(),
+    }
+}
+
+fn changed(old: String, new: String) -> Option<Change> {
+    (old != new).then_some(Change { old, new })
+}
+
+struct Side<'a> {
+    s: &'a Session,
+    r: Recommendation,
+}
+
+/// Entity pairing across the two sessions.
+struct Pairs {
+    systems: Vec<(String, String)>,
+    identities: Vec<(String, String)>,
+}
+
+impl Pairs {
+    fn to_new(&self, e: &EntityRef) -> Option<EntityId> {
+        match e.kind {
+            Scope::Engagement => Some(EntityId::Engagement),
+            Scope::System => self
+                .systems
+                .iter()
+                .find(|(o, _)| *o == e.id)
+                .map(|(_, n)| EntityId::System(n.clone())),
+            Scope::Identity => self
+                .identities
+                .iter()
+                .find(|(o, _)| *o == e.id)
+                .map(|(_, n)| EntityId::Identity(n.clone())),
+        }
+    }
+    fn to_old(&self, e: &EntityRef) -> Option<EntityId> {
+        match e.kind {
+            Scope::Engagement => Some(EntityId::Engagement),
+            Scope::System => self
+                .systems
+                .iter()
+                .find(|(_, n)| *n == e.id)
+                .map(|(o, _)| EntityId::System(o.clone())),
+            Scope::Identity => self
+                .identities
+                .iter()
+                .find(|(_, n)| *n == e.id)
+                .map(|(o, _)| EntityId::Identity(o.clone())),
+        }
+    }
+    /// The new session's id for an old decision id (`system.s1` -> `system.s4`).
+    fn decision_id(&self, old_id: &str) -> Option<String> {
+        let Some((prefix, id)) = old_id.split_once('.') else {
+            return Some(old_id.to_string());
+        };
+        match prefix {
+            "system" | "subservice" => self
+                .systems
+                .iter()
+                .find(|(o, _)| o == id)
+                .map(|(_, n)| format!("{prefix}.{n}")),
+            "identity" => self
+                .identities
+                .iter()
+                .find(|(o, _)| o == id)
+                .map(|(_, n)| format!("{prefix}.{n}")),
+            _ => Some(old_id.to_string()),
+        }
+    }
+}
+
+fn all_decisions(r: &Recommendation) -> Vec<&Decision> {
+    r.decisions
+        .iter()
+        .chain(r.systems.iter().map(|s| &s.decision))
+        .chain(r.identities.iter().map(|i| &i.decision))
+        .collect()
+}
+
+/// Compares two sessions under one questionnaire.
+pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
+    let o = Side {
+        s: old,
+        r: engine::recommend(q, old),
+    };
+    let n = Side {
+        s: new,
+        r: engine::recommend(q, new),
+    };
+    let same_workshop = old.created == new.created;
+    let ids = |v: &mut dyn Iterator<Item = (String, String)>| v.collect::<Vec<_>>();
+    let old_sys = ids(&mut old.systems.iter().map(|x| (x.id.clone(), x.name.clone())));
+    let new_sys = ids(&mut new.systems.iter().map(|x| (x.id.clone(), x.name.clone())));
+    let old_ids = ids(&mut old
+        .identities
+        .iter()
+        .map(|x| (x.id.clone(), x.name.clone())));
+    let new_ids = ids(&mut new
+        .identities
+        .iter()
+        .map(|x| (x.id.clone(), x.name.clone())));
+    let sys_pairs = pair(&old_sys, &new_sys, same_workshop);
+    let id_pairs = pair(&old_ids, &new_ids, same_workshop);
+    let pairs = Pairs {
+        systems: sys_pairs
+            .iter()
+            .map(|&(i, j)| (old_sys[i].0.clone(), new_sys[j].0.clone()))
+            .collect(),
+        identities: id_pairs
+            .iter()
+            .map(|&(i, j)| (old_ids[i].0.clone(), new_ids[j].0.clone()))
+            .collect(),
+    };
+
+    let inventory = |old_list: &[(String, String)],
+                     new_list: &[(String, String)],
+                     pairs: &[(usize, usize)],
+                     verdict: &dyn Fn(&Recommendation, &str) -> Option<String>|
+     -> InventoryDiff {
+        let added = (0..new_list.len())
+            .filter(|j| !pairs.iter().any(|p| p.1 == *j))
+            .map(|j| new_list[j].1.clone())
+            .collect();
+        let removed = (0..old_list.len())
+            .filter(|i| !pairs.iter().any(|p| p.0 == *i))
+            .map(|i| old_list[i].1.clone())
+            .collect();
+        let changed = pairs
+            .iter()
+            .filter_map(|&(i, j)| {
+                let v = match (verdict(&o.r, &old_list[i].0), verdict(&n.r, &new_list[j].0)) {
+                    (Some(a), Some(b)) => changed(a, b),
+                    _ => None,
+                };
+                let renamed = old_list[i].1 != new_list[j].1;
+                (v.is_some() || renamed).then(|| EntityChange {
+                    old_name: old_list[i].1.clone(),
+                    new_name: new_list[j].1.clone(),
+                    verdict: v,
+                })
+            })
+            .collect();
+        InventoryDiff {
+            added,
+            removed,
+            changed,
+        }
+    };
+    let systems = inventory(&old_sys, &new_sys, &sys_pairs, &|r, id| {
+        r.systems
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| x.decision.outcome.clone())
+    });
+    let identities = inventory(&old_ids, &new_ids, &id_pairs, &|r, id| {
+        r.identities
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| x.decision.outcome.clone())
+    });
+
+    // Decisions, matched by id (translated through the entity pairing).
+    let old_decisions = all_decisions(&o.r);
+    let new_decisions = all_decisions(&n.r);
+    let mut decisions = Vec::new();
+    let mut seen_new = vec![false; new_decisions.len()];
+    for od in &old_decisions {
+        let nid = pairs.decision_id(&od.id);
+        let nd = nid.as_ref().and_then(|nid| {
+            new_decisions
+                .iter()
+                .position(|d| &d.id == nid)
+                .map(|k| (k, new_decisions[k]))
+        });
+        // Decisions about a removed system or identity are covered by "removed".
+        let Some((k, nd)) = nd else {
+            if !is_entity_decision(&od.id) {
+                decisions.push(DecisionChange {
+                    id: od.id.clone(),
+                    title: od.title.clone(),
+                    old: Some(od.outcome.clone()),
+                    new: None,
+                    answers: flipping_answers(q, &o, &n, &pairs, Some(od), None),
+                });
+            }
+            continue;
+        };
+        seen_new[k] = true;
+        if od.outcome != nd.outcome {
+            decisions.push(DecisionChange {
+                id: nd.id.clone(),
+                title: nd.title.clone(),
+                old: Some(od.outcome.clone()),
+                new: Some(nd.outcome.clone()),
+                answers: flipping_answers(q, &o, &n, &pairs, Some(od), Some(nd)),
+            });
+        }
+    }
+    for (k, nd) in new_decisions.iter().enumerate() {
+        if seen_new[k] || is_entity_decision(&nd.id) {
+            continue;
+        }
+        decisions.push(DecisionChange {
+            id: nd.id.clone(),
+            title: nd.title.clone(),
+            old: None,
+            new: Some(nd.outcome.clone()),
+            answers: flipping_answers(q, &o, &n, &pairs, None, Some(nd)),
+        });
+    }
+
+    let label = |s: &Session| {
+        let org = sanitize(&s.workshop.organisation);
+        match s.workshop.date {
+            Some(d) => format!("{org} ({d})"),
+            None => org,
+        }
+    };
+    Diff {
+        old_label: label(old),
+        new_label: label(new),
+        verdict: changed(verdict_label(&o.r), verdict_label(&n.r)),
+        categories_added: n
+            .r
+            .soc2_categories
+            .iter()
+            .filter(|c| !o.r.soc2_categories.contains(c))
+            .copied()
+            .collect(),
+        categories_removed: o
+            .r
+            .soc2_categories
+            .iter()
+            .filter(|c| !n.r.soc2_categories.contains(c))
+            .copied()
+            .collect(),
+        report_type: changed(type_label(&o.r), type_label(&n.r)),
+        systems,
+        identities,
+        decisions,
+    }
+}
+
+fn is_entity_decision(id: &str) -> bool {
+    ["system.", "identity.", "subservice."]
+        .iter()
+        .any(|p| id.starts_with(p))
+}
+
+fn answers_of<'a>(s: &'a Session, e: &Option<EntityId>) -> Option<&'a Answers> {
+    e.as_ref().and_then(|e| s.answers(e))
+}
+
+/// Among the triggers and open questions of a decision on either side, the answers that differ.
+fn flipping_answers(
+    q: &Questionnaire,
+    o: &Side,
+    n: &Side,
+    pairs: &Pairs,
+    od: Option<&Decision>,
+    nd: Option<&Decision>,
+) -> Vec<AnswerChange> {
+    // (old entity, new entity, question id, name to show)
+    let mut subjects: Vec<(Option<EntityId>, Option<EntityId>, String, String)> = Vec::new();
+    let refs = |d: &Decision| -> Vec<(EntityRef, String)> {
+        d.rationale
+            .iter()
+            .flat_map(|f| &f.triggers)
+            .map(|t| (t.entity.clone(), t.question.clone()))
+            .chain(
+                d.open_questions
+                    .iter()
+                    .filter(|x| !x.question.is_empty())
+                    .map(|x| (x.entity.clone(), x.question.clone())),
+            )
+            .collect()
+    };
+    for (e, qid) in od.map(refs).unwrap_or_default() {
+        let old_e = match e.kind {
+            Scope::Engagement => EntityId::Engagement,
+            Scope::System => EntityId::System(e.id.clone()),
+            Scope::Identity => EntityId::Identity(e.id.clone()),
+        };
+        let new_e = pairs.to_new(&e);
+        let name = new_e
+            .as_ref()
+            .map_or_else(|| e.name.clone(), |x| n.s.entity_name(x));
+        subjects.push((Some(old_e), new_e, qid, name));
+    }
+    for (e, qid) in nd.map(refs).unwrap_or_default() {
+        let new_e = match e.kind {
+            Scope::Engagement => EntityId::Engagement,
+            Scope::System => EntityId::System(e.id.clone()),
+            Scope::Identity => EntityId::Identity(e.id.clone()),
+        };
+        subjects.push((pairs.to_old(&e), Some(new_e), qid, e.name.clone()));
+    }
+    let mut out: Vec<AnswerChange> = Vec::new();
+    let mut seen: Vec<(Option<EntityId>, Option<EntityId>, String)> = Vec::new();
+    for (oe, ne, qid, name) in subjects {
+        let k = (oe.clone(), ne.clone(), qid.clone());
+        if seen.contains(&k) {
+            continue;
+        }
+        seen.push(k);
+        let Some(question) = q.question(&qid) else {
+            continue;
+        };
+        let a = answers_of(o.s, &oe).and_then(|a| a.get(&qid));
+        let b = answers_of(n.s, &ne).and_then(|a| a.get(&qid));
+        if a.map(|x| &x.value) == b.map(|x| &x.value) {
+            continue;
+        }
+        out.push(AnswerChange {
+            entity: name,
+            question: qid,
+            question_text: question.text.clone(),
+            old: a.map(|x| x.value.display(question)),
+            new: b.map(|x| x.value.display(question)),
+        });
+    }
+    out
+}
+
+fn cats(c: &[Category]) -> String {
+    c.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+}
+
+fn or_unanswered(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "not answered".to_string())
+}
+
+/// Plain text, for the terminal (user text stripped of control characters).
+pub fn render_text(d: &Diff) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "Changes from {} to {}", d.old_label, d.new_label);
+    if d.is_empty() {
+        let _ = writeln!(w, "\nNo changes to the recommendation or the inventory.");
+        return out;
+    }
+    let _ = writeln!(w);
+    match &d.verdict {
+        Some(c) => {
+            let _ = writeln!(w, "Verdict: {} -> {}", c.old, c.new);
+        }
+        None => {
+            let _ = writeln!(w, "Verdict: unchanged");
+        }
+    }
+    if !d.categories_added.is_empty() {
+        let _ = writeln!(w, "SOC 2 categories added: {}", cats(&d.categories_added));
+    }
+    if !d.categories_removed.is_empty() {
+        let _ = writeln!(
+            w,
+            "SOC 2 categories removed: {}",
+            cats(&d.categories_removed)
+        );
+    }
+    if let Some(c) = &d.report_type {
+        let _ = writeln!(w, "Type: {} -> {}", c.old, c.new);
+    }
+    for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
+        if *inv == InventoryDiff::default() {
+            continue;
+        }
+        let _ = writeln!(w, "\n{title}:");
+        for a in &inv.added {
+            let _ = writeln!(w, "  + {} (added)", sanitize(a));
+        }
+        for r in &inv.removed {
+            let _ = writeln!(w, "  - {} (removed)", sanitize(r));
+        }
+        for c in &inv.changed {
+            let name = if c.old_name == c.new_name {
+                sanitize(&c.new_name)
+            } else {
+                format!(
+                    "{} (renamed from {})",
+                    sanitize(&c.new_name),
+                    sanitize(&c.old_name)
+                )
+            };
+            match &c.verdict {
+                Some(v) => {
+                    let _ = writeln!(w, "  ~ {name}: {} -> {}", v.old, v.new);
+                }
+                None => {
+                    let _ = writeln!(w, "  ~ {name}");
+                }
+            }
+        }
+    }
+    if !d.decisions.is_empty() {
+        let _ = writeln!(w, "\nDecisions that changed:");
+        for c in &d.decisions {
+            let _ = writeln!(
+                w,
+                "  {}: {} -> {}",
+                sanitize(&c.title),
+                c.old.as_deref().map_or("(none)".into(), sanitize),
+                c.new.as_deref().map_or("(none)".into(), sanitize),
+            );
+            if c.answers.is_empty() {
+                let _ = writeln!(w, "    (no answer behind it changed: the inventory did)");
+            }
+            for a in &c.answers {
+                let _ = writeln!(
+                    w,
+                    "    because {}: {} [{}]: {} -> {}",
+                    sanitize(&a.entity),
+                    sanitize(&a.question_text),
+                    a.question,
+                    sanitize(&or_unanswered(&a.old)),
+                    sanitize(&or_unanswered(&a.new)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// CommonMark: headings and lists; every piece of user text escaped, no HTML.
+pub fn render_markdown(d: &Diff) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "# Scoping changes: {} to {}\n",
+        escape(&d.old_label),
+        escape(&d.new_label)
+    );
+    if d.is_empty() {
+        let _ = writeln!(w, "No changes to the recommendation or the inventory.");
+        return out;
+    }
+    let _ = writeln!(w, "## Recommendation\n");
+    match &d.verdict {
+        Some(c) => {
+            let _ = writeln!(w, "- Verdict: {} → **{}**", escape(&c.old), escape(&c.new));
+        }
+        None => {
+            let _ = writeln!(w, "- Verdict: unchanged");
+        }
+    }
+    if !d.categories_added.is_empty() {
+        let _ = writeln!(w, "- SOC 2 categories added: {}", cats(&d.categories_added));
+    }
+    if !d.categories_removed.is_empty() {
+        let _ = writeln!(
+            w,
+            "- SOC 2 categories removed: {}",
+            cats(&d.categories_removed)
+        );
+    }
+    if let Some(c) = &d.report_type {
+        let _ = writeln!(w, "- Type: {} → **{}**", escape(&c.old), escape(&c.new));
+    }
+    let _ = writeln!(w);
+    for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
+        if *inv == InventoryDiff::default() {
+            continue;
+        }
+        let _ = writeln!(w, "## {title}\n");
+        for a in &inv.added {
+            let _ = writeln!(w, "- Added: {}", escape(a));
+        }
+        for r in &inv.removed {
+            let _ = writeln!(w, "- Removed: {}", escape(r));
+        }
+        for c in &inv.changed {
+            let name = if c.old_name == c.new_name {
+                escape(&c.new_name)
+            } else {
+                format!(
+                    "{} (renamed from {})",
+                    escape(&c.new_name),
+                    escape(&c.old_name)
+                )
+            };
+            match &c.verdict {
+                Some(v) => {
+                    let _ = writeln!(
+                        w,
+                        "- Changed: {name}: {} → **{}**",
+                        escape(&v.old),
+                        escape(&v.new)
+                    );
+                }
+                None => {
+                    let _ = writeln!(w, "- Renamed: {name}");
+                }
+            }
+        }
+        let _ = writeln!(w);
+    }
+    if !d.decisions.is_empty() {
+        let _ = writeln!(w, "## Decisions that changed\n");
+        for c in &d.decisions {
+            let _ = writeln!(
+                w,
+                "- {}: {} → **{}**",
+                escape(&c.title),
+                c.old.as_deref().map_or("(none)".into(), escape),
+                c.new.as_deref().map_or("(none)".into(), escape),
+            );
+            for a in &c.answers {
+                let _ = writeln!(
+                    w,
+                    "  - {}: {} `{}`: {} → **{}**",
+                    escape(&a.entity),
+                    escape(&a.question_text),
+                    a.question,
+                    escape(&or_unanswered(&a.old)),
+                    escape(&or_unanswered(&a.new)),
+                );
+            }
+        }
+        let _ = writeln!(w);
+    }
+    out
+}
+
+/// `socscope diff`: the shell around [`compare`].
+pub mod command {
+    use std::process::ExitCode;
+
+    use crate::cli::{Failure, open_session, resolve_session};
+    use crate::questionnaire::Questionnaire;
+
+    pub fn run(
+        q: &Questionnaire,
+        old: &str,
+        new: &str,
+        markdown: bool,
+    ) -> Result<ExitCode, Failure> {
+        let old_s = open_session(&resolve_session(old)?, q)?;
+        let new_s = open_session(&resolve_session(new)?, q)?;
+        let d = super::compare(q, &old_s, &new_s);
+        if markdown {
+            print!("{}", super::render_markdown(&d));
+        } else {
+            print!("{}", super::render_text(&d));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,627 @@
+//! Plain mode: the workshop as line-by-line prompts, for screen readers and dumb terminals
+//! (`socscope --plain`, or `ACCESSIBLE=1`).
+//!
+//! Driven by the same questionnaire and visibility as the app, and writes the same session file
+//! after every answer, so a workshop can move between the app and plain mode at any time. The
+//! core is [`run`] over any `BufRead` and `Write`, so tests drive it with scripted input.
+//!
+//! At a question: a choice number (or its id), `u` for unknown, `?` for the help text, an empty
+//! line to skip, `q` to save and quit. Questions come in order: the engagement, then each
+//! system, then each identity; only those the questionnaire shows, starting with the first
+//! unanswered one. When none are left, a menu adds systems and identities and links them.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::cli::{Failure, Start, create_session, open_session};
+use crate::engine::{self, Recommendation};
+use crate::export::markdown::{sanitize, summary_text};
+use crate::questionnaire::condition::EntityKey;
+use crate::questionnaire::{Kind, Question, Questionnaire};
+use crate::session::{EntityId, Session, Value, store};
+
+/// Whether plain mode was asked for: `--plain`, or `ACCESSIBLE` set to anything but empty or 0.
+pub fn wanted(flag: bool) -> bool {
+    flag || std::env::var("ACCESSIBLE").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Plain mode on the terminal's standard input and output.
+pub fn run_stdio(q: Questionnaire, start: Start) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    run(&q, start, stdin.lock(), std::io::stdout())
+}
+
+/// Runs a plain-mode workshop from `start`, reading answers from `input`.
+pub fn run<R: BufRead, W: Write>(
+    q: &Questionnaire,
+    start: Start,
+    input: R,
+    out: W,
+) -> Result<(), Failure> {
+    let mut io = Io { input, out };
+    let opened = match start {
+        Start::Home => home(q, &mut io)?,
+        Start::New { organisation, path } => Some(new(q, &mut io, organisation, path)?),
+        Start::Resume { path } => {
+            let s = open_session(&path, q)?;
+            io.say(&format!(
+                "Resuming the workshop for {} ({}).",
+                sanitize(&s.workshop.organisation),
+                path.display()
+            ))?;
+            Some((s, path))
+        }
+    };
+    let Some((s, path)) = opened else {
+        return Ok(());
+    };
+    let r = engine::recommend(q, &s);
+    let mut w = Workshop {
+        q,
+        verdict: verdict_line(&r),
+        s,
+        path,
+        io,
+        skipped: HashSet::new(),
+        last_entity: None,
+    };
+    w.io.say(&format!("Recommendation: {}", w.verdict))?;
+    w.io.say(
+        "At each question: type a choice number, u for unknown, ? for help, press Enter to \
+         skip, or q to save and quit.",
+    )?;
+    w.main_loop()
+}
+
+struct Io<R, W> {
+    input: R,
+    out: W,
+}
+
+impl<R: BufRead, W: Write> Io<R, W> {
+    fn say(&mut self, text: &str) -> Result<(), Failure> {
+        writeln!(self.out, "{text}")?;
+        Ok(())
+    }
+
+    /// Prints `prompt` and reads one line; `None` at the end of input.
+    fn ask(&mut self, prompt: &str) -> Result<Option<String>, Failure> {
+        write!(self.out, "{prompt}")?;
+        self.out.flush()?;
+        let mut line = String::new();
+        if self.input.read_line(&mut line)? == 0 {
+            writeln!(self.out)?;
+            return Ok(None);
+        }
+        Ok(Some(line.trim().to_string()))
+    }
+}
+
+fn home<R: BufRead, W: Write>(
+    q: &Questionnaire,
+    io: &mut Io<R, W>,
+) -> Result<Option<(Session, PathBuf)>, Failure> {
+    let recent = store::data_dir()
+        .ok()
+        .and_then(|dir| store::list(&dir, q).ok())
+        .and_then(|l| l.into_iter().find(|s| s.error.is_none()));
+    io.say("socscope: SOC scoping workshop (plain mode)")?;
+    io.say("  1. Start a new workshop")?;
+    if let Some(r) = &recent {
+        io.say(&format!(
+            "  2. Resume the most recent: {} ({})",
+            sanitize(&r.organisation),
+            r.path.display()
+        ))?;
+    } else {
+        io.say("  2. Resume the most recent (none saved yet)")?;
+    }
+    io.say("  3. Open a session file")?;
+    io.say("  q. Quit")?;
+    loop {
+        let Some(line) = io.ask("Choice: ")? else {
+            return Ok(None);
+        };
+        match line.to_lowercase().as_str() {
+            "1" | "n" | "new" => return new(q, io, None, None).map(Some),
+            "2" | "r" | "resume" => match &recent {
+                Some(r) => {
+                    let s = open_session(&r.path, q)?;
+                    return Ok(Some((s, r.path.clone())));
+                }
+                None => io.say("No saved sessions yet: type 1 to start a new workshop.")?,
+            },
+            "3" | "o" | "open" => {
+                let Some(p) = io.ask("Path of the session file: ")? else {
+                    return Ok(None);
+                };
+                if p.is_empty() {
+                    continue;
+                }
+                let path = crate::cli::resolve_session(&p)?;
+                let s = open_session(&path, q)?;
+                return Ok(Some((s, path)));
+            }
+            "q" | "quit" => return Ok(None),
+            _ => io.say("Type 1, 2, 3 or q.")?,
+        }
+    }
+}
+
+fn new<R: BufRead, W: Write>(
+    q: &Questionnaire,
+    io: &mut Io<R, W>,
+    organisation: Option<String>,
+    path: Option<PathBuf>,
+) -> Result<(Session, PathBuf), Failure> {
+    let organisation = match organisation.filter(|o| !o.trim().is_empty()) {
+        Some(o) => o,
+        None => loop {
+            match io.ask("Organisation being scoped: ")? {
+                None => {
+                    return Err(Failure(
+                        "no organisation given, so no workshop was started\n  help: type the \
+                         organisation's name, or pass --organisation NAME"
+                            .into(),
+                    ));
+                }
+                Some(o) if !o.is_empty() => break o,
+                Some(_) => io.say("Please type a name (it can be changed later).")?,
+            }
+        },
+    };
+    let (s, path) = create_session(q, &organisation, path)?;
+    io.say(&format!(
+        "New workshop for {} saved to {}.",
+        sanitize(&organisation),
+        path.display()
+    ))?;
+    Ok((s, path))
+}
+
+fn verdict_line(r: &Recommendation) -> String {
+    format!(
+        "{}{}",
+        r.verdict.label(),
+        if r.provisional { " (provisional)" } else { "" }
+    )
+}
+
+/// What the user typed at a question.
+enum Reply {
+    Answer(Value),
+    Skip,
+    Quit,
+}
+
+struct Workshop<'q, R, W> {
+    q: &'q Questionnaire,
+    s: Session,
+    path: PathBuf,
+    io: Io<R, W>,
+    /// Questions skipped in this sitting (not asked again until `k` from the menu).
+    skipped: HashSet<(EntityId, String)>,
+    last_entity: Option<EntityId>,
+    verdict: String,
+}
+
+impl<R: BufRead, W: Write> Workshop<'_, R, W> {
+    fn main_loop(&mut self) -> Result<(), Failure> {
+        loop {
+            let done = match self.next_question() {
+                Some((e, qi)) => self.ask_question(&e, qi)?,
+                None => self.menu()?,
+            };
+            if done {
+                self.io.say(&format!(
+                    "Saved to {}. Resume with: socscope --plain resume {}",
+                    self.path.display(),
+                    self.path.display()
+                ))?;
+                return Ok(());
+            }
+        }
+    }
+
+    fn entities(&self) -> Vec<(EntityKey, EntityId)> {
+        let mut v = vec![(EntityKey::Engagement, EntityId::Engagement)];
+        v.extend(
+            self.s
+                .systems
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (EntityKey::System(i), EntityId::System(x.id.clone()))),
+        );
+        v.extend(
+            self.s
+                .identities
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (EntityKey::Identity(i), EntityId::Identity(x.id.clone()))),
+        );
+        v
+    }
+
+    /// The first visible, unanswered question not skipped in this sitting.
+    fn next_question(&self) -> Option<(EntityId, usize)> {
+        let vis = engine::visibility(self.q, &self.s);
+        for (key, e) in self.entities() {
+            let answers = self.s.answers(&e)?;
+            for qi in vis.shown(key) {
+                let id = &self.q.questions[qi].id;
+                if !answers.contains_key(id) && !self.skipped.contains(&(e.clone(), id.clone())) {
+                    return Some((e, qi));
+                }
+            }
+        }
+        None
+    }
+
+    fn entity_title(&self, e: &EntityId) -> String {
+        let name = sanitize(&self.s.entity_name(e));
+        match e {
+            EntityId::Engagement => "Engagement".to_string(),
+            EntityId::System(_) => format!("System: {name}"),
+            EntityId::Identity(_) => format!("Identity: {name}"),
+        }
+    }
+
+    /// Asks one question; returns whether the user quit.
+    fn ask_question(&mut self, e: &EntityId, qi: usize) -> Result<bool, Failure> {
+        let question = &self.q.questions[qi];
+        if self.last_entity.as_ref() != Some(e) {
+            let title = self.entity_title(e);
+            self.io.say(&format!("\n== {title} =="))?;
+            self.last_entity = Some(e.clone());
+        }
+        let section = question
+            .section
+            .as_deref()
+            .map(|s| format!("{s}: "))
+            .unwrap_or_default();
+        self.io.say(&format!("\n{section}{}", question.text))?;
+        for (i, c) in question.choices.iter().enumerate() {
+            self.io.say(&format!("  {}. {}", i + 1, c.label))?;
+        }
+        let hint = match question.kind {
+            Kind::Multi => "Numbers, separated by spaces or commas: ".to_string(),
+            Kind::YesNo | Kind::Single => {
+                format!("Number (1 to {}): ", question.choices.len())
+            }
+            Kind::Number => match &question.unit {
+                Some(u) => format!("Number of {u}: "),
+                None => "Number: ".to_string(),
+            },
+            Kind::Date => "Date (YYYY-MM-DD): ".to_string(),
+            Kind::Text => "Answer: ".to_string(),
+        };
+        let reply = loop {
+            let Some(line) = self.io.ask(&hint)? else {
+                break Reply::Quit;
+            };
+            match line.to_lowercase().as_str() {
+                "" => break Reply::Skip,
+                "q" | "quit" => break Reply::Quit,
+                "u" | "unknown" => break Reply::Answer(Value::Unknown),
+                "?" | "help" => {
+                    self.io.say(&question.help)?;
+                    if !question.references.is_empty() {
+                        self.io
+                            .say(&format!("References: {}", question.references.join(", ")))?;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            match parse(question, &line) {
+                Ok(v) => break Reply::Answer(v),
+                Err(m) => self.io.say(&format!(
+                    "{m}. Or type u for unknown, ? for help, Enter to skip, q to quit."
+                ))?,
+            }
+        };
+        match reply {
+            Reply::Quit => Ok(true),
+            Reply::Skip => {
+                self.skipped.insert((e.clone(), question.id.clone()));
+                self.io.say("Skipped.")?;
+                Ok(false)
+            }
+            Reply::Answer(v) => {
+                let shown = sanitize(&v.display(question));
+                self.s
+                    .set_answer(question, e, v, Utc::now())
+                    .map_err(Failure)?;
+                self.io.say(&format!("Recorded: {shown}."))?;
+                self.save()?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Saves, and says so when the recommendation changed.
+    fn save(&mut self) -> Result<(), Failure> {
+        store::save(&self.path, &self.s, self.q)?;
+        let r = engine::recommend(self.q, &self.s);
+        let line = verdict_line(&r);
+        if line != self.verdict {
+            self.io.say(&format!("Recommendation now: {line}"))?;
+            self.verdict = line;
+        }
+        Ok(())
+    }
+
+    /// The menu shown when no question is left; returns whether the user quit.
+    fn menu(&mut self) -> Result<bool, Failure> {
+        self.io.say(&format!(
+            "\nNo questions left to ask. Inventory: {} system{}, {} identit{}.",
+            self.s.systems.len(),
+            if self.s.systems.len() == 1 { "" } else { "s" },
+            self.s.identities.len(),
+            if self.s.identities.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+        ))?;
+        self.io.say("  a. Add a system")?;
+        self.io.say("  i. Add an identity")?;
+        if !self.s.identities.is_empty() && !self.s.systems.is_empty() {
+            self.io.say("  l. Link an identity to systems")?;
+        }
+        self.io.say("  r. Show the recommendation")?;
+        if !self.skipped.is_empty() {
+            self.io.say(&format!(
+                "  k. Ask the {} skipped question{} again",
+                self.skipped.len(),
+                if self.skipped.len() == 1 { "" } else { "s" }
+            ))?;
+        }
+        self.io.say("  q. Save and quit")?;
+        loop {
+            let Some(line) = self.io.ask("Choice: ")? else {
+                return Ok(true);
+            };
+            match line.to_lowercase().as_str() {
+                "a" => return self.add_system().map(|()| false),
+                "i" => return self.add_identity().map(|()| false),
+                "l" if !self.s.identities.is_empty() && !self.s.systems.is_empty() => {
+                    return self.link().map(|()| false);
+                }
+                "r" => {
+                    let r = engine::recommend(self.q, &self.s);
+                    let text = summary_text(&self.s, &r);
+                    self.io.say(text.trim_end())?;
+                    return Ok(false);
+                }
+                "k" if !self.skipped.is_empty() => {
+                    self.skipped.clear();
+                    return Ok(false);
+                }
+                "q" | "quit" => return Ok(true),
+                "?" | "help" | "" => {
+                    self.io.say("Type one of the letters listed above.")?;
+                }
+                _ => self.io.say("Not one of the listed letters.")?,
+            }
+        }
+    }
+
+    fn add_system(&mut self) -> Result<(), Failure> {
+        let Some(name) = self.io.ask("Name of the system (Enter to cancel): ")? else {
+            return Ok(());
+        };
+        if name.is_empty() {
+            return Ok(());
+        }
+        let id = self.s.add_system(&name, Utc::now());
+        self.save()?;
+        self.io.say(&format!(
+            "Added system {} ({id}). Its questions follow.",
+            sanitize(&name)
+        ))?;
+        Ok(())
+    }
+
+    fn add_identity(&mut self) -> Result<(), Failure> {
+        let Some(name) = self
+            .io
+            .ask("Name of the identity, such as a person, service account or API key (Enter to cancel): ")?
+        else {
+            return Ok(());
+        };
+        if name.is_empty() {
+            return Ok(());
+        }
+        let id = self.s.add_identity(&name, Utc::now());
+        self.save()?;
+        self.io
+            .say(&format!("Added identity {} ({id}).", sanitize(&name)))?;
+        if !self.s.systems.is_empty() {
+            self.pick_systems(&id)?;
+        }
+        self.io.say("Its questions follow.")?;
+        Ok(())
+    }
+
+    fn link(&mut self) -> Result<(), Failure> {
+        self.io.say("Which identity?")?;
+        let names: Vec<String> = self
+            .s
+            .identities
+            .iter()
+            .map(|i| sanitize(&i.name))
+            .collect();
+        for (n, name) in names.iter().enumerate() {
+            self.io.say(&format!("  {}. {name}", n + 1))?;
+        }
+        let Some(line) = self.io.ask("Number (Enter to cancel): ")? else {
+            return Ok(());
+        };
+        if line.is_empty() {
+            return Ok(());
+        }
+        match line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| self.s.identities.get(n))
+        {
+            Some(i) => {
+                let id = i.id.clone();
+                self.pick_systems(&id)
+            }
+            None => self.io.say(&format!(
+                "There is no identity number {line}; nothing changed."
+            )),
+        }
+    }
+
+    /// Asks which systems an identity can access, and toggles those links.
+    fn pick_systems(&mut self, identity: &str) -> Result<(), Failure> {
+        let linked: Vec<String> = self
+            .s
+            .identity(identity)
+            .map(|i| i.systems.clone())
+            .unwrap_or_default();
+        self.io.say("Which systems can it access?")?;
+        let rows: Vec<String> = self
+            .s
+            .systems
+            .iter()
+            .enumerate()
+            .map(|(n, x)| {
+                format!(
+                    "  {}. {}{}",
+                    n + 1,
+                    sanitize(&x.name),
+                    if linked.contains(&x.id) {
+                        " (linked)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        for row in rows {
+            self.io.say(&row)?;
+        }
+        loop {
+            let Some(line) = self.io.ask(
+                "Numbers separated by spaces; a linked system is unlinked (Enter for none): ",
+            )?
+            else {
+                return Ok(());
+            };
+            if line.is_empty() {
+                return Ok(());
+            }
+            let picks: Result<Vec<String>, String> = line
+                .split([' ', ',', ';'])
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<usize>()
+                        .ok()
+                        .and_then(|n| n.checked_sub(1))
+                        .and_then(|n| self.s.systems.get(n))
+                        .map(|x| x.id.clone())
+                        .ok_or_else(|| format!("`{p}` is not a system number"))
+                })
+                .collect();
+            match picks {
+                Ok(ids) => {
+                    let now = Utc::now();
+                    let mut said = Vec::new();
+                    for sid in ids {
+                        let on = self.s.toggle_link(identity, &sid, now);
+                        let name = sanitize(&self.s.entity_name(&EntityId::System(sid)));
+                        said.push(format!(
+                            "{} {name}",
+                            if on { "linked to" } else { "unlinked from" }
+                        ));
+                    }
+                    self.save()?;
+                    self.io.say(&format!("{}.", capitalise(&said.join(", "))))?;
+                    return Ok(());
+                }
+                Err(m) => self.io.say(&format!("{m}; type numbers from the list."))?,
+            }
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Reads an answer typed at a question (not `u`, `?`, `q` or empty, handled before).
+fn parse(q: &Question, line: &str) -> Result<Value, String> {
+    let pick = |token: &str| -> Option<String> {
+        let t = token.trim();
+        if let Ok(n) = t.parse::<usize>() {
+            return n
+                .checked_sub(1)
+                .and_then(|i| q.choices.get(i))
+                .map(|c| c.id.clone());
+        }
+        let lower = t.to_lowercase();
+        if q.kind == Kind::YesNo {
+            match lower.as_str() {
+                "y" => return Some("yes".into()),
+                "n" => return Some("no".into()),
+                _ => {}
+            }
+        }
+        q.choices
+            .iter()
+            .find(|c| c.id.to_lowercase() == lower || c.label.to_lowercase() == lower)
+            .map(|c| c.id.clone())
+    };
+    match q.kind {
+        Kind::YesNo | Kind::Single => pick(line).map(Value::Text).ok_or_else(|| {
+            format!(
+                "`{}` is not one of the choices: type a number from 1 to {}",
+                sanitize(line),
+                q.choices.len()
+            )
+        }),
+        Kind::Multi => {
+            let mut ids = Vec::new();
+            for token in line.split([' ', ',', ';']).filter(|t| !t.is_empty()) {
+                match pick(token) {
+                    Some(id) => {
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                    }
+                    None => {
+                        return Err(format!(
+                            "`{}` is not one of the choices: type numbers from 1 to {}",
+                            sanitize(token),
+                            q.choices.len()
+                        ));
+                    }
+                }
+            }
+            ids.sort_by_key(|id| q.choices.iter().position(|c| &c.id == id));
+            Ok(Value::List(ids))
+        }
+        Kind::Number => line
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{}` is not a number", sanitize(line))),
+        Kind::Date => NaiveDate::parse_from_str(line, "%Y-%m-%d")
+            .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
+            .map_err(|_| format!("`{}` is not a date like 2026-03-31", sanitize(line))),
+        Kind::Text => Ok(Value::Text(line.to_string())),
+    }
+}

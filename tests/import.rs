@@ -1,0 +1,546 @@
+//! Inventory import: CSV from an identity provider pre-fills identities (docs/import.md).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use chrono::{NaiveDate, TimeZone, Utc};
+use predicates::prelude::*;
+use socscope::import::{self, Action, Field, Mapping, Options};
+use socscope::session::{EntityId, Session, Value, store};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn opts() -> Options {
+    Options {
+        today: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+        overwrite: false,
+        skip_bad_rows: false,
+    }
+}
+
+fn answer<'a>(s: &'a Session, identity: &str, q: &str) -> Option<&'a socscope::session::Answer> {
+    s.identities
+        .iter()
+        .find(|i| i.name == identity)
+        .and_then(|i| i.answers.get(q))
+}
+
+fn text(s: &Session, identity: &str, q: &str) -> Option<String> {
+    answer(s, identity, q).map(|a| match &a.value {
+        Value::Text(t) => t.clone(),
+        other => format!("{other:?}"),
+    })
+}
+
+/// A session copied from an example into a fresh directory.
+fn session_copy(example: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("session.toml");
+    std::fs::copy(common::example_path(example), &path).expect("copy example");
+    (dir, path)
+}
+
+fn socscope() -> Command {
+    let mut c = Command::cargo_bin("socscope").expect("binary");
+    c.env(
+        "SOCSCOPE_DATA_DIR",
+        std::env::temp_dir().join("socscope-import-tests"),
+    );
+    c
+}
+
+#[test]
+fn good_csv_imports_answers_marked_as_imported() {
+    let q = common::builtin();
+    let mut s = common::example("s3-billing-service-account.toml");
+    let plan = import::plan(
+        &q,
+        &s,
+        "okta-users.csv",
+        &read("okta-users.csv"),
+        &Mapping::default(),
+        &opts(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.rows, 4);
+    assert_eq!(plan.identities.len(), 3, "deploy-bot's two rows are merged");
+    assert_eq!(plan.new_systems, ["Billing DB", "Okta", "GitHub"]);
+
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+        .single()
+        .expect("time");
+    import::apply(&q, &plan, &mut s, now);
+
+    // A new human identity: every fact pre-answered and marked with its source.
+    let alice = "alice@invoxa.example";
+    assert_eq!(
+        text(&s, alice, "identity_kind").as_deref(),
+        Some("human_user")
+    );
+    assert_eq!(text(&s, alice, "privilege").as_deref(), Some("admin"));
+    assert_eq!(text(&s, alice, "has_owner").as_deref(), Some("yes"));
+    assert_eq!(
+        text(&s, alice, "owner_name").as_deref(),
+        Some("Carla Duarte")
+    );
+    assert_eq!(
+        text(&s, alice, "credential_rotation").as_deref(),
+        Some("within_90_days")
+    );
+    assert_eq!(text(&s, alice, "access_reviewed").as_deref(), Some("yes"));
+    assert_eq!(text(&s, alice, "mfa_enforced").as_deref(), Some("yes"));
+    for qid in [
+        "identity_kind",
+        "privilege",
+        "mfa_enforced",
+        "access_reviewed",
+    ] {
+        assert_eq!(
+            answer(&s, alice, qid).and_then(|a| a.source.as_deref()),
+            Some("import:okta-users.csv"),
+            "{qid}"
+        );
+    }
+
+    // Merged rows: highest privilege, systems from both rows, "n/a" rotation, old review.
+    let bot = "deploy-bot";
+    assert_eq!(
+        text(&s, bot, "identity_kind").as_deref(),
+        Some("cicd_credential")
+    );
+    assert_eq!(text(&s, bot, "privilege").as_deref(), Some("write"));
+    assert_eq!(
+        text(&s, bot, "credential_rotation").as_deref(),
+        Some("not_applicable")
+    );
+    assert_eq!(text(&s, bot, "access_reviewed").as_deref(), Some("no"));
+    let bot_systems: Vec<String> = s
+        .identities
+        .iter()
+        .find(|i| i.name == bot)
+        .map(|i| {
+            i.systems
+                .iter()
+                .map(|id| s.entity_name(&EntityId::System(id.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(bot_systems, ["Billing DB", "GitHub"]);
+
+    // The existing identity is matched by name: its live answers stay live, and it is linked to
+    // the existing system by name and to the new one.
+    let svc = s
+        .identities
+        .iter()
+        .find(|i| i.name == "svc-billing")
+        .expect("svc-billing");
+    assert_eq!(svc.id, "i1");
+    assert_eq!(
+        s.identities
+            .iter()
+            .filter(|i| i.name == "svc-billing")
+            .count(),
+        1
+    );
+    assert!(svc.answers.values().all(|a| a.source.is_none()));
+    assert_eq!(svc.systems.len(), 2);
+    assert_eq!(
+        s.systems
+            .iter()
+            .filter(|x| x.name == "Invoicing system")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn cli_import_saves_and_reopens() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .args(["import"])
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("okta-users.csv"))
+        .args(["--as-of", "2026-12-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "name           <- column \"User\"",
+        ))
+        .stdout(predicate::str::contains(
+            "+ identity \"alice@invoxa.example\"",
+        ))
+        .stdout(predicate::str::contains("saved"));
+    let q = common::builtin();
+    let (s, _) = store::open(&path, &q).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.identities.len(), 3);
+    assert_eq!(
+        answer(&s, "deploy-bot", "identity_kind").and_then(|a| a.source.as_deref()),
+        Some("import:okta-users.csv")
+    );
+    assert!(
+        store::backup_path(&path).exists(),
+        "saved through store::save"
+    );
+    let saved = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        saved.contains("source = \"import:okta-users.csv\""),
+        "{saved}"
+    );
+}
+
+#[test]
+fn bad_rows_are_listed_by_line_and_nothing_is_saved() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    let before = std::fs::read(&path).expect("read session");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("bad-rows.csv"))
+        .args(["--as-of", "2026-12-01"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "3 rows cannot be imported; nothing was saved",
+        ))
+        .stderr(predicate::str::contains(
+            "bad-rows.csv:3: unknown kind \"wizard\"",
+        ))
+        .stderr(predicate::str::contains(
+            "bad-rows.csv:4: last rotated: \"31/12/2025\" is not a date",
+        ))
+        .stderr(predicate::str::contains(
+            "bad-rows.csv:5: has 4 columns, the header has 8",
+        ))
+        .stderr(predicate::str::contains("--skip-bad-rows"));
+    assert_eq!(
+        std::fs::read(&path).expect("read session"),
+        before,
+        "file unchanged"
+    );
+    assert!(!store::backup_path(&path).exists(), "no save at all");
+}
+
+#[test]
+fn bad_rows_in_the_plan_carry_line_numbers() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    let err = import::plan(
+        &q,
+        &s,
+        "bad-rows.csv",
+        &read("bad-rows.csv"),
+        &Mapping::default(),
+        &opts(),
+    )
+    .expect_err("bad rows refuse the import");
+    let lines: Vec<u64> = err.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [3, 4, 5]);
+}
+
+#[test]
+fn skip_bad_rows_imports_the_good_ones() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("bad-rows.csv"))
+        .args(["--as-of", "2026-12-01", "--skip-bad-rows"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("skipped 3 bad rows"))
+        .stdout(predicate::str::contains("line 3: unknown kind"));
+    let (s, _) = store::open(&path, &common::builtin()).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = s.identities.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["svc-billing", "alice", "erin"]);
+    assert_eq!(
+        text(&s, "erin", "credential_rotation").as_deref(),
+        Some("older_than_year")
+    );
+    assert_eq!(text(&s, "erin", "access_reviewed").as_deref(), Some("no"));
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    let before = std::fs::read(&path).expect("read session");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("okta-users.csv"))
+        .args(["--as-of", "2026-12-01", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 identities (2 new, 1 updated)"))
+        .stdout(predicate::str::contains(
+            "system: \"Invoicing system\" (existing s1, linked by name)",
+        ))
+        .stdout(predicate::str::contains(
+            "new systems: \"Billing DB\", \"Okta\", \"GitHub\"",
+        ))
+        .stdout(predicate::str::contains("mfa_enforced = Yes"))
+        .stdout(predicate::str::contains("dry run: nothing saved"));
+    assert_eq!(std::fs::read(&path).expect("read session"), before);
+    assert!(!store::backup_path(&path).exists());
+}
+
+#[test]
+fn headers_are_mapped_automatically() {
+    let header: Vec<String> = [
+        "Login",
+        "Principal Type",
+        "Manager",
+        "Resources",
+        "Permission",
+        "key_age",
+        "Certified",
+        "mfa_enabled",
+        "Department",
+    ]
+    .map(String::from)
+    .to_vec();
+    let m = import::resolve(&header, &Mapping::default()).unwrap_or_else(|e| panic!("{e}"));
+    let col = |f: Field| m.column(f).map(|i| header[i].as_str());
+    assert_eq!(col(Field::Name), Some("Login"));
+    assert_eq!(col(Field::Kind), Some("Principal Type"));
+    assert_eq!(col(Field::Owner), Some("Manager"));
+    assert_eq!(col(Field::Systems), Some("Resources"));
+    assert_eq!(col(Field::Privilege), Some("Permission"));
+    assert_eq!(col(Field::LastRotated), Some("key_age"));
+    assert_eq!(col(Field::LastReviewed), Some("Certified"));
+    assert_eq!(col(Field::Mfa), Some("mfa_enabled"));
+    assert_eq!(m.unused, ["Department"]);
+    assert!(m.render().contains("not used: \"Department\""));
+}
+
+#[test]
+fn map_overrides_the_automatic_choice() {
+    let header: Vec<String> = ["name", "email", "role", "Permission Set"]
+        .map(String::from)
+        .to_vec();
+    let mapping = Mapping::parse(&[
+        "email=name".to_string(),
+        "Permission Set=privilege".to_string(),
+        "role=ignore".to_string(),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let m = import::resolve(&header, &mapping).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.column(Field::Name), Some(1));
+    assert_eq!(m.column(Field::Privilege), Some(3));
+    assert!(
+        m.render()
+            .contains("privilege      <- column \"Permission Set\" (--map)")
+    );
+    assert_eq!(m.unused, ["name", "role"]);
+
+    assert!(Mapping::parse(&["email".to_string()]).is_err());
+    let err = Mapping::parse(&["email=nmae".to_string()]).expect_err("unknown field");
+    assert!(err.contains("name, kind, owner"), "{err}");
+    let err = import::resolve(
+        &header,
+        &Mapping::parse(&["Mail=name".to_string()]).expect("parse"),
+    )
+    .expect_err("unknown column");
+    assert!(err.contains("no column \"Mail\""), "{err}");
+}
+
+#[test]
+fn map_on_the_command_line() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("aws-iam.csv"))
+        .args(["--as-of", "2026-12-01", "--dry-run"])
+        .args([
+            "--map",
+            "Permission Set=privilege",
+            "--map",
+            "Principal Type=ignore",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "privilege      <- column \"Permission Set\" (--map)",
+        ))
+        .stdout(predicate::str::contains(
+            "owner          <- column \"Owner Email\"",
+        ))
+        .stdout(predicate::str::contains("privilege = Admin"));
+    // Without the override the kind column holds "role", which is not a kind.
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("aws-iam.csv"))
+        .args(["--as-of", "2026-12-01", "--dry-run"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "aws-iam.csv:2: unknown kind \"role\"",
+        ));
+    // A header with no name column asks for --map.
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("aws-iam.csv"))
+        .args(["--map", "Login=ignore", "--dry-run"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--map \"COLUMN=name\""));
+}
+
+#[test]
+fn live_answers_are_kept_unless_overwrite() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    let csv = "name,privilege,last_rotated\nsvc-billing,admin,2026-11-20\n";
+    let plan = import::plan(&q, &s, "x.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let actions: Vec<&Action> = plan.identities[0]
+        .answers
+        .iter()
+        .map(|a| &a.action)
+        .collect();
+    assert!(matches!(actions[0], Action::KeepLive { .. }), "{actions:?}");
+    assert!(matches!(actions[1], Action::KeepLive { .. }), "{actions:?}");
+    let mut kept = s.clone();
+    import::apply(&q, &plan, &mut kept, Utc::now());
+    assert_eq!(
+        text(&kept, "svc-billing", "privilege").as_deref(),
+        Some("write")
+    );
+
+    let plan = import::plan(
+        &q,
+        &s,
+        "x.csv",
+        csv,
+        &Mapping::default(),
+        &Options {
+            overwrite: true,
+            ..opts()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut replaced = s.clone();
+    import::apply(&q, &plan, &mut replaced, Utc::now());
+    assert_eq!(
+        text(&replaced, "svc-billing", "privilege").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(
+        text(&replaced, "svc-billing", "credential_rotation").as_deref(),
+        Some("within_90_days")
+    );
+    assert_eq!(
+        answer(&replaced, "svc-billing", "privilege").and_then(|a| a.source.as_deref()),
+        Some("import:x.csv")
+    );
+    // The note on the live answer survives.
+    assert!(answer(&replaced, "svc-billing", "privilege").is_some_and(|a| a.note.is_some()));
+}
+
+#[test]
+fn mfa_is_not_recorded_where_it_is_not_asked() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    let csv = "name,kind,mfa\nbot,service_account,no\n";
+    let plan = import::plan(&q, &s, "x.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mfa = plan.identities[0]
+        .answers
+        .iter()
+        .find(|a| a.question == "mfa_enforced")
+        .expect("planned");
+    assert_eq!(mfa.action, Action::NotAsked);
+    let mut s2 = s.clone();
+    import::apply(&q, &plan, &mut s2, Utc::now());
+    assert!(answer(&s2, "bot", "mfa_enforced").is_none());
+}
+
+#[test]
+fn dates_are_judged_against_the_import_date() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Dates Ltd", Utc::now());
+    let csv = "name,last_rotated,last_reviewed\n\
+               a,2026-09-02,2025-12-01\n\
+               b,2026-09-01T08:00:00Z,2025-11-30\n\
+               c,2025-12-01,yes\n\
+               d,2025-11-30,no\n\
+               e,never,never\n";
+    let plan = import::plan(&q, &s, "d.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut s2 = s.clone();
+    import::apply(&q, &plan, &mut s2, Utc::now());
+    let got: Vec<(String, String)> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|n| {
+            (
+                text(&s2, n, "credential_rotation").unwrap_or_default(),
+                text(&s2, n, "access_reviewed").unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = [
+        ("within_90_days", "yes"),
+        ("within_year", "no"),
+        ("within_year", "yes"),
+        ("older_than_year", "no"),
+        ("older_than_year", "no"),
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!((g.0.as_str(), g.1.as_str()), w, "{got:?}");
+    }
+    let err = import::plan(
+        &q,
+        &s,
+        "d.csv",
+        "name,last_rotated\nz,2027-06-01\n",
+        &Mapping::default(),
+        &opts(),
+    )
+    .expect_err("future date");
+    assert!(
+        err.to_string()
+            .contains("d.csv:2: last rotated: 2027-06-01 is in the future")
+    );
+}
+
+#[test]
+fn missing_csv_and_non_csv_errors_say_what_to_do() {
+    let (dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .args(["--identities", "no-such.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("could not read no-such.csv"));
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").expect("write");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(&empty)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("the file is empty"));
+}
