@@ -27,7 +27,11 @@ fn outcome_of(r: &Recommendation, id: &str) -> String {
         .map(|d| d.outcome.clone())
         .unwrap_or_else(|| "Not included".into());
     // Type outcomes carry the window text; the flip names the type alone.
-    d.split(" (").next().unwrap_or_default().to_string()
+    if id == "type" {
+        d.split(" (").next().unwrap_or_default().to_string()
+    } else {
+        d
+    }
 }
 
 #[test]
@@ -148,7 +152,7 @@ fn s1_markdown_has_sensitivity_and_evidence_plan() {
     );
     assert!(md.contains("Sensitivity: rests on"));
     assert!(
-        md.contains("it becomes **Type 1**"),
+        md.contains("would make it **Type 1**"),
         "months of operation flip the Type"
     );
 }
