@@ -13,17 +13,8 @@ use predicates::prelude::*;
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
-use common::{builtin, example_path};
+use common::{EXAMPLES, builtin, example_path};
 use socscope::session::{file, store};
-
-const EXAMPLES: [&str; 6] = [
-    "s1-payroll-provider.toml",
-    "s2-log-analytics.toml",
-    "s3-billing-service-account.toml",
-    "s4-internal-wiki.toml",
-    "s5-nothing-decided.toml",
-    "s6-cloud-subservice.toml",
-];
 
 /// A `socscope` command whose sessions directory is `data` (never the real one).
 fn socscope(data: &Path) -> Command {

@@ -11,20 +11,11 @@ use proptest::prelude::*;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde_json::Value as Json;
 
-use common::{builtin, example};
+use common::{EXAMPLES, builtin, example};
 use socscope::engine::{self, Recommendation};
 use socscope::export::{json, markdown};
 use socscope::questionnaire::Questionnaire;
 use socscope::session::{EntityId, OrphanAnswer, Session, Value};
-
-const EXAMPLES: [&str; 6] = [
-    "s1-payroll-provider.toml",
-    "s2-log-analytics.toml",
-    "s3-billing-service-account.toml",
-    "s4-internal-wiki.toml",
-    "s5-nothing-decided.toml",
-    "s6-cloud-subservice.toml",
-];
 
 /// The built-in questionnaire, loaded once (loading and validating it is most of a test's time).
 fn q() -> &'static Questionnaire {

@@ -3,19 +3,10 @@
 mod common;
 
 use chrono::Utc;
-use common::{builtin, example, recommend};
+use common::{EXAMPLES, builtin, example, recommend};
 use socscope::engine::{self, Recommendation, Verdict};
 use socscope::export::markdown;
 use socscope::session::{EntityId, Session};
-
-const EXAMPLES: [&str; 6] = [
-    "s1-payroll-provider.toml",
-    "s2-log-analytics.toml",
-    "s3-billing-service-account.toml",
-    "s4-internal-wiki.toml",
-    "s5-nothing-decided.toml",
-    "s6-cloud-subservice.toml",
-];
 
 fn outcome_of(r: &Recommendation, id: &str) -> String {
     let d = r

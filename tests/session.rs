@@ -4,21 +4,14 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::{builtin, example, example_path};
+use common::{EXAMPLES, builtin, example, example_path};
 use socscope::questionnaire::load;
 use socscope::session::{EntityId, Session, Value, file, store};
 
 #[test]
 fn every_example_round_trips_through_the_file_format() {
     let q = builtin();
-    for name in [
-        "s1-payroll-provider.toml",
-        "s2-log-analytics.toml",
-        "s3-billing-service-account.toml",
-        "s4-internal-wiki.toml",
-        "s5-nothing-decided.toml",
-        "s6-cloud-subservice.toml",
-    ] {
+    for name in EXAMPLES {
         let s = example(name);
         let text = file::render(&s, None).expect("renders");
         let (back, opened) = file::parse(name, &text, &q).expect("parses");

@@ -8,6 +8,16 @@ use socscope::engine::{self, Recommendation};
 use socscope::questionnaire::{self, Questionnaire};
 use socscope::session::{Session, store};
 
+/// The reference workshops of ../shared/scenarios.md, shipped in assets/examples/.
+pub const EXAMPLES: [&str; 6] = [
+    "s1-payroll-provider.toml",
+    "s2-log-analytics.toml",
+    "s3-billing-service-account.toml",
+    "s4-internal-wiki.toml",
+    "s5-nothing-decided.toml",
+    "s6-cloud-subservice.toml",
+];
+
 pub fn builtin() -> Questionnaire {
     questionnaire::builtin().unwrap_or_else(|e| panic!("built-in questionnaire:\n{e}"))
 }
