@@ -50,6 +50,14 @@ pub enum Command {
     Resume {
         /// A session file, or the name of one in the sessions directory.
         session: Option<String>,
+        /// Open it without changing it (e.g. while another socscope has it open): nothing is
+        /// saved, and the app says so.
+        #[arg(long)]
+        read_only: bool,
+        /// The session file is damaged: restore its previous version (`FILE.bak`) and resume
+        /// that. The damaged file is kept as `FILE.corrupt`.
+        #[arg(long)]
+        from_backup: bool,
     },
     /// List saved sessions: organisation, last update, progress, verdict.
     List,
@@ -141,7 +149,10 @@ pub enum Start {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    match dispatch(cli) {
+    let result = dispatch(cli);
+    // Lets go of the session locks taken by the app and plain mode (removing the lock files).
+    crate::session::lock::release_all();
+    match result {
         Ok(code) => code,
         Err(Failure(msg)) => {
             // Located errors (`file:line:col: error: ...`) already say they are errors.
@@ -200,10 +211,86 @@ pub fn resolve_session(arg: &str) -> Result<PathBuf, Failure> {
 }
 
 /// Opens a session, printing what changed if its questionnaire has changed since it was saved.
+/// A damaged file's error says how to recover from its backup when there is a readable one.
 pub fn open_session(path: &Path, q: &Questionnaire) -> Result<Session, Failure> {
-    let (session, opened) = store::open(path, q)?;
+    let (session, opened) = store::open(path, q).map_err(|e| with_backup_hint(path, q, e))?;
     report_opened(path, &opened);
     Ok(session)
+}
+
+/// Adds "restore the backup" to an error about a file that cannot be read as a session.
+fn with_backup_hint(path: &Path, q: &Questionnaire, e: store::StoreError) -> Failure {
+    let damaged = matches!(
+        &e,
+        store::StoreError::Format(_)
+            | store::StoreError::Io {
+                source: _,
+                action: "read",
+                ..
+            }
+    ) && path.is_file();
+    let bak = store::backup_path(path);
+    let mut msg = e.to_string();
+    if damaged && store::open(&bak, q).is_ok() {
+        msg.push_str(&format!(
+            "\n  help: the previous version is readable: `socscope resume {} --from-backup` \
+             restores it (this file is kept as {}), or open the backup itself with \
+             `socscope resume {}`",
+            path.display(),
+            corrupt_path(path).display(),
+            bak.display()
+        ));
+    }
+    Failure(msg)
+}
+
+/// Where `--from-backup` moves a damaged session: `FILE.corrupt` (or `FILE.corrupt-2`...).
+pub fn corrupt_path(path: &Path) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let mut name = path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(if n == 1 {
+            ".corrupt".to_string()
+        } else {
+            format!(".corrupt-{n}")
+        });
+        let p = path.with_file_name(name);
+        if !p.exists() {
+            return p;
+        }
+        n += 1;
+    }
+}
+
+/// `resume --from-backup`: checks the backup reads as a session, moves the damaged file aside
+/// (never deleted) and puts the backup's content in its place. The backup stays as it was.
+fn restore_backup(path: &Path, q: &Questionnaire) -> Result<(), Failure> {
+    let bak = store::backup_path(path);
+    if !bak.is_file() {
+        return Err(Failure(format!(
+            "{} has no backup ({} does not exist)\n  help: backups are made on every save \
+             after the first; fix the file by hand or start a new session",
+            path.display(),
+            bak.display()
+        )));
+    }
+    store::open(&bak, q).map_err(|e| {
+        Failure(format!(
+            "the backup cannot be read either: {e}\n  help: fix one of the files by hand"
+        ))
+    })?;
+    let bytes = std::fs::read(&bak)?;
+    if path.exists() {
+        let aside = corrupt_path(path);
+        std::fs::rename(path, &aside)?;
+        eprintln!("note: kept the damaged file as {}", aside.display());
+    }
+    store::write_atomic(path, &bytes)?;
+    eprintln!("note: restored {} from {}", path.display(), bak.display());
+    Ok(())
 }
 
 fn report_opened(path: &Path, opened: &Opened) {
@@ -256,6 +343,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Recommend { session, json } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
             let s = open_session(&resolve_session(&session)?, &q)?;
+            // What leaves socscope never holds a detected secret, even one kept on purpose.
+            let s = crate::secrets::redact_session(&s);
             let r = engine::recommend(&q, &s);
             if json {
                 print!("{}", export::json::render(&s, &r));
@@ -272,6 +361,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
             let s = open_session(&resolve_session(&session)?, &q)?;
+            // Exports never hold a detected secret, even one stored on purpose.
+            let s = crate::secrets::redact_session(&s);
             let r = engine::recommend(&q, &s);
             let text = match (format, evidence_plan) {
                 (Format::Markdown, false) => export::markdown::render(&q, &s, &r),
@@ -371,8 +462,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             )
             .map(|()| ExitCode::SUCCESS)
         }
-        Command::Resume { session } => {
+        Command::Resume {
+            session,
+            read_only,
+            from_backup,
+        } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
+
             let path =
                 match session {
                     Some(s) => resolve_session(&s)?,
@@ -388,6 +484,19 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                         )))?
                     }
                 };
+            if read_only {
+                crate::session::lock::set_read_only(&path);
+                eprintln!(
+                    "note: {} is open read-only: nothing will be saved",
+                    path.display()
+                );
+            } else {
+                // One writer per session: says which process has it open, if one does.
+                crate::session::lock::hold(&path)?;
+                if from_backup {
+                    restore_backup(&path, &q)?;
+                }
+            }
             app(q, Start::Resume { path }, cli.plain).map(|()| ExitCode::SUCCESS)
         }
     }
@@ -424,6 +533,8 @@ pub fn create_session(
         Some(p) => p,
         None => store::new_session_path(&store::data_dir()?, organisation, now),
     };
+    // The new session is this process's to write until it exits.
+    crate::session::lock::hold(&path)?;
     store::save(&path, &s, q)?;
     Ok((s, path))
 }

@@ -10,5 +10,6 @@ pub mod export;
 pub mod import;
 pub mod plain;
 pub mod questionnaire;
+pub mod secrets;
 pub mod session;
 pub mod tui;

@@ -331,11 +331,16 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 Ok(false)
             }
             Reply::Answer(v) => {
-                let shown = sanitize(&v.display(question));
-                self.s
+                let shown = sanitize(&crate::secrets::redacted(&v.display(question)));
+                let found = self
+                    .s
                     .set_answer(question, e, v, Utc::now())
                     .map_err(Failure)?;
                 self.io.say(&format!("Recorded: {shown}."))?;
+                if !found.is_empty() {
+                    self.io
+                        .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;
+                }
                 self.save()?;
                 Ok(false)
             }

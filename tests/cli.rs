@@ -580,6 +580,113 @@ fn corrupt_sessions_fail_with_position_and_help_and_are_left_untouched() {
     assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
 }
 
+/// A damaged session whose backup is readable: `resume` refuses with the position, leaves every
+/// file as it was and names the way back; `resume --from-backup` restores the backup and keeps
+/// the damaged file aside (docs/reliability.md §5).
+#[test]
+fn corrupt_session_with_a_backup_offers_and_performs_the_restore() {
+    let dir = TempDir::new().unwrap();
+    let good = std::fs::read(example_path("s1-payroll-provider.toml")).unwrap();
+    for (name, bytes, _) in corrupt_sessions() {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let bak = store::backup_path(&path);
+        std::fs::write(&bak, &good).unwrap();
+        let arg = path.display().to_string();
+        let r = run_in(dir.path(), &["resume", &arg]);
+        assert_eq!(r.code, Some(1), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("socscope resume {arg} --from-backup")),
+            "{name}: offers the backup:\n{}",
+            r.stderr
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}: untouched");
+        assert_eq!(
+            std::fs::read(&bak).unwrap(),
+            good,
+            "{name}: backup untouched"
+        );
+        assert!(
+            !socscope::session::lock::lock_path(&path).exists(),
+            "{name}: no lock file left"
+        );
+        // Restore, in plain mode with no input (so it stops at once).
+        let r = run_in(dir.path(), &["--plain", "resume", &arg, "--from-backup"]);
+        assert_eq!(r.code, Some(0), "{name}: {}{}", r.stdout, r.stderr);
+        let corrupt = dir.path().join(format!("{name}.corrupt"));
+        assert_eq!(
+            std::fs::read(&corrupt).unwrap(),
+            bytes,
+            "{name}: kept aside"
+        );
+        assert_eq!(std::fs::read(&bak).unwrap(), good, "{name}: backup kept");
+        let (s, _) = store::open(&path, &builtin()).expect("restored file opens");
+        assert_eq!(s.workshop.organisation, "Paywell Payroll Ltd");
+        std::fs::remove_file(&corrupt).unwrap();
+    }
+}
+
+#[test]
+fn from_backup_without_a_backup_fails_clearly_and_changes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, "format_version = 1\ncreated = [\n").unwrap();
+    let r = run_in(
+        dir.path(),
+        &[
+            "--plain",
+            "resume",
+            &path.display().to_string(),
+            "--from-backup",
+        ],
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("has no backup"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "format_version = 1\ncreated = [\n"
+    );
+}
+
+/// Hostile questionnaires given with --questionnaire: binary, empty, truncated. A clear error,
+/// nothing written.
+#[test]
+fn damaged_questionnaires_fail_clearly_and_are_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let builtin_src = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires/soc-scoping.toml"),
+    )
+    .unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("binary.toml", vec![0, 159, 146, 150, 0xff, 0]),
+        ("empty.toml", Vec::new()),
+        (
+            "truncated.toml",
+            builtin_src[..builtin_src.len() / 3].to_vec(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let p = path.display().to_string();
+        for args in [
+            vec!["validate", p.as_str()],
+            vec!["-q", p.as_str(), "recommend", "s1"],
+        ] {
+            let r = run_in(dir.path(), &args);
+            assert_eq!(r.code, Some(1), "{name} {args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(name),
+                "{name}: names the file: {}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}: untouched");
+    }
+}
+
 /// The located error already says `error:`; the CLI should not add a second `error: ` before it.
 #[test]
 fn corrupt_session_error_is_not_prefixed_twice() {

@@ -131,8 +131,9 @@ fn workshop_end_to_end_in_tmux() {
         t.keys(&["Enter"]);
         t.wait_for("Kind of deploy-bot");
         t.keys(&["4"]);
-        t.wait_for("Kind: Service account");
-        t.keys(&["s", "Space", "Escape"]);
+        // Picking the kind of a new identity goes straight on to the systems it can access.
+        t.wait_for("Systems deploy-bot can access");
+        t.keys(&["Space", "Escape"]);
         t.wait_for("Can access: Payroll engine");
         t.keys(&["Tab"]);
         t.wait_for("Who is asking us for a SOC report?");
@@ -140,6 +141,11 @@ fn workshop_end_to_end_in_tmux() {
         t.wait_for("SEC");
         t.keys(&["1"]);
         t.wait_for("question 3/");
+        // A typed question: typing goes straight into the answer.
+        t.text("Runs payroll for mid-size firms");
+        t.wait_for("Runs payroll for mid-size firms");
+        t.keys(&["Enter"]);
+        t.wait_for("question 4/");
         t.keys(&["q"]);
         let screen = t.wait_for("[exited]");
         assert!(screen.contains("Workshop saved to"), "{screen}");
@@ -154,6 +160,7 @@ fn workshop_end_to_end_in_tmux() {
         "service_account",
         "user_auditors",
         "sox_customers",
+        "Runs payroll for mid-size firms",
     ] {
         assert!(
             text.contains(expected),
@@ -172,9 +179,12 @@ fn workshop_end_to_end_in_tmux() {
             "answers survive a resume:\n{review}"
         );
         t.keys(&["x"]);
-        t.wait_for("Markdown report");
+        t.wait_for("Full report, Markdown");
         t.keys(&["Enter"]);
         t.wait_for("Wrote");
+        // The evidence plan checklist is written next to it, and the path is shown.
+        t.keys(&["Down", "Down", "Enter"]);
+        t.wait_for("-evidence.md");
         t.keys(&["q"]);
         t.wait_for("[exited]");
     }
@@ -184,6 +194,13 @@ fn workshop_end_to_end_in_tmux() {
     let r = socscope::engine::recommend(&q, &s);
     let md = std::fs::read_to_string(path.with_extension("md"))
         .expect("markdown export next to the session");
+    let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let evidence = std::fs::read_to_string(path.with_file_name(format!("{stem}-evidence.md")))
+        .expect("evidence checklist next to the session");
+    assert!(
+        evidence.starts_with("# Evidence plan: E2E Org"),
+        "{evidence}"
+    );
     // The export's headline verdict: "**Recommendation: SOC 1**" (or "Verdict: ..." in summaries).
     let verdict_line = md
         .lines()

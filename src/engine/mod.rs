@@ -11,7 +11,7 @@ mod sensitivity;
 mod stage;
 mod visibility;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 pub use model::*;
 pub use sensitivity::{sensitivities, sensitivity};
@@ -19,7 +19,7 @@ pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{EntityKey, Subject, Tri};
 use crate::questionnaire::{Category, Findings, Questionnaire, ReportType, Scope};
-use crate::session::{EntityId, Session};
+use crate::session::Session;
 use stage::{Eval, Stage, Summary, Totals, fold};
 
 struct Ctx<'a> {
@@ -28,14 +28,6 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn entity_id(&self, key: EntityKey) -> EntityId {
-        match key {
-            EntityKey::Engagement => EntityId::Engagement,
-            EntityKey::System(i) => EntityId::System(self.s.systems[i].id.clone()),
-            EntityKey::Identity(i) => EntityId::Identity(self.s.identities[i].id.clone()),
-        }
-    }
-
     fn entity_ref(&self, key: EntityKey) -> EntityRef {
         let (kind, id, name) = match key {
             EntityKey::Engagement => (Scope::Engagement, String::new(), "Engagement".to_string()),
@@ -53,12 +45,18 @@ impl Ctx<'_> {
         EntityRef { kind, id, name }
     }
 
+    /// An entity's answers by index (not by id: a lookup by id is linear in the inventory).
+    fn answers(&self, key: EntityKey) -> &crate::session::Answers {
+        match key {
+            EntityKey::Engagement => &self.s.engagement,
+            EntityKey::System(i) => &self.s.systems[i].answers,
+            EntityKey::Identity(i) => &self.s.identities[i].answers,
+        }
+    }
+
     fn trigger(&self, (key, qi): Subject) -> Trigger {
         let question = &self.q.questions[qi];
-        let answer = self
-            .s
-            .answers(&self.entity_id(key))
-            .and_then(|a| a.get(&question.id));
+        let answer = self.answers(key).get(&question.id);
         Trigger {
             entity: self.entity_ref(key),
             question: question.id.clone(),
@@ -135,16 +133,19 @@ impl Ctx<'_> {
         // triggering answers of the first entity and the others named in `also`.
         let mut rationale: Vec<Firing> = Vec::new();
         let mut firing_keys: Vec<EntityKey> = Vec::new();
+        // The entities already named for each reason: a set, as a report-level reason can be
+        // shared by every entity of the inventory.
+        let mut named: Vec<HashSet<EntityKey>> = Vec::new();
         for e in fired.into_iter().filter(|e| e.result == Tri::True) {
             match rationale.iter().position(|f| f.rule == e.rule.id) {
                 None => {
                     rationale.push(self.firing(e));
                     firing_keys.push(e.key);
+                    named.push(HashSet::from([e.key]));
                 }
                 Some(i) if firing_keys[i] != e.key => {
-                    let other = self.entity_ref(e.key);
-                    if !rationale[i].also.contains(&other) {
-                        rationale[i].also.push(other);
+                    if named[i].insert(e.key) {
+                        rationale[i].also.push(self.entity_ref(e.key));
                     }
                 }
                 Some(_) => {}
@@ -219,6 +220,14 @@ pub(crate) fn type_outcome(t: &Totals, window: Option<&str>) -> String {
 pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     let st = Stage::new(q, s);
     build(q, s, &st)
+}
+
+/// The recommendation and the visibility it was computed with, for callers that need both
+/// (the app, after every change): one evaluation instead of two.
+pub fn recommend_with_visibility(q: &Questionnaire, s: &Session) -> (Recommendation, Visibility) {
+    let st = Stage::new(q, s);
+    let r = build(q, s, &st);
+    (r, st.vis)
 }
 
 fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
@@ -341,10 +350,10 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             id: entity.id.clone(),
             name: entity.name.clone(),
             kind,
-            systems: s.identities[i]
-                .systems
+            // The linked systems that exist, in link order, resolved once by `visibility`.
+            systems: st.vis.links[i]
                 .iter()
-                .filter_map(|id| s.system(id).map(|x| x.name.clone()))
+                .map(|&j| s.systems[j].name.clone())
                 .collect(),
             soc1: sum.soc1 == Tri::True,
             soc2: sum.soc2 == Tri::True,
@@ -502,13 +511,14 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
+    let mut seen: HashSet<&OpenQuestion> = HashSet::new();
     for d in decisions
         .iter()
         .chain(systems.iter().map(|s| &s.decision))
         .chain(identities.iter().map(|i| &i.decision))
     {
         for o in &d.open_questions {
-            if !open_questions.contains(o) {
+            if seen.insert(o) {
                 open_questions.push(o.clone());
             }
         }

@@ -36,7 +36,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EntityRef {
     /// `engagement`, `system` or `identity`.
     pub kind: Scope,
@@ -74,7 +74,7 @@ pub struct Firing {
 }
 
 /// A visible question, not yet answered (or answered "unknown"), that could change a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct OpenQuestion {
     pub entity: EntityRef,
     /// Empty for inventory items such as "no systems added yet".

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::stage::{Stage, Summary, Totals};
+use super::stage::{Changed, Stage, Summary};
 use super::{Decision, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome};
-use crate::questionnaire::condition::{Bound, Test};
+use crate::questionnaire::condition::{Bound, EntityKey, Test};
 use crate::questionnaire::{Category, Kind, Question, Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session, Value};
 
@@ -21,19 +21,26 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
     let d = all_decisions(&r).find(|d| d.id == decision_id)?;
-    Some(analyse(q, s, &st, d))
+    Some(analyse(q, s, &st, d, &tests_by_question(q), &mut Cache::new()))
 }
 
 /// The sensitivity of every report-level and per-system decision (what the export shows).
 pub fn sensitivities(q: &Questionnaire, s: &Session) -> Vec<Sensitivity> {
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
+    let tests = tests_by_question(q);
+    // Every system decision rests on engagement answers too: each engagement change
+    // re-evaluates the whole inventory, so it is tried once and shared by all decisions.
+    let mut cache = Cache::new();
     r.decisions
         .iter()
         .chain(r.systems.iter().map(|x| &x.decision))
-        .map(|d| analyse(q, s, &st, d))
+        .map(|d| analyse(q, s, &st, d, &tests, &mut cache))
         .collect()
 }
+
+/// Engagement changes already tried: by question index and the new value.
+type Cache = HashMap<(usize, String), Changed>;
 
 fn all_decisions(r: &Recommendation) -> impl Iterator<Item = &Decision> {
     r.decisions
@@ -42,47 +49,77 @@ fn all_decisions(r: &Recommendation) -> impl Iterator<Item = &Decision> {
         .chain(r.identities.iter().map(|x| &x.decision))
 }
 
-/// The decision's outcome as the comparison sees it (Type without its window text).
-fn outcome(id: &str, s: &Session, eng: &Summary, sys: &[Summary], ids: &[Summary]) -> String {
-    let totals = Totals::of(
-        std::iter::once(eng).chain(sys).chain(ids),
-        s.systems.is_empty(),
-    );
-    if id == "verdict" {
-        return totals.verdict().label().to_string();
-    }
-    if id == "type" {
-        return totals
-            .report_type()
-            .map_or("Undetermined", |t| t.label())
-            .to_string();
-    }
-    if let Some(cat) = id.strip_prefix("soc2.").and_then(Category::from_id) {
-        return totals.category_outcome(cat).to_string();
-    }
+/// What a decision's outcome is read from, resolved once per decision.
+enum Target {
+    Verdict,
+    Type,
+    Category(Category),
+    System(usize),
+    Subservice(usize),
+    Identity(usize),
+    Other,
+}
+
+fn target(id: &str, s: &Session) -> Target {
     let system = |prefix: &str| {
         id.strip_prefix(prefix)
             .and_then(|sid| s.systems.iter().position(|x| x.id == sid))
     };
-    if let Some(j) = system("system.") {
-        return system_outcome(&sys[j]);
-    }
-    if let Some(j) = system("subservice.") {
-        return sys[j]
-            .subservice
-            .map_or("Not a subservice organisation", |m| m.label())
-            .to_string();
-    }
-    if let Some(i) = id
+    if id == "verdict" {
+        Target::Verdict
+    } else if id == "type" {
+        Target::Type
+    } else if let Some(cat) = id.strip_prefix("soc2.").and_then(Category::from_id) {
+        Target::Category(cat)
+    } else if let Some(j) = system("system.") {
+        Target::System(j)
+    } else if let Some(j) = system("subservice.") {
+        Target::Subservice(j)
+    } else if let Some(i) = id
         .strip_prefix("identity.")
         .and_then(|iid| s.identities.iter().position(|x| x.id == iid))
     {
-        return ids[i].verdict().label().to_string();
+        Target::Identity(i)
+    } else {
+        Target::Other
     }
-    String::new()
 }
 
-fn analyse(q: &Questionnaire, s: &Session, st: &Stage, d: &Decision) -> Sensitivity {
+/// The decision's outcome as the comparison sees it (Type without its window text). Only
+/// report-level decisions need the totals, which are linear in the inventory.
+fn outcome(target: &Target, s: &Session, st: &Stage, c: &Changed) -> String {
+    let totals = || c.totals(st, s.systems.is_empty());
+    match target {
+        Target::Verdict => totals().verdict().label().to_string(),
+        Target::Type => totals()
+            .report_type()
+            .map_or("Undetermined", |t| t.label())
+            .to_string(),
+        Target::Category(cat) => totals().category_outcome(*cat).to_string(),
+        Target::System(j) | Target::Subservice(j) => outcome_of_system(target, c.system(st, *j)),
+        Target::Identity(i) => c.identity(st, *i).verdict().label().to_string(),
+        Target::Other => String::new(),
+    }
+}
+
+fn outcome_of_system(target: &Target, sum: &Summary) -> String {
+    match target {
+        Target::Subservice(_) => sum
+            .subservice
+            .map_or("Not a subservice organisation", |m| m.label())
+            .to_string(),
+        _ => system_outcome(sum),
+    }
+}
+
+fn analyse(
+    q: &Questionnaire,
+    s: &Session,
+    st: &Stage,
+    d: &Decision,
+    tests: &HashMap<usize, Vec<&Test>>,
+    cache: &mut Cache,
+) -> Sensitivity {
     let mut rests_on: Vec<Trigger> = Vec::new();
     for t in d.rationale.iter().flat_map(|f| &f.triggers) {
         if !rests_on
@@ -92,8 +129,8 @@ fn analyse(q: &Questionnaire, s: &Session, st: &Stage, d: &Decision) -> Sensitiv
             rests_on.push(t.clone());
         }
     }
-    let current = outcome(&d.id, s, &st.eng_sum, &st.sys_sum, &st.id_sum);
-    let tests = tests_by_question(q);
+    let target = target(&d.id, s);
+    let current = outcome(&target, s, st, &Changed::unchanged(st));
     let mut flips = Vec::new();
     let mut tried = 0;
     let mut complete = true;
@@ -132,8 +169,20 @@ fn analyse(q: &Questionnaire, s: &Session, st: &Stage, d: &Decision) -> Sensitiv
                     ..existing.clone()
                 },
             );
-            let (eng, sys, ids) = st.with_change(q, s, key, changed);
-            let after = outcome(&d.id, s, &eng, &sys, &ids);
+            let after = match (key, &target) {
+                (EntityKey::Engagement, _) => {
+                    let c = cache
+                        .entry((qi, format!("{alt:?}")))
+                        .or_insert_with(|| st.with_change(q, s, key, changed));
+                    outcome(&target, s, st, c)
+                }
+                // A decision about a system, on one of its own answers: only it is re-run.
+                (EntityKey::System(j), Target::System(t) | Target::Subservice(t)) if j == *t => {
+                    let sum = st.system_with_change(q, s, j, changed);
+                    outcome_of_system(&target, &sum)
+                }
+                _ => outcome(&target, s, st, &st.with_change(q, s, key, changed)),
+            };
             if after != current {
                 flips.push(Flip {
                     entity: t.entity.clone(),

@@ -187,6 +187,77 @@ impl Totals {
     }
 }
 
+/// The summaries after one changed answer: those that differ from the stage's, so that trying
+/// a change costs what it reaches, not the size of the inventory.
+pub(crate) struct Changed {
+    pub eng: Summary,
+    sys: Patch,
+    ids: Patch,
+}
+
+enum Patch {
+    /// Every entity was evaluated again (an engagement answer reaches them all).
+    All(Vec<Summary>),
+    /// Only these entities, by index; the others keep the stage's summary.
+    Some(Vec<(usize, Summary)>),
+}
+
+impl Patch {
+    fn get<'p>(&'p self, base: &'p [Summary], i: usize) -> &'p Summary {
+        match self {
+            Patch::All(v) => &v[i],
+            Patch::Some(p) => p
+                .iter()
+                .rev()
+                .find(|(j, _)| *j == i)
+                .map_or(&base[i], |(_, s)| s),
+        }
+    }
+
+    /// Every summary, the patched ones replacing the stage's: O(inventory + patch).
+    fn all<'p>(&'p self, base: &'p [Summary]) -> Vec<&'p Summary> {
+        match self {
+            Patch::All(v) => v.iter().collect(),
+            Patch::Some(p) => {
+                let mut out: Vec<&Summary> = base.iter().collect();
+                for (i, s) in p {
+                    out[*i] = s;
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Changed {
+    /// No change at all: the stage as it is.
+    pub fn unchanged(st: &Stage) -> Changed {
+        Changed {
+            eng: st.eng_sum,
+            sys: Patch::Some(Vec::new()),
+            ids: Patch::Some(Vec::new()),
+        }
+    }
+
+    pub fn system<'c>(&'c self, st: &'c Stage, j: usize) -> &'c Summary {
+        self.sys.get(&st.sys_sum, j)
+    }
+
+    pub fn identity<'c>(&'c self, st: &'c Stage, i: usize) -> &'c Summary {
+        self.ids.get(&st.id_sum, i)
+    }
+
+    /// The report totals with the change; linear in the inventory, so computed on demand.
+    pub fn totals(&self, st: &Stage, no_systems: bool) -> Totals {
+        Totals::of(
+            std::iter::once(&self.eng)
+                .chain(self.sys.all(&st.sys_sum))
+                .chain(self.ids.all(&st.id_sum)),
+            no_systems,
+        )
+    }
+}
+
 /// Every rule evaluated for every entity, with summaries.
 pub(crate) struct Stage<'a> {
     pub vis: Visibility,
@@ -271,6 +342,46 @@ impl<'a> Stage<'a> {
         }
     }
 
+    /// A system's own summary with its answers replaced: all a decision about that system
+    /// needs (system rules read only the system's and the engagement's answers).
+    pub fn system_with_change(
+        &self,
+        q: &'a Questionnaire,
+        s: &Session,
+        j: usize,
+        answers: Answers,
+    ) -> Summary {
+        let key = EntityKey::System(j);
+        let mut overlay = Overlay {
+            key,
+            answers,
+            vis: Vec::new(),
+        };
+        overlay.vis = entity_visibility(q, s, &self.vis, key, Some(&overlay));
+        Summary::of(&eval_rules(
+            q,
+            key,
+            &self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay)),
+        ))
+    }
+
+    fn identity_with(
+        &self,
+        q: &'a Questionnaire,
+        s: &Session,
+        i: usize,
+        in_scope: &[Tri],
+        ov: Option<&Overlay>,
+    ) -> Summary {
+        Summary::of(&eval_rules(
+            q,
+            EntityKey::Identity(i),
+            &self
+                .vis
+                .env_with(q, s, EntityKey::Identity(i), in_scope, ov),
+        ))
+    }
+
     pub fn totals(&self, no_systems: bool) -> Totals {
         Totals::of(
             std::iter::once(&self.eng_sum)
@@ -289,7 +400,7 @@ impl<'a> Stage<'a> {
         s: &Session,
         key: EntityKey,
         answers: Answers,
-    ) -> (Summary, Vec<Summary>, Vec<Summary>) {
+    ) -> Changed {
         let mut overlay = Overlay {
             key,
             answers,
@@ -335,39 +446,47 @@ impl<'a> Stage<'a> {
                     EntityKey::Engagement,
                     &v.env_with(q, s, EntityKey::Engagement, &[], ov),
                 ));
-                (eng, sys, ids)
+                Changed {
+                    eng,
+                    sys: Patch::All(sys),
+                    ids: Patch::All(ids),
+                }
             }
             EntityKey::System(j) => {
                 let ov = Some(&overlay);
-                let mut sys = self.sys_sum.clone();
-                sys[j] = Summary::of(&eval_rules(
+                let sys_j = Summary::of(&eval_rules(
                     q,
                     key,
                     &self.vis.env_with(q, s, key, &self.in_scope, ov),
                 ));
-                let mut in_scope = self.in_scope.clone();
-                in_scope[j] = sys[j].in_scope();
-                let mut ids = self.id_sum.clone();
-                for &i in &self.linked_identities[j] {
-                    ids[i] = Summary::of(&eval_rules(
-                        q,
-                        EntityKey::Identity(i),
-                        &self
-                            .vis
-                            .env_with(q, s, EntityKey::Identity(i), &in_scope, ov),
-                    ));
+                // Only the identities that can access the system see its scope change; the
+                // scope vector is copied only when it does change.
+                let mut ids = Vec::new();
+                if sys_j.in_scope() == self.in_scope[j] {
+                    for &i in &self.linked_identities[j] {
+                        ids.push((i, self.identity_with(q, s, i, &self.in_scope, ov)));
+                    }
+                } else {
+                    let mut in_scope = self.in_scope.clone();
+                    in_scope[j] = sys_j.in_scope();
+                    for &i in &self.linked_identities[j] {
+                        ids.push((i, self.identity_with(q, s, i, &in_scope, ov)));
+                    }
                 }
-                (self.eng_sum, sys, ids)
+                Changed {
+                    eng: self.eng_sum,
+                    sys: Patch::Some(vec![(j, sys_j)]),
+                    ids: Patch::Some(ids),
+                }
             }
-            EntityKey::Identity(i) => {
-                let mut ids = self.id_sum.clone();
-                ids[i] = Summary::of(&eval_rules(
-                    q,
-                    key,
-                    &self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay)),
-                ));
-                (self.eng_sum, self.sys_sum.clone(), ids)
-            }
+            EntityKey::Identity(i) => Changed {
+                eng: self.eng_sum,
+                sys: Patch::Some(Vec::new()),
+                ids: Patch::Some(vec![(
+                    i,
+                    self.identity_with(q, s, i, &self.in_scope, Some(&overlay)),
+                )]),
+            },
         }
     }
 }

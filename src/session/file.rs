@@ -2,7 +2,7 @@
 //!
 //! Parsing is pure (text in, session out); `store` does the file I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -98,6 +98,9 @@ struct RawAnswer {
     note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     source: Option<String>,
+    /// Text that looks like a secret was kept as typed on purpose (docs/session-format.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    secret_override: bool,
 }
 
 /// What opening a session found besides the session itself.
@@ -271,6 +274,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                             at,
                             note: ra.note,
                             source: ra.source,
+                            secret_override: ra.secret_override,
                         },
                     );
                 }
@@ -299,11 +303,14 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         raw.engagement.answers,
         &mut problems,
     );
+    // Ids seen so far, in sets: checking each against a list would be quadratic.
+    let mut system_ids: HashSet<String> = HashSet::new();
+    let mut identity_ids: HashSet<String> = HashSet::new();
     let mut systems: Vec<System> = Vec::new();
     for rs in raw.systems {
         let span = rs.id.span();
         let id = rs.id.into_inner();
-        if id.is_empty() || systems.iter().any(|s| s.id == id) {
+        if id.is_empty() || !system_ids.insert(id.clone()) {
             problems.push(problem(
                 &loc,
                 span.start,
@@ -327,7 +334,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
     for ri in raw.identities {
         let span = ri.id.span();
         let id = ri.id.into_inner();
-        if id.is_empty() || identities.iter().any(|s| s.id == id) {
+        if id.is_empty() || !identity_ids.insert(id.clone()) {
             problems.push(problem(
                 &loc,
                 span.start,
@@ -336,7 +343,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             ));
         }
         for link in &ri.systems {
-            if !systems.iter().any(|s| &s.id == link) {
+            if !system_ids.contains(link) {
                 problems.push(problem(
                     &loc,
                     span.start,
@@ -398,6 +405,7 @@ fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
                 at: to_datetime(a.at),
                 note: a.note.clone(),
                 source: a.source.clone(),
+                secret_override: a.secret_override,
             };
             (k.clone(), Spanned::new(0..0, raw))
         })

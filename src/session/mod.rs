@@ -4,6 +4,7 @@
 //! (docs/session-format.md); `store` knows where sessions live on disk.
 
 pub mod file;
+pub mod lock;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
+use crate::secrets::{self, Finding};
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -113,6 +115,9 @@ pub struct Answer {
     pub note: Option<String>,
     /// Where a pre-filled answer came from (e.g. an inventory import); `None` when given live.
     pub source: Option<String>,
+    /// The value or note holds text that looks like a secret and was stored as typed on
+    /// purpose ([`Secrets::KeepAsTyped`]). Exports still redact it (`secrets::redact_session`).
+    pub secret_override: bool,
 }
 
 impl Answer {
@@ -122,8 +127,19 @@ impl Answer {
             at,
             note: None,
             source: None,
+            secret_override: false,
         }
     }
+}
+
+/// What to do with text that looks like a secret (see `crate::secrets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Secrets {
+    /// Replace each secret by a short prefix and `…[REDACTED kind]` (the default).
+    #[default]
+    Redact,
+    /// Store the text exactly as typed and mark the answer `secret_override = true`.
+    KeepAsTyped,
 }
 
 pub type Answers = BTreeMap<String, Answer>;
@@ -268,14 +284,27 @@ impl Session {
         }
     }
 
-    /// Records an answer after checking it fits the question; keeps an existing note.
+    /// Records an answer after checking it fits the question; keeps an existing note. Free text
+    /// that looks like a secret is redacted; the findings say what was found (empty if none).
     pub fn set_answer(
         &mut self,
         q: &Question,
         e: &EntityId,
         value: Value,
         now: DateTime<Utc>,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<Finding>, String> {
+        self.set_answer_with(q, e, value, now, Secrets::Redact)
+    }
+
+    /// [`Session::set_answer`] with an explicit choice for text that looks like a secret.
+    pub fn set_answer_with(
+        &mut self,
+        q: &Question,
+        e: &EntityId,
+        value: Value,
+        now: DateTime<Utc>,
+        policy: Secrets,
+    ) -> Result<Vec<Finding>, String> {
         if q.scope != e.scope() {
             return Err(format!(
                 "question `{}` is not a {} question",
@@ -284,10 +313,23 @@ impl Session {
             ));
         }
         value.check(q)?;
+        let (value, findings) = match value {
+            Value::Text(t) if q.kind == Kind::Text => {
+                let (red, findings) = secrets::redact(&t);
+                match policy {
+                    Secrets::Redact => (Value::Text(red), findings),
+                    Secrets::KeepAsTyped => (Value::Text(t), findings),
+                }
+            }
+            v => (v, Vec::new()),
+        };
         let answers = self
             .answers_mut(e)
             .ok_or_else(|| "no such system or identity".to_string())?;
-        let note = answers.get(&q.id).and_then(|a| a.note.clone());
+        let old = answers.get(&q.id);
+        let note = old.and_then(|a| a.note.clone());
+        let note_override = old.is_some_and(|a| a.secret_override)
+            && note.as_deref().is_some_and(secrets::contains_secret);
         answers.insert(
             q.id.clone(),
             Answer {
@@ -295,10 +337,12 @@ impl Session {
                 at: now,
                 note,
                 source: None,
+                secret_override: note_override
+                    || (policy == Secrets::KeepAsTyped && !findings.is_empty()),
             },
         );
         self.updated = now;
-        Ok(())
+        Ok(findings)
     }
 
     pub fn clear_answer(&mut self, qid: &str, e: &EntityId, now: DateTime<Utc>) {
@@ -310,18 +354,46 @@ impl Session {
     }
 
     /// Sets or clears (empty text) the note on an answer; a note on an unanswered question is
-    /// kept with an `unknown` answer so it is never lost.
-    pub fn set_note(&mut self, qid: &str, e: &EntityId, note: &str, now: DateTime<Utc>) {
+    /// kept with an `unknown` answer so it is never lost. Secrets in it are redacted; the
+    /// findings say what was found.
+    pub fn set_note(
+        &mut self,
+        qid: &str,
+        e: &EntityId,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<Finding> {
+        self.set_note_with(qid, e, note, now, Secrets::Redact)
+    }
+
+    /// [`Session::set_note`] with an explicit choice for text that looks like a secret.
+    pub fn set_note_with(
+        &mut self,
+        qid: &str,
+        e: &EntityId,
+        note: &str,
+        now: DateTime<Utc>,
+        policy: Secrets,
+    ) -> Vec<Finding> {
         let Some(answers) = self.answers_mut(e) else {
-            return;
+            return Vec::new();
         };
+        let (red, findings) = secrets::redact(note);
+        let kept = policy == Secrets::KeepAsTyped && !findings.is_empty();
         let note = if note.trim().is_empty() {
             None
-        } else {
+        } else if kept {
             Some(note.to_string())
+        } else {
+            Some(red)
         };
         match answers.get_mut(qid) {
-            Some(a) => a.note = note,
+            Some(a) => {
+                let value_override = a.secret_override
+                    && matches!(&a.value, Value::Text(t) if secrets::contains_secret(t));
+                a.note = note;
+                a.secret_override = value_override || kept;
+            }
             None if note.is_some() => {
                 answers.insert(
                     qid.to_string(),
@@ -330,12 +402,14 @@ impl Session {
                         at: now,
                         note,
                         source: None,
+                        secret_override: kept,
                     },
                 );
             }
-            None => return,
+            None => return findings,
         }
         self.updated = now;
+        findings
     }
 
     fn next_id(prefix: &str, taken: impl Iterator<Item = String>) -> String {

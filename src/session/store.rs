@@ -19,6 +19,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
     Format(LoadError),
+    /// Another socscope process has the session open (see `lock`).
+    Locked(super::lock::LockError),
+    /// The session was opened read-only in this process.
+    ReadOnly(PathBuf),
     Other(String),
 }
 
@@ -47,6 +51,13 @@ impl fmt::Display for StoreError {
                 write!(f, "\n  help: {hint}")
             }
             StoreError::Format(e) => write!(f, "{e}"),
+            StoreError::Locked(e) => write!(f, "{e}"),
+            StoreError::ReadOnly(p) => write!(
+                f,
+                "{} is open read-only: changes are not saved\n  help: quit, then `socscope \
+                 resume` it without --read-only once no other socscope has it open",
+                p.display()
+            ),
             StoreError::Other(s) => write!(f, "{s}"),
         }
     }
@@ -122,6 +133,17 @@ pub fn open(path: &Path, q: &Questionnaire) -> Result<(Session, Opened), StoreEr
     file::parse(&path.display().to_string(), &text, q).map_err(StoreError::Format)
 }
 
+/// Opens a session to change it: takes the session's lock first (so two processes never both
+/// write it), then reads it. The lock is held until the guard is dropped.
+pub fn open_for_writing(
+    path: &Path,
+    q: &Questionnaire,
+) -> Result<(Session, Opened, super::lock::LockGuard), StoreError> {
+    let guard = super::lock::acquire(path).map_err(StoreError::Locked)?;
+    let (s, opened) = open(path, q)?;
+    Ok((s, opened, guard))
+}
+
 /// Saves a session with its current recommendation, atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the old one; the previous version is kept as
 /// `<name>.bak`.
@@ -132,7 +154,11 @@ pub fn save(path: &Path, s: &Session, q: &Questionnaire) -> Result<(), StoreErro
 
 pub fn save_with(path: &Path, s: &Session, r: Option<&Recommendation>) -> Result<(), StoreError> {
     let text = file::render(s, r).map_err(StoreError::Other)?;
-    write_atomic(path, text.as_bytes())
+    match super::lock::with_write_access(path, || write_atomic(path, text.as_bytes())) {
+        Ok(result) => result,
+        Err(super::lock::Refusal::ReadOnly) => Err(StoreError::ReadOnly(path.to_path_buf())),
+        Err(super::lock::Refusal::Locked(e)) => Err(StoreError::Locked(e)),
+    }
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {
@@ -144,26 +170,64 @@ pub fn backup_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes `bytes` to `path` so that readers see either the old or the new file, never a mix.
-/// Files are created readable by the owner only (tempfile uses mode 0600 on Unix).
+/// Writes `bytes` to `path` so that readers see either the old or the new file, never a mix:
+/// a temporary file in the same directory, fsync, rename over `path`, fsync the directory. The
+/// previous version is kept as `<name>.bak` (itself written the same way). Files are created
+/// readable by the owner only (mode 0600 on Unix). On failure `path` is left as it was and the
+/// temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic_inner(path, bytes, None)
+}
+
+/// Where [`write_atomic_failing`] makes a save fail, to test that failures leave the original.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// After the temporary file is written and flushed, before the rename.
+    BeforeRename,
+    /// After the backup is written, before the rename.
+    AfterBackup,
+}
+
+/// [`write_atomic`] with a simulated failure (tests only: a read-only folder does not stop
+/// root, so this is how the suite proves a failed save leaves the original untouched).
+#[doc(hidden)]
+pub fn write_atomic_failing(path: &Path, bytes: &[u8], at: FailPoint) -> Result<(), StoreError> {
+    write_atomic_inner(path, bytes, Some(at))
+}
+
+fn injected(path: &Path) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        action: "replace",
+        source: std::io::Error::other("simulated failure"),
+    }
+}
+
+fn write_atomic_inner(
+    path: &Path,
+    bytes: &[u8],
+    fail: Option<FailPoint>,
+) -> Result<(), StoreError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(io(&dir, "create the directory"))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".socscope-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io(&dir, "create a temporary file in"))?;
+    let mut tmp = temp_in(&dir)?;
     tmp.write_all(bytes).map_err(io(path, "write"))?;
     tmp.as_file()
         .sync_all()
         .map_err(io(path, "flush to disk"))?;
+    if fail == Some(FailPoint::BeforeRename) {
+        return Err(injected(path));
+    }
     if path.exists() {
         // Best effort: a failed backup must not stop the save itself.
-        let _ = std::fs::copy(path, backup_path(path));
+        let _ = write_backup(path, &dir);
+    }
+    if fail == Some(FailPoint::AfterBackup) {
+        return Err(injected(path));
     }
     tmp.persist(path).map_err(|e| StoreError::Io {
         path: path.to_path_buf(),
@@ -171,6 +235,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         source: e.error,
     })?;
     sync_dir(&dir);
+    Ok(())
+}
+
+fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
+    // tempfile creates the file with mode 0600 on Unix.
+    tempfile::Builder::new()
+        .prefix(".socscope-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io(dir, "create a temporary file in"))
+}
+
+/// Copies the current file to `<name>.bak` atomically, owner-only, whatever the original's mode.
+fn write_backup(path: &Path, dir: &Path) -> Result<(), StoreError> {
+    let mut src = std::fs::File::open(path).map_err(io(path, "read"))?;
+    let mut tmp = temp_in(dir)?;
+    std::io::copy(&mut src, tmp.as_file_mut()).map_err(io(path, "back up"))?;
+    tmp.as_file().sync_all().map_err(io(path, "back up"))?;
+    let bak = backup_path(path);
+    tmp.persist(&bak).map_err(|e| StoreError::Io {
+        path: bak.clone(),
+        action: "replace",
+        source: e.error,
+    })?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::app::{App, Modal};
+use super::app::{App, Modal, Screen};
 use super::keymap::{self, Cmd};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +12,8 @@ pub enum Action {
     Cmd(Cmd),
     /// A number key: choice N (1-based).
     Pick(usize),
+    /// A character typed on a question answered by typing: opens its text box with it.
+    TypeStart(char),
     /// A key for the open text editor.
     EditorKey(KeyEvent),
     /// Enter (single-line) or Ctrl-S: keep the text and close; answers go on to the next question.
@@ -23,6 +25,12 @@ pub enum Action {
     ConfirmNo,
     /// The terminal changed size: just redraw.
     Redraw,
+    /// A left click (mouse mode): selects the row under it; a click on the selected row acts
+    /// on it like Enter.
+    Click {
+        col: u16,
+        row: u16,
+    },
 }
 
 pub fn from_event(app: &App, ev: &Event) -> Option<Action> {
@@ -33,6 +41,12 @@ pub fn from_event(app: &App, ev: &Event) -> Option<Action> {
         Event::Mouse(m) if app.mouse => match m.kind {
             MouseEventKind::ScrollUp => Some(Action::Cmd(Cmd::Up)),
             MouseEventKind::ScrollDown => Some(Action::Cmd(Cmd::Down)),
+            MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left) => {
+                Some(Action::Click {
+                    col: m.column,
+                    row: m.row,
+                })
+            }
             _ => None,
         },
         _ => None,
@@ -68,6 +82,30 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
             KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
             _ => None,
         },
+        Some(Modal::Import(_)) => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
+            KeyCode::Char('s' | 'S') => Some(Action::Cmd(Cmd::Toggle)),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
+            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
+            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
+        Some(Modal::Compare(_)) => match key.code {
+            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
+            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
+            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
+            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
+            KeyCode::Home | KeyCode::Char('g') => Some(Action::Cmd(Cmd::Top)),
+            KeyCode::End | KeyCode::Char('G') => Some(Action::Cmd(Cmd::Bottom)),
+            KeyCode::Char('o') => Some(Action::Cmd(Cmd::OpenFile)),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
         Some(Modal::Kind { .. } | Modal::Links { .. }) => match key.code {
             KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
             KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
@@ -80,6 +118,9 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
         },
         None => {
             let screen = app.screen();
+            if let Some(c) = starts_typing(app, key) {
+                return Some(Action::TypeStart(c));
+            }
             let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
             Some(match (b.cmd, key.code) {
                 (Cmd::Pick, KeyCode::Char(c)) => {
@@ -89,4 +130,32 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
             })
         }
     }
+}
+
+/// On a question answered by typing (text, number, date), typing starts the answer: digits,
+/// capital letters, punctuation and letters without a binding open the text box with that
+/// character, so "14" or "Payroll for..." is never taken as commands. Lower-case letters with a
+/// binding (u unknown, n note, r recommendation, v review...) keep their meaning, so the
+/// documented keys work on every question.
+fn starts_typing(app: &App, key: &KeyEvent) -> Option<char> {
+    let KeyCode::Char(c) = key.code else {
+        return None;
+    };
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        || c == ' '
+    {
+        return None;
+    }
+    if app.screen() != &Screen::Questions {
+        return None;
+    }
+    let (_, _, question) = app.current()?;
+    if question.kind.is_choice() {
+        return None;
+    }
+    let bound = keymap::lookup(key, Screen::Questions.ctx(), app.work.is_some()).is_some();
+    let command = bound && (c.is_ascii_lowercase() || "?[]/".contains(c));
+    (!command).then_some(c)
 }

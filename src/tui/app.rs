@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use crate::engine::{self, Decision, EntityRef, Recommendation, Visibility};
+use crate::engine::{self, Decision, EntityRef, Recommendation, Sensitivity, Visibility};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
 use crate::session::store::SessionInfo;
@@ -35,6 +35,8 @@ pub enum Screen {
     Decision(String),
     Review,
     Export,
+    /// "Changes since…": the open workshop compared with another session.
+    Changes,
 }
 
 impl Screen {
@@ -48,6 +50,7 @@ impl Screen {
             Screen::Decision(_) => Ctx::Decision,
             Screen::Review => Ctx::Review,
             Screen::Export => Ctx::Export,
+            Screen::Changes => Ctx::Changes,
         }
     }
     pub fn title(&self) -> &'static str {
@@ -59,12 +62,13 @@ impl Screen {
             Screen::Recommendation | Screen::Decision(_) => "Recommendation",
             Screen::Review => "Review",
             Screen::Export => "Export",
+            Screen::Changes => "Changes",
         }
     }
     /// The tab this screen belongs to.
     pub fn tab(&self) -> Option<usize> {
         let s = match self {
-            Screen::Decision(_) => &Screen::Recommendation,
+            Screen::Decision(_) | Screen::Changes => &Screen::Recommendation,
             s => s,
         };
         TABS.iter().position(|t| t == s)
@@ -79,25 +83,54 @@ pub struct Workshop {
     pub vis: Visibility,
     /// The last save failed: said on screen until a save succeeds.
     pub save_error: Option<String>,
+    /// "What would change this?" for the decision last opened, by decision id. Computed when a
+    /// drill-down opens, dropped on any change to the session.
+    pub sensitivity: Option<(String, Option<Sensitivity>)>,
 }
 
 impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, path: PathBuf) -> Workshop {
-        let rec = engine::recommend(q, &session);
-        let vis = engine::visibility(q, &session);
+        let (rec, vis) = engine::recommend_with_visibility(q, &session);
         Workshop {
             session,
             path,
             rec,
             vis,
             save_error: None,
+            sensitivity: None,
         }
     }
 
     /// Recomputes the recommendation and visibility after any change to the session.
     pub fn refresh(&mut self, q: &Questionnaire) {
-        self.rec = engine::recommend(q, &self.session);
-        self.vis = engine::visibility(q, &self.session);
+        (self.rec, self.vis) = engine::recommend_with_visibility(q, &self.session);
+        self.sensitivity = None;
+    }
+
+    /// Computes the sensitivity of one decision unless it is already cached.
+    pub fn ensure_sensitivity(&mut self, q: &Questionnaire, decision_id: &str) {
+        if self
+            .sensitivity
+            .as_ref()
+            .is_some_and(|(id, _)| id == decision_id)
+        {
+            return;
+        }
+        let s = engine::sensitivity(q, &self.session, decision_id);
+        self.sensitivity = Some((decision_id.to_string(), s));
+    }
+
+    /// The cached sensitivity of a decision, if computed.
+    pub fn cached_sensitivity(&self, decision_id: &str) -> Option<&Sensitivity> {
+        match &self.sensitivity {
+            Some((id, s)) if id == decision_id => s.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether a question of an entity has no answer at all ("unknown" counts as answered).
+    pub fn unanswered(&self, e: &EntityId, qid: &str) -> bool {
+        self.answer(e, qid).is_none()
     }
 
     pub fn answer(&self, e: &EntityId, qid: &str) -> Option<&Answer> {
@@ -208,9 +241,27 @@ pub enum LineStyle {
     Plain,
     Trigger,
     Open,
+    /// An evidence gap of an identity.
+    Gap,
+    /// A single answer change that would flip the decision.
+    Flip,
 }
 
-pub fn decision_lines(d: &Decision) -> Vec<DetailLine> {
+fn who(e: &EntityRef) -> String {
+    if e.kind == Scope::Engagement {
+        String::new()
+    } else {
+        format!("{}: ", e.name)
+    }
+}
+
+/// The drill-down of one decision: its rationale, the gaps of an identity, the open questions,
+/// and (when computed) what would change it.
+pub fn decision_lines(
+    r: &Recommendation,
+    d: &Decision,
+    sens: Option<&Sensitivity>,
+) -> Vec<DetailLine> {
     let line = |text: String, indent, style, jump| DetailLine {
         text,
         indent,
@@ -259,13 +310,8 @@ pub fn decision_lines(d: &Decision) -> Vec<DetailLine> {
             ));
         }
         for t in &f.triggers {
-            let who = if t.entity.kind == Scope::Engagement {
-                String::new()
-            } else {
-                format!("{}: ", t.entity.name)
-            };
             out.push(line(
-                format!("{who}{} → {}", t.question_text, t.answer),
+                format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
                 3,
                 LineStyle::Trigger,
                 Some((entity_of(&t.entity), t.question.clone())),
@@ -279,6 +325,27 @@ pub fn decision_lines(d: &Decision) -> Vec<DetailLine> {
                 LineStyle::Plain,
                 None,
             ));
+        }
+    }
+    if let Some(ir) = r.identities.iter().find(|i| i.decision.id == d.id)
+        && !ir.gaps.is_empty()
+    {
+        out.push(line(
+            format!("Evidence gaps ({}):", ir.gaps.len()),
+            0,
+            LineStyle::Heading,
+            None,
+        ));
+        for g in &ir.gaps {
+            out.push(line(format!("! {}", g.text), 1, LineStyle::Gap, None));
+            if !g.evidence.is_empty() {
+                out.push(line(
+                    format!("evidence: {}", g.evidence.join("; ")),
+                    3,
+                    LineStyle::Plain,
+                    None,
+                ));
+            }
         }
     }
     if !d.open_questions.is_empty() {
@@ -301,6 +368,79 @@ pub fn decision_lines(d: &Decision) -> Vec<DetailLine> {
             };
             let jump = (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.clone()));
             out.push(line(format!("? {text}"), 1, LineStyle::Open, jump));
+        }
+    }
+    if let Some(s) = sens {
+        out.push(line(
+            "What would change this?".into(),
+            0,
+            LineStyle::Heading,
+            None,
+        ));
+        if s.rests_on.is_empty() {
+            out.push(line(
+                "It rests on no answer yet.".into(),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+        } else {
+            out.push(line(
+                format!("It rests on {} answer(s):", s.rests_on.len()),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+        }
+        for t in &s.rests_on {
+            out.push(line(
+                format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
+                2,
+                LineStyle::Trigger,
+                Some((entity_of(&t.entity), t.question.clone())),
+            ));
+        }
+        if s.flips.is_empty() {
+            out.push(line(
+                format!(
+                    "No single answer change flips it ({} change(s) tried{}).",
+                    s.tried,
+                    if s.complete { "" } else { ", search cut short" }
+                ),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+        } else {
+            out.push(line(
+                format!(
+                    "Single answer changes that flip it{}:",
+                    if s.complete {
+                        String::new()
+                    } else {
+                        format!(" (first {} changes tried)", s.tried)
+                    }
+                ),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+        }
+        for f in &s.flips {
+            let who = if f.entity.kind == Scope::Engagement {
+                String::new()
+            } else {
+                format!("{} — ", f.entity.name)
+            };
+            out.push(line(
+                format!(
+                    "{who}{} {} instead of {} → {}",
+                    f.question_text, f.to, f.from, f.outcome
+                ),
+                2,
+                LineStyle::Flip,
+                Some((entity_of(&f.entity), f.question.clone())),
+            ));
         }
     }
     out
@@ -382,8 +522,14 @@ impl DetailField {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditTarget {
-    Answer { entity: EntityId, qid: String },
-    Note { entity: EntityId, qid: String },
+    Answer {
+        entity: EntityId,
+        qid: String,
+    },
+    Note {
+        entity: EntityId,
+        qid: String,
+    },
     Field(DetailField),
     NewWorkshop,
     OpenPath,
@@ -391,6 +537,10 @@ pub enum EditTarget {
     AddIdentity,
     Rename(EntityId),
     Filter(Ctx),
+    /// The path of a CSV of identities to import.
+    ImportPath,
+    /// The path of a session file to compare the workshop with.
+    ComparePath,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,6 +568,22 @@ pub enum Modal {
         identity: String,
         cursor: usize,
     },
+    /// The dry run of an identity import: nothing changes until it is confirmed.
+    Import(Box<ImportPreview>),
+    /// "Compare with another session": the saved sessions, then "Open a file…".
+    Compare(Box<super::changes::Picker>),
+}
+
+/// What importing a CSV would do, shown before anything changes.
+pub struct ImportPreview {
+    pub path: PathBuf,
+    /// The preview text: column mapping, then what is added or updated, or the bad rows.
+    pub text: String,
+    /// The plan to apply on confirmation; `None` when the file cannot be imported as it is.
+    pub plan: Option<crate::import::ImportPlan>,
+    /// Some rows are bad but the others could be imported (offered with `s`).
+    pub can_skip_bad_rows: bool,
+    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -471,8 +637,12 @@ impl StartState {
 #[derive(Default)]
 pub struct InventoryState {
     pub pane: Pane,
+    /// Index into the session's systems (not into the filtered list).
     pub system: usize,
+    /// Index into the session's identities (not into the filtered list).
     pub identity: usize,
+    /// `/` filter on both lists, by name (and kind, for identities).
+    pub filter: String,
 }
 
 #[derive(Default)]
@@ -482,6 +652,9 @@ pub struct QuestionsState {
     /// Highlighted row of the choice list (the last row is "unknown").
     pub cursor: usize,
     pub help_scroll: u16,
+    /// Reached by a jump from a rationale or the review to change one answer: answering stays
+    /// here (Esc goes back) instead of moving on.
+    pub jumped: bool,
 }
 
 #[derive(Default)]
@@ -514,6 +687,46 @@ pub struct ReviewRow {
     pub has_note: bool,
 }
 
+/// A list drawn on screen, for mouse clicks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitList {
+    Start,
+    Systems,
+    Identities,
+    Choices,
+    Decisions,
+    DecisionLines,
+    Review,
+    Export,
+}
+
+/// Where a list was last drawn: its inner area, first visible item and each item's height.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub list: HitList,
+    pub area: ratatui::layout::Rect,
+    pub offset: usize,
+    pub heights: Vec<u16>,
+}
+
+impl Hit {
+    /// The item at a screen position, if any.
+    pub fn item_at(&self, col: u16, row: u16) -> Option<usize> {
+        let a = self.area;
+        if col < a.x || col >= a.x + a.width || row < a.y || row >= a.y + a.height {
+            return None;
+        }
+        let mut y = a.y;
+        for (i, h) in self.heights.iter().enumerate().skip(self.offset) {
+            if row < y + h {
+                return Some(i);
+            }
+            y += h;
+        }
+        None
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
@@ -533,6 +746,10 @@ pub struct App {
     pub questions: QuestionsState,
     pub rec: ListState,
     pub decision_cursor: usize,
+    /// The question the drill-down jumped to, so coming back focuses the same line.
+    pub decision_target: Option<(EntityId, String)>,
+    /// The decision's outcome when the drill-down jumped, to say on return what changed.
+    pub decision_outcome: Option<String>,
     pub review: ReviewState,
     pub export: ExportState,
     pub status: Option<(StatusKind, String)>,
@@ -540,8 +757,12 @@ pub struct App {
     pub quit: bool,
     /// Height of the last drawn list area, for PgUp/PgDn.
     pub page: usize,
+    /// The lists of the last frame, for mouse clicks (mouse mode only).
+    pub hits: Vec<Hit>,
     /// Where `socscope new --output` asked the next new workshop to be saved.
     pub new_path: Option<PathBuf>,
+    /// "Changes since…": the comparison shown, and the hint of an older workshop.
+    pub compare: super::changes::CompareState,
 }
 
 impl App {
@@ -558,13 +779,17 @@ impl App {
             questions: QuestionsState::default(),
             rec: ListState::default(),
             decision_cursor: 0,
+            decision_target: None,
+            decision_outcome: None,
             review: ReviewState::default(),
             export: ExportState::default(),
             status: None,
             mouse: false,
             quit: false,
             page: 10,
+            hits: Vec::new(),
             new_path: None,
+            compare: Default::default(),
         }
     }
 
@@ -582,6 +807,7 @@ impl App {
         self.rec = ListState::default();
         self.review = ReviewState::default();
         self.export = ExportState::default();
+        self.compare = Default::default();
         self.stack = vec![screen];
         self.ensure_question();
     }
@@ -669,6 +895,52 @@ impl App {
                     || d.title.to_lowercase().contains(&needle)
                     || d.outcome.to_lowercase().contains(&needle)
             })
+            .collect()
+    }
+
+    /// The drill-down lines of a decision (with its sensitivity when computed).
+    pub fn detail_lines(&self, id: &str) -> Vec<DetailLine> {
+        let Some(w) = &self.work else {
+            return Vec::new();
+        };
+        match all_decisions(&w.rec).into_iter().find(|d| d.id == id) {
+            Some(d) => decision_lines(&w.rec, d, w.cached_sensitivity(id)),
+            None => Vec::new(),
+        }
+    }
+
+    /// Systems shown in the inventory (the filter applied), as session indexes.
+    pub fn visible_systems(&self) -> Vec<usize> {
+        let Some(w) = &self.work else {
+            return Vec::new();
+        };
+        let needle = self.inventory.filter.to_lowercase();
+        w.session
+            .systems
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| needle.is_empty() || s.name.to_lowercase().contains(&needle))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Identities shown in the inventory (the filter applied), as session indexes.
+    pub fn visible_identities(&self) -> Vec<usize> {
+        let Some(w) = &self.work else {
+            return Vec::new();
+        };
+        let needle = self.inventory.filter.to_lowercase();
+        w.session
+            .identities
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                needle.is_empty()
+                    || i.name.to_lowercase().contains(&needle)
+                    || w.identity_kind(&self.q, &i.id)
+                        .is_some_and(|k| k.to_lowercase().contains(&needle))
+            })
+            .map(|(i, _)| i)
             .collect()
     }
 

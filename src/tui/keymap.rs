@@ -17,6 +17,7 @@ pub enum Ctx {
     Decision,
     Review,
     Export,
+    Changes,
 }
 
 impl Ctx {
@@ -32,6 +33,7 @@ impl Ctx {
             Ctx::Decision => "Decision rationale",
             Ctx::Review => "Review",
             Ctx::Export => "Export",
+            Ctx::Changes => "Changes since…",
         }
     }
 }
@@ -73,8 +75,13 @@ pub enum Cmd {
     Remove,
     Kind,
     Links,
+    Import,
     Left,
     Right,
+    /// "Changes since…": compare the workshop with another session.
+    Compare,
+    /// Write the comparison as Markdown.
+    WriteChanges,
 }
 
 /// One key as the table writes it.
@@ -167,6 +174,14 @@ pub static KEYMAP: &[Binding] = &[
         desc: "Open a session file by path",
         ctx: &[Start],
     },
+    Binding {
+        keys: &[k('c')],
+        label: "c",
+        cmd: Cmd::Compare,
+        hint: "compare",
+        desc: "Open the highlighted workshop and compare it with another saved session (changes since…)",
+        ctx: &[Start],
+    },
     // Details
     Binding {
         keys: &[code(KeyCode::Enter)],
@@ -177,6 +192,14 @@ pub static KEYMAP: &[Binding] = &[
         ctx: &[Details],
     },
     // Inventory
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        label: "Enter",
+        cmd: Cmd::Select,
+        hint: "questions",
+        desc: "Answer the selected item's questions",
+        ctx: &[Inventory],
+    },
     Binding {
         keys: &[k('a')],
         label: "a",
@@ -189,7 +212,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[k('e'), code(KeyCode::F(2))],
         label: "e/F2",
         cmd: Cmd::Rename,
-        hint: "rename",
+        hint: "",
         desc: "Rename the selected system or identity",
         ctx: &[Inventory],
     },
@@ -197,7 +220,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[k('d'), code(KeyCode::Delete)],
         label: "d/Del",
         cmd: Cmd::Remove,
-        hint: "remove",
+        hint: "",
         desc: "Remove the selected system or identity (asks first)",
         ctx: &[Inventory],
     },
@@ -218,6 +241,14 @@ pub static KEYMAP: &[Binding] = &[
         ctx: &[Inventory],
     },
     Binding {
+        keys: &[k('i')],
+        label: "i",
+        cmd: Cmd::Import,
+        hint: "import CSV",
+        desc: "Import identities from a CSV (preview first; nothing changes until confirmed)",
+        ctx: &[Inventory],
+    },
+    Binding {
         keys: &[code(KeyCode::Left), k('h')],
         label: "←/h",
         cmd: Cmd::Left,
@@ -233,21 +264,13 @@ pub static KEYMAP: &[Binding] = &[
         desc: "Focus the identities list",
         ctx: &[Inventory],
     },
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "questions",
-        desc: "Answer the selected item's questions",
-        ctx: &[Inventory],
-    },
     // Questions
     Binding {
         keys: &[code(KeyCode::Enter)],
         label: "Enter",
         cmd: Cmd::Select,
         hint: "answer",
-        desc: "Choose the highlighted answer and go on (text: start typing)",
+        desc: "Choose the highlighted answer and go on (typed answers: open the text box)",
         ctx: &[Questions],
     },
     Binding {
@@ -344,15 +367,31 @@ pub static KEYMAP: &[Binding] = &[
         label: "Enter",
         cmd: Cmd::Select,
         hint: "why",
-        desc: "Show why: rules fired, triggering answers, open questions",
+        desc: "Show why: rules fired, triggering answers, evidence gaps, open questions, and what would change it",
         ctx: &[Recommendation],
+    },
+    Binding {
+        keys: &[k('c')],
+        label: "c",
+        cmd: Cmd::Compare,
+        hint: "compare",
+        desc: "Changes since…: compare with another saved session (e.g. last year's) or a file: verdict, inventory, decisions that flipped and the answers behind them",
+        ctx: &[Recommendation, Changes],
+    },
+    Binding {
+        keys: &[k('x')],
+        label: "x",
+        cmd: Cmd::WriteChanges,
+        hint: "write .md",
+        desc: "Write the changes as Markdown next to the session file (same name, ending -changes.md)",
+        ctx: &[Changes],
     },
     Binding {
         keys: &[code(KeyCode::Enter)],
         label: "Enter",
         cmd: Cmd::Select,
         hint: "go to question",
-        desc: "Jump to the highlighted answer or open question to change it",
+        desc: "Jump to the highlighted answer, open question or flip to change it (Esc comes back)",
         ctx: &[Decision, Review],
     },
     // Review
@@ -370,7 +409,7 @@ pub static KEYMAP: &[Binding] = &[
         label: "Enter",
         cmd: Cmd::Select,
         hint: "write",
-        desc: "Write the selected export next to the session file",
+        desc: "Write the selected export (full report or evidence plan) next to the session file",
         ctx: &[Export],
     },
     // Lists
@@ -380,7 +419,7 @@ pub static KEYMAP: &[Binding] = &[
         cmd: Cmd::Filter,
         hint: "filter",
         desc: "Filter the list by text",
-        ctx: &[Start, Review, Recommendation],
+        ctx: &[Start, Inventory, Review, Recommendation],
     },
     Binding {
         keys: &[code(KeyCode::Up), k('k')],
@@ -468,7 +507,7 @@ pub static KEYMAP: &[Binding] = &[
         label: "x",
         cmd: Cmd::OpenExport,
         hint: "",
-        desc: "Export Markdown or JSON",
+        desc: "Export the report or the evidence plan (Markdown or JSON)",
         ctx: &[Workshop],
     },
     // Everywhere
@@ -566,5 +605,42 @@ pub fn markdown() -> String {
             screens.join(", ")
         ));
     }
+    out
+}
+
+/// The whole of `docs/keys.md`: generated, and checked by a test so the docs cannot drift.
+pub fn document() -> String {
+    let mut out = String::from(
+        "# Keys of the workshop app\n\n\
+         <!-- Generated from src/tui/keymap.rs by `keymap::document()`. Do not edit by hand:\n\
+         run `UPDATE_KEYS_DOC=1 cargo test --lib keys_doc` to regenerate. -->\n\n\
+         One table drives the keys, the footer hints, the `?` overlay and this page. Keys for\n\
+         a screen come first; a key listed for \"Everywhere\" works on every screen unless the\n\
+         screen gives it another meaning.\n\n",
+    );
+    out.push_str(&markdown());
+    out.push_str(
+        "\n## Typing answers\n\n\
+         On a question answered by typing (text, number, date), typing starts the answer: digits,\n\
+         capital letters, punctuation and letters without a binding open the text box with that\n\
+         character, so `14` or `Payroll for...` is never taken as commands. Lower-case letters\n\
+         with a binding (`u` unknown, `n` note, `r` recommendation, `v` review...) keep their\n\
+         meaning, so the keys below work on every question; Enter opens the box with the current\n\
+         answer.\n\
+         \n## In dialogs\n\n\
+         | Dialog | Keys |\n\
+         |---|---|\n\
+         | Answer text box | `Enter` save and go on (after a jump: save and stay) · `Esc` save and stay · `Ctrl-U` clear |\n\
+         | Note | `Enter` new line · `Esc` or `Ctrl-S` keep the note |\n\
+         | Workshop detail | `Enter` save and go to the next field · `Esc` save |\n\
+         | New workshop, add, rename, open a file, import path | `Enter` confirm · `Esc` cancel (nothing changes) |\n\
+         | Filter | typing filters as you go · `Enter` or `Esc` done · `Ctrl-U` clear |\n\
+         | Identity kind | `1-9` or `Enter` choose · `Esc` close |\n\
+         | Systems an identity can access | `Space` or `Enter` tick · `Esc` done |\n\
+         | Remove? | `y` remove · `n` or `Esc` keep |\n\
+         | Import preview | `y` or `Enter` import · `s` preview without the bad rows · `n` or `Esc` cancel · `↑/↓` scroll |\n\
+         | Compare with another session | `↑/↓` choose (same organisation first) · `Enter` compare · `o` a file by path · `Esc` close |\n\
+         | Help | `↑/↓` scroll · `Esc` or `?` close |\n",
+    );
     out
 }

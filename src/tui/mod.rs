@@ -6,7 +6,9 @@
 
 pub mod action;
 pub mod app;
+pub mod changes;
 pub mod keymap;
+pub mod signals;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -19,7 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use ratatui::crossterm::execute;
 
@@ -36,7 +38,13 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
     let mut app = App::new(q, Theme::from_env());
     // Anything that can fail before the terminal is taken over is reported as a plain error.
     match start {
-        Start::Home => refresh_sessions(&mut app),
+        Start::Home => {
+            refresh_sessions(&mut app);
+            // The most recent workshop is highlighted: resuming is the common case.
+            if !app.start.sessions.is_empty() {
+                app.start.cursor = 1;
+            }
+        }
         Start::New {
             organisation: Some(org),
             path,
@@ -58,20 +66,28 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
         Start::Resume { path } => {
             let s = crate::cli::open_session(&path, &app.q)?;
             resume(&mut app, s, path);
+            changes::hint_after_resume(&mut app);
         }
     }
 
     let mut terminal = ratatui::try_init()
         .map_err(|e| Failure(format!("could not start the terminal UI: {e}")))?;
     install_panic_hook();
+    signals::install();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app);
+    if signals::terminal_gone() {
+        // Nothing left to restore; dropping the terminal would panic writing to it.
+        std::mem::forget(terminal);
+    }
     let _ = execute!(
         std::io::stdout(),
         DisableBracketedPaste,
         DisableMouseCapture
     );
-    ratatui::restore();
+    // Not `ratatui::restore()`: it prints failures with `eprintln!`, which panics (and then
+    // aborts in the panic hook) when the terminal has hung up.
+    let _ = ratatui::try_restore();
     result?;
 
     if let Some(w) = &app.work {
@@ -81,7 +97,12 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
                 w.path.display()
             )));
         }
-        let _ = writeln!(std::io::stdout(), "Workshop saved to {}", w.path.display());
+        let why = signals::received().map_or(String::new(), |s| format!(" (stopped by {s})"));
+        let _ = writeln!(
+            std::io::stdout(),
+            "Workshop saved to {}{why}",
+            w.path.display()
+        );
     }
     Ok(())
 }
@@ -102,7 +123,11 @@ fn install_panic_hook() {
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Failure> {
     loop {
         terminal.draw(|f| view::draw(f, app))?;
-        let ev = event::read()?;
+        let Some(ev) = signals::next_event()? else {
+            // SIGTERM/SIGHUP/SIGINT: save, then leave normally so the terminal is restored.
+            apply(app, Effect::Save);
+            return Ok(());
+        };
         let Some(action) = action::from_event(app, &ev) else {
             continue;
         };
@@ -148,9 +173,13 @@ pub fn apply(app: &mut App, effect: Effect) {
                 Err(Failure(e)) => app.error(format!("Could not create the workshop: {e}")),
             }
         }
-        Effect::Open(path) => match store::open(&path, &app.q) {
+        Effect::Open(path) => match crate::session::lock::hold(&path)
+            .map_err(store::StoreError::Locked)
+            .and_then(|()| store::open(&path, &app.q))
+        {
             Ok((s, opened)) => {
                 resume(app, s, path);
+                changes::hint_after_resume(app);
                 if opened.questionnaire_changed {
                     app.info("The questionnaire changed since this was saved; answers to questions that still exist are kept.");
                 }
@@ -166,10 +195,14 @@ pub fn apply(app: &mut App, effect: Effect) {
         Effect::RefreshSessions => refresh_sessions(app),
         Effect::Export(format) => {
             let Some(w) = &app.work else { return };
+            // Exports never hold a detected secret, even one stored on purpose.
+            let w = &crate::secrets::Redacted::of(&w.session, &w.path);
             let r = engine::recommend(&app.q, &w.session);
             let text = match format {
                 Format::Markdown => export::markdown::render(&app.q, &w.session, &r),
                 Format::Json => export::json::render_export(&app.q, &w.session, &r),
+                Format::EvidenceMarkdown => export::markdown::evidence_checklist(&w.session, &r),
+                Format::EvidenceJson => export::json::evidence_plan(&w.session, &r),
             };
             let target = export_path(&w.path, format);
             match store::write_atomic(&target, text.as_bytes()) {
@@ -185,12 +218,86 @@ pub fn apply(app: &mut App, effect: Effect) {
             }
         }
         Effect::SetMouse(_) => {}
+        Effect::ComparePicker => changes::open_picker(app),
+        Effect::Compare(path) => changes::compare_with(app, &path),
+        Effect::WriteChanges => changes::write(app),
+        Effect::ImportPreview {
+            path,
+            skip_bad_rows,
+        } => import_preview(app, path, skip_bad_rows),
     }
 }
 
-/// An export goes next to the session file, with the same name and the format's extension.
+/// Reads a CSV of identities and opens the dry-run preview; nothing changes until it is
+/// confirmed (see `update::import_confirmed`).
+fn import_preview(app: &mut App, path: PathBuf, skip_bad_rows: bool) {
+    let Some(w) = &app.work else { return };
+    let text = match std::fs::read(&path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            app.error(format!(
+                "{} is not UTF-8 text: save it as CSV in UTF-8",
+                path.display()
+            ));
+            return;
+        }
+        Err(e) => {
+            app.error(format!("Could not read {}: {e}", path.display()));
+            return;
+        }
+    };
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let opts = crate::import::Options {
+        today: chrono::Utc::now().date_naive(),
+        overwrite: false,
+        skip_bad_rows,
+    };
+    let mapping = crate::import::Mapping::default();
+    let preview = match crate::import::plan(&app.q, &w.session, &file_name, &text, &mapping, &opts)
+    {
+        Ok(plan) => {
+            // What changes first; how the columns were read after it.
+            let mut text = crate::import::render_plan(&app.q, &plan);
+            text.push_str(&format!("\nColumn mapping:\n{}\n", plan.mapping.render()));
+            app::ImportPreview {
+                path,
+                text,
+                plan: Some(plan),
+                can_skip_bad_rows: false,
+                scroll: 0,
+            }
+        }
+        Err(mut e) => {
+            e.file = file_name;
+            // The bad rows first (with their lines); the column mapping after them.
+            let mut text = e.to_string();
+            if let Some(m) = &e.mapping {
+                text.push_str(&format!("\n\nColumn mapping:\n{}\n", m.render()));
+            }
+            let bad_rows = e.errors.iter().any(|r| r.line > 0);
+            app::ImportPreview {
+                path,
+                text,
+                plan: None,
+                can_skip_bad_rows: bad_rows && !skip_bad_rows,
+                scroll: 0,
+            }
+        }
+    };
+    app.modal = Some(Modal::Import(Box::new(preview)));
+}
+
+/// An export goes next to the session file: the same name (plus `-evidence` for the evidence
+/// plan) and the format's extension.
 pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
-    session.with_extension(format.extension())
+    let stem = session
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "workshop".into());
+    session.with_file_name(format!("{stem}{}.{}", format.suffix(), format.extension()))
 }
 
 /// Opens a saved workshop on its first unanswered question.
@@ -207,6 +314,14 @@ fn resume(app: &mut App, s: crate::session::Session, path: PathBuf) {
         if let Some((e, qi)) = first_open {
             app.questions.at = Some((e, app.q.questions[qi].id.clone()));
             app.reset_cursor();
+        } else {
+            // Nothing left to ask: what the facilitator wants next is the recommendation.
+            app.stack = vec![Screen::Recommendation];
+            app.info(format!(
+                "Resumed {org}: every question is answered ({})",
+                path.display()
+            ));
+            return;
         }
     }
     app.info(format!("Resumed {org} ({})", path.display()));

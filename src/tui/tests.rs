@@ -434,6 +434,7 @@ fn one_keymap_feeds_footer_and_help() {
         Ctx::Decision,
         Ctx::Review,
         Ctx::Export,
+        Ctx::Changes,
     ] {
         let in_workshop = ctx != Ctx::Start;
         let bindings = keymap::bindings_for(ctx, in_workshop);
@@ -541,6 +542,13 @@ fn screens() -> Vec<(&'static str, App)> {
         app.inventory.pane = Pane::Identities;
         out.push((name, app));
     }
+    // The drill-down scrolled to "What would change this?" (computed as when it opens).
+    let mut sens = sample();
+    sens.stack = vec![Screen::Recommendation];
+    enter(&mut sens);
+    let lines = sens.detail_lines("verdict");
+    sens.decision_cursor = lines.iter().rposition(|l| l.jump.is_some()).unwrap_or(0);
+    out.push(("decision_sensitivity", sens));
     let mut help = sample();
     keys(&mut help, "?");
     out.push(("help", help));
@@ -624,4 +632,600 @@ fn control_characters_never_reach_the_screen() {
 #[test]
 fn keymap_markdown() {
     insta::assert_snapshot!("keymap", keymap::markdown());
+}
+
+/// docs/keys.md is generated from the keymap; this fails when it differs, so the docs cannot
+/// drift. `UPDATE_KEYS_DOC=1 cargo test --lib keys_doc` rewrites it.
+#[test]
+fn keys_doc_matches_the_keymap() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/keys.md");
+    let want = keymap::document();
+    if std::env::var_os("UPDATE_KEYS_DOC").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/keys.md differs from the keymap: run `UPDATE_KEYS_DOC=1 cargo test --lib keys_doc` \
+         and commit the result"
+    );
+}
+
+// ----- Facilitator QA fixes and new features ---------------------------------------------------
+
+#[test]
+fn typing_on_a_typed_question_starts_the_answer_instead_of_running_commands() {
+    let mut app = app(Screen::Questions);
+    keys(&mut app, "1");
+    app.questions.at = Some((EntityId::Engagement, "controls_months".into()));
+    app.ensure_question();
+    assert_eq!(at(&app), "controls_months");
+    // "14" used to be two "pick" keys that did nothing; now it is the answer.
+    typed(&mut app, "14");
+    assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "14"));
+    assert_eq!(enter(&mut app), vec![Effect::Save]);
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "controls_months"),
+        Some(Value::Number(14.0))
+    );
+    // A sentence typed on the question goes into the answer, even with bound letters in it.
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.ensure_question();
+    assert_eq!(at(&app), "customer_base");
+    typed(&mut app, "Runs payroll");
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "Runs payroll"));
+    esc(&mut app);
+    // Lower-case command letters keep their meaning on such a question.
+    keys(&mut app, "r");
+    assert_eq!(app.screen(), &Screen::Recommendation);
+}
+
+#[test]
+fn esc_cancels_adding_and_creating_but_keeps_answers() {
+    let mut app = app(Screen::Inventory);
+    keys(&mut app, "a");
+    typed(&mut app, "Half typed");
+    assert!(esc(&mut app).is_empty());
+    assert!(app.work.as_ref().unwrap().session.systems.is_empty());
+    let mut start = App::new(q(), Theme { color: true });
+    enter(&mut start);
+    typed(&mut start, "Acme");
+    assert!(
+        esc(&mut start).is_empty(),
+        "Esc on a new workshop creates nothing"
+    );
+}
+
+#[test]
+fn after_a_section_answering_goes_to_the_next_unanswered_question() {
+    let mut app = app(Screen::Questions);
+    with_inventory(&mut app);
+    // Answer the identity's questions first (as a facilitator coming from Inventory would).
+    let ident = EntityId::Identity("i1".into());
+    app.stack = vec![Screen::Questions];
+    let shown = app.work.as_ref().unwrap().shown(&ident);
+    let last = app.q.questions[*shown.last().unwrap()].id.clone();
+    app.questions.at = Some((ident.clone(), last));
+    app.reset_cursor();
+    keys(&mut app, "u");
+    // The identity was the last section: on to the first unanswered question, not "the end".
+    let (e, _) = app.questions.at.clone().unwrap();
+    assert_eq!(e, EntityId::Engagement);
+    assert_eq!(at(&app), "report_requesters");
+}
+
+#[test]
+fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
+    let mut app = app(Screen::Questions);
+    with_inventory(&mut app);
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((EntityId::Engagement, "report_requesters".into()));
+    app.reset_cursor();
+    keys(&mut app, "1");
+    enter(&mut app);
+    keys(&mut app, "r");
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
+    // Computed once when the drill-down opened, and cached by decision id.
+    let w = app.work.as_ref().unwrap();
+    assert!(w.cached_sensitivity("verdict").is_some());
+    let lines = app.detail_lines("verdict");
+    assert!(lines.iter().any(|l| l.text == "What would change this?"));
+    let flip = lines
+        .iter()
+        .position(|l| l.style == super::app::LineStyle::Flip)
+        .expect("a single answer change flips the verdict");
+    assert!(
+        lines[flip].text.contains(" instead of "),
+        "{}",
+        lines[flip].text
+    );
+    let target = lines[flip].jump.clone().unwrap();
+    app.decision_cursor = flip;
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(app.questions.at, Some(target.clone()));
+    // Answering after such a jump stays on the question; Esc goes back to the same line.
+    let before = app.questions.at.clone();
+    keys(&mut app, "u");
+    assert_eq!(app.questions.at, before);
+    assert!(
+        app.work.as_ref().unwrap().sensitivity.is_none(),
+        "any answer change drops the cached sensitivity"
+    );
+    esc(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
+    assert!(
+        app.work
+            .as_ref()
+            .unwrap()
+            .cached_sensitivity("verdict")
+            .is_some()
+    );
+    assert!(
+        app.status.is_some(),
+        "the change to the decision is reported"
+    );
+}
+
+#[test]
+fn identity_drill_down_lists_evidence_gaps() {
+    let q = q();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples/s3-billing-service-account.toml"),
+    )
+    .unwrap();
+    let s = crate::session::file::parse("s3.toml", &text, &q).unwrap().0;
+    let mut app = App::new(q, Theme { color: true });
+    app.install(s, PathBuf::from("/tmp/s3.toml"), Screen::Recommendation);
+    let id = app
+        .work
+        .as_ref()
+        .unwrap()
+        .rec
+        .identities
+        .iter()
+        .find(|i| i.name == "svc-billing")
+        .unwrap()
+        .decision
+        .id
+        .clone();
+    let lines = app.detail_lines(&id);
+    let gaps: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.style == super::app::LineStyle::Gap)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(gaps.iter().any(|g| g.contains("owner")), "{gaps:?}");
+    assert!(gaps.iter().any(|g| g.contains("rotation")), "{gaps:?}");
+    assert!(gaps.iter().any(|g| g.contains("access review")), "{gaps:?}");
+    assert!(gaps.iter().any(|g| g.contains("privilege")), "{gaps:?}");
+}
+
+#[test]
+fn export_writes_the_evidence_plan_next_to_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Export, path);
+    for f in [
+        super::update::Format::EvidenceMarkdown,
+        super::update::Format::EvidenceJson,
+    ] {
+        super::apply(&mut app, Effect::Export(f));
+    }
+    assert!(dir.path().join("acme-evidence.md").is_file());
+    assert!(dir.path().join("acme-evidence.json").is_file());
+    assert_eq!(
+        app.export.written,
+        vec![
+            dir.path().join("acme-evidence.md"),
+            dir.path().join("acme-evidence.json")
+        ]
+    );
+    // Enter on the third row asks for the Markdown checklist.
+    keys(&mut app, "jj");
+    assert_eq!(
+        enter(&mut app),
+        vec![Effect::Export(super::update::Format::EvidenceMarkdown)]
+    );
+}
+
+#[test]
+fn import_previews_first_and_only_a_confirmation_changes_the_inventory() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/okta-users.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Inventory, path.clone());
+    keys(&mut app, "i");
+    feed(&mut app, &[Event::Paste(fixture.display().to_string())]);
+    let fx = enter(&mut app);
+    assert!(matches!(fx.as_slice(), [Effect::ImportPreview { .. }]));
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview opens")
+    };
+    assert!(p.plan.is_some(), "{}", p.text);
+    assert!(p.text.contains("svc-billing"), "{}", p.text);
+    // Cancel: nothing changes.
+    esc(&mut app);
+    assert!(app.modal.is_none());
+    assert!(app.work.as_ref().unwrap().session.identities.is_empty());
+    // Again, and confirm: identities are added and the session is saved.
+    keys(&mut app, "i");
+    feed(&mut app, &[Event::Paste(fixture.display().to_string())]);
+    for e in enter(&mut app) {
+        super::apply(&mut app, e);
+    }
+    let fx = keys(&mut app, "y");
+    assert_eq!(fx, vec![Effect::Save]);
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    let s = &app.work.as_ref().unwrap().session;
+    assert!(s.identities.iter().any(|i| i.name == "svc-billing"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("svc-billing")
+    );
+}
+
+#[test]
+fn import_with_bad_rows_lists_them_and_offers_to_skip_them() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/bad-rows.csv");
+    let mut app = app(Screen::Inventory);
+    super::apply(
+        &mut app,
+        Effect::ImportPreview {
+            path: fixture.clone(),
+            skip_bad_rows: false,
+        },
+    );
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview opens")
+    };
+    assert!(p.plan.is_none() && p.can_skip_bad_rows);
+    assert!(p.text.contains("bad-rows.csv:3"), "{}", p.text);
+    // y cannot import a file with bad rows; s previews without them.
+    assert!(keys(&mut app, "y").is_empty());
+    let fx = keys(&mut app, "s");
+    assert_eq!(
+        fx,
+        vec![Effect::ImportPreview {
+            path: fixture,
+            skip_bad_rows: true
+        }]
+    );
+}
+
+#[test]
+fn inventory_filter_narrows_both_lists_and_keeps_the_selection_visible() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    keys(&mut app, "la");
+    typed(&mut app, "alice");
+    enter(&mut app);
+    keys(&mut app, "1");
+    esc(&mut app);
+    keys(&mut app, "/");
+    typed(&mut app, "deploy");
+    enter(&mut app);
+    assert_eq!(app.visible_identities().len(), 1);
+    assert!(app.visible_systems().is_empty());
+    let w = app.work.as_ref().unwrap();
+    assert_eq!(
+        w.session.identities[app.inventory.identity].name,
+        "deploy-bot"
+    );
+}
+
+#[test]
+fn mouse_click_selects_a_row_and_a_second_click_acts_on_it() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let click = |col, row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: col,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = app(Screen::Questions);
+    // Clicks do nothing until mouse mode is on.
+    render(&mut app, 80, 24);
+    let hit = app.hits[0].clone();
+    assert!(feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]).is_empty());
+    assert_eq!(app.questions.cursor, 0);
+    app.mouse = true;
+    feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]);
+    assert_eq!(app.questions.cursor, 2);
+    // The second click on the highlighted choice ticks it (multiple choice).
+    assert_eq!(
+        feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]),
+        vec![Effect::Save]
+    );
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "report_requesters"),
+        Some(Value::List(vec!["security_teams".into()]))
+    );
+}
+
+// ----- Changes since… (year-over-year comparison) ----------------------------------------------
+
+fn example(name: &str) -> Session {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples")
+        .join(name);
+    crate::session::store::open(&path, &q()).unwrap().0
+}
+
+/// Last year's log-analytics workshop and this year's: eight months of controls now (Type 1
+/// becomes Type 2), a system added and one renamed.
+fn this_years(old: &Session) -> Session {
+    let q = q();
+    let now = Utc.with_ymd_and_hms(2027, 11, 24, 14, 0, 0).unwrap();
+    let mut s = old.clone();
+    s.workshop.date = Some(chrono::NaiveDate::from_ymd_opt(2027, 11, 24).unwrap());
+    let question = q.question("controls_months").unwrap();
+    s.set_answer(question, &EntityId::Engagement, Value::Number(8.0), now)
+        .unwrap();
+    s.add_system("Billing API", now);
+    s.rename(&EntityId::System("s2".into()), "Dashboards web app", now);
+    s.updated = now;
+    s
+}
+
+#[test]
+fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
+    use super::changes::PickRow;
+    let dir = tempfile::tempdir().unwrap();
+    let old_path = dir.path().join("loglight-2026.toml");
+    let new_path = dir.path().join("loglight-2027.toml");
+    let other_path = dir.path().join("payroll.toml");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+    std::fs::copy(examples.join("s2-log-analytics.toml"), &old_path).unwrap();
+    std::fs::copy(examples.join("s1-payroll-provider.toml"), &other_path).unwrap();
+    let old_bytes = std::fs::read(&old_path).unwrap();
+    let old = example("s2-log-analytics.toml");
+    let q = q();
+    crate::session::store::save(&new_path, &this_years(&old), &q).unwrap();
+    let (s, _) = crate::session::store::open(&new_path, &q).unwrap();
+    let mut app = App::new(q, Theme { color: true });
+    app.install(s, new_path.clone(), Screen::Recommendation);
+
+    // c asks for the picker; the loop lists the data directory (here: the temporary one).
+    assert_eq!(keys(&mut app, "c"), vec![Effect::ComparePicker]);
+    super::changes::open_picker_in(&mut app, Ok(dir.path().to_path_buf()));
+    let Some(Modal::Compare(p)) = &app.modal else {
+        panic!("the picker should be open");
+    };
+    // The open session is not offered; the same organisation comes first, then a file.
+    let paths: Vec<_> = p
+        .rows
+        .iter()
+        .map(|r| match r {
+            PickRow::Session { path, same_org, .. } => (Some(path.clone()), *same_org),
+            PickRow::OpenFile => (None, false),
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            (Some(old_path.clone()), true),
+            (Some(other_path.clone()), false),
+            (None, false)
+        ]
+    );
+
+    // Enter compares: the view shows the Type decision flipped by controls_months.
+    let fx = enter(&mut app);
+    assert_eq!(fx, vec![Effect::Compare(old_path.clone())]);
+    assert!(app.modal.is_none());
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    assert_eq!(app.screen(), &Screen::Changes);
+    let view = app.compare.view.as_ref().expect("the comparison is shown");
+    let flipped = view
+        .diff
+        .decisions
+        .iter()
+        .find(|d| d.id == "type")
+        .expect("the Type decision flipped");
+    assert_eq!(flipped.answers[0].question, "controls_months");
+    let text = super::changes::diff_lines(&view.diff)
+        .into_iter()
+        .map(|l| l.text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("2 months → 8 months"), "{text}");
+    assert!(text.contains("+ Billing API (added)"), "{text}");
+    assert!(
+        text.contains("renamed from Dashboards and search web app"),
+        "{text}"
+    );
+
+    // It scrolls, and x writes the Markdown next to the session file.
+    render(&mut app, 80, 24);
+    keys(&mut app, "j");
+    assert_eq!(app.compare.view.as_ref().unwrap().scroll, 1);
+    keys(&mut app, "G");
+    render(&mut app, 80, 24);
+    assert!(app.compare.view.as_ref().unwrap().scroll < 100);
+    let fx = keys(&mut app, "x");
+    assert_eq!(fx, vec![Effect::WriteChanges]);
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    let md_path = dir.path().join("loglight-2027-changes.md");
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains("→ **8 months**"), "{md}");
+    assert_eq!(
+        app.compare.view.as_ref().unwrap().written.as_ref(),
+        Some(&md_path)
+    );
+    assert!(matches!(&app.status, Some((_, m)) if m.contains("loglight-2027-changes.md")));
+
+    // Esc goes back; last year's file was only read.
+    esc(&mut app);
+    assert_eq!(app.screen(), &Screen::Recommendation);
+    assert_eq!(std::fs::read(&old_path).unwrap(), old_bytes);
+}
+
+#[test]
+fn compare_with_an_unreadable_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_at(Screen::Recommendation, dir.path().join("acme.toml"));
+    keys(&mut app, "c");
+    super::changes::open_picker_in(&mut app, Ok(dir.path().join("missing")));
+    // Only "Open a file…" is offered; o (or Enter on it) asks for a path.
+    keys(&mut app, "o");
+    assert!(matches!(&app.modal, Some(Modal::Editor(_))));
+    let bad = dir.path().join("notes.toml");
+    std::fs::write(&bad, "this is = not [a session").unwrap();
+    typed(&mut app, &bad.display().to_string());
+    let fx = enter(&mut app);
+    assert_eq!(fx, vec![Effect::Compare(bad.clone())]);
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    assert_eq!(app.screen(), &Screen::Recommendation);
+    assert!(
+        matches!(&app.status, Some((super::app::StatusKind::Error, m)) if m.contains("Could not compare"))
+    );
+    super::apply(&mut app, Effect::Compare(dir.path().join("gone.toml")));
+    assert!(matches!(
+        &app.status,
+        Some((super::app::StatusKind::Error, _))
+    ));
+    assert!(app.compare.view.is_none());
+}
+
+#[test]
+fn an_older_session_of_the_same_organisation_is_hinted_on_resume() {
+    let mut app = app(Screen::Recommendation);
+    let info = |org: &str, path: &str, y, error: Option<String>| SessionInfo {
+        path: PathBuf::from(path),
+        organisation: org.into(),
+        updated: Utc.with_ymd_and_hms(y, 3, 10, 10, 0, 0).unwrap(),
+        progress: crate::engine::Progress::default(),
+        verdict: crate::engine::Verdict::Soc1,
+        provisional: false,
+        error,
+    };
+    // Newer ones, other organisations and unreadable files are not "the last workshop".
+    let sessions = vec![
+        info("Acme Payroll Ltd", "/data/acme-2026.toml", 2026, None),
+        info("Globex", "/data/globex.toml", 2024, None),
+        info("acme payroll ltd ", "/data/acme-2024.toml", 2024, None),
+        info(
+            "Acme Payroll Ltd",
+            "/data/acme-broken.toml",
+            2024,
+            Some("bad".into()),
+        ),
+    ];
+    super::changes::set_hint(&mut app, &sessions);
+    assert_eq!(
+        app.compare.hint.as_deref(),
+        Some("Last workshop for Acme Payroll Ltd: 2024-03-10")
+    );
+    assert!(matches!(&app.status, Some((_, m)) if m.contains("press c")));
+    let t = render(&mut app, 100, 30);
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("press c to compare"), "{screen}");
+    // Only a newer one: no hint.
+    super::changes::set_hint(&mut app, &sessions[..2]);
+    assert!(app.compare.hint.is_none());
+}
+
+#[test]
+fn c_on_the_start_screen_opens_the_workshop_then_the_picker() {
+    let mut app = start_app();
+    app.start.cursor = 1;
+    assert_eq!(
+        keys(&mut app, "c"),
+        vec![
+            Effect::Open(PathBuf::from("/data/acme-payroll-ltd.toml")),
+            Effect::ComparePicker
+        ]
+    );
+    app.start.cursor = 0;
+    assert!(keys(&mut app, "c").is_empty());
+}
+
+/// The "Changes since…" view, and its picker, as drawn.
+fn changes_app() -> App {
+    let q = q();
+    let old = example("s2-log-analytics.toml");
+    let new = this_years(&old);
+    let diff = crate::diff::compare(&q, &old, &new);
+    let mut app = App::new(q, Theme { color: true });
+    app.install(
+        new,
+        PathBuf::from("/data/loglight-2027.toml"),
+        Screen::Recommendation,
+    );
+    app.compare.view = Some(super::changes::ChangesView {
+        old,
+        old_path: PathBuf::from("/data/loglight-2026.toml"),
+        diff,
+        scroll: 0,
+        written: None,
+    });
+    app.stack.push(Screen::Changes);
+    app
+}
+
+#[test]
+fn changes_snapshots() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = changes_app();
+        let t = render(&mut app, w, h);
+        insta::assert_snapshot!(format!("changes_{w}x{h}"), t.backend());
+    }
+    let mut app = changes_app();
+    app.stack.pop();
+    app.modal = Some(Modal::Compare(Box::new(super::changes::Picker {
+        rows: super::changes::picker_rows(
+            &[
+                SessionInfo {
+                    path: PathBuf::from("/data/globex.toml"),
+                    organisation: "Globex Analytics".into(),
+                    updated: Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
+                    progress: crate::engine::Progress::default(),
+                    verdict: crate::engine::Verdict::Soc2,
+                    provisional: true,
+                    error: None,
+                },
+                SessionInfo {
+                    path: PathBuf::from("/data/loglight-2026.toml"),
+                    organisation: "Loglight Analytics Inc.".into(),
+                    updated: Utc.with_ymd_and_hms(2026, 11, 24, 15, 1, 0).unwrap(),
+                    progress: crate::engine::Progress::default(),
+                    verdict: crate::engine::Verdict::Soc2,
+                    provisional: false,
+                    error: None,
+                },
+            ],
+            std::path::Path::new("/data/loglight-2027.toml"),
+            "Loglight Analytics Inc.",
+        ),
+        cursor: 0,
+        error: None,
+    })));
+    let t = render(&mut app, 80, 24);
+    insta::assert_snapshot!("compare_picker_80x24", t.backend());
 }

@@ -7,8 +7,8 @@ use chrono::{NaiveDate, Utc};
 
 use super::action::Action;
 use super::app::{
-    App, DETAIL_FIELDS, DetailField, EditTarget, Editor, Modal, Pane, Pending, Screen, StartRow,
-    TABS, decision_lines,
+    App, DETAIL_FIELDS, DetailField, EditTarget, Editor, HitList, Modal, Pane, Pending, Screen,
+    StartRow, TABS,
 };
 use super::keymap::{Cmd, Ctx};
 use crate::questionnaire::Kind;
@@ -27,31 +27,74 @@ pub enum Effect {
     RefreshSessions,
     Export(Format),
     SetMouse(bool),
+    /// Read a CSV of identities and show what importing it would do (nothing changes yet).
+    ImportPreview {
+        path: PathBuf,
+        skip_bad_rows: bool,
+    },
+    /// List the other saved sessions and open the "Compare with another session" picker.
+    ComparePicker,
+    /// Read this session (never saved) and show what changed since it.
+    Compare(PathBuf),
+    /// Write the comparison shown as Markdown next to the session file.
+    WriteChanges,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Markdown,
     Json,
+    /// The evidence plan as a Markdown checklist.
+    EvidenceMarkdown,
+    /// The evidence plan as JSON.
+    EvidenceJson,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Markdown, Format::Json];
+    pub const ALL: [Format; 4] = [
+        Format::Markdown,
+        Format::Json,
+        Format::EvidenceMarkdown,
+        Format::EvidenceJson,
+    ];
     pub fn label(self) -> &'static str {
         match self {
-            Format::Markdown => "Markdown report (.md): for people",
-            Format::Json => "JSON (.json): for tools",
+            Format::Markdown => "Full report, Markdown (.md): for people",
+            Format::Json => "Full report, JSON (.json): for tools",
+            Format::EvidenceMarkdown => {
+                "Evidence plan checklist, Markdown (-evidence.md): for control owners"
+            }
+            Format::EvidenceJson => "Evidence plan, JSON (-evidence.json): for trackers",
         }
     }
     pub fn extension(self) -> &'static str {
         match self {
-            Format::Markdown => "md",
-            Format::Json => "json",
+            Format::Markdown | Format::EvidenceMarkdown => "md",
+            Format::Json | Format::EvidenceJson => "json",
+        }
+    }
+    /// What goes between the session file's stem and the extension.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Format::Markdown | Format::Json => "",
+            Format::EvidenceMarkdown | Format::EvidenceJson => "-evidence",
         }
     }
 }
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let fx = dispatch(app, action);
+    // "What would change this?" is computed once when a drill-down shows, and again only after
+    // the session changed (any change drops the cached result).
+    if let Screen::Decision(id) = app.screen().clone()
+        && let Some(w) = app.work.as_mut()
+    {
+        w.ensure_sensitivity(&app.q, &id);
+    }
+    fx
+}
+
+fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     if action == Action::Redraw {
         return Vec::new();
     }
@@ -65,11 +108,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     {
         app.mouse = !app.mouse;
         app.info(if app.mouse {
-            "Mouse on: wheel scrolls (m turns it off to copy text)"
+            "Mouse on: click selects, a second click opens; wheel scrolls (m: off, to copy text)"
         } else {
             "Mouse off: text can be selected and copied"
         });
         return vec![Effect::SetMouse(app.mouse)];
+    }
+    if let Action::Click { col, row } = action {
+        return if app.modal.is_some() {
+            Vec::new()
+        } else {
+            click(app, col, row)
+        };
     }
     if app.modal.is_some() {
         return modal(app, action);
@@ -92,6 +142,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 (here + n - 1) % n
             };
             app.stack = vec![TABS[next].clone()];
+            app.questions.jumped = false;
             app.ensure_question();
             Vec::new()
         }
@@ -109,8 +160,98 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Decision(id) => decision(app, &id, action),
             Screen::Review => review(app, action),
             Screen::Export => export(app, action),
+            Screen::Changes => super::changes::update(app, action),
         },
     }
+}
+
+/// A left click: the row under it is selected; clicking the selected row again acts on it
+/// as Enter does (for a multiple-choice row: ticks it).
+fn click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
+    let Some((list, i)) = app
+        .hits
+        .iter()
+        .find_map(|h| h.item_at(col, row).map(|i| (h.list, i)))
+    else {
+        return Vec::new();
+    };
+    let select = Action::Cmd(Cmd::Select);
+    match list {
+        HitList::Start => {
+            if app.start.cursor == i {
+                return start(app, select);
+            }
+            app.start.cursor = i;
+        }
+        HitList::Systems | HitList::Identities => {
+            let (pane, visible) = if list == HitList::Systems {
+                (Pane::Systems, app.visible_systems())
+            } else {
+                (Pane::Identities, app.visible_identities())
+            };
+            let Some(&idx) = visible.get(i) else {
+                return Vec::new();
+            };
+            let current = match pane {
+                Pane::Systems => &mut app.inventory.system,
+                Pane::Identities => &mut app.inventory.identity,
+            };
+            if app.inventory.pane == pane && *current == idx {
+                return inventory(app, select);
+            }
+            *current = idx;
+            app.inventory.pane = pane;
+        }
+        HitList::Choices => {
+            if app.questions.cursor == i {
+                let multi = app.current().is_some_and(|(_, _, q)| q.kind == Kind::Multi);
+                return questions(
+                    app,
+                    if multi {
+                        Action::Cmd(Cmd::Toggle)
+                    } else {
+                        select
+                    },
+                );
+            }
+            app.questions.cursor = i;
+        }
+        HitList::Decisions => {
+            if app.rec.cursor == i {
+                return recommendation(app, select);
+            }
+            app.rec.cursor = i;
+        }
+        HitList::DecisionLines => {
+            let Screen::Decision(id) = app.screen().clone() else {
+                return Vec::new();
+            };
+            if app
+                .detail_lines(&id)
+                .get(i)
+                .is_none_or(|l| l.jump.is_none())
+            {
+                return Vec::new();
+            }
+            if app.decision_cursor == i {
+                return decision(app, &id, select);
+            }
+            app.decision_cursor = i;
+        }
+        HitList::Review => {
+            if app.review.cursor == i {
+                return review(app, select);
+            }
+            app.review.cursor = i;
+        }
+        HitList::Export => {
+            if app.export.cursor == i {
+                return export(app, select);
+            }
+            app.export.cursor = i;
+        }
+    }
+    Vec::new()
 }
 
 /// Shows a screen; if it is already in the stack, goes back to it instead of stacking it twice.
@@ -125,8 +266,25 @@ fn go(app: &mut App, screen: Screen) -> Vec<Effect> {
 
 fn back(app: &mut App) -> Vec<Effect> {
     if app.stack.len() > 1 {
-        app.stack.pop();
+        if app.stack.pop() == Some(Screen::Questions) {
+            app.questions.jumped = false;
+        }
         app.ensure_question();
+        if let Screen::Decision(id) = app.screen().clone() {
+            if let Some(w) = app.work.as_mut() {
+                w.ensure_sensitivity(&app.q, &id);
+            }
+            refocus_decision(app, &id);
+            // Say what the change did to the decision the jump came from.
+            if let (Some(before), Some(d)) = (app.decision_outcome.take(), app.decision(&id)) {
+                let now = d.outcome.clone();
+                if now != before {
+                    app.info(format!("Changed: now {now} (was {before})"));
+                } else {
+                    app.info(format!("Unchanged: still {now}"));
+                }
+            }
+        }
         return Vec::new();
     }
     if app.screen() == &Screen::Start {
@@ -253,6 +411,21 @@ fn start(app: &mut App, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             }
         }
+        // Opens the highlighted workshop, then the picker of sessions to compare it with.
+        Action::Cmd(Cmd::Compare) => {
+            match rows.get(app.start.cursor.min(rows.len().saturating_sub(1))) {
+                Some(StartRow::Session(i)) => match app.start.sessions.get(*i) {
+                    Some(info) if info.error.is_none() => {
+                        vec![Effect::Open(info.path.clone()), Effect::ComparePicker]
+                    }
+                    _ => start(app, Action::Cmd(Cmd::Select)),
+                },
+                _ => {
+                    app.info("Highlight a saved workshop first: c compares it with another one.");
+                    Vec::new()
+                }
+            }
+        }
         _ => Vec::new(),
     }
 }
@@ -292,6 +465,13 @@ fn details(app: &mut App, action: Action) -> Vec<Effect> {
 
 fn selected_entity(app: &App) -> Option<EntityId> {
     let w = app.work.as_ref()?;
+    let visible = match app.inventory.pane {
+        Pane::Systems => app.visible_systems().contains(&app.inventory.system),
+        Pane::Identities => app.visible_identities().contains(&app.inventory.identity),
+    };
+    if !visible {
+        return None;
+    }
     match app.inventory.pane {
         Pane::Systems => w
             .session
@@ -306,16 +486,32 @@ fn selected_entity(app: &App) -> Option<EntityId> {
     }
 }
 
+/// Moves a session index within the visible (filtered) rows of a list.
+fn move_visible(current: &mut usize, visible: &[usize], cmd: Cmd, page: usize) {
+    if visible.is_empty() {
+        return;
+    }
+    let mut at = visible.iter().position(|&i| i >= *current).unwrap_or(0);
+    move_cursor(&mut at, visible.len(), cmd, page);
+    *current = visible[at];
+}
+
 fn inventory(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(w) = &app.work else {
         return Vec::new();
     };
-    let (n_sys, n_id) = (w.session.systems.len(), w.session.identities.len());
+    let n_sys = w.session.systems.len();
     match action {
         Action::Cmd(cmd) if is_move(cmd) => {
             match app.inventory.pane {
-                Pane::Systems => move_cursor(&mut app.inventory.system, n_sys, cmd, app.page),
-                Pane::Identities => move_cursor(&mut app.inventory.identity, n_id, cmd, app.page),
+                Pane::Systems => {
+                    let v = app.visible_systems();
+                    move_visible(&mut app.inventory.system, &v, cmd, app.page);
+                }
+                Pane::Identities => {
+                    let v = app.visible_identities();
+                    move_visible(&mut app.inventory.identity, &v, cmd, app.page);
+                }
             }
             Vec::new()
         }
@@ -325,6 +521,27 @@ fn inventory(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Cmd(Cmd::Right) => {
             app.inventory.pane = Pane::Identities;
+            Vec::new()
+        }
+        Action::Cmd(Cmd::Filter) => {
+            let f = app.inventory.filter.clone();
+            open_editor(
+                app,
+                EditTarget::Filter(Ctx::Inventory),
+                "Filter systems and identities by name or kind",
+                &f,
+                false,
+            );
+            Vec::new()
+        }
+        Action::Cmd(Cmd::Import) => {
+            open_editor(
+                app,
+                EditTarget::ImportPath,
+                "Import identities from a CSV file: path",
+                "",
+                false,
+            );
             Vec::new()
         }
         Action::Cmd(Cmd::Add) => {
@@ -438,8 +655,16 @@ fn jump_to_entity(app: &mut App, e: &EntityId) {
     }
 }
 
+/// Focuses one question to change its answer (from a rationale or the review): answering it
+/// stays there, and Esc goes back to where the jump came from.
+fn jump_to_change(app: &mut App, e: EntityId, qid: String) {
+    jump(app, e, qid);
+    app.questions.jumped = true;
+}
+
 /// Focuses a question and shows it; Esc comes back here.
 fn jump(app: &mut App, e: EntityId, qid: String) {
+    app.questions.jumped = false;
     app.questions.at = Some((e.clone(), qid.clone()));
     app.ensure_question();
     app.reset_cursor();
@@ -544,32 +769,45 @@ fn questions(app: &mut App, action: Action) -> Vec<Effect> {
             choose(app, &e, qi, row, true)
         }
         Action::Cmd(Cmd::Select) => {
-            let text = match app
-                .work
-                .as_ref()
-                .and_then(|w| w.answer(&e, &qid))
-                .map(|a| &a.value)
-            {
-                Some(Value::Text(t)) => t.clone(),
-                Some(Value::Number(n)) => crate::session::format_number(*n),
-                _ => String::new(),
-            };
-            let title = match kind {
-                Kind::Number => "Answer: a number (Enter: save and go on · Esc: save)",
-                Kind::Date => "Answer: a date, YYYY-MM-DD (Enter: save and go on · Esc: save)",
-                _ => "Answer (Enter: save and go on · Esc: save)",
-            };
-            open_editor(
-                app,
-                EditTarget::Answer { entity: e, qid },
-                title,
-                &text,
-                false,
-            );
+            open_answer_editor(app, e, qid, kind, None);
+            Vec::new()
+        }
+        Action::TypeStart(c) if !kind.is_choice() => {
+            open_answer_editor(app, e, qid, kind, Some(c));
             Vec::new()
         }
         _ => Vec::new(),
     }
+}
+
+/// Opens the text box of a typed question, with its current answer, or (when typing started
+/// on the question itself) with the first character typed.
+fn open_answer_editor(app: &mut App, e: EntityId, qid: String, kind: Kind, first: Option<char>) {
+    let text = match first {
+        Some(c) => c.to_string(),
+        None => match app
+            .work
+            .as_ref()
+            .and_then(|w| w.answer(&e, &qid))
+            .map(|a| &a.value)
+        {
+            Some(Value::Text(t)) => t.clone(),
+            Some(Value::Number(n)) => crate::session::format_number(*n),
+            _ => String::new(),
+        },
+    };
+    let title = match kind {
+        Kind::Number => "Answer: a number",
+        Kind::Date => "Answer: a date, YYYY-MM-DD",
+        _ => "Answer",
+    };
+    open_editor(
+        app,
+        EditTarget::Answer { entity: e, qid },
+        title,
+        &text,
+        false,
+    );
 }
 
 /// Picks (or, for multiple choice, ticks) choice row `row`; the last row is "unknown".
@@ -612,9 +850,12 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
     };
     let question = &app.q.questions[qi];
     match w.session.set_answer(question, e, value, Utc::now()) {
-        Ok(()) => {
+        Ok(findings) => {
             w.refresh(&app.q);
             app.ensure_question();
+            if !findings.is_empty() {
+                app.error(crate::secrets::warning(&findings));
+            }
             vec![Effect::Save]
         }
         Err(msg) => {
@@ -625,10 +866,75 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
 }
 
 /// After an answer is saved: on to the next visible question (which may have just appeared).
-fn advance(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
-    if fx.contains(&Effect::Save) {
-        fx.extend(step(app, 1));
+/// Within a section that is simply the next one; when the section ends, it is the next question
+/// still unanswered (wrapping round), so answered sections are not walked through again. After a
+/// jump to change one answer, it stays put: Esc goes back to the rationale or review.
+/// A warning given with an answer (e.g. a redacted secret) outlives the messages of moving on.
+fn advance(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
+    let warning = app
+        .status
+        .take_if(|(kind, _)| matches!(kind, super::app::StatusKind::Error));
+    let fx = advance_after_save(app, fx);
+    if warning.is_some() {
+        app.status = warning;
     }
+    fx
+}
+
+fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
+    if !fx.contains(&Effect::Save) {
+        return fx;
+    }
+    if app.questions.jumped {
+        let back = match app.stack.len().checked_sub(2).map(|i| &app.stack[i]) {
+            Some(Screen::Decision(_)) => "the rationale",
+            Some(Screen::Review) => "the review",
+            _ => "where you were",
+        };
+        app.info(format!("Saved. Esc goes back to {back}; → goes on."));
+        return fx;
+    }
+    let Some(w) = &app.work else { return fx };
+    let Some((e, qid)) = app.questions.at.clone() else {
+        return fx;
+    };
+    let seq = w.sequence();
+    let Some(pos) = seq
+        .iter()
+        .position(|(se, qi)| *se == e && app.q.questions[*qi].id == qid)
+    else {
+        return fx;
+    };
+    let next = seq.get(pos + 1);
+    let section_ends = next.is_none_or(|(ne, _)| *ne != e);
+    let next_open = |(se, qi): &&(EntityId, usize)| w.unanswered(se, &app.q.questions[*qi].id);
+    if section_ends && !next.is_some_and(|n| next_open(&n)) {
+        let open = seq[pos + 1..]
+            .iter()
+            .chain(seq[..pos].iter())
+            .find(next_open)
+            .cloned();
+        match open {
+            Some((ne, nqi)) => {
+                let label = w.section_label(&ne);
+                let name = w.session.entity_name(&ne);
+                app.info(if ne == EntityId::Engagement {
+                    "Now: the next unanswered engagement question".to_string()
+                } else {
+                    format!("Now: the next unanswered question · {label} · {name}")
+                });
+                app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
+                app.reset_cursor();
+                return fx;
+            }
+            None if next.is_none() => {
+                app.info("Every question is answered: r shows the recommendation.");
+                return fx;
+            }
+            None => {}
+        }
+    }
+    fx.extend(step(app, 1));
     fx
 }
 
@@ -652,7 +958,7 @@ fn step(app: &mut App, dir: i64) -> Vec<Effect> {
         return Vec::new();
     }
     let Some((ne, nqi)) = seq.get(next as usize).cloned() else {
-        app.info("That was the last question. Add systems or identities in Inventory, or press r for the recommendation.");
+        app.info("Last question. r: recommendation · v: review · Tab: more screens");
         return Vec::new();
     };
     if ne != e {
@@ -665,6 +971,7 @@ fn step(app: &mut App, dir: i64) -> Vec<Effect> {
         });
     }
     app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
+    app.questions.jumped = false;
     app.reset_cursor();
     Vec::new()
 }
@@ -713,6 +1020,7 @@ fn recommendation(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Cmd(cmd) if is_move(cmd) => {
             move_cursor(&mut app.rec.cursor, ids.len(), cmd, app.page);
         }
+        Action::Cmd(Cmd::Compare) => return vec![Effect::ComparePicker],
         Action::Cmd(Cmd::Filter) => {
             let f = app.rec.filter.clone();
             open_editor(
@@ -724,10 +1032,14 @@ fn recommendation(app: &mut App, action: Action) -> Vec<Effect> {
             );
         }
         Action::Cmd(Cmd::Select) => {
-            if let Some(id) = ids.get(app.rec.cursor) {
-                let d = app.decision(id).map(decision_lines).unwrap_or_default();
+            if let Some(id) = ids.get(app.rec.cursor).cloned() {
+                if let Some(w) = app.work.as_mut() {
+                    w.ensure_sensitivity(&app.q, &id);
+                }
+                let d = app.detail_lines(&id);
                 app.decision_cursor = d.iter().position(|l| l.jump.is_some()).unwrap_or(0);
-                app.stack.push(Screen::Decision(id.clone()));
+                app.decision_target = None;
+                app.stack.push(Screen::Decision(id));
             }
         }
         _ => {}
@@ -735,8 +1047,31 @@ fn recommendation(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Back on a drill-down after a jump: the same line again if it is still there (an answer
+/// change can add or remove lines above it), else the first line with the same question.
+fn refocus_decision(app: &mut App, id: &str) {
+    let lines = app.detail_lines(id);
+    let Some(target) = app.decision_target.clone() else {
+        return;
+    };
+    let same = |i: usize| lines.get(i).and_then(|l| l.jump.as_ref()) == Some(&target);
+    if same(app.decision_cursor) {
+        return;
+    }
+    if let Some(i) = (0..lines.len()).find(|&i| same(i)) {
+        app.decision_cursor = i;
+        return;
+    }
+    // The line is gone: the nearest line with a jump at or after where it was, else the first.
+    let jumpable = |i: &usize| lines[*i].jump.is_some();
+    app.decision_cursor = (app.decision_cursor..lines.len())
+        .find(jumpable)
+        .or_else(|| (0..lines.len()).find(jumpable))
+        .unwrap_or(0);
+}
+
 fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
-    let lines = app.decision(id).map(decision_lines).unwrap_or_default();
+    let lines = app.detail_lines(id);
     let jumps: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -756,7 +1091,11 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
             .get(app.decision_cursor)
             .and_then(|l| l.jump.clone())
         {
-            Some((e, qid)) => jump(app, e, qid),
+            Some((e, qid)) => {
+                app.decision_target = Some((e.clone(), qid.clone()));
+                app.decision_outcome = app.decision(id).map(|d| d.outcome.clone());
+                jump_to_change(app, e, qid);
+            }
             None => app.info(
                 "Nothing to jump to: this decision has no triggering answers or open questions.",
             ),
@@ -789,7 +1128,7 @@ fn review(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Cmd(Cmd::Select) => {
             if let Some(row) = rows.get(app.review.cursor) {
                 let qid = app.q.questions[row.qidx].id.clone();
-                jump(app, row.entity.clone(), qid);
+                jump_to_change(app, row.entity.clone(), qid);
             }
         }
         _ => {}
@@ -851,6 +1190,12 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::EditorCommit => editor_done(app, true, false),
         Action::EditorClose => editor_done(app, false, false),
+        Action::ConfirmYes if matches!(app.modal, Some(Modal::Import(_))) => import_confirmed(app),
+        Action::ConfirmNo if matches!(app.modal, Some(Modal::Import(_))) => {
+            app.modal = None;
+            app.info("Import cancelled: nothing changed.");
+            Vec::new()
+        }
         Action::ConfirmYes => confirm(app),
         Action::ConfirmNo => {
             app.modal = None;
@@ -870,13 +1215,33 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Some(Modal::Kind { .. }) => kind_modal(app, cmd, None),
             Some(Modal::Links { .. }) => links_modal(app, cmd),
+            Some(Modal::Compare(_)) => super::changes::picker(app, cmd),
+            Some(Modal::Import(p)) => {
+                match cmd {
+                    Cmd::Up => p.scroll = p.scroll.saturating_sub(1),
+                    Cmd::Down => p.scroll = p.scroll.saturating_add(1),
+                    Cmd::PageUp => p.scroll = p.scroll.saturating_sub(10),
+                    Cmd::PageDown => p.scroll = p.scroll.saturating_add(10),
+                    Cmd::Top => p.scroll = 0,
+                    Cmd::Toggle if p.can_skip_bad_rows => {
+                        return vec![Effect::ImportPreview {
+                            path: p.path.clone(),
+                            skip_bad_rows: true,
+                        }];
+                    }
+                    _ => {}
+                }
+                // Never scrolled past the text (the view shows what fits).
+                p.scroll = p.scroll.min(p.text.lines().count() as u16);
+                Vec::new()
+            }
             _ => Vec::new(),
         },
         Action::Pick(n) => match app.modal {
             Some(Modal::Kind { .. }) => kind_modal(app, Cmd::Pick, Some(n)),
             _ => Vec::new(),
         },
-        Action::Redraw => Vec::new(),
+        Action::Redraw | Action::TypeStart(_) | Action::Click { .. } => Vec::new(),
     }
 }
 
@@ -889,6 +1254,16 @@ fn set_filter(app: &mut App, ctx: Ctx, text: String) {
         Ctx::Review => {
             app.review.filter = text;
             app.review.cursor = 0;
+        }
+        Ctx::Inventory => {
+            app.inventory.filter = text;
+            let (sys, ids) = (app.visible_systems(), app.visible_identities());
+            if !sys.contains(&app.inventory.system) {
+                app.inventory.system = sys.first().copied().unwrap_or(0);
+            }
+            if !ids.contains(&app.inventory.identity) {
+                app.inventory.identity = ids.first().copied().unwrap_or(0);
+            }
         }
         _ => {
             app.rec.filter = text;
@@ -930,9 +1305,23 @@ fn kind_modal(app: &mut App, cmd: Cmd, pick: Option<usize>) -> Vec<Effect> {
                 return Vec::new();
             };
             app.modal = None;
-            let fx = set_value(app, &EntityId::Identity(identity), qi, value);
+            let fx = set_value(app, &EntityId::Identity(identity.clone()), qi, value);
             if !fx.is_empty() {
                 app.info(format!("Kind: {label}"));
+                // A new identity is linked next: which systems it reaches decides its scope.
+                let unlinked = app.work.as_ref().is_some_and(|w| {
+                    !w.session.systems.is_empty()
+                        && w.session
+                            .identity(&identity)
+                            .is_some_and(|i| i.systems.is_empty())
+                });
+                if unlinked && app.screen() == &Screen::Inventory {
+                    app.modal = Some(Modal::Links {
+                        identity,
+                        cursor: 0,
+                    });
+                    app.info("Now tick the systems it can access (Space), then Esc.");
+                }
             }
             fx
         }
@@ -974,6 +1363,47 @@ fn links_modal(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Applies a previewed import to the open workshop; the loop saves it atomically.
+fn import_confirmed(app: &mut App) -> Vec<Effect> {
+    let Some(Modal::Import(p)) = app.modal.take() else {
+        return Vec::new();
+    };
+    let Some(plan) = p.plan else {
+        app.modal = Some(Modal::Import(p));
+        app.error("This file cannot be imported as it is: fix the rows listed, or Esc.");
+        return Vec::new();
+    };
+    let Some(w) = app.work.as_mut() else {
+        return Vec::new();
+    };
+    let before = w.session.clone();
+    let ids = crate::import::apply(&app.q, &plan, &mut w.session, Utc::now());
+    if w.session == before {
+        app.info("Nothing to change: the inventory already matches the file.");
+        return Vec::new();
+    }
+    w.refresh(&app.q);
+    if let Some(first) = ids.first() {
+        app.inventory.pane = Pane::Identities;
+        if let Some(i) = w.session.identities.iter().position(|x| &x.id == first) {
+            app.inventory.identity = i;
+        }
+    }
+    app.ensure_question();
+    app.info(format!(
+        "Imported {} identit{} from {} ({} answer(s) written).",
+        plan.identities.len(),
+        if plan.identities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        p.path.display(),
+        plan.answers_written()
+    ));
+    vec![Effect::Save]
 }
 
 fn confirm(app: &mut App) -> Vec<Effect> {
@@ -1019,6 +1449,22 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
     let text = ed.text();
     let line = super::widgets::clean(text.trim());
     let now = Utc::now();
+    // Esc on something not yet created (a new workshop, system, identity, a path, a rename) is
+    // "cancel": nothing exists yet that could be lost.
+    let cancellable = matches!(
+        ed.target,
+        EditTarget::NewWorkshop
+            | EditTarget::OpenPath
+            | EditTarget::AddSystem
+            | EditTarget::AddIdentity
+            | EditTarget::Rename(_)
+            | EditTarget::ImportPath
+            | EditTarget::ComparePath
+    );
+    if cancellable && !go_on && !quitting {
+        app.info("Cancelled: nothing changed.");
+        return Vec::new();
+    }
     match ed.target.clone() {
         EditTarget::Filter(ctx) => {
             set_filter(app, ctx, line);
@@ -1045,6 +1491,21 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
                 return Vec::new();
             }
             vec![Effect::Open(expand_home(&line))]
+        }
+        EditTarget::ComparePath => {
+            if line.is_empty() || quitting {
+                return Vec::new();
+            }
+            vec![Effect::Compare(expand_home(&line))]
+        }
+        EditTarget::ImportPath => {
+            if line.is_empty() || quitting {
+                return Vec::new();
+            }
+            vec![Effect::ImportPreview {
+                path: expand_home(&line),
+                skip_bad_rows: false,
+            }]
         }
         EditTarget::AddSystem | EditTarget::AddIdentity => {
             if line.is_empty() {
@@ -1128,13 +1589,16 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
                 return Vec::new();
             };
             let note = super::widgets::clean_multiline(text.trim_end());
-            w.session.set_note(&qid, &entity, &note, now);
+            let findings = w.session.set_note(&qid, &entity, &note, now);
             w.refresh(&app.q);
             app.info(if note.trim().is_empty() {
                 "Note removed."
             } else {
                 "Note saved."
             });
+            if !findings.is_empty() {
+                app.error(crate::secrets::warning(&findings));
+            }
             vec![Effect::Save]
         }
         EditTarget::Answer { entity, qid } => {

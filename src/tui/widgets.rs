@@ -100,3 +100,22 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out.push(line);
     out
 }
+
+/// Word-wraps with a first line of `first` columns and further lines of `rest` columns (for
+/// text that hangs under a bullet).
+pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let width = if out.is_empty() { first } else { rest };
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        } else if len > 0 {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}

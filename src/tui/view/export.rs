@@ -1,25 +1,21 @@
-//! Export: Markdown or JSON, written next to the session file.
+//! Export: the full report (Markdown or JSON) and the evidence plan (a Markdown checklist or
+//! JSON), written next to the session file.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Hit, HitList};
 use crate::tui::update::Format;
 use crate::tui::widgets::{clean, marker};
-
-/// Where an export of the session at `session` goes: same folder and stem.
-pub fn target(session: &std::path::Path, f: Format) -> std::path::PathBuf {
-    session.with_extension(f.extension())
-}
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let mut lines = vec![
         Line::styled(
-            "Write the recommendation with its rationale, next to the session file.",
+            "Write the report or the evidence plan next to the session file (Enter).",
             t.dim(),
         ),
         Line::raw(""),
@@ -34,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "    → {}",
-                clean(&target(&w.path, *f).display().to_string())
+                clean(&crate::tui::export_path(&w.path, *f).display().to_string())
             ),
             t.dim(),
         ));
@@ -59,10 +55,23 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         }
     }
     let block = Block::bordered().title(" Export ").border_style(t.border());
+    let inner = block.inner(area);
+    let n = Format::ALL.len();
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false }),
         area,
     );
+    // Each export is two rows (label and path) after the two-row introduction.
+    app.hits.push(Hit {
+        list: HitList::Export,
+        area: Rect {
+            y: inner.y + 2,
+            height: inner.height.saturating_sub(2),
+            ..inner
+        },
+        offset: 0,
+        heights: vec![2; n],
+    });
 }

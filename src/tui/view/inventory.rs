@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::questionnaire::Questionnaire;
 use crate::session::EntityId;
-use crate::tui::app::{App, Pane, Workshop};
+use crate::tui::app::{App, Hit, HitList, Pane, Workshop};
 use crate::tui::widgets::{clean, marker, truncate};
 
 /// Answered and visible questions of one entity.
@@ -27,88 +27,108 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
     let inner_w = left.width.saturating_sub(4) as usize;
+    let (sys_i, id_i) = (app.inventory.system, app.inventory.identity);
 
     let sys_focus = app.inventory.pane == Pane::Systems;
-    let items: Vec<ListItem> = w
-        .session
-        .systems
+    let filtering = !app.inventory.filter.is_empty();
+    let vis_sys = app.visible_systems();
+    let sys_cursor = vis_sys
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
+        .position(|&i| i == app.inventory.system)
+        .unwrap_or(0);
+    let items: Vec<ListItem> = vis_sys
+        .iter()
+        .map(|&i| {
+            let s = &w.session.systems[i];
             let (done, n) = answered(&app.q, w, &EntityId::System(s.id.clone()));
             let m = marker(sys_focus && i == app.inventory.system);
+            let progress = format!(" {done}/{n} answered");
             ListItem::new(Line::from(vec![
                 Span::raw(m),
-                Span::raw(truncate(&s.name, inner_w.saturating_sub(10))),
-                Span::styled(format!(" {done}/{n}"), t.dim()),
+                Span::raw(truncate(
+                    &s.name,
+                    inner_w.saturating_sub(progress.chars().count()),
+                )),
+                Span::styled(progress, t.dim()),
             ]))
         })
         .collect();
-    let empty = if items.is_empty() {
-        "No systems yet: press a to add one."
+    let empty = if filtering {
+        "No system matches the filter (/ changes it)."
     } else {
-        ""
+        "No systems yet: press a to add one."
     };
-    draw_list(
+    let filter_note = if filtering {
+        format!(" matching \"{}\" ", truncate(&app.inventory.filter, 12))
+    } else {
+        String::new()
+    };
+    let sys_hit = draw_list(
         frame,
         app,
+        HitList::Systems,
         left,
         items,
-        " Systems ",
+        &format!(" Systems ({}){filter_note}", vis_sys.len()),
         sys_focus,
-        app.inventory.system,
+        sys_cursor,
         empty,
     );
 
-    let kinds: Vec<String> = w
-        .session
-        .identities
+    let vis_ids = app.visible_identities();
+    let id_cursor = vis_ids
         .iter()
-        .map(|i| {
-            w.identity_kind(&app.q, &i.id)
-                .unwrap_or_else(|| "kind?".into())
-        })
-        .collect();
-    let items: Vec<ListItem> = w
-        .session
-        .identities
+        .position(|&i| i == app.inventory.identity)
+        .unwrap_or(0);
+    let items: Vec<ListItem> = vis_ids
         .iter()
-        .enumerate()
-        .map(|(i, id)| {
+        .map(|&i| {
+            let id = &w.session.identities[i];
+            // "Administrator (human, privileged)" reads as "Administrator" in the list.
+            let kind = w
+                .identity_kind(&app.q, &id.id)
+                .map(|k| k.split(" (").next().unwrap_or_default().to_string())
+                .unwrap_or_else(|| "kind?".into());
+            let (done, n) = answered(&app.q, w, &EntityId::Identity(id.id.clone()));
             let m = marker(!sys_focus && i == app.inventory.identity);
-            let name_w = inner_w.saturating_sub(2) / 2;
+            let progress = format!(" {done}/{n}");
+            // The name gets what it needs (up to 3/5 of the row); the kind takes the rest.
+            let room = inner_w.saturating_sub(progress.chars().count() + 3);
+            let name_w = id.name.chars().count().min(room * 3 / 5).max(room / 3);
+            let kind_w = room.saturating_sub(name_w.min(id.name.chars().count()));
             ListItem::new(Line::from(vec![
                 Span::raw(m),
                 Span::raw(truncate(&id.name, name_w)),
-                Span::styled(
-                    format!(
-                        " · {}",
-                        truncate(&kinds[i], inner_w.saturating_sub(name_w + 5))
-                    ),
-                    t.dim(),
-                ),
+                Span::styled(format!(" · {}", truncate(&kind, kind_w)), t.dim()),
+                Span::styled(progress, t.dim()),
             ]))
         })
         .collect();
-    let empty = if items.is_empty() {
-        "No identities yet: → then a to add people, admins, service accounts, API keys…"
+    let empty = if filtering {
+        "No identity matches the filter (/ changes it)."
     } else {
-        ""
+        "No identities yet: → then a to add people, admins, service accounts, API keys… (or i to import a CSV)"
     };
-    draw_list(
+    let id_hit = draw_list(
         frame,
         app,
+        HitList::Identities,
         right,
         items,
-        " Identities ",
+        &format!(" Identities ({}){filter_note}", vis_ids.len()),
         !sys_focus,
-        app.inventory.identity,
+        id_cursor,
         empty,
     );
 
     // What the focused item is, and for identities, what it can reach.
     let lines = match app.inventory.pane {
-        Pane::Systems => match w.session.systems.get(app.inventory.system) {
+        Pane::Systems => match w
+            .session
+            .systems
+            .get(sys_i)
+            .filter(|_| app.visible_systems().contains(&sys_i))
+        {
             Some(s) => {
                 let users: Vec<String> = w
                     .session
@@ -130,7 +150,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                             users.join(", ")
                         }),
                     ]),
-                    Line::styled("Enter: answer its questions · e rename · d remove", t.dim()),
+                    Line::styled(
+                        "Enter: answer its questions · e rename · d remove · → identities",
+                        t.dim(),
+                    ),
                 ]
             }
             None => vec![Line::styled(
@@ -138,7 +161,12 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 t.dim(),
             )],
         },
-        Pane::Identities => match w.session.identities.get(app.inventory.identity) {
+        Pane::Identities => match w
+            .session
+            .identities
+            .get(id_i)
+            .filter(|_| app.visible_identities().contains(&id_i))
+        {
             Some(i) => {
                 let names: Vec<String> = i
                     .systems
@@ -179,19 +207,22 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             .wrap(Wrap { trim: true }),
         detail,
     );
+    app.hits.extend(sys_hit.into_iter().chain(id_hit));
 }
 
+/// Draws one of the two lists; returns where its rows are, for mouse clicks.
 #[allow(clippy::too_many_arguments)]
 fn draw_list(
     frame: &mut Frame,
     app: &App,
+    list: HitList,
     area: Rect,
     items: Vec<ListItem>,
     title: &str,
     focused: bool,
     cursor: usize,
     empty: &str,
-) {
+) -> Option<Hit> {
     let t = app.theme;
     let title = if focused {
         format!("[{}]", title.trim())
@@ -212,12 +243,20 @@ fn draw_list(
                 .wrap(Wrap { trim: true }),
             area,
         );
-        return;
+        return None;
     }
+    let inner = block.inner(area);
+    let n = items.len();
     let mut state = ListState::default().with_selected(focused.then_some(cursor));
     frame.render_stateful_widget(
         List::new(items).block(block).highlight_style(t.focus()),
         area,
         &mut state,
     );
+    Some(Hit {
+        list,
+        area: inner,
+        offset: state.offset(),
+        heights: vec![1; n],
+    })
 }

@@ -1,5 +1,6 @@
 //! Drawing: one module per screen, plus the frame around them (tabs, status, footer, modals).
 
+mod changes;
 mod details;
 mod export;
 mod help;
@@ -17,7 +18,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Modal, Screen, StatusKind, TABS};
 use super::keymap;
-use super::widgets::{self, clean, hint_line};
+use super::widgets::{self, hint_line, truncate};
 
 /// Below this the screens cannot be drawn usefully.
 pub const MIN_WIDTH: u16 = 60;
@@ -27,6 +28,7 @@ pub const WIDE: u16 = 100;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
+    app.hits.clear();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
             "Terminal too small ({}x{}).\nsocscope needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window; nothing is lost.",
@@ -59,6 +61,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Screen::Decision(id) => recommendation::draw_decision(frame, app, id, body),
         Screen::Review => review::draw(frame, app, body),
         Screen::Export => export::draw(frame, app, body),
+        Screen::Changes => changes::draw(frame, app, body),
     }
     draw_status(
         frame,
@@ -66,7 +69,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         status,
         screen == Screen::Questions && area.width >= WIDE,
     );
-    let hints = keymap::hints(screen.ctx(), app.work.is_some());
+    // With a dialog open, the footer gives the dialog's keys, not the screen's below it.
+    let hints = match &app.modal {
+        Some(_) => modal::keys(app),
+        None => keymap::hints(screen.ctx(), app.work.is_some()),
+    };
     frame.render_widget(
         Paragraph::new(hint_line(&app.theme, &hints, footer.width)),
         footer,
@@ -111,24 +118,38 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
     let t = &app.theme;
     let line = match (&app.status, &app.work) {
-        (Some((StatusKind::Error, msg)), _) => {
-            Line::styled(format!(" ! {}", clean(msg)), t.error())
-        }
-        (Some((StatusKind::Info, msg)), _) => Line::styled(format!(" {}", clean(msg)), t.accent()),
+        (Some((StatusKind::Error, msg)), _) => Line::styled(
+            format!(
+                " ! {}",
+                truncate(msg, area.width.saturating_sub(4) as usize)
+            ),
+            t.error(),
+        ),
+        (Some((StatusKind::Info, msg)), _) => Line::styled(
+            format!(" {}", truncate(msg, area.width.saturating_sub(2) as usize)),
+            t.accent(),
+        ),
         (None, Some(w)) if !panel_shown => {
+            // Most important first, so a narrow terminal cuts only the category list.
             let r = &w.rec;
             let mut parts = vec![format!("Verdict: {}", r.verdict.label())];
+            if let Some(rt) = r.report_type {
+                parts.push(rt.label().to_string());
+            }
+            parts.push(match r.provisional_count() {
+                0 => "settled".to_string(),
+                n => format!("{n} provisional"),
+            });
             if !r.soc2_categories.is_empty() {
                 let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
                 parts.push(cats.join(", "));
             }
-            if let Some(rt) = r.report_type {
-                parts.push(rt.label().to_string());
-            }
-            parts.push(format!("{} provisional", r.provisional_count()));
             Line::from(vec![
                 Span::styled(" ▶ ", t.accent()),
-                Span::styled(parts.join(" · "), t.bold()),
+                Span::styled(
+                    truncate(&parts.join(" · "), area.width.saturating_sub(4) as usize),
+                    t.bold(),
+                ),
             ])
         }
         _ => Line::raw(""),

@@ -6,20 +6,96 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::session::{EntityId, Value};
-use crate::tui::app::{App, Modal};
+use crate::tui::app::{App, EditTarget, Modal};
+use crate::tui::changes::{PickRow, Picker};
 use crate::tui::widgets::{centered, clean, marker, truncate};
+
+/// The keys of the open dialog, for the footer and the line under a text box.
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    match &app.modal {
+        Some(Modal::Editor(ed)) => match &ed.target {
+            EditTarget::Answer { .. } if app.questions.jumped => {
+                vec![("Enter/Esc", "save"), ("C-u", "clear")]
+            }
+            EditTarget::Answer { .. } => vec![
+                ("Enter", "save and go on"),
+                ("Esc", "save and stay"),
+                ("C-u", "clear"),
+            ],
+            EditTarget::Note { .. } => vec![("Esc/C-s", "keep the note"), ("Enter", "new line")],
+            EditTarget::Field(_) => vec![("Enter", "save, next field"), ("Esc", "save")],
+            EditTarget::NewWorkshop => vec![("Enter", "create"), ("Esc", "cancel")],
+            EditTarget::OpenPath => vec![("Enter", "open"), ("Esc", "cancel")],
+            EditTarget::AddSystem | EditTarget::AddIdentity => {
+                vec![("Enter", "add"), ("Esc", "cancel")]
+            }
+            EditTarget::Rename(_) => vec![("Enter", "rename"), ("Esc", "cancel")],
+            EditTarget::ImportPath => vec![("Enter", "preview the import"), ("Esc", "cancel")],
+            EditTarget::ComparePath => vec![("Enter", "compare"), ("Esc", "cancel")],
+            EditTarget::Filter(_) => vec![
+                ("type", "filters as you go"),
+                ("Enter/Esc", "done"),
+                ("C-u", "clear"),
+            ],
+        },
+        Some(Modal::Confirm { .. }) => vec![("y", "remove"), ("n/Esc", "keep")],
+        Some(Modal::Kind { .. }) => vec![("Enter/1-9", "choose"), ("Esc", "close")],
+        Some(Modal::Links { .. }) => vec![("Space/Enter", "tick"), ("Esc", "done")],
+        Some(Modal::Help { .. }) => vec![("↑/↓", "scroll"), ("Esc/?", "close")],
+        Some(Modal::Compare(_)) => vec![
+            ("Enter", "compare"),
+            ("o", "a file by path"),
+            ("Esc", "close"),
+        ],
+        Some(Modal::Import(p)) => {
+            let mut k = Vec::new();
+            if p.plan.is_some() {
+                k.push(("y/Enter", "import"));
+            }
+            if p.can_skip_bad_rows {
+                k.push(("s", "skip the bad rows"));
+            }
+            k.push(("n/Esc", "cancel"));
+            k.push(("↑/↓", "scroll"));
+            k
+        }
+        None => Vec::new(),
+    }
+}
+
+fn keys_text(app: &App) -> String {
+    keys(app)
+        .iter()
+        .map(|(k, h)| format!("{k}: {h}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.theme;
     match &app.modal {
         Some(Modal::Editor(ed)) => {
+            let w = area.width.saturating_sub(6).min(90);
+            let inner_w = w.saturating_sub(2).max(1) as usize;
             let h = if ed.multiline {
                 area.height.saturating_sub(4).clamp(5, 14)
             } else {
-                3
+                // Room for what is typed, so a long answer is seen whole (up to 4 rows).
+                let len = ed.text().chars().count() + 1;
+                (len.div_ceil(inner_w).clamp(1, 4) as u16) + 2
             };
-            let w = area.width.saturating_sub(6).min(90);
-            let box_ = centered(area, w, h + 1);
+            // A filter sits at the bottom, so the list it filters stays in view above it.
+            let box_ = if matches!(ed.target, EditTarget::Filter(_)) {
+                let y = area.y + area.height.saturating_sub(h + 3);
+                Rect {
+                    x: area.x + (area.width.saturating_sub(w)) / 2,
+                    y,
+                    width: w,
+                    height: h + 1,
+                }
+            } else {
+                centered(area, w, h + 1)
+            };
             frame.render_widget(Clear, box_);
             let [edit, msg] =
                 Layout::vertical([Constraint::Length(h), Constraint::Length(1)]).areas(box_);
@@ -35,17 +111,65 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let line = match &ed.error {
                 Some(e) => Line::styled(format!(" ! {}", clean(e)), t.error()),
                 None => Line::styled(
-                    if ed.multiline {
-                        " Esc or Ctrl-S: keep the note · Enter: new line"
-                    } else {
-                        " Enter: keep · Esc: keep and stay"
-                    },
+                    format!(" {}", truncate(&keys_text(app), w as usize - 2)),
                     t.dim(),
                 ),
             };
+            frame.render_widget(Clear, msg);
             frame.render_widget(
                 Paragraph::new(line).style(ratatui::style::Style::default()),
                 msg,
+            );
+        }
+        Some(Modal::Import(p)) => {
+            let w = area.width.saturating_sub(4).min(100);
+            let box_ = centered(area, w, area.height.saturating_sub(2));
+            frame.render_widget(Clear, box_);
+            let mut lines: Vec<Line> = Vec::new();
+            let heading = if p.plan.is_some() {
+                Line::styled(
+                    "Dry run: nothing has changed yet. y imports, n or Esc cancels.",
+                    t.bold(),
+                )
+            } else if p.can_skip_bad_rows {
+                Line::styled(
+                    "Some rows cannot be imported. s previews the import without them; Esc cancels.",
+                    t.warn(),
+                )
+            } else {
+                Line::styled(
+                    "This file cannot be imported as it is. Esc closes.",
+                    t.error(),
+                )
+            };
+            lines.push(heading);
+            lines.push(Line::raw(""));
+            lines.extend(
+                p.text
+                    .lines()
+                    .map(|l| Line::raw(clean(l)))
+                    .collect::<Vec<_>>(),
+            );
+            let inner_h = box_.height.saturating_sub(2);
+            let total = lines.len() as u16;
+            let scroll = p.scroll.min(total.saturating_sub(inner_h));
+            let block = Block::bordered()
+                .title(format!(
+                    " Import {} ",
+                    truncate(&p.path.display().to_string(), w as usize - 12)
+                ))
+                .title_bottom(format!(" {} ", keys_text(app)))
+                .border_style(if p.plan.is_some() {
+                    t.accent()
+                } else {
+                    t.error()
+                });
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false })
+                    .scroll((scroll, 0)),
+                box_,
             );
         }
         Some(Modal::Confirm { message, .. }) => {
@@ -146,8 +270,93 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 " Space/Enter tick · Esc done ",
             );
         }
+        Some(Modal::Compare(p)) => compare_picker(frame, app, p, area),
         _ => {}
     }
+}
+
+/// "Compare with another session": same organisation first, then the others, then a file.
+fn compare_picker(frame: &mut Frame, app: &App, p: &Picker, area: Rect) {
+    let t = app.theme;
+    let w = area.width.saturating_sub(10).min(80) as usize;
+    let inner = w.saturating_sub(4);
+    let org_w = (inner / 3).clamp(10, 30);
+    let mut items: Vec<ListItem> = p
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let m = marker(i == p.cursor);
+            match row {
+                PickRow::OpenFile => ListItem::new(format!("{m}  Open a file…")),
+                PickRow::Session {
+                    path,
+                    error: Some(e),
+                    ..
+                } => {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    ListItem::new(Line::styled(
+                        format!(
+                            "{m}  (unreadable) {}",
+                            truncate(&format!("{name}: {e}"), inner.saturating_sub(16))
+                        ),
+                        t.error(),
+                    ))
+                }
+                PickRow::Session {
+                    path,
+                    organisation,
+                    updated,
+                    same_org,
+                    ..
+                } => {
+                    let org = if organisation.is_empty() {
+                        "(no organisation)"
+                    } else {
+                        organisation
+                    };
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let mark = if *same_org { "★ " } else { "  " };
+                    ListItem::new(Line::from(vec![
+                        Span::raw(m),
+                        Span::styled(mark, t.accent()),
+                        Span::styled(format!("{:<org_w$}", truncate(org, org_w)), t.bold()),
+                        Span::raw(format!(" {} ", updated.format("%Y-%m-%d"))),
+                        Span::styled(truncate(&name, inner.saturating_sub(org_w + 16)), t.dim()),
+                    ]))
+                }
+            }
+        })
+        .collect();
+    if let Some(e) = &p.error {
+        items.insert(
+            0,
+            ListItem::new(Line::styled(
+                format!("  ! Could not list saved sessions: {}", clean(e)),
+                t.error(),
+            )),
+        );
+    }
+    let cursor = p.cursor + usize::from(p.error.is_some());
+    let h = (items.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let box_ = centered(area, w as u16, h);
+    frame.render_widget(Clear, box_);
+    let block = Block::bordered()
+        .title(" Compare with another session (★ same organisation) ")
+        .title_bottom(" Enter compare · o file · Esc close ")
+        .border_style(t.accent());
+    let mut state = ListState::default().with_selected(Some(cursor));
+    frame.render_stateful_widget(
+        List::new(items).block(block).highlight_style(t.focus()),
+        box_,
+        &mut state,
+    );
 }
 
 fn picker(

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 use super::WIDE;
 use crate::questionnaire::Kind;
 use crate::session::{EntityId, Value};
-use crate::tui::app::App;
-use crate::tui::widgets::{clean, lines, marker, truncate};
+use crate::tui::app::{App, Hit, HitList};
+use crate::tui::widgets::{clean, lines, marker, truncate, wrap};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let (main, panel) = if area.width >= WIDE {
@@ -59,10 +59,21 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .unwrap_or_default();
     let p = w.rec.progress;
     let right = format!("overall {}/{} ({}%)", p.answered, p.total, p.percent());
-    let left = format!("{section}{name}{group} — question {pos}/{}", shown.len());
-    let left_w = (area.width as usize).saturating_sub(right.chars().count() + 2);
+    // Where we are is cut before the question number is: "question 6/7" always shows.
+    let counter = format!(" — question {pos}/{}", shown.len());
+    let left = format!("{section}{name}{group}");
+    let left_w =
+        (area.width as usize).saturating_sub(right.chars().count() + 2 + counter.chars().count());
     let location = Line::from(vec![
-        Span::styled(format!("{:<left_w$}", truncate(&left, left_w)), t.accent()),
+        Span::styled(truncate(&left, left_w), t.accent()),
+        Span::styled(
+            format!(
+                "{:<w$}",
+                counter,
+                w = counter.chars().count() + left_w.saturating_sub(left.chars().count())
+            ),
+            t.accent(),
+        ),
         Span::raw("  "),
         Span::styled(right, t.dim()),
     ]);
@@ -71,13 +82,24 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
     let kind_hint = match question.kind {
         Kind::YesNo | Kind::Single => "Enter or 1-9 chooses and goes on · u unknown",
         Kind::Multi => "Space or 1-9 ticks · Enter goes on · u unknown",
-        Kind::Text => "Enter to type · u unknown",
-        Kind::Number => "Enter to type a number · u unknown",
-        Kind::Date => "Enter to type a date (YYYY-MM-DD) · u unknown",
+        Kind::Text => "Type the answer (Enter opens the box) · u unknown",
+        Kind::Number => "Type a number (Enter opens the box) · u unknown",
+        Kind::Date => "Type a date, YYYY-MM-DD (Enter opens the box) · u unknown",
     };
     let q_rows = wrapped_rows(&text, area.width).min(4);
     let n_rows = App::choice_rows(question) as u16;
-    let answer_rows = if question.kind.is_choice() { n_rows } else { 3 };
+    // Choice labels wrap under themselves (past "> 1 ( ) "), never cut off.
+    let label_w = (area.width as usize).saturating_sub(8).max(10);
+    let choice_lines: Vec<Vec<String>> = question
+        .choices
+        .iter()
+        .map(|c| wrap(&clean(&c.label), label_w))
+        .collect();
+    let answer_rows = if question.kind.is_choice() {
+        choice_lines.iter().map(|l| l.len() as u16).sum::<u16>() + 1
+    } else {
+        3
+    };
     let note = answer.and_then(|a| a.note.clone());
     let note_h = u16::from(note.is_some()) + 1;
     let fixed = 1 + q_rows + 1 + note_h;
@@ -103,6 +125,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Line::styled(kind_hint, t.dim())), hint_a);
 
+    let mut hit = None;
     if question.kind.is_choice() {
         let ticked: Vec<String> = match answer.map(|a| &a.value) {
             Some(Value::List(l)) => l.clone(),
@@ -133,11 +156,21 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
                 } else {
                     ratatui::style::Style::default()
                 };
-                ListItem::new(Line::from(vec![
+                let mut rows = vec![Line::from(vec![
                     Span::raw(marker(i == cursor)),
                     Span::styled(format!("{num} "), t.key()),
-                    Span::styled(format!("{mark} {}", clean(&c.label)), style),
-                ]))
+                    Span::styled(
+                        format!(
+                            "{mark} {}",
+                            choice_lines[i].first().cloned().unwrap_or_default()
+                        ),
+                        style,
+                    ),
+                ])];
+                for more in choice_lines[i].iter().skip(1) {
+                    rows.push(Line::styled(format!("        {more}"), style));
+                }
+                ListItem::new(rows)
             })
             .collect();
         let mark = if is_unknown { "(•)" } else { "( )" };
@@ -149,15 +182,23 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
                 if is_unknown { t.warn() } else { t.dim() },
             ),
         ])));
+        let mut heights: Vec<u16> = choice_lines.iter().map(|l| l.len() as u16).collect();
+        heights.push(1);
         let mut state = ListState::default().with_selected(Some(cursor));
         frame.render_stateful_widget(
             List::new(items).highlight_style(t.focus()),
             ans_a,
             &mut state,
         );
+        hit = Some(Hit {
+            list: HitList::Choices,
+            area: ans_a,
+            offset: state.offset(),
+            heights,
+        });
     } else {
         let value = match answer.map(|a| &a.value) {
-            None => Span::styled("(not answered yet: press Enter to type)", t.dim()),
+            None => Span::styled("(not answered yet: start typing, or Enter)", t.dim()),
             Some(Value::Unknown) => Span::styled("unknown", t.warn()),
             Some(v) => Span::styled(clean(&v.display(question)), t.good()),
         };
@@ -174,10 +215,11 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
     // Why we ask, scrollable with PgUp/PgDn.
     // The box is titled "Why we ask", so a help text starting with the same words drops them.
     let help_text = question.help.trim_start();
-    let help_text = help_text
-        .strip_prefix("Why we ask:")
-        .map_or(help_text, str::trim_start);
-    let mut help = Text::from(lines(help_text));
+    let help_text = match help_text.strip_prefix("Why we ask:") {
+        Some(rest) => capitalise(rest.trim_start()),
+        None => help_text.to_string(),
+    };
+    let mut help = Text::from(lines(&help_text));
     if !question.references.is_empty() {
         help.push_line(Line::styled(
             format!("References: {}", clean(&question.references.join(", "))),
@@ -230,6 +272,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         None => Line::styled("No note (n adds one)", t.dim()),
     };
     frame.render_widget(Paragraph::new(note_line), note_a);
+    app.hits.extend(hit);
 }
 
 /// The live recommendation, updated on every answer.
@@ -286,4 +329,13 @@ fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(out).block(block).wrap(Wrap { trim: true }),
         area,
     );
+}
+
+/// The first letter in upper case ("the deciding factor..." after "Why we ask:" is dropped).
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }

@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::tui::app::{App, LineStyle, decision_lines};
-use crate::tui::widgets::{clean, marker, truncate, wrap};
+use crate::tui::app::{App, Hit, HitList, LineStyle};
+use crate::tui::widgets::{clean, marker, truncate, wrap, wrap_hanging};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
@@ -51,7 +51,18 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw(clean(sox)),
         ]));
     }
-    let summary_h = summary.len() as u16;
+    if let Some(h) = &app.compare.hint {
+        summary.push(Line::styled(
+            format!("{} — press c to compare", clean(h)),
+            t.accent(),
+        ));
+    }
+    // Lines wrap on narrow terminals; the box grows so nothing (the SOX note) is cut off.
+    let summary_h = summary
+        .iter()
+        .map(|l| wrap(&l.to_string(), area.width.max(1) as usize).len() as u16)
+        .sum::<u16>()
+        .min(area.height.saturating_sub(3));
     let [top, list] =
         Layout::vertical([Constraint::Length(summary_h), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(summary).wrap(Wrap { trim: true }), top);
@@ -59,7 +70,20 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let decisions = app.decisions();
     let cursor = app.rec.cursor.min(decisions.len().saturating_sub(1));
     let width = list.width.saturating_sub(4) as usize;
-    let title_w = (width * 2 / 5).clamp(16, 40);
+    // Titles get what the longest needs, leaving the outcome at least 20 columns.
+    let longest = decisions
+        .iter()
+        .map(|d| d.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    let title_w = longest.min(width.saturating_sub(25)).clamp(16, 48);
+    let gaps = |id: &str| {
+        w.rec
+            .identities
+            .iter()
+            .find(|i| i.decision.id == id)
+            .map_or(0, |i| i.gaps.len())
+    };
     let items: Vec<ListItem> = decisions
         .iter()
         .enumerate()
@@ -75,7 +99,13 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     format!("{:<title_w$} ", truncate(&d.title, title_w)),
                     t.bold(),
                 ),
-                Span::raw(truncate(&d.outcome, width.saturating_sub(title_w + 5))),
+                Span::raw(truncate(
+                    &match gaps(&d.id) {
+                        0 => d.outcome.clone(),
+                        n => format!("{} · {n} evidence gap(s)", d.outcome),
+                    },
+                    width.saturating_sub(title_w + 5),
+                )),
             ]))
         })
         .collect();
@@ -85,12 +115,29 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         format!(" Decisions matching \"{}\" ", truncate(&app.rec.filter, 20))
     };
     let block = Block::bordered().title(title).border_style(t.border());
+    if decisions.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No decision matches the filter (/ changes it, Ctrl-U clears it).")
+                .style(t.dim())
+                .block(block),
+            list,
+        );
+        return;
+    }
+    let inner = block.inner(list);
+    let n = decisions.len();
     let mut state = ListState::default().with_selected(Some(cursor));
     frame.render_stateful_widget(
         List::new(items).block(block).highlight_style(t.focus()),
         list,
         &mut state,
     );
+    app.hits.push(Hit {
+        list: HitList::Decisions,
+        area: inner,
+        offset: state.offset(),
+        heights: vec![1; n],
+    });
 }
 
 pub fn draw_decision(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
@@ -100,7 +147,8 @@ pub fn draw_decision(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
         frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     };
-    let lines = decision_lines(d);
+    let title = d.title.clone();
+    let lines = app.detail_lines(id);
     let cursor = app.decision_cursor;
     let items: Vec<ListItem> = lines
         .iter()
@@ -111,44 +159,70 @@ pub fn draw_decision(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
                 LineStyle::Heading => t.bold(),
                 LineStyle::Rule => t.accent(),
                 LineStyle::Trigger => ratatui::style::Style::default(),
-                LineStyle::Open => t.warn(),
+                LineStyle::Open | LineStyle::Gap => t.warn(),
+                LineStyle::Flip => t.accent(),
                 LineStyle::Plain => t.dim(),
             };
             let indent = " ".repeat(l.indent as usize * 2);
             let jump = if l.jump.is_some() { "↵ " } else { "" };
             let prefix = format!("{}{indent}{jump}", marker(focused));
-            let hang = prefix.chars().count();
-            // Long rationales wrap inside their list item, under their own text.
+            // Continuation lines hang under the text, past a leading bullet.
+            let bullet = ["• ", "! ", "? "]
+                .iter()
+                .find(|b| l.text.starts_with(**b))
+                .map_or(0, |b| b.chars().count());
+            let hang = prefix.chars().count() + bullet;
             let width = (area.width.saturating_sub(2) as usize)
-                .saturating_sub(hang)
+                .saturating_sub(prefix.chars().count())
                 .max(10);
-            let wrapped: Vec<Line> = wrap(&clean(&l.text), width)
-                .into_iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let lead = if i == 0 {
-                        prefix.clone()
-                    } else {
-                        " ".repeat(hang)
-                    };
-                    Line::styled(format!("{lead}{s}"), style)
-                })
-                .collect();
-            ListItem::new(wrapped)
+            let rows: Vec<Line> =
+                wrap_hanging(&clean(&l.text), width, width.saturating_sub(bullet).max(10))
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let lead = if i == 0 {
+                            prefix.clone()
+                        } else {
+                            " ".repeat(hang)
+                        };
+                        Line::styled(format!("{lead}{s}"), style)
+                    })
+                    .collect();
+            ListItem::new(rows)
         })
         .collect();
+    let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
+    let computing = app
+        .work
+        .as_ref()
+        .is_some_and(|w| w.cached_sensitivity(id).is_none());
     let block = Block::bordered()
-        .title(format!(" Why: {} ", truncate(&d.title, 40)))
-        .title_bottom(" Enter on ↵ lines jumps to that question · Esc back ")
+        .title(format!(" Why: {} ", truncate(&title, 40)))
+        .title_bottom(if computing {
+            " Enter on ↵ lines jumps to that question · Esc back "
+        } else {
+            " ↑/↓ ↵ lines · Enter: go to that question and change it · Esc back "
+        })
         .border_style(t.border());
     let selected = lines
         .get(cursor)
         .and_then(|l| l.jump.as_ref())
         .map(|_| cursor);
+    let inner = block.inner(area);
     let mut state = ListState::default().with_selected(selected);
+    // Lines without a jump (headings, gaps) around the highlighted one stay in view.
     frame.render_stateful_widget(
-        List::new(items).block(block).highlight_style(t.focus()),
+        List::new(items)
+            .block(block)
+            .highlight_style(t.focus())
+            .scroll_padding(3),
         area,
         &mut state,
     );
+    app.hits.push(Hit {
+        list: HitList::DecisionLines,
+        area: inner,
+        offset: state.offset(),
+        heights,
+    });
 }

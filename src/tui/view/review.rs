@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Hit, HitList};
 use crate::tui::widgets::{marker, truncate};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -59,10 +59,17 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         frame.render_widget(ratatui::widgets::Paragraph::new(msg).block(block), area);
         return;
     }
+    let inner = block.inner(area);
     let mut state = ListState::default().with_selected(Some(cursor));
     frame.render_stateful_widget(
         List::new(items).block(block).highlight_style(t.focus()),
         area,
         &mut state,
     );
+    app.hits.push(Hit {
+        list: HitList::Review,
+        area: inner,
+        offset: state.offset(),
+        heights: vec![1; rows.len()],
+    });
 }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
-use crate::tui::app::{App, StartRow};
+use crate::tui::app::{App, Hit, HitList, StartRow};
 use crate::tui::widgets::{clean, marker, truncate};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -99,10 +99,17 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         )
     };
     let block = Block::bordered().title(title).border_style(t.border());
+    let inner = block.inner(list);
     let mut state = ListState::default().with_selected(Some(cursor));
     frame.render_stateful_widget(
         List::new(items).block(block).highlight_style(t.focus()),
         list,
         &mut state,
     );
+    app.hits.push(Hit {
+        list: HitList::Start,
+        area: inner,
+        offset: state.offset(),
+        heights: vec![1; rows.len()],
+    });
 }

@@ -1,0 +1,281 @@
+//! Performance at enterprise scale (docs/performance.md): `cargo bench --bench scale`.
+//!
+//! Sessions at three sizes are generated in the set-up with the synthetic generator
+//! (`examples/synth/mod.rs`): S = 5 systems / 30 identities, M = 100 / 1,000,
+//! L = 1,000 / 10,000, 3 links per identity, 80 % answered. A filter picks groups, e.g.
+//! `cargo bench --bench scale -- keystroke/L`.
+
+#[path = "../examples/synth/mod.rs"]
+mod synth;
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use socscope::engine;
+use socscope::export;
+use socscope::questionnaire::{self, Questionnaire};
+use socscope::session::{EntityId, Session, Value, file, store};
+use socscope::tui::app::{App, Screen};
+use socscope::tui::theme::Theme;
+use socscope::tui::update::Effect;
+use socscope::tui::{self, action, update, view};
+
+/// One benchmark size: the session, its file text and the file on disk.
+struct Fixture {
+    size: &'static str,
+    session: Session,
+    text: String,
+    path: PathBuf,
+    /// The yes/no question the keystroke and save benchmarks answer.
+    target: (EntityId, String),
+}
+
+fn fixtures(q: &Questionnaire, dir: &Path) -> Vec<Fixture> {
+    synth::SIZES
+        .iter()
+        .map(|(size, spec)| {
+            let session = synth::generate(q, spec);
+            let text = synth::render(q, &session);
+            let path = dir.join(format!("synth-{size}.toml"));
+            std::fs::write(&path, &text).expect("write the fixture");
+            let target = synth::keystroke_target(q, &session).expect("a yes/no question");
+            Fixture {
+                size,
+                session,
+                text,
+                path,
+                target,
+            }
+        })
+        .collect()
+}
+
+/// The app with the fixture open on the questions screen, focused on the target question.
+fn app_on(q: &Questionnaire, f: &Fixture, screen: Screen) -> App {
+    let mut app = App::new(q.clone(), Theme::from_env());
+    app.install(f.session.clone(), f.path.clone(), screen);
+    app.questions.at = Some(f.target.clone());
+    app.reset_cursor();
+    app
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(120, 40)).expect("test terminal")
+}
+
+/// Presses `1` (yes) or `2` (no) on the target question, as the event loop does: key ->
+/// action -> update. Returns the effects (the save) for the caller to carry out or not.
+fn keystroke(app: &mut App, f: &Fixture, yes: bool) -> Vec<Effect> {
+    // Choosing moves on to the next question: come back to the target first.
+    app.questions.at = Some(f.target.clone());
+    let key = KeyEvent::new(
+        KeyCode::Char(if yes { '1' } else { '2' }),
+        KeyModifiers::NONE,
+    );
+    let a = action::from_key(app, &key).expect("a bound key");
+    update::update(app, a)
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let q = questionnaire::builtin().expect("built-in questionnaire");
+    let fx = fixtures(&q, dir.path());
+
+    c.bench_function("questionnaire/load_validate", |b| {
+        b.iter(|| questionnaire::builtin().expect("loads"))
+    });
+
+    let mut g = c.benchmark_group("session_parse");
+    for f in &fx {
+        g.bench_function(f.size, |b| {
+            b.iter(|| file::parse("bench.toml", black_box(&f.text), &q).expect("parses"))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("recommend");
+    for f in &fx {
+        g.bench_function(f.size, |b| {
+            b.iter(|| engine::recommend(&q, black_box(&f.session)))
+        });
+    }
+    g.finish();
+
+    // One keystroke: key -> update (answer, recompute) -> draw the questions screen at 120x40.
+    // The save it asks for is measured on its own below ("save_one_answer").
+    let mut g = c.benchmark_group("keystroke");
+    for f in &fx {
+        let mut app = app_on(&q, f, Screen::Questions);
+        let mut term = terminal();
+        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                let fx = keystroke(&mut app, f, yes);
+                term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+                fx
+            })
+        });
+    }
+    g.finish();
+
+    // What the event loop really does per answer: update, carry out the save, then draw.
+    let mut g = c.benchmark_group("keystroke_with_save");
+    for f in &fx {
+        let mut app = app_on(&q, f, Screen::Questions);
+        let own = dir.path().join(format!("keystroke-{}.toml", f.size));
+        std::fs::write(&own, &f.text).unwrap();
+        if let Some(w) = app.work.as_mut() {
+            w.path = own;
+        }
+        let mut term = terminal();
+        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                for e in keystroke(&mut app, f, yes) {
+                    tui::apply(&mut app, e);
+                }
+                term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+            })
+        });
+    }
+    g.finish();
+
+    // Drawing each screen, unchanged, to find the busiest.
+    let screens = [
+        ("questions", Screen::Questions),
+        ("inventory", Screen::Inventory),
+        ("recommendation", Screen::Recommendation),
+        ("decision", Screen::Decision("verdict".into())),
+        ("review", Screen::Review),
+    ];
+    let mut g = c.benchmark_group("draw");
+    for f in &fx {
+        for (name, screen) in &screens {
+            let mut app = app_on(&q, f, screen.clone());
+            let mut term = terminal();
+            g.bench_function(BenchmarkId::new(*name, f.size), |b| {
+                b.iter(|| {
+                    term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+                })
+            });
+        }
+    }
+    g.finish();
+
+    // Saving after one answer, durably (temporary file, fsync, rename, directory fsync), with
+    // the recommendation the app already holds; and its two parts.
+    let mut g = c.benchmark_group("save_one_answer");
+    for f in &fx {
+        let mut s = f.session.clone();
+        let r = engine::recommend(&q, &s);
+        let path = dir.path().join(format!("save-{}.toml", f.size));
+        let question = q.question(&f.target.1).unwrap().clone();
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                let v = Value::Text(if yes { "yes" } else { "no" }.into());
+                s.set_answer(&question, &f.target.0, v, synth::epoch())
+                    .unwrap();
+                store::save_with(&path, &s, Some(&r)).unwrap();
+            })
+        });
+        g.bench_function(BenchmarkId::new("render_only", f.size), |b| {
+            b.iter(|| file::render(&s, Some(&r)).unwrap())
+        });
+        let text = file::render(&s, Some(&r)).unwrap();
+        g.bench_function(BenchmarkId::new("write_atomic_only", f.size), |b| {
+            b.iter(|| store::write_atomic(&path, text.as_bytes()).unwrap())
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("export");
+    for f in &fx {
+        let r = engine::recommend(&q, &f.session);
+        g.bench_function(BenchmarkId::new("markdown", f.size), |b| {
+            b.iter(|| export::markdown::render(&q, &f.session, &r))
+        });
+        g.bench_function(BenchmarkId::new("json", f.size), |b| {
+            b.iter(|| export::json::render_export(&q, &f.session, &r))
+        });
+    }
+    g.finish();
+
+    // Start to first frame, in process: load the built-in questionnaire, open the session
+    // (parse, recompute, first unanswered question), draw. Process start-up is on top (about
+    // a millisecond; see `process/recommend`).
+    let mut g = c.benchmark_group("first_frame");
+    for f in &fx {
+        g.bench_function(BenchmarkId::new("resume", f.size), |b| {
+            b.iter(|| {
+                let q = questionnaire::builtin().unwrap();
+                let mut app = App::new(q, Theme::from_env());
+                tui::apply(&mut app, Effect::Open(f.path.clone()));
+                assert!(app.work.is_some());
+                let mut term = terminal();
+                term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+            })
+        });
+    }
+    let new_path = dir.path().join("new-workshop.toml");
+    g.bench_function("new", |b| {
+        b.iter(|| {
+            let q = questionnaire::builtin().unwrap();
+            let mut app = App::new(q, Theme::from_env());
+            tui::apply(
+                &mut app,
+                Effect::Create {
+                    organisation: "Acme".into(),
+                    path: Some(new_path.clone()),
+                },
+            );
+            assert!(app.work.is_some());
+            let mut term = terminal();
+            term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+        })
+    });
+    g.finish();
+
+    // `socscope recommend FILE` as a whole process (the release binary).
+    let mut g = c.benchmark_group("process");
+    for f in &fx {
+        g.bench_function(BenchmarkId::new("recommend", f.size), |b| {
+            b.iter(|| {
+                let out = Command::new(env!("CARGO_BIN_EXE_socscope"))
+                    .arg("recommend")
+                    .arg(&f.path)
+                    .output()
+                    .expect("run socscope");
+                assert!(out.status.success());
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .without_plots()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench
+}
+criterion_main!(benches);

@@ -1,0 +1,472 @@
+//! "Changes since…": the open workshop compared with another saved session (typically last
+//! year's, when its file was copied to start this one), with the answers that flipped each
+//! decision.
+//!
+//! The other session is only read (`store::open`): never locked, never saved. The pure parts
+//! (picker rows, the resume hint, the lines of the view, key handling) are here, next to the
+//! little I/O the effects need (listing sessions, reading the other file, writing Markdown).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::action::Action;
+use super::app::{App, EditTarget, Editor, Modal, Screen};
+use super::keymap::Cmd;
+use super::update::Effect;
+use crate::diff::{self, Diff, InventoryDiff};
+use crate::session::Session;
+use crate::session::store::{self, SessionInfo, StoreError};
+
+/// A row of the "Compare with another session" picker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickRow {
+    Session {
+        path: PathBuf,
+        organisation: String,
+        updated: DateTime<Utc>,
+        /// Same organisation as the open workshop (listed first).
+        same_org: bool,
+        /// Why the file cannot be read, if it cannot.
+        error: Option<String>,
+    },
+    /// "Open a file…": any session file, by path.
+    OpenFile,
+}
+
+/// The picker dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub rows: Vec<PickRow>,
+    pub cursor: usize,
+    /// Why the saved sessions could not be listed, if they could not.
+    pub error: Option<String>,
+}
+
+/// The "Changes since…" view: the diff from the picked (old) session to the open one.
+pub struct ChangesView {
+    pub old: Session,
+    pub old_path: PathBuf,
+    pub diff: Diff,
+    pub scroll: u16,
+    /// Where the Markdown was last written from this view.
+    pub written: Option<PathBuf>,
+}
+
+/// What the app remembers for comparisons; reset when a workshop is opened.
+#[derive(Default)]
+pub struct CompareState {
+    pub view: Option<ChangesView>,
+    /// "Last workshop for <org>: <date>", when a resumed workshop has an older one.
+    pub hint: Option<String>,
+}
+
+fn first_line(e: &StoreError) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+fn same_org(a: &str, b: &str) -> bool {
+    !a.trim().is_empty() && a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The other saved sessions (not the open one): those of the same organisation first, each
+/// group most recently updated first (as `store::list` gives them), then "Open a file…".
+pub fn picker_rows(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<PickRow> {
+    let others: Vec<&SessionInfo> = sessions
+        .iter()
+        .filter(|s| !same_file(&s.path, current))
+        .collect();
+    let row = |s: &SessionInfo, same: bool| PickRow::Session {
+        path: s.path.clone(),
+        organisation: s.organisation.clone(),
+        updated: s.updated,
+        same_org: same,
+        error: s.error.clone(),
+    };
+    let mut rows: Vec<PickRow> = others
+        .iter()
+        .filter(|s| same_org(&s.organisation, org))
+        .map(|s| row(s, true))
+        .collect();
+    rows.extend(
+        others
+            .iter()
+            .filter(|s| !same_org(&s.organisation, org))
+            .map(|s| row(s, false)),
+    );
+    rows.push(PickRow::OpenFile);
+    rows
+}
+
+/// "Last workshop for <org>: <date>" when another readable session of the same organisation
+/// was last updated no later than the open one (a copy of last year's file keeps its time until
+/// it is changed). The most recent such session is named.
+pub fn last_workshop(
+    sessions: &[SessionInfo],
+    current: &Path,
+    org: &str,
+    updated: DateTime<Utc>,
+) -> Option<String> {
+    let s = sessions
+        .iter()
+        .filter(|s| s.error.is_none() && !same_file(&s.path, current))
+        .filter(|s| same_org(&s.organisation, org) && s.updated <= updated)
+        .max_by_key(|s| s.updated)?;
+    Some(format!(
+        "Last workshop for {}: {}",
+        org.trim(),
+        s.updated.format("%Y-%m-%d")
+    ))
+}
+
+/// `<stem>-changes.md` next to the session file.
+pub fn changes_path(session: &Path) -> PathBuf {
+    let stem = session
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "workshop".into());
+    session.with_file_name(format!("{stem}-changes.md"))
+}
+
+// ----- Lines of the view ---------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Heading,
+    Plain,
+    Dim,
+    Added,
+    Removed,
+    Changed,
+    /// An answer that flipped a decision.
+    Because,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    pub text: String,
+    pub indent: u16,
+    pub style: Style,
+}
+
+/// The view's text: verdict, categories and Type; systems and identities added, removed,
+/// renamed or changed; each decision that flipped with the answers that flipped it.
+pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
+    let mut out = Vec::new();
+    let mut push = |text: String, indent: u16, style: Style| {
+        out.push(DiffLine {
+            text,
+            indent,
+            style,
+        })
+    };
+    push(
+        format!("From {} to {} (this workshop)", d.old_label, d.new_label),
+        0,
+        Style::Dim,
+    );
+    if d.is_empty() {
+        push(String::new(), 0, Style::Plain);
+        push(
+            "No changes to the recommendation or the inventory.".into(),
+            0,
+            Style::Plain,
+        );
+        return out;
+    }
+    push(String::new(), 0, Style::Plain);
+    push("Recommendation".into(), 0, Style::Heading);
+    match &d.verdict {
+        Some(c) => push(format!("Verdict: {} → {}", c.old, c.new), 1, Style::Changed),
+        None => push("Verdict: unchanged".into(), 1, Style::Dim),
+    }
+    let cats = |c: &[crate::questionnaire::Category]| {
+        c.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+    };
+    if !d.categories_added.is_empty() {
+        push(
+            format!("+ SOC 2 categories added: {}", cats(&d.categories_added)),
+            1,
+            Style::Added,
+        );
+    }
+    if !d.categories_removed.is_empty() {
+        push(
+            format!(
+                "- SOC 2 categories removed: {}",
+                cats(&d.categories_removed)
+            ),
+            1,
+            Style::Removed,
+        );
+    }
+    match &d.report_type {
+        Some(c) => push(format!("Type: {} → {}", c.old, c.new), 1, Style::Changed),
+        None => push("Type: unchanged".into(), 1, Style::Dim),
+    }
+    for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
+        push(String::new(), 0, Style::Plain);
+        if *inv == InventoryDiff::default() {
+            push(format!("{title}: unchanged"), 0, Style::Dim);
+            continue;
+        }
+        push(title.into(), 0, Style::Heading);
+        for a in &inv.added {
+            push(format!("+ {a} (added)"), 1, Style::Added);
+        }
+        for r in &inv.removed {
+            push(format!("- {r} (removed)"), 1, Style::Removed);
+        }
+        for c in &inv.changed {
+            let name = if c.old_name == c.new_name {
+                c.new_name.clone()
+            } else {
+                format!("{} (renamed from {})", c.new_name, c.old_name)
+            };
+            match &c.verdict {
+                Some(v) => push(
+                    format!("~ {name}: {} → {}", v.old, v.new),
+                    1,
+                    Style::Changed,
+                ),
+                None => push(format!("~ {name}"), 1, Style::Changed),
+            }
+        }
+    }
+    push(String::new(), 0, Style::Plain);
+    if d.decisions.is_empty() {
+        push("Decisions: none flipped".into(), 0, Style::Dim);
+        return out;
+    }
+    push(
+        format!("Decisions that flipped ({})", d.decisions.len()),
+        0,
+        Style::Heading,
+    );
+    for c in &d.decisions {
+        push(
+            format!(
+                "• {}: {} → {}",
+                c.title,
+                c.old.as_deref().unwrap_or("(none)"),
+                c.new.as_deref().unwrap_or("(none)")
+            ),
+            1,
+            Style::Changed,
+        );
+        if c.answers.is_empty() {
+            push(
+                "no answer behind it changed: the inventory did".into(),
+                3,
+                Style::Dim,
+            );
+        }
+        for a in &c.answers {
+            let who = if a.entity == "Engagement" {
+                String::new()
+            } else {
+                format!("{} — ", a.entity)
+            };
+            push(
+                format!(
+                    "answer changed: {who}{}: {} → {}",
+                    a.question_text,
+                    a.old.as_deref().unwrap_or("not answered"),
+                    a.new.as_deref().unwrap_or("not answered")
+                ),
+                3,
+                Style::Because,
+            );
+        }
+    }
+    out
+}
+
+// ----- Keys ----------------------------------------------------------------------------------
+
+/// Keys on the "Changes since…" view: scroll, write the Markdown, compare with another.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let page = app.page.clamp(1, u16::MAX as usize) as u16;
+    let Action::Cmd(cmd) = action else {
+        return Vec::new();
+    };
+    match cmd {
+        Cmd::WriteChanges => return vec![Effect::WriteChanges],
+        Cmd::Compare => return vec![Effect::ComparePicker],
+        _ => {}
+    }
+    let Some(v) = app.compare.view.as_mut() else {
+        return Vec::new();
+    };
+    // The view keeps the scroll within the text when it draws.
+    v.scroll = match cmd {
+        Cmd::Up => v.scroll.saturating_sub(1),
+        Cmd::Down => v.scroll.saturating_add(1),
+        Cmd::PageUp => v.scroll.saturating_sub(page),
+        Cmd::PageDown => v.scroll.saturating_add(page),
+        Cmd::Top => 0,
+        Cmd::Bottom => u16::MAX,
+        _ => v.scroll,
+    };
+    Vec::new()
+}
+
+/// Keys in the picker.
+pub fn picker(app: &mut App, cmd: Cmd) -> Vec<Effect> {
+    let Some(Modal::Compare(p)) = app.modal.as_mut() else {
+        return Vec::new();
+    };
+    let last = p.rows.len().saturating_sub(1);
+    match cmd {
+        Cmd::Up => p.cursor = p.cursor.saturating_sub(1),
+        Cmd::Down => p.cursor = (p.cursor + 1).min(last),
+        Cmd::PageUp => p.cursor = p.cursor.saturating_sub(10),
+        Cmd::PageDown => p.cursor = (p.cursor + 10).min(last),
+        Cmd::Top => p.cursor = 0,
+        Cmd::Bottom => p.cursor = last,
+        Cmd::Back => {
+            app.modal = None;
+            app.info("Nothing compared.");
+        }
+        Cmd::OpenFile => open_path_editor(app),
+        Cmd::Select => match p.rows.get(p.cursor).cloned() {
+            Some(PickRow::Session {
+                path,
+                error: Some(e),
+                ..
+            }) => app.error(format!("Cannot read {}: {e}", path.display())),
+            Some(PickRow::Session { path, .. }) => {
+                app.modal = None;
+                return vec![Effect::Compare(path)];
+            }
+            Some(PickRow::OpenFile) => open_path_editor(app),
+            None => {}
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn open_path_editor(app: &mut App) {
+    app.modal = Some(Modal::Editor(Box::new(Editor::new(
+        EditTarget::ComparePath,
+        "Compare with a session file: path",
+        "",
+        false,
+    ))));
+}
+
+// ----- Effects (I/O) -------------------------------------------------------------------------
+
+/// Opens the picker with the saved sessions of the data directory.
+pub fn open_picker(app: &mut App) {
+    let dir = store::data_dir();
+    open_picker_in(app, dir);
+}
+
+/// [`open_picker`] with the data directory given (tests).
+pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, StoreError>) {
+    let Some(w) = &app.work else { return };
+    let (sessions, error) = match dir.and_then(|d| store::list(&d, &app.q)) {
+        Ok(list) => (list, None),
+        Err(e) => (Vec::new(), Some(first_line(&e))),
+    };
+    let rows = picker_rows(&sessions, &w.path, &w.session.workshop.organisation);
+    // From the start screen (`c` on a workshop): the comparison is seen from its recommendation.
+    if !matches!(app.screen(), Screen::Recommendation | Screen::Changes) {
+        app.stack = vec![Screen::Recommendation];
+    }
+    app.modal = Some(Modal::Compare(Box::new(Picker {
+        rows,
+        cursor: 0,
+        error,
+    })));
+}
+
+/// Reads the other session (never saved) and shows what changed since it.
+pub fn compare_with(app: &mut App, path: &Path) {
+    let Some(w) = &app.work else { return };
+    if same_file(path, &w.path) {
+        app.error("That is the open workshop: pick another session to compare with.");
+        return;
+    }
+    match store::open(path, &app.q) {
+        Ok((old, _)) => {
+            let diff = diff::compare(&app.q, &old, &w.session);
+            app.compare.view = Some(ChangesView {
+                old,
+                old_path: path.to_path_buf(),
+                diff,
+                scroll: 0,
+                written: None,
+            });
+            if app.screen() != &Screen::Changes {
+                app.stack.push(Screen::Changes);
+            }
+            app.info(format!(
+                "Compared with {} · x writes it as Markdown",
+                path.display()
+            ));
+        }
+        Err(e) => app.error(format!("Could not compare: {}", first_line(&e))),
+    }
+}
+
+/// Writes the comparison as Markdown next to the session file. Like every export, it is made
+/// from redacted sessions, so it never holds a detected secret.
+pub fn write(app: &mut App) {
+    let (Some(w), Some(v)) = (&app.work, &app.compare.view) else {
+        return;
+    };
+    let old = crate::secrets::redact_session(&v.old);
+    let new = crate::secrets::redact_session(&w.session);
+    let text = diff::render_markdown(&diff::compare(&app.q, &old, &new));
+    let target = changes_path(&w.path);
+    match store::write_atomic(&target, text.as_bytes()) {
+        Ok(()) => {
+            app.info(format!("Wrote {}", target.display()));
+            if let Some(v) = app.compare.view.as_mut() {
+                v.written = Some(target);
+            }
+        }
+        Err(e) => app.error(format!("Could not write the changes: {}", first_line(&e))),
+    }
+}
+
+/// After a workshop is resumed: if an older session of the same organisation is saved, says so
+/// (on the status line now, and on the recommendation screen until the workshop is closed).
+pub fn hint_after_resume(app: &mut App) {
+    if app.work.is_none() {
+        return;
+    }
+    let sessions = if app.start.sessions.is_empty() {
+        match store::data_dir().and_then(|d| store::list(&d, &app.q)) {
+            Ok(l) => l,
+            Err(_) => return,
+        }
+    } else {
+        app.start.sessions.clone()
+    };
+    set_hint(app, &sessions);
+}
+
+/// [`hint_after_resume`] with the saved sessions given.
+pub fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
+    let Some(w) = &app.work else { return };
+    let hint = last_workshop(
+        sessions,
+        &w.path,
+        &w.session.workshop.organisation,
+        w.session.updated,
+    );
+    if let Some(h) = &hint {
+        app.info(format!(
+            "{h} — press c on the Recommendation screen (r) to compare"
+        ));
+    }
+    app.compare.hint = hint;
+}

@@ -1,0 +1,576 @@
+//! Never lose a workshop (docs/reliability.md): the real binary in a pseudo-terminal
+//! (portable-pty), killed with SIGKILL at random moments, stopped with SIGTERM/SIGHUP, made to
+//! panic and to fail; and two processes on one session. Unix only (signals, ptys).
+#![cfg(unix)]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use socscope::questionnaire::Questionnaire;
+use socscope::session::{Session, Value, lock, store};
+
+const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
+const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
+
+/// The app running in a pseudo-terminal; everything it prints is collected by a thread.
+struct App {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Option<Box<dyn Write + Send>>,
+    out: Arc<Mutex<Vec<u8>>>,
+    master: Option<Box<dyn MasterPty + Send>>,
+    pid: i32,
+    /// Asks the reader thread to let go of its copy of the pty after its next read.
+    stop_reading: Arc<std::sync::atomic::AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+fn spawn(data: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("openpty");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_socscope"));
+    cmd.args(args);
+    cmd.env("SOCSCOPE_DATA_DIR", data);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("NO_COLOR", "1");
+    cmd.env_remove("ACCESSIBLE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.cwd(data);
+    let child = pair.slave.spawn_command(cmd).expect("spawn");
+    drop(pair.slave);
+    let pid = child.process_id().expect("pid") as i32;
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    let writer = pair.master.take_writer().expect("writer");
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&out);
+    let stop_reading = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::clone(&stop_reading);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+        }
+    });
+    App {
+        child,
+        writer: Some(writer),
+        out,
+        master: Some(pair.master),
+        pid,
+        stop_reading,
+        reader: Some(reader),
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+impl App {
+    fn len(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    fn output(&self) -> Vec<u8> {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn wait_until(&self, timeout: Duration, f: impl Fn(&[u8]) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if f(&self.out.lock().unwrap()) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Waits for the first frame of the questions screen, drawn completely.
+    fn wait_ready(&self) {
+        let ok = self.wait_until(Duration::from_secs(20), |o| {
+            find(o, ENTER_ALT_SCREEN).is_some_and(|i| find(&o[i..], b"Questions").is_some())
+        });
+        assert!(
+            ok,
+            "the app did not start:\n{}",
+            String::from_utf8_lossy(&self.output())
+        );
+        self.wait_quiet();
+    }
+
+    /// Waits until nothing more arrives for a moment: the last frame is complete.
+    fn wait_quiet(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = self.len();
+        let mut since = Instant::now();
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+            let now = self.len();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if since.elapsed() >= Duration::from_millis(8) {
+                return;
+            }
+        }
+    }
+
+    fn send(&mut self, keys: &[u8]) {
+        let w = self.writer.as_mut().expect("the pty is open");
+        w.write_all(keys).expect("write to pty");
+        w.flush().expect("flush pty");
+    }
+
+    /// Closes the terminal, as when its window is closed: every copy of the pty's master side
+    /// is closed (the reader's after one more frame, which `wake` asks for).
+    fn close_terminal(&mut self, wake: &[u8]) {
+        self.stop_reading
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.send(wake);
+        if let Some(r) = self.reader.take() {
+            r.join().expect("reader thread");
+        }
+        self.writer = None;
+        self.master = None;
+    }
+
+    /// Sends a key and waits for the frame drawn after it. The app saves before it draws, so a
+    /// new frame means the key's change is on disk.
+    fn key_acknowledged(&mut self, key: &[u8], timeout: Duration) -> bool {
+        self.wait_quiet();
+        let before = self.len();
+        self.send(key);
+        self.wait_until(timeout, |o| o.len() > before)
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
+        let rc = unsafe { libc::kill(self.pid, sig) };
+        assert_eq!(rc, 0, "kill({}, {sig})", self.pid);
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                // Let the reader thread collect the last bytes.
+                std::thread::sleep(Duration::from_millis(30));
+                return st;
+            }
+            if Instant::now() > deadline {
+                self.signal(libc::SIGKILL);
+                let _ = self.child.wait();
+                panic!(
+                    "the app did not exit in time; output:\n{}",
+                    String::from_utf8_lossy(&self.output())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn kill9(&mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+fn q() -> Questionnaire {
+    socscope::questionnaire::builtin().expect("builtin questionnaire")
+}
+
+/// Every answer as (entity, question) -> value, for comparing snapshots.
+fn answers(s: &Session) -> BTreeMap<(String, String), Value> {
+    let mut out = BTreeMap::new();
+    for (k, a) in &s.engagement {
+        out.insert(("engagement".to_string(), k.clone()), a.value.clone());
+    }
+    for x in &s.systems {
+        for (k, a) in &x.answers {
+            out.insert((x.id.clone(), k.clone()), a.value.clone());
+        }
+    }
+    for x in &s.identities {
+        for (k, a) in &x.answers {
+            out.insert((x.id.clone(), k.clone()), a.value.clone());
+        }
+    }
+    out
+}
+
+/// A workshop with a few systems and identities, so there are many questions to answer.
+fn seed(path: &Path, q: &Questionnaire) {
+    let (mut s, _) = store::open(path, q).expect("the new session opens");
+    let now = chrono::Utc::now();
+    for name in ["Payroll engine", "Billing", "Data warehouse"] {
+        s.add_system(name, now);
+    }
+    for name in ["svc-billing", "dana", "ci-deployer"] {
+        let id = s.add_identity(name, now);
+        s.toggle_link(&id, "s1", now);
+    }
+    // Free-text, number and date answers need typing; the keys below answer choice questions.
+    let mut entities = vec![socscope::session::EntityId::Engagement];
+    entities.extend(
+        s.systems
+            .iter()
+            .map(|x| socscope::session::EntityId::System(x.id.clone())),
+    );
+    entities.extend(
+        s.identities
+            .iter()
+            .map(|x| socscope::session::EntityId::Identity(x.id.clone())),
+    );
+    for question in q.questions.iter().filter(|x| !x.kind.is_choice()) {
+        let value = match question.kind {
+            socscope::questionnaire::Kind::Number => Value::Number(12.0),
+            socscope::questionnaire::Kind::Date => Value::Text("2025-06-30".into()),
+            _ => Value::Text("typed before the test".into()),
+        };
+        for e in entities.iter().filter(|e| e.scope() == question.scope) {
+            s.set_answer(question, e, value.clone(), now)
+                .expect("seed answer");
+        }
+    }
+    store::save(path, &s, q).expect("seed save");
+}
+
+/// A small deterministic generator (xorshift64*), so every run kills at the same moments.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// SIGKILL at random moments, many times. "Shown as saved" is defined by what the program
+/// displays: the app saves a change before it draws the next frame, so once a frame has been
+/// drawn after a key, that key's change is saved. Right after each such frame the test reads
+/// the file (the *acknowledged state*). After every kill the file must open and hold every
+/// answer of the last acknowledged state; a key sent after it (not yet acknowledged) may or may
+/// not have landed, and one key changes at most one answer, so at most one answer may differ or
+/// be new.
+#[test]
+fn kill_9_at_random_moments_never_loses_an_acknowledged_answer() {
+    const PROCESSES: usize = 200;
+    let q = q();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kill.toml");
+    let file = path.display().to_string();
+    let mut rng = Rng(0x5EED_50C5_C0FE);
+    let started = Instant::now();
+
+    // The first process creates the workshop, and is killed like every other.
+    let mut app = spawn(
+        dir.path(),
+        &["new", "--organisation", "Kill Test Ltd", "-o", &file],
+        &[],
+    );
+    app.wait_until(Duration::from_secs(20), |o| {
+        find(o, ENTER_ALT_SCREEN).is_some()
+    });
+    app.kill9();
+    let mut kills = 1;
+    store::open(&path, &q).expect("opens after the first kill");
+    seed(&path, &q);
+    let mut acknowledged = answers(&store::open(&path, &q).unwrap().0);
+
+    let (mut checked, mut keys_sent, mut acks, mut mid_save, mut at_start) = (0, 0, 0, 0, 0);
+    for round in 0..PROCESSES {
+        let mut app = spawn(dir.path(), &["resume", &file], &[]);
+        if rng.below(8) == 0 {
+            // Killed while starting up (before or during the first frame).
+            std::thread::sleep(Duration::from_micros(rng.below(40_000)));
+            at_start += 1;
+        } else {
+            app.wait_ready();
+            let n = rng.below(7);
+            let mut killed_mid = false;
+            for _ in 0..n {
+                let key: &[u8] = match rng.below(10) {
+                    0..=4 => b"1",
+                    5..=7 => b"2",
+                    8 => b"u",
+                    _ => b"\r",
+                };
+                keys_sent += 1;
+                if rng.below(4) == 0 {
+                    // Killed somewhere in the handling of this key: reading it, saving, drawing.
+                    app.send(key);
+                    std::thread::sleep(Duration::from_micros(rng.below(3_000)));
+                    killed_mid = true;
+                    mid_save += 1;
+                    break;
+                }
+                if app.key_acknowledged(key, Duration::from_millis(300)) {
+                    acks += 1;
+                    // Settle: the frame may arrive in several writes; the save came before all.
+                    acknowledged = answers(&store::open(&path, &q).expect("readable").0);
+                }
+            }
+            if !killed_mid {
+                std::thread::sleep(Duration::from_micros(rng.below(5_000)));
+            }
+        }
+        app.kill9();
+        kills += 1;
+
+        let (after, _) = store::open(&path, &q).unwrap_or_else(|e| {
+            panic!("round {round}: the session no longer opens after kill -9: {e}")
+        });
+        let after = answers(&after);
+        let missing: Vec<_> = acknowledged
+            .keys()
+            .filter(|k| !after.contains_key(*k))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "round {round}: acknowledged answers lost: {missing:?}"
+        );
+        let changed = acknowledged
+            .iter()
+            .filter(|(k, v)| after.get(*k) != Some(*v))
+            .count();
+        let added = after.len() - acknowledged.len();
+        assert!(
+            changed + added <= 1,
+            "round {round}: more than the one unacknowledged key changed the file \
+             ({changed} changed, {added} added)"
+        );
+        checked += acknowledged.len();
+        acknowledged = after;
+        // The backup, when there is one, is a whole session too (checked every fifth round).
+        let bak = store::backup_path(&path);
+        if round % 5 == 0 && bak.exists() {
+            store::open(&bak, &q).unwrap_or_else(|e| panic!("round {round}: backup: {e}"));
+        }
+    }
+    let temp_left = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        })
+        .count();
+    // Figures for docs/reliability.md (visible with --nocapture).
+    println!(
+        "kill -9: {kills} kills ({at_start} during start-up, {mid_save} right after a key), \
+         {keys_sent} keys sent, {acks} acknowledged, {checked} answer checks, \
+         {} answers in the final file, {temp_left} orphaned temp files, {:.1}s",
+        acknowledged.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(kills >= 200);
+    assert!(acknowledged.len() >= 10, "the test answered too little");
+}
+
+fn resume_ready(dir: &Path, path: &Path, env: &[(&str, &str)]) -> App {
+    let app = spawn(dir, &["resume", &path.display().to_string()], env);
+    app.wait_ready();
+    app
+}
+
+fn new_session(dir: &Path, name: &str) -> (PathBuf, Questionnaire) {
+    let q = q();
+    let path = dir.join(name);
+    let (_, p) = socscope::cli::create_session(&q, "Signals Ltd", Some(path.clone()))
+        .unwrap_or_else(|e| panic!("create: {}", e.0));
+    lock::release_all();
+    (p, q)
+}
+
+fn check_restored(app: &App, what: &str) {
+    let out = app.output();
+    let enter = find(&out, ENTER_ALT_SCREEN).expect("entered the alternate screen");
+    assert!(
+        find(&out[enter..], LEAVE_ALT_SCREEN).is_some(),
+        "{what}: the terminal was not restored (no leave-alternate-screen); output tail:\n{}",
+        String::from_utf8_lossy(&out[out.len().saturating_sub(400)..])
+    );
+}
+
+#[test]
+fn sigterm_and_sighup_save_restore_the_terminal_and_exit_cleanly() {
+    for (sig, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, q) = new_session(dir.path(), "sig.toml");
+        let mut app = resume_ready(dir.path(), &path, &[]);
+        assert!(app.key_acknowledged(b"1", Duration::from_secs(5)));
+        let saved = answers(&store::open(&path, &q).unwrap().0);
+        assert_eq!(saved.len(), 1, "{name}: the answer was saved");
+        app.signal(sig);
+        let status = app.wait_exit(Duration::from_secs(10));
+        assert!(status.success(), "{name}: clean exit, got {status:?}");
+        check_restored(&app, name);
+        let text = String::from_utf8_lossy(&app.output()).into_owned();
+        assert!(
+            text.contains(&format!("stopped by {name}")),
+            "{name}: says why it stopped:\n{text}"
+        );
+        let (s, _) = store::open(&path, &q).expect("intact after the signal");
+        assert_eq!(answers(&s), saved, "{name}");
+        assert!(
+            !lock::lock_path(&path).exists(),
+            "{name}: lock file removed"
+        );
+    }
+}
+
+#[test]
+fn quit_panic_and_error_all_restore_the_terminal() {
+    // Quit.
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "quit.toml");
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    assert!(app.key_acknowledged(b"1", Duration::from_secs(5)));
+    app.send(b"q");
+    let st = app.wait_exit(Duration::from_secs(10));
+    assert!(st.success(), "quit: {st:?}");
+    check_restored(&app, "quit");
+    assert_eq!(answers(&store::open(&path, &q).unwrap().0).len(), 1);
+
+    // Panic (SOCSCOPE_TEST_PANIC=1 panics on the first key): restored, non-zero, file intact.
+    let before = std::fs::read(&path).unwrap();
+    let mut app = resume_ready(dir.path(), &path, &[("SOCSCOPE_TEST_PANIC", "1")]);
+    app.send(b"j");
+    let st = app.wait_exit(Duration::from_secs(10));
+    assert!(!st.success(), "panic exits non-zero");
+    check_restored(&app, "panic");
+    assert!(String::from_utf8_lossy(&app.output()).contains("panicking on purpose"));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "panic: file untouched"
+    );
+
+    // Error: opened read-only, a change cannot be saved; quitting reports it and exits 1.
+    let mut app = spawn(
+        dir.path(),
+        &["resume", &path.display().to_string(), "--read-only"],
+        &[],
+    );
+    app.wait_ready();
+    assert!(app.key_acknowledged(b"2", Duration::from_secs(5)));
+    assert!(app.wait_until(Duration::from_secs(5), |o| find(o, b"NOT SAVED").is_some()));
+    app.send(b"q");
+    let st = app.wait_exit(Duration::from_secs(10));
+    assert!(!st.success(), "error exits non-zero");
+    check_restored(&app, "error");
+    let text = String::from_utf8_lossy(&app.output()).into_owned();
+    assert!(text.contains("read-only"), "{text}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "read-only: file untouched"
+    );
+}
+
+#[test]
+fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "locked.toml");
+    let file = path.display().to_string();
+    let mut first = resume_ready(dir.path(), &path, &[]);
+    assert!(app_answers(&mut first, &path, &q) == 1);
+    let before = std::fs::read(&path).unwrap();
+
+    // The lock file names the holder.
+    let holder = lock::parse_holder(&std::fs::read_to_string(lock::lock_path(&path)).unwrap())
+        .expect("lock file readable");
+    assert_eq!(holder.pid as i32, first.pid);
+    assert_eq!(holder.host, lock::hostname());
+
+    // A second app, and plain mode, refuse before starting, naming the process.
+    for extra in [&[][..], &["--plain"][..]] {
+        let mut args = vec!["resume", file.as_str()];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_socscope"))
+            .args(&args)
+            .env("SOCSCOPE_DATA_DIR", dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("socscope process {}", first.pid))
+                && err.contains(&holder.host)
+                && err.contains(&holder.since)
+                && err.contains("--read-only"),
+            "{args:?}: names the holder and offers read-only:\n{err}"
+        );
+    }
+    // No code path writes it meanwhile: a save from this process is refused too.
+    let (s, _) = store::open(&path, &q).unwrap();
+    let e = store::save(&path, &s, &q).expect_err("locked");
+    assert!(e.to_string().contains("is open in"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    // Read-only works alongside, and changes nothing.
+    let mut reader = spawn(dir.path(), &["resume", &file, "--read-only"], &[]);
+    reader.wait_ready();
+    assert!(reader.key_acknowledged(b"1", Duration::from_secs(5)));
+    assert!(reader.wait_until(Duration::from_secs(5), |o| find(o, b"NOT SAVED").is_some()));
+    reader.kill9();
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    // Once the first app quits, the session is free again.
+    first.send(b"q");
+    assert!(first.wait_exit(Duration::from_secs(10)).success());
+    assert!(!lock::lock_path(&path).exists());
+    store::save(&path, &s, &q).expect("free after the holder quit");
+
+    // A holder killed with -9 leaves its lock file, but not its lock.
+    let mut crashed = resume_ready(dir.path(), &path, &[]);
+    crashed.kill9();
+    assert!(lock::lock_path(&path).exists());
+    let _guard = lock::acquire(&path).expect("a dead holder's lock is free");
+}
+
+/// The terminal goes away without a signal reaching the app first (its window is closed): the
+/// app must notice the hang-up, save and exit, not spin on end-of-file forever.
+#[test]
+fn a_closed_terminal_is_noticed_the_session_saved_and_the_app_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "hangup.toml");
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    assert!(app.key_acknowledged(b"1", Duration::from_secs(5)));
+    let saved = answers(&store::open(&path, &q).unwrap().0);
+    app.close_terminal(b"j");
+    let status = app.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "clean exit after hang-up: {status:?}");
+    let (s, _) = store::open(&path, &q).expect("intact");
+    assert_eq!(answers(&s), saved);
+    assert!(!lock::lock_path(&path).exists(), "lock released");
+}
+
+fn app_answers(app: &mut App, path: &Path, q: &Questionnaire) -> usize {
+    assert!(app.key_acknowledged(b"1", Duration::from_secs(5)));
+    answers(&store::open(path, q).unwrap().0).len()
+}
