@@ -675,8 +675,10 @@ pub mod command {
         new: &str,
         markdown: bool,
     ) -> Result<ExitCode, Failure> {
-        let old_s = open_session(&resolve_session(old)?, q)?;
-        let new_s = open_session(&resolve_session(new)?, q)?;
+        // Like every export, the comparison is made from redacted copies: no detected secret
+        // (even one kept as typed on purpose) reaches the output.
+        let old_s = crate::secrets::redact_session(&open_session(&resolve_session(old)?, q)?);
+        let new_s = crate::secrets::redact_session(&open_session(&resolve_session(new)?, q)?);
         let d = super::compare(q, &old_s, &new_s);
         if markdown {
             print!("{}", super::render_markdown(&d));

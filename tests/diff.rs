@@ -185,3 +185,33 @@ fn cli_diff_text_and_markdown() {
         .failure()
         .stderr(predicate::str::contains("no session file `nope.toml`"));
 }
+
+#[test]
+fn diff_output_never_shows_a_detected_secret() {
+    let q = common::builtin();
+    let old = common::example("s3-billing-service-account.toml");
+    let mut new = old.clone();
+    // An identity whose name is a pasted token: names are user text too.
+    let token = "ghp_4fT9kQ2mZx7LbW1vN8cR3yH6jP0sD5aE2uGk";
+    new.add_identity(token, Utc::now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("old.toml"), dir.path().join("new.toml"));
+    store::save(&a, &old, &q).expect("save old");
+    store::save(&b, &new, &q).expect("save new");
+    for format in ["text", "markdown"] {
+        Command::cargo_bin("socscope")
+            .expect("binary")
+            .env("SOCSCOPE_DATA_DIR", dir.path())
+            .args([
+                "diff",
+                &a.display().to_string(),
+                &b.display().to_string(),
+                "--format",
+                format,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(token).not())
+            .stdout(predicate::str::contains("REDACTED"));
+    }
+}
