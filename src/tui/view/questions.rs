@@ -220,9 +220,16 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         None => help_text.to_string(),
     };
     let mut help = Text::from(lines(&help_text));
-    if !question.references.is_empty() {
+    // Criteria IDs help the room; internal notes (domain.md, seeds) are for questionnaire authors.
+    let criteria: Vec<&str> = question
+        .references
+        .iter()
+        .map(String::as_str)
+        .filter(|r| crate::questionnaire::tsc::is_valid(r))
+        .collect();
+    if !criteria.is_empty() {
         help.push_line(Line::styled(
-            format!("References: {}", clean(&question.references.join(", "))),
+            format!("Criteria: {}", criteria.join(", ")),
             t.dim(),
         ));
     }
