@@ -220,18 +220,8 @@ pub fn open_session(path: &Path, q: &Questionnaire) -> Result<Session, Failure> 
 
 /// Adds "restore the backup" to an error about a file that cannot be read as a session.
 fn with_backup_hint(path: &Path, q: &Questionnaire, e: store::StoreError) -> Failure {
-    let damaged = matches!(
-        &e,
-        store::StoreError::Format(_)
-            | store::StoreError::Io {
-                source: _,
-                action: "read",
-                ..
-            }
-    ) && path.is_file();
-    let bak = store::backup_path(path);
     let mut msg = e.to_string();
-    if damaged && store::open(&bak, q).is_ok() {
+    if let Some(bak) = readable_backup(path, q, &e) {
         msg.push_str(&format!(
             "\n  help: the previous version is readable: `socscope resume {} --from-backup` \
              restores it (this file is kept as {}), or open the backup itself with \
@@ -242,6 +232,23 @@ fn with_backup_hint(path: &Path, q: &Questionnaire, e: store::StoreError) -> Fai
         ));
     }
     Failure(msg)
+}
+
+/// The backup of a session that failed to open because the file is damaged (not a session, not
+/// UTF-8), when that backup itself opens; `None` for any other failure or no readable backup.
+/// The command line offers `--from-backup` then, and the app its "open the backup" dialog.
+pub fn readable_backup(path: &Path, q: &Questionnaire, e: &store::StoreError) -> Option<PathBuf> {
+    let damaged = matches!(
+        e,
+        store::StoreError::Format(_)
+            | store::StoreError::Io {
+                source: _,
+                action: "read",
+                ..
+            }
+    ) && path.is_file();
+    let bak = store::backup_path(path);
+    (damaged && store::open(&bak, q).is_ok()).then_some(bak)
 }
 
 /// Where `--from-backup` moves a damaged session: `FILE.corrupt` (or `FILE.corrupt-2`...).
@@ -268,6 +275,23 @@ pub fn corrupt_path(path: &Path) -> PathBuf {
 /// `resume --from-backup`: checks the backup reads as a session, moves the damaged file aside
 /// (never deleted) and puts the backup's content in its place. The backup stays as it was.
 fn restore_backup(path: &Path, q: &Questionnaire) -> Result<(), Failure> {
+    if let Some(aside) = restore_from_backup(path, q)? {
+        eprintln!("note: kept the damaged file as {}", aside.display());
+    }
+    eprintln!(
+        "note: restored {} from {}",
+        path.display(),
+        store::backup_path(path).display()
+    );
+    Ok(())
+}
+
+/// What `--from-backup` does, without printing (the app uses it too): checks the backup reads
+/// as a session, renames the damaged file to `FILE.corrupt` (its bytes untouched, never
+/// deleted), then writes the backup's content as FILE atomically. The backup stays as it was.
+/// Returns where the damaged file was kept (`None` if there was no file). The caller holds the
+/// session's lock.
+pub fn restore_from_backup(path: &Path, q: &Questionnaire) -> Result<Option<PathBuf>, Failure> {
     let bak = store::backup_path(path);
     if !bak.is_file() {
         return Err(Failure(format!(
@@ -283,14 +307,21 @@ fn restore_backup(path: &Path, q: &Questionnaire) -> Result<(), Failure> {
         ))
     })?;
     let bytes = std::fs::read(&bak)?;
-    if path.exists() {
+    let aside = if path.exists() {
         let aside = corrupt_path(path);
         std::fs::rename(path, &aside)?;
-        eprintln!("note: kept the damaged file as {}", aside.display());
-    }
-    store::write_atomic(path, &bytes)?;
-    eprintln!("note: restored {} from {}", path.display(), bak.display());
-    Ok(())
+        Some(aside)
+    } else {
+        None
+    };
+    store::write_atomic(path, &bytes).map_err(|e| match &aside {
+        Some(a) => Failure(format!(
+            "{e}\n  note: the damaged file is kept as {}",
+            a.display()
+        )),
+        None => Failure(e.to_string()),
+    })?;
+    Ok(aside)
 }
 
 fn report_opened(path: &Path, opened: &Opened) {

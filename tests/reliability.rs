@@ -469,7 +469,8 @@ fn quit_panic_and_error_all_restore_the_terminal() {
         "panic: file untouched"
     );
 
-    // Error: opened read-only, a change cannot be saved; quitting reports it and exits 1.
+    // Read-only: every change is refused on screen, nothing is saved; quitting exits 0 and
+    // says so.
     let mut app = spawn(
         dir.path(),
         &["resume", &path.display().to_string(), "--read-only"],
@@ -477,17 +478,40 @@ fn quit_panic_and_error_all_restore_the_terminal() {
     );
     app.wait_ready();
     assert!(app.key_acknowledged(b"2", Duration::from_secs(5)));
+    assert!(app.wait_until(Duration::from_secs(5), |o| find(o, b"READ-ONLY").is_some()));
+    app.send(b"q");
+    let st = app.wait_exit(Duration::from_secs(10));
+    assert!(st.success(), "read-only quit: {st:?}");
+    check_restored(&app, "read-only");
+    let text = String::from_utf8_lossy(&app.output()).into_owned();
+    assert!(
+        text.contains("open read-only: nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "read-only: file untouched"
+    );
+
+    // Error: a change that cannot be saved (the session file was replaced by a folder, which
+    // no save can rename over, root or not); quitting reports it and exits 1.
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    let moved = dir.path().join("quit.toml.moved");
+    std::fs::rename(&path, &moved).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    assert!(app.key_acknowledged(b"2", Duration::from_secs(5)));
     assert!(app.wait_until(Duration::from_secs(5), |o| find(o, b"NOT SAVED").is_some()));
     app.send(b"q");
     let st = app.wait_exit(Duration::from_secs(10));
     assert!(!st.success(), "error exits non-zero");
     check_restored(&app, "error");
     let text = String::from_utf8_lossy(&app.output()).into_owned();
-    assert!(text.contains("read-only"), "{text}");
+    assert!(text.contains("could not be saved"), "{text}");
     assert_eq!(
-        std::fs::read(&path).unwrap(),
+        std::fs::read(&moved).unwrap(),
         before,
-        "read-only: file untouched"
+        "error: file untouched"
     );
 }
 
@@ -536,7 +560,7 @@ fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
     let mut reader = spawn(dir.path(), &["resume", &file, "--read-only"], &[]);
     reader.wait_ready();
     assert!(reader.key_acknowledged(b"1", Duration::from_secs(5)));
-    assert!(reader.wait_until(Duration::from_secs(5), |o| find(o, b"NOT SAVED").is_some()));
+    assert!(reader.wait_until(Duration::from_secs(5), |o| find(o, b"READ-ONLY").is_some()));
     reader.kill9();
     assert_eq!(std::fs::read(&path).unwrap(), before);
 

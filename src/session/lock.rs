@@ -339,6 +339,15 @@ pub fn set_read_only(session: &Path) {
     ro.get_or_insert_with(HashSet::new).insert(key(session));
 }
 
+/// Lifts [`set_read_only`]: this process may write `session` again (once it holds the lock,
+/// or nobody does). The app calls it when it reopens a session after taking its lock.
+pub fn clear_read_only(session: &Path) {
+    let mut ro = READ_ONLY.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(set) = ro.as_mut() {
+        set.remove(&key(session));
+    }
+}
+
 pub fn is_read_only(session: &Path) -> bool {
     let k = key(session);
     READ_ONLY

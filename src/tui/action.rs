@@ -73,6 +73,24 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
             KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
             _ => None,
         },
+        // The default is to keep the secret redacted: only `y` keeps it as typed.
+        Some(Modal::Secret(_)) => match key.code {
+            KeyCode::Char('y' | 'Y') => Some(Action::ConfirmYes),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => Some(Action::ConfirmNo),
+            _ => None,
+        },
+        Some(Modal::Locked { .. }) => match key.code {
+            KeyCode::Char('r' | 'R') => Some(Action::ConfirmYes),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
+        Some(Modal::Damaged { .. }) => match key.code {
+            KeyCode::Char('b' | 'B') => Some(Action::ConfirmYes),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
         Some(Modal::Help { .. }) => match key.code {
             KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
             KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),

@@ -83,6 +83,9 @@ pub struct Workshop {
     pub vis: Visibility,
     /// The last save failed: said on screen until a save succeeds.
     pub save_error: Option<String>,
+    /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
+    /// it): viewing, the recommendation and exports work; every edit is refused.
+    pub read_only: bool,
     /// "What would change this?" for the decision last opened, by decision id. Computed when a
     /// drill-down opens, dropped on any change to the session.
     pub sensitivity: Option<(String, Option<Sensitivity>)>,
@@ -97,6 +100,7 @@ impl Workshop {
             rec,
             vis,
             save_error: None,
+            read_only: false,
             sensitivity: None,
         }
     }
@@ -165,9 +169,20 @@ impl Workshop {
 
     /// Every visible question of every entity, in asking order.
     pub fn sequence(&self) -> Vec<(EntityId, usize)> {
+        // `entities()` lists the engagement, then systems and identities in inventory order:
+        // their keys follow from the position (a lookup by id per entity would be quadratic).
+        let n_sys = self.session.systems.len();
         self.entities()
             .into_iter()
-            .flat_map(|e| self.shown(&e).into_iter().map(move |i| (e.clone(), i)))
+            .enumerate()
+            .flat_map(|(k, e)| {
+                let key = match k {
+                    0 => EntityKey::Engagement,
+                    k if k <= n_sys => EntityKey::System(k - 1),
+                    k => EntityKey::Identity(k - 1 - n_sys),
+                };
+                self.vis.shown(key).into_iter().map(move |i| (e.clone(), i))
+            })
             .collect()
     }
 
@@ -572,6 +587,69 @@ pub enum Modal {
     Import(Box<ImportPreview>),
     /// "Compare with another session": the saved sessions, then "Open a file…".
     Compare(Box<super::changes::Picker>),
+    /// Typed text looked like a secret and was stored redacted: keep it as typed instead?
+    Secret(Box<SecretChoice>),
+    /// The session is open in another socscope process: open it read-only, or cancel.
+    Locked {
+        path: PathBuf,
+        holder: Option<crate::session::lock::Holder>,
+    },
+    /// The session file cannot be read but its backup can: restore the backup, or cancel.
+    Damaged {
+        path: PathBuf,
+        /// The error, located (`file:line:col: error: ...`), with its help lines.
+        error: String,
+        backup: PathBuf,
+        /// Where the damaged file is kept if the backup is restored (`FILE.corrupt`).
+        aside: PathBuf,
+    },
+}
+
+/// Which text of an answer a [`SecretChoice`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretField {
+    Answer,
+    Note,
+}
+
+/// The choice offered after a redaction. `typed` is the text as typed: it lives only here, in
+/// memory, until the choice is made (`y` stores it, marked `secret_override`; anything else
+/// drops it). No `Debug`, so it cannot end up in a log by accident.
+pub struct SecretChoice {
+    pub entity: EntityId,
+    pub qid: String,
+    pub field: SecretField,
+    pub typed: String,
+    /// What was found, as people read it ("GitHub token").
+    pub kinds: String,
+    /// What was stored instead (`ghp_…[REDACTED github-token]`).
+    pub stored: String,
+}
+
+impl SecretChoice {
+    pub fn new(
+        entity: EntityId,
+        qid: String,
+        field: SecretField,
+        typed: String,
+        found: &[crate::secrets::Finding],
+    ) -> SecretChoice {
+        let mut kinds: Vec<&str> = Vec::new();
+        for f in found {
+            if !kinds.contains(&f.kind.label()) {
+                kinds.push(f.kind.label());
+            }
+        }
+        let stored: Vec<&str> = found.iter().map(|f| f.redacted.as_str()).collect();
+        SecretChoice {
+            entity,
+            qid,
+            field,
+            typed,
+            kinds: kinds.join(", "),
+            stored: stored.join(", "),
+        }
+    }
 }
 
 /// What importing a CSV would do, shown before anything changes.

@@ -155,7 +155,7 @@ pub static KEYMAP: &[Binding] = &[
         label: "Enter",
         cmd: Cmd::Select,
         hint: "open",
-        desc: "Open the selected workshop, or start a new one",
+        desc: "Open the selected workshop, or start a new one (one open in another socscope can be opened read-only; a damaged one offers its backup)",
         ctx: &[Start],
     },
     Binding {
@@ -638,9 +638,17 @@ pub fn document() -> String {
          | Identity kind | `1-9` or `Enter` choose · `Esc` close |\n\
          | Systems an identity can access | `Space` or `Enter` tick · `Esc` done |\n\
          | Remove? | `y` remove · `n` or `Esc` keep |\n\
+         | Possible secret (after an answer or note was redacted) | `y` keep as typed (saved in the session file, marked `secret_override`; never exported) · `n`, `Enter` or `Esc` keep redacted |\n\
+         | Workshop in use (another socscope has it open) | `r` open read-only · `Esc` or `n` cancel |\n\
+         | Damaged session file (its backup is readable) | `b` open the backup instead: restored as the session, the damaged file kept untouched as `FILE.corrupt` (as `resume --from-backup`) · `Esc` or `n` cancel |\n\
          | Import preview | `y` or `Enter` import · `s` preview without the bad rows · `n` or `Esc` cancel · `↑/↓` scroll |\n\
          | Compare with another session | `↑/↓` choose (same organisation first) · `Enter` compare · `o` a file by path · `Esc` close |\n\
-         | Help | `↑/↓` scroll · `Esc` or `?` close |\n",
+         | Help | `↑/↓` scroll · `Esc` or `?` close |\n\
+         \n## Read-only workshops\n\n\
+         Opened with `socscope resume FILE --read-only`, or with `r` when another socscope has it\n\
+         open: the header shows READ-ONLY. Moving around, filters, the recommendation, review,\n\
+         compare and export work; every key that would change the workshop is refused with a\n\
+         message, and nothing is saved.\n",
     );
     out
 }

@@ -29,7 +29,7 @@ use crate::cli::{Failure, Start};
 use crate::engine;
 use crate::export;
 use crate::questionnaire::Questionnaire;
-use crate::session::{Value, store};
+use crate::session::{Value, lock, store};
 use app::{App, EditTarget, Editor, Modal, Screen};
 use theme::Theme;
 use update::{Effect, Format};
@@ -91,6 +91,14 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
     result?;
 
     if let Some(w) = &app.work {
+        if w.read_only {
+            let _ = writeln!(
+                std::io::stdout(),
+                "Closed {} (open read-only: nothing was changed)",
+                w.path.display()
+            );
+            return Ok(());
+        }
         if let Some(e) = &w.save_error {
             return Err(Failure(format!(
                 "the last change could not be saved to {}: {e}",
@@ -154,6 +162,10 @@ pub fn apply(app: &mut App, effect: Effect) {
     match effect {
         Effect::Save => {
             let Some(w) = app.work.as_mut() else { return };
+            if w.read_only {
+                // Nothing to save: a read-only workshop is never changed (see `update`).
+                return;
+            }
             match store::save_with(&w.path, &w.session, Some(&w.rec)) {
                 Ok(()) => w.save_error = None,
                 Err(e) => {
@@ -173,25 +185,23 @@ pub fn apply(app: &mut App, effect: Effect) {
                 Err(Failure(e)) => app.error(format!("Could not create the workshop: {e}")),
             }
         }
-        Effect::Open(path) => match crate::session::lock::hold(&path)
-            .map_err(store::StoreError::Locked)
-            .and_then(|()| store::open(&path, &app.q))
-        {
-            Ok((s, opened)) => {
-                resume(app, s, path);
-                changes::hint_after_resume(app);
-                if opened.questionnaire_changed {
-                    app.info("The questionnaire changed since this was saved; answers to questions that still exist are kept.");
+        Effect::Open(path) => open_workshop(app, path),
+        Effect::OpenReadOnly(path) => {
+            // What `socscope resume --read-only` does: no lock, and saving is refused.
+            lock::set_read_only(&path);
+            match store::open(&path, &app.q) {
+                Ok((s, opened)) => {
+                    opened_workshop(app, s, path.clone(), &opened);
+                    app.info(format!(
+                        "Opened {} read-only: view, recommendation and export work; changes \
+                         are refused.",
+                        path.display()
+                    ));
                 }
-                if let Some(n) = opened.notices.first() {
-                    app.info(format!("{n} ({} notice(s) in all)", opened.notices.len()));
-                }
+                Err(e) => app.error(format!("Could not open: {}", first_line(&e))),
             }
-            Err(e) => app.error(format!(
-                "Could not open: {}",
-                e.to_string().lines().next().unwrap_or_default()
-            )),
-        },
+        }
+        Effect::RestoreBackup(path) => restore_backup(app, path),
         Effect::RefreshSessions => refresh_sessions(app),
         Effect::Export(format) => {
             let Some(w) = &app.work else { return };
@@ -225,6 +235,103 @@ pub fn apply(app: &mut App, effect: Effect) {
             path,
             skip_bad_rows,
         } => import_preview(app, path, skip_bad_rows),
+    }
+}
+
+fn first_line(e: &impl std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+/// Opens a saved workshop to work on it: takes its lock first. Another process holding it
+/// opens the "open read-only?" dialog; a damaged file with a readable backup opens the
+/// "open the backup?" dialog. Nothing is written here.
+fn open_workshop(app: &mut App, path: PathBuf) {
+    let had = lock::holds(&path);
+    match lock::hold(&path) {
+        Ok(()) => {}
+        Err(lock::LockError::Locked { path, holder }) => {
+            app.modal = Some(Modal::Locked { path, holder });
+            return;
+        }
+        Err(e) => {
+            app.error(format!("Could not open: {}", first_line(&e)));
+            return;
+        }
+    }
+    // This process is its writer now, even if it was opened read-only before.
+    lock::clear_read_only(&path);
+    match store::open(&path, &app.q) {
+        Ok((s, opened)) => opened_workshop(app, s, path, &opened),
+        Err(e) => {
+            if !had {
+                lock::release(&path);
+            }
+            match crate::cli::readable_backup(&path, &app.q, &e) {
+                Some(backup) => {
+                    app.modal = Some(Modal::Damaged {
+                        aside: crate::cli::corrupt_path(&path),
+                        path,
+                        error: e.to_string(),
+                        backup,
+                    })
+                }
+                None => app.error(format!("Could not open: {}", first_line(&e))),
+            }
+        }
+    }
+}
+
+/// The damaged-file dialog's "open the backup": what `socscope resume FILE --from-backup`
+/// does (under the session's lock): the damaged file is renamed `FILE.corrupt`, its bytes
+/// untouched; the backup's content is written as FILE and opened; the backup stays as it was.
+fn restore_backup(app: &mut App, path: PathBuf) {
+    let had = lock::holds(&path);
+    if let Err(e) = lock::hold(&path) {
+        app.error(format!("Could not restore: {}", first_line(&e)));
+        return;
+    }
+    lock::clear_read_only(&path);
+    let restored = crate::cli::restore_from_backup(&path, &app.q).and_then(|aside| {
+        store::open(&path, &app.q)
+            .map(|opened| (aside, opened))
+            .map_err(Failure::from)
+    });
+    match restored {
+        Ok((aside, (s, opened))) => {
+            opened_workshop(app, s, path.clone(), &opened);
+            let kept = aside.map_or(String::new(), |a| {
+                format!("; the damaged file is kept untouched as {}", a.display())
+            });
+            app.info(format!(
+                "Restored {} from {}{kept}",
+                path.display(),
+                store::backup_path(&path).display()
+            ));
+        }
+        Err(Failure(e)) => {
+            if !had {
+                lock::release(&path);
+            }
+            app.error(format!("Could not restore the backup: {}", first_line(&e)));
+        }
+    }
+}
+
+/// A workshop read from its file: shown on its first open question, with what changed on the
+/// way in (questionnaire version, notices).
+fn opened_workshop(
+    app: &mut App,
+    s: crate::session::Session,
+    path: PathBuf,
+    opened: &crate::session::file::Opened,
+) {
+    resume(app, s, path);
+    changes::hint_after_resume(app);
+    if opened.questionnaire_changed {
+        app.info("The questionnaire changed since this was saved; answers to questions that still exist are kept.");
+    }
+    if let Some(n) = opened.notices.first() {
+        app.info(format!("{n} ({} notice(s) in all)", opened.notices.len()));
     }
 }
 
@@ -304,6 +411,10 @@ pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
 fn resume(app: &mut App, s: crate::session::Session, path: PathBuf) {
     let org = s.workshop.organisation.clone();
     app.install(s, path.clone(), Screen::Questions);
+    // `resume --read-only`, or "open read-only" in the locked-session dialog.
+    if let Some(w) = app.work.as_mut() {
+        w.read_only = lock::is_read_only(&path);
+    }
     if let Some(w) = &app.work {
         let first_open = w.sequence().into_iter().find(|(e, qi)| {
             matches!(

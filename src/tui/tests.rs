@@ -564,6 +564,40 @@ fn screens() -> Vec<(&'static str, App)> {
     let mut note = sample();
     keys(&mut note, "n");
     out.push(("note_editor", note));
+    // Never lose a workshop: the secret, locked and damaged dialogs, and a read-only workshop.
+    let mut secret = sample();
+    type_text_answer(&mut secret, &format!("Payroll bureaus; CI token {TOKEN}"));
+    out.push(("secret_dialog", secret));
+    let mut locked = start_app();
+    locked.modal = Some(Modal::Locked {
+        path: PathBuf::from("/data/acme-payroll-ltd.toml"),
+        holder: Some(crate::session::lock::Holder {
+            pid: 4242,
+            host: "build-01".into(),
+            since: "2026-11-20T09:00:00Z".into(),
+        }),
+    });
+    out.push(("locked_dialog", locked));
+    let mut damaged = start_app();
+    let error = crate::session::file::parse(
+        "/data/acme-payroll-ltd.toml",
+        "[workshop]\norganisation = \"Acme\nfacilitator = 3\n",
+        &damaged.q,
+    )
+    .map(|_| ())
+    .expect_err("damaged")
+    .to_string();
+    damaged.modal = Some(Modal::Damaged {
+        path: PathBuf::from("/data/acme-payroll-ltd.toml"),
+        error,
+        backup: PathBuf::from("/data/acme-payroll-ltd.toml.bak"),
+        aside: PathBuf::from("/data/acme-payroll-ltd.toml.corrupt"),
+    });
+    out.push(("damaged_dialog", damaged));
+    let mut read_only = sample();
+    read_only.work.as_mut().unwrap().read_only = true;
+    keys(&mut read_only, "1");
+    out.push(("read_only", read_only));
     out
 }
 
@@ -1228,4 +1262,431 @@ fn changes_snapshots() {
     })));
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("compare_picker_80x24", t.backend());
+}
+
+// ----- Never lose a workshop: secrets kept on purpose, locked and damaged sessions ------------
+
+fn apply_all(app: &mut App, fx: Vec<Effect>) {
+    for f in fx {
+        super::apply(app, f);
+    }
+}
+
+fn status_text(app: &App) -> String {
+    app.status
+        .as_ref()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default()
+}
+
+fn screen_text(app: &mut App, w: u16, h: u16) -> String {
+    let t = render(app, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+const TOKEN: &str = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5";
+
+/// Answers the free-text question `customer_base` by typing `text` into its box and Enter.
+fn type_text_answer(app: &mut App, text: &str) -> Vec<Effect> {
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.reset_cursor();
+    let mut fx = enter(app);
+    assert!(
+        matches!(app.modal, Some(Modal::Editor(_))),
+        "the text box opens"
+    );
+    fx.extend(feed(
+        app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char('u'),
+            KeyModifiers::CONTROL,
+        ))],
+    ));
+    fx.extend(typed(app, text));
+    fx.extend(enter(app));
+    fx
+}
+
+fn stored(app: &App, qid: &str) -> crate::session::Answer {
+    app.work
+        .as_ref()
+        .unwrap()
+        .answer(&EntityId::Engagement, qid)
+        .cloned()
+        .expect("answered")
+}
+
+#[test]
+fn a_typed_secret_is_stored_redacted_and_only_y_keeps_it_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    let typed_answer = format!("Payroll bureaus; CI token {TOKEN}");
+
+    // Typed secret: stored redacted at once (and saved so), the warning shown, the choice asked.
+    let fx = type_text_answer(&mut app, &typed_answer);
+    assert!(fx.contains(&Effect::Save));
+    apply_all(&mut app, fx);
+    let a = stored(&app, "customer_base");
+    assert_eq!(
+        a.value,
+        Value::Text("Payroll bureaus; CI token ghp_…[REDACTED github-token]".into())
+    );
+    assert!(!a.secret_override);
+    assert!(status_text(&app).contains("Possible secret redacted (GitHub token)"));
+    assert!(matches!(&app.modal, Some(Modal::Secret(c)) if c.kinds == "GitHub token"));
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(!file.contains(TOKEN) && file.contains("REDACTED github-token"));
+    let screen = screen_text(&mut app, 100, 30);
+    assert!(
+        screen.contains("Possible secret in this answer"),
+        "{screen}"
+    );
+    assert!(screen.contains("Keep it as typed instead?"), "{screen}");
+
+    // Other keys do nothing while the dialog is open (q included: only y, n, Enter, Esc).
+    assert!(keys(&mut app, "q1u").is_empty());
+    assert!(matches!(app.modal, Some(Modal::Secret(_))));
+
+    // `y`: stored exactly as typed, marked, saved.
+    let fx = keys(&mut app, "y");
+    assert_eq!(fx, vec![Effect::Save]);
+    apply_all(&mut app, fx);
+    assert!(app.modal.is_none());
+    let a = stored(&app, "customer_base");
+    assert_eq!(a.value, Value::Text(typed_answer.clone()));
+    assert!(a.secret_override);
+    assert!(status_text(&app).contains("Kept as typed"));
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(file.contains(TOKEN), "overridden on purpose: {file}");
+    // Exports never hold it, even kept on purpose.
+    super::apply(&mut app, Effect::Export(super::update::Format::Markdown));
+    let md = std::fs::read_to_string(dir.path().join("secret.md")).unwrap();
+    assert!(!md.contains(TOKEN));
+
+    // `n`, Enter and Esc keep it redacted; the file never sees the secret.
+    for (key_ev, name) in [
+        (key(KeyCode::Char('n')), "n"),
+        (key(KeyCode::Enter), "Enter"),
+        (key(KeyCode::Esc), "Esc"),
+    ] {
+        let other = format!("{TOKEN} again, via {name}");
+        let fx = type_text_answer(&mut app, &other);
+        apply_all(&mut app, fx);
+        assert!(matches!(app.modal, Some(Modal::Secret(_))), "{name}");
+        let fx = feed(&mut app, &[key_ev]);
+        assert!(fx.is_empty(), "{name}: nothing more to save");
+        assert!(app.modal.is_none(), "{name}");
+        let a = stored(&app, "customer_base");
+        assert_eq!(
+            a.value,
+            Value::Text(format!("ghp_…[REDACTED github-token] again, via {name}")),
+            "{name}"
+        );
+        assert!(!a.secret_override, "{name}");
+        assert!(status_text(&app).contains("Kept redacted"), "{name}");
+        let file = std::fs::read_to_string(&path).unwrap();
+        assert!(!file.contains(TOKEN), "{name}: {file}");
+    }
+
+    // Quitting with the question open keeps the default: redacted.
+    let fx = type_text_answer(&mut app, &format!("{TOKEN} then quit"));
+    apply_all(&mut app, fx);
+    let fx = feed(
+        &mut app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))],
+    );
+    apply_all(&mut app, fx);
+    assert!(app.quit);
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(TOKEN));
+}
+
+#[test]
+fn a_secret_in_a_note_is_redacted_and_y_keeps_the_note_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("note.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    let fx = keys(&mut app, "1");
+    apply_all(&mut app, fx);
+    let qid = at(&app);
+    let qid = if app
+        .work
+        .as_ref()
+        .unwrap()
+        .answer(&EntityId::Engagement, &qid)
+        .is_some()
+    {
+        qid
+    } else {
+        "report_requesters".to_string()
+    };
+    app.questions.at = Some((EntityId::Engagement, qid.clone()));
+    keys(&mut app, "n");
+    typed(&mut app, "Ask ops; db password=Hunter2Hunter2");
+    let fx = esc(&mut app);
+    apply_all(&mut app, fx);
+    let note = |app: &App| stored(app, &qid).note.unwrap_or_default();
+    assert_eq!(note(&app), "Ask ops; db password=…[REDACTED credential]");
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("Hunter2"));
+    match &app.modal {
+        Some(Modal::Secret(c)) => {
+            assert_eq!(c.field, super::app::SecretField::Note);
+            assert_eq!(c.stored, "…[REDACTED credential]");
+        }
+        _ => panic!("the choice is offered for notes too"),
+    }
+    let fx = keys(&mut app, "y");
+    apply_all(&mut app, fx);
+    assert_eq!(note(&app), "Ask ops; db password=Hunter2Hunter2");
+    assert!(stored(&app, &qid).secret_override);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("Hunter2Hunter2")
+    );
+}
+
+/// Holds `session`'s lock as another socscope would (its own open file, its own lock file
+/// text), so this process is refused it. Dropping the file lets go.
+fn hold_as_another_process(session: &std::path::Path) -> std::fs::File {
+    let lock = crate::session::lock::lock_path(session);
+    std::fs::write(
+        &lock,
+        "pid = 4242\nhost = \"build-01\"\nsince = 2026-11-20T09:00:00Z\n",
+    )
+    .unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock)
+        .unwrap();
+    fs4::FileExt::try_lock(&f).expect("lock it");
+    f
+}
+
+fn saved_session(dir: &std::path::Path, name: &str) -> (PathBuf, Questionnaire) {
+    let q = q();
+    let path = dir.join(name);
+    let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+    let s = Session::new(&q, "Acme Payroll Ltd", now);
+    crate::session::store::save(&path, &s, &q).unwrap();
+    (path, q)
+}
+
+#[test]
+fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = saved_session(dir.path(), "locked.toml");
+    let before = std::fs::read(&path).unwrap();
+    let other = hold_as_another_process(&path);
+    let mut app = App::new(q, Theme { color: true });
+
+    // Opening it names the other process and offers read-only; Esc cancels.
+    super::apply(&mut app, Effect::Open(path.clone()));
+    match &app.modal {
+        Some(Modal::Locked { path: p, holder }) => {
+            assert_eq!(p, &path);
+            let h = holder.as_ref().expect("who has it");
+            assert_eq!((h.pid, h.host.as_str()), (4242, "build-01"));
+        }
+        _ => panic!("locked dialog expected, status {:?}", app.status),
+    }
+    assert!(app.work.is_none());
+    let screen = screen_text(&mut app, 100, 30);
+    assert!(
+        screen.contains("socscope process 4242 on build-01"),
+        "{screen}"
+    );
+    assert!(esc(&mut app).is_empty());
+    assert!(app.modal.is_none() && app.work.is_none());
+    assert!(status_text(&app).contains("Not opened"));
+
+    // `r`: opened read-only, as `resume --read-only` does.
+    super::apply(&mut app, Effect::Open(path.clone()));
+    let fx = keys(&mut app, "r");
+    assert_eq!(fx, vec![Effect::OpenReadOnly(path.clone())]);
+    apply_all(&mut app, fx);
+    assert!(app.work.as_ref().is_some_and(|w| w.read_only));
+    assert!(crate::session::lock::is_read_only(&path));
+    assert!(status_text(&app).contains("read-only"));
+    let screen = screen_text(&mut app, 100, 30);
+    assert!(
+        screen.lines().next().unwrap().contains("READ-ONLY"),
+        "{screen}"
+    );
+
+    // Every edit is refused with a message; moving, the recommendation and export work.
+    let session = app.work.as_ref().unwrap().session.clone();
+    app.stack = vec![Screen::Questions];
+    app.ensure_question();
+    for (what, events) in [
+        ("pick", vec![key(KeyCode::Char('1'))]),
+        ("unknown", vec![key(KeyCode::Char('u'))]),
+        ("space", vec![key(KeyCode::Char(' '))]),
+        ("clear", vec![key(KeyCode::Backspace)]),
+        ("note", vec![key(KeyCode::Char('n'))]),
+    ] {
+        let fx = feed(&mut app, &events);
+        assert!(fx.is_empty(), "{what}: {fx:?}");
+        assert!(app.modal.is_none(), "{what}: no editor opens");
+        assert!(status_text(&app).starts_with("READ-ONLY"), "{what}");
+    }
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    for (what, events) in [
+        ("typing", vec![key(KeyCode::Char('P'))]),
+        ("enter", vec![key(KeyCode::Enter)]),
+        ("paste", vec![Event::Paste("text".into())]),
+    ] {
+        assert!(feed(&mut app, &events).is_empty(), "{what}");
+        assert!(app.modal.is_none(), "{what}");
+        assert!(status_text(&app).starts_with("READ-ONLY"), "{what}");
+    }
+    app.stack = vec![Screen::Details];
+    assert!(enter(&mut app).is_empty());
+    assert!(app.modal.is_none() && status_text(&app).starts_with("READ-ONLY"));
+    app.stack = vec![Screen::Inventory];
+    for k in ["a", "e", "d", "t", "s", "i"] {
+        assert!(keys(&mut app, k).is_empty(), "{k}");
+        assert!(app.modal.is_none(), "{k}");
+        assert!(status_text(&app).starts_with("READ-ONLY"), "{k}");
+    }
+    assert_eq!(app.work.as_ref().unwrap().session, session);
+    // Should a dialog that edits be open anyway, its change is undone and refused.
+    app.modal = Some(Modal::Kind {
+        identity: "i1".into(),
+        cursor: 0,
+    });
+    app.work
+        .as_mut()
+        .unwrap()
+        .session
+        .add_identity("x", Utc::now());
+    let session = app.work.as_ref().unwrap().session.clone();
+    assert!(keys(&mut app, "4").is_empty());
+    assert!(status_text(&app).starts_with("READ-ONLY"));
+    assert_eq!(app.work.as_ref().unwrap().session, session);
+    keys(&mut app, "r");
+    assert_eq!(app.screen(), &Screen::Recommendation);
+    keys(&mut app, "x");
+    let fx = enter(&mut app);
+    assert_eq!(fx, vec![Effect::Export(super::update::Format::Markdown)]);
+    apply_all(&mut app, fx);
+    assert!(dir.path().join("locked.md").is_file());
+    // Even a save asked for directly writes nothing; quitting asks for none.
+    super::apply(&mut app, Effect::Save);
+    assert!(app.work.as_ref().unwrap().save_error.is_none());
+    assert_eq!(std::fs::read(&path).unwrap(), before, "never two writers");
+
+    // Back to the start, the other process gone: opening it again makes it writable.
+    app.stack = vec![Screen::Questions];
+    let fx = esc(&mut app);
+    assert!(status_text(&app).contains("nothing was changed"));
+    apply_all(&mut app, fx);
+    drop(other);
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert!(app.work.as_ref().is_some_and(|w| !w.read_only));
+    assert!(!crate::session::lock::is_read_only(&path));
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((EntityId::Engagement, "report_requesters".into()));
+    let fx = keys(&mut app, "1");
+    assert!(fx.contains(&Effect::Save));
+    apply_all(&mut app, fx);
+    assert_ne!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(keys(&mut app, "q"), vec![Effect::Save]);
+    crate::session::lock::release(&path);
+}
+
+#[test]
+fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = saved_session(dir.path(), "damaged.toml");
+    // A second save, so the backup is the first version; then the file is damaged.
+    let (mut s, _) = crate::session::store::open(&path, &q).unwrap();
+    s.workshop.facilitator = "Dana".into();
+    crate::session::store::save(&path, &s, &q).unwrap();
+    let bak = crate::session::store::backup_path(&path);
+    let backup = std::fs::read(&bak).unwrap();
+    let damaged = b"[workshop]\norganisation = \"Acme\nfacilitator = 3 = 4\n".to_vec();
+    std::fs::write(&path, &damaged).unwrap();
+
+    // From the start screen (listed as unreadable), Enter opens it: the located error, and
+    // the offer of the backup. Nothing is written.
+    let mut app = App::new(q.clone(), Theme { color: true });
+    app.start.sessions = crate::session::store::list(dir.path(), &q).unwrap();
+    assert!(app.start.sessions[0].error.is_some());
+    app.start.cursor = 1;
+    let fx = enter(&mut app);
+    assert_eq!(fx, vec![Effect::Open(path.clone())]);
+    apply_all(&mut app, fx);
+    let error = match &app.modal {
+        Some(Modal::Damaged {
+            path: p,
+            error,
+            backup: b,
+            aside,
+        }) => {
+            assert_eq!((p, b), (&path, &bak));
+            assert_eq!(aside, &dir.path().join("damaged.toml.corrupt"));
+            error.clone()
+        }
+        _ => panic!("damaged dialog expected, status {:?}", app.status),
+    };
+    let located = format!("{}:", path.display());
+    assert!(
+        error.starts_with(&located) && error.contains(": error: "),
+        "file:line:col: {error}"
+    );
+    let screen = screen_text(&mut app, 120, 30);
+    assert!(screen.contains("open the backup instead"), "{screen}");
+    assert!(screen.contains("damaged.toml.corrupt"), "{screen}");
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
+    assert!(
+        !crate::session::lock::lock_path(&path).exists(),
+        "not kept locked"
+    );
+
+    // Esc: nothing changes.
+    assert!(esc(&mut app).is_empty());
+    assert!(app.modal.is_none() && app.work.is_none());
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
+    assert!(!dir.path().join("damaged.toml.corrupt").exists());
+
+    // `b`: the backup is restored and opened; the damaged file is kept, byte for byte.
+    super::apply(&mut app, Effect::Open(path.clone()));
+    let fx = keys(&mut app, "b");
+    assert_eq!(fx, vec![Effect::RestoreBackup(path.clone())]);
+    apply_all(&mut app, fx);
+    let w = app.work.as_ref().expect("the backup is open");
+    assert_eq!(w.session.workshop.facilitator, "", "the previous version");
+    assert!(!w.read_only);
+    assert_eq!(
+        std::fs::read(dir.path().join("damaged.toml.corrupt")).unwrap(),
+        damaged,
+        "the damaged file is kept untouched"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), backup);
+    assert_eq!(std::fs::read(&bak).unwrap(), backup, "the backup stays");
+    assert!(status_text(&app).contains("kept untouched as"));
+    crate::session::lock::release(&path);
+
+    // Without a readable backup there is nothing to offer: the error is said, nothing changes.
+    std::fs::write(&path, &damaged).unwrap();
+    std::fs::write(&bak, b"also broken [").unwrap();
+    let mut app = App::new(q, Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert!(app.modal.is_none());
+    assert!(status_text(&app).starts_with("Could not open"));
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
 }

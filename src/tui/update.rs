@@ -8,11 +8,11 @@ use chrono::{NaiveDate, Utc};
 use super::action::Action;
 use super::app::{
     App, DETAIL_FIELDS, DetailField, EditTarget, Editor, HitList, Modal, Pane, Pending, Screen,
-    StartRow, TABS,
+    SecretChoice, SecretField, StartRow, TABS,
 };
 use super::keymap::{Cmd, Ctx};
 use crate::questionnaire::Kind;
-use crate::session::{EntityId, Value};
+use crate::session::{EntityId, Secrets, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -23,6 +23,11 @@ pub enum Effect {
         path: Option<PathBuf>,
     },
     Open(PathBuf),
+    /// Open a session without its lock (another socscope has it): nothing can be changed.
+    OpenReadOnly(PathBuf),
+    /// The session file is damaged: restore its backup (the damaged file is kept as
+    /// `FILE.corrupt`, as `resume --from-backup` does), then open it.
+    RestoreBackup(PathBuf),
     /// Re-read the list of saved sessions for the start screen.
     RefreshSessions,
     Export(Format),
@@ -83,7 +88,26 @@ impl Format {
 }
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let fx = dispatch(app, action);
+    // A read-only workshop never changes. The screens refuse edits before they start; should
+    // any action still change the session, it is undone here and refused, and nothing is saved.
+    let before = app
+        .work
+        .as_ref()
+        .filter(|w| w.read_only)
+        .map(|w| w.session.clone());
+    let mut fx = dispatch(app, action);
+    if let Some(before) = before
+        && let Some(w) = app.work.as_mut()
+        && w.read_only
+    {
+        if w.session != before {
+            w.session = before;
+            w.refresh(&app.q);
+            app.ensure_question();
+            refuse_read_only(app);
+        }
+        fx.retain(|f| *f != Effect::Save);
+    }
     // "What would change this?" is computed once when a drill-down shows, and again only after
     // the session changed (any change drops the cached result).
     if let Screen::Decision(id) = app.screen().clone()
@@ -301,10 +325,15 @@ fn back(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     let saved = w.path.display().to_string();
+    let read_only = w.read_only;
     app.work = None;
     app.stack = vec![Screen::Start];
     app.start.cursor = 1;
-    app.info(format!("Saved to {saved}"));
+    app.info(if read_only {
+        format!("Closed {saved} (open read-only: nothing was changed)")
+    } else {
+        format!("Saved to {saved}")
+    });
     vec![Effect::RefreshSessions]
 }
 
@@ -316,10 +345,20 @@ fn quit(app: &mut App) -> Vec<Effect> {
     }
     app.modal = None;
     app.quit = true;
-    if app.work.is_some() {
+    if app.work.as_ref().is_some_and(|w| !w.read_only) {
         effects.push(Effect::Save);
     }
     effects
+}
+
+fn read_only(app: &App) -> bool {
+    app.work.as_ref().is_some_and(|w| w.read_only)
+}
+
+/// Says why an edit was not made in a read-only workshop.
+fn refuse_read_only(app: &mut App) -> Vec<Effect> {
+    app.error("READ-ONLY: nothing changed. Viewing, the recommendation and export work.");
+    Vec::new()
 }
 
 fn move_cursor(cursor: &mut usize, len: usize, cmd: Cmd, page: usize) {
@@ -396,15 +435,8 @@ fn start(app: &mut App, action: Action) -> Vec<Effect> {
             match rows.get(app.start.cursor.min(rows.len().saturating_sub(1))) {
                 Some(StartRow::New) => start(app, Action::Cmd(Cmd::New)),
                 Some(StartRow::OpenFile) => start(app, Action::Cmd(Cmd::OpenFile)),
+                // An unreadable one too: opening it says why, and offers its backup if readable.
                 Some(StartRow::Session(i)) => match app.start.sessions.get(*i) {
-                    Some(info) if info.error.is_some() => {
-                        app.error(format!(
-                            "Cannot open {}: {}",
-                            info.path.display(),
-                            info.error.clone().unwrap_or_default()
-                        ));
-                        Vec::new()
-                    }
                     Some(info) => vec![Effect::Open(info.path.clone())],
                     None => Vec::new(),
                 },
@@ -438,6 +470,7 @@ fn details(app: &mut App, action: Action) -> Vec<Effect> {
             move_cursor(&mut app.details, DETAIL_FIELDS.len(), cmd, app.page);
             Vec::new()
         }
+        Action::Cmd(Cmd::Select) if read_only(app) => refuse_read_only(app),
         Action::Cmd(Cmd::Select) => {
             let Some(w) = &app.work else {
                 return Vec::new();
@@ -501,6 +534,13 @@ fn inventory(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     let n_sys = w.session.systems.len();
+    let edits = matches!(
+        action,
+        Action::Cmd(Cmd::Add | Cmd::Rename | Cmd::Remove | Cmd::Kind | Cmd::Links | Cmd::Import)
+    );
+    if edits && w.read_only {
+        return refuse_read_only(app);
+    }
     match action {
         Action::Cmd(cmd) if is_move(cmd) => {
             match app.inventory.pane {
@@ -697,6 +737,17 @@ fn questions(app: &mut App, action: Action) -> Vec<Effect> {
         App::choice_rows(question),
     );
     let qid = question.id.clone();
+    let edits = match action {
+        Action::Cmd(Cmd::Unknown | Cmd::ClearAnswer | Cmd::Note) => true,
+        Action::Pick(_) | Action::TypeStart(_) => true,
+        Action::Cmd(Cmd::Toggle) => kind.is_choice(),
+        // Enter on a ticked list only moves on; everywhere else it answers or opens the box.
+        Action::Cmd(Cmd::Select) => !(kind == Kind::Multi && app.questions.cursor < n_choices),
+        _ => false,
+    };
+    if edits && read_only(app) {
+        return refuse_read_only(app);
+    }
     match action {
         Action::Cmd(cmd @ (Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom)) => {
             move_cursor(&mut app.questions.cursor, rows, cmd, app.page);
@@ -849,12 +900,21 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
         return Vec::new();
     };
     let question = &app.q.questions[qi];
+    let qid = question.id.clone();
+    // What was typed, held (in memory only) in case it is redacted and kept on purpose.
+    let typed = match (&value, question.kind) {
+        (Value::Text(t), Kind::Text) => Some(t.clone()),
+        _ => None,
+    };
     match w.session.set_answer(question, e, value, Utc::now()) {
         Ok(findings) => {
             w.refresh(&app.q);
             app.ensure_question();
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
+                if let Some(typed) = typed {
+                    offer_keep_as_typed(app, e, qid, SecretField::Answer, typed, &findings);
+                }
             }
             vec![Effect::Save]
         }
@@ -1190,6 +1250,40 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::EditorCommit => editor_done(app, true, false),
         Action::EditorClose => editor_done(app, false, false),
+        Action::ConfirmYes if matches!(app.modal, Some(Modal::Secret(_))) => keep_as_typed(app),
+        Action::ConfirmNo if matches!(app.modal, Some(Modal::Secret(_))) => {
+            if let Some(Modal::Secret(c)) = app.modal.take() {
+                app.info(format!(
+                    "Kept redacted: stored as {} (what was typed is not kept).",
+                    c.stored
+                ));
+            }
+            Vec::new()
+        }
+        Action::ConfirmYes if matches!(app.modal, Some(Modal::Locked { .. })) => {
+            match app.modal.take() {
+                Some(Modal::Locked { path, .. }) => vec![Effect::OpenReadOnly(path)],
+                _ => Vec::new(),
+            }
+        }
+        Action::ConfirmYes if matches!(app.modal, Some(Modal::Damaged { .. })) => {
+            match app.modal.take() {
+                Some(Modal::Damaged { path, .. }) => vec![Effect::RestoreBackup(path)],
+                _ => Vec::new(),
+            }
+        }
+        Action::ConfirmNo if matches!(app.modal, Some(Modal::Locked { .. })) => {
+            if let Some(Modal::Locked { path, .. }) = app.modal.take() {
+                app.info(format!("Not opened: {}", path.display()));
+            }
+            Vec::new()
+        }
+        Action::ConfirmNo if matches!(app.modal, Some(Modal::Damaged { .. })) => {
+            if let Some(Modal::Damaged { path, .. }) = app.modal.take() {
+                app.info(format!("Not opened: {} is left as it was", path.display()));
+            }
+            Vec::new()
+        }
         Action::ConfirmYes if matches!(app.modal, Some(Modal::Import(_))) => import_confirmed(app),
         Action::ConfirmNo if matches!(app.modal, Some(Modal::Import(_))) => {
             app.modal = None;
@@ -1406,6 +1500,80 @@ fn import_confirmed(app: &mut App) -> Vec<Effect> {
     vec![Effect::Save]
 }
 
+/// After a redaction: asks whether to keep the text as typed instead (redacted stays the
+/// default). The typed text stays in the dialog, in memory, until the choice is made.
+fn offer_keep_as_typed(
+    app: &mut App,
+    e: &EntityId,
+    qid: String,
+    field: SecretField,
+    typed: String,
+    found: &[crate::secrets::Finding],
+) {
+    app.modal = Some(Modal::Secret(Box::new(SecretChoice::new(
+        e.clone(),
+        qid,
+        field,
+        typed,
+        found,
+    ))));
+}
+
+/// `y` in the secret dialog: stores the text as typed, marked `secret_override` (exports
+/// still redact it).
+fn keep_as_typed(app: &mut App) -> Vec<Effect> {
+    let Some(Modal::Secret(c)) = app.modal.take() else {
+        return Vec::new();
+    };
+    let SecretChoice {
+        entity,
+        qid,
+        field,
+        typed,
+        kinds,
+        ..
+    } = *c;
+    let Some(w) = app.work.as_mut() else {
+        return Vec::new();
+    };
+    let now = Utc::now();
+    let result = match field {
+        SecretField::Answer => match app.q.question_index(&qid) {
+            Some(qi) => w
+                .session
+                .set_answer_with(
+                    &app.q.questions[qi],
+                    &entity,
+                    Value::Text(typed),
+                    now,
+                    Secrets::KeepAsTyped,
+                )
+                .map(|_| ()),
+            None => Err(format!("no question `{qid}`")),
+        },
+        SecretField::Note => {
+            w.session
+                .set_note_with(&qid, &entity, &typed, now, Secrets::KeepAsTyped);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => {
+            w.refresh(&app.q);
+            app.ensure_question();
+            app.info(format!(
+                "Kept as typed ({kinds}): saved in the session file, marked secret_override; \
+                 exports still redact it."
+            ));
+            vec![Effect::Save]
+        }
+        Err(msg) => {
+            app.error(msg);
+            Vec::new()
+        }
+    }
+}
+
 fn confirm(app: &mut App) -> Vec<Effect> {
     let Some(Modal::Confirm { on_yes, .. }) = app.modal.take() else {
         return Vec::new();
@@ -1598,6 +1766,7 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
             });
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
+                offer_keep_as_typed(app, &entity, qid, SecretField::Note, note, &findings);
             }
             vec![Effect::Save]
         }
@@ -1679,6 +1848,9 @@ fn paste_outside_editor(app: &mut App, text: &str) -> Vec<Effect> {
     };
     if question.kind.is_choice() {
         return Vec::new();
+    }
+    if read_only(app) {
+        return refuse_read_only(app);
     }
     let qid = question.id.clone();
     let text = super::widgets::clean(&text.replace(['\r', '\n'], " "));

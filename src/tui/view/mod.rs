@@ -102,8 +102,18 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             }
             let used: usize = spans.iter().map(|s| s.width()).sum();
             let saved = match &w.save_error {
+                _ if w.read_only => Span::styled(
+                    " READ-ONLY ",
+                    t.warn().add_modifier(ratatui::style::Modifier::BOLD),
+                ),
                 Some(_) => Span::styled(" NOT SAVED ", t.error()),
                 None => Span::styled(" saved ", t.good()),
+            };
+            // READ-ONLY must be seen: on a narrow screen it takes the title's place.
+            let used = if w.read_only && used + saved.width() > area.width as usize {
+                used - spans.remove(0).width()
+            } else {
+                used
             };
             let gap = (area.width as usize).saturating_sub(used + saved.width());
             spans.push(Span::raw(" ".repeat(gap)));

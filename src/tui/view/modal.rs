@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::session::{EntityId, Value};
-use crate::tui::app::{App, EditTarget, Modal};
+use crate::tui::app::{App, EditTarget, Modal, SecretField};
 use crate::tui::changes::{PickRow, Picker};
 use crate::tui::widgets::{centered, clean, marker, truncate};
 
@@ -39,6 +39,9 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ],
         },
         Some(Modal::Confirm { .. }) => vec![("y", "remove"), ("n/Esc", "keep")],
+        Some(Modal::Secret(_)) => vec![("y", "keep as typed"), ("n/Enter/Esc", "keep redacted")],
+        Some(Modal::Locked { .. }) => vec![("r", "open read-only"), ("Esc", "cancel")],
+        Some(Modal::Damaged { .. }) => vec![("b", "open the backup"), ("Esc", "cancel")],
         Some(Modal::Kind { .. }) => vec![("Enter/1-9", "choose"), ("Esc", "close")],
         Some(Modal::Links { .. }) => vec![("Space/Enter", "tick"), ("Esc", "done")],
         Some(Modal::Help { .. }) => vec![("↑/↓", "scroll"), ("Esc/?", "close")],
@@ -271,8 +274,146 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             );
         }
         Some(Modal::Compare(p)) => compare_picker(frame, app, p, area),
+        Some(Modal::Secret(c)) => {
+            let what = match c.field {
+                SecretField::Answer => "this answer",
+                SecretField::Note => "this note",
+            };
+            let text = vec![
+                Line::from(vec![
+                    Span::raw(format!("Possible secret in {what}: ")),
+                    Span::styled(clean(&c.kinds), t.bold()),
+                    Span::raw("."),
+                ]),
+                Line::from(vec![
+                    Span::raw("Stored redacted as "),
+                    Span::styled(clean(&c.stored), t.bold()),
+                ]),
+                Line::raw("Keep it as typed instead?"),
+                Line::raw(""),
+                key_line(
+                    &t,
+                    "y",
+                    "keep as typed (in the session file only: it is still never exported)",
+                ),
+                key_line(&t, "n/Enter/Esc", "keep redacted (recommended)"),
+            ];
+            dialog(frame, area, text, " Possible secret ", t.warn(), 76);
+        }
+        Some(Modal::Locked { path, holder }) => {
+            let who = holder
+                .as_ref()
+                .map_or_else(|| "another socscope process".to_string(), |h| h.to_string());
+            let text = vec![
+                Line::styled(clean(&path.display().to_string()), t.bold()),
+                Line::raw(format!("is open in {}.", clean(&who))),
+                Line::raw("Only one socscope changes a workshop at a time."),
+                Line::raw(""),
+                key_line(
+                    &t,
+                    "r",
+                    "open it read-only: view, recommendation and export work; changes are refused",
+                ),
+                key_line(&t, "Esc", "cancel"),
+            ];
+            dialog(frame, area, text, " Workshop in use ", t.warn(), 80);
+        }
+        Some(Modal::Damaged {
+            path,
+            error,
+            backup,
+            aside,
+        }) => {
+            let mut text = vec![Line::styled(
+                format!("{} cannot be opened:", clean(&path.display().to_string())),
+                t.bold(),
+            )];
+            const MAX: usize = 6;
+            let lines: Vec<&str> = error.lines().collect();
+            for l in lines.iter().take(MAX) {
+                text.push(Line::styled(format!("  {}", clean(l)), t.error()));
+            }
+            if lines.len() > MAX {
+                text.push(Line::styled(
+                    format!("  … {} more line(s)", lines.len() - MAX),
+                    t.dim(),
+                ));
+            }
+            text.push(Line::raw(format!(
+                "Its backup {} (the previous save) is readable.",
+                clean(&backup.display().to_string())
+            )));
+            text.push(Line::raw(""));
+            text.push(key_line(
+                &t,
+                "b",
+                &format!(
+                    "open the backup instead (the damaged file is kept untouched, as {})",
+                    clean(&aside.display().to_string())
+                ),
+            ));
+            text.push(key_line(&t, "Esc", "cancel (nothing changes)"));
+            dialog(frame, area, text, " Damaged session file ", t.error(), 90);
+        }
         _ => {}
     }
+}
+
+fn key_line<'a>(t: &crate::tui::theme::Theme, key: &'a str, what: &str) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(key, t.key()),
+        Span::raw(format!("  {what}")),
+    ])
+}
+
+/// How many rows `text` takes when word-wrapped at `width` (as `Wrap { trim: false }` does, or
+/// a little more: a word longer than the line is counted as broken at the width).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let (mut rows, mut used) = (1, 0);
+    for word in text.split_inclusive(' ') {
+        let mut n = word.chars().count();
+        if used > 0 && used + n > width {
+            rows += 1;
+            used = 0;
+        }
+        while n > width {
+            rows += 1;
+            n -= width;
+        }
+        used += n;
+    }
+    rows
+}
+
+/// A centred box with wrapped text, as tall as the text needs (within the screen).
+fn dialog(
+    frame: &mut Frame,
+    area: Rect,
+    text: Vec<Line>,
+    title: &str,
+    border: ratatui::style::Style,
+    max_width: u16,
+) {
+    let w = area.width.saturating_sub(6).min(max_width);
+    let inner = w.saturating_sub(2).max(1) as usize;
+    let rows: usize = text
+        .iter()
+        .map(|l| {
+            let s: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrapped_rows(&s, inner)
+        })
+        .sum();
+    let h = (rows as u16 + 2).min(area.height.saturating_sub(2));
+    let box_ = centered(area, w, h);
+    frame.render_widget(Clear, box_);
+    let block = Block::bordered()
+        .title(title.to_string())
+        .border_style(border);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        box_,
+    );
 }
 
 /// "Compare with another session": same organisation first, then the others, then a file.
