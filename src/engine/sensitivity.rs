@@ -21,7 +21,14 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
     let d = all_decisions(&r).find(|d| d.id == decision_id)?;
-    Some(analyse(q, s, &st, d, &tests_by_question(q), &mut Cache::new()))
+    Some(analyse(
+        q,
+        s,
+        &st,
+        d,
+        &tests_by_question(q),
+        &mut Cache::new(),
+    ))
 }
 
 /// The sensitivity of every report-level and per-system decision (what the export shows).

@@ -188,16 +188,8 @@ impl Visibility {
 pub fn entity_key(s: &Session, e: &EntityId) -> Option<EntityKey> {
     match e {
         EntityId::Engagement => Some(EntityKey::Engagement),
-        EntityId::System(id) => s
-            .systems
-            .iter()
-            .position(|x| &x.id == id)
-            .map(EntityKey::System),
-        EntityId::Identity(id) => s
-            .identities
-            .iter()
-            .position(|x| &x.id == id)
-            .map(EntityKey::Identity),
+        EntityId::System(id) => s.system_index(id).map(EntityKey::System),
+        EntityId::Identity(id) => s.identity_index(id).map(EntityKey::Identity),
     }
 }
 

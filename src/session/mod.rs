@@ -204,6 +204,27 @@ pub struct Session {
     pub orphans: Vec<OrphanAnswer>,
 }
 
+/// The position of the entity with id `id`. Ids are handed out as `<prefix><N>` in creation
+/// order, so the N-th entry is tried first (found at once unless entities were removed or ids
+/// written by hand); then the nearest entries before it, then a full scan. Lookups by id run for
+/// every row the app draws, so a plain scan would make screens quadratic in the inventory.
+fn index_of<T>(items: &[T], id: &str, prefix: &str, id_of: impl Fn(&T) -> &str) -> Option<usize> {
+    if let Some(n) = id
+        .strip_prefix(prefix)
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+    {
+        // Removals only move entries towards the front.
+        let guess = (n - 1).min(items.len().saturating_sub(1));
+        for i in (guess.saturating_sub(64)..=guess).rev() {
+            if items.get(i).is_some_and(|x| id_of(x) == id) {
+                return Some(i);
+            }
+        }
+    }
+    items.iter().position(|x| id_of(x) == id)
+}
+
 /// Which entity an edit applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntityId {
@@ -245,11 +266,21 @@ impl Session {
     }
 
     pub fn system(&self, id: &str) -> Option<&System> {
-        self.systems.iter().find(|s| s.id == id)
+        self.system_index(id).map(|i| &self.systems[i])
     }
 
     pub fn identity(&self, id: &str) -> Option<&Identity> {
-        self.identities.iter().find(|s| s.id == id)
+        self.identity_index(id).map(|i| &self.identities[i])
+    }
+
+    /// Where the system with this id is in the inventory.
+    pub fn system_index(&self, id: &str) -> Option<usize> {
+        index_of(&self.systems, id, "s", |s| &s.id)
+    }
+
+    /// Where the identity with this id is in the inventory.
+    pub fn identity_index(&self, id: &str) -> Option<usize> {
+        index_of(&self.identities, id, "i", |s| &s.id)
     }
 
     pub fn entity_name(&self, e: &EntityId) -> String {
@@ -271,16 +302,10 @@ impl Session {
     pub fn answers_mut(&mut self, e: &EntityId) -> Option<&mut Answers> {
         match e {
             EntityId::Engagement => Some(&mut self.engagement),
-            EntityId::System(id) => self
-                .systems
-                .iter_mut()
-                .find(|s| &s.id == id)
-                .map(|s| &mut s.answers),
+            EntityId::System(id) => self.system_index(id).map(|i| &mut self.systems[i].answers),
             EntityId::Identity(id) => self
-                .identities
-                .iter_mut()
-                .find(|s| &s.id == id)
-                .map(|s| &mut s.answers),
+                .identity_index(id)
+                .map(|i| &mut self.identities[i].answers),
         }
     }
 
