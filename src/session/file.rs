@@ -434,41 +434,60 @@ struct SummaryDecision {
     provisional: bool,
     because: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    gaps: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     open_questions: Vec<String>,
 }
 
 fn summary(r: &Recommendation) -> Summary {
+    let full = |d: &crate::engine::Decision| SummaryDecision {
+        id: d.id.clone(),
+        outcome: d.outcome.clone(),
+        provisional: d.provisional,
+        because: d
+            .rationale
+            .iter()
+            .map(|f| {
+                let triggers: Vec<String> = f
+                    .triggers
+                    .iter()
+                    .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
+                    .collect();
+                if triggers.is_empty() {
+                    format!("[{}] {}", f.rule, f.rationale)
+                } else {
+                    format!("[{}] {} ({})", f.rule, f.rationale, triggers.join("; "))
+                }
+            })
+            .collect(),
+        gaps: Vec::new(),
+        open_questions: d
+            .open_questions
+            .iter()
+            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+            .collect(),
+    };
+    // Identities can number thousands: their entries name the rules and gaps only (the
+    // identity's own answers are above, the rules' wording in the report-level decisions).
+    let compact = |i: &crate::engine::IdentityResult| SummaryDecision {
+        id: i.decision.id.clone(),
+        outcome: i.decision.outcome.clone(),
+        provisional: i.decision.provisional,
+        because: i
+            .decision
+            .rationale
+            .iter()
+            .map(|f| format!("[{}]", f.rule))
+            .collect(),
+        gaps: i.gaps.iter().map(|g| g.id.clone()).collect(),
+        open_questions: Vec::new(),
+    };
     let decisions = r
         .decisions
         .iter()
         .chain(r.systems.iter().map(|s| &s.decision))
-        .chain(r.identities.iter().map(|i| &i.decision))
-        .map(|d| SummaryDecision {
-            id: d.id.clone(),
-            outcome: d.outcome.clone(),
-            provisional: d.provisional,
-            because: d
-                .rationale
-                .iter()
-                .map(|f| {
-                    let triggers: Vec<String> = f
-                        .triggers
-                        .iter()
-                        .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
-                        .collect();
-                    if triggers.is_empty() {
-                        format!("[{}] {}", f.rule, f.rationale)
-                    } else {
-                        format!("[{}] {} ({})", f.rule, f.rationale, triggers.join("; "))
-                    }
-                })
-                .collect(),
-            open_questions: d
-                .open_questions
-                .iter()
-                .map(|o| format!("{}: {}", o.entity.name, o.question_text))
-                .collect(),
-        })
+        .map(full)
+        .chain(r.identities.iter().map(compact))
         .collect();
     Summary {
         verdict: r.verdict.id().to_string(),

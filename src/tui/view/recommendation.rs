@@ -77,13 +77,14 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .max()
         .unwrap_or(0);
     let title_w = longest.min(width.saturating_sub(25)).clamp(16, 48);
-    let gaps = |id: &str| {
-        w.rec
-            .identities
-            .iter()
-            .find(|i| i.decision.id == id)
-            .map_or(0, |i| i.gaps.len())
-    };
+    // One pass over the identities, not one per decision (thousands of each at scale).
+    let gap_counts: std::collections::HashMap<&str, usize> = w
+        .rec
+        .identities
+        .iter()
+        .map(|i| (i.decision.id.as_str(), i.gaps.len()))
+        .collect();
+    let gaps = |id: &str| gap_counts.get(id).copied().unwrap_or(0);
     let items: Vec<ListItem> = decisions
         .iter()
         .enumerate()
