@@ -226,6 +226,15 @@ pub struct Recommendation {
 }
 
 impl Recommendation {
+    /// "Type 2 (3–12 months...)": the report type with its observation window, if decided.
+    pub fn report_type_text(&self) -> Option<String> {
+        let t = self.report_type?;
+        Some(match &self.observation_window {
+            Some(w) => format!("{} ({w})", t.label()),
+            None => t.label().to_string(),
+        })
+    }
+
     pub fn provisional_count(&self) -> usize {
         self.decisions
             .iter()

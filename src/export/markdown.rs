@@ -52,15 +52,19 @@ fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+fn organisation(s: &Session) -> String {
+    if s.workshop.organisation.trim().is_empty() {
+        "(organisation not named)".to_string()
+    } else {
+        escape(&s.workshop.organisation)
+    }
+}
+
 /// The full report for auditors and stakeholders.
 pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     let mut out = String::new();
     let w = &mut out;
-    let org = if s.workshop.organisation.trim().is_empty() {
-        "(organisation not named)".to_string()
-    } else {
-        escape(&s.workshop.organisation)
-    };
+    let org = organisation(s);
     let _ = writeln!(w, "# SOC scoping recommendation: {org}\n");
     let _ = writeln!(w, "| Workshop | |\n|---|---|");
     let _ = writeln!(w, "| Organisation | {} |", cell(&s.workshop.organisation));
@@ -127,17 +131,8 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
             cats.join(", ")
         );
     }
-    if let Some(t) = r.report_type {
-        let window = r
-            .observation_window
-            .as_deref()
-            .map(|o| format!(" ({})", escape(o)));
-        let _ = writeln!(
-            w,
-            "\n**Report type:** {}{}",
-            t.label(),
-            window.unwrap_or_default()
-        );
+    if let Some(t) = r.report_type_text() {
+        let _ = writeln!(w, "\n**Report type:** {}", escape(&t));
     }
     if let Some(note) = &r.sox_note {
         let _ = writeln!(w, "\n> **SOX:** {}", escape(note));
@@ -375,18 +370,11 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
 pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
     let mut out = String::new();
     let w = &mut out;
-    let org = if s.workshop.organisation.trim().is_empty() {
-        "(organisation not named)".to_string()
-    } else {
-        escape(&s.workshop.organisation)
-    };
+    let org = organisation(s);
     let _ = writeln!(w, "# Evidence plan: {org}\n");
     let _ = write!(w, "Recommendation: **{}**", r.verdict.label());
-    if let Some(t) = r.report_type {
-        let _ = write!(w, ", {}", t.label());
-        if let Some(win) = &r.observation_window {
-            let _ = write!(w, " ({})", escape(win));
-        }
+    if let Some(t) = r.report_type_text() {
+        let _ = write!(w, ", {}", escape(&t));
     }
     let _ = writeln!(w, ".\n");
     if r.evidence_plan.is_empty() {
@@ -568,17 +556,8 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
         let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
         let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
     }
-    if let Some(t) = r.report_type {
-        let window = r
-            .observation_window
-            .as_deref()
-            .map(|o| format!(" ({})", sanitize(o)));
-        let _ = writeln!(
-            w,
-            "Report type: {}{}",
-            t.label(),
-            window.unwrap_or_default()
-        );
+    if let Some(t) = r.report_type_text() {
+        let _ = writeln!(w, "Report type: {}", sanitize(&t));
     }
     if let Some(n) = &r.sox_note {
         let _ = writeln!(w, "SOX: {}", sanitize(n));
