@@ -347,7 +347,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     match command {
         Command::Validate { file } => {
             let text = read_text(&file)?;
-            match questionnaire::load(&file.display().to_string(), &text) {
+            match questionnaire::check(&file.display().to_string(), &text) {
                 Ok(q) => {
                     println!(
                         "{}: ok: `{}` v{} with {} questions and {} rules",

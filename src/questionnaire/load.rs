@@ -238,8 +238,19 @@ pub fn hash_source(src: &str) -> String {
     format!("sha256:{hex}")
 }
 
-/// Parses and checks a questionnaire. `file` names the source in messages.
+/// Parses and checks a questionnaire: syntax, ids and every reference. `file` names the source
+/// in messages. This is what opening a workshop does; see [`check`] for `socscope validate`.
 pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
+    load_with(file, src, false)
+}
+
+/// Everything [`load`] checks, plus a search for rules that can never fire. The search tries
+/// answer combinations, so it runs when a questionnaire is validated, not at every start-up.
+pub fn check(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
+    load_with(file, src, true)
+}
+
+fn load_with(file: &str, src: &str, deep: bool) -> Result<Questionnaire, LoadError> {
     let mut cx = Ctx {
         loc: Locator::new(src),
         problems: Vec::new(),
@@ -283,7 +294,7 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
         evidence_kinds,
         hash: hash_source(src),
     };
-    super::validate::check_semantics(&q, &mut cx.problems);
+    super::validate::check_semantics(&q, &mut cx.problems, deep);
     if cx.problems.is_empty() {
         resolve(&mut q);
         Ok(q)

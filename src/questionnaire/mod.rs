@@ -11,7 +11,7 @@ pub mod validate;
 use serde::Serialize;
 
 pub use condition::{Atom, Condition, Test, Tri};
-pub use load::{LoadError, Problem, load};
+pub use load::{LoadError, Problem, check, load};
 
 /// The built-in questionnaire, embedded so socscope runs with no files installed.
 pub const BUILTIN_SOURCE: &str = include_str!("../../questionnaires/soc-scoping.toml");

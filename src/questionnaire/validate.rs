@@ -24,7 +24,7 @@ enum Site {
     Rule,
 }
 
-pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
+pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>, deep: bool) {
     // The first definition wins, so a duplicate id does not cause follow-on errors.
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, question) in q.questions.iter().enumerate() {
@@ -41,7 +41,7 @@ pub(crate) fn check_semantics(q: &Questionnaire, out: &mut Vec<Problem>) {
     }
     // Look for unsatisfiable rules among those whose references resolve; the others already
     // have an error of their own.
-    {
+    if deep {
         let mut resolved = q.clone();
         for question in &mut resolved.questions {
             if let Some(c) = &mut question.show_if {
