@@ -191,3 +191,18 @@ fn json_export_carries_the_sensitivity() {
             .any(|f| f["question"] == "controls_months")
     );
 }
+
+#[test]
+fn sensitivity_of_a_decision_in_hand_matches_the_lookup_by_id() {
+    let q = builtin();
+    let s = example("s2-log-analytics.toml");
+    let r = recommend(&s);
+    let d = r
+        .decisions
+        .iter()
+        .find(|d| d.id == "type")
+        .expect("type decision");
+    let by_id = engine::sensitivity(&q, &s, "type").expect("by id");
+    assert_eq!(engine::sensitivity_of(&q, &s, d), by_id);
+    assert!(!by_id.flips.is_empty());
+}

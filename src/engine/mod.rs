@@ -14,7 +14,7 @@ mod visibility;
 use std::collections::{BTreeSet, HashSet};
 
 pub use model::*;
-pub use sensitivity::{sensitivities, sensitivity};
+pub use sensitivity::{sensitivities, sensitivity, sensitivity_of};
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{EntityKey, Subject, Tri};

@@ -31,6 +31,13 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<
     ))
 }
 
+/// The sensitivity of a decision the caller already has (from the recommendation of this same
+/// session), without building the recommendation again.
+pub fn sensitivity_of(q: &Questionnaire, s: &Session, d: &Decision) -> Sensitivity {
+    let st = Stage::new(q, s);
+    analyse(q, s, &st, d, &tests_by_question(q), &mut Cache::new())
+}
+
 /// The sensitivity of every report-level and per-system decision (what the export shows).
 pub fn sensitivities(q: &Questionnaire, s: &Session) -> Vec<Sensitivity> {
     let st = Stage::new(q, s);

@@ -120,7 +120,11 @@ impl Workshop {
         {
             return;
         }
-        let s = engine::sensitivity(q, &self.session, decision_id);
+        // The decision comes from the recommendation already on screen: no second build.
+        let s = all_decisions(&self.rec)
+            .into_iter()
+            .find(|d| d.id == decision_id)
+            .map(|d| engine::sensitivity_of(q, &self.session, d));
         self.sensitivity = Some((decision_id.to_string(), s));
     }
 
