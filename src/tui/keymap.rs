@@ -636,7 +636,7 @@ pub fn document() -> String {
          | New workshop, add, rename, open a file, import path | `Enter` confirm · `Esc` cancel (nothing changes) |\n\
          | Filter | typing filters as you go · `Enter` or `Esc` done · `Ctrl-U` clear |\n\
          | Identity kind | `1-9` or `Enter` choose · `Esc` close |\n\
-         | Systems an identity can access | `Space` or `Enter` tick · `Esc` done |\n\
+         | Systems an identity can access | `Space` tick · `Enter` done (ticks the highlighted one if none is ticked yet) · `Esc` done |\n\
          | Remove? | `y` remove · `n` or `Esc` keep |\n\
          | Possible secret (after an answer or note was redacted) | `y` keep as typed (saved in the session file, marked `secret_override`; never exported) · `n`, `Enter` or `Esc` keep redacted |\n\
          | Workshop in use (another socscope has it open) | `r` open read-only · `Esc` or `n` cancel |\n\

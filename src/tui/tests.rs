@@ -1690,3 +1690,33 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     assert!(status_text(&app).starts_with("Could not open"));
     assert_eq!(std::fs::read(&path).unwrap(), damaged);
 }
+
+#[test]
+fn links_picker_space_ticks_and_enter_finishes_without_unticking() {
+    let mut app = app(Screen::Inventory);
+    app.stack = vec![Screen::Inventory];
+    keys(&mut app, "a");
+    typed(&mut app, "Invoicing");
+    enter(&mut app);
+    keys(&mut app, "la");
+    typed(&mut app, "svc-billing");
+    enter(&mut app);
+    keys(&mut app, "4"); // service account; the systems picker opens next
+    assert!(matches!(app.modal, Some(Modal::Links { .. })));
+    // Space ticks, Enter closes: the link stays (Enter used to untick it again).
+    keys(&mut app, " ");
+    enter(&mut app);
+    assert!(app.modal.is_none());
+    let s = &app.work.as_ref().unwrap().session;
+    assert_eq!(s.identities[0].systems, vec![s.systems[0].id.clone()]);
+
+    // A fresh identity: Enter alone ticks the highlighted system and closes.
+    keys(&mut app, "a");
+    typed(&mut app, "svc-payments");
+    enter(&mut app);
+    keys(&mut app, "4");
+    enter(&mut app);
+    assert!(app.modal.is_none());
+    let s = &app.work.as_ref().unwrap().session;
+    assert_eq!(s.identities[1].systems, vec![s.systems[0].id.clone()]);
+}

@@ -1440,7 +1440,22 @@ fn links_modal(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             app.modal = None;
             Vec::new()
         }
-        Cmd::Select | Cmd::Toggle => {
+        // Enter finishes, like a multiple-choice question; with nothing ticked yet it ticks the
+        // highlighted system first, so one system is one key. (Space then Enter used to untick.)
+        Cmd::Select => {
+            let none_linked = w
+                .session
+                .identity(identity)
+                .is_none_or(|i| i.systems.is_empty());
+            let fx = if none_linked {
+                links_modal(app, Cmd::Toggle)
+            } else {
+                Vec::new()
+            };
+            app.modal = None;
+            fx
+        }
+        Cmd::Toggle => {
             let Some(sys) = w.session.systems.get(*cursor) else {
                 return Vec::new();
             };

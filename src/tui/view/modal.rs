@@ -270,7 +270,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 title,
                 items,
                 *cursor,
-                " Space/Enter tick · Esc done ",
+                " Space tick · Enter/Esc done ",
             );
         }
         Some(Modal::Compare(p)) => compare_picker(frame, app, p, area),
