@@ -201,6 +201,43 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    // "What would change this?" as the drill-down computes it when it opens: against the
+    // evaluation the app keeps, with nothing cached from an earlier opening.
+    let mut g = c.benchmark_group("what_if");
+    for f in &fx {
+        let mut app = app_on(&q, f, Screen::Recommendation);
+        let w = app.work.as_mut().expect("open workshop");
+        let report: Vec<String> = w.rec.decisions.iter().map(|d| d.id.clone()).collect();
+        let system = w.rec.systems.first().map(|x| x.decision.id.clone());
+        let identity = w.rec.identities.first().map(|x| x.decision.id.clone());
+        let mut open = |b: &mut criterion::Bencher, ids: &[String]| {
+            b.iter(|| {
+                for id in ids {
+                    w.sensitivity = None;
+                    w.ensure_sensitivity(&q, id);
+                    assert!(w.cached_sensitivity(id).is_some());
+                }
+            })
+        };
+        g.bench_function(BenchmarkId::new("verdict", f.size), |b| {
+            open(b, &["verdict".to_string()])
+        });
+        g.bench_function(BenchmarkId::new("every_report_decision", f.size), |b| {
+            open(b, &report)
+        });
+        if let Some(id) = &system {
+            g.bench_function(BenchmarkId::new("system", f.size), |b| {
+                open(b, std::slice::from_ref(id))
+            });
+        }
+        if let Some(id) = &identity {
+            g.bench_function(BenchmarkId::new("identity", f.size), |b| {
+                open(b, std::slice::from_ref(id))
+            });
+        }
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("export");
     for f in &fx {
         let r = engine::recommend(&q, &f.session);

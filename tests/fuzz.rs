@@ -422,4 +422,12 @@ proptest! {
             else if a == Tri::Open || b == Tri::Open { Tri::Open } else { Tri::True };
         prop_assert_eq!(all, expected);
     }
+
+    /// The untraced evaluator the what-if analysis uses (`Condition::value`, which stops at
+    /// the first dominant part) always agrees with the traced one the recommendation uses.
+    #[test]
+    fn untraced_evaluation_agrees_with_traced(c in condition(), values in env_values()) {
+        let env = FixedEnv { values };
+        prop_assert_eq!(c.value(&env), c.eval(&env, &mut Trace::default()));
+    }
 }

@@ -14,7 +14,8 @@ mod visibility;
 use std::collections::{BTreeSet, HashSet};
 
 pub use model::*;
-pub use sensitivity::{sensitivities, sensitivity, sensitivity_of};
+pub use sensitivity::{sensitivities, sensitivity, sensitivity_in, sensitivity_of};
+pub use stage::Evaluation;
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{EntityKey, Subject, Tri};
@@ -222,12 +223,13 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     build(q, s, &st)
 }
 
-/// The recommendation and the visibility it was computed with, for callers that need both
-/// (the app, after every change): one evaluation instead of two.
-pub fn recommend_with_visibility(q: &Questionnaire, s: &Session) -> (Recommendation, Visibility) {
+/// The recommendation and the evaluation it was computed from, for callers that keep both
+/// (the app, after every change: visibility, and "what would change this?" without evaluating
+/// the session again).
+pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendation, Evaluation) {
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
-    (r, st.vis)
+    (r, st.ev)
 }
 
 fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {

@@ -1,13 +1,13 @@
 //! "What would change this?": for a decision, the answers it rests on and the single answer
 //! changes that would flip it. Each change is tried on the evaluation stage, re-running only
-//! what the changed answer reaches (see `Stage::with_change`), so it stays interactive on large
+//! what the changed answer reaches (see `Evaluation::with_change`), so it stays interactive on large
 //! inventories; a budget bounds the search and the result says when it was cut short.
 
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::stage::{Changed, Stage, Summary};
+use super::stage::{Changed, Evaluation, Stage, Summary, Totals, Want};
 use super::{Decision, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome};
 use crate::questionnaire::condition::{Bound, EntityKey, Test};
 use crate::questionnaire::{Category, Kind, Question, Questionnaire, Scope};
@@ -34,8 +34,18 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<
 /// The sensitivity of a decision the caller already has (from the recommendation of this same
 /// session), without building the recommendation again.
 pub fn sensitivity_of(q: &Questionnaire, s: &Session, d: &Decision) -> Sensitivity {
-    let st = Stage::new(q, s);
-    analyse(q, s, &st, d, &tests_by_question(q), &mut Cache::new())
+    sensitivity_in(q, s, &Evaluation::new(q, s), d)
+}
+
+/// Like [`sensitivity_of`], against an evaluation the caller keeps for this same session (the
+/// app keeps the one its recommendation came from): nothing is evaluated twice.
+pub fn sensitivity_in(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    d: &Decision,
+) -> Sensitivity {
+    analyse(q, s, ev, d, &tests_by_question(q), &mut Cache::new())
 }
 
 /// The sensitivity of every report-level and per-system decision (what the export shows).
@@ -53,8 +63,8 @@ pub fn sensitivities(q: &Questionnaire, s: &Session) -> Vec<Sensitivity> {
         .collect()
 }
 
-/// Engagement changes already tried: by question index and the new value.
-type Cache = HashMap<(usize, String), Changed>;
+/// Engagement changes already tried: by question index, the new value and what was computed.
+type Cache = HashMap<(usize, String, Want), Changed>;
 
 fn all_decisions(r: &Recommendation) -> impl Iterator<Item = &Decision> {
     r.decisions
@@ -101,7 +111,7 @@ fn target(id: &str, s: &Session) -> Target {
 
 /// The decision's outcome as the comparison sees it (Type without its window text). Only
 /// report-level decisions need the totals, which are linear in the inventory.
-fn outcome(target: &Target, s: &Session, st: &Stage, c: &Changed) -> String {
+fn outcome(target: &Target, s: &Session, st: &Evaluation, c: &Changed) -> String {
     let totals = || c.totals(st, s.systems.is_empty());
     match target {
         Target::Verdict => totals().verdict().label().to_string(),
@@ -129,7 +139,7 @@ fn outcome_of_system(target: &Target, sum: &Summary) -> String {
 fn analyse(
     q: &Questionnaire,
     s: &Session,
-    st: &Stage,
+    st: &Evaluation,
     d: &Decision,
     tests: &HashMap<usize, Vec<&Test>>,
     cache: &mut Cache,
@@ -144,6 +154,16 @@ fn analyse(
         }
     }
     let target = target(&d.id, s);
+    let want = match target {
+        Target::Verdict => Want::Totals(Totals::FIELD_SOC1 | Totals::FIELD_SOC2),
+        Target::Type => Want::Totals(
+            Totals::FIELD_SOC1 | Totals::FIELD_SOC2 | Totals::FIELD_TYPE1 | Totals::FIELD_TYPE2,
+        ),
+        Target::Category(c) => Want::Totals(Totals::FIELD_SOC2 | Totals::field_category(c)),
+        Target::System(j) | Target::Subservice(j) => Want::System(j),
+        Target::Identity(i) => Want::Identity(i),
+        Target::Other => Want::Everything,
+    };
     let current = outcome(&target, s, st, &Changed::unchanged(st));
     let mut flips = Vec::new();
     let mut tried = 0;
@@ -185,17 +205,22 @@ fn analyse(
             );
             let after = match (key, &target) {
                 (EntityKey::Engagement, _) => {
-                    let c = cache
-                        .entry((qi, format!("{alt:?}")))
-                        .or_insert_with(|| st.with_change(q, s, key, changed));
-                    outcome(&target, s, st, c)
+                    // Shared between decisions only when it costs the whole inventory.
+                    if let Want::Totals(_) | Want::Everything = want {
+                        let c = cache
+                            .entry((qi, format!("{alt:?}"), want))
+                            .or_insert_with(|| st.with_change(q, s, key, changed, want));
+                        outcome(&target, s, st, c)
+                    } else {
+                        outcome(&target, s, st, &st.with_change(q, s, key, changed, want))
+                    }
                 }
                 // A decision about a system, on one of its own answers: only it is re-run.
                 (EntityKey::System(j), Target::System(t) | Target::Subservice(t)) if j == *t => {
                     let sum = st.system_with_change(q, s, j, changed);
                     outcome_of_system(&target, &sum)
                 }
-                _ => outcome(&target, s, st, &st.with_change(q, s, key, changed)),
+                _ => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
             };
             if after != current {
                 flips.push(Flip {

@@ -2,7 +2,7 @@
 //! report totals. Kept separate from the rationale so that "what if this answer changed" can
 //! re-run one entity and re-fold the totals without rebuilding everything.
 
-use crate::questionnaire::condition::{EntityKey, Env, Trace, Tri};
+use crate::questionnaire::condition::{Condition, EntityKey, Env, Trace, Tri};
 use crate::questionnaire::{
     Category, Findings, Questionnaire, ReportType, Rule, Scope, SubserviceMethod,
 };
@@ -78,12 +78,24 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
-    pub fn of(evals: &[Eval]) -> Summary {
-        let (sub, sub_evals) = fold(evals, |f| f.subservice.is_some());
-        let subservice = (sub == Tri::True).then(|| {
-            if sub_evals
-                .iter()
-                .any(|e| e.rule.findings.subservice == Some(SubserviceMethod::Inclusive))
+    /// From every rule of the entity's scope (in `rules_in` order) and its result.
+    pub fn of_results(rules: &[&Rule], results: &[Tri]) -> Summary {
+        Summary::from_results(rules.iter().zip(results).map(|(r, t)| (&r.findings, *t)))
+    }
+
+    /// Kleene "or" of the results whose findings match, per finding; false results add
+    /// nothing, so the evaluations kept by `Stage` and the full result vector agree.
+    fn from_results<'f>(results: impl Iterator<Item = (&'f Findings, Tri)> + Clone) -> Summary {
+        let any = |pred: &dyn Fn(&Findings) -> bool| {
+            results
+                .clone()
+                .filter(|(f, _)| pred(f))
+                .fold(Tri::False, |acc, (_, t)| tri_or(acc, t))
+        };
+        let subservice = (any(&|f| f.subservice.is_some()) == Tri::True).then(|| {
+            if results
+                .clone()
+                .any(|(f, t)| t == Tri::True && f.subservice == Some(SubserviceMethod::Inclusive))
             {
                 SubserviceMethod::Inclusive
             } else {
@@ -91,12 +103,12 @@ impl Summary {
             }
         });
         let mut s = Summary {
-            soc1: fold(evals, |f| f.soc1 == Some(true)).0,
-            soc2: fold(evals, Findings::soc2_positive).0,
-            cats: Category::ALL.map(|c| fold(evals, |f| f.categories.contains(&c)).0),
+            soc1: any(&|f| f.soc1 == Some(true)),
+            soc2: any(&Findings::soc2_positive),
+            cats: Category::ALL.map(|c| any(&|f| f.categories.contains(&c))),
             subservice,
-            type1: fold(evals, |f| f.report_type == Some(ReportType::Type1)).0,
-            type2: fold(evals, |f| f.report_type == Some(ReportType::Type2)).0,
+            type1: any(&|f| f.report_type == Some(ReportType::Type1)),
+            type2: any(&|f| f.report_type == Some(ReportType::Type2)),
         };
         if s.carved_out() {
             // Outside the boundary: disclosed, but it does not make the report.
@@ -157,6 +169,32 @@ impl Totals {
         t
     }
 
+    pub const FIELD_SOC1: u16 = 1;
+    pub const FIELD_SOC2: u16 = 1 << 1;
+    pub const FIELD_TYPE1: u16 = 1 << 2;
+    pub const FIELD_TYPE2: u16 = 1 << 3;
+
+    pub fn field_category(c: Category) -> u16 {
+        1 << (4 + cat_index(c))
+    }
+
+    /// Whether every field in `fields` is already true: more entities cannot change them.
+    fn all_true(&self, fields: u16) -> bool {
+        let mut fs = vec![
+            (Totals::FIELD_SOC1, self.soc1),
+            (Totals::FIELD_SOC2, self.soc2),
+            (Totals::FIELD_TYPE1, self.type1),
+            (Totals::FIELD_TYPE2, self.type2),
+        ];
+        fs.extend(
+            Category::ALL
+                .iter()
+                .map(|c| (Totals::field_category(*c), self.category(*c))),
+        );
+        fs.iter()
+            .all(|(bit, t)| fields & bit == 0 || *t == Tri::True)
+    }
+
     pub fn verdict(&self) -> Verdict {
         verdict_of(self.soc1, self.soc2)
     }
@@ -187,8 +225,22 @@ impl Totals {
     }
 }
 
-/// The summaries after one changed answer: those that differ from the stage's, so that trying
-/// a change costs what it reaches, not the size of the inventory.
+/// What a "what if" question needs from a change, so that it computes no more than that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Want {
+    /// Every summary.
+    Everything,
+    /// Only these report totals (`Totals::FIELD_*` bits): entities that cannot change them are
+    /// not evaluated again, so other totals and per-entity summaries may be stale.
+    Totals(u16),
+    /// Only this system's summary.
+    System(usize),
+    /// Only this identity's summary.
+    Identity(usize),
+}
+
+/// The summaries after one changed answer: those that differ from the evaluation's, so that
+/// trying a change costs what it reaches, not the size of the inventory.
 pub(crate) struct Changed {
     pub eng: Summary,
     sys: Patch,
@@ -196,9 +248,9 @@ pub(crate) struct Changed {
 }
 
 enum Patch {
-    /// Every entity was evaluated again (an engagement answer reaches them all).
+    /// Every entity was evaluated again.
     All(Vec<Summary>),
-    /// Only these entities, by index; the others keep the stage's summary.
+    /// Only these entities, sorted by index; the others keep the evaluation's summary.
     Some(Vec<(usize, Summary)>),
 }
 
@@ -206,15 +258,14 @@ impl Patch {
     fn get<'p>(&'p self, base: &'p [Summary], i: usize) -> &'p Summary {
         match self {
             Patch::All(v) => &v[i],
-            Patch::Some(p) => p
-                .iter()
-                .rev()
-                .find(|(j, _)| *j == i)
-                .map_or(&base[i], |(_, s)| s),
+            Patch::Some(p) => match p.binary_search_by_key(&i, |(j, _)| *j) {
+                Ok(k) => &p[k].1,
+                Err(_) => &base[i],
+            },
         }
     }
 
-    /// Every summary, the patched ones replacing the stage's: O(inventory + patch).
+    /// Every summary, the patched ones replacing the evaluation's: O(inventory + patch).
     fn all<'p>(&'p self, base: &'p [Summary]) -> Vec<&'p Summary> {
         match self {
             Patch::All(v) => v.iter().collect(),
@@ -230,110 +281,118 @@ impl Patch {
 }
 
 impl Changed {
-    /// No change at all: the stage as it is.
-    pub fn unchanged(st: &Stage) -> Changed {
+    /// No change at all: the evaluation as it is.
+    pub fn unchanged(ev: &Evaluation) -> Changed {
         Changed {
-            eng: st.eng_sum,
+            eng: ev.eng_sum,
             sys: Patch::Some(Vec::new()),
             ids: Patch::Some(Vec::new()),
         }
     }
 
-    pub fn system<'c>(&'c self, st: &'c Stage, j: usize) -> &'c Summary {
-        self.sys.get(&st.sys_sum, j)
+    pub fn system<'c>(&'c self, ev: &'c Evaluation, j: usize) -> &'c Summary {
+        self.sys.get(&ev.sys_sum, j)
     }
 
-    pub fn identity<'c>(&'c self, st: &'c Stage, i: usize) -> &'c Summary {
-        self.ids.get(&st.id_sum, i)
+    pub fn identity<'c>(&'c self, ev: &'c Evaluation, i: usize) -> &'c Summary {
+        self.ids.get(&ev.id_sum, i)
     }
 
     /// The report totals with the change; linear in the inventory, so computed on demand.
-    pub fn totals(&self, st: &Stage, no_systems: bool) -> Totals {
+    pub fn totals(&self, ev: &Evaluation, no_systems: bool) -> Totals {
         Totals::of(
             std::iter::once(&self.eng)
-                .chain(self.sys.all(&st.sys_sum))
-                .chain(self.ids.all(&st.id_sum)),
+                .chain(self.sys.all(&ev.sys_sum))
+                .chain(self.ids.all(&ev.id_sum)),
             no_systems,
         )
     }
 }
 
-/// Every rule evaluated for every entity, with summaries.
-pub(crate) struct Stage<'a> {
-    pub vis: Visibility,
-    pub engagement: Vec<Eval<'a>>,
-    pub systems: Vec<Vec<Eval<'a>>>,
-    pub identities: Vec<Vec<Eval<'a>>>,
-    pub eng_sum: Summary,
-    pub sys_sum: Vec<Summary>,
-    pub id_sum: Vec<Summary>,
+/// The result of every rule of the entity's scope, in `rules_in` order (untraced).
+fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
+    rules.iter().map(|r| r.when.value(env)).collect()
+}
+
+/// The rules of each scope, in the order result vectors use.
+struct Rules<'a> {
+    engagement: Vec<&'a Rule>,
+    system: Vec<&'a Rule>,
+    identity: Vec<&'a Rule>,
+}
+
+impl<'a> Rules<'a> {
+    fn of(q: &'a Questionnaire) -> Rules<'a> {
+        Rules {
+            engagement: q.rules_in(Scope::Engagement).collect(),
+            system: q.rules_in(Scope::System).collect(),
+            identity: q.rules_in(Scope::Identity).collect(),
+        }
+    }
+}
+
+/// Every rule's result for every entity, with the summaries and totals they fold into. Owns
+/// everything (no borrow of the questionnaire), so the app can keep it between keystrokes and
+/// try "what if" changes against it without evaluating the session again.
+pub struct Evaluation {
+    pub(crate) vis: Visibility,
+    /// Per entity, every rule of its scope's result, in `rules_in` order.
+    eng_res: Vec<Tri>,
+    sys_res: Vec<Vec<Tri>>,
+    id_res: Vec<Vec<Tri>>,
+    pub(crate) eng_sum: Summary,
+    pub(crate) sys_sum: Vec<Summary>,
+    pub(crate) id_sum: Vec<Summary>,
     /// Per system: in SOC 1 or SOC 2 scope (what `any_system_in_scope` sees).
-    pub in_scope: Vec<Tri>,
-    /// Per system: the identities that can access it.
-    pub linked_identities: Vec<Vec<usize>>,
+    pub(crate) in_scope: Vec<Tri>,
+    /// Per system: the identities that can access it (sorted, once each).
+    pub(crate) linked_identities: Vec<Vec<usize>>,
 }
 
-pub(crate) fn eval_rules<'a>(q: &'a Questionnaire, key: EntityKey, env: &dyn Env) -> Vec<Eval<'a>> {
-    let scope = match key {
-        EntityKey::Engagement => Scope::Engagement,
-        EntityKey::System(_) => Scope::System,
-        EntityKey::Identity(_) => Scope::Identity,
-    };
-    q.rules_in(scope)
-        .filter_map(|rule| {
-            let mut trace = Trace::default();
-            let result = rule.when.eval(env, &mut trace);
-            (result != Tri::False).then_some(Eval {
-                rule,
-                key,
-                result,
-                trace,
-            })
-        })
-        .collect()
-}
-
-impl<'a> Stage<'a> {
-    pub fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
+impl Evaluation {
+    /// Evaluates every rule for every entity, without recording why.
+    pub fn new(q: &Questionnaire, s: &Session) -> Evaluation {
+        let rules = Rules::of(q);
         let vis = visibility(q, s);
-        let systems: Vec<Vec<Eval>> = (0..s.systems.len())
-            .map(|i| {
-                eval_rules(
-                    q,
-                    EntityKey::System(i),
-                    &vis.env(q, s, EntityKey::System(i), &[]),
-                )
-            })
+        let sys_res: Vec<Vec<Tri>> = (0..s.systems.len())
+            .map(|j| rule_values(&rules.system, &vis.env(q, s, EntityKey::System(j), &[])))
             .collect();
-        let sys_sum: Vec<Summary> = systems.iter().map(|e| Summary::of(e)).collect();
+        let sys_sum: Vec<Summary> = sys_res
+            .iter()
+            .map(|r| Summary::of_results(&rules.system, r))
+            .collect();
         let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::in_scope).collect();
-        let identities: Vec<Vec<Eval>> = (0..s.identities.len())
+        let id_res: Vec<Vec<Tri>> = (0..s.identities.len())
             .map(|i| {
-                eval_rules(
-                    q,
-                    EntityKey::Identity(i),
+                rule_values(
+                    &rules.identity,
                     &vis.env(q, s, EntityKey::Identity(i), &in_scope),
                 )
             })
             .collect();
-        let id_sum = identities.iter().map(|e| Summary::of(e)).collect();
-        let engagement = eval_rules(
-            q,
-            EntityKey::Engagement,
+        let id_sum = id_res
+            .iter()
+            .map(|r| Summary::of_results(&rules.identity, r))
+            .collect();
+        let eng_res = rule_values(
+            &rules.engagement,
             &vis.env(q, s, EntityKey::Engagement, &[]),
         );
-        let eng_sum = Summary::of(&engagement);
+        let eng_sum = Summary::of_results(&rules.engagement, &eng_res);
         let mut linked_identities = vec![Vec::new(); s.systems.len()];
         for (i, links) in vis.links.iter().enumerate() {
             for &j in links {
                 linked_identities[j].push(i);
             }
         }
-        Stage {
+        for l in &mut linked_identities {
+            l.dedup();
+        }
+        Evaluation {
             vis,
-            engagement,
-            systems,
-            identities,
+            eng_res,
+            sys_res,
+            id_res,
             eng_sum,
             sys_sum,
             id_sum,
@@ -342,47 +401,20 @@ impl<'a> Stage<'a> {
         }
     }
 
-    /// A system's own summary with its answers replaced: all a decision about that system
-    /// needs (system rules read only the system's and the engagement's answers).
-    pub fn system_with_change(
-        &self,
-        q: &'a Questionnaire,
-        s: &Session,
-        j: usize,
-        answers: Answers,
-    ) -> Summary {
-        let key = EntityKey::System(j);
-        let mut overlay = Overlay {
-            key,
-            answers,
-            vis: Vec::new(),
-        };
-        overlay.vis = entity_visibility(q, s, &self.vis, key, Some(&overlay));
-        Summary::of(&eval_rules(
-            q,
-            key,
-            &self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay)),
-        ))
+    /// Which questions each entity is asked.
+    pub fn visibility(&self) -> &Visibility {
+        &self.vis
     }
 
-    fn identity_with(
-        &self,
-        q: &'a Questionnaire,
-        s: &Session,
-        i: usize,
-        in_scope: &[Tri],
-        ov: Option<&Overlay>,
-    ) -> Summary {
-        Summary::of(&eval_rules(
-            q,
-            EntityKey::Identity(i),
-            &self
-                .vis
-                .env_with(q, s, EntityKey::Identity(i), in_scope, ov),
-        ))
+    fn results(&self, key: EntityKey) -> &[Tri] {
+        match key {
+            EntityKey::Engagement => &self.eng_res,
+            EntityKey::System(j) => &self.sys_res[j],
+            EntityKey::Identity(i) => &self.id_res[i],
+        }
     }
 
-    pub fn totals(&self, no_systems: bool) -> Totals {
+    pub(crate) fn totals(&self, no_systems: bool) -> Totals {
         Totals::of(
             std::iter::once(&self.eng_sum)
                 .chain(&self.sys_sum)
@@ -391,102 +423,617 @@ impl<'a> Stage<'a> {
         )
     }
 
-    /// Re-evaluates what one changed answer touches (the entity, and for a system the
-    /// identities that can access it) and returns the new summaries. Engagement answers reach
-    /// every entity, so for them everything is evaluated again.
-    pub fn with_change(
-        &self,
-        q: &'a Questionnaire,
-        s: &Session,
-        key: EntityKey,
-        answers: Answers,
-    ) -> Changed {
+    fn overlay(&self, q: &Questionnaire, s: &Session, key: EntityKey, answers: Answers) -> Overlay {
         let mut overlay = Overlay {
             key,
             answers,
             vis: Vec::new(),
         };
         overlay.vis = entity_visibility(q, s, &self.vis, key, Some(&overlay));
+        overlay
+    }
+
+    /// A system's own summary with its answers replaced: all a decision about that system
+    /// needs (system rules read only the system's and the engagement's answers).
+    pub(crate) fn system_with_change(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        j: usize,
+        answers: Answers,
+    ) -> Summary {
+        let key = EntityKey::System(j);
+        let overlay = self.overlay(q, s, key, answers);
+        let rules = q.rules_in(Scope::System).collect::<Vec<_>>();
+        Summary::of_results(
+            &rules,
+            &rule_values(
+                &rules,
+                &self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay)),
+            ),
+        )
+    }
+
+    /// Re-evaluates what one changed answer reaches and returns the new summaries: for a
+    /// system, the system and the identities that can access it; for an identity, itself; for
+    /// the engagement, only the rules (of every entity) that read a changed engagement answer
+    /// or visibility, plus the rules that read the scope of a system whose scope changed.
+    pub(crate) fn with_change(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        key: EntityKey,
+        answers: Answers,
+        want: Want,
+    ) -> Changed {
+        let rules = Rules::of(q);
+        let overlay = self.overlay(q, s, key, answers);
+        let ov = Some(&overlay);
         match key {
-            EntityKey::Engagement => {
-                let mut v = Visibility {
-                    engagement: overlay.vis.clone(),
-                    systems: Vec::new(),
-                    identities: Vec::new(),
-                    links: self.vis.links.clone(),
-                };
-                let ov = Some(&overlay);
-                v.systems = (0..s.systems.len())
-                    .map(|i| entity_visibility(q, s, &v, EntityKey::System(i), ov))
-                    .collect();
-                v.identities = (0..s.identities.len())
-                    .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), ov))
-                    .collect();
-                let sys: Vec<Summary> = (0..s.systems.len())
-                    .map(|i| {
-                        Summary::of(&eval_rules(
-                            q,
-                            EntityKey::System(i),
-                            &v.env_with(q, s, EntityKey::System(i), &[], ov),
-                        ))
-                    })
-                    .collect();
-                let in_scope: Vec<Tri> = sys.iter().map(Summary::in_scope).collect();
-                let ids = (0..s.identities.len())
-                    .map(|i| {
-                        Summary::of(&eval_rules(
-                            q,
-                            EntityKey::Identity(i),
-                            &v.env_with(q, s, EntityKey::Identity(i), &in_scope, ov),
-                        ))
-                    })
-                    .collect();
-                let eng = Summary::of(&eval_rules(
-                    q,
-                    EntityKey::Engagement,
-                    &v.env_with(q, s, EntityKey::Engagement, &[], ov),
-                ));
-                Changed {
-                    eng,
-                    sys: Patch::All(sys),
-                    ids: Patch::All(ids),
-                }
-            }
+            EntityKey::Engagement => self.engagement_change(q, s, &rules, &overlay, want),
             EntityKey::System(j) => {
-                let ov = Some(&overlay);
-                let sys_j = Summary::of(&eval_rules(
-                    q,
-                    key,
-                    &self.vis.env_with(q, s, key, &self.in_scope, ov),
-                ));
-                // Only the identities that can access the system see its scope change; the
-                // scope vector is copied only when it does change.
-                let mut ids = Vec::new();
-                if sys_j.in_scope() == self.in_scope[j] {
-                    for &i in &self.linked_identities[j] {
-                        ids.push((i, self.identity_with(q, s, i, &self.in_scope, ov)));
-                    }
+                let sys_j = Summary::of_results(
+                    &rules.system,
+                    &rule_values(
+                        &rules.system,
+                        &self.vis.env_with(q, s, key, &self.in_scope, ov),
+                    ),
+                );
+                // Only the identities that can access the system see its change; the scope
+                // vector is copied only when the system's scope changes.
+                let changed_scope;
+                let in_scope = if sys_j.in_scope() == self.in_scope[j] {
+                    &self.in_scope
                 } else {
-                    let mut in_scope = self.in_scope.clone();
-                    in_scope[j] = sys_j.in_scope();
-                    for &i in &self.linked_identities[j] {
-                        ids.push((i, self.identity_with(q, s, i, &in_scope, ov)));
-                    }
-                }
+                    let mut v = self.in_scope.clone();
+                    v[j] = sys_j.in_scope();
+                    changed_scope = v;
+                    &changed_scope
+                };
+                let ids = self.linked_identities[j]
+                    .iter()
+                    .map(|&i| {
+                        let env = self
+                            .vis
+                            .env_with(q, s, EntityKey::Identity(i), in_scope, ov);
+                        (
+                            i,
+                            Summary::of_results(
+                                &rules.identity,
+                                &rule_values(&rules.identity, &env),
+                            ),
+                        )
+                    })
+                    .collect();
                 Changed {
                     eng: self.eng_sum,
                     sys: Patch::Some(vec![(j, sys_j)]),
                     ids: Patch::Some(ids),
                 }
             }
-            EntityKey::Identity(i) => Changed {
-                eng: self.eng_sum,
-                sys: Patch::Some(Vec::new()),
-                ids: Patch::Some(vec![(
-                    i,
-                    self.identity_with(q, s, i, &self.in_scope, Some(&overlay)),
-                )]),
-            },
+            EntityKey::Identity(i) => {
+                let env = self.vis.env_with(q, s, key, &self.in_scope, ov);
+                Changed {
+                    eng: self.eng_sum,
+                    sys: Patch::Some(Vec::new()),
+                    ids: Patch::Some(vec![(
+                        i,
+                        Summary::of_results(&rules.identity, &rule_values(&rules.identity, &env)),
+                    )]),
+                }
+            }
         }
+    }
+
+    fn engagement_change(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        rules: &Rules,
+        overlay: &Overlay,
+        want: Want,
+    ) -> Changed {
+        let ov = Some(overlay);
+        // The engagement questions whose answer or visibility differs.
+        let changed: Vec<bool> = q
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(qi, x)| {
+                x.scope == Scope::Engagement
+                    && (self.vis.engagement.get(qi) != overlay.vis.get(qi)
+                        || s.engagement.get(&x.id).map(|a| &a.value)
+                            != overlay.answers.get(&x.id).map(|a| &a.value))
+            })
+            .collect();
+        let reads = |c: &Condition| c.atoms().iter().any(|a| changed[a.qi]);
+        let eng_res = rule_values(
+            &rules.engagement,
+            &self.vis.env_with(q, s, EntityKey::Engagement, &[], ov),
+        );
+        let eng = Summary::of_results(&rules.engagement, &eng_res);
+        if q.questions
+            .iter()
+            .any(|x| x.scope != Scope::Engagement && x.show_if.as_ref().is_some_and(reads))
+        {
+            // What systems and identities are asked changes: evaluate them all again.
+            return self.engagement_change_everywhere(q, s, rules, overlay, eng);
+        }
+        let redo = |scope_rules: &[&Rule], pred: &dyn Fn(&Condition) -> bool| -> Vec<usize> {
+            (0..scope_rules.len())
+                .filter(|&p| pred(&scope_rules[p].when))
+                .collect()
+        };
+        let sys_redo = redo(&rules.system, &reads);
+        let id_redo = redo(&rules.identity, &reads);
+        let link_redo: Vec<usize> = redo(&rules.identity, &|c| c.reads_system_scope())
+            .into_iter()
+            .filter(|p| !id_redo.contains(p))
+            .collect();
+
+        // Systems: those the question needs, each re-running only the rules that read a
+        // changed answer.
+        let system = |j: usize| -> Summary {
+            if sys_redo.is_empty() {
+                return self.sys_sum[j];
+            }
+            let env = self.vis.env_with(q, s, EntityKey::System(j), &[], ov);
+            let mut res = self.sys_res[j].clone();
+            for &p in &sys_redo {
+                res[p] = rules.system[p].when.value(&env);
+            }
+            Summary::of_results(&rules.system, &res)
+        };
+        let systems: Vec<usize> = match want {
+            Want::System(j) => vec![j],
+            Want::Identity(i) => self.vis.links[i].clone(),
+            Want::Everything | Want::Totals(_) => (0..s.systems.len()).collect(),
+        };
+        let mut sys = Vec::new();
+        let mut in_scope: Option<Vec<Tri>> = None;
+        for j in systems {
+            let sum = system(j);
+            if sum != self.sys_sum[j] {
+                if sum.in_scope() != self.in_scope[j] {
+                    in_scope.get_or_insert_with(|| self.in_scope.clone())[j] = sum.in_scope();
+                }
+                sys.push((j, sum));
+            }
+        }
+        sys.sort_by_key(|(j, _)| *j);
+        sys.dedup_by_key(|(j, _)| *j);
+        let sys = Patch::Some(sys);
+        if matches!(want, Want::System(_)) {
+            return Changed {
+                eng,
+                sys,
+                ids: Patch::Some(Vec::new()),
+            };
+        }
+
+        // Identities: the rules that read a changed answer, and those that read the scope of
+        // its systems when that (one value per identity) changed.
+        let scope_now = in_scope.as_deref().unwrap_or(&self.in_scope);
+        let any_in_scope = |scope: &[Tri], i: usize| {
+            self.vis.links[i]
+                .iter()
+                .fold(Tri::False, |acc, &j| tri_or(acc, scope[j]))
+        };
+        let redo_links = |i: usize| {
+            in_scope.is_some()
+                && !link_redo.is_empty()
+                && any_in_scope(scope_now, i) != any_in_scope(&self.in_scope, i)
+        };
+        let identities: Vec<usize> = match want {
+            Want::Identity(i) => vec![i],
+            _ => (0..s.identities.len())
+                .filter(|&i| !id_redo.is_empty() || redo_links(i))
+                .collect(),
+        };
+        if let Want::Totals(fields) = want {
+            // Totals are an "or": when what the question needs is already true without the
+            // identities still to re-run, they cannot change it.
+            let mut skip = vec![false; s.identities.len()];
+            for &i in &identities {
+                skip[i] = true;
+            }
+            let partial = Totals::of(
+                std::iter::once(&eng).chain(sys.all(&self.sys_sum)).chain(
+                    self.id_sum
+                        .iter()
+                        .zip(&skip)
+                        .filter(|(_, k)| !**k)
+                        .map(|(x, _)| x),
+                ),
+                s.systems.is_empty(),
+            );
+            if partial.all_true(fields) {
+                return Changed {
+                    eng,
+                    sys,
+                    ids: Patch::Some(Vec::new()),
+                };
+            }
+        }
+        let mut ids = Vec::new();
+        for i in identities {
+            let env = self
+                .vis
+                .env_with(q, s, EntityKey::Identity(i), scope_now, ov);
+            let mut res = self.id_res[i].clone();
+            let links = if redo_links(i) { &link_redo[..] } else { &[] };
+            for &p in id_redo.iter().chain(links) {
+                res[p] = rules.identity[p].when.value(&env);
+            }
+            let sum = Summary::of_results(&rules.identity, &res);
+            if sum != self.id_sum[i] {
+                ids.push((i, sum));
+            }
+        }
+        Changed {
+            eng,
+            sys,
+            ids: Patch::Some(ids),
+        }
+    }
+
+    /// An engagement change that changes which questions systems or identities are asked:
+    /// everything is evaluated again with the new visibility.
+    fn engagement_change_everywhere(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        rules: &Rules,
+        overlay: &Overlay,
+        eng: Summary,
+    ) -> Changed {
+        let ov = Some(overlay);
+        let mut v = Visibility {
+            engagement: overlay.vis.clone(),
+            systems: Vec::new(),
+            identities: Vec::new(),
+            links: self.vis.links.clone(),
+        };
+        v.systems = (0..s.systems.len())
+            .map(|i| entity_visibility(q, s, &v, EntityKey::System(i), ov))
+            .collect();
+        v.identities = (0..s.identities.len())
+            .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), ov))
+            .collect();
+        let sys: Vec<Summary> = (0..s.systems.len())
+            .map(|i| {
+                let env = v.env_with(q, s, EntityKey::System(i), &[], ov);
+                Summary::of_results(&rules.system, &rule_values(&rules.system, &env))
+            })
+            .collect();
+        let in_scope: Vec<Tri> = sys.iter().map(Summary::in_scope).collect();
+        let ids = (0..s.identities.len())
+            .map(|i| {
+                let env = v.env_with(q, s, EntityKey::Identity(i), &in_scope, ov);
+                Summary::of_results(&rules.identity, &rule_values(&rules.identity, &env))
+            })
+            .collect();
+        Changed {
+            eng,
+            sys: Patch::All(sys),
+            ids: Patch::All(ids),
+        }
+    }
+}
+
+/// The evaluation plus, for every rule that did not come out false, the answers behind its
+/// result: what the recommendation's rationale is built from.
+pub(crate) struct Stage<'a> {
+    pub ev: Evaluation,
+    pub engagement: Vec<Eval<'a>>,
+    pub systems: Vec<Vec<Eval<'a>>>,
+    pub identities: Vec<Vec<Eval<'a>>>,
+}
+
+impl std::ops::Deref for Stage<'_> {
+    type Target = Evaluation;
+    fn deref(&self) -> &Evaluation {
+        &self.ev
+    }
+}
+
+impl<'a> Stage<'a> {
+    pub fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
+        Stage::trace(q, s, Evaluation::new(q, s))
+    }
+
+    /// Traces the rules that did not come out false (most do, and tracing allocates).
+    pub fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
+        let rules = Rules::of(q);
+        let traced = |scope_rules: &[&'a Rule], key: EntityKey, in_scope: &[Tri]| {
+            let env = ev.vis.env(q, s, key, in_scope);
+            scope_rules
+                .iter()
+                .zip(ev.results(key))
+                .filter(|(_, r)| **r != Tri::False)
+                .map(|(rule, _)| {
+                    let mut trace = Trace::default();
+                    let result = rule.when.eval(&env, &mut trace);
+                    Eval {
+                        rule,
+                        key,
+                        result,
+                        trace,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let systems = (0..s.systems.len())
+            .map(|j| traced(&rules.system, EntityKey::System(j), &[]))
+            .collect();
+        let identities = (0..s.identities.len())
+            .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
+            .collect();
+        let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
+        Stage {
+            ev,
+            engagement,
+            systems,
+            identities,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every single-answer change, tried incrementally, must give what evaluating the changed
+    //! session from scratch gives: the "what if" analysis relies on it to name every flip.
+
+    use std::path::Path;
+
+    use super::*;
+    use crate::questionnaire::{BUILTIN_NAME, BUILTIN_SOURCE, Kind, load::load};
+    use crate::session::{Answer, Value, store};
+
+    fn examples(q: &Questionnaire) -> Vec<Session> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("assets/examples")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for p in &names {
+            let s = store::open(p, q).expect("example session").0;
+            // The examples have several reasons for SOC 2 each, so no single engagement change
+            // takes a system out of scope; these variants have one reason (or none settled).
+            let reasons = [
+                "uptime_sla",
+                "processing_accuracy",
+                "confidential_data",
+                "personal_data",
+            ];
+            let no = || Answer::new(Value::Text("no".into()), chrono::Utc::now());
+            let mut one_reason = s.clone();
+            let mut unsettled = s.clone();
+            for id in reasons {
+                one_reason.engagement.insert(id.into(), no());
+                unsettled.engagement.remove(id);
+            }
+            // No reason at all: answers hidden behind "no" (privacy commitments) stay stored.
+            let mut no_reason = one_reason.clone();
+            no_reason.engagement.insert(
+                "report_requesters".into(),
+                Answer::new(
+                    Value::List(vec!["user_auditors".into()]),
+                    chrono::Utc::now(),
+                ),
+            );
+            out.extend([s, one_reason, unsettled, no_reason]);
+        }
+        out
+    }
+
+    /// Every other value an answer could take, plus "unknown" and no answer at all.
+    fn alternatives(question: &crate::questionnaire::Question) -> Vec<Option<Value>> {
+        let mut out = vec![None, Some(Value::Unknown)];
+        match question.kind {
+            Kind::YesNo | Kind::Single => {
+                out.extend(
+                    question
+                        .choices
+                        .iter()
+                        .map(|c| Some(Value::Text(c.id.clone()))),
+                );
+            }
+            Kind::Multi => {
+                out.extend(
+                    question
+                        .choices
+                        .iter()
+                        .map(|c| Some(Value::List(vec![c.id.clone()]))),
+                );
+                out.push(Some(Value::List(
+                    question.choices.iter().map(|c| c.id.clone()).collect(),
+                )));
+            }
+            Kind::Number => out.extend([0.0, 1.0, 3.0, 6.0, 12.0].map(|n| Some(Value::Number(n)))),
+            Kind::Date | Kind::Text => {}
+        }
+        out
+    }
+
+    fn answers_mut(s: &mut Session, key: EntityKey) -> &mut Answers {
+        match key {
+            EntityKey::Engagement => &mut s.engagement,
+            EntityKey::System(j) => &mut s.systems[j].answers,
+            EntityKey::Identity(i) => &mut s.identities[i].answers,
+        }
+    }
+
+    fn wants(s: &Session) -> Vec<Want> {
+        let mut w = vec![
+            Want::Everything,
+            Want::Totals(Totals::FIELD_SOC1 | Totals::FIELD_SOC2),
+            Want::Totals(Totals::FIELD_TYPE1 | Totals::FIELD_TYPE2 | Totals::FIELD_SOC2),
+        ];
+        w.extend(
+            Category::ALL
+                .iter()
+                .map(|c| Want::Totals(Totals::FIELD_SOC2 | Totals::field_category(*c))),
+        );
+        w.extend((0..s.systems.len()).map(Want::System));
+        w.extend((0..s.identities.len()).map(Want::Identity));
+        w
+    }
+
+    /// Tries every change on every entity of `s`; returns how many were compared.
+    fn check(q: &Questionnaire, s: &Session) -> usize {
+        let ev = Evaluation::new(q, s);
+        let keys: Vec<EntityKey> = std::iter::once(EntityKey::Engagement)
+            .chain((0..s.systems.len()).map(EntityKey::System))
+            .chain((0..s.identities.len()).map(EntityKey::Identity))
+            .collect();
+        let mut compared = 0;
+        for key in keys {
+            for question in q.questions.iter().filter(|x| x.scope == scope_of(key)) {
+                for value in alternatives(question) {
+                    let mut changed = s.clone();
+                    let answers = answers_mut(&mut changed, key);
+                    match &value {
+                        None => {
+                            answers.remove(&question.id);
+                        }
+                        Some(v) => {
+                            answers.insert(
+                                question.id.clone(),
+                                Answer::new(v.clone(), chrono::Utc::now()),
+                            );
+                        }
+                    }
+                    let answers = answers.clone();
+                    let full = Evaluation::new(q, &changed);
+                    let what = format!("{key:?} {}={value:?}", question.id);
+                    let no_systems = s.systems.is_empty();
+                    for want in wants(s) {
+                        let c = ev.with_change(q, s, key, answers.clone(), want);
+                        match want {
+                            Want::Everything => {
+                                assert_eq!(c.eng, full.eng_sum, "{what}: engagement");
+                                for j in 0..s.systems.len() {
+                                    assert_eq!(*c.system(&ev, j), full.sys_sum[j], "{what}: s{j}");
+                                }
+                                for i in 0..s.identities.len() {
+                                    assert_eq!(*c.identity(&ev, i), full.id_sum[i], "{what}: i{i}");
+                                }
+                                assert_eq!(c.totals(&ev, no_systems), full.totals(no_systems));
+                            }
+                            Want::Totals(fields) => {
+                                let (a, b) = (c.totals(&ev, no_systems), full.totals(no_systems));
+                                let pick = |t: &Totals| {
+                                    let mut v = Vec::new();
+                                    for (bit, x) in [
+                                        (Totals::FIELD_SOC1, t.soc1),
+                                        (Totals::FIELD_SOC2, t.soc2),
+                                        (Totals::FIELD_TYPE1, t.type1),
+                                        (Totals::FIELD_TYPE2, t.type2),
+                                    ] {
+                                        v.push((fields & bit != 0).then_some(x));
+                                    }
+                                    for cat in Category::ALL {
+                                        let bit = Totals::field_category(cat);
+                                        v.push((fields & bit != 0).then_some(t.category(cat)));
+                                    }
+                                    v
+                                };
+                                assert_eq!(pick(&a), pick(&b), "{what}: totals {fields:b}");
+                            }
+                            Want::System(j) => {
+                                assert_eq!(*c.system(&ev, j), full.sys_sum[j], "{what}: s{j}");
+                                if key == EntityKey::System(j) {
+                                    let own = ev.system_with_change(q, s, j, answers.clone());
+                                    assert_eq!(own, full.sys_sum[j], "{what}: own s{j}");
+                                }
+                            }
+                            Want::Identity(i) => {
+                                assert_eq!(*c.identity(&ev, i), full.id_sum[i], "{what}: i{i}");
+                            }
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        compared
+    }
+
+    fn scope_of(key: EntityKey) -> Scope {
+        match key {
+            EntityKey::Engagement => Scope::Engagement,
+            EntityKey::System(_) => Scope::System,
+            EntityKey::Identity(_) => Scope::Identity,
+        }
+    }
+
+    #[test]
+    fn incremental_changes_match_a_full_evaluation_on_every_example() {
+        let q = load(BUILTIN_NAME, BUILTIN_SOURCE).expect("built-in questionnaire");
+        let n: usize = examples(&q).iter().map(|s| check(&q, s)).sum();
+        assert!(n > 10_000, "compared {n}");
+    }
+
+    /// Variants of the built-in questionnaire that reach the paths it does not: each
+    /// replacement must apply, and applies everywhere.
+    fn variant(replacements: &[(&str, &str)]) -> Questionnaire {
+        let mut src = BUILTIN_SOURCE.to_string();
+        for (from, to) in replacements {
+            assert!(src.contains(from), "{from} is in the built-in file");
+            src = src.replace(from, to);
+        }
+        load(BUILTIN_NAME, &src).expect("changed questionnaire")
+    }
+
+    /// System questions shown only for some engagement answers (the three triage questions
+    /// and the vendor ones): an engagement change then changes what systems are asked, and
+    /// everything is evaluated again.
+    #[test]
+    fn incremental_changes_match_when_engagement_answers_change_what_systems_are_asked() {
+        let sla = "show_if = { q = \"uptime_sla\", is = \"yes\" }";
+        let triage = |id: &str| {
+            (
+                format!("id = \"{id}\"\nscope = \"system\"\n"),
+                format!("id = \"{id}\"\nscope = \"system\"\n{sla}\n"),
+            )
+        };
+        let (a, b, c) = (
+            triage("customer_data"),
+            triage("outage_impact"),
+            triage("enforces_control"),
+        );
+        let q = variant(&[
+            (
+                "show_if = { q = \"operated_by\", is = \"vendor\" }",
+                "show_if = { all = [{ q = \"operated_by\", is = \"vendor\" }, { q = \"uptime_sla\", is = \"yes\" }] }",
+            ),
+            (&a.0, &a.1),
+            (&b.0, &b.1),
+            (&c.0, &c.1),
+        ]);
+        let n: usize = examples(&q).iter().map(|s| check(&q, s)).sum();
+        assert!(n > 10_000, "compared {n}");
+    }
+
+    /// An identity rule that puts the identity in SOC 2 through the scope of its systems, and a
+    /// system rule that reads an engagement question hidden by another engagement answer
+    /// (privacy commitments, asked only when personal data is held).
+    #[test]
+    fn incremental_changes_match_through_system_scope_and_engagement_visibility() {
+        let q = variant(&[
+            (
+                "when = { any_system_in_scope = true }\n",
+                "when = { any_system_in_scope = true }\nsoc2 = true\n",
+            ),
+            (
+                "{ all = [{ q = \"personal_data\", is = \"yes\" }, { q = \"privacy_commitments\", is = \"yes\" }] },",
+                "{ q = \"privacy_commitments\", is = \"yes\" },",
+            ),
+        ]);
+        let n: usize = examples(&q).iter().map(|s| check(&q, s)).sum();
+        assert!(n > 10_000, "compared {n}");
     }
 }

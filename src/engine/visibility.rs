@@ -151,7 +151,11 @@ impl Visibility {
             key,
             own,
             own_answers,
-            engagement: &self.engagement,
+            // A changed engagement answer can change which engagement questions are asked.
+            engagement: match overlay {
+                Some(o) if o.key == EntityKey::Engagement => &o.vis,
+                _ => &self.engagement,
+            },
             vis: self,
             system_in_scope,
             overlay,

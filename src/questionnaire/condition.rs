@@ -143,6 +143,29 @@ impl Condition {
         }
     }
 
+    /// The same result as [`Condition::eval`] without recording why: no allocation, and `all`
+    /// / `any` stop at the first dominant part. What "what if" analysis uses to try changes.
+    pub fn value(&self, env: &dyn Env) -> Tri {
+        match self {
+            Condition::Atom(a) => eval_atom(a, env),
+            Condition::Not(c) => c.value(env).negate(),
+            Condition::All(cs) => value_of(cs, env, Tri::False),
+            Condition::Any(cs) => value_of(cs, env, Tri::True),
+            Condition::AnySystem(c) => env.any_system(c, &mut Trace::default()),
+            Condition::AnySystemInScope => env.any_system_in_scope(&mut Trace::default()),
+        }
+    }
+
+    /// Whether the condition reads the scope of the systems an identity can access.
+    pub fn reads_system_scope(&self) -> bool {
+        match self {
+            Condition::AnySystemInScope => true,
+            Condition::Atom(_) => false,
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(Condition::reads_system_scope),
+            Condition::Not(c) | Condition::AnySystem(c) => c.reads_system_scope(),
+        }
+    }
+
     /// Every atom in the condition, depth first.
     pub fn atoms(&self) -> Vec<&Atom> {
         let mut out = Vec::new();
@@ -199,6 +222,18 @@ fn combine(cs: &[Condition], env: &dyn Env, trace: &mut Trace, dominant: Tri) ->
         }
     }
     result
+}
+
+fn value_of(cs: &[Condition], env: &dyn Env, dominant: Tri) -> Tri {
+    let mut open = false;
+    for c in cs {
+        match c.value(env) {
+            r if r == dominant => return dominant,
+            Tri::Open => open = true,
+            _ => {}
+        }
+    }
+    if open { Tri::Open } else { dominant.negate() }
 }
 
 fn eval_atom(a: &Atom, env: &dyn Env) -> Tri {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use crate::engine::{self, Decision, EntityRef, Recommendation, Sensitivity, Visibility};
+use crate::engine::{self, Decision, EntityRef, Evaluation, Recommendation, Sensitivity};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
 use crate::session::store::SessionInfo;
@@ -80,7 +80,9 @@ pub struct Workshop {
     pub session: Session,
     pub path: PathBuf,
     pub rec: Recommendation,
-    pub vis: Visibility,
+    /// What the recommendation was computed from: visibility, and the rule results that
+    /// "what would change this?" tries changes against.
+    pub eval: Evaluation,
     /// The last save failed: said on screen until a save succeeds.
     pub save_error: Option<String>,
     /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
@@ -93,12 +95,12 @@ pub struct Workshop {
 
 impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, path: PathBuf) -> Workshop {
-        let (rec, vis) = engine::recommend_with_visibility(q, &session);
+        let (rec, eval) = engine::recommend_with_evaluation(q, &session);
         Workshop {
             session,
             path,
             rec,
-            vis,
+            eval,
             save_error: None,
             read_only: false,
             sensitivity: None,
@@ -107,7 +109,7 @@ impl Workshop {
 
     /// Recomputes the recommendation and visibility after any change to the session.
     pub fn refresh(&mut self, q: &Questionnaire) {
-        (self.rec, self.vis) = engine::recommend_with_visibility(q, &self.session);
+        (self.rec, self.eval) = engine::recommend_with_evaluation(q, &self.session);
         self.sensitivity = None;
     }
 
@@ -124,7 +126,7 @@ impl Workshop {
         let s = all_decisions(&self.rec)
             .into_iter()
             .find(|d| d.id == decision_id)
-            .map(|d| engine::sensitivity_of(q, &self.session, d));
+            .map(|d| engine::sensitivity_in(q, &self.session, &self.eval, d));
         self.sensitivity = Some((decision_id.to_string(), s));
     }
 
@@ -166,7 +168,7 @@ impl Workshop {
     /// The visible question indexes of one entity.
     pub fn shown(&self, e: &EntityId) -> Vec<usize> {
         match engine::entity_key(&self.session, e) {
-            Some(key) => self.vis.shown(key),
+            Some(key) => self.eval.visibility().shown(key),
             None => Vec::new(),
         }
     }
@@ -185,7 +187,11 @@ impl Workshop {
                     k if k <= n_sys => EntityKey::System(k - 1),
                     k => EntityKey::Identity(k - 1 - n_sys),
                 };
-                self.vis.shown(key).into_iter().map(move |i| (e.clone(), i))
+                self.eval
+                    .visibility()
+                    .shown(key)
+                    .into_iter()
+                    .map(move |i| (e.clone(), i))
             })
             .collect()
     }
