@@ -231,6 +231,37 @@ fn s3_markdown_snapshot() {
     insta::assert_snapshot!("s3_billing_service_account_markdown", md);
 }
 
+/// A decision's reasons list each answer once: the system and identity rules that restate "a
+/// SOC 2 is called for" point back to the engagement answers instead of repeating them.
+#[test]
+fn each_answer_is_listed_once_per_decision() {
+    for name in EXAMPLES {
+        let md = markdown_of(&example(name));
+        for section in md.split("\n### ").skip(1) {
+            let why = section.split("\nSensitivity:").next().unwrap_or(section);
+            let mut seen = std::collections::HashSet::new();
+            for line in why
+                .lines()
+                .filter(|l| l.starts_with("  - ") && l.contains("**"))
+            {
+                assert!(
+                    seen.insert(line),
+                    "{name}: listed twice in one decision: {line}"
+                );
+            }
+        }
+    }
+    let md = markdown_of(&example("s1-payroll-provider.toml"));
+    let verdict = md
+        .split("\n### ")
+        .find(|x| x.starts_with("Which report"))
+        .expect("the verdict decision");
+    assert!(
+        verdict.contains("  - and 4 answers shown above (Engagement)"),
+        "the SOC 2 system rule points back to the engagement answers:\n{verdict}"
+    );
+}
+
 #[test]
 fn export_is_deterministic() {
     for name in EXAMPLES {

@@ -3,6 +3,7 @@
 //! Every piece of user-entered text goes through [`escape`] (or [`cell`] in tables), so names,
 //! answers and notes cannot break a table, start a list, form a link or inject HTML.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use crate::engine::{self, Decision, Firing, Recommendation, Sensitivity, Verdict};
@@ -308,8 +309,9 @@ fn decision(w: &mut String, d: &Decision) {
         let _ = writeln!(w, "No rule has fired for this decision yet.\n");
     } else {
         let _ = writeln!(w, "Why:\n");
+        let mut shown = HashSet::new();
         for f in &d.rationale {
-            firing(w, f);
+            firing(w, f, &mut shown);
         }
         let _ = writeln!(w);
     }
@@ -437,7 +439,10 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
     }
 }
 
-fn firing(w: &mut String, f: &Firing) {
+/// One rule that fired, with its answers. An answer already listed under an earlier rule of
+/// the same decision is counted, not repeated (system rules all restate that a SOC 2 is called
+/// for, with the same engagement answers).
+fn firing<'d>(w: &mut String, f: &'d Firing, shown: &mut HashSet<(Scope, &'d str, &'d str)>) {
     // Criteria IDs mean something to an auditor; internal notes (domain.md, seeds) do not.
     let criteria: Vec<&str> = f
         .references
@@ -451,7 +456,17 @@ fn firing(w: &mut String, f: &Firing) {
         format!(" (criteria: {})", criteria.join(", "))
     };
     let _ = writeln!(w, "- {}{} `{}`", escape(&f.rationale), refs, f.rule);
+    let mut repeated: Vec<&str> = Vec::new();
+    let mut again = 0;
     for t in &f.triggers {
+        let key = (t.entity.kind, t.entity.id.as_str(), t.question.as_str());
+        if !shown.insert(key) {
+            again += 1;
+            if !repeated.contains(&t.entity.name.as_str()) {
+                repeated.push(&t.entity.name);
+            }
+            continue;
+        }
         let imported = t
             .source
             .as_deref()
@@ -463,6 +478,19 @@ fn firing(w: &mut String, f: &Firing) {
             escape(&t.question_text),
             escape(&t.answer),
             imported.unwrap_or_default()
+        );
+    }
+    if again > 0 {
+        let names: Vec<String> = repeated.iter().map(|n| escape(n)).collect();
+        let _ = writeln!(
+            w,
+            "  - and {} shown above ({})",
+            if again == 1 {
+                "1 answer".to_string()
+            } else {
+                format!("{again} answers")
+            },
+            names.join(", ")
         );
     }
     if !f.also.is_empty() {

@@ -319,6 +319,7 @@ pub fn decision_lines(
             None,
         ));
     }
+    let mut shown = std::collections::HashSet::new();
     for f in &d.rationale {
         out.push(line(
             format!("• {}: {}", f.rule, f.rationale),
@@ -334,12 +335,34 @@ pub fn decision_lines(
                 None,
             ));
         }
+        // An answer listed under an earlier rule is counted, not repeated (as in the export).
+        let mut repeated: Vec<&str> = Vec::new();
+        let mut again = 0;
         for t in &f.triggers {
+            if !shown.insert((t.entity.kind, t.entity.id.as_str(), t.question.as_str())) {
+                again += 1;
+                if !repeated.contains(&t.entity.name.as_str()) {
+                    repeated.push(&t.entity.name);
+                }
+                continue;
+            }
             out.push(line(
                 format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
                 3,
                 LineStyle::Trigger,
                 Some((entity_of(&t.entity), t.question.clone())),
+            ));
+        }
+        if again > 0 {
+            out.push(line(
+                format!(
+                    "and {again} answer{} shown above ({})",
+                    if again == 1 { "" } else { "s" },
+                    repeated.join(", ")
+                ),
+                3,
+                LineStyle::Plain,
+                None,
             ));
         }
         if !f.via_systems.is_empty() {

@@ -1720,3 +1720,23 @@ fn links_picker_space_ticks_and_enter_finishes_without_unticking() {
     let s = &app.work.as_ref().unwrap().session;
     assert_eq!(s.identities[1].systems, vec![s.systems[0].id.clone()]);
 }
+
+/// The drill-down lists each answer once per decision, pointing back to answers shown under an
+/// earlier rule, so every remaining `↵` line jumps somewhere new.
+#[test]
+fn drill_down_lists_each_answer_once() {
+    let q = q();
+    let s = example("s1-payroll-provider.toml");
+    let r = crate::engine::recommend(&q, &s);
+    let d = r.decisions.iter().find(|d| d.id == "verdict").unwrap();
+    let lines = super::app::decision_lines(&r, d, None);
+    let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
+    let unique: std::collections::HashSet<_> = jumps.iter().collect();
+    assert_eq!(jumps.len(), unique.len(), "an answer listed twice");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text == "and 4 answers shown above (Engagement)"),
+        "the SOC 2 system rule points back to the engagement answers"
+    );
+}
