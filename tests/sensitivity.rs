@@ -59,6 +59,31 @@ fn every_flip_named_really_flips_the_decision() {
     assert!(checked > 10, "the examples have flips to check ({checked})");
 }
 
+/// A flip names an answer the app would accept: never "Nobody has asked yet" together with a
+/// requester, nor "None of these" with a process.
+#[test]
+fn every_flip_is_an_answer_the_app_accepts() {
+    let q = builtin();
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let s = example(name);
+        for x in engine::sensitivities(&q, &s) {
+            for f in &x.flips {
+                let question = q.question(&f.question).expect("question");
+                assert_eq!(
+                    f.value.check(question),
+                    Ok(()),
+                    "{name}: {} -> {}",
+                    f.question,
+                    f.to
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "{checked}");
+}
+
 #[test]
 fn type_decision_names_the_months_of_operation() {
     let q = builtin();

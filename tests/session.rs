@@ -141,6 +141,50 @@ fn wrong_answers_are_refused_before_they_reach_the_file() {
     );
 }
 
+/// "Nobody has asked yet" and "None of these" exclude every other choice: such a mix would hide
+/// the Type questions while claiming requesters, leaving Type undetermined at 100 %.
+#[test]
+fn exclusive_choices_cannot_be_combined() {
+    let q = builtin();
+    let now = Utc::now();
+    let mut s = Session::new(&q, "Acme", now);
+    let who = q.question("report_requesters").expect("q");
+    let list = |ids: &[&str]| Value::List(ids.iter().map(|i| i.to_string()).collect());
+    let err = s
+        .set_answer(
+            who,
+            &EntityId::Engagement,
+            list(&["user_auditors", "none_yet"]),
+            now,
+        )
+        .expect_err("an exclusive choice with another");
+    assert!(
+        err.contains("Nobody outside the company has asked yet"),
+        "{err}"
+    );
+    assert!(
+        s.set_answer(who, &EntityId::Engagement, list(&["none_yet"]), now)
+            .is_ok()
+    );
+    // Ticking, as the app and the what-if analysis do it.
+    let ticked =
+        |t: &[&str], id: &str| who.toggle(&t.iter().map(|x| x.to_string()).collect::<Vec<_>>(), id);
+    assert_eq!(
+        ticked(&["user_auditors", "prospects"], "none_yet"),
+        ["none_yet"]
+    );
+    assert_eq!(ticked(&["none_yet"], "prospects"), ["prospects"]);
+    assert_eq!(
+        ticked(&["prospects"], "user_auditors"),
+        ["user_auditors", "prospects"],
+        "questionnaire order"
+    );
+    assert_eq!(
+        ticked(&["user_auditors", "prospects"], "prospects"),
+        ["user_auditors"]
+    );
+}
+
 #[test]
 fn changed_questionnaire_keeps_what_still_exists_and_reports_the_rest() {
     // The S3 session, opened with a questionnaire in which `shared` was removed and

@@ -51,6 +51,11 @@ fn reports_every_reference_problem_with_position() {
         (52, 15, "`P1.8` is not a Trust Services Criteria ID"),
         (54, 1, "rule `r_never` can never fire"),
         (66, 17, "show_if references `cycle_b`, which comes later"),
+        (
+            88,
+            10,
+            "choice `only` of question `one_of` is marked exclusive",
+        ),
     ];
     for (line, col, needle) in expected {
         assert!(

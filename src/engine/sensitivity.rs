@@ -282,16 +282,12 @@ fn alternatives(question: &Question, current: &Value, tests: &[&Test]) -> Vec<Va
                 _ => Vec::new(),
             };
             for c in &question.choices {
-                let mut next: Vec<String> = if items.contains(&c.id) {
-                    items.iter().filter(|i| **i != c.id).cloned().collect()
-                } else {
-                    let mut n = items.clone();
-                    n.push(c.id.clone());
-                    n
-                };
-                // Keep questionnaire order, as answers are stored.
-                next.sort_by_key(|i| question.choices.iter().position(|x| &x.id == i));
-                out.push(Value::List(next));
+                // What ticking or unticking it in the app gives (exclusive choices clear the
+                // others); with a "none of these" choice, nothing ticked is not worth offering.
+                let next = question.toggle(&items, &c.id);
+                if !next.is_empty() || !question.choices.iter().any(|x| x.exclusive) {
+                    out.push(Value::List(next));
+                }
             }
         }
         Kind::Number | Kind::Date => {

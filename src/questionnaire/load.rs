@@ -148,6 +148,8 @@ struct RawQuestion {
 struct RawChoice {
     id: Spanned<String>,
     label: String,
+    #[serde(default)]
+    exclusive: bool,
 }
 
 #[derive(Deserialize)]
@@ -393,9 +395,18 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                     "give each choice of a question its own id",
                 );
             }
+            if rc.exclusive && kind != Kind::Multi {
+                cx.err(
+                    cpos,
+                    format!("choice `{cid}` of question `{id}` is marked exclusive"),
+                    "`exclusive = true` is only for `multi` questions (one choice of a single \
+                     question already excludes the others); remove it",
+                );
+            }
             choices.push(Choice {
                 id: cid,
                 label: rc.label,
+                exclusive: rc.exclusive,
             });
         }
         match kind {
@@ -424,10 +435,12 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                 Choice {
                     id: "yes".into(),
                     label: "Yes".into(),
+                    exclusive: false,
                 },
                 Choice {
                     id: "no".into(),
                     label: "No".into(),
+                    exclusive: false,
                 },
             ];
         }

@@ -80,6 +80,9 @@ impl Kind {
 pub struct Choice {
     pub id: String,
     pub label: String,
+    /// In a multiple-choice question, a choice that excludes every other ("Nobody has asked
+    /// yet", "None of these"): choosing it clears the others, and a stored list never mixes them.
+    pub exclusive: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +106,24 @@ pub struct Question {
 impl Question {
     pub fn choice(&self, id: &str) -> Option<&Choice> {
         self.choices.iter().find(|c| c.id == id)
+    }
+
+    /// A multiple-choice answer with one choice ticked or unticked: ticking an exclusive
+    /// choice clears the others, ticking another clears the exclusive ones. In questionnaire
+    /// order, as answers are stored.
+    pub fn toggle(&self, ticked: &[String], id: &str) -> Vec<String> {
+        let exclusive = |x: &str| self.choice(x).is_some_and(|c| c.exclusive);
+        let mut out: Vec<String> = if ticked.iter().any(|t| t == id) {
+            ticked.iter().filter(|t| *t != id).cloned().collect()
+        } else if exclusive(id) {
+            vec![id.to_string()]
+        } else {
+            let mut n: Vec<String> = ticked.iter().filter(|t| !exclusive(t)).cloned().collect();
+            n.push(id.to_string());
+            n
+        };
+        out.sort_by_key(|t| self.choices.iter().position(|c| &c.id == t));
+        out
     }
     /// The label people read for a stored choice id; the id itself when unknown.
     pub fn choice_label<'a>(&'a self, id: &'a str) -> &'a str {

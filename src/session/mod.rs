@@ -48,9 +48,19 @@ impl Value {
                 )),
             },
             (Kind::Multi, Value::List(items)) => {
-                match items.iter().find(|i| q.choice(i).is_none()) {
-                    Some(bad) => Err(format!("`{bad}` is not a choice of question `{}`", q.id)),
-                    None => Ok(()),
+                if let Some(bad) = items.iter().find(|i| q.choice(i).is_none()) {
+                    return Err(format!("`{bad}` is not a choice of question `{}`", q.id));
+                }
+                match items
+                    .iter()
+                    .filter_map(|i| q.choice(i))
+                    .find(|c| c.exclusive)
+                {
+                    Some(c) if items.len() > 1 => Err(format!(
+                        "\"{}\" cannot be combined with other answers to question `{}`",
+                        c.label, q.id
+                    )),
+                    _ => Ok(()),
                 }
             }
             (Kind::Text, Value::Text(_)) => Ok(()),

@@ -1740,3 +1740,27 @@ fn drill_down_lists_each_answer_once() {
         "the SOC 2 system rule points back to the engagement answers"
     );
 }
+
+/// Ticking "Nobody outside the company has asked yet" clears the requesters, and ticking a
+/// requester clears it: the two never mix (which would hide the Type questions).
+#[test]
+fn an_exclusive_choice_clears_the_others() {
+    let mut app = app(Screen::Questions);
+    assert_eq!(at(&app), "report_requesters");
+    keys(&mut app, "13");
+    let requesters = |app: &App| answer(app, &EntityId::Engagement, "report_requesters");
+    assert_eq!(
+        requesters(&app),
+        Some(Value::List(vec![
+            "user_auditors".into(),
+            "security_teams".into()
+        ]))
+    );
+    keys(&mut app, "5");
+    assert_eq!(requesters(&app), Some(Value::List(vec!["none_yet".into()])));
+    keys(&mut app, "4");
+    assert_eq!(
+        requesters(&app),
+        Some(Value::List(vec!["prospects".into()]))
+    );
+}

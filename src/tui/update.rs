@@ -870,7 +870,7 @@ fn choose(app: &mut App, e: &EntityId, qi: usize, row: usize, then_advance: bool
         let id = question.choices[row].id.clone();
         match question.kind {
             Kind::Multi => {
-                let mut ticked = match app
+                let ticked = match app
                     .work
                     .as_ref()
                     .and_then(|w| w.answer(e, &question.id))
@@ -879,14 +879,7 @@ fn choose(app: &mut App, e: &EntityId, qi: usize, row: usize, then_advance: bool
                     Some(Value::List(l)) => l.clone(),
                     _ => Vec::new(),
                 };
-                if let Some(pos) = ticked.iter().position(|t| *t == id) {
-                    ticked.remove(pos);
-                } else {
-                    ticked.push(id);
-                }
-                // Stored in questionnaire order, so files diff cleanly.
-                ticked.sort_by_key(|t| question.choices.iter().position(|c| &c.id == t));
-                Value::List(ticked)
+                Value::List(question.toggle(&ticked, &id))
             }
             _ => Value::Text(id),
         }
