@@ -98,6 +98,38 @@ fn type_decision_names_the_months_of_operation() {
     assert!(flip.outcome.starts_with("Type 2"), "{flip:?}");
 }
 
+/// A flip reads as the change a facilitator would make: one requester added (not the whole new
+/// list), and one value per outcome (3 months makes it Type 2; 4 months is not listed too).
+#[test]
+fn flips_read_as_the_change_and_are_not_repeated() {
+    let q = builtin();
+    let s = example("s2-log-analytics.toml");
+    let x = engine::sensitivity(&q, &s, "verdict").expect("verdict");
+    let f = x
+        .flips
+        .iter()
+        .find(|f| f.question == "report_requesters")
+        .expect("a requester flips it");
+    assert_eq!(
+        f.change,
+        engine::Change::Add {
+            choice: "Customers' external auditors (user auditors)".into()
+        }
+    );
+    let md = markdown::render(&q, &s, &recommend(&s));
+    assert!(md.contains(
+        "adding **Customers' external auditors (user auditors)** would make it **SOC 1 and SOC 2**"
+    ));
+    let t = engine::sensitivity(&q, &s, "type").expect("type");
+    let months: Vec<&str> = t
+        .flips
+        .iter()
+        .filter(|f| f.question == "controls_months")
+        .map(|f| f.to.as_str())
+        .collect();
+    assert_eq!(months, ["3 months"]);
+}
+
 #[test]
 fn a_single_answer_flips_the_verdict_and_is_named() {
     // S3 with nobody asking for a SOC 2: SOC 1 rests on the invoicing system's write access.
@@ -126,6 +158,43 @@ fn settled_decisions_with_redundant_support_do_not_flip() {
         "{:?}",
         x.flips
     );
+}
+
+/// Every category in the report has tasks citing its criteria, and no task cites a category
+/// the report leaves out (S1 includes Privacy but not Availability).
+#[test]
+fn evidence_plan_matches_the_categories_in_scope() {
+    use socscope::questionnaire::{Category, tsc};
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let r = recommend(&example(name));
+        let cited: Vec<Category> = r
+            .evidence_plan
+            .iter()
+            .flat_map(|e| &e.tasks)
+            .flat_map(|t| &t.references)
+            .filter_map(|id| tsc::category(id))
+            .collect();
+        for c in &cited {
+            assert!(
+                *c == Category::Security || r.soc2_categories.contains(c),
+                "{name}: a task cites {c:?}, which the report leaves out"
+            );
+        }
+        for c in &r.soc2_categories {
+            assert!(cited.contains(c), "{name}: no task for {c:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked}");
+    let r = recommend(&example("s1-payroll-provider.toml"));
+    let engagement = r
+        .evidence_plan
+        .iter()
+        .find(|e| e.subject.name == "Engagement")
+        .expect("engagement-level tasks");
+    assert!(engagement.tasks.iter().any(|t| t.id == "privacy_notice"));
+    assert!(!engagement.tasks.iter().any(|t| t.id == "sla_reports"));
 }
 
 #[test]

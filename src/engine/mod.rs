@@ -14,12 +14,14 @@ mod visibility;
 use std::collections::{BTreeSet, HashSet};
 
 pub use model::*;
-pub use sensitivity::{sensitivities, sensitivity, sensitivity_in, sensitivity_of};
+pub use sensitivity::{
+    sensitivities, sensitivities_for, sensitivity, sensitivity_in, sensitivity_of,
+};
 pub use stage::Evaluation;
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{EntityKey, Subject, Tri};
-use crate::questionnaire::{Category, Findings, Questionnaire, ReportType, Scope};
+use crate::questionnaire::{Category, Findings, Questionnaire, ReportType, Scope, tsc};
 use crate::session::Session;
 use stage::{Eval, Stage, Summary, Totals, fold};
 
@@ -509,7 +511,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .filter(|e| e.result == Tri::True)
             .flat_map(|e| e.rule.findings.control_objectives.iter().cloned()),
     );
-    let evidence_plan = evidence_plan(&cx, st, verdict);
+    let evidence_plan = evidence_plan(&cx, st, verdict, &soc2_categories);
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
@@ -551,7 +553,12 @@ fn cat_pos(c: Category) -> usize {
 
 /// Evidence to collect over the observation window, per in-scope entity (and the engagement),
 /// from the evidence kinds cited by the rules that fired for it.
-fn evidence_plan(cx: &Ctx, st: &Stage, verdict: Verdict) -> Vec<EvidencePlanEntry> {
+fn evidence_plan(
+    cx: &Ctx,
+    st: &Stage,
+    verdict: Verdict,
+    categories: &[Category],
+) -> Vec<EvidencePlanEntry> {
     if verdict == Verdict::None {
         return Vec::new();
     }
@@ -575,11 +582,25 @@ fn evidence_plan(cx: &Ctx, st: &Stage, verdict: Verdict) -> Vec<EvidencePlanEntr
                 if out.iter().any(|t| &t.id == id) {
                     continue;
                 }
+                // Criteria of a category the report does not include are not tested; a task
+                // that serves only such criteria is not part of the plan.
+                let references: Vec<String> = kind
+                    .references
+                    .iter()
+                    .filter(|r| {
+                        tsc::category(r)
+                            .is_none_or(|c| c == Category::Security || categories.contains(&c))
+                    })
+                    .cloned()
+                    .collect();
+                if references.is_empty() && !kind.references.is_empty() {
+                    continue;
+                }
                 out.push(EvidenceTask {
                     id: kind.id.clone(),
                     title: kind.title.clone(),
                     cadence: kind.cadence.clone(),
-                    references: kind.references.clone(),
+                    references,
                     control_objectives: e.rule.findings.control_objectives.clone(),
                     rule: e.rule.id.clone(),
                 });

@@ -173,6 +173,21 @@ pub struct Flip {
     pub value: crate::session::Value,
     /// The decision's outcome after the change.
     pub outcome: String,
+    /// How the answer changes, for a sentence: a multiple-choice answer with one choice
+    /// ticked or unticked reads "adding X" / "removing X" rather than the whole new list.
+    pub change: Change,
+}
+
+/// How a flip changes an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// `to` instead of `from`.
+    Replace,
+    /// One more choice ticked (its label).
+    Add { choice: String },
+    /// One choice unticked (its label).
+    Remove { choice: String },
 }
 
 /// What a decision rests on, and which single answer changes would flip it.

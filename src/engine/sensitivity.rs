@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 
 use super::stage::{Changed, Evaluation, Stage, Summary, Totals, Want};
-use super::{Decision, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome};
+use super::{Change, Decision, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome};
 use crate::questionnaire::condition::{Bound, EntityKey, Test};
 use crate::questionnaire::{Category, Kind, Question, Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session, Value};
@@ -21,14 +21,7 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
     let d = all_decisions(&r).find(|d| d.id == decision_id)?;
-    Some(analyse(
-        q,
-        s,
-        &st,
-        d,
-        &tests_by_question(q),
-        &mut Cache::new(),
-    ))
+    Some(analyse(q, s, &st, d, &tests_by_question(q), None))
 }
 
 /// The sensitivity of a decision the caller already has (from the recommendation of this same
@@ -45,26 +38,38 @@ pub fn sensitivity_in(
     ev: &Evaluation,
     d: &Decision,
 ) -> Sensitivity {
-    analyse(q, s, ev, d, &tests_by_question(q), &mut Cache::new())
+    analyse(q, s, ev, d, &tests_by_question(q), None)
 }
 
-/// The sensitivity of every report-level and per-system decision (what the export shows).
+/// The sensitivity of every decision (what the exports show).
 pub fn sensitivities(q: &Questionnaire, s: &Session) -> Vec<Sensitivity> {
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
+    sensitivities_in(q, s, &st, &r)
+}
+
+/// Like [`sensitivities`], for a recommendation the caller already has for this same session.
+pub fn sensitivities_for(q: &Questionnaire, s: &Session, r: &Recommendation) -> Vec<Sensitivity> {
+    sensitivities_in(q, s, &Evaluation::new(q, s), r)
+}
+
+fn sensitivities_in(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    r: &Recommendation,
+) -> Vec<Sensitivity> {
     let tests = tests_by_question(q);
-    // Every system decision rests on engagement answers too: each engagement change
-    // re-evaluates the whole inventory, so it is tried once and shared by all decisions.
+    // Every decision rests on some of the same few engagement answers: each engagement change
+    // is evaluated once, for everything, and shared by all decisions.
     let mut cache = Cache::new();
-    r.decisions
-        .iter()
-        .chain(r.systems.iter().map(|x| &x.decision))
-        .map(|d| analyse(q, s, &st, d, &tests, &mut cache))
+    all_decisions(r)
+        .map(|d| analyse(q, s, ev, d, &tests, Some(&mut cache)))
         .collect()
 }
 
-/// Engagement changes already tried: by question index, the new value and what was computed.
-type Cache = HashMap<(usize, String, Want), Changed>;
+/// Engagement changes already tried, for everything: by question index and the new value.
+type Cache = HashMap<(usize, String), Changed>;
 
 fn all_decisions(r: &Recommendation) -> impl Iterator<Item = &Decision> {
     r.decisions
@@ -85,10 +90,7 @@ enum Target {
 }
 
 fn target(id: &str, s: &Session) -> Target {
-    let system = |prefix: &str| {
-        id.strip_prefix(prefix)
-            .and_then(|sid| s.systems.iter().position(|x| x.id == sid))
-    };
+    let system = |prefix: &str| id.strip_prefix(prefix).and_then(|sid| s.system_index(sid));
     if id == "verdict" {
         Target::Verdict
     } else if id == "type" {
@@ -101,7 +103,7 @@ fn target(id: &str, s: &Session) -> Target {
         Target::Subservice(j)
     } else if let Some(i) = id
         .strip_prefix("identity.")
-        .and_then(|iid| s.identities.iter().position(|x| x.id == iid))
+        .and_then(|iid| s.identity_index(iid))
     {
         Target::Identity(i)
     } else {
@@ -128,10 +130,11 @@ fn outcome(target: &Target, s: &Session, st: &Evaluation, c: &Changed) -> String
 
 fn outcome_of_system(target: &Target, sum: &Summary) -> String {
     match target {
-        Target::Subservice(_) => sum
-            .subservice
-            .map_or("Not a subservice organisation", |m| m.label())
-            .to_string(),
+        // Worded as the decision's own outcome is (`build`).
+        Target::Subservice(_) => sum.subservice.map_or_else(
+            || "Not a subservice organisation".to_string(),
+            |m| format!("Subservice organisation ({})", m.label()),
+        ),
         _ => system_outcome(sum),
     }
 }
@@ -142,7 +145,7 @@ fn analyse(
     st: &Evaluation,
     d: &Decision,
     tests: &HashMap<usize, Vec<&Test>>,
-    cache: &mut Cache,
+    mut cache: Option<&mut Cache>,
 ) -> Sensitivity {
     let mut rests_on: Vec<Trigger> = Vec::new();
     for t in d.rationale.iter().flat_map(|f| &f.triggers) {
@@ -204,17 +207,17 @@ fn analyse(
                 },
             );
             let after = match (key, &target) {
-                (EntityKey::Engagement, _) => {
-                    // Shared between decisions only when it costs the whole inventory.
-                    if let Want::Totals(_) | Want::Everything = want {
-                        let c = cache
-                            .entry((qi, format!("{alt:?}"), want))
-                            .or_insert_with(|| st.with_change(q, s, key, changed, want));
+                // Many decisions at once: each engagement change once, for everything. One
+                // decision (the drill-down): only what it needs.
+                (EntityKey::Engagement, _) => match cache.as_deref_mut() {
+                    Some(cache) => {
+                        let c = cache.entry((qi, format!("{alt:?}"))).or_insert_with(|| {
+                            st.with_change(q, s, key, changed, Want::Everything)
+                        });
                         outcome(&target, s, st, c)
-                    } else {
-                        outcome(&target, s, st, &st.with_change(q, s, key, changed, want))
                     }
-                }
+                    None => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
+                },
                 // A decision about a system, on one of its own answers: only it is re-run.
                 (EntityKey::System(j), Target::System(t) | Target::Subservice(t)) if j == *t => {
                     let sum = st.system_with_change(q, s, j, changed);
@@ -222,8 +225,13 @@ fn analyse(
                 }
                 _ => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
             };
-            if after != current {
+            // The first of several values giving the same outcome is enough (3 months and
+            // 4 months both making it Type 2).
+            let same =
+                |f: &Flip| f.entity == t.entity && f.question == question.id && f.outcome == after;
+            if after != current && !flips.iter().any(same) {
                 flips.push(Flip {
+                    change: change(question, &existing.value, &alt),
                     entity: t.entity.clone(),
                     question: question.id.clone(),
                     question_text: question.text.clone(),
@@ -243,6 +251,21 @@ fn analyse(
         flips,
         tried,
         complete,
+    }
+}
+
+/// One choice ticked or unticked reads better as such than as the whole new list.
+fn change(question: &Question, from: &Value, to: &Value) -> Change {
+    let (Value::List(a), Value::List(b)) = (from, to) else {
+        return Change::Replace;
+    };
+    let added: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+    let removed: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+    let label = |id: &str| question.choice_label(id).to_string();
+    match (added.as_slice(), removed.as_slice()) {
+        ([one], []) if !a.is_empty() => Change::Add { choice: label(one) },
+        ([], [one]) if !b.is_empty() => Change::Remove { choice: label(one) },
+        _ => Change::Replace,
     }
 }
 

@@ -490,8 +490,13 @@ impl Evaluation {
                     changed_scope = v;
                     &changed_scope
                 };
+                let only = match want {
+                    Want::Identity(i) => Some(i),
+                    _ => None,
+                };
                 let ids = self.linked_identities[j]
                     .iter()
+                    .filter(|&&i| only.is_none_or(|o| o == i))
                     .map(|&i| {
                         let env = self
                             .vis

@@ -53,13 +53,13 @@ pub fn render(s: &Session, r: &Recommendation) -> String {
     to_json(&export(s, r, None, None))
 }
 
-/// The full export: the recommendation, the sensitivity of every report-level and system
-/// decision, and every visible answer with its note.
+/// The full export: the recommendation, the sensitivity of every decision, and every visible
+/// answer with its note.
 pub fn render_export(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     to_json(&export(
         s,
         r,
-        Some(engine::sensitivities(q, s)),
+        Some(engine::sensitivities_for(q, s, r)),
         Some(answer_rows(q, s)),
     ))
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use crate::engine::{self, Decision, Firing, Recommendation, Sensitivity, Verdict};
+use crate::engine::{self, Change, Decision, Firing, Recommendation, Sensitivity, Verdict};
 use crate::questionnaire::{Questionnaire, Scope, tsc};
 use crate::session::Session;
 
@@ -142,7 +142,9 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
 
     // Each decision with its rationale and what would change it.
     let _ = writeln!(w, "## Decisions and rationale\n");
-    let sens = engine::sensitivities(q, s);
+    let sens = engine::sensitivities_for(q, s, r);
+    let sens: std::collections::HashMap<&str, &Sensitivity> =
+        sens.iter().map(|x| (x.decision.as_str(), x)).collect();
     for d in r
         .decisions
         .iter()
@@ -150,7 +152,7 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         .chain(r.identities.iter().map(|x| &x.decision))
     {
         decision(w, d);
-        if let Some(x) = sens.iter().find(|x| x.decision == d.id) {
+        if let Some(x) = sens.get(d.id.as_str()) {
             sensitivity(w, x);
         }
     }
@@ -352,13 +354,16 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
     }
     let _ = writeln!(w, ". Single changes that flip it:\n");
     for f in &x.flips {
+        let change = match &f.change {
+            Change::Add { choice } => format!("adding **{}**", escape(choice)),
+            Change::Remove { choice } => format!("removing **{}**", escape(choice)),
+            Change::Replace => format!("**{}** instead of {}", escape(&f.to), escape(&f.from)),
+        };
         let _ = writeln!(
             w,
-            "- {}, \u{201c}{}\u{201d}: **{}** instead of {} would make it **{}**",
+            "- {}, \u{201c}{}\u{201d}: {change} would make it **{}**",
             escape(&f.entity.name),
             escape(&f.question_text),
-            escape(&f.to),
-            escape(&f.from),
             escape(&f.outcome)
         );
     }

@@ -13,6 +13,24 @@ pub fn is_valid(id: &str) -> bool {
     IDS.contains(&id)
 }
 
+/// The Trust Services Category a criterion belongs to (`CC` criteria are Security's, the
+/// common criteria every SOC 2 includes); `None` for anything that is not a criterion ID.
+pub fn category(id: &str) -> Option<super::Category> {
+    use super::Category;
+    if !is_valid(id) {
+        return None;
+    }
+    let letters: String = id.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+    match letters.as_str() {
+        "CC" => Some(Category::Security),
+        "A" => Some(Category::Availability),
+        "PI" => Some(Category::ProcessingIntegrity),
+        "C" => Some(Category::Confidentiality),
+        "P" => Some(Category::Privacy),
+        _ => None,
+    }
+}
+
 /// A reference shaped like a criterion ID (letters, digits, a dot, digits), e.g. `CC6.1` or the
 /// common mistake `PP1.2`; other references (`domain.md §4`, `seed 001`) are free text.
 pub fn looks_like_tsc(r: &str) -> bool {
