@@ -195,6 +195,13 @@ fn evidence_plan_matches_the_categories_in_scope() {
         .expect("engagement-level tasks");
     assert!(engagement.tasks.iter().any(|t| t.id == "privacy_notice"));
     assert!(!engagement.tasks.iter().any(|t| t.id == "sla_reports"));
+    // A SOC 2-only plan does not speak of SOC 1 control objectives.
+    let s6 = example("s6-cloud-subservice.toml");
+    let r6 = recommend(&s6);
+    assert!(r6.control_objectives.is_empty());
+    let md = markdown::evidence_checklist(&s6, &r6);
+    assert!(md.contains("- [ ] "), "{md}");
+    assert!(!md.contains("SOC 1 control objectives"), "{md}");
 }
 
 #[test]
@@ -264,6 +271,18 @@ fn evidence_plan_exports_as_task_list_and_json() {
             .any(|e| e["subject"]["name"] == "Invoicing system"
                 && e["owner"] == "Finance Systems Manager")
     );
+    // Objectives carry the ids the Markdown cites ("supports CO-1"), in both formats.
+    assert_eq!(json["control_objectives"][0]["id"], "CO-1");
+    let supports: Vec<&str> = entries
+        .iter()
+        .flat_map(|e| e["tasks"].as_array().into_iter().flatten())
+        .flat_map(|t| t["supports"].as_array().into_iter().flatten())
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(!supports.is_empty(), "tasks cite objectives by id");
+    for id in supports {
+        assert!(md.contains(&format!("supports {id}")) || md.contains(&format!(", {id}")));
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{self, EntityRef, EvidencePlanEntry, Recommendation, Sensitivity};
+use crate::engine::{self, EntityRef, Recommendation, Sensitivity};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answers, Session, Value};
@@ -135,8 +135,30 @@ struct Plan<'a> {
     verdict: crate::engine::Verdict,
     report_type: Option<crate::questionnaire::ReportType>,
     observation_window: Option<&'a str>,
-    control_objectives: &'a [String],
-    evidence_plan: &'a [EvidencePlanEntry],
+    control_objectives: Vec<Objective<'a>>,
+    evidence_plan: Vec<PlanEntry<'a>>,
+}
+
+/// A candidate SOC 1 control objective with the number the Markdown cites it by (`CO-1`).
+#[derive(Serialize)]
+struct Objective<'a> {
+    id: String,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct PlanEntry<'a> {
+    subject: &'a EntityRef,
+    owner: Option<&'a str>,
+    tasks: Vec<PlanTask<'a>>,
+}
+
+#[derive(Serialize)]
+struct PlanTask<'a> {
+    #[serde(flatten)]
+    task: &'a crate::engine::EvidenceTask,
+    /// `CO-n` ids of `control_objectives`, as the Markdown checklist cites them.
+    supports: Vec<String>,
 }
 
 /// The evidence plan alone, for tracking collection over the observation window.
@@ -147,7 +169,35 @@ pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
         verdict: r.verdict,
         report_type: r.report_type,
         observation_window: r.observation_window.as_deref(),
-        control_objectives: &r.control_objectives,
-        evidence_plan: &r.evidence_plan,
+        control_objectives: r
+            .control_objectives
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Objective {
+                id: format!("CO-{}", i + 1),
+                text,
+            })
+            .collect(),
+        evidence_plan: r
+            .evidence_plan
+            .iter()
+            .map(|entry| PlanEntry {
+                subject: &entry.subject,
+                owner: entry.owner.as_deref(),
+                tasks: entry
+                    .tasks
+                    .iter()
+                    .map(|task| PlanTask {
+                        task,
+                        supports: task
+                            .control_objectives
+                            .iter()
+                            .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
+                            .map(|n| format!("CO-{}", n + 1))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
     })
 }

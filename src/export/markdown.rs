@@ -410,8 +410,13 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
     let _ = writeln!(w, "## Evidence plan\n");
     let _ = writeln!(
         w,
-        "What to collect over the observation window, how often, and the criteria and candidate \
-         SOC 1 control objectives it supports. Tick items as they are produced.\n"
+        "What to collect over the observation window, how often, and the criteria{} it \
+         supports. Tick items as they are produced.\n",
+        if r.control_objectives.is_empty() {
+            ""
+        } else {
+            " and candidate SOC 1 control objectives"
+        }
     );
     for entry in &r.evidence_plan {
         let owner = entry
