@@ -130,6 +130,28 @@ fn flips_read_as_the_change_and_are_not_repeated() {
     assert_eq!(months, ["3 months"]);
 }
 
+/// A flip to "Not yet determinable" says what it would wait for: making a system a vendor's
+/// asks whether the report carves it out.
+#[test]
+fn an_undetermined_flip_names_the_questions_it_opens() {
+    let q = builtin();
+    let s = example("s2-log-analytics.toml");
+    let r = recommend(&s);
+    let d = &r.systems[0].decision;
+    let x = engine::sensitivity_of(&q, &s, d);
+    let f = x
+        .flips
+        .iter()
+        .find(|f| f.question == "operated_by")
+        .expect("a vendor-operated system is not settled yet");
+    assert_eq!(f.outcome, "Not yet determinable");
+    let carve = q.question("subservice_method").expect("q").text.clone();
+    assert!(f.opens.contains(&carve), "{:?}", f.opens);
+    // A flip that settles things opens nothing.
+    let settled = engine::sensitivity(&q, &s, "type").expect("type");
+    assert!(settled.flips.iter().all(|f| f.opens.is_empty()));
+}
+
 #[test]
 fn a_single_answer_flips_the_verdict_and_is_named() {
     // S3 with nobody asking for a SOC 2: SOC 1 rests on the invoicing system's write access.

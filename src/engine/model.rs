@@ -176,6 +176,9 @@ pub struct Flip {
     /// How the answer changes, for a sentence: a multiple-choice answer with one choice
     /// ticked or unticked reads "adding X" / "removing X" rather than the whole new list.
     pub change: Change,
+    /// Questions the change would newly ask that have no answer yet (question texts): what an
+    /// outcome that is not settled after the change waits for.
+    pub opens: Vec<String>,
 }
 
 /// How a flip changes an answer.

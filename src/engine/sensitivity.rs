@@ -230,7 +230,21 @@ fn analyse(
             let same =
                 |f: &Flip| f.entity == t.entity && f.question == question.id && f.outcome == after;
             if after != current && !flips.iter().any(same) {
+                let mut changed = answers.clone();
+                changed.insert(
+                    question.id.clone(),
+                    Answer {
+                        value: alt.clone(),
+                        ..existing.clone()
+                    },
+                );
+                let opens = st
+                    .newly_asked(q, s, key, &changed)
+                    .into_iter()
+                    .map(|qi| q.questions[qi].text.clone())
+                    .collect();
                 flips.push(Flip {
+                    opens,
                     change: change(question, &existing.value, &alt),
                     entity: t.entity.clone(),
                     question: question.id.clone(),

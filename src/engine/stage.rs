@@ -433,6 +433,30 @@ impl Evaluation {
         overlay
     }
 
+    /// The questions a changed answer would newly ask of its entity that have no answer yet
+    /// (what an undetermined outcome after the change waits for).
+    pub(crate) fn newly_asked(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        key: EntityKey,
+        answers: &Answers,
+    ) -> Vec<usize> {
+        let overlay = self.overlay(q, s, key, answers.clone());
+        let before = self.vis.of(key);
+        overlay
+            .vis
+            .iter()
+            .enumerate()
+            .filter(|&(qi, t)| {
+                *t == Tri::True
+                    && before.get(qi) != Some(&Tri::True)
+                    && !answers.contains_key(&q.questions[qi].id)
+            })
+            .map(|(qi, _)| qi)
+            .collect()
+    }
+
     /// A system's own summary with its answers replaced: all a decision about that system
     /// needs (system rules read only the system's and the engagement's answers).
     pub(crate) fn system_with_change(

@@ -359,9 +359,19 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
             Change::Remove { choice } => format!("removing **{}**", escape(choice)),
             Change::Replace => format!("**{}** instead of {}", escape(&f.to), escape(&f.from)),
         };
+        let opens = if f.opens.is_empty() {
+            String::new()
+        } else {
+            let qs: Vec<String> = f
+                .opens
+                .iter()
+                .map(|t| format!("\u{201c}{}\u{201d}", escape(t)))
+                .collect();
+            format!(" (it would then ask {})", qs.join(", "))
+        };
         let _ = writeln!(
             w,
-            "- {}, \u{201c}{}\u{201d}: {change} would make it **{}**",
+            "- {}, \u{201c}{}\u{201d}: {change} would make it **{}**{opens}",
             escape(&f.entity.name),
             escape(&f.question_text),
             escape(&f.outcome)
