@@ -26,9 +26,10 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, value_name = "FILE")]
     pub questionnaire: Option<PathBuf>,
 
-    /// Run the workshop as plain line-by-line prompts (screen readers, dumb terminals); also
-    /// when the ACCESSIBLE environment variable is set to 1.
-    #[arg(long, global = true)]
+    /// Run the workshop (with no command, `new` or `resume`) as plain line-by-line prompts
+    /// (screen readers, dumb terminals); also when the ACCESSIBLE environment variable is set
+    /// to 1.
+    #[arg(long)]
     pub plain: bool,
 
     #[command(subcommand)]
@@ -45,6 +46,10 @@ pub enum Command {
         /// Where to save the session (default: the sessions directory).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Run the workshop as plain line-by-line prompts (screen readers, dumb terminals);
+        /// also when the ACCESSIBLE environment variable is set to 1.
+        #[arg(long)]
+        plain: bool,
     },
     /// Resume a saved workshop in the app (default: the most recently updated one).
     Resume {
@@ -58,6 +63,10 @@ pub enum Command {
         /// that. The damaged file is kept as `FILE.corrupt`.
         #[arg(long)]
         from_backup: bool,
+        /// Run the workshop as plain line-by-line prompts (screen readers, dumb terminals);
+        /// also when the ACCESSIBLE environment variable is set to 1.
+        #[arg(long)]
+        plain: bool,
     },
     /// List saved sessions: organisation, last update, progress, verdict.
     List,
@@ -340,6 +349,9 @@ fn report_opened(path: &Path, opened: &Opened) {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+    // `--plain` before a command (`socscope --plain resume`, or an alias) is accepted by every
+    // command; only the workshop (no command, `new`, `resume`) has a use for it, and only
+    // those list it in their help.
     let Some(command) = cli.command else {
         let q = load_questionnaire(cli.questionnaire.as_deref())?;
         return app(q, Start::Home, cli.plain).map(|()| ExitCode::SUCCESS);
@@ -481,6 +493,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::New {
             organisation,
             output,
+            plain,
         } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
             app(
@@ -489,7 +502,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                     organisation,
                     path: output,
                 },
-                cli.plain,
+                cli.plain || plain,
             )
             .map(|()| ExitCode::SUCCESS)
         }
@@ -497,6 +510,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             session,
             read_only,
             from_backup,
+            plain,
         } => {
             let q = load_questionnaire(cli.questionnaire.as_deref())?;
 
@@ -528,7 +542,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                     restore_backup(&path, &q)?;
                 }
             }
-            app(q, Start::Resume { path }, cli.plain).map(|()| ExitCode::SUCCESS)
+            app(q, Start::Resume { path }, cli.plain || plain).map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -9,6 +9,7 @@
 //! (same `created` time, as with a copied session file). Otherwise ids restart at `s1` in every
 //! new session and say nothing.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::engine::{self, Decision, EntityRef, Recommendation};
@@ -32,10 +33,20 @@ pub struct EntityChange {
     pub verdict: Option<Change>,
 }
 
+/// A system or identity in only one of the sessions, with its verdict there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub name: String,
+    /// Its decision's outcome in the session it is in ("Not yet determinable", "SOC 1"...).
+    pub verdict: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InventoryDiff {
-    pub added: Vec<String>,
-    pub removed: Vec<String>,
+    /// In the new session only, with the new verdict.
+    pub added: Vec<Item>,
+    /// In the old session only, with the old verdict.
+    pub removed: Vec<Item>,
     pub changed: Vec<EntityChange>,
 }
 
@@ -44,6 +55,8 @@ pub struct InventoryDiff {
 pub struct AnswerChange {
     /// Entity name as in the new session (or the old one, when it was removed).
     pub entity: String,
+    /// The entity's id in the new session; `None` when it is not there.
+    pub entity_id: Option<EntityId>,
     pub question: String,
     pub question_text: String,
     /// As people read it; `None` when not answered.
@@ -64,16 +77,28 @@ pub struct DecisionChange {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diff {
+    /// "Organisation (workshop date)"; with the `updated` time too when the workshop dates are
+    /// the same (a resumed copy of last year's file keeps its date), and the file names when
+    /// even those read the same (see [`Diff::name_files`]).
     pub old_label: String,
     pub new_label: String,
+    /// `Some` when the sessions are for different organisations (compared all the same).
+    pub organisations: Option<Change>,
     /// `None` when unchanged.
     pub verdict: Option<Change>,
+    /// The new session's verdict, SOC 2 categories and Type, changed or not.
+    pub new_verdict: String,
+    pub new_categories: Vec<Category>,
+    pub new_report_type: String,
     pub categories_added: Vec<Category>,
     pub categories_removed: Vec<Category>,
     pub report_type: Option<Change>,
     pub systems: InventoryDiff,
     pub identities: InventoryDiff,
     pub decisions: Vec<DecisionChange>,
+    /// Every answer that differs, for the engagement and the systems and identities in both
+    /// sessions, whether or not it flipped a decision (questionnaire order, engagement first).
+    pub answers: Vec<AnswerChange>,
 }
 
 impl Diff {
@@ -85,6 +110,36 @@ impl Diff {
             && self.systems == InventoryDiff::default()
             && self.identities == InventoryDiff::default()
             && self.decisions.is_empty()
+            && self.answers.is_empty()
+    }
+
+    /// Whether `a` is named as the cause of a decision that flipped.
+    pub fn flipped_something(&self, a: &AnswerChange) -> bool {
+        a.entity_id.is_some()
+            && self.decisions.iter().any(|d| {
+                d.answers
+                    .iter()
+                    .any(|b| b.entity_id == a.entity_id && b.question == a.question)
+            })
+    }
+
+    /// When the two labels read the same (same organisation, date and update time, as with a
+    /// copied file), adds the file each session was read from, so the header tells them apart.
+    pub fn name_files(&mut self, old: &std::path::Path, new: &std::path::Path) {
+        if self.old_label != self.new_label {
+            return;
+        }
+        let name = |p: &std::path::Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string())
+        };
+        let (mut a, mut b) = (name(old), name(new));
+        if a == b {
+            (a, b) = (old.display().to_string(), new.display().to_string());
+        }
+        self.old_label = format!("{} in {}", self.old_label, sanitize(&a));
+        self.new_label = format!("{} in {}", self.new_label, sanitize(&b));
     }
 }
 
@@ -257,13 +312,17 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
                      pairs: &[(usize, usize)],
                      verdict: &dyn Fn(&Recommendation, &str) -> Option<String>|
      -> InventoryDiff {
+        let item = |r: &Recommendation, (id, name): &(String, String)| Item {
+            name: name.clone(),
+            verdict: verdict(r, id).unwrap_or_else(|| "not decided".to_string()),
+        };
         let added = (0..new_list.len())
             .filter(|j| !pairs.iter().any(|p| p.1 == *j))
-            .map(|j| new_list[j].1.clone())
+            .map(|j| item(&n.r, &new_list[j]))
             .collect();
         let removed = (0..old_list.len())
             .filter(|i| !pairs.iter().any(|p| p.0 == *i))
-            .map(|i| old_list[i].1.clone())
+            .map(|i| item(&o.r, &old_list[i]))
             .collect();
         let changed = pairs
             .iter()
@@ -349,17 +408,32 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         });
     }
 
+    // A resumed copy of last year's file keeps its workshop date: the update time tells the
+    // two apart then (and when that is the same too, `name_files` adds the file names).
+    let by_update = old.workshop.date == new.workshop.date && old.updated != new.updated;
     let label = |s: &Session| {
         let org = sanitize(&s.workshop.organisation);
-        match s.workshop.date {
-            Some(d) => format!("{org} ({d})"),
-            None => org,
+        let updated = s.updated.format("%Y-%m-%d %H:%M UTC");
+        match (s.workshop.date, by_update) {
+            (Some(d), false) => format!("{org} ({d})"),
+            (Some(d), true) => format!("{org} ({d}, updated {updated})"),
+            (None, true) => format!("{org} (updated {updated})"),
+            (None, false) => org,
         }
     };
+    let org_key = |s: &Session| s.workshop.organisation.trim().to_lowercase();
+    let answers = answer_changes(q, old, new, &pairs);
     Diff {
         old_label: label(old),
         new_label: label(new),
+        organisations: (org_key(old) != org_key(new)).then(|| Change {
+            old: sanitize(old.workshop.organisation.trim()),
+            new: sanitize(new.workshop.organisation.trim()),
+        }),
         verdict: changed(verdict_label(&o.r), verdict_label(&n.r)),
+        new_verdict: verdict_label(&n.r),
+        new_categories: n.r.soc2_categories.clone(),
+        new_report_type: type_label(&n.r),
         categories_added: n
             .r
             .soc2_categories
@@ -378,7 +452,81 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         systems,
         identities,
         decisions,
+        answers,
     }
+}
+
+/// Every answer that differs, for the engagement and each system and identity in both sessions
+/// (those added or removed are listed as such): engagement, systems, identities, in the new
+/// session's order, each in questionnaire order.
+fn answer_changes<'a>(
+    q: &Questionnaire,
+    old: &'a Session,
+    new: &'a Session,
+    pairs: &Pairs,
+) -> Vec<AnswerChange> {
+    // Old answers by the new session's id (lookups by id in a session are linear).
+    let old_answers = |pairs: &[(String, String)], old: Vec<(&'a String, &'a Answers)>| {
+        let by_old: HashMap<&String, &Answers> = old.into_iter().collect();
+        pairs
+            .iter()
+            .filter_map(|(o, n)| by_old.get(o).map(|a| (n.clone(), *a)))
+            .collect::<HashMap<String, &Answers>>()
+    };
+    let old_sys = old_answers(
+        &pairs.systems,
+        old.systems.iter().map(|x| (&x.id, &x.answers)).collect(),
+    );
+    let old_ids = old_answers(
+        &pairs.identities,
+        old.identities.iter().map(|x| (&x.id, &x.answers)).collect(),
+    );
+    // (old answers, new answers, new id, name)
+    let mut subjects: Vec<(&Answers, &Answers, EntityId, String)> = vec![(
+        &old.engagement,
+        &new.engagement,
+        EntityId::Engagement,
+        "Engagement".to_string(),
+    )];
+    for x in &new.systems {
+        if let Some(a) = old_sys.get(&x.id) {
+            subjects.push((
+                a,
+                &x.answers,
+                EntityId::System(x.id.clone()),
+                x.name.clone(),
+            ));
+        }
+    }
+    for x in &new.identities {
+        if let Some(a) = old_ids.get(&x.id) {
+            subjects.push((
+                a,
+                &x.answers,
+                EntityId::Identity(x.id.clone()),
+                x.name.clone(),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (a, b, ne, name) in subjects {
+        for question in &q.questions {
+            let x = a.get(&question.id).map(|v| &v.value);
+            let y = b.get(&question.id).map(|v| &v.value);
+            if x == y {
+                continue;
+            }
+            out.push(AnswerChange {
+                entity: name.clone(),
+                entity_id: Some(ne.clone()),
+                question: question.id.clone(),
+                question_text: question.text.clone(),
+                old: x.map(|v| v.display(question)),
+                new: y.map(|v| v.display(question)),
+            });
+        }
+    }
+    out
 }
 
 fn is_entity_decision(id: &str) -> bool {
@@ -391,7 +539,11 @@ fn answers_of<'a>(s: &'a Session, e: &Option<EntityId>) -> Option<&'a Answers> {
     e.as_ref().and_then(|e| s.answers(e))
 }
 
-/// Among the triggers and open questions of a decision on either side, the answers that differ.
+/// The answers that flipped a decision: among the answers its rationale rests on, on either
+/// side, those that differ. A rule that fired on both sides holds the decision where it was
+/// whatever its answers became, so only the triggers of rules that fired on one side only count,
+/// with the open questions of both sides. When that leaves no changed answer, every trigger of
+/// the decision is looked at instead.
 fn flipping_answers(
     q: &Questionnaire,
     o: &Side,
@@ -400,11 +552,35 @@ fn flipping_answers(
     od: Option<&Decision>,
     nd: Option<&Decision>,
 ) -> Vec<AnswerChange> {
+    let narrow = changed_answers(q, o, n, pairs, (od, nd), true);
+    if narrow.is_empty() {
+        changed_answers(q, o, n, pairs, (od, nd), false)
+    } else {
+        narrow
+    }
+}
+
+/// The changed answers among a decision's triggers and open questions (with `only_flipped`,
+/// the triggers of rules that fired on one side only).
+fn changed_answers(
+    q: &Questionnaire,
+    o: &Side,
+    n: &Side,
+    pairs: &Pairs,
+    (od, nd): (Option<&Decision>, Option<&Decision>),
+    only_flipped: bool,
+) -> Vec<AnswerChange> {
     // (old entity, new entity, question id, name to show)
     let mut subjects: Vec<(Option<EntityId>, Option<EntityId>, String, String)> = Vec::new();
-    let refs = |d: &Decision| -> Vec<(EntityRef, String)> {
+    let rules = |d: Option<&Decision>| -> HashSet<String> {
+        d.map(|d| d.rationale.iter().map(|f| f.rule.clone()).collect())
+            .unwrap_or_default()
+    };
+    let (old_rules, new_rules) = (rules(od), rules(nd));
+    let refs = |d: &Decision, other: &HashSet<String>| -> Vec<(EntityRef, String)> {
         d.rationale
             .iter()
+            .filter(|f| !only_flipped || !other.contains(&f.rule))
             .flat_map(|f| &f.triggers)
             .map(|t| (t.entity.clone(), t.question.clone()))
             .chain(
@@ -415,7 +591,7 @@ fn flipping_answers(
             )
             .collect()
     };
-    for (e, qid) in od.map(refs).unwrap_or_default() {
+    for (e, qid) in od.map(|d| refs(d, &new_rules)).unwrap_or_default() {
         let old_e = match e.kind {
             Scope::Engagement => EntityId::Engagement,
             Scope::System => EntityId::System(e.id.clone()),
@@ -427,7 +603,7 @@ fn flipping_answers(
             .map_or_else(|| e.name.clone(), |x| n.s.entity_name(x));
         subjects.push((Some(old_e), new_e, qid, name));
     }
-    for (e, qid) in nd.map(refs).unwrap_or_default() {
+    for (e, qid) in nd.map(|d| refs(d, &old_rules)).unwrap_or_default() {
         let new_e = match e.kind {
             Scope::Engagement => EntityId::Engagement,
             Scope::System => EntityId::System(e.id.clone()),
@@ -453,6 +629,7 @@ fn flipping_answers(
         }
         out.push(AnswerChange {
             entity: name,
+            entity_id: ne,
             question: qid,
             question_text: question.text.clone(),
             old: a.map(|x| x.value.display(question)),
@@ -470,13 +647,47 @@ fn or_unanswered(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "not answered".to_string())
 }
 
+/// "SOC 2 (unchanged)", "SOC 2 (provisional, unchanged)".
+pub fn unchanged(label: &str) -> String {
+    match label.strip_suffix(" (provisional)") {
+        Some(base) => format!("{base} (provisional, unchanged)"),
+        None => format!("{label} (unchanged)"),
+    }
+}
+
+/// The new SOC 2 categories, or "none".
+fn cats_or_none(c: &[Category]) -> String {
+    if c.is_empty() {
+        "none".to_string()
+    } else {
+        cats(c)
+    }
+}
+
+/// The warning printed first when the sessions are for different organisations.
+pub fn organisations_warning(c: &Change) -> String {
+    format!(
+        "these sessions are for different organisations ({} and {}): compared all the same; \
+         check these are the files you meant",
+        if c.old.is_empty() { "unnamed" } else { &c.old },
+        if c.new.is_empty() { "unnamed" } else { &c.new },
+    )
+}
+
 /// Plain text, for the terminal (user text stripped of control characters).
 pub fn render_text(d: &Diff) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "Changes from {} to {}", d.old_label, d.new_label);
+    if let Some(c) = &d.organisations {
+        let _ = writeln!(w, "\nWarning: {}.", organisations_warning(c));
+    }
     if d.is_empty() {
-        let _ = writeln!(w, "\nNo changes to the recommendation or the inventory.");
+        let _ = writeln!(
+            w,
+            "\nNo changes to the recommendation, the inventory or the answers (verdict: {}).",
+            d.new_verdict
+        );
         return out;
     }
     let _ = writeln!(w);
@@ -485,8 +696,21 @@ pub fn render_text(d: &Diff) -> String {
             let _ = writeln!(w, "Verdict: {} -> {}", c.old, c.new);
         }
         None => {
-            let _ = writeln!(w, "Verdict: unchanged");
+            let _ = writeln!(w, "Verdict: {}", unchanged(&d.new_verdict));
         }
+    }
+    if d.categories_added.is_empty() && d.categories_removed.is_empty() {
+        let _ = writeln!(
+            w,
+            "SOC 2 categories: {}",
+            unchanged(&cats_or_none(&d.new_categories))
+        );
+    } else {
+        let _ = writeln!(
+            w,
+            "SOC 2 categories now: {}",
+            cats_or_none(&d.new_categories)
+        );
     }
     if !d.categories_added.is_empty() {
         let _ = writeln!(w, "SOC 2 categories added: {}", cats(&d.categories_added));
@@ -498,8 +722,13 @@ pub fn render_text(d: &Diff) -> String {
             cats(&d.categories_removed)
         );
     }
-    if let Some(c) = &d.report_type {
-        let _ = writeln!(w, "Type: {} -> {}", c.old, c.new);
+    match &d.report_type {
+        Some(c) => {
+            let _ = writeln!(w, "Type: {} -> {}", c.old, c.new);
+        }
+        None => {
+            let _ = writeln!(w, "Type: {}", unchanged(&d.new_report_type));
+        }
     }
     for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
         if *inv == InventoryDiff::default() {
@@ -507,10 +736,20 @@ pub fn render_text(d: &Diff) -> String {
         }
         let _ = writeln!(w, "\n{title}:");
         for a in &inv.added {
-            let _ = writeln!(w, "  + {} (added)", sanitize(a));
+            let _ = writeln!(
+                w,
+                "  + {} (added): {}",
+                sanitize(&a.name),
+                sanitize(&a.verdict)
+            );
         }
         for r in &inv.removed {
-            let _ = writeln!(w, "  - {} (removed)", sanitize(r));
+            let _ = writeln!(
+                w,
+                "  - {} (removed; was {})",
+                sanitize(&r.name),
+                sanitize(&r.verdict)
+            );
         }
         for c in &inv.changed {
             let name = if c.old_name == c.new_name {
@@ -546,19 +785,50 @@ pub fn render_text(d: &Diff) -> String {
                 let _ = writeln!(w, "    (no answer behind it changed: the inventory did)");
             }
             for a in &c.answers {
-                let _ = writeln!(
-                    w,
-                    "    because {}: {} [{}]: {} -> {}",
-                    sanitize(&a.entity),
-                    sanitize(&a.question_text),
-                    a.question,
-                    sanitize(&or_unanswered(&a.old)),
-                    sanitize(&or_unanswered(&a.new)),
-                );
+                let _ = writeln!(w, "    because {}", answer_text(a));
             }
         }
     }
+    if !d.answers.is_empty() {
+        let _ = writeln!(w, "\nAnswers that changed ({}):", d.answers.len());
+        for a in &d.answers {
+            let _ = writeln!(
+                w,
+                "  {}{}",
+                answer_text(a),
+                if d.flipped_something(a) {
+                    ""
+                } else {
+                    " (flipped no decision)"
+                }
+            );
+        }
+    }
     out
+}
+
+/// "Entity: question [id]: old -> new", stripped of control characters.
+fn answer_text(a: &AnswerChange) -> String {
+    format!(
+        "{}: {} [{}]: {} -> {}",
+        sanitize(&a.entity),
+        sanitize(&a.question_text),
+        a.question,
+        sanitize(&or_unanswered(&a.old)),
+        sanitize(&or_unanswered(&a.new)),
+    )
+}
+
+/// "Entity: question `id`: old → **new**", escaped.
+fn answer_markdown(a: &AnswerChange) -> String {
+    format!(
+        "{}: {} `{}`: {} → **{}**",
+        escape(&a.entity),
+        escape(&a.question_text),
+        a.question,
+        escape(&or_unanswered(&a.old)),
+        escape(&or_unanswered(&a.new)),
+    )
 }
 
 /// CommonMark: headings and lists; every piece of user text escaped, no HTML.
@@ -571,8 +841,15 @@ pub fn render_markdown(d: &Diff) -> String {
         escape(&d.old_label),
         escape(&d.new_label)
     );
+    if let Some(c) = &d.organisations {
+        let _ = writeln!(w, "> **Warning:** {}.\n", escape(&organisations_warning(c)));
+    }
     if d.is_empty() {
-        let _ = writeln!(w, "No changes to the recommendation or the inventory.");
+        let _ = writeln!(
+            w,
+            "No changes to the recommendation, the inventory or the answers (verdict: {}).",
+            escape(&d.new_verdict)
+        );
         return out;
     }
     let _ = writeln!(w, "## Recommendation\n");
@@ -581,8 +858,21 @@ pub fn render_markdown(d: &Diff) -> String {
             let _ = writeln!(w, "- Verdict: {} → **{}**", escape(&c.old), escape(&c.new));
         }
         None => {
-            let _ = writeln!(w, "- Verdict: unchanged");
+            let _ = writeln!(w, "- Verdict: {}", escape(&unchanged(&d.new_verdict)));
         }
+    }
+    if d.categories_added.is_empty() && d.categories_removed.is_empty() {
+        let _ = writeln!(
+            w,
+            "- SOC 2 categories: {}",
+            unchanged(&cats_or_none(&d.new_categories))
+        );
+    } else {
+        let _ = writeln!(
+            w,
+            "- SOC 2 categories now: **{}**",
+            cats_or_none(&d.new_categories)
+        );
     }
     if !d.categories_added.is_empty() {
         let _ = writeln!(w, "- SOC 2 categories added: {}", cats(&d.categories_added));
@@ -594,8 +884,13 @@ pub fn render_markdown(d: &Diff) -> String {
             cats(&d.categories_removed)
         );
     }
-    if let Some(c) = &d.report_type {
-        let _ = writeln!(w, "- Type: {} → **{}**", escape(&c.old), escape(&c.new));
+    match &d.report_type {
+        Some(c) => {
+            let _ = writeln!(w, "- Type: {} → **{}**", escape(&c.old), escape(&c.new));
+        }
+        None => {
+            let _ = writeln!(w, "- Type: {}", escape(&unchanged(&d.new_report_type)));
+        }
     }
     let _ = writeln!(w);
     for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
@@ -604,10 +899,20 @@ pub fn render_markdown(d: &Diff) -> String {
         }
         let _ = writeln!(w, "## {title}\n");
         for a in &inv.added {
-            let _ = writeln!(w, "- Added: {}", escape(a));
+            let _ = writeln!(
+                w,
+                "- Added: {}: **{}**",
+                escape(&a.name),
+                escape(&a.verdict)
+            );
         }
         for r in &inv.removed {
-            let _ = writeln!(w, "- Removed: {}", escape(r));
+            let _ = writeln!(
+                w,
+                "- Removed: {} (was {})",
+                escape(&r.name),
+                escape(&r.verdict)
+            );
         }
         for c in &inv.changed {
             let name = if c.old_name == c.new_name {
@@ -645,17 +950,28 @@ pub fn render_markdown(d: &Diff) -> String {
                 c.old.as_deref().map_or("(none)".into(), escape),
                 c.new.as_deref().map_or("(none)".into(), escape),
             );
-            for a in &c.answers {
-                let _ = writeln!(
-                    w,
-                    "  - {}: {} `{}`: {} → **{}**",
-                    escape(&a.entity),
-                    escape(&a.question_text),
-                    a.question,
-                    escape(&or_unanswered(&a.old)),
-                    escape(&or_unanswered(&a.new)),
-                );
+            if c.answers.is_empty() {
+                let _ = writeln!(w, "  - no answer behind it changed: the inventory did");
             }
+            for a in &c.answers {
+                let _ = writeln!(w, "  - {}", answer_markdown(a));
+            }
+        }
+        let _ = writeln!(w);
+    }
+    if !d.answers.is_empty() {
+        let _ = writeln!(w, "## Answers that changed\n");
+        for a in &d.answers {
+            let _ = writeln!(
+                w,
+                "- {}{}",
+                answer_markdown(a),
+                if d.flipped_something(a) {
+                    ""
+                } else {
+                    " (flipped no decision)"
+                }
+            );
         }
         let _ = writeln!(w);
     }
@@ -677,9 +993,15 @@ pub mod command {
     ) -> Result<ExitCode, Failure> {
         // Like every export, the comparison is made from redacted copies: no detected secret
         // (even one kept as typed on purpose) reaches the output.
-        let old_s = crate::secrets::redact_session(&open_session(&resolve_session(old)?, q)?);
-        let new_s = crate::secrets::redact_session(&open_session(&resolve_session(new)?, q)?);
-        let d = super::compare(q, &old_s, &new_s);
+        let (old_path, new_path) = (resolve_session(old)?, resolve_session(new)?);
+        let old_s = crate::secrets::redact_session(&open_session(&old_path, q)?);
+        let new_s = crate::secrets::redact_session(&open_session(&new_path, q)?);
+        let mut d = super::compare(q, &old_s, &new_s);
+        d.name_files(&old_path, &new_path);
+        if let Some(c) = &d.organisations {
+            // Also on stderr, for output sent to a file.
+            eprintln!("warning: {}", super::organisations_warning(c));
+        }
         if markdown {
             print!("{}", super::render_markdown(&d));
         } else {

@@ -54,6 +54,20 @@ impl Field {
         }
     }
 
+    /// The field as people read it (the app's column mapping).
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Kind => "kind",
+            Field::Owner => "owner",
+            Field::Systems => "systems",
+            Field::Privilege => "privilege",
+            Field::LastRotated => "last rotated",
+            Field::LastReviewed => "last reviewed",
+            Field::Mfa => "MFA",
+        }
+    }
+
     pub fn from_id(s: &str) -> Option<Field> {
         let n = norm(s);
         Field::ALL.into_iter().find(|f| norm(f.id()) == n)
@@ -196,6 +210,25 @@ impl Mapping {
         }
         Ok(Mapping { overrides })
     }
+
+    /// Makes `column` feed `field` (`None`: ignore the column), as `--map COLUMN=FIELD` does.
+    /// An earlier choice for the column is replaced, and so is another column's choice of the
+    /// same field, so a field is never given two columns.
+    pub fn set(&mut self, column: &str, field: Option<Field>) {
+        let column = column.trim();
+        self.overrides
+            .retain(|(c, f)| norm(c) != norm(column) && (field.is_none() || *f != field));
+        self.overrides.push((column.to_string(), field));
+    }
+
+    /// The overrides as `--map` arguments (`COLUMN=FIELD`), which [`Mapping::parse`] reads
+    /// back.
+    pub fn args(&self) -> Vec<String> {
+        self.overrides
+            .iter()
+            .map(|(c, f)| format!("{c}={}", f.map_or("ignore", Field::id)))
+            .collect()
+    }
 }
 
 fn field_list() -> String {
@@ -220,6 +253,13 @@ pub struct ResolvedMapping {
 }
 
 impl ResolvedMapping {
+    /// How the column at `index` is used: the field it feeds, if any.
+    pub fn field_of(&self, index: usize) -> Option<&FieldColumn> {
+        self.fields
+            .iter()
+            .find(|c| c.column.as_ref().is_some_and(|(i, _)| *i == index))
+    }
+
     pub fn column(&self, f: Field) -> Option<usize> {
         self.fields
             .iter()
@@ -254,18 +294,35 @@ impl ResolvedMapping {
     }
 }
 
-/// Works out which column holds which field: `--map` first, then header names.
+/// Works out which column holds which field: `--map` first, then header names. A file needs a
+/// column for the name: without one this is an error saying how to choose it.
 pub fn resolve(header: &[String], mapping: &Mapping) -> Result<ResolvedMapping, String> {
+    let resolved = assign(header, mapping)?;
+    if resolved.column(Field::Name).is_none() {
+        return Err(format!(
+            "no column holds the identity's name (looked for a header such as name, user, \
+             principal or account)\n  help: say which column it is with --map \"COLUMN=name\"; \
+             the columns are: {}",
+            quoted_columns(header)
+        ));
+    }
+    Ok(resolved)
+}
+
+fn quoted_columns(header: &[String]) -> String {
+    header
+        .iter()
+        .map(|h| format!("\"{}\"", sanitize(h)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// [`resolve`] without requiring a name column: how the columns are read as they stand, for
+/// the app's column mapping, which shows it before a name column has been chosen.
+pub fn assign(header: &[String], mapping: &Mapping) -> Result<ResolvedMapping, String> {
     let mut chosen: BTreeMap<Field, (usize, bool)> = BTreeMap::new();
     let mut taken = vec![false; header.len()];
-    let mut ignored_fields = Vec::new();
-    let columns = || {
-        header
-            .iter()
-            .map(|h| format!("\"{}\"", sanitize(h)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let columns = || quoted_columns(header);
     for (column, field) in &mapping.overrides {
         let idx = header
             .iter()
@@ -291,7 +348,6 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<ResolvedMapping, 
                     ));
                 }
                 chosen.insert(*f, (idx, true));
-                ignored_fields.push(*f);
             }
         }
     }
@@ -315,14 +371,6 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<ResolvedMapping, 
             taken[i] = true;
             chosen.insert(f, (i, false));
         }
-    }
-    if !chosen.contains_key(&Field::Name) {
-        return Err(format!(
-            "no column holds the identity's name (looked for a header such as name, user, \
-             principal or account)\n  help: say which column it is with --map \"COLUMN=name\"; \
-             the columns are: {}",
-            columns()
-        ));
     }
     let fields = Field::ALL
         .into_iter()
@@ -369,9 +417,29 @@ pub struct ImportErrors {
     pub errors: Vec<RowError>,
 }
 
+impl ImportErrors {
+    /// Rows that cannot be read (not counting problems with the file as a whole).
+    pub fn bad_rows(&self) -> usize {
+        self.errors.iter().filter(|e| e.line > 0).count()
+    }
+
+    /// Each problem as `file:line: what is wrong`, with its help lines.
+    pub fn list(&self) -> String {
+        let mut out = String::new();
+        for e in &self.errors {
+            let _ = if e.line > 0 {
+                writeln!(out, "{}:{}: {}", self.file, e.line, e.message)
+            } else {
+                writeln!(out, "{}: {}", self.file, e.message)
+            };
+        }
+        out
+    }
+}
+
 impl fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows = self.errors.iter().filter(|e| e.line > 0).count();
+        let rows = self.bad_rows();
         if rows > 0 {
             writeln!(
                 f,
@@ -380,13 +448,7 @@ impl fmt::Display for ImportErrors {
                 if rows == 1 { "" } else { "s" }
             )?;
         }
-        for e in &self.errors {
-            if e.line > 0 {
-                writeln!(f, "{}:{}: {}", self.file, e.line, e.message)?;
-            } else {
-                writeln!(f, "{}: {}", self.file, e.message)?;
-            }
-        }
+        f.write_str(&self.list())?;
         if rows > 0 {
             write!(
                 f,
@@ -410,7 +472,9 @@ pub enum Action {
     /// A live answer that differs: kept (use `--overwrite` to replace it).
     KeepLive { live: Value },
     /// The question is not asked of this identity (e.g. MFA for a service account).
-    NotAsked,
+    /// `because` says which of its answers hide it, e.g. `its has_owner answer is "No" (given
+    /// in the workshop)`; empty when that cannot be said.
+    NotAsked { because: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -428,6 +492,8 @@ pub struct SystemLink {
     pub name: String,
     /// The existing system's id; `None` when the import creates it.
     pub existing: Option<String>,
+    /// The identity is already linked to it: nothing to do.
+    pub linked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -467,6 +533,27 @@ impl ImportPlan {
     }
 }
 
+/// One fact read from a cell.
+#[derive(Debug, Clone)]
+struct Fact {
+    /// The choice it gives (`human_user`, `admin`, `yes`...).
+    id: String,
+    /// The cell as written, for messages.
+    raw: String,
+    /// What gave it, shown in the preview: `kind "employee"`.
+    from: String,
+}
+
+impl Fact {
+    fn new(id: &str, raw: &str, from: String) -> Fact {
+        Fact {
+            id: id.to_string(),
+            raw: raw.to_string(),
+            from,
+        }
+    }
+}
+
 /// The facts read from one row.
 #[derive(Debug, Default)]
 struct Facts {
@@ -474,14 +561,14 @@ struct Facts {
     /// Further rows merged into this one (same name).
     more_lines: Vec<u64>,
     name: String,
-    kind: Option<(String, String)>,
+    kind: Option<Fact>,
     owner: Option<Option<String>>,
     owner_raw: String,
     systems: Vec<String>,
-    privilege: Option<(String, String)>,
-    rotation: Option<(String, String)>,
-    reviewed: Option<(String, String)>,
-    mfa: Option<(String, String)>,
+    privilege: Option<Fact>,
+    rotation: Option<Fact>,
+    reviewed: Option<Fact>,
+    mfa: Option<Fact>,
 }
 
 /// Reads `csv_text` (the file `file_name`) and works out what importing it into `s` would do.
@@ -499,29 +586,8 @@ pub fn plan<'q>(
         mapping,
         errors: vec![RowError { line, message }],
     };
-    let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    if text.trim().is_empty() {
-        return Err(fail(
-            None,
-            0,
-            "the file is empty\n  help: export the identities as CSV with a header row".into(),
-        ));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-        Err(e) => {
-            return Err(fail(
-                None,
-                0,
-                format!("cannot read the header row (line 1): {e}"),
-            ));
-        }
-    };
+    let header = header(csv_text).map_err(|m| fail(None, 0, m))?;
+    let mut reader = reader(strip_bom(csv_text));
     let resolved = resolve(&header, mapping).map_err(|m| fail(None, 0, m))?;
     let kind_q = q
         .identity_kind_question()
@@ -581,7 +647,9 @@ pub fn plan<'q>(
             && let Some(kq) = kind_q
         {
             match map_kind(kq, raw) {
-                Some(id) => fx.kind = Some((id, format!("kind \"{}\"", sanitize(raw)))),
+                Some(id) => {
+                    fx.kind = Some(Fact::new(&id, raw, format!("kind \"{}\"", sanitize(raw))))
+                }
                 None => problems.push(format!(
                     "unknown kind \"{}\"\n  help: write one of: {}",
                     sanitize(raw),
@@ -609,17 +677,17 @@ pub fn plan<'q>(
         {
             match map_privilege(pq, raw) {
                 Some(id) => {
-                    fx.privilege = Some((id, format!("privilege \"{}\"", sanitize(raw))));
+                    fx.privilege = Some(Fact::new(
+                        &id,
+                        raw,
+                        format!("privilege \"{}\"", sanitize(raw)),
+                    ));
                 }
                 None => problems.push(format!(
-                    "cannot tell the privilege from \"{}\"\n  help: write read, write or \
-                         admin (or one of: {})",
+                    "cannot tell the privilege from \"{}\"\n  help: write {}, or a role name \
+                     that contains one of them (ReadOnlyAccess, Contributor, AdministratorAccess)",
                     sanitize(raw),
-                    pq.choices
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    one_of(pq.choices.iter().map(|c| c.id.as_str()))
                 )),
             }
         }
@@ -643,8 +711,9 @@ pub fn plan<'q>(
                     }
                 };
                 if !choice.is_empty() {
-                    fx.rotation = Some((
-                        choice.to_string(),
+                    fx.rotation = Some(Fact::new(
+                        choice,
+                        raw,
                         describe("last_rotated", raw, when, opts.today),
                     ));
                 }
@@ -660,8 +729,9 @@ pub fn plan<'q>(
                     When::Yes => true,
                     _ => false,
                 };
-                fx.reviewed = Some((
-                    if yes { "yes" } else { "no" }.to_string(),
+                fx.reviewed = Some(Fact::new(
+                    if yes { "yes" } else { "no" },
+                    raw,
                     describe("last_reviewed", raw, when, opts.today),
                 ));
             }
@@ -671,8 +741,9 @@ pub fn plan<'q>(
         if !raw.is_empty() {
             match parse_bool(raw) {
                 Some(Some(b)) => {
-                    fx.mfa = Some((
-                        if b { "yes" } else { "no" }.to_string(),
+                    fx.mfa = Some(Fact::new(
+                        if b { "yes" } else { "no" },
+                        raw,
                         format!("mfa \"{}\"", sanitize(raw)),
                     ));
                 }
@@ -702,14 +773,26 @@ pub fn plan<'q>(
     }
 
     // One identity per name: rows for the same name are merged (one row per grant is common).
-    let mut groups: Vec<Facts> = Vec::new();
+    // Rows that disagree are all bad: which of them is right is for people to say.
+    let mut by_name: Vec<Vec<Facts>> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for fx in facts {
-        let Some(g) = groups.iter_mut().find(|g| same_name(&g.name, &fx.name)) else {
-            groups.push(fx);
-            continue;
-        };
-        if let Err(m) = merge(g, fx) {
-            errors.push(m);
+        let key = norm_name(&fx.name);
+        match index.get(&key) {
+            Some(&i) => by_name[i].push(fx),
+            None => {
+                index.insert(key, by_name.len());
+                by_name.push(vec![fx]);
+            }
+        }
+    }
+    let mut groups: Vec<Facts> = Vec::new();
+    for rows in by_name {
+        let conflicts = conflicts(&rows);
+        if conflicts.is_empty() {
+            groups.extend(merge_all(rows));
+        } else {
+            errors.extend(conflicts);
         }
     }
     let mut skipped = Vec::new();
@@ -766,6 +849,10 @@ pub fn plan<'q>(
                 Some(x) => systems.push(SystemLink {
                     name: x.name.clone(),
                     existing: Some(x.id.clone()),
+                    linked: existing
+                        .as_deref()
+                        .and_then(|id| s.identity(id))
+                        .is_some_and(|i| i.systems.contains(&x.id)),
                 }),
                 None => {
                     let name = match new_systems.iter().find(|n| same_name(n, name)) {
@@ -778,6 +865,7 @@ pub fn plan<'q>(
                     systems.push(SystemLink {
                         name,
                         existing: None,
+                        linked: false,
                     });
                 }
             }
@@ -790,11 +878,11 @@ pub fn plan<'q>(
                 wanted.push((question, value, from));
             }
         };
-        if let Some((id, from)) = &g.kind {
-            want(kind_q, Value::Text(id.clone()), from.clone());
+        if let Some(f) = &g.kind {
+            want(kind_q, Value::Text(f.id.clone()), f.from.clone());
         }
-        if let Some((id, from)) = &g.privilege {
-            want(privilege_q, Value::Text(id.clone()), from.clone());
+        if let Some(f) = &g.privilege {
+            want(privilege_q, Value::Text(f.id.clone()), f.from.clone());
         }
         if let Some(owner) = &g.owner {
             let from = format!("owner \"{}\"", sanitize(&g.owner_raw));
@@ -812,25 +900,25 @@ pub fn plan<'q>(
                 );
             }
         }
-        if let Some((id, from)) = &g.rotation {
+        if let Some(f) = &g.rotation {
             want(
                 identity_question(q, "credential_rotation"),
-                Value::Text(id.clone()),
-                from.clone(),
+                Value::Text(f.id.clone()),
+                f.from.clone(),
             );
         }
-        if let Some((id, from)) = &g.reviewed {
+        if let Some(f) = &g.reviewed {
             want(
                 identity_question(q, "access_reviewed"),
-                Value::Text(id.clone()),
-                from.clone(),
+                Value::Text(f.id.clone()),
+                f.from.clone(),
             );
         }
-        if let Some((id, from)) = &g.mfa {
+        if let Some(f) = &g.mfa {
             want(
                 identity_question(q, "mfa_enforced"),
-                Value::Text(id.clone()),
-                from.clone(),
+                Value::Text(f.id.clone()),
+                f.from.clone(),
             );
         }
         let current = existing.as_deref().and_then(|id| s.identity(id));
@@ -887,20 +975,59 @@ fn mark_not_asked(q: &Questionnaire, s: &Session, plan: &mut ImportPlan) {
     let ids = apply_inner(q, plan, &mut trial, now);
     let vis = engine::visibility(q, &trial);
     for (ip, id) in plan.identities.iter_mut().zip(ids) {
-        let Some(key) = engine::entity_key(&trial, &EntityId::Identity(id)) else {
+        let Some(key) = engine::entity_key(&trial, &EntityId::Identity(id.clone())) else {
             continue;
         };
         let shown = vis.of(key);
+        let answers = trial.identity(&id).map(|i| &i.answers);
         for a in &mut ip.answers {
             let hidden = q
                 .question_index(&a.question)
                 .and_then(|i| shown.get(i))
                 .is_some_and(|t| *t == Tri::False);
             if hidden && matches!(a.action, Action::Add | Action::Replace { .. }) {
-                a.action = Action::NotAsked;
+                let because = q
+                    .question(&a.question)
+                    .and_then(|x| x.show_if.as_ref())
+                    .map(|c| hidden_because(q, c, answers, &plan.source))
+                    .unwrap_or_default();
+                a.action = Action::NotAsked { because };
             }
         }
     }
+}
+
+/// Which of the identity's answers hide a question (those its `show_if` reads), as
+/// `its has_owner answer is "No" (given in the workshop)`.
+fn hidden_because(
+    q: &Questionnaire,
+    show_if: &crate::questionnaire::condition::Condition,
+    answers: Option<&BTreeMap<String, crate::session::Answer>>,
+    source: &str,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for atom in show_if.atoms() {
+        let Some(question) = identity_question(q, &atom.q) else {
+            continue;
+        };
+        let Some(answer) = answers.and_then(|a| a.get(&atom.q)) else {
+            continue;
+        };
+        let whose = match answer.source.as_deref() {
+            None => "given in the workshop",
+            Some(s) if s == source => "from this file",
+            Some(_) => "from an earlier import",
+        };
+        let part = format!(
+            "its {} answer is \"{}\" ({whose})",
+            atom.q,
+            sanitize(&answer.value.display(question))
+        );
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(" and ")
 }
 
 /// Carries out a plan: adds or updates identities, creates and links systems, writes answers
@@ -981,22 +1108,27 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
         .iter()
         .filter(|i| i.existing.is_none())
         .count();
+    // Existing systems the import links to an identity not linked to them yet.
     let linked: usize = {
         let mut names: Vec<&str> = plan
             .identities
             .iter()
             .flat_map(|i| &i.systems)
-            .filter(|l| l.existing.is_some())
+            .filter(|l| l.existing.is_some() && !l.linked)
             .map(|l| l.name.as_str())
             .collect();
         names.sort_unstable();
         names.dedup();
         names.len()
     };
+    let systems = match (plan.new_systems.len(), linked) {
+        (0, 0) => String::new(),
+        (new, 0) => format!("systems: {new} new; "),
+        (new, linked) => format!("systems: {new} new, {linked} existing linked by name; "),
+    };
     let _ = writeln!(
         w,
-        "{} row{} read: {} identit{} ({added} new, {} updated); systems: {} new, {linked} \
-         existing linked by name; {} answer{} pre-filled",
+        "{} row{} read: {} identit{} ({added} new, {} updated); {systems}{} answer{} pre-filled",
         plan.rows,
         if plan.rows == 1 { "" } else { "s" },
         plan.identities.len(),
@@ -1006,7 +1138,6 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
             "ies"
         },
         plan.identities.len() - added,
-        plan.new_systems.len(),
         plan.answers_written(),
         if plan.answers_written() == 1 { "" } else { "s" },
     );
@@ -1030,6 +1161,7 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
                 "    system: \"{}\" ({})",
                 sanitize(&l.name),
                 match &l.existing {
+                    Some(id) if l.linked => format!("existing {id}, already linked"),
                     Some(id) => format!("existing {id}, linked by name"),
                     None => "new".to_string(),
                 }
@@ -1055,9 +1187,10 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
                     a.question,
                     sanitize(&live.display(question))
                 ),
-                Action::NotAsked => format!(
-                    "{}: not asked for this identity, so \"{shown}\" is not recorded",
-                    a.question
+                Action::NotAsked { because } => format!(
+                    "{}: not asked for this identity{}{because}, so \"{shown}\" is not recorded",
+                    a.question,
+                    if because.is_empty() { "" } else { " because " },
                 ),
             };
             let _ = writeln!(w, "    {line}");
@@ -1077,7 +1210,7 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
     if !plan.skipped.is_empty() {
         let _ = writeln!(
             w,
-            "\nskipped {} bad row{} (--skip-bad-rows):",
+            "\nskipped {} bad row{} (not imported):",
             plan.skipped.len(),
             if plan.skipped.len() == 1 { "" } else { "s" }
         );
@@ -1106,64 +1239,159 @@ fn lines_of(g: &Facts) -> Vec<u64> {
     lines
 }
 
-/// Merges a further row for the same identity: systems are added, the highest privilege wins,
-/// any other fact must agree.
-fn merge(g: &mut Facts, fx: Facts) -> Result<(), RowError> {
-    let conflict = |what: &str, a: &str, b: &str| RowError {
-        line: fx.line,
-        message: format!(
-            "\"{}\" is also on line {} with a different {what} (\"{}\" here, \"{}\" there)\n  \
-             help: make the rows for one identity agree, or remove one",
-            sanitize(&fx.name),
-            g.line,
-            sanitize(b),
-            sanitize(a)
-        ),
+/// Reads one fact of a row: its value (to compare) and the cell as written (to show).
+type FactOf = fn(&Facts) -> Option<(&str, &str)>;
+
+/// Rows for one name that disagree about anything but systems and privilege: every row of
+/// that name, each with what it disagrees about (empty when they agree).
+fn conflicts(rows: &[Facts]) -> Vec<RowError> {
+    if rows.len() < 2 {
+        return Vec::new();
+    }
+    // (this line, the other line, what, the value here, the value there), first found for
+    // each line.
+    let mut found: BTreeMap<u64, (u64, &str, String, String)> = BTreeMap::new();
+    let mut note = |a: &Facts, b: &Facts, what: &'static str, x: &str, y: &str| {
+        found
+            .entry(a.line)
+            .or_insert_with(|| (b.line, what, x.to_string(), y.to_string()));
+        found
+            .entry(b.line)
+            .or_insert_with(|| (a.line, what, y.to_string(), x.to_string()));
     };
-    fn agree(
-        a: &Option<(String, String)>,
-        b: &Option<(String, String)>,
-    ) -> Result<(), (String, String)> {
-        match (a, b) {
-            (Some((x, fx)), Some((y, fy))) if x != y => Err((fx.clone(), fy.clone())),
-            _ => Ok(()),
+    let facts: [(&'static str, FactOf); 5] = [
+        ("kind", |r| {
+            r.kind.as_ref().map(|f| (f.id.as_str(), f.raw.as_str()))
+        }),
+        ("owner", |r| {
+            r.owner
+                .as_ref()
+                .map(|o| (o.as_deref().unwrap_or(""), r.owner_raw.as_str()))
+        }),
+        ("last rotated", |r| {
+            r.rotation.as_ref().map(|f| (f.id.as_str(), f.raw.as_str()))
+        }),
+        ("last reviewed", |r| {
+            r.reviewed.as_ref().map(|f| (f.id.as_str(), f.raw.as_str()))
+        }),
+        ("MFA", |r| {
+            r.mfa.as_ref().map(|f| (f.id.as_str(), f.raw.as_str()))
+        }),
+    ];
+    for (what, get) in facts {
+        // Each row is compared with the first row that gives this fact.
+        let mut first: Option<(&Facts, &str, &str)> = None;
+        for r in rows {
+            let Some((value, raw)) = get(r) else { continue };
+            match first {
+                None => first = Some((r, value, raw)),
+                Some((f, v, fraw)) if v != value => note(f, r, what, fraw, raw),
+                Some(_) => {}
+            }
         }
     }
-    for (what, a, b) in [
-        ("kind", &g.kind, &fx.kind),
-        ("last rotated", &g.rotation, &fx.rotation),
-        ("last reviewed", &g.reviewed, &fx.reviewed),
-        ("MFA", &g.mfa, &fx.mfa),
-    ] {
-        if let Err((x, y)) = agree(a, b) {
-            return Err(conflict(what, &x, &y));
-        }
+    if found.is_empty() {
+        return Vec::new();
     }
-    if let (Some(a), Some(b)) = (&g.owner, &fx.owner)
-        && a != b
-    {
-        return Err(conflict("owner", &g.owner_raw, &fx.owner_raw));
-    }
+    let name = sanitize(&rows[0].name);
+    let lines: Vec<String> = rows.iter().map(|r| r.line.to_string()).collect();
+    let help = "help: make the rows for one identity agree, or remove the wrong ones; none of \
+                its rows is imported until then";
+    rows.iter()
+        .map(|r| RowError {
+            line: r.line,
+            message: match found.get(&r.line) {
+                Some((other, what, here, there)) => format!(
+                    "\"{name}\" is also on line {other} with a different {what} (\"{}\" here, \
+                     \"{}\" there)\n  {help}",
+                    sanitize(here),
+                    sanitize(there)
+                ),
+                None => format!(
+                    "\"{name}\": its rows disagree (lines {}), so this one is left out too\n  \
+                     {help}",
+                    lines.join(", ")
+                ),
+            },
+        })
+        .collect()
+}
+
+/// Merges the rows for one identity (which agree): systems are added, the highest privilege
+/// wins, any other fact is taken from the first row that has it.
+fn merge_all(rows: Vec<Facts>) -> Option<Facts> {
+    let mut rows = rows.into_iter();
+    let mut g = rows.next()?;
     let rank = |p: &str| ["read", "write", "admin"].iter().position(|x| *x == p);
-    g.privilege = match (g.privilege.take(), fx.privilege) {
-        (Some(a), Some(b)) => Some(if rank(&b.0) > rank(&a.0) { b } else { a }),
-        (a, b) => a.or(b),
-    };
-    g.kind = g.kind.take().or(fx.kind);
-    g.rotation = g.rotation.take().or(fx.rotation);
-    g.reviewed = g.reviewed.take().or(fx.reviewed);
-    g.mfa = g.mfa.take().or(fx.mfa);
-    if g.owner.is_none() {
-        g.owner = fx.owner;
-        g.owner_raw = fx.owner_raw;
-    }
-    g.more_lines.push(fx.line);
-    for sys in fx.systems {
-        if !g.systems.iter().any(|x| same_name(x, &sys)) {
-            g.systems.push(sys);
+    for fx in rows {
+        g.privilege = match (g.privilege.take(), fx.privilege) {
+            (Some(a), Some(b)) => Some(if rank(&b.id) > rank(&a.id) { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        g.kind = g.kind.take().or(fx.kind);
+        g.rotation = g.rotation.take().or(fx.rotation);
+        g.reviewed = g.reviewed.take().or(fx.reviewed);
+        g.mfa = g.mfa.take().or(fx.mfa);
+        if g.owner.is_none() {
+            g.owner = fx.owner;
+            g.owner_raw = fx.owner_raw;
+        }
+        g.more_lines.push(fx.line);
+        for sys in fx.systems {
+            if !g.systems.iter().any(|x| same_name(x, &sys)) {
+                g.systems.push(sys);
+            }
         }
     }
-    Ok(())
+    Some(g)
+}
+
+/// `a, b or c`.
+fn one_of<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The header row's columns, read as [`plan`] reads them (the separator guessed from the
+/// header line, a byte-order mark ignored).
+pub fn header(csv_text: &str) -> Result<Vec<String>, String> {
+    let text = strip_bom(csv_text);
+    if text.trim().is_empty() {
+        return Err(
+            "the file is empty\n  help: export the identities as CSV with a header row".into(),
+        );
+    }
+    match reader(text).headers() {
+        Ok(h) => Ok(h.iter().map(|c| c.trim().to_string()).collect()),
+        Err(e) => Err(format!("cannot read the header row (line 1): {e}")),
+    }
+}
+
+/// The first row under the header with anything in it (cells trimmed), to show what each
+/// column holds; empty when there is none or it cannot be read.
+pub fn first_row(csv_text: &str) -> Vec<String> {
+    reader(strip_bom(csv_text))
+        .records()
+        .filter_map(Result::ok)
+        .find(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+fn reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(text))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes())
 }
 
 /// Comma unless the header line has none and does have semicolons or tabs.

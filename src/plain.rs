@@ -8,7 +8,10 @@
 //! At a question: a choice number (or its id), `u` for unknown, `?` for the help text, an empty
 //! line to skip, `q` to save and quit. Questions come in order: the engagement, then each
 //! system, then each identity; only those the questionnaire shows, starting with the first
-//! unanswered one. When none are left, a menu adds systems and identities and links them.
+//! unanswered one. When none are left, a menu adds systems and identities and links them, and
+//! shows the recommendation with what would change it, the evidence plan, and the changes since
+//! another session. A session opened read-only (`resume --read-only`) goes straight to that
+//! menu, without the items that change it: nothing is saved.
 
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
@@ -17,11 +20,11 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, Utc};
 
 use crate::cli::{Failure, Start, create_session, open_session};
-use crate::engine::{self, Recommendation};
-use crate::export::markdown::{sanitize, summary_text};
+use crate::engine::{self, Recommendation, Sensitivity};
+use crate::export::markdown::{evidence_checklist, sanitize, summary_text};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire};
-use crate::session::{EntityId, Session, Value, store};
+use crate::session::{EntityId, Session, Value, lock, store};
 
 /// Whether plain mode was asked for: `--plain`, or `ACCESSIBLE` set to anything but empty or 0.
 pub fn wanted(flag: bool) -> bool {
@@ -62,6 +65,7 @@ pub fn run<R: BufRead, W: Write>(
     let mut w = Workshop {
         q,
         verdict: verdict_line(&r),
+        read_only: lock::is_read_only(&path),
         s,
         path,
         io,
@@ -69,10 +73,17 @@ pub fn run<R: BufRead, W: Write>(
         last_entity: None,
     };
     w.io.say(&format!("Recommendation: {}", w.verdict))?;
-    w.io.say(
-        "At each question: type a choice number, u for unknown, ? for help, press Enter to \
-         skip, or q to save and quit.",
-    )?;
+    if w.read_only {
+        w.io.say(
+            "Open read-only: no question is asked and nothing is saved. Choose from the menu, \
+             or q to quit.",
+        )?;
+    } else {
+        w.io.say(
+            "At each question: type a choice number, u for unknown, ? for help, press Enter to \
+             skip, or q to save and quit.",
+        )?;
+    }
     w.main_loop()
 }
 
@@ -206,15 +217,29 @@ struct Workshop<'q, R, W> {
     skipped: HashSet<(EntityId, String)>,
     last_entity: Option<EntityId>,
     verdict: String,
+    /// Opened with `resume --read-only`: nothing is asked, changed or saved.
+    read_only: bool,
 }
 
 impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     fn main_loop(&mut self) -> Result<(), Failure> {
         loop {
-            let done = match self.next_question() {
+            let next = if self.read_only {
+                None
+            } else {
+                self.next_question()
+            };
+            let done = match next {
                 Some((e, qi)) => self.ask_question(&e, qi)?,
                 None => self.menu()?,
             };
+            if done && self.read_only {
+                self.io.say(&format!(
+                    "Nothing was saved: {} was open read-only.",
+                    self.path.display()
+                ))?;
+                return Ok(());
+            }
             if done {
                 self.io.say(&format!(
                     "Saved to {}. Resume with: socscope --plain resume {}",
@@ -359,10 +384,17 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         Ok(())
     }
 
-    /// The menu shown when no question is left; returns whether the user quit.
+    /// The menu shown when no question is left (at once when read-only); returns whether the
+    /// user quit.
     fn menu(&mut self) -> Result<bool, Failure> {
+        let writable = !self.read_only;
         self.io.say(&format!(
-            "\nNo questions left to ask. Inventory: {} system{}, {} identit{}.",
+            "\n{} Inventory: {} system{}, {} identit{}.",
+            if writable {
+                "No questions left to ask."
+            } else {
+                "Read-only: nothing can be changed."
+            },
             self.s.systems.len(),
             if self.s.systems.len() == 1 { "" } else { "s" },
             self.s.identities.len(),
@@ -372,37 +404,50 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 "ies"
             },
         ))?;
-        self.io.say("  a. Add a system")?;
-        self.io.say("  i. Add an identity")?;
-        if !self.s.identities.is_empty() && !self.s.systems.is_empty() {
+        let can_link = writable && !self.s.identities.is_empty() && !self.s.systems.is_empty();
+        if writable {
+            self.io.say("  a. Add a system")?;
+            self.io.say("  i. Add an identity")?;
+        }
+        if can_link {
             self.io.say("  l. Link an identity to systems")?;
         }
-        self.io.say("  r. Show the recommendation")?;
-        if !self.skipped.is_empty() {
+        self.io
+            .say("  r. Show the recommendation, and what would change it")?;
+        self.io.say("  e. Show the evidence plan")?;
+        self.io
+            .say("  c. Compare with another session (what changed since)")?;
+        if writable && !self.skipped.is_empty() {
             self.io.say(&format!(
                 "  k. Ask the {} skipped question{} again",
                 self.skipped.len(),
                 if self.skipped.len() == 1 { "" } else { "s" }
             ))?;
         }
-        self.io.say("  q. Save and quit")?;
+        self.io.say(if writable {
+            "  q. Save and quit"
+        } else {
+            "  q. Quit"
+        })?;
         loop {
             let Some(line) = self.io.ask("Choice: ")? else {
                 return Ok(true);
             };
             match line.to_lowercase().as_str() {
-                "a" => return self.add_system().map(|()| false),
-                "i" => return self.add_identity().map(|()| false),
-                "l" if !self.s.identities.is_empty() && !self.s.systems.is_empty() => {
+                "a" if writable => return self.add_system().map(|()| false),
+                "i" if writable => return self.add_identity().map(|()| false),
+                "l" if can_link => {
                     return self.link().map(|()| false);
                 }
-                "r" => {
-                    let r = engine::recommend(self.q, &self.s);
-                    let text = summary_text(&self.s, &r);
-                    self.io.say(text.trim_end())?;
+                "r" => return self.recommendation().map(|()| false),
+                "e" => {
+                    let s = crate::secrets::redact_session(&self.s);
+                    let r = engine::recommend(self.q, &s);
+                    self.io.say(evidence_checklist(&s, &r).trim_end())?;
                     return Ok(false);
                 }
-                "k" if !self.skipped.is_empty() => {
+                "c" => return self.compare().map(|()| false),
+                "k" if writable && !self.skipped.is_empty() => {
                     self.skipped.clear();
                     return Ok(false);
                 }
@@ -411,6 +456,121 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                     self.io.say("Type one of the letters listed above.")?;
                 }
                 _ => self.io.say("Not one of the listed letters.")?,
+            }
+        }
+    }
+
+    /// The recommendation with its rationale, then "What would change this?" for the verdict
+    /// and each report-level decision (the wording of the Markdown export).
+    fn recommendation(&mut self) -> Result<(), Failure> {
+        let (r, ev) = engine::recommend_with_evaluation(self.q, &self.s);
+        let text = summary_text(&self.s, &r);
+        self.io.say(text.trim_end())?;
+        self.io.say("\nWhat would change this?")?;
+        for d in &r.decisions {
+            let x = engine::sensitivity_in(self.q, &self.s, &ev, d);
+            self.io
+                .say(&format!("{}: {}", sanitize(&d.title), sanitize(&d.outcome)))?;
+            self.io.say(sensitivity_text(&x).trim_end())?;
+        }
+        Ok(())
+    }
+
+    /// "Changes since…": picks another saved session (or a file) and prints what changed from
+    /// it to this workshop (the diff of `socscope diff`). The other session is only read.
+    fn compare(&mut self) -> Result<(), Failure> {
+        use crate::tui::changes::{PickRow, picker_rows};
+        let sessions = store::data_dir()
+            .and_then(|d| store::list(&d, self.q))
+            .unwrap_or_default();
+        // The other saved sessions, the same organisation's first: (path, text, readable).
+        let rows: Vec<(PathBuf, String, bool)> =
+            picker_rows(&sessions, &self.path, &self.s.workshop.organisation)
+                .into_iter()
+                .filter_map(|row| match row {
+                    PickRow::Session {
+                        path,
+                        organisation,
+                        updated,
+                        same_org,
+                        error,
+                    } => {
+                        let file = path
+                            .file_name()
+                            .map(|f| sanitize(&f.to_string_lossy()))
+                            .unwrap_or_default();
+                        let text = match &error {
+                            Some(e) => format!("{file} (cannot be read: {})", sanitize(e)),
+                            None => format!(
+                                "{}, updated {} ({file}){}",
+                                sanitize(&organisation),
+                                updated.format("%Y-%m-%d"),
+                                if same_org { ", same organisation" } else { "" }
+                            ),
+                        };
+                        Some((path, text, error.is_none()))
+                    }
+                    PickRow::OpenFile => None,
+                })
+                .collect();
+        let prompt = if rows.is_empty() {
+            self.io.say("No other saved session to pick from.")?;
+            "Path of the session file to compare with (Enter to cancel): "
+        } else {
+            self.io.say("Compare with which session?")?;
+            for (n, (_, text, _)) in rows.iter().enumerate() {
+                self.io.say(&format!("  {}. {text}", n + 1))?;
+            }
+            "Number, or the path of a session file (Enter to cancel): "
+        };
+        let Some(line) = self.io.ask(prompt)? else {
+            return Ok(());
+        };
+        if line.is_empty() {
+            return self.io.say("Nothing compared.");
+        }
+        let picked = line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| rows.get(n));
+        let path = match picked {
+            Some((_, text, false)) => {
+                return self.io.say(&format!("Cannot compare with {text}."));
+            }
+            Some((p, _, true)) => p.clone(),
+            None => match crate::cli::resolve_session(&line) {
+                Ok(p) => p,
+                Err(Failure(m)) => {
+                    for l in m.lines() {
+                        self.io.say(&sanitize(l))?;
+                    }
+                    return Ok(());
+                }
+            },
+        };
+        let same = path == self.path
+            || matches!((path.canonicalize(), self.path.canonicalize()), (Ok(a), Ok(b)) if a == b);
+        if same {
+            return self
+                .io
+                .say("That is this workshop: pick another session to compare with.");
+        }
+        match store::open(&path, self.q) {
+            Ok((old, _)) => {
+                // Like every export, made from redacted copies.
+                let old = crate::secrets::redact_session(&old);
+                let new = crate::secrets::redact_session(&self.s);
+                let mut d = crate::diff::compare(self.q, &old, &new);
+                d.name_files(&path, &self.path);
+                self.io.say(crate::diff::render_text(&d).trim_end())
+            }
+            Err(e) => {
+                let e = e.to_string();
+                self.io.say(&format!(
+                    "Could not compare: {}",
+                    sanitize(e.lines().next().unwrap_or_default())
+                ))
             }
         }
     }
@@ -556,6 +716,47 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             }
         }
     }
+}
+
+/// "What would change this?" for one decision, in the words of the Markdown export
+/// (`export::markdown`), as plain text: the answers it rests on and the single changes that
+/// flip it.
+fn sensitivity_text(x: &Sensitivity) -> String {
+    let n = x.rests_on.len();
+    if n == 0 && x.flips.is_empty() {
+        return "  Sensitivity: rests on no answer yet.\n".to_string();
+    }
+    let mut out = format!(
+        "  Sensitivity: rests on {n} answer{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if x.flips.is_empty() {
+        out.push_str(&format!(
+            "; no single answer change flips it ({} change{} tried{}).\n",
+            x.tried,
+            if x.tried == 1 { "" } else { "s" },
+            if x.complete { "" } else { ", search cut short" }
+        ));
+        return out;
+    }
+    out.push_str(". Single changes that flip it:\n");
+    for f in &x.flips {
+        out.push_str(&format!(
+            "  - {}, \u{201c}{}\u{201d}: {} instead of {} would make it {}\n",
+            sanitize(&f.entity.name),
+            sanitize(&f.question_text),
+            sanitize(&f.to),
+            sanitize(&f.from),
+            sanitize(&f.outcome)
+        ));
+    }
+    if !x.complete {
+        out.push_str(&format!(
+            "  - (search cut short after {} changes)\n",
+            x.tried
+        ));
+    }
+    out
 }
 
 fn capitalise(s: &str) -> String {

@@ -160,11 +160,11 @@ fn validate_reports_each_problem_with_position_and_help() {
     ]);
     let errors = r.stderr.lines().filter(|l| l.contains(": error:")).count();
     assert_eq!(
-        errors, 9,
+        errors, 10,
         "every problem of bad-references.toml is reported:\n{}",
         r.stderr
     );
-    assert!(r.stderr.contains("9 problems found"), "{}", r.stderr);
+    assert!(r.stderr.contains("10 problems found"), "{}", r.stderr);
 }
 
 #[test]
@@ -1051,4 +1051,76 @@ fn unknown_subcommand_and_missing_argument_are_usage_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("<FILE>"));
+}
+
+#[test]
+fn plain_is_offered_only_where_a_workshop_runs() {
+    // The commands that print and exit do not list it.
+    for sub in ["import", "diff", "export", "recommend", "list", "validate"] {
+        let r = run(&[sub, "--help"]);
+        assert_eq!(r.code, Some(0), "{sub} --help: {}", r.stderr);
+        assert!(
+            !r.stdout.contains("--plain"),
+            "{sub} --help lists --plain:\n{}",
+            r.stdout
+        );
+    }
+    // The workshop does: the app, `new` and `resume`.
+    for args in [&["--help"][..], &["new", "--help"], &["resume", "--help"]] {
+        let r = run(args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("--plain") && r.stdout.contains("ACCESSIBLE"),
+            "{args:?} lists --plain:\n{}",
+            r.stdout
+        );
+    }
+    // After the command, before it, or ACCESSIBLE=1: plain mode (no input, so it stops).
+    let data = TempDir::new().unwrap();
+    let path = data.path().join("plain.toml");
+    std::fs::copy(example_path("s2-log-analytics.toml"), &path).unwrap();
+    let file = path.display().to_string();
+    for args in [
+        &["resume", file.as_str(), "--plain"][..],
+        &["--plain", "resume", file.as_str()],
+    ] {
+        let r = run_in(data.path(), args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("Resuming the workshop for Loglight"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    let out = socscope(data.path())
+        .env("ACCESSIBLE", "1")
+        .args(["resume", &file])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Resuming the workshop for Loglight"));
+    let new_file = data.path().join("new.toml").display().to_string();
+    let r = run_in(
+        data.path(),
+        &[
+            "new",
+            "--plain",
+            "--organisation",
+            "Plain Co",
+            "-o",
+            &new_file,
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("New workshop for Plain Co"),
+        "{}",
+        r.stdout
+    );
+    // Not an option of the other commands after them; before them it changes nothing.
+    let r = run_in(data.path(), &["diff", &file, &file, "--plain"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let r = run_in(data.path(), &["--plain", "list"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("Loglight"), "{}", r.stdout);
 }

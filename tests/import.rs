@@ -8,6 +8,7 @@ use assert_cmd::Command;
 use chrono::{NaiveDate, TimeZone, Utc};
 use predicates::prelude::*;
 use socscope::import::{self, Action, Field, Mapping, Options};
+use socscope::questionnaire::Questionnaire;
 use socscope::session::{EntityId, Session, Value, store};
 
 fn fixture(name: &str) -> PathBuf {
@@ -26,6 +27,12 @@ fn opts() -> Options {
         overwrite: false,
         skip_bad_rows: false,
     }
+}
+
+/// The dry run of a fixture with the columns recognised as they are and default options.
+fn plan_for(q: &Questionnaire, s: &Session, name: &str) -> import::ImportPlan {
+    import::plan(q, s, name, &read(name), &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn answer<'a>(s: &'a Session, identity: &str, q: &str) -> Option<&'a socscope::session::Answer> {
@@ -63,15 +70,7 @@ fn socscope() -> Command {
 fn good_csv_imports_answers_marked_as_imported() {
     let q = common::builtin();
     let mut s = common::example("s3-billing-service-account.toml");
-    let plan = import::plan(
-        &q,
-        &s,
-        "okta-users.csv",
-        &read("okta-users.csv"),
-        &Mapping::default(),
-        &opts(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan_for(&q, &s, "okta-users.csv");
     assert_eq!(plan.rows, 4);
     assert_eq!(plan.identities.len(), 3, "deploy-bot's two rows are merged");
     assert_eq!(plan.new_systems, ["Billing DB", "Okta", "GitHub"]);
@@ -469,7 +468,9 @@ fn mfa_is_not_recorded_where_it_is_not_asked() {
         .iter()
         .find(|a| a.question == "mfa_enforced")
         .expect("planned");
-    assert_eq!(mfa.action, Action::NotAsked);
+    assert!(
+        matches!(&mfa.action, Action::NotAsked { because } if because.contains("identity_kind"))
+    );
     let mut s2 = s.clone();
     import::apply(&q, &plan, &mut s2, Utc::now());
     assert!(answer(&s2, "bot", "mfa_enforced").is_none());
@@ -543,4 +544,201 @@ fn missing_csv_and_non_csv_errors_say_what_to_do() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("the file is empty"));
+}
+
+#[test]
+fn rows_that_conflict_are_all_left_out_and_listed() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    let csv = read("conflicting-rows.csv");
+    // Without --skip-bad-rows every row of the identity is listed, not only the later one.
+    let err = import::plan(
+        &q,
+        &s,
+        "conflicting-rows.csv",
+        &csv,
+        &Mapping::default(),
+        &opts(),
+    )
+    .expect_err("conflicting rows refuse the import");
+    let lines: Vec<u64> = err.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 4, 5], "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "conflicting-rows.csv:2: \"ivan\" is also on line 4 with a different kind \
+             (\"employee\" here, \"contractor\" there)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "conflicting-rows.csv:4: \"ivan\" is also on line 2 with a different kind \
+             (\"contractor\" here, \"employee\" there)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("\"kind \""), "no nested quotes: {text}");
+
+    // With it, neither side of the conflict is imported: no "ivan" at all, no Slack.
+    let plan = import::plan(
+        &q,
+        &s,
+        "conflicting-rows.csv",
+        &csv,
+        &Mapping::default(),
+        &Options {
+            skip_bad_rows: true,
+            ..opts()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = plan.identities.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["kim"]);
+    assert_eq!(plan.new_systems, ["Jira"]);
+    let skipped: Vec<u64> = plan.skipped.iter().map(|e| e.line).collect();
+    assert_eq!(skipped, [2, 4, 5]);
+    let shown = import::render_plan(&q, &plan);
+    assert!(shown.contains("skipped 3 bad rows"), "{shown}");
+    assert!(shown.contains("  line 5: "), "{shown}");
+}
+
+#[test]
+fn cli_skip_bad_rows_leaves_out_both_sides_of_a_conflict() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("conflicting-rows.csv"))
+        .args(["--as-of", "2026-12-01", "--skip-bad-rows"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("line 2: \"ivan\""))
+        .stdout(predicate::str::contains("line 4: \"ivan\""))
+        .stdout(predicate::str::contains("Slack").not());
+    let (s, _) = store::open(&path, &common::builtin()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.identities.iter().all(|i| i.name != "ivan"));
+}
+
+#[test]
+fn a_second_run_does_not_claim_links_that_already_exist() {
+    let q = common::builtin();
+    let mut s = common::example("s3-billing-service-account.toml");
+    let plan = plan_for(&q, &s, "okta-users.csv");
+    let first = import::render_plan(&q, &plan);
+    // alice is linked to the existing Invoicing system; svc-billing already was.
+    assert!(
+        first.contains("systems: 3 new, 1 existing linked by name"),
+        "{first}"
+    );
+    assert!(
+        first.contains("system: \"Invoicing system\" (existing s1, already linked)"),
+        "{first}"
+    );
+    import::apply(&q, &plan, &mut s, Utc::now());
+
+    let again = plan_for(&q, &s, "okta-users.csv");
+    let shown = import::render_plan(&q, &again);
+    assert!(!shown.contains("linked by name"), "{shown}");
+    assert!(!shown.contains("systems:"), "nothing to say: {shown}");
+    assert!(shown.contains("already linked"), "{shown}");
+}
+
+#[test]
+fn privilege_help_reads_as_a_sentence() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    let err = import::plan(
+        &q,
+        &s,
+        "p.csv",
+        "user,role\njan,billing-approver\n",
+        &Mapping::default(),
+        &opts(),
+    )
+    .expect_err("an unreadable privilege");
+    let text = err.to_string();
+    assert!(
+        text.contains("p.csv:2: cannot tell the privilege from \"billing-approver\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "help: write read, write or admin, or a role name that contains one of them \
+             (ReadOnlyAccess, Contributor, AdministratorAccess)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("(or one of:"), "{text}");
+}
+
+#[test]
+fn answers_not_asked_say_which_answer_hides_them() {
+    let q = common::builtin();
+    let s = common::example("s3-billing-service-account.toml");
+    // svc-billing's live answers: a service account with no owner.
+    let csv = "name,kind,owner,mfa\nsvc-billing,api key,Jane Doe,yes\n";
+    let plan = import::plan(&q, &s, "c.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown = import::render_plan(&q, &plan);
+    assert!(
+        shown.contains(
+            "owner_name: not asked for this identity because its has_owner answer is \"No\" \
+             (given in the workshop), so \"Jane Doe\" is not recorded"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "mfa_enforced: not asked for this identity because its identity_kind answer is \
+             \"Service account\" (given in the workshop), so \"Yes\" is not recorded"
+        ),
+        "{shown}"
+    );
+    // Hidden by an answer from the same file.
+    let plan = import::plan(
+        &q,
+        &s,
+        "x.csv",
+        "name,kind,mfa\nbot,service_account,no\n",
+        &Mapping::default(),
+        &opts(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let shown = import::render_plan(&q, &plan);
+    assert!(
+        shown.contains("because its identity_kind answer is \"Service account\" (from this file)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_apps_column_choices_are_map_arguments() {
+    // The app changes the mapping through Mapping::set; what it builds is what --map would give.
+    let header: Vec<String> = ["Login Id", "Perm", "user"].map(String::from).to_vec();
+    let mut m = Mapping::default();
+    let auto = import::assign(&header, &m).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(auto.column(Field::Name), Some(2), "\"user\" is recognised");
+    assert!(import::resolve(&["Login Id".to_string()], &m).is_err());
+    assert!(import::assign(&["Login Id".to_string()], &m).is_ok());
+
+    m.set("Login Id", Some(Field::Name));
+    m.set("Perm", Some(Field::Kind));
+    m.set("Perm", Some(Field::Privilege));
+    assert_eq!(m.args(), ["Login Id=name", "Perm=privilege"]);
+    let r = import::resolve(&header, &m).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.column(Field::Name), Some(0));
+    assert_eq!(r.column(Field::Privilege), Some(1));
+    assert_eq!(r.field_of(1).map(|c| c.field), Some(Field::Privilege));
+    assert!(r.field_of(2).is_none(), "\"user\" no longer feeds the name");
+    // Giving a field to another column takes it from the first: never two columns.
+    m.set("user", Some(Field::Name));
+    assert_eq!(m.args(), ["Perm=privilege", "user=name"]);
+    m.set("Perm", None);
+    assert_eq!(m.args(), ["user=name", "Perm=ignore"]);
+    assert_eq!(
+        Mapping::parse(&m.args()).unwrap_or_else(|e| panic!("{e}")),
+        m
+    );
 }

@@ -249,3 +249,163 @@ fn command_line_routes_to_plain_mode() {
         Some(&Value::List(vec!["controllers".into()]))
     );
 }
+
+/// A copy of an example session in `dir`, to resume.
+fn copy_example(dir: &Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::copy(common::example_path(name), &path).expect("copy the example");
+    path
+}
+
+#[test]
+fn the_recommendation_says_what_would_change_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // S2 is fully answered: the menu comes at once.
+    let path = copy_example(dir.path(), "s2-log-analytics.toml");
+    let out = run(Start::Resume { path }, &["r", "q"]);
+    assert!(out.contains("  r. Show the recommendation"), "{out}");
+    let (summary, what_if) = out
+        .split_once("\nWhat would change this?\n")
+        .unwrap_or_else(|| panic!("no \"What would change this?\" in:\n{out}"));
+    assert!(summary.contains("Verdict: SOC 2"), "{out}");
+    // The verdict and each report-level decision, with the export's wording.
+    assert!(
+        what_if.starts_with("Which report: SOC 2\n  Sensitivity: rests on "),
+        "{out}"
+    );
+    assert!(
+        what_if.contains(
+            "Report type: Type 1 (Type 2 after a 3–6 month observation period)\n  Sensitivity: \
+             rests on 1 answer. Single changes that flip it:\n  - Engagement, “For how many \
+             months have the key controls been operating, with records kept?”: 3 months \
+             instead of 2 months would make it Type 2"
+        ),
+        "{out}"
+    );
+    assert!(
+        what_if.contains("SOC 2 category: Availability: Included\n"),
+        "{out}"
+    );
+    assert!(
+        !what_if.contains("\nSystem: "),
+        "report-level decisions only: {out}"
+    );
+}
+
+#[test]
+fn the_menu_shows_the_evidence_plan_and_compares_with_another_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = copy_example(dir.path(), "s2-log-analytics.toml");
+    // Last year's workshop: two months of controls (this year's copy says eight).
+    let q = common::builtin();
+    let last_year = dir.path().join("last-year.toml");
+    let mut s = open(&path);
+    let question = q.question("controls_months").expect("question");
+    s.set_answer(
+        question,
+        &socscope::session::EntityId::Engagement,
+        Value::Number(8.0),
+        chrono::Utc::now(),
+    )
+    .expect("answer");
+    store::save(&path, &s, &q).expect("save");
+    std::fs::copy(common::example_path("s2-log-analytics.toml"), &last_year).expect("copy");
+    let before = std::fs::read(&last_year).expect("read");
+    let out = run(
+        Start::Resume { path: path.clone() },
+        &[
+            "e",
+            "c",
+            &last_year.display().to_string(),
+            "c",
+            "",
+            "c",
+            &path.display().to_string(),
+            "c",
+            "nowhere.toml",
+            "q",
+        ],
+    );
+    assert!(out.contains("  e. Show the evidence plan"), "{out}");
+    assert!(out.contains("  c. Compare with another session"), "{out}");
+    assert!(
+        out.contains("# Evidence plan: Loglight Analytics Inc."),
+        "{out}"
+    );
+    assert!(out.contains("- [ ] "), "the checklist: {out}");
+    assert!(
+        out.contains("Changes from Loglight Analytics Inc."),
+        "{out}"
+    );
+    assert!(out.contains("Type: Type 1"), "{out}");
+    assert!(
+        out.contains("[controls_months]: 2 months -> 8 months"),
+        "{out}"
+    );
+    assert!(out.contains("Nothing compared."), "{out}");
+    assert!(out.contains("That is this workshop"), "{out}");
+    assert!(out.contains("no session file `nowhere.toml`"), "{out}");
+    assert!(out.contains("Saved to"), "{out}");
+    assert_eq!(
+        std::fs::read(&last_year).expect("read"),
+        before,
+        "the other session is only read"
+    );
+
+    // From the command line, the saved sessions are listed: the same organisation's first.
+    Command::cargo_bin("socscope")
+        .expect("binary")
+        .env("SOCSCOPE_DATA_DIR", dir.path())
+        .env_remove("ACCESSIBLE")
+        .args(["--plain", "resume"])
+        .arg(&path)
+        .write_stdin("c\n1\nq\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "  1. Loglight Analytics Inc., updated 2026-11-24 (last-year.toml), same organisation",
+        ))
+        .stdout(predicate::str::contains(
+            "[controls_months]: 2 months -> 8 months",
+        ));
+}
+
+#[test]
+fn read_only_asks_nothing_saves_nothing_and_says_q_to_quit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // S5 has unanswered questions: read-only, none is asked.
+    let path = copy_example(dir.path(), "s5-nothing-decided.toml");
+    let before = std::fs::read(&path).expect("read");
+    let out = Command::cargo_bin("socscope")
+        .expect("binary")
+        .env("SOCSCOPE_DATA_DIR", dir.path())
+        .env_remove("ACCESSIBLE")
+        .args(["--plain", "resume"])
+        .arg(&path)
+        .arg("--read-only")
+        .write_stdin("a\nr\ne\nq\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(!out.contains("save and quit"), "{out}");
+    assert!(!out.contains("Save and quit"), "{out}");
+    assert!(out.contains("or q to quit"), "{out}");
+    assert!(out.contains("  q. Quit"), "{out}");
+    assert!(!out.contains("a. Add a system"), "{out}");
+    assert!(
+        out.contains("Not one of the listed letters."),
+        "a is not offered: {out}"
+    );
+    assert!(out.contains("What would change this?"), "{out}");
+    assert!(out.contains("# Evidence plan:"), "{out}");
+    assert!(
+        !out.contains("== Engagement ==") && !out.contains("Numbers, separated by"),
+        "no question asked: {out}"
+    );
+    assert!(out.contains("Nothing was saved"), "{out}");
+    assert!(!out.contains("Saved to"), "{out}");
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+}

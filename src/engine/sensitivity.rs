@@ -225,10 +225,14 @@ fn analyse(
                 }
                 _ => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
             };
-            // The first of several values giving the same outcome is enough (3 months and
-            // 4 months both making it Type 2).
-            let same =
-                |f: &Flip| f.entity == t.entity && f.question == question.id && f.outcome == after;
+            // For numbers and dates the first of several values giving the same outcome is
+            // enough (3 months and 4 months both make it Type 2); each choice is its own change.
+            let same = |f: &Flip| {
+                matches!(question.kind, Kind::Number | Kind::Date)
+                    && f.entity == t.entity
+                    && f.question == question.id
+                    && f.outcome == after
+            };
             if after != current && !flips.iter().any(same) {
                 let mut changed = answers.clone();
                 changed.insert(

@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{
 };
 
 use super::app::{App, Modal, Screen};
-use super::keymap::{self, Cmd};
+use super::keymap::{self, Cmd, Ctx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -100,17 +100,16 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
             KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
             _ => None,
         },
-        Some(Modal::Import(_)) => match key.code {
-            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            KeyCode::Char('s' | 'S') => Some(Action::Cmd(Cmd::Toggle)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
-            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
+        // The import preview's keys are rows of the keymap table (`Ctx::Import`), so its
+        // footer, its `?` list and docs/keys.md say what they do.
+        Some(Modal::Import(p)) if p.help => Some(Action::Cmd(match key.code {
+            KeyCode::Char('q') => Cmd::Quit,
+            // Any other key closes the list of keys.
+            _ => Cmd::Back,
+        })),
+        Some(Modal::Import(_)) => {
+            keymap::lookup(key, Ctx::Import, false).map(|b| Action::Cmd(b.cmd))
+        }
         Some(Modal::Compare(_)) => match key.code {
             KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
             KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),

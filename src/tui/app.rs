@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use crate::engine::{self, Decision, EntityRef, Evaluation, Recommendation, Sensitivity};
+use crate::engine::{self, Change, Decision, EntityRef, Evaluation, Recommendation, Sensitivity};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
 use crate::session::store::SessionInfo;
@@ -272,6 +272,11 @@ pub enum LineStyle {
     Flip,
 }
 
+/// "1 answer", "3 answers".
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn who(e: &EntityRef) -> String {
     if e.kind == Scope::Engagement {
         String::new()
@@ -365,6 +370,27 @@ pub fn decision_lines(
                 None,
             ));
         }
+        if !f.also.is_empty() {
+            // On large inventories the same rule fires for hundreds of entities: name a few.
+            const SHOWN: usize = 5;
+            let names: Vec<&str> = f.also.iter().take(SHOWN).map(|e| e.name.as_str()).collect();
+            let more = f.also.len().saturating_sub(SHOWN);
+            out.push(line(
+                format!(
+                    "the same rule also fired for {}: {}{}",
+                    plural(f.also.len(), "other"),
+                    names.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+                3,
+                LineStyle::Plain,
+                None,
+            ));
+        }
         if !f.via_systems.is_empty() {
             let names: Vec<&str> = f.via_systems.iter().map(|s| s.name.as_str()).collect();
             out.push(line(
@@ -434,7 +460,7 @@ pub fn decision_lines(
             ));
         } else {
             out.push(line(
-                format!("It rests on {} answer(s):", s.rests_on.len()),
+                format!("It rests on {}:", plural(s.rests_on.len(), "answer")),
                 1,
                 LineStyle::Plain,
                 None,
@@ -451,8 +477,8 @@ pub fn decision_lines(
         if s.flips.is_empty() {
             out.push(line(
                 format!(
-                    "No single answer change flips it ({} change(s) tried{}).",
-                    s.tried,
+                    "No single answer change flips it ({} tried{}).",
+                    plural(s.tried, "change"),
                     if s.complete { "" } else { ", search cut short" }
                 ),
                 1,
@@ -475,15 +501,22 @@ pub fn decision_lines(
             ));
         }
         for f in &s.flips {
-            let who = if f.entity.kind == Scope::Engagement {
+            let change = match &f.change {
+                Change::Add { choice } => format!("Adding {choice}"),
+                Change::Remove { choice } => format!("Removing {choice}"),
+                Change::Replace => format!("{} instead of {}", f.to, f.from),
+            };
+            let opens = if f.opens.is_empty() {
                 String::new()
             } else {
-                format!("{} — ", f.entity.name)
+                format!(" (it would then ask: {})", f.opens.join("; "))
             };
             out.push(line(
                 format!(
-                    "{who}{} {} instead of {} → {}",
-                    f.question_text, f.to, f.from, f.outcome
+                    "{}{} {change} → {}{opens}",
+                    who(&f.entity),
+                    f.question_text,
+                    f.outcome
                 ),
                 2,
                 LineStyle::Flip,
@@ -685,16 +718,226 @@ impl SecretChoice {
     }
 }
 
-/// What importing a CSV would do, shown before anything changes.
+/// What importing a CSV would do, shown before anything changes: the column mapping first,
+/// which the facilitator can change, then the dry run, recomputed after every change.
 pub struct ImportPreview {
     pub path: PathBuf,
-    /// The preview text: column mapping, then what is added or updated, or the bad rows.
+    /// The file's text, read once: each change of mapping recomputes the dry run from it.
+    pub csv: String,
+    /// The header's columns (empty when the header cannot be read).
+    pub columns: Vec<String>,
+    /// The first row's cells, to show what each column holds.
+    pub sample: Vec<String>,
+    /// The column mapping, in the command line's model (`--map COLUMN=FIELD`).
+    pub mapping: crate::import::Mapping,
+    /// How the columns are read with `mapping`; `None` when the header cannot be read.
+    pub resolved: Option<crate::import::ResolvedMapping>,
+    /// Leave out the rows that cannot be read (`s`), as `--skip-bad-rows` does.
+    pub skip_bad_rows: bool,
+    /// Dates are judged against this day: the day the preview opened.
+    pub today: chrono::NaiveDate,
+    /// The highlighted column.
+    pub cursor: usize,
+    /// The dry run: what is added or updated, or every row that stops the import.
     pub text: String,
-    /// The plan to apply on confirmation; `None` when the file cannot be imported as it is.
+    /// The plan to apply on confirmation; `None` while the file cannot be imported as mapped.
     pub plan: Option<crate::import::ImportPlan>,
+    /// Why it cannot be imported yet, and what to do (when `plan` is `None`).
+    pub problem: Option<String>,
     /// Some rows are bad but the others could be imported (offered with `s`).
     pub can_skip_bad_rows: bool,
+    /// How far the dry run is scrolled.
     pub scroll: u16,
+    /// Rows of the dry run seen, and how far it can scroll, as last drawn (the view sets them),
+    /// so PgUp/PgDn page by what is on screen.
+    pub seen: std::cell::Cell<(u16, u16)>,
+    /// The dialog's keys are shown instead of the mapping (`?`).
+    pub help: bool,
+}
+
+impl ImportPreview {
+    /// A preview of importing `csv` (the text of the file at `path`), mapped automatically.
+    pub fn new(
+        path: PathBuf,
+        csv: String,
+        today: chrono::NaiveDate,
+        q: &Questionnaire,
+        s: &Session,
+    ) -> ImportPreview {
+        let mut p = ImportPreview {
+            path,
+            sample: crate::import::first_row(&csv),
+            csv,
+            columns: Vec::new(),
+            mapping: crate::import::Mapping::default(),
+            resolved: None,
+            skip_bad_rows: false,
+            today,
+            cursor: 0,
+            text: String::new(),
+            plan: None,
+            problem: None,
+            can_skip_bad_rows: false,
+            scroll: 0,
+            seen: std::cell::Cell::new((10, u16::MAX)),
+            help: false,
+        };
+        p.recompute(q, s);
+        p
+    }
+
+    /// The file's name: the source recorded on imported answers (`import:FILE`).
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// The field the highlighted column feeds (`None`: ignored).
+    pub fn field_at(&self, column: usize) -> Option<crate::import::Field> {
+        self.resolved
+            .as_ref()
+            .and_then(|r| r.field_of(column))
+            .map(|c| c.field)
+    }
+
+    /// Makes the highlighted column feed the next (or previous) field, `None` (ignored)
+    /// included. Fields the facilitator chose for another column are skipped, so a choice is
+    /// never undone by passing through it; a field only recognised from another column's
+    /// header can be taken. Returns the column and what it feeds now.
+    pub fn cycle(
+        &mut self,
+        forward: bool,
+        q: &Questionnaire,
+        s: &Session,
+    ) -> Option<(String, Option<crate::import::Field>)> {
+        use crate::import::Field;
+        let column = self.columns.get(self.cursor)?.clone();
+        let options: Vec<Option<Field>> = std::iter::once(None)
+            .chain(Field::ALL.into_iter().map(Some))
+            .collect();
+        let cursor = self.cursor;
+        let chosen_elsewhere = |f: Field| {
+            self.resolved.as_ref().is_some_and(|r| {
+                r.fields.iter().any(|c| {
+                    c.field == f
+                        && c.overridden
+                        && c.column.as_ref().is_some_and(|(i, _)| *i != cursor)
+                })
+            })
+        };
+        let n = options.len();
+        let mut at = options
+            .iter()
+            .position(|o| *o == self.field_at(cursor))
+            .unwrap_or(0);
+        for _ in 0..n {
+            at = if forward {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            if options[at].is_none_or(|f| !chosen_elsewhere(f)) {
+                break;
+            }
+        }
+        let field = options[at];
+        self.set(&column, field, q, s);
+        Some((column, field))
+    }
+
+    /// Makes `column` feed `field` (`None`: ignored) and recomputes the dry run.
+    pub fn set(
+        &mut self,
+        column: &str,
+        field: Option<crate::import::Field>,
+        q: &Questionnaire,
+        s: &Session,
+    ) {
+        self.mapping.set(column, field);
+        self.recompute(q, s);
+    }
+
+    /// Works out the mapping and the dry run again, from the file's text read at the start.
+    pub fn recompute(&mut self, q: &Questionnaire, s: &Session) {
+        use crate::import::{self, Field};
+        self.plan = None;
+        self.problem = None;
+        self.can_skip_bad_rows = false;
+        self.scroll = 0;
+        self.text.clear();
+        let file_name = self.file_name();
+        self.columns = match import::header(&self.csv) {
+            Ok(h) => h,
+            Err(m) => {
+                self.columns.clear();
+                self.resolved = None;
+                self.problem = Some(format!("{file_name} cannot be imported: {m}"));
+                return;
+            }
+        };
+        self.cursor = self.cursor.min(self.columns.len().saturating_sub(1));
+        let resolved = match import::assign(&self.columns, &self.mapping) {
+            Ok(r) => r,
+            Err(m) => {
+                // Not reached from the app's own choices; kept for a mapping given elsewhere.
+                self.resolved = None;
+                self.problem = Some(m);
+                return;
+            }
+        };
+        let has_name = resolved.column(Field::Name).is_some();
+        self.resolved = Some(resolved);
+        if !has_name {
+            self.problem = Some(
+                "No column feeds the name yet: highlight the column that holds each identity's \
+                 name (↑/↓) and press → until it says name."
+                    .into(),
+            );
+            return;
+        }
+        let opts = import::Options {
+            today: self.today,
+            overwrite: false,
+            skip_bad_rows: self.skip_bad_rows,
+        };
+        match import::plan(q, s, &file_name, &self.csv, &self.mapping, &opts) {
+            Ok(plan) => {
+                self.text = import::render_plan(q, &plan);
+                self.plan = Some(plan);
+            }
+            Err(mut e) => {
+                e.file = file_name;
+                self.text = e.list();
+                let rows = e.bad_rows();
+                self.can_skip_bad_rows = rows > 0 && !self.skip_bad_rows;
+                self.problem = Some(if rows > 0 {
+                    format!(
+                        "{rows} row{} cannot be imported: fix {} in the file, map the columns \
+                         differently, or press s to preview without {}.",
+                        if rows == 1 { "" } else { "s" },
+                        if rows == 1 { "it" } else { "them" },
+                        if rows == 1 { "it" } else { "them" },
+                    )
+                } else {
+                    e.list().lines().next().unwrap_or_default().to_string()
+                });
+            }
+        }
+        if !self.mapping.overrides.is_empty() {
+            let args: Vec<String> = self
+                .mapping
+                .args()
+                .iter()
+                .map(|a| format!("--map \"{a}\""))
+                .collect();
+            self.text.push_str(&format!(
+                "\nThe same mapping on the command line: {}\n",
+                args.join(" ")
+            ));
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -153,8 +153,9 @@ pub struct DiffLine {
     pub style: Style,
 }
 
-/// The view's text: verdict, categories and Type; systems and identities added, removed,
-/// renamed or changed; each decision that flipped with the answers that flipped it.
+/// The view's text: verdict, categories and Type (changed or not); systems and identities added
+/// (with their verdict), removed, renamed or changed; each decision that flipped with the
+/// answers that flipped it; then every answer that changed.
 pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
     let mut out = Vec::new();
     let mut push = |text: String, indent: u16, style: Style| {
@@ -169,10 +170,20 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
         0,
         Style::Dim,
     );
+    if let Some(c) = &d.organisations {
+        push(
+            format!("Warning: {}.", diff::organisations_warning(c)),
+            0,
+            Style::Removed,
+        );
+    }
     if d.is_empty() {
         push(String::new(), 0, Style::Plain);
         push(
-            "No changes to the recommendation or the inventory.".into(),
+            format!(
+                "No changes to the recommendation, the inventory or the answers (verdict: {}).",
+                d.new_verdict
+            ),
             0,
             Style::Plain,
         );
@@ -182,11 +193,35 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
     push("Recommendation".into(), 0, Style::Heading);
     match &d.verdict {
         Some(c) => push(format!("Verdict: {} → {}", c.old, c.new), 1, Style::Changed),
-        None => push("Verdict: unchanged".into(), 1, Style::Dim),
+        None => push(
+            format!("Verdict: {}", diff::unchanged(&d.new_verdict)),
+            1,
+            Style::Dim,
+        ),
     }
     let cats = |c: &[crate::questionnaire::Category]| {
-        c.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+        if c.is_empty() {
+            "none".to_string()
+        } else {
+            c.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+        }
     };
+    if d.categories_added.is_empty() && d.categories_removed.is_empty() {
+        push(
+            format!(
+                "SOC 2 categories: {}",
+                diff::unchanged(&cats(&d.new_categories))
+            ),
+            1,
+            Style::Dim,
+        );
+    } else {
+        push(
+            format!("SOC 2 categories now: {}", cats(&d.new_categories)),
+            1,
+            Style::Changed,
+        );
+    }
     if !d.categories_added.is_empty() {
         push(
             format!("+ SOC 2 categories added: {}", cats(&d.categories_added)),
@@ -206,7 +241,11 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
     }
     match &d.report_type {
         Some(c) => push(format!("Type: {} → {}", c.old, c.new), 1, Style::Changed),
-        None => push("Type: unchanged".into(), 1, Style::Dim),
+        None => push(
+            format!("Type: {}", diff::unchanged(&d.new_report_type)),
+            1,
+            Style::Dim,
+        ),
     }
     for (title, inv) in [("Systems", &d.systems), ("Identities", &d.identities)] {
         push(String::new(), 0, Style::Plain);
@@ -216,10 +255,18 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
         }
         push(title.into(), 0, Style::Heading);
         for a in &inv.added {
-            push(format!("+ {a} (added)"), 1, Style::Added);
+            push(
+                format!("+ {} (added): {}", a.name, a.verdict),
+                1,
+                Style::Added,
+            );
         }
         for r in &inv.removed {
-            push(format!("- {r} (removed)"), 1, Style::Removed);
+            push(
+                format!("- {} (removed; was {})", r.name, r.verdict),
+                1,
+                Style::Removed,
+            );
         }
         for c in &inv.changed {
             let name = if c.old_name == c.new_name {
@@ -240,6 +287,7 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
     push(String::new(), 0, Style::Plain);
     if d.decisions.is_empty() {
         push("Decisions: none flipped".into(), 0, Style::Dim);
+        answer_lines(d, &mut push);
         return out;
     }
     push(
@@ -266,24 +314,54 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
             );
         }
         for a in &c.answers {
-            let who = if a.entity == "Engagement" {
-                String::new()
-            } else {
-                format!("{} — ", a.entity)
-            };
             push(
-                format!(
-                    "answer changed: {who}{}: {} → {}",
-                    a.question_text,
-                    a.old.as_deref().unwrap_or("not answered"),
-                    a.new.as_deref().unwrap_or("not answered")
-                ),
+                format!("answer changed: {}", answer_line(a)),
                 3,
                 Style::Because,
             );
         }
     }
+    answer_lines(d, &mut push);
     out
+}
+
+/// "Entity — question: old → new" (the engagement's answers without the entity).
+fn answer_line(a: &diff::AnswerChange) -> String {
+    let who = if a.entity == "Engagement" {
+        String::new()
+    } else {
+        format!("{} — ", a.entity)
+    };
+    format!(
+        "{who}{}: {} → {}",
+        a.question_text,
+        a.old.as_deref().unwrap_or("not answered"),
+        a.new.as_deref().unwrap_or("not answered")
+    )
+}
+
+/// Every answer that changed, whether or not it flipped a decision.
+fn answer_lines(d: &Diff, push: &mut impl FnMut(String, u16, Style)) {
+    if d.answers.is_empty() {
+        return;
+    }
+    push(String::new(), 0, Style::Plain);
+    push(
+        format!("Answers that changed ({})", d.answers.len()),
+        0,
+        Style::Heading,
+    );
+    for a in &d.answers {
+        if d.flipped_something(a) {
+            push(format!("~ {}", answer_line(a)), 1, Style::Changed);
+        } else {
+            push(
+                format!("~ {} (flipped no decision)", answer_line(a)),
+                1,
+                Style::Plain,
+            );
+        }
+    }
 }
 
 // ----- Keys ----------------------------------------------------------------------------------
@@ -396,7 +474,8 @@ pub fn compare_with(app: &mut App, path: &Path) {
     }
     match store::open(path, &app.q) {
         Ok((old, _)) => {
-            let diff = diff::compare(&app.q, &old, &w.session);
+            let mut diff = diff::compare(&app.q, &old, &w.session);
+            diff.name_files(path, &w.path);
             app.compare.view = Some(ChangesView {
                 old,
                 old_path: path.to_path_buf(),
@@ -424,7 +503,9 @@ pub fn write(app: &mut App) {
     };
     let old = crate::secrets::redact_session(&v.old);
     let new = crate::secrets::redact_session(&w.session);
-    let text = diff::render_markdown(&diff::compare(&app.q, &old, &new));
+    let mut d = diff::compare(&app.q, &old, &new);
+    d.name_files(&v.old_path, &w.path);
+    let text = diff::render_markdown(&d);
     let target = changes_path(&w.path);
     match store::write_atomic(&target, text.as_bytes()) {
         Ok(()) => {
@@ -469,4 +550,106 @@ pub fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
         ));
     }
     app.compare.hint = hint;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::Utc;
+
+    use super::super::app::{App, Screen};
+    use super::super::theme::Theme;
+    use super::*;
+    use crate::session::{EntityId, Value};
+
+    fn example(name: &str) -> (Session, PathBuf) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples")
+            .join(name);
+        let q = crate::questionnaire::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let s = store::open(&path, &q).unwrap_or_else(|e| panic!("{e}")).0;
+        (s, path)
+    }
+
+    fn text(d: &Diff) -> String {
+        diff_lines(d)
+            .into_iter()
+            .map(|l| l.text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_view_names_what_stayed_and_lists_every_changed_answer() {
+        let q = crate::questionnaire::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let (old, _) = example("s1-payroll-provider.toml");
+        let mut new = old.clone();
+        let question = q.question("controls_months").expect("question");
+        new.set_answer(
+            question,
+            &EntityId::Engagement,
+            Value::Number(26.0),
+            Utc::now(),
+        )
+        .expect("answer");
+        new.add_system("Tax filing service", Utc::now());
+        let t = text(&diff::compare(&q, &old, &new));
+        assert!(t.contains("Verdict: SOC 1 and SOC 2 (unchanged)"), "{t}");
+        assert!(
+            t.contains("SOC 2 categories: Security, Confidentiality, Privacy (unchanged)"),
+            "{t}"
+        );
+        assert!(t.contains("Type: Type 2: 3–12 months"), "{t}");
+        assert!(
+            t.contains("+ Tax filing service (added): Not yet determinable"),
+            "{t}"
+        );
+        assert!(t.contains("Answers that changed (1)"), "{t}");
+        assert!(
+            t.contains(
+                "~ For how many months have the key controls been operating, with records \
+                 kept?: 14 months → 26 months (flipped no decision)"
+            ),
+            "{t}"
+        );
+        assert!(!t.contains("Warning"), "{t}");
+    }
+
+    #[test]
+    fn comparing_another_organisation_warns_and_copies_are_told_apart() {
+        let q = crate::questionnaire::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let (s1, _) = example("s1-payroll-provider.toml");
+        let (s3, _) = example("s3-billing-service-account.toml");
+        let t = text(&diff::compare(&q, &s1, &s3));
+        let second = t.lines().nth(1).unwrap_or_default();
+        assert!(
+            second.starts_with("Warning: these sessions are for different organisations"),
+            "{t}"
+        );
+
+        // A copy of the open workshop's file, as it was: same date and update time, so the
+        // view names the files.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old_path, new_path) = (
+            dir.path().join("acme-2026.toml"),
+            dir.path().join("acme-2027.toml"),
+        );
+        store::save(&old_path, &s1, &q).expect("save");
+        store::save(&new_path, &s1, &q).expect("save");
+        let mut app = App::new(q, Theme { color: true });
+        let (s, _) = store::open(&new_path, &app.q).expect("open");
+        app.install(s, new_path.clone(), Screen::Recommendation);
+        compare_with(&mut app, &old_path);
+        let v = app.compare.view.as_ref().expect("compared");
+        let first = diff_lines(&v.diff)
+            .into_iter()
+            .next()
+            .map(|l| l.text)
+            .unwrap_or_default();
+        assert!(
+            first.contains("in acme-2026.toml") && first.contains("in acme-2027.toml"),
+            "{first}"
+        );
+    }
 }

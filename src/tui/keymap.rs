@@ -18,6 +18,8 @@ pub enum Ctx {
     Review,
     Export,
     Changes,
+    /// The import preview (a dialog over the Inventory): its column mapping and dry run.
+    Import,
 }
 
 impl Ctx {
@@ -34,6 +36,7 @@ impl Ctx {
             Ctx::Review => "Review",
             Ctx::Export => "Export",
             Ctx::Changes => "Changes since…",
+            Ctx::Import => "Import preview",
         }
     }
 }
@@ -82,6 +85,10 @@ pub enum Cmd {
     Compare,
     /// Write the comparison as Markdown.
     WriteChanges,
+    /// Import preview: the highlighted column feeds no field.
+    IgnoreColumn,
+    /// Import preview: leave out (or take back) the rows that cannot be read.
+    SkipBadRows,
 }
 
 /// One key as the table writes it.
@@ -263,6 +270,87 @@ pub static KEYMAP: &[Binding] = &[
         hint: "",
         desc: "Focus the identities list",
         ctx: &[Inventory],
+    },
+    // Import preview (the dialog `i` opens)
+    Binding {
+        keys: &[k('y'), code(KeyCode::Enter)],
+        label: "y/Enter",
+        cmd: Cmd::Select,
+        hint: "import",
+        desc: "Import what the dry run shows, once it has no errors (saved at once)",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[k('n'), code(KeyCode::Esc)],
+        label: "n/Esc",
+        cmd: Cmd::Back,
+        hint: "cancel",
+        desc: "Cancel the import: nothing changes",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::Up), k('k')],
+        label: "↑/k",
+        cmd: Cmd::Up,
+        hint: "",
+        desc: "Highlight the previous column of the file",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::Down), k('j')],
+        label: "↓/j",
+        cmd: Cmd::Down,
+        hint: "column",
+        desc: "Highlight the next column of the file",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::Right), k('l')],
+        label: "→/l",
+        cmd: Cmd::Right,
+        hint: "field",
+        desc: "The highlighted column feeds the next field: name, kind, owner, systems, privilege, last rotated, last reviewed, MFA, or ignored (fields chosen for another column are skipped); the dry run follows",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::Left), k('h')],
+        label: "←/h",
+        cmd: Cmd::Left,
+        hint: "",
+        desc: "The highlighted column feeds the previous field",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::Backspace), code(KeyCode::Delete)],
+        label: "Bksp/Del",
+        cmd: Cmd::IgnoreColumn,
+        hint: "ignore",
+        desc: "Ignore the highlighted column (it feeds no field)",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[k('s')],
+        label: "s",
+        cmd: Cmd::SkipBadRows,
+        hint: "skip bad rows",
+        desc: "Preview without the rows that cannot be read (again: with them)",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::PageUp)],
+        label: "PgUp",
+        cmd: Cmd::PageUp,
+        hint: "",
+        desc: "Scroll the dry run up",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[code(KeyCode::PageDown)],
+        label: "PgDn",
+        cmd: Cmd::PageDown,
+        hint: "scroll",
+        desc: "Scroll the dry run down",
+        ctx: &[Import],
     },
     // Questions
     Binding {
@@ -641,7 +729,7 @@ pub fn document() -> String {
          | Possible secret (after an answer or note was redacted) | `y` keep as typed (saved in the session file, marked `secret_override`; never exported) · `n`, `Enter` or `Esc` keep redacted |\n\
          | Workshop in use (another socscope has it open) | `r` open read-only · `Esc` or `n` cancel |\n\
          | Damaged session file (its backup is readable) | `b` open the backup instead: restored as the session, the damaged file kept untouched as `FILE.corrupt` (as `resume --from-backup`) · `Esc` or `n` cancel |\n\
-         | Import preview | `y` or `Enter` import · `s` preview without the bad rows · `n` or `Esc` cancel · `↑/↓` scroll |\n\
+         | Import preview | the rows for *Import preview* above: the file's columns come first, each with the field it feeds (`↑/↓` a column · `←/→` its field · `Bksp` ignore it), then the dry run, recomputed after each change (`PgUp/PgDn`) · `y` or `Enter` import, once the dry run has no errors · `s` without the bad rows · `?` these keys · `n` or `Esc` cancel |\n\
          | Compare with another session | `↑/↓` choose (same organisation first) · `Enter` compare · `o` a file by path · `Esc` close |\n\
          | Help | `↑/↓` scroll · `Esc` or `?` close |\n\
          \n## Read-only workshops\n\n\

@@ -231,10 +231,7 @@ pub fn apply(app: &mut App, effect: Effect) {
         Effect::ComparePicker => changes::open_picker(app),
         Effect::Compare(path) => changes::compare_with(app, &path),
         Effect::WriteChanges => changes::write(app),
-        Effect::ImportPreview {
-            path,
-            skip_bad_rows,
-        } => import_preview(app, path, skip_bad_rows),
+        Effect::ImportPreview { path } => import_preview(app, path),
     }
 }
 
@@ -335,9 +332,10 @@ fn opened_workshop(
     }
 }
 
-/// Reads a CSV of identities and opens the dry-run preview; nothing changes until it is
-/// confirmed (see `update::import_confirmed`).
-fn import_preview(app: &mut App, path: PathBuf, skip_bad_rows: bool) {
+/// Reads a CSV of identities and opens the preview: the column mapping and the dry run, which
+/// `update` recomputes from the text read here as the mapping changes. Nothing changes until
+/// it is confirmed (see `update::import_confirmed`).
+fn import_preview(app: &mut App, path: PathBuf) {
     let Some(w) = &app.work else { return };
     let text = match std::fs::read(&path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
@@ -353,47 +351,8 @@ fn import_preview(app: &mut App, path: PathBuf, skip_bad_rows: bool) {
             return;
         }
     };
-    let file_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let opts = crate::import::Options {
-        today: chrono::Utc::now().date_naive(),
-        overwrite: false,
-        skip_bad_rows,
-    };
-    let mapping = crate::import::Mapping::default();
-    let preview = match crate::import::plan(&app.q, &w.session, &file_name, &text, &mapping, &opts)
-    {
-        Ok(plan) => {
-            // What changes first; how the columns were read after it.
-            let mut text = crate::import::render_plan(&app.q, &plan);
-            text.push_str(&format!("\nColumn mapping:\n{}\n", plan.mapping.render()));
-            app::ImportPreview {
-                path,
-                text,
-                plan: Some(plan),
-                can_skip_bad_rows: false,
-                scroll: 0,
-            }
-        }
-        Err(mut e) => {
-            e.file = file_name;
-            // The bad rows first (with their lines); the column mapping after them.
-            let mut text = e.to_string();
-            if let Some(m) = &e.mapping {
-                text.push_str(&format!("\n\nColumn mapping:\n{}\n", m.render()));
-            }
-            let bad_rows = e.errors.iter().any(|r| r.line > 0);
-            app::ImportPreview {
-                path,
-                text,
-                plan: None,
-                can_skip_bad_rows: bad_rows && !skip_bad_rows,
-                scroll: 0,
-            }
-        }
-    };
+    let today = chrono::Utc::now().date_naive();
+    let preview = app::ImportPreview::new(path, text, today, &app.q, &w.session);
     app.modal = Some(Modal::Import(Box::new(preview)));
 }
 

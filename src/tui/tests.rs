@@ -435,6 +435,7 @@ fn one_keymap_feeds_footer_and_help() {
         Ctx::Review,
         Ctx::Export,
         Ctx::Changes,
+        Ctx::Import,
     ] {
         let in_workshop = ctx != Ctx::Start;
         let bindings = keymap::bindings_for(ctx, in_workshop);
@@ -770,8 +771,9 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
         .iter()
         .position(|l| l.style == super::app::LineStyle::Flip)
         .expect("a single answer change flips the verdict");
+    // Worded as the change to make: "Adding X → outcome" for one more requester ticked.
     assert!(
-        lines[flip].text.contains(" instead of "),
+        lines[flip].text.contains("? Adding ") && lines[flip].text.contains(" → "),
         "{}",
         lines[flip].text
     );
@@ -914,27 +916,122 @@ fn import_with_bad_rows_lists_them_and_offers_to_skip_them() {
     let fixture =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/bad-rows.csv");
     let mut app = app(Screen::Inventory);
-    super::apply(
-        &mut app,
-        Effect::ImportPreview {
-            path: fixture.clone(),
-            skip_bad_rows: false,
-        },
-    );
+    super::apply(&mut app, Effect::ImportPreview { path: fixture });
     let Some(Modal::Import(p)) = &app.modal else {
         panic!("the preview opens")
     };
     assert!(p.plan.is_none() && p.can_skip_bad_rows);
     assert!(p.text.contains("bad-rows.csv:3"), "{}", p.text);
-    // y cannot import a file with bad rows; s previews without them.
+    // y cannot import a file with bad rows; s previews without them, at once.
     assert!(keys(&mut app, "y").is_empty());
-    let fx = keys(&mut app, "s");
+    assert!(app.modal.is_some());
+    assert!(keys(&mut app, "s").is_empty());
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview stays open")
+    };
+    let plan = p.plan.as_ref().expect("the other rows can be imported");
+    assert_eq!(plan.skipped.len(), 3);
+    // s again puts them back.
+    keys(&mut app, "s");
+    assert!(matches!(&app.modal, Some(Modal::Import(p)) if p.plan.is_none()));
+}
+
+/// A CSV whose columns the auto-detection does not recognise is mapped in the app: the mapping
+/// comes first, ←/→ change the field the highlighted column feeds, the dry run is recomputed
+/// after each change, and only a valid preview can be imported.
+#[test]
+fn import_maps_an_unrecognised_column_in_the_app() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/unrecognised-columns.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Inventory, path.clone());
+    keys(&mut app, "i");
+    feed(&mut app, &[Event::Paste(fixture.display().to_string())]);
+    for e in enter(&mut app) {
+        super::apply(&mut app, e);
+    }
+    assert!(matches!(&app.modal, Some(Modal::Import(p)) if p.plan.is_none()));
+    let screen = screen_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("Login Id") && screen.contains("Perm"),
+        "the columns are listed first: {screen}"
+    );
+    assert!(
+        !screen.contains("--map"),
+        "no command-line flag in the app: {screen}"
+    );
+    // Nothing feeds the name yet: y imports nothing.
+    assert!(keys(&mut app, "y").is_empty());
+    assert!(app.modal.is_some());
+    assert!(app.work.as_ref().unwrap().session.identities.is_empty());
+    // → on the first column (Login Id): it feeds the name, and the preview is valid at once.
+    keys(&mut app, "l");
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview stays open")
+    };
+    let plan = p.plan.as_ref().expect("valid once a column feeds the name");
+    let names: Vec<&str> = plan.identities.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["zed", "yan"]);
+    assert!(plan.identities[0].answers.is_empty());
+    // The second column (Perm): ignored -> kind -> owner -> systems -> privilege (name is taken).
+    keys(&mut app, "jllll");
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview stays open")
+    };
+    let plan = p.plan.as_ref().expect("still valid");
+    assert_eq!(plan.identities[0].answers[0].question, "privilege");
+    insta::assert_snapshot!("import_mapping_80x24", render(&mut app, 80, 24).backend());
+    let fx = keys(&mut app, "y");
+    assert_eq!(fx, vec![Effect::Save]);
+    for e in fx {
+        super::apply(&mut app, e);
+    }
+    assert!(app.modal.is_none());
+    let e = EntityId::Identity("i1".into());
     assert_eq!(
-        fx,
-        vec![Effect::ImportPreview {
-            path: fixture,
-            skip_bad_rows: true
-        }]
+        answer(&app, &e, "privilege"),
+        Some(Value::Text("admin".into()))
+    );
+    let s = &app.work.as_ref().unwrap().session;
+    assert_eq!(s.identities[0].name, "zed");
+    assert_eq!(
+        s.identities[0].answers["privilege"].source.as_deref(),
+        Some("import:unrecognised-columns.csv")
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("source = \"import:unrecognised-columns.csv\"")
+    );
+}
+
+/// A long line of the dry run wraps under its item, not back at the box's left edge.
+#[test]
+fn import_preview_indents_wrapped_lines_under_their_item() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/bad-rows.csv");
+    let mut app = app(Screen::Inventory);
+    super::apply(&mut app, Effect::ImportPreview { path: fixture });
+    let screen = screen_text(&mut app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|r| r.contains("  help: write one of: human_user"))
+        .unwrap_or_else(|| panic!("the help line is shown: {screen}"));
+    // The box's inner text starts after its left border (`│`).
+    let inner = |r: &str| -> String {
+        let (_, rest) = r.split_once("│ │").unwrap_or(("", r));
+        rest.to_string()
+    };
+    let next = inner(rows[at + 1]);
+    assert!(
+        next.starts_with("    ") && !next.starts_with("     "),
+        "the continuation is indented under \"help:\": {screen}"
+    );
+    assert!(
+        next.trim_start().starts_with(char::is_alphanumeric),
+        "{screen}"
     );
 }
 

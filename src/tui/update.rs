@@ -32,10 +32,10 @@ pub enum Effect {
     RefreshSessions,
     Export(Format),
     SetMouse(bool),
-    /// Read a CSV of identities and show what importing it would do (nothing changes yet).
+    /// Read a CSV of identities and show its column mapping and what importing it would do
+    /// (nothing changes yet).
     ImportPreview {
         path: PathBuf,
-        skip_bad_rows: bool,
     },
     /// List the other saved sessions and open the "Compare with another session" picker.
     ComparePicker,
@@ -1277,12 +1277,6 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::ConfirmYes if matches!(app.modal, Some(Modal::Import(_))) => import_confirmed(app),
-        Action::ConfirmNo if matches!(app.modal, Some(Modal::Import(_))) => {
-            app.modal = None;
-            app.info("Import cancelled: nothing changed.");
-            Vec::new()
-        }
         Action::ConfirmYes => confirm(app),
         Action::ConfirmNo => {
             app.modal = None;
@@ -1303,25 +1297,7 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
             Some(Modal::Kind { .. }) => kind_modal(app, cmd, None),
             Some(Modal::Links { .. }) => links_modal(app, cmd),
             Some(Modal::Compare(_)) => super::changes::picker(app, cmd),
-            Some(Modal::Import(p)) => {
-                match cmd {
-                    Cmd::Up => p.scroll = p.scroll.saturating_sub(1),
-                    Cmd::Down => p.scroll = p.scroll.saturating_add(1),
-                    Cmd::PageUp => p.scroll = p.scroll.saturating_sub(10),
-                    Cmd::PageDown => p.scroll = p.scroll.saturating_add(10),
-                    Cmd::Top => p.scroll = 0,
-                    Cmd::Toggle if p.can_skip_bad_rows => {
-                        return vec![Effect::ImportPreview {
-                            path: p.path.clone(),
-                            skip_bad_rows: true,
-                        }];
-                    }
-                    _ => {}
-                }
-                // Never scrolled past the text (the view shows what fits).
-                p.scroll = p.scroll.min(p.text.lines().count() as u16);
-                Vec::new()
-            }
+            Some(Modal::Import(_)) => import_modal(app, cmd),
             _ => Vec::new(),
         },
         Action::Pick(n) => match app.modal {
@@ -1467,14 +1443,100 @@ fn links_modal(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     }
 }
 
-/// Applies a previewed import to the open workshop; the loop saves it atomically.
+/// The import preview's keys (`Ctx::Import` in the keymap): ↑/↓ a column, ←/→ the field it
+/// feeds, Bksp ignores it, `s` leaves the bad rows out; each change recomputes the dry run,
+/// which PgUp/PgDn scroll. `y` imports it once it is valid; Esc cancels.
+fn import_modal(app: &mut App, cmd: Cmd) -> Vec<Effect> {
+    let Some(Modal::Import(p)) = app.modal.as_mut() else {
+        return Vec::new();
+    };
+    let Some(w) = app.work.as_ref() else {
+        app.modal = None;
+        return Vec::new();
+    };
+    if p.help {
+        // Any key closes the list of keys (q still quits).
+        p.help = false;
+        return Vec::new();
+    }
+    let said = match cmd {
+        Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom => {
+            move_cursor(&mut p.cursor, p.columns.len(), cmd, 10);
+            None
+        }
+        Cmd::PageUp | Cmd::PageDown => {
+            // A page is what was seen, less a line kept for context; never past the end.
+            let (seen, max) = p.seen.get();
+            let step = seen.saturating_sub(1).max(1);
+            p.scroll = if cmd == Cmd::PageUp {
+                p.scroll.saturating_sub(step)
+            } else {
+                p.scroll.saturating_add(step).min(max)
+            };
+            None
+        }
+        Cmd::Right | Cmd::Left => p
+            .cycle(cmd == Cmd::Right, &app.q, &w.session)
+            .map(|(column, field)| mapped(&column, field)),
+        Cmd::IgnoreColumn => match p.columns.get(p.cursor).cloned() {
+            Some(column) => {
+                p.set(&column, None, &app.q, &w.session);
+                Some(mapped(&column, None))
+            }
+            None => None,
+        },
+        Cmd::SkipBadRows if p.can_skip_bad_rows || p.skip_bad_rows => {
+            p.skip_bad_rows = !p.skip_bad_rows;
+            p.recompute(&app.q, &w.session);
+            Some(if p.skip_bad_rows {
+                "Previewing without the rows that cannot be read (s: with them)".to_string()
+            } else {
+                "Previewing with every row".to_string()
+            })
+        }
+        Cmd::SkipBadRows => Some("No bad rows to leave out.".to_string()),
+        Cmd::Help => {
+            p.help = true;
+            None
+        }
+        Cmd::Select => return import_confirmed(app),
+        Cmd::Back => {
+            app.modal = None;
+            Some("Import cancelled: nothing changed.".to_string())
+        }
+        _ => None,
+    };
+    if let Some(m) = said {
+        app.info(m);
+    }
+    Vec::new()
+}
+
+/// "Login Id" → name: what a column feeds now, for the status line.
+fn mapped(column: &str, field: Option<crate::import::Field>) -> String {
+    let column = super::widgets::clean(column);
+    match field {
+        Some(f) => format!(
+            "Column \"{column}\" → {}; the preview is updated",
+            f.label()
+        ),
+        None => format!("Column \"{column}\" is ignored; the preview is updated"),
+    }
+}
+
+/// Applies a previewed import to the open workshop; the loop saves it atomically. Only a
+/// valid preview is imported.
 fn import_confirmed(app: &mut App) -> Vec<Effect> {
     let Some(Modal::Import(p)) = app.modal.take() else {
         return Vec::new();
     };
     let Some(plan) = p.plan else {
+        let why = p
+            .problem
+            .clone()
+            .unwrap_or_else(|| "the file cannot be imported as it is".into());
         app.modal = Some(Modal::Import(p));
-        app.error("This file cannot be imported as it is: fix the rows listed, or Esc.");
+        app.error(format!("Not imported: {why}"));
         return Vec::new();
     };
     let Some(w) = app.work.as_mut() else {
@@ -1680,7 +1742,6 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
             }
             vec![Effect::ImportPreview {
                 path: expand_home(&line),
-                skip_bad_rows: false,
             }]
         }
         EditTarget::AddSystem | EditTarget::AddIdentity => {

@@ -6,9 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::session::{EntityId, Value};
+use crate::tui::app::ImportPreview;
 use crate::tui::app::{App, EditTarget, Modal, SecretField};
 use crate::tui::changes::{PickRow, Picker};
-use crate::tui::widgets::{centered, clean, marker, truncate};
+use crate::tui::keymap::{self, Cmd, Ctx};
+use crate::tui::widgets::{centered, clean, marker, truncate, wrap, wrap_hanging};
 
 /// The keys of the open dialog, for the footer and the line under a text box.
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
@@ -50,18 +52,17 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("o", "a file by path"),
             ("Esc", "close"),
         ],
-        Some(Modal::Import(p)) => {
-            let mut k = Vec::new();
-            if p.plan.is_some() {
-                k.push(("y/Enter", "import"));
-            }
-            if p.can_skip_bad_rows {
-                k.push(("s", "skip the bad rows"));
-            }
-            k.push(("n/Esc", "cancel"));
-            k.push(("↑/↓", "scroll"));
-            k
-        }
+        // From the keymap table, leaving out what cannot be done now.
+        Some(Modal::Import(p)) => keymap::bindings_for(Ctx::Import, false)
+            .into_iter()
+            .filter(|b| !b.hint.is_empty())
+            .filter(|b| match b.cmd {
+                Cmd::Select => p.plan.is_some(),
+                Cmd::SkipBadRows => p.can_skip_bad_rows || p.skip_bad_rows,
+                _ => true,
+            })
+            .map(|b| (b.label, b.hint))
+            .collect(),
         None => Vec::new(),
     }
 }
@@ -124,57 +125,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 msg,
             );
         }
-        Some(Modal::Import(p)) => {
-            let w = area.width.saturating_sub(4).min(100);
-            let box_ = centered(area, w, area.height.saturating_sub(2));
-            frame.render_widget(Clear, box_);
-            let mut lines: Vec<Line> = Vec::new();
-            let heading = if p.plan.is_some() {
-                Line::styled(
-                    "Dry run: nothing has changed yet. y imports, n or Esc cancels.",
-                    t.bold(),
-                )
-            } else if p.can_skip_bad_rows {
-                Line::styled(
-                    "Some rows cannot be imported. s previews the import without them; Esc cancels.",
-                    t.warn(),
-                )
-            } else {
-                Line::styled(
-                    "This file cannot be imported as it is. Esc closes.",
-                    t.error(),
-                )
-            };
-            lines.push(heading);
-            lines.push(Line::raw(""));
-            lines.extend(
-                p.text
-                    .lines()
-                    .map(|l| Line::raw(clean(l)))
-                    .collect::<Vec<_>>(),
-            );
-            let inner_h = box_.height.saturating_sub(2);
-            let total = lines.len() as u16;
-            let scroll = p.scroll.min(total.saturating_sub(inner_h));
-            let block = Block::bordered()
-                .title(format!(
-                    " Import {} ",
-                    truncate(&p.path.display().to_string(), w as usize - 12)
-                ))
-                .title_bottom(format!(" {} ", keys_text(app)))
-                .border_style(if p.plan.is_some() {
-                    t.accent()
-                } else {
-                    t.error()
-                });
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false })
-                    .scroll((scroll, 0)),
-                box_,
-            );
-        }
+        Some(Modal::Import(p)) => import_preview(frame, app, p, area),
         Some(Modal::Confirm { message, .. }) => {
             let box_ = centered(area, area.width.saturating_sub(10).min(70), 6);
             frame.render_widget(Clear, box_);
@@ -357,6 +308,255 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         _ => {}
     }
+}
+
+/// The import preview: a heading saying whether it can be imported (and if not, what to do),
+/// the file's columns with the field each feeds (the highlighted one is changed with ←/→),
+/// then the dry run below, scrolled with PgUp/PgDn.
+fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
+    let t = app.theme;
+    let w = area.width.saturating_sub(4).min(100);
+    // Under the header, above the status line (which says what each key did) and the footer.
+    let box_ = Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + 1,
+        width: w,
+        height: area.height.saturating_sub(3),
+    };
+    frame.render_widget(Clear, box_);
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    let inner_h = box_.height.saturating_sub(2) as usize;
+    let block = Block::bordered()
+        .title(format!(
+            " Import {} ",
+            truncate(&p.file_name(), (w as usize).saturating_sub(12))
+        ))
+        .title_bottom(if p.help {
+            " any key: back "
+        } else {
+            " ?: all keys "
+        })
+        .border_style(if p.plan.is_some() {
+            t.accent()
+        } else {
+            t.error()
+        });
+    let mut lines: Vec<Line> = Vec::new();
+    if p.help {
+        lines.push(Line::styled("Keys of the import preview", t.bold()));
+        let desc_w = inner_w.saturating_sub(11).max(10);
+        let own = keymap::bindings_for(Ctx::Import, false);
+        for b in own.into_iter().filter(|b| b.ctx.contains(&Ctx::Import)) {
+            for (i, part) in wrap(b.desc, desc_w).into_iter().enumerate() {
+                let key = if i == 0 {
+                    format!("{:>9}  ", b.label)
+                } else {
+                    " ".repeat(11)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(key, t.key()),
+                    Span::raw(part),
+                ]));
+            }
+        }
+        for l in hanging(
+            "Also: Home/End first or last column · ? this list · q quit. Any key closes it.",
+            inner_w,
+        ) {
+            lines.push(Line::styled(l, t.dim()));
+        }
+        frame.render_widget(Paragraph::new(lines).block(block), box_);
+        return;
+    }
+    let (heading, style) = match (&p.plan, &p.problem) {
+        (Some(_), _) if p.skip_bad_rows => (
+            "Dry run without the bad rows: nothing has changed yet. y imports the rest, s puts \
+             them back, Esc cancels."
+                .to_string(),
+            t.warn(),
+        ),
+        (Some(_), _) => (
+            "Dry run: nothing has changed yet. y imports, Esc cancels.".to_string(),
+            t.bold(),
+        ),
+        (None, Some(problem)) => (problem.clone(), t.error()),
+        (None, None) => (
+            "This file cannot be imported as it is.".to_string(),
+            t.error(),
+        ),
+    };
+    for l in hanging(&heading, inner_w) {
+        lines.push(Line::styled(l, style));
+    }
+    // The columns: at most half the box, scrolled to keep the highlighted one in view.
+    if p.columns.is_empty() {
+        lines.push(Line::styled("The file has no columns to map.", t.dim()));
+    } else {
+        lines.push(Line::styled(
+            truncate(
+                "Columns of the file → the field each feeds (↑/↓ a column, ←/→ its field):",
+                inner_w,
+            ),
+            t.dim(),
+        ));
+        let rows = p.columns.len().min((inner_h / 2).max(3));
+        let first = p
+            .cursor
+            .saturating_sub(rows - 1)
+            .min(p.columns.len() - rows);
+        let col_w = p
+            .columns
+            .iter()
+            .map(|c| c.chars().count() + 2)
+            .max()
+            .unwrap_or(0)
+            .clamp(8, 26);
+        for i in first..first + rows {
+            let header = format!("\"{}\"", truncate(&p.columns[i], col_w - 2));
+            let fc = p.resolved.as_ref().and_then(|r| r.field_of(i));
+            let chosen = p
+                .mapping
+                .overrides
+                .iter()
+                .any(|(c, _)| c.trim() == p.columns[i].trim());
+            let (field, field_style) = match fc {
+                Some(c) if c.field == crate::import::Field::Name => (c.field.label(), t.bold()),
+                Some(c) => (c.field.label(), ratatui::style::Style::default()),
+                None => ("ignored", t.dim()),
+            };
+            let how = match (fc, chosen) {
+                (_, true) => "(chosen)",
+                (Some(_), false) => "(recognised)",
+                (None, false) => "",
+            };
+            let sample = p
+                .sample
+                .get(i)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("e.g. {v}"))
+                .unwrap_or_default();
+            // marker, header, " → ", field and how, as laid out below.
+            let room = inner_w.saturating_sub(2 + col_w + 3 + 14 + 13);
+            let focused = i == p.cursor;
+            let st = |s: ratatui::style::Style| if focused { t.focus() } else { s };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{}{:<col_w$} → ", marker(focused), header),
+                    st(ratatui::style::Style::default()),
+                ),
+                Span::styled(format!("{field:<13} "), st(field_style)),
+                Span::styled(format!("{how:<12} "), st(t.dim())),
+                Span::styled(truncate(&sample, room), t.dim()),
+            ]));
+        }
+        if rows < p.columns.len() {
+            lines.push(Line::styled(
+                format!(
+                    "  (columns {}-{} of {}: ↑/↓ for more)",
+                    first + 1,
+                    first + rows,
+                    p.columns.len()
+                ),
+                t.dim(),
+            ));
+        }
+        if let Some(r) = &p.resolved {
+            let missing: Vec<String> = r
+                .fields
+                .iter()
+                .filter(|c| c.column.is_none())
+                .map(|c| {
+                    if c.field == crate::import::Field::Name {
+                        "name (required)".to_string()
+                    } else {
+                        c.field.label().to_string()
+                    }
+                })
+                .collect();
+            if !missing.is_empty() {
+                let text = format!("No column: {}", missing.join(", "));
+                for l in hanging(&text, inner_w) {
+                    lines.push(Line::styled(l, t.dim()));
+                }
+            }
+        }
+    }
+    // The dry run, below the mapping.
+    let rule = if p.plan.is_some() || !p.text.is_empty() {
+        " Dry run (PgUp/PgDn) "
+    } else {
+        " Dry run "
+    };
+    let fill = inner_w.saturating_sub(rule.chars().count() + 2);
+    lines.push(Line::styled(
+        format!("──{rule}{}", "─".repeat(fill)),
+        t.dim(),
+    ));
+    let top = lines.len();
+    let mut body: Vec<Line> = Vec::new();
+    if p.text.is_empty() && p.plan.is_none() {
+        body.push(Line::styled(
+            "Nothing to preview until a column feeds the name.",
+            t.dim(),
+        ));
+    }
+    // Only the lines up to the end of what is seen are wrapped (a large file's dry run is
+    // long); each line left takes at least one row, which is enough to know how far it scrolls.
+    let room = inner_h.saturating_sub(top);
+    let want = p.scroll as usize + room;
+    let mut text = p.text.lines();
+    for l in text.by_ref() {
+        for part in hanging(&clean(l), inner_w) {
+            body.push(Line::raw(part));
+        }
+        if body.len() >= want {
+            break;
+        }
+    }
+    let max = (body.len() + text.count()).saturating_sub(room);
+    let scroll = (p.scroll as usize).min(max);
+    p.seen.set((
+        u16::try_from(room).unwrap_or(u16::MAX),
+        u16::try_from(max).unwrap_or(u16::MAX),
+    ));
+    lines.extend(body.into_iter().skip(scroll).take(room));
+    frame.render_widget(Paragraph::new(lines).block(block), box_);
+}
+
+/// Wraps one line of text to `width`, continuation lines indented under the item: by the
+/// line's own indent plus two.
+fn hanging(line: &str, width: usize) -> Vec<String> {
+    let indent = line.chars().take_while(|c| *c == ' ').count();
+    let text = line.trim_start();
+    if text.is_empty() {
+        return vec![String::new()];
+    }
+    let hang = (indent + 2).min(width / 2);
+    let first = width.saturating_sub(indent).max(1);
+    let rest = width.saturating_sub(hang).max(1);
+    let mut out: Vec<String> = Vec::new();
+    for part in wrap_hanging(text, first, rest) {
+        // A word longer than the line (a path, a long list) is broken where the line ends.
+        let mut chars: Vec<char> = part.chars().collect();
+        loop {
+            let (pad, room) = if out.is_empty() {
+                (indent.min(width / 2), first)
+            } else {
+                (hang, rest)
+            };
+            let tail = chars.split_off(chars.len().min(room));
+            out.push(format!(
+                "{}{}",
+                " ".repeat(pad),
+                chars.iter().collect::<String>()
+            ));
+            if tail.is_empty() {
+                break;
+            }
+            chars = tail;
+        }
+    }
+    out
 }
 
 fn key_line<'a>(t: &crate::tui::theme::Theme, key: &'a str, what: &str) -> Line<'a> {
