@@ -130,7 +130,15 @@ fn install_panic_hook() {
 
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Failure> {
     loop {
-        terminal.draw(|f| view::draw(f, app))?;
+        if let Err(e) = terminal.draw(|f| view::draw(f, app)) {
+            // The window closed while drawing (the write fails before the hang-up is seen):
+            // a hang-up like any other, not an error.
+            if signals::terminal_hung_up() || signals::requested() {
+                apply(app, Effect::Save);
+                return Ok(());
+            }
+            return Err(e.into());
+        }
         let Some(ev) = signals::next_event()? else {
             // SIGTERM/SIGHUP/SIGINT: save, then leave normally so the terminal is restored.
             apply(app, Effect::Save);
