@@ -782,6 +782,15 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     assert_eq!(app.questions.at, Some(target.clone()));
+    // The cursor is on the choice the flip suggests adding, ready for Space.
+    let (_, _, question) = app.current().unwrap();
+    let row = app.questions.cursor;
+    assert!(
+        lines[flip].text.contains(&question.choices[row].label),
+        "cursor on {:?} for {}",
+        question.choices[row].label,
+        lines[flip].text
+    );
     // Answering after such a jump stays on the question; Esc goes back to the same line.
     let before = app.questions.at.clone();
     keys(&mut app, "u");

@@ -1147,7 +1147,14 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
             Some((e, qid)) => {
                 app.decision_target = Some((e.clone(), qid.clone()));
                 app.decision_outcome = app.decision(id).map(|d| d.outcome.clone());
-                jump_to_change(app, e, qid);
+                // From a flip, the cursor lands on the choice the flip suggests.
+                let suggested = flip_choice(app, id, &lines, app.decision_cursor);
+                jump_to_change(app, e.clone(), qid.clone());
+                if let Some(row) = suggested
+                    && app.questions.at == Some((e, qid))
+                {
+                    app.questions.cursor = row;
+                }
             }
             None => app.info(
                 "Nothing to jump to: this decision has no triggering answers or open questions.",
@@ -1156,6 +1163,36 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The choice row a flip line suggests: the choice it picks, adds or removes.
+fn flip_choice(
+    app: &App,
+    id: &str,
+    lines: &[crate::tui::app::DetailLine],
+    at: usize,
+) -> Option<usize> {
+    use crate::engine::Change;
+    use crate::tui::app::LineStyle;
+    if lines.get(at)?.style != LineStyle::Flip {
+        return None;
+    }
+    // Flip lines are drawn in the order of the sensitivity's flips.
+    let k = lines[..at]
+        .iter()
+        .filter(|l| l.style == LineStyle::Flip)
+        .count();
+    let flip = app.work.as_ref()?.cached_sensitivity(id)?.flips.get(k)?;
+    let question = app.q.question(&flip.question)?;
+    let by_label = |label: &str| question.choices.iter().position(|c| c.label == label);
+    match (&flip.change, &flip.value) {
+        (Change::Add { choice } | Change::Remove { choice }, _) => by_label(choice),
+        (Change::Replace, Value::Text(v)) => question.choices.iter().position(|c| &c.id == v),
+        (Change::Replace, Value::List(items)) => items
+            .first()
+            .and_then(|v| question.choices.iter().position(|c| &c.id == v)),
+        _ => None,
+    }
 }
 
 fn review(app: &mut App, action: Action) -> Vec<Effect> {
