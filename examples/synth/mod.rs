@@ -130,6 +130,10 @@ fn value_for(question: &Question, rng: &mut Rng) -> Value {
             }
             picked.sort_unstable();
             picked.dedup();
+            // An exclusive choice ("None of these") stands alone, as the app ticks it.
+            if picked.len() > 1 {
+                picked.retain(|&i| !choices[i].exclusive);
+            }
             Value::List(picked.into_iter().map(|i| choices[i].id.clone()).collect())
         }
         Kind::Number => Value::Number(rng.below(37) as f64),
