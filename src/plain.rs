@@ -341,7 +341,9 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 }
                 _ => {}
             }
-            match parse(question, &line) {
+            // What the session would refuse (a "none of these" choice with others) is asked
+            // again, like any other reply that does not fit.
+            match parse(question, &line).and_then(|v| v.check(question).map(|()| v)) {
                 Ok(v) => break Reply::Answer(v),
                 Err(m) => self.io.say(&format!(
                     "{m}. Or type u for unknown, ? for help, Enter to skip, q to quit."

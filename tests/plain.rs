@@ -185,6 +185,32 @@ fn scripted_workshop_then_resume() {
     );
 }
 
+/// "Nobody has asked yet" with a requester is asked again, as any reply that does not fit,
+/// instead of ending plain mode with an error.
+#[test]
+fn a_choice_that_must_stand_alone_is_asked_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("alone.toml");
+    let out = run(
+        Start::New {
+            organisation: None,
+            path: Some(path.clone()),
+        },
+        &["Alone Corp", "1 5", "5"],
+    );
+    assert!(
+        out.contains("\"Nobody outside the company has asked yet\" cannot be combined with other choices: pick it alone"),
+        "{out}"
+    );
+    assert_eq!(
+        open(&path)
+            .engagement
+            .get("report_requesters")
+            .map(|a| &a.value),
+        Some(&Value::List(vec!["none_yet".into()]))
+    );
+}
+
 #[test]
 fn end_of_input_saves_and_stops() {
     let dir = tempfile::tempdir().expect("temp dir");

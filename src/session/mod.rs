@@ -57,8 +57,8 @@ impl Value {
                     .find(|c| c.exclusive)
                 {
                     Some(c) if items.len() > 1 => Err(format!(
-                        "\"{}\" cannot be combined with other answers to question `{}`",
-                        c.label, q.id
+                        "\"{}\" cannot be combined with other choices: pick it alone",
+                        c.label
                     )),
                     _ => Ok(()),
                 }
