@@ -220,3 +220,36 @@ fn recommendation_is_deterministic() {
     let s = example("s1-payroll-provider.toml");
     assert_eq!(recommend(&s), recommend(&s));
 }
+
+/// Nobody has asked for a report, yet S3's invoicing system still calls for a SOC 1: the Type
+/// questions are still asked, and while they are unanswered the Type is provisional, never
+/// "Undetermined" and settled.
+#[test]
+fn a_report_called_for_without_requesters_still_asks_its_type() {
+    let q = builtin();
+    let mut s = example("s3-billing-service-account.toml");
+    let who = q.question("report_requesters").expect("question");
+    s.set_answer(
+        who,
+        &EntityId::Engagement,
+        Value::List(vec!["none_yet".into()]),
+        chrono::Utc::now(),
+    )
+    .expect("valid");
+    s.engagement.remove("controls_months");
+    let (r, eval) = socscope::engine::recommend_with_evaluation(&q, &s);
+    assert_ne!(
+        r.verdict,
+        Verdict::None,
+        "the invoicing system calls for a report"
+    );
+    let months = q.question_index("controls_months").expect("question");
+    assert!(
+        eval.visibility()
+            .shown(socscope::questionnaire::condition::EntityKey::Engagement)
+            .contains(&months),
+        "the months of operation are still asked"
+    );
+    let t = r.decisions.iter().find(|d| d.id == "type").expect("type");
+    assert!(t.provisional, "{t:?}");
+}

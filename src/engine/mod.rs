@@ -491,14 +491,17 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .find_map(|e| e.rule.findings.observation_window.clone())
     });
     if verdict != Verdict::None {
-        decisions.push(cx.decision(
+        let mut d = cx.decision(
             "type".into(),
             "Report type".into(),
             type_outcome(&totals, observation_window.as_deref()),
             type_fired,
             type_open,
             vec![],
-        ));
+        );
+        // A report is called for but no rule settles its Type: never shown as settled.
+        d.provisional |= totals.report_type().is_none();
+        decisions.push(d);
     }
 
     let sox_note = counted

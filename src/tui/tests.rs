@@ -226,23 +226,28 @@ fn answering_saves_and_moves_on_and_follow_ups_appear_and_vanish() {
     );
     assert_ne!(at(&app), "sox_customers");
 
-    // controls_months is shown unless nobody has asked for a report.
+    // privacy_commitments is asked only when personal data is held.
     let shown = |app: &App| {
         let w = app.work.as_ref().unwrap();
         w.shown(&EntityId::Engagement)
             .iter()
-            .any(|&i| app.q.questions[i].id == "controls_months")
+            .any(|&i| app.q.questions[i].id == "privacy_commitments")
     };
-    assert!(shown(&app));
-    app.questions.at = Some((EntityId::Engagement, "report_requesters".into()));
+    assert!(!shown(&app));
+    app.questions.at = Some((EntityId::Engagement, "personal_data".into()));
     app.reset_cursor();
-    keys(&mut app, "125");
+    keys(&mut app, "1");
+    assert!(
+        shown(&app),
+        "a follow-up appears as soon as the answer allows it"
+    );
+    app.questions.at = Some((EntityId::Engagement, "personal_data".into()));
+    app.reset_cursor();
+    keys(&mut app, "2");
     assert!(
         !shown(&app),
         "a follow-up vanishes as soon as the answer changes"
     );
-    keys(&mut app, "5");
-    assert!(shown(&app));
 }
 
 #[test]
