@@ -152,6 +152,37 @@ fn an_undetermined_flip_names_the_questions_it_opens() {
     assert!(settled.flips.iter().all(|f| f.opens.is_empty()));
 }
 
+/// An answer can matter by keeping a rule from firing: an identity that cannot change
+/// financial data is out of SOC 1, and "Yes" there is named as the change that would bring it in.
+#[test]
+fn an_answer_that_keeps_a_rule_from_firing_is_tried_too() {
+    let q = builtin();
+    let mut s = example("s3-billing-service-account.toml");
+    let svc = s.identities[0].id.clone();
+    let question = q.question("changes_financial_data").expect("question");
+    s.set_answer(
+        question,
+        &EntityId::Identity(svc.clone()),
+        socscope::session::Value::Text("no".into()),
+        Utc::now(),
+    )
+    .expect("valid");
+    let x = engine::sensitivity(&q, &s, &format!("identity.{svc}")).expect("identity decision");
+    assert!(
+        !x.rests_on
+            .iter()
+            .any(|t| t.question == "changes_financial_data"),
+        "no fired rule reads it"
+    );
+    let f = x
+        .flips
+        .iter()
+        .find(|f| f.question == "changes_financial_data")
+        .expect("Yes would bring it into SOC 1");
+    assert_eq!(f.to, "Yes");
+    assert_eq!(f.outcome, "SOC 1 and SOC 2");
+}
+
 #[test]
 fn a_single_answer_flips_the_verdict_and_is_named() {
     // S3 with nobody asking for a SOC 2: SOC 1 rests on the invoicing system's write access.

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 
 use super::stage::{Changed, Evaluation, Stage, Summary, Totals, Want};
-use super::{Change, Decision, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome};
+use super::{
+    Change, Decision, EntityRef, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome,
+};
 use crate::questionnaire::condition::{Bound, EntityKey, Test};
 use crate::questionnaire::{Category, Kind, Question, Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session, Value};
@@ -171,7 +173,23 @@ fn analyse(
     let mut flips = Vec::new();
     let mut tried = 0;
     let mut complete = true;
-    'answers: for t in &rests_on {
+    // The answers it rests on first; then the other answers of the same entity that its
+    // scope's rules read, since an answer can also matter by keeping a rule from firing
+    // ("can it change financial data? No" keeps an identity out of SOC 1).
+    let mut candidates: Vec<(EntityRef, String)> = rests_on
+        .iter()
+        .map(|t| (t.entity.clone(), t.question.clone()))
+        .collect();
+    for c in also_read(q, s, &target) {
+        if !candidates.contains(&c) {
+            candidates.push(c);
+        }
+    }
+    'answers: for t in &candidates {
+        let t = Candidate {
+            entity: &t.0,
+            question: &t.1,
+        };
         let entity = match t.entity.kind {
             Scope::Engagement => EntityId::Engagement,
             Scope::System => EntityId::System(t.entity.id.clone()),
@@ -179,7 +197,7 @@ fn analyse(
         };
         let (Some(key), Some(question), Some(answers)) = (
             super::entity_key(s, &entity),
-            q.question(&t.question),
+            q.question(t.question),
             s.answers(&entity),
         ) else {
             continue;
@@ -229,7 +247,7 @@ fn analyse(
             // enough (3 months and 4 months both make it Type 2); each choice is its own change.
             let same = |f: &Flip| {
                 matches!(question.kind, Kind::Number | Kind::Date)
-                    && f.entity == t.entity
+                    && f.entity == *t.entity
                     && f.question == question.id
                     && f.outcome == after
             };
@@ -270,6 +288,73 @@ fn analyse(
         tried,
         complete,
     }
+}
+
+struct Candidate<'c> {
+    entity: &'c EntityRef,
+    question: &'c str,
+}
+
+/// The answered questions of the decision's own entity (the engagement for report-level
+/// decisions) that the rules of its scope able to decide it read.
+fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef, String)> {
+    let (scope, entity, answers) = match *target {
+        Target::Verdict | Target::Type | Target::Category(_) => (
+            Scope::Engagement,
+            EntityRef {
+                kind: Scope::Engagement,
+                id: String::new(),
+                name: "Engagement".into(),
+            },
+            &s.engagement,
+        ),
+        Target::System(j) | Target::Subservice(j) => {
+            let x = &s.systems[j];
+            (
+                Scope::System,
+                EntityRef {
+                    kind: Scope::System,
+                    id: x.id.clone(),
+                    name: x.name.clone(),
+                },
+                &x.answers,
+            )
+        }
+        Target::Identity(i) => {
+            let x = &s.identities[i];
+            (
+                Scope::Identity,
+                EntityRef {
+                    kind: Scope::Identity,
+                    id: x.id.clone(),
+                    name: x.name.clone(),
+                },
+                &x.answers,
+            )
+        }
+        Target::Other => return Vec::new(),
+    };
+    // Report-level decisions: only the rules that can decide them (each engagement change is
+    // tried against the whole inventory).
+    let relevant = |f: &crate::questionnaire::Findings| match *target {
+        Target::Verdict => f.soc1.is_some() || f.soc2.is_some(),
+        Target::Type => f.report_type.is_some(),
+        Target::Category(c) => f.categories.contains(&c) || f.excluded_categories.contains(&c),
+        _ => true,
+    };
+    let mut out: Vec<(EntityRef, String)> = Vec::new();
+    for rule in q.rules_in(scope).filter(|r| relevant(&r.findings)) {
+        for a in rule.when.atoms() {
+            let question = &q.questions[a.qi];
+            if question.scope == scope
+                && answers.contains_key(&question.id)
+                && !out.iter().any(|(_, id)| *id == question.id)
+            {
+                out.push((entity.clone(), question.id.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// One choice ticked or unticked reads better as such than as the whole new list.
