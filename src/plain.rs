@@ -743,12 +743,28 @@ fn sensitivity_text(x: &Sensitivity) -> String {
     }
     out.push_str(". Single changes that flip it:\n");
     for f in &x.flips {
+        // The export's wording (src/export/markdown.rs), without its bold.
+        let change = match &f.change {
+            engine::Change::Add { choice } => format!("adding {}", sanitize(choice)),
+            engine::Change::Remove { choice } => format!("removing {}", sanitize(choice)),
+            engine::Change::Replace => {
+                format!("{} instead of {}", sanitize(&f.to), sanitize(&f.from))
+            }
+        };
+        let opens = if f.opens.is_empty() {
+            String::new()
+        } else {
+            let qs: Vec<String> = f
+                .opens
+                .iter()
+                .map(|t| format!("\u{201c}{}\u{201d}", sanitize(t)))
+                .collect();
+            format!(" (it would then ask {})", qs.join(", "))
+        };
         out.push_str(&format!(
-            "  - {}, \u{201c}{}\u{201d}: {} instead of {} would make it {}\n",
+            "  - {}, \u{201c}{}\u{201d}: {change} would make it {}{opens}\n",
             sanitize(&f.entity.name),
             sanitize(&f.question_text),
-            sanitize(&f.to),
-            sanitize(&f.from),
             sanitize(&f.outcome)
         ));
     }

@@ -312,6 +312,11 @@ fn the_recommendation_says_what_would_change_it() {
         what_if.contains("SOC 2 category: Availability: Included\n"),
         "{out}"
     );
+    // As the export: one requester added reads as such.
+    assert!(
+        what_if.contains(": adding Customers' external auditors (user auditors) would make it"),
+        "{out}"
+    );
     assert!(
         !what_if.contains("\nSystem: "),
         "report-level decisions only: {out}"
