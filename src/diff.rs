@@ -782,7 +782,10 @@ pub fn render_text(d: &Diff) -> String {
                 c.new.as_deref().map_or("(none)".into(), sanitize),
             );
             if c.answers.is_empty() {
-                let _ = writeln!(w, "    (no answer behind it changed: the inventory did)");
+                let _ = writeln!(
+                    w,
+                    "    (no answer its rules read changed: the inventory, or an answer that changed which questions are asked, did)"
+                );
             }
             for a in &c.answers {
                 let _ = writeln!(w, "    because {}", answer_text(a));
@@ -951,7 +954,10 @@ pub fn render_markdown(d: &Diff) -> String {
                 c.new.as_deref().map_or("(none)".into(), escape),
             );
             if c.answers.is_empty() {
-                let _ = writeln!(w, "  - no answer behind it changed: the inventory did");
+                let _ = writeln!(
+                    w,
+                    "  - no answer its rules read changed: the inventory, or an answer that changed which questions are asked, did"
+                );
             }
             for a in &c.answers {
                 let _ = writeln!(w, "  - {}", answer_markdown(a));

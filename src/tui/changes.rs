@@ -308,7 +308,7 @@ pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
         );
         if c.answers.is_empty() {
             push(
-                "no answer behind it changed: the inventory did".into(),
+                "no answer its rules read changed: the inventory, or an answer that changed which questions are asked, did".into(),
                 3,
                 Style::Dim,
             );
