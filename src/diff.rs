@@ -190,11 +190,9 @@ fn verdict_label(r: &Recommendation) -> String {
 }
 
 fn type_label(r: &Recommendation) -> String {
-    match (r.report_type, &r.observation_window) {
-        (Some(t), Some(w)) => format!("{}: {w}", t.label()),
-        (Some(t), None) => t.label().to_string(),
-        (None, _) => "not decided".to_string(),
-    }
+    // As the report words it: "Type 1 (Type 2 after a 3-6 month observation period)".
+    r.report_type_text()
+        .unwrap_or_else(|| "not decided".to_string())
 }
 
 fn changed(old: String, new: String) -> Option<Change> {

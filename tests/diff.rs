@@ -322,8 +322,8 @@ fn unchanged_verdict_categories_and_type_are_named() {
         text.contains("SOC 2 categories now: Security, Availability, Confidentiality, Privacy"),
         "{text}"
     );
-    assert!(text.contains("Type: Type 2: 3–12 months"), "{text}");
-    assert!(text.contains("after that (unchanged)"), "{text}");
+    assert!(text.contains("Type: Type 2 (3–12 months"), "{text}");
+    assert!(text.contains("after that) (unchanged)"), "{text}");
 
     // Categories unchanged too (only the Type flips).
     let s2 = common::example("s2-log-analytics.toml");

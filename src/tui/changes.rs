@@ -600,7 +600,7 @@ mod tests {
             t.contains("SOC 2 categories: Security, Confidentiality, Privacy (unchanged)"),
             "{t}"
         );
-        assert!(t.contains("Type: Type 2: 3–12 months"), "{t}");
+        assert!(t.contains("Type: Type 2 (3–12 months"), "{t}");
         assert!(
             t.contains("+ Tax filing service (added): Not yet determinable"),
             "{t}"
