@@ -1104,6 +1104,9 @@ pub struct App {
     pub decision_target: Option<(EntityId, String)>,
     /// The decision's outcome when the drill-down jumped, to say on return what changed.
     pub decision_outcome: Option<String>,
+    /// Every report-level decision's (title, outcome) when the drill-down jumped: on return,
+    /// the others that changed are named too.
+    pub report_before: Vec<(String, String)>,
     pub review: ReviewState,
     pub export: ExportState,
     pub status: Option<(StatusKind, String)>,
@@ -1135,6 +1138,7 @@ impl App {
             decision_cursor: 0,
             decision_target: None,
             decision_outcome: None,
+            report_before: Vec::new(),
             review: ReviewState::default(),
             export: ExportState::default(),
             status: None,

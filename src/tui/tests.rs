@@ -1875,3 +1875,38 @@ fn an_exclusive_choice_clears_the_others() {
         Some(Value::List(vec!["prospects".into()]))
     );
 }
+
+/// Back from a jump, the message says what the change did to the decision the jump came from
+/// and names the other report-level decisions it moved.
+#[test]
+fn coming_back_from_a_jump_names_every_report_decision_that_moved() {
+    let q = q();
+    let mut app = App::new(q, Theme { color: true });
+    app.install(
+        example("s2-log-analytics.toml"),
+        PathBuf::from("/tmp/socscope-test/s2.toml"),
+        Screen::Recommendation,
+    );
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
+    let lines = app.detail_lines("verdict");
+    let confidential = lines
+        .iter()
+        .position(|l| {
+            l.jump
+                .as_ref()
+                .is_some_and(|(_, qid)| qid == "confidential_data")
+        })
+        .expect("the verdict rests on the confidentiality answer");
+    app.decision_cursor = confidential;
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Questions);
+    keys(&mut app, "2"); // No: nothing confidential any more
+    esc(&mut app);
+    let (_, msg) = app.status.clone().expect("a message");
+    assert!(msg.starts_with("Unchanged: still SOC 2"), "{msg}");
+    assert!(
+        msg.contains("also SOC 2 category: Confidentiality: Not included"),
+        "{msg}"
+    );
+}

@@ -301,12 +301,37 @@ fn back(app: &mut App) -> Vec<Effect> {
             refocus_decision(app, &id);
             // Say what the change did to the decision the jump came from.
             if let (Some(before), Some(d)) = (app.decision_outcome.take(), app.decision(&id)) {
-                let now = d.outcome.clone();
-                if now != before {
-                    app.info(format!("Changed: now {now} (was {before})"));
+                let now = format!(
+                    "{}{}",
+                    d.outcome,
+                    if d.provisional { " (provisional)" } else { "" }
+                );
+                let mut msg = if now != before {
+                    format!("Changed: now {now} (was {before})")
                 } else {
-                    app.info(format!("Unchanged: still {now}"));
+                    format!("Unchanged: still {now}")
+                };
+                // The same answer can move other report-level decisions: name them too.
+                let before_all = std::mem::take(&mut app.report_before);
+                let others: Vec<String> = app
+                    .work
+                    .as_ref()
+                    .map(|w| {
+                        w.rec
+                            .decisions
+                            .iter()
+                            .filter(|x| x.id != id)
+                            .filter_map(|x| {
+                                let (_, was) = before_all.iter().find(|(t, _)| *t == x.title)?;
+                                (*was != x.outcome).then(|| format!("{}: {}", x.title, x.outcome))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !others.is_empty() {
+                    msg.push_str(&format!("; also {}", others.join("; ")));
                 }
+                app.info(msg);
             }
         }
         return Vec::new();
@@ -1146,7 +1171,24 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
         {
             Some((e, qid)) => {
                 app.decision_target = Some((e.clone(), qid.clone()));
-                app.decision_outcome = app.decision(id).map(|d| d.outcome.clone());
+                app.decision_outcome = app.decision(id).map(|d| {
+                    format!(
+                        "{}{}",
+                        d.outcome,
+                        if d.provisional { " (provisional)" } else { "" }
+                    )
+                });
+                app.report_before = app
+                    .work
+                    .as_ref()
+                    .map(|w| {
+                        w.rec
+                            .decisions
+                            .iter()
+                            .map(|x| (x.title.clone(), x.outcome.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 // From a flip, the cursor lands on the choice the flip suggests.
                 let suggested = flip_choice(app, id, &lines, app.decision_cursor);
                 jump_to_change(app, e.clone(), qid.clone());
