@@ -117,9 +117,13 @@ fn flips_read_as_the_change_and_are_not_repeated() {
         }
     );
     let md = markdown::render(&q, &s, &recommend(&s));
-    assert!(md.contains(
-        "adding **Customers' external auditors (user auditors)** would make it **SOC 1 and SOC 2**"
-    ));
+    assert!(
+        md.contains(
+            "adding **Customers' external auditors (user auditors)** or **Customers' controllers \
+             or finance teams** would make it **SOC 1 and SOC 2**"
+        ),
+        "{md}"
+    );
     let t = engine::sensitivity(&q, &s, "type").expect("type");
     let months: Vec<&str> = t
         .flips
@@ -181,6 +185,29 @@ fn an_answer_that_keeps_a_rule_from_firing_is_tried_too() {
         .expect("Yes would bring it into SOC 1");
     assert_eq!(f.to, "Yes");
     assert_eq!(f.outcome, "SOC 1 and SOC 2");
+}
+
+/// Several values of one question with the same effect are one line of the export: S4's wiki
+/// becomes undecided with any of ten processes instead of "None of these".
+#[test]
+fn values_with_the_same_effect_share_one_line() {
+    let q = builtin();
+    let s = example("s4-internal-wiki.toml");
+    let md = markdown::render(&q, &s, &recommend(&s));
+    let lines: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- Engineering wiki, \u{201c}Which financially relevant"))
+        .collect();
+    assert!(!lines.is_empty(), "{md}");
+    for l in &lines {
+        assert!(
+            l.contains("**Payroll or benefits calculation**, **Billing or invoicing**")
+                && l.contains(
+                    " or **Inventory that customers account for** instead of None of these"
+                ),
+            "{l}"
+        );
+    }
 }
 
 #[test]

@@ -353,11 +353,59 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
         return;
     }
     let _ = writeln!(w, ". Single changes that flip it:\n");
+    // Several values of one question with the same effect read as one line: "**A**, **B** or
+    // **C** instead of None of these" rather than a line each.
+    let mut groups: Vec<Vec<&crate::engine::Flip>> = Vec::new();
     for f in &x.flips {
+        match groups.last_mut() {
+            Some(g)
+                if g[0].entity == f.entity
+                    && g[0].question == f.question
+                    && g[0].outcome == f.outcome
+                    && g[0].opens == f.opens
+                    && std::mem::discriminant(&g[0].change)
+                        == std::mem::discriminant(&f.change) =>
+            {
+                g.push(f)
+            }
+            _ => groups.push(vec![f]),
+        }
+    }
+    for g in groups {
+        let f = g[0];
+        let bold = |t: &str| format!("**{}**", escape(t));
+        let either = |items: Vec<String>| match items.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => items.join(""),
+        };
         let change = match &f.change {
-            Change::Add { choice } => format!("adding **{}**", escape(choice)),
-            Change::Remove { choice } => format!("removing **{}**", escape(choice)),
-            Change::Replace => format!("**{}** instead of {}", escape(&f.to), escape(&f.from)),
+            Change::Add { .. } => format!(
+                "adding {}",
+                either(
+                    g.iter()
+                        .map(|x| match &x.change {
+                            Change::Add { choice } => bold(choice),
+                            _ => String::new(),
+                        })
+                        .collect()
+                )
+            ),
+            Change::Remove { .. } => format!(
+                "removing {}",
+                either(
+                    g.iter()
+                        .map(|x| match &x.change {
+                            Change::Remove { choice } => bold(choice),
+                            _ => String::new(),
+                        })
+                        .collect()
+                )
+            ),
+            Change::Replace => format!(
+                "{} instead of {}",
+                either(g.iter().map(|x| bold(&x.to)).collect()),
+                escape(&f.from)
+            ),
         };
         let opens = if f.opens.is_empty() {
             String::new()
