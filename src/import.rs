@@ -1101,6 +1101,12 @@ fn apply_inner(
 
 /// The preview printed by `--dry-run` (and as the summary of a real import).
 pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
+    render_plan_hinting(q, plan, "use --overwrite to replace it")
+}
+
+/// [`render_plan`], saying how to replace a kept live answer where the plan is shown (the app
+/// has a key for it, the command line a flag).
+pub fn render_plan_hinting(q: &Questionnaire, plan: &ImportPlan, overwrite_hint: &str) -> String {
     let mut out = String::new();
     let w = &mut out;
     let added = plan
@@ -1182,8 +1188,8 @@ pub fn render_plan(q: &Questionnaire, plan: &ImportPlan) -> String {
                 ),
                 Action::Unchanged => format!("{} = {shown}  (already so)", a.question),
                 Action::KeepLive { live } => format!(
-                    "{}: kept the live answer \"{}\" (the file says \"{shown}\"; use \
-                     --overwrite to replace it)",
+                    "{}: kept the live answer \"{}\" (the file says \"{shown}\"; \
+                     {overwrite_hint})",
                     a.question,
                     sanitize(&live.display(question))
                 ),

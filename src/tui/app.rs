@@ -734,6 +734,10 @@ pub struct ImportPreview {
     pub resolved: Option<crate::import::ResolvedMapping>,
     /// Leave out the rows that cannot be read (`s`), as `--skip-bad-rows` does.
     pub skip_bad_rows: bool,
+    /// Let the file replace answers given live in the workshop (`o`), as `--overwrite` does.
+    pub overwrite: bool,
+    /// The dry run keeps a live answer the file disagrees with (so `o` would change something).
+    pub keeps_live: bool,
     /// Dates are judged against this day: the day the preview opened.
     pub today: chrono::NaiveDate,
     /// The highlighted column.
@@ -772,6 +776,8 @@ impl ImportPreview {
             mapping: crate::import::Mapping::default(),
             resolved: None,
             skip_bad_rows: false,
+            overwrite: false,
+            keeps_live: false,
             today,
             cursor: 0,
             text: String::new(),
@@ -899,12 +905,17 @@ impl ImportPreview {
         }
         let opts = import::Options {
             today: self.today,
-            overwrite: false,
+            overwrite: self.overwrite,
             skip_bad_rows: self.skip_bad_rows,
         };
         match import::plan(q, s, &file_name, &self.csv, &self.mapping, &opts) {
             Ok(plan) => {
-                self.text = import::render_plan(q, &plan);
+                self.text = import::render_plan_hinting(q, &plan, "o replaces it");
+                self.keeps_live = plan.identities.iter().any(|i| {
+                    i.answers
+                        .iter()
+                        .any(|a| matches!(a.action, import::Action::KeepLive { .. }))
+                });
                 self.plan = Some(plan);
             }
             Err(mut e) => {

@@ -89,6 +89,7 @@ pub enum Cmd {
     IgnoreColumn,
     /// Import preview: leave out (or take back) the rows that cannot be read.
     SkipBadRows,
+    OverwriteLive,
 }
 
 /// One key as the table writes it.
@@ -326,6 +327,14 @@ pub static KEYMAP: &[Binding] = &[
         cmd: Cmd::IgnoreColumn,
         hint: "ignore",
         desc: "Ignore the highlighted column (it feeds no field)",
+        ctx: &[Import],
+    },
+    Binding {
+        keys: &[k('o')],
+        label: "o",
+        cmd: Cmd::OverwriteLive,
+        hint: "replace live answers",
+        desc: "Let the file replace answers given in the workshop (again: keep them)",
         ctx: &[Import],
     },
     Binding {

@@ -1910,3 +1910,44 @@ fn coming_back_from_a_jump_names_every_report_decision_that_moved() {
         "{msg}"
     );
 }
+
+/// A file that disagrees with an answer given in the workshop: the app keeps the live answer
+/// and says `o` replaces it (not the command line's --overwrite); `o` then `y` replaces it.
+#[test]
+fn import_in_the_app_can_replace_live_answers_with_o() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/differs-from-live.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(q(), Theme { color: true });
+    app.install(
+        example("s3-billing-service-account.toml"),
+        dir.path().join("s3.toml"),
+        Screen::Inventory,
+    );
+    keys(&mut app, "i");
+    feed(&mut app, &[Event::Paste(fixture.display().to_string())]);
+    for e in enter(&mut app) {
+        super::apply(&mut app, e);
+    }
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview opens")
+    };
+    assert!(p.keeps_live, "{}", p.text);
+    assert!(
+        p.text.contains("o replaces it") && !p.text.contains("--overwrite"),
+        "{}",
+        p.text
+    );
+    keys(&mut app, "o");
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview stays open")
+    };
+    assert!(
+        p.overwrite && p.text.contains("(was Service account)"),
+        "{}",
+        p.text
+    );
+    assert_eq!(keys(&mut app, "y"), vec![Effect::Save]);
+    let kind = answer(&app, &EntityId::Identity("i1".into()), "identity_kind");
+    assert_eq!(kind, Some(Value::Text("api_key".into())));
+}

@@ -1574,6 +1574,19 @@ fn import_modal(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             })
         }
         Cmd::SkipBadRows => Some("No bad rows to leave out.".to_string()),
+        Cmd::OverwriteLive if p.keeps_live || p.overwrite => {
+            p.overwrite = !p.overwrite;
+            p.recompute(&app.q, &w.session);
+            Some(if p.overwrite {
+                "The file's answers will replace those given in the workshop (o: keep them)"
+                    .to_string()
+            } else {
+                "Answers given in the workshop are kept".to_string()
+            })
+        }
+        Cmd::OverwriteLive => {
+            Some("No answer given in the workshop differs from the file.".to_string())
+        }
         Cmd::Help => {
             p.help = true;
             None

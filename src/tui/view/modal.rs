@@ -59,6 +59,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             .filter(|b| match b.cmd {
                 Cmd::Select => p.plan.is_some(),
                 Cmd::SkipBadRows => p.can_skip_bad_rows || p.skip_bad_rows,
+                Cmd::OverwriteLive => p.keeps_live || p.overwrite,
                 _ => true,
             })
             .map(|b| (b.label, b.hint))
