@@ -282,6 +282,19 @@ fn evidence_plan_matches_the_categories_in_scope() {
     let md = markdown::evidence_checklist(&s6, &r6);
     assert!(md.contains("- [ ] "), "{md}");
     assert!(!md.contains("SOC 1 control objectives"), "{md}");
+    // A Type 1 looks at one date: the plan says so instead of "over the observation window".
+    let s2 = example("s2-log-analytics.toml");
+    let md = markdown::evidence_checklist(&s2, &recommend(&s2));
+    assert!(
+        md.contains("What to collect for the Type 1 date, and then over"),
+        "{md}"
+    );
+    let s1 = example("s1-payroll-provider.toml");
+    let md = markdown::evidence_checklist(&s1, &recommend(&s1));
+    assert!(
+        md.contains("What to collect over the observation window"),
+        "{md}"
+    );
 }
 
 #[test]

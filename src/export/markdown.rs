@@ -466,10 +466,16 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
         return;
     }
     let _ = writeln!(w, "## Evidence plan\n");
+    // A Type 1 looks at one date; the cadences matter from the Type 2 period on.
+    let when = if r.report_type == Some(crate::questionnaire::ReportType::Type1) {
+        "for the Type 1 date, and then over the Type 2 observation window"
+    } else {
+        "over the observation window"
+    };
     let _ = writeln!(
         w,
-        "What to collect over the observation window, how often, and the criteria{} it \
-         supports. Tick items as they are produced.\n",
+        "What to collect {when}, how often, and the criteria{} it supports. Tick items as \
+         they are produced.\n",
         if r.control_objectives.is_empty() {
             ""
         } else {
