@@ -297,6 +297,36 @@ fn evidence_plan_matches_the_categories_in_scope() {
     );
 }
 
+/// Every candidate control objective has evidence in the plan, and a rule that lists one
+/// evidence kind per objective pairs them (S3: write access supports the access objective only).
+#[test]
+fn every_control_objective_has_evidence_in_the_plan() {
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let r = recommend(&example(name));
+        for co in &r.control_objectives {
+            assert!(
+                r.evidence_plan
+                    .iter()
+                    .flat_map(|e| &e.tasks)
+                    .any(|t| t.control_objectives.contains(co)),
+                "{name}: no task supports {co}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+    let r = recommend(&example("s3-billing-service-account.toml"));
+    let write = r
+        .evidence_plan
+        .iter()
+        .flat_map(|e| &e.tasks)
+        .find(|t| t.id == "fin_write_population")
+        .expect("the write-access population");
+    assert_eq!(write.control_objectives.len(), 1);
+    assert!(write.control_objectives[0].starts_with("Logical access"));
+}
+
 #[test]
 fn evidence_plan_covers_in_scope_identities_with_cadence_and_criteria() {
     let r = recommend(&example("s3-billing-service-account.toml"));

@@ -574,11 +574,14 @@ fn evidence_plan(
             _ => None,
         }
     };
-    // A task supports the control objectives of the rule that asked for it.
+    // A task supports the control objectives of the rule that asked for it; a rule listing as
+    // many evidence kinds as objectives pairs them in order (the i-th kind, the i-th objective).
     let tasks = |evals: &[Eval]| -> Vec<EvidenceTask> {
         let mut out: Vec<EvidenceTask> = Vec::new();
         for e in evals.iter().filter(|e| e.result == Tri::True) {
-            for id in &e.rule.findings.evidence {
+            let f = &e.rule.findings;
+            let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
+            for (n, id) in f.evidence.iter().enumerate() {
                 let Some(kind) = q.evidence_kind(id) else {
                     continue;
                 };
@@ -604,7 +607,11 @@ fn evidence_plan(
                     title: kind.title.clone(),
                     cadence: kind.cadence.clone(),
                     references,
-                    control_objectives: e.rule.findings.control_objectives.clone(),
+                    control_objectives: if paired {
+                        vec![f.control_objectives[n].clone()]
+                    } else {
+                        f.control_objectives.clone()
+                    },
                     rule: e.rule.id.clone(),
                 });
             }
