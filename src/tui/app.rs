@@ -277,12 +277,9 @@ fn plural(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// Whose answer a line shows: "Engagement: ", "Payroll engine: " (as the export writes it).
 fn who(e: &EntityRef) -> String {
-    if e.kind == Scope::Engagement {
-        String::new()
-    } else {
-        format!("{}: ", e.name)
-    }
+    format!("{}: ", e.name)
 }
 
 /// The drill-down of one decision: its rationale, the gaps of an identity, the open questions,

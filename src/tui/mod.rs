@@ -154,6 +154,15 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
                 } else {
                     execute!(std::io::stdout(), DisableMouseCapture)
                 };
+            } else if let Some(msg) = effect.busy() {
+                // Said while it runs; taken back unless the effect says something itself.
+                let before = app.status.clone();
+                app.info(msg);
+                let _ = terminal.draw(|f| view::draw(f, app));
+                apply(app, effect);
+                if app.status.as_ref().is_some_and(|(_, m)| m == msg) {
+                    app.status = before;
+                }
             } else {
                 apply(app, effect);
             }

@@ -1951,3 +1951,12 @@ fn import_in_the_app_can_replace_live_answers_with_o() {
     let kind = answer(&app, &EntityId::Identity("i1".into()), "identity_kind");
     assert_eq!(kind, Some(Value::Text("api_key".into())));
 }
+
+/// Reading or comparing whole sessions says so while it runs; a save (every keystroke) never
+/// flashes a message.
+#[test]
+fn slow_effects_say_what_they_are_doing() {
+    assert!(Effect::Compare(PathBuf::from("x.toml")).busy().is_some());
+    assert!(Effect::Open(PathBuf::from("x.toml")).busy().is_some());
+    assert!(Effect::Save.busy().is_none());
+}

@@ -45,6 +45,23 @@ pub enum Effect {
     WriteChanges,
 }
 
+impl Effect {
+    /// What to show while an effect that reads or computes a whole session runs (about a
+    /// second for 10,000 identities), so the screen does not look frozen.
+    pub fn busy(&self) -> Option<&'static str> {
+        match self {
+            Effect::Open(_) | Effect::OpenReadOnly(_) | Effect::RestoreBackup(_) => {
+                Some("Opening the workshop…")
+            }
+            Effect::Export(_) => Some("Exporting…"),
+            Effect::Compare(_) => Some("Comparing the two sessions…"),
+            Effect::ComparePicker => Some("Reading the saved sessions…"),
+            Effect::ImportPreview { .. } => Some("Reading the file…"),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Markdown,
