@@ -751,16 +751,7 @@ fn sensitivity_text(x: &Sensitivity) -> String {
                 format!("{} instead of {}", sanitize(&f.to), sanitize(&f.from))
             }
         };
-        let opens = if f.opens.is_empty() {
-            String::new()
-        } else {
-            let qs: Vec<String> = f
-                .opens
-                .iter()
-                .map(|t| format!("\u{201c}{}\u{201d}", sanitize(t)))
-                .collect();
-            format!(" (it would then ask {})", qs.join(", "))
-        };
+        let opens = f.opens_words(sanitize);
         out.push_str(&format!(
             "  - {}, \u{201c}{}\u{201d}: {change} would make it {}{opens}\n",
             sanitize(&f.entity.name),

@@ -181,6 +181,21 @@ pub struct Flip {
     pub opens: Vec<String>,
 }
 
+impl Flip {
+    /// " (it would then ask “Q1”, “Q2”)", or nothing: how the export and plain mode end a flip.
+    pub fn opens_words(&self, text: impl Fn(&str) -> String) -> String {
+        if self.opens.is_empty() {
+            return String::new();
+        }
+        let qs: Vec<String> = self
+            .opens
+            .iter()
+            .map(|t| format!("\u{201c}{}\u{201d}", text(t)))
+            .collect();
+        format!(" (it would then ask {})", qs.join(", "))
+    }
+}
+
 /// How a flip changes an answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

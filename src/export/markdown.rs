@@ -407,16 +407,7 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
                 escape(&f.from)
             ),
         };
-        let opens = if f.opens.is_empty() {
-            String::new()
-        } else {
-            let qs: Vec<String> = f
-                .opens
-                .iter()
-                .map(|t| format!("\u{201c}{}\u{201d}", escape(t)))
-                .collect();
-            format!(" (it would then ask {})", qs.join(", "))
-        };
+        let opens = f.opens_words(escape);
         let _ = writeln!(
             w,
             "- {}, \u{201c}{}\u{201d}: {change} would make it **{}**{opens}",
