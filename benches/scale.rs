@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion) {
         let own = dir.path().join(format!("keystroke-{}.toml", f.size));
         std::fs::write(&own, &f.text).unwrap();
         if let Some(w) = app.work.as_mut() {
-            w.path = own;
+            w.lease = socscope::workshop::Lease::per_write(&own);
         }
         let mut term = terminal();
         term.draw(|fr| view::draw(fr, &mut app)).unwrap();
@@ -188,13 +188,13 @@ fn bench(c: &mut Criterion) {
                 let v = Value::Text(if yes { "yes" } else { "no" }.into());
                 s.set_answer(&question, &f.target.0, v, synth::epoch())
                     .unwrap();
-                store::save_with(&path, &s, Some(&r)).unwrap();
+                store::save_with(&path, &s, socscope::report::summary::file_summary(&r)).unwrap();
             })
         });
         g.bench_function(BenchmarkId::new("render_only", f.size), |b| {
-            b.iter(|| file::render(&s, Some(&r)).unwrap())
+            b.iter(|| file::render(&s, socscope::report::summary::file_summary(&r)).unwrap())
         });
-        let text = file::render(&s, Some(&r)).unwrap();
+        let text = file::render(&s, socscope::report::summary::file_summary(&r)).unwrap();
         g.bench_function(BenchmarkId::new("write_atomic_only", f.size), |b| {
             b.iter(|| store::write_atomic(&path, text.as_bytes()).unwrap())
         });

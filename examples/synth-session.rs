@@ -61,7 +61,11 @@ fn main() -> ExitCode {
     let t = Instant::now();
     let s = synth::generate(&q, &spec);
     let r = engine::recommend(&q, &s);
-    if let Err(e) = store::save_with(&args.output, &s, Some(&r)) {
+    if let Err(e) = store::save_with(
+        &args.output,
+        &s,
+        socscope::report::summary::file_summary(&r),
+    ) {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }

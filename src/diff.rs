@@ -981,36 +981,3 @@ pub fn render_markdown(d: &Diff) -> String {
     }
     out
 }
-
-/// `socscope diff`: the shell around [`compare`].
-pub mod command {
-    use std::process::ExitCode;
-
-    use crate::cli::{Failure, open_session, resolve_session};
-    use crate::questionnaire::Questionnaire;
-
-    pub fn run(
-        q: &Questionnaire,
-        old: &str,
-        new: &str,
-        markdown: bool,
-    ) -> Result<ExitCode, Failure> {
-        // Like every export, the comparison is made from redacted copies: no detected secret
-        // (even one kept as typed on purpose) reaches the output.
-        let (old_path, new_path) = (resolve_session(old)?, resolve_session(new)?);
-        let old_s = crate::secrets::redact_session(&open_session(&old_path, q)?);
-        let new_s = crate::secrets::redact_session(&open_session(&new_path, q)?);
-        let mut d = super::compare(q, &old_s, &new_s);
-        d.name_files(&old_path, &new_path);
-        if let Some(c) = &d.organisations {
-            // Also on stderr, for output sent to a file.
-            eprintln!("warning: {}", super::organisations_warning(c));
-        }
-        if markdown {
-            print!("{}", super::render_markdown(&d));
-        } else {
-            print!("{}", super::render_text(&d));
-        }
-        Ok(ExitCode::SUCCESS)
-    }
-}

@@ -19,12 +19,12 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::cli::{Failure, Start, create_session, open_session};
 use crate::engine::{self, Recommendation, Sensitivity};
 use crate::export::markdown::{evidence_checklist, sanitize, summary_text};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire};
-use crate::session::{EntityId, Session, Value, lock, store};
+use crate::session::{EntityId, Session, Value};
+use crate::workshop::{self, Access, Error, Lease, Opened, Start};
 
 /// Whether plain mode was asked for: `--plain`, or `ACCESSIBLE` set to anything but empty or 0.
 pub fn wanted(flag: bool) -> bool {
@@ -32,7 +32,7 @@ pub fn wanted(flag: bool) -> bool {
 }
 
 /// Plain mode on the terminal's standard input and output.
-pub fn run_stdio(q: Questionnaire, start: Start) -> Result<(), Failure> {
+pub fn run_stdio(q: Questionnaire, start: Start) -> Result<(), Error> {
     let stdin = std::io::stdin();
     run(&q, start, stdin.lock(), std::io::stdout())
 }
@@ -43,37 +43,35 @@ pub fn run<R: BufRead, W: Write>(
     start: Start,
     input: R,
     out: W,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let mut io = Io { input, out };
     let opened = match start {
         Start::Home => home(q, &mut io)?,
         Start::New { organisation, path } => Some(new(q, &mut io, organisation, path)?),
-        Start::Resume { path } => {
-            let s = open_session(&path, q)?;
+        Start::Resume(opened) => {
             io.say(&format!(
                 "Resuming the workshop for {} ({}).",
-                sanitize(&s.workshop.organisation),
-                path.display()
+                sanitize(&opened.session.workshop.organisation),
+                opened.lease.path().display()
             ))?;
-            Some((s, path))
+            Some(*opened)
         }
     };
-    let Some((s, path)) = opened else {
+    let Some(opened) = opened else {
         return Ok(());
     };
-    let r = engine::recommend(q, &s);
+    let r = engine::recommend(q, &opened.session);
     let mut w = Workshop {
         q,
         verdict: verdict_line(&r),
-        read_only: lock::is_read_only(&path),
-        s,
-        path,
+        s: opened.session,
+        lease: opened.lease,
         io,
         skipped: HashSet::new(),
         last_entity: None,
     };
     w.io.say(&format!("Recommendation: {}", w.verdict))?;
-    if w.read_only {
+    if w.lease.read_only() {
         w.io.say(
             "Open read-only: no question is asked and nothing is saved. Choose from the menu, \
              or q to quit.",
@@ -93,18 +91,28 @@ struct Io<R, W> {
 }
 
 impl<R: BufRead, W: Write> Io<R, W> {
-    fn say(&mut self, text: &str) -> Result<(), Failure> {
-        writeln!(self.out, "{text}")?;
-        Ok(())
+    fn say(&mut self, text: &str) -> Result<(), Error> {
+        writeln!(self.out, "{text}").map_err(Error::io("write to the terminal"))
+    }
+
+    /// An error, whole: what is wrong, then what to do about it.
+    fn say_error(&mut self, e: &Error) -> Result<(), Error> {
+        self.say(&format!("Error: {}", e.report()))
     }
 
     /// Prints `prompt` and reads one line; `None` at the end of input.
-    fn ask(&mut self, prompt: &str) -> Result<Option<String>, Failure> {
-        write!(self.out, "{prompt}")?;
-        self.out.flush()?;
+    fn ask(&mut self, prompt: &str) -> Result<Option<String>, Error> {
+        write!(self.out, "{prompt}")
+            .and_then(|()| self.out.flush())
+            .map_err(Error::io("write to the terminal"))?;
         let mut line = String::new();
-        if self.input.read_line(&mut line)? == 0 {
-            writeln!(self.out)?;
+        if self
+            .input
+            .read_line(&mut line)
+            .map_err(Error::io("read from the terminal"))?
+            == 0
+        {
+            self.say("")?;
             return Ok(None);
         }
         Ok(Some(line.trim().to_string()))
@@ -114,10 +122,9 @@ impl<R: BufRead, W: Write> Io<R, W> {
 fn home<R: BufRead, W: Write>(
     q: &Questionnaire,
     io: &mut Io<R, W>,
-) -> Result<Option<(Session, PathBuf)>, Failure> {
-    let recent = store::data_dir()
+) -> Result<Option<Opened>, Error> {
+    let recent = workshop::catalogue::saved(q)
         .ok()
-        .and_then(|dir| store::list(&dir, q).ok())
         .and_then(|l| l.into_iter().find(|s| s.error.is_none()));
     io.say("socscope: SOC scoping workshop (plain mode)")?;
     io.say("  1. Start a new workshop")?;
@@ -136,14 +143,14 @@ fn home<R: BufRead, W: Write>(
         let Some(line) = io.ask("Choice: ")? else {
             return Ok(None);
         };
-        match line.to_lowercase().as_str() {
+        let path = match line.to_lowercase().as_str() {
             "1" | "n" | "new" => return new(q, io, None, None).map(Some),
             "2" | "r" | "resume" => match &recent {
-                Some(r) => {
-                    let s = open_session(&r.path, q)?;
-                    return Ok(Some((s, r.path.clone())));
+                Some(r) => r.path.clone(),
+                None => {
+                    io.say("No saved sessions yet: type 1 to start a new workshop.")?;
+                    continue;
                 }
-                None => io.say("No saved sessions yet: type 1 to start a new workshop.")?,
             },
             "3" | "o" | "open" => {
                 let Some(p) = io.ask("Path of the session file: ")? else {
@@ -152,12 +159,30 @@ fn home<R: BufRead, W: Write>(
                 if p.is_empty() {
                     continue;
                 }
-                let path = crate::cli::resolve_session(&p)?;
-                let s = open_session(&path, q)?;
-                return Ok(Some((s, path)));
+                match workshop::resolve(&p) {
+                    Ok(path) => path,
+                    Err(e) => {
+                        io.say_error(&e)?;
+                        continue;
+                    }
+                }
             }
             "q" | "quit" => return Ok(None),
-            _ => io.say("Type 1, 2, 3 or q.")?,
+            _ => {
+                io.say("Type 1, 2, 3 or q.")?;
+                continue;
+            }
+        };
+        // Opened for writing, so under its lock like in the app: a second socscope is told
+        // who has it, and nothing is ever written by two at once.
+        match workshop::open(&path, q, Access::Write) {
+            Ok(opened) => {
+                for n in opened.notes() {
+                    io.say(&format!("Note: {n}"))?;
+                }
+                return Ok(Some(opened));
+            }
+            Err(e) => io.say_error(&e)?,
         }
     }
 }
@@ -167,30 +192,24 @@ fn new<R: BufRead, W: Write>(
     io: &mut Io<R, W>,
     organisation: Option<String>,
     path: Option<PathBuf>,
-) -> Result<(Session, PathBuf), Failure> {
+) -> Result<Opened, Error> {
     let organisation = match organisation.filter(|o| !o.trim().is_empty()) {
         Some(o) => o,
         None => loop {
             match io.ask("Organisation being scoped: ")? {
-                None => {
-                    return Err(Failure(
-                        "no organisation given, so no workshop was started\n  help: type the \
-                         organisation's name, or pass --organisation NAME"
-                            .into(),
-                    ));
-                }
+                None => return Err(Error::NoOrganisation),
                 Some(o) if !o.is_empty() => break o,
                 Some(_) => io.say("Please type a name (it can be changed later).")?,
             }
         },
     };
-    let (s, path) = create_session(q, &organisation, path)?;
+    let opened = workshop::create(q, &organisation, path)?;
     io.say(&format!(
         "New workshop for {} saved to {}.",
         sanitize(&organisation),
-        path.display()
+        opened.lease.path().display()
     ))?;
-    Ok((s, path))
+    Ok(opened)
 }
 
 fn verdict_line(r: &Recommendation) -> String {
@@ -211,20 +230,18 @@ enum Reply {
 struct Workshop<'q, R, W> {
     q: &'q Questionnaire,
     s: Session,
-    path: PathBuf,
+    lease: Lease,
     io: Io<R, W>,
     /// Questions skipped in this sitting (not asked again until `k` from the menu).
     skipped: HashSet<(EntityId, String)>,
     last_entity: Option<EntityId>,
     verdict: String,
-    /// Opened with `resume --read-only`: nothing is asked, changed or saved.
-    read_only: bool,
 }
 
 impl<R: BufRead, W: Write> Workshop<'_, R, W> {
-    fn main_loop(&mut self) -> Result<(), Failure> {
+    fn main_loop(&mut self) -> Result<(), Error> {
         loop {
-            let next = if self.read_only {
+            let next = if self.lease.read_only() {
                 None
             } else {
                 self.next_question()
@@ -233,18 +250,18 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 Some((e, qi)) => self.ask_question(&e, qi)?,
                 None => self.menu()?,
             };
-            if done && self.read_only {
+            if done && self.lease.read_only() {
                 self.io.say(&format!(
                     "Nothing was saved: {} was open read-only.",
-                    self.path.display()
+                    self.lease.path().display()
                 ))?;
                 return Ok(());
             }
             if done {
                 self.io.say(&format!(
                     "Saved to {}. Resume with: socscope --plain resume {}",
-                    self.path.display(),
-                    self.path.display()
+                    self.lease.path().display(),
+                    self.lease.path().display()
                 ))?;
                 return Ok(());
             }
@@ -295,7 +312,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     }
 
     /// Asks one question; returns whether the user quit.
-    fn ask_question(&mut self, e: &EntityId, qi: usize) -> Result<bool, Failure> {
+    fn ask_question(&mut self, e: &EntityId, qi: usize) -> Result<bool, Error> {
         let question = &self.q.questions[qi];
         if self.last_entity.as_ref() != Some(e) {
             let title = self.entity_title(e);
@@ -362,7 +379,10 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 let found = self
                     .s
                     .set_answer(question, e, v, Utc::now())
-                    .map_err(Failure)?;
+                    .map_err(|message| Error::Usage {
+                        message,
+                        help: "answer it again".into(),
+                    })?;
                 self.io.say(&format!("Recorded: {shown}."))?;
                 if !found.is_empty() {
                     self.io
@@ -375,9 +395,11 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     }
 
     /// Saves, and says so when the recommendation changed.
-    fn save(&mut self) -> Result<(), Failure> {
-        store::save(&self.path, &self.s, self.q)?;
+    fn save(&mut self) -> Result<(), Error> {
         let r = engine::recommend(self.q, &self.s);
+        if let Some(problem) = self.lease.save(&self.s, &r)?.backup_problem {
+            self.io.say(&format!("Warning: {}", sanitize(&problem)))?;
+        }
         let line = verdict_line(&r);
         if line != self.verdict {
             self.io.say(&format!("Recommendation now: {line}"))?;
@@ -388,8 +410,8 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
 
     /// The menu shown when no question is left (at once when read-only); returns whether the
     /// user quit.
-    fn menu(&mut self) -> Result<bool, Failure> {
-        let writable = !self.read_only;
+    fn menu(&mut self) -> Result<bool, Error> {
+        let writable = !self.lease.read_only();
         self.io.say(&format!(
             "\n{} Inventory: {} system{}, {} identit{}.",
             if writable {
@@ -464,7 +486,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
 
     /// The recommendation with its rationale, then "What would change this?" for the verdict
     /// and each report-level decision (the wording of the Markdown export).
-    fn recommendation(&mut self) -> Result<(), Failure> {
+    fn recommendation(&mut self) -> Result<(), Error> {
         let (r, ev) = engine::recommend_with_evaluation(self.q, &self.s);
         let text = summary_text(&self.s, &r);
         self.io.say(text.trim_end())?;
@@ -480,41 +502,38 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
 
     /// "Changes since…": picks another saved session (or a file) and prints what changed from
     /// it to this workshop (the diff of `socscope diff`). The other session is only read.
-    fn compare(&mut self) -> Result<(), Failure> {
-        use crate::tui::changes::{PickRow, picker_rows};
-        let sessions = store::data_dir()
-            .and_then(|d| store::list(&d, self.q))
-            .unwrap_or_default();
+    fn compare(&mut self) -> Result<(), Error> {
+        let sessions = workshop::catalogue::saved(self.q).unwrap_or_default();
         // The other saved sessions, the same organisation's first: (path, text, readable).
-        let rows: Vec<(PathBuf, String, bool)> =
-            picker_rows(&sessions, &self.path, &self.s.workshop.organisation)
-                .into_iter()
-                .filter_map(|row| match row {
-                    PickRow::Session {
-                        path,
-                        organisation,
-                        updated,
-                        same_org,
-                        error,
-                    } => {
-                        let file = path
-                            .file_name()
-                            .map(|f| sanitize(&f.to_string_lossy()))
-                            .unwrap_or_default();
-                        let text = match &error {
-                            Some(e) => format!("{file} (cannot be read: {})", sanitize(e)),
-                            None => format!(
-                                "{}, updated {} ({file}){}",
-                                sanitize(&organisation),
-                                updated.format("%Y-%m-%d"),
-                                if same_org { ", same organisation" } else { "" }
-                            ),
-                        };
-                        Some((path, text, error.is_none()))
+        let rows: Vec<(PathBuf, String, bool)> = workshop::catalogue::compare_candidates(
+            &sessions,
+            self.lease.path(),
+            &self.s.workshop.organisation,
+        )
+        .into_iter()
+        .map(|c| {
+            let file = c
+                .path
+                .file_name()
+                .map(|f| sanitize(&f.to_string_lossy()))
+                .unwrap_or_default();
+            let text = match &c.error {
+                Some(e) => format!("{file} (cannot be read: {})", sanitize(e)),
+                None => format!(
+                    "{}, updated {} ({file}){}",
+                    sanitize(&c.organisation),
+                    c.updated.format("%Y-%m-%d"),
+                    if c.same_org {
+                        ", same organisation"
+                    } else {
+                        ""
                     }
-                    PickRow::OpenFile => None,
-                })
-                .collect();
+                ),
+            };
+            let readable = c.error.is_none();
+            (c.path, text, readable)
+        })
+        .collect();
         let prompt = if rows.is_empty() {
             self.io.say("No other saved session to pick from.")?;
             "Path of the session file to compare with (Enter to cancel): "
@@ -541,43 +560,30 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 return self.io.say(&format!("Cannot compare with {text}."));
             }
             Some((p, _, true)) => p.clone(),
-            None => match crate::cli::resolve_session(&line) {
+            None => match workshop::resolve(&line) {
                 Ok(p) => p,
-                Err(Failure(m)) => {
-                    for l in m.lines() {
-                        self.io.say(&sanitize(l))?;
-                    }
-                    return Ok(());
-                }
+                Err(e) => return self.io.say(&sanitize(&e.report())),
             },
         };
-        let same = path == self.path
-            || matches!((path.canonicalize(), self.path.canonicalize()), (Ok(a), Ok(b)) if a == b);
-        if same {
+        if workshop::catalogue::same_file(&path, self.lease.path()) {
             return self
                 .io
                 .say("That is this workshop: pick another session to compare with.");
         }
-        match store::open(&path, self.q) {
+        match workshop::peek(&path, self.q) {
             Ok((old, _)) => {
                 // Like every export, made from redacted copies.
                 let old = crate::secrets::redact_session(&old);
                 let new = crate::secrets::redact_session(&self.s);
                 let mut d = crate::diff::compare(self.q, &old, &new);
-                d.name_files(&path, &self.path);
+                d.name_files(&path, self.lease.path());
                 self.io.say(crate::diff::render_text(&d).trim_end())
             }
-            Err(e) => {
-                let e = e.to_string();
-                self.io.say(&format!(
-                    "Could not compare: {}",
-                    sanitize(e.lines().next().unwrap_or_default())
-                ))
-            }
+            Err(e) => self.io.say(&format!("Could not compare: {}", e.report())),
         }
     }
 
-    fn add_system(&mut self) -> Result<(), Failure> {
+    fn add_system(&mut self) -> Result<(), Error> {
         let Some(name) = self.io.ask("Name of the system (Enter to cancel): ")? else {
             return Ok(());
         };
@@ -593,7 +599,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         Ok(())
     }
 
-    fn add_identity(&mut self) -> Result<(), Failure> {
+    fn add_identity(&mut self) -> Result<(), Error> {
         let Some(name) = self
             .io
             .ask("Name of the identity, such as a person, service account or API key (Enter to cancel): ")?
@@ -614,7 +620,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         Ok(())
     }
 
-    fn link(&mut self) -> Result<(), Failure> {
+    fn link(&mut self) -> Result<(), Error> {
         self.io.say("Which identity?")?;
         let names: Vec<String> = self
             .s
@@ -648,7 +654,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     }
 
     /// Asks which systems an identity can access, and toggles those links.
-    fn pick_systems(&mut self, identity: &str) -> Result<(), Failure> {
+    fn pick_systems(&mut self, identity: &str) -> Result<(), Error> {
         let linked: Vec<String> = self
             .s
             .identity(identity)

@@ -7,7 +7,7 @@ use chrono::Utc;
 use predicates::prelude::*;
 use pulldown_cmark::{Event, Parser};
 use socscope::diff;
-use socscope::session::{EntityId, Session, Value, store};
+use socscope::session::{EntityId, Session, Value};
 
 fn with_controls_months(s: &Session, months: f64) -> Session {
     let q = common::builtin();
@@ -155,7 +155,7 @@ fn cli_diff_text_and_markdown() {
     let q = common::builtin();
     let old = common::example("s2-log-analytics.toml");
     let new_path = dir.path().join("s2-next-year.toml");
-    store::save(&new_path, &with_controls_months(&old, 8.0), &q).expect("save");
+    socscope::workshop::save(&new_path, &with_controls_months(&old, 8.0), &q).expect("save");
     let old_path = common::example_path("s2-log-analytics.toml");
     Command::cargo_bin("socscope")
         .expect("binary")
@@ -200,8 +200,8 @@ fn diff_output_never_shows_a_detected_secret() {
     new.add_identity(token, Utc::now());
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("old.toml"), dir.path().join("new.toml"));
-    store::save(&a, &old, &q).expect("save old");
-    store::save(&b, &new, &q).expect("save new");
+    socscope::workshop::save(&a, &old, &q).expect("save old");
+    socscope::workshop::save(&b, &new, &q).expect("save new");
     for format in ["text", "markdown"] {
         Command::cargo_bin("socscope")
             .expect("binary")
@@ -498,8 +498,8 @@ fn a_resumed_copy_with_last_years_date_is_told_apart() {
         dir.path().join("s1-2026.toml"),
         dir.path().join("s1-2027.toml"),
     );
-    store::save(&a, &old, &q).expect("save");
-    store::save(&b, &payroll_next_year(&old), &q).expect("save");
+    socscope::workshop::save(&a, &old, &q).expect("save");
+    socscope::workshop::save(&b, &payroll_next_year(&old), &q).expect("save");
     let out = Command::cargo_bin("socscope")
         .expect("binary")
         .env("SOCSCOPE_DATA_DIR", dir.path())

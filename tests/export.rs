@@ -440,6 +440,7 @@ fn session_with(
     s.set_note("has_owner", &ident, note, at());
 
     s.orphans.push(OrphanAnswer {
+        entity_id: None,
         entity: system.to_string(),
         question: free_text.to_string(),
         value: note.to_string(),

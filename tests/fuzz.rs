@@ -153,7 +153,7 @@ proptest! {
             // Whatever parses can be evaluated, rendered and parsed again to the same session.
             Ok((s, _)) => {
                 let r = engine::recommend(builtin(), &s);
-                let out = file::render(&s, Some(&r)).expect("renders");
+                let out = file::render(&s, socscope::report::summary::file_summary(&r)).expect("renders");
                 let (back, _) = file::parse("again.toml", &out, builtin()).expect("re-parses");
                 prop_assert_eq!(back.engagement.len(), s.engagement.len());
             }
@@ -312,7 +312,7 @@ proptest! {
         // Everything the app shows and exports is computed from it without panicking.
         let _ = socscope::export::markdown::render(q, &s, &r);
         let _ = socscope::export::json::render_export(q, &s, &r);
-        let text = file::render(&s, Some(&r)).expect("renders");
+        let text = file::render(&s, socscope::report::summary::file_summary(&r)).expect("renders");
         let _ = file::parse("fuzz.toml", &text, q);
         prop_assert!(r.progress.percent() <= 100);
     }

@@ -6,16 +6,24 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use socscope::cli::Start;
 use socscope::plain;
 use socscope::session::{Session, Value, store};
+use socscope::workshop::Start;
 
 fn run(start: Start, script: &[&str]) -> String {
     let q = common::builtin();
     let input = script.iter().map(|l| format!("{l}\n")).collect::<String>();
     let mut out = Vec::new();
-    plain::run(&q, start, input.as_bytes(), &mut out).unwrap_or_else(|e| panic!("{}", e.0));
+    plain::run(&q, start, input.as_bytes(), &mut out).unwrap_or_else(|e| panic!("{}", e.report()));
     String::from_utf8(out).expect("utf-8 output")
+}
+
+/// What `socscope --plain resume PATH` hands plain mode: the session opened for writing.
+fn resume(path: &Path) -> Start {
+    let q = common::builtin();
+    let opened = socscope::workshop::open(path, &q, socscope::workshop::Access::Write)
+        .unwrap_or_else(|e| panic!("{}", e.report()));
+    Start::Resume(Box::new(opened))
 }
 
 fn open(path: &Path) -> Session {
@@ -147,7 +155,7 @@ fn scripted_workshop_then_resume() {
 
     // Resuming continues at the first unanswered question.
     let out = run(
-        Start::Resume { path: path.clone() },
+        resume(&path),
         &[
             "Engineering teams at SaaS companies", // customer_base
             "2",                                   // access_reviewed: no
@@ -288,7 +296,7 @@ fn the_recommendation_says_what_would_change_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     // S2 is fully answered: the menu comes at once.
     let path = copy_example(dir.path(), "s2-log-analytics.toml");
-    let out = run(Start::Resume { path }, &["r", "q"]);
+    let out = run(resume(&path), &["r", "q"]);
     assert!(out.contains("  r. Show the recommendation"), "{out}");
     let (summary, what_if) = out
         .split_once("\nWhat would change this?\n")
@@ -339,11 +347,11 @@ fn the_menu_shows_the_evidence_plan_and_compares_with_another_session() {
         chrono::Utc::now(),
     )
     .expect("answer");
-    store::save(&path, &s, &q).expect("save");
+    socscope::workshop::save(&path, &s, &q).expect("save");
     std::fs::copy(common::example_path("s2-log-analytics.toml"), &last_year).expect("copy");
     let before = std::fs::read(&last_year).expect("read");
     let out = run(
-        Start::Resume { path: path.clone() },
+        resume(&path),
         &[
             "e",
             "c",

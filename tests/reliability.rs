@@ -252,7 +252,7 @@ fn seed(path: &Path, q: &Questionnaire) {
                 .expect("seed answer");
         }
     }
-    store::save(path, &s, q).expect("seed save");
+    socscope::workshop::save(path, &s, q).expect("seed save");
 }
 
 /// A small deterministic generator (xorshift64*), so every run kills at the same moments.
@@ -399,9 +399,10 @@ fn resume_ready(dir: &Path, path: &Path, env: &[(&str, &str)]) -> App {
 fn new_session(dir: &Path, name: &str) -> (PathBuf, Questionnaire) {
     let q = q();
     let path = dir.join(name);
-    let (_, p) = socscope::cli::create_session(&q, "Signals Ltd", Some(path.clone()))
-        .unwrap_or_else(|e| panic!("create: {}", e.0));
-    lock::release_all();
+    let opened = socscope::workshop::create(&q, "Signals Ltd", Some(path.clone()))
+        .unwrap_or_else(|e| panic!("create: {}", e.report()));
+    let p = opened.lease.path().to_path_buf();
+    drop(opened);
     (p, q)
 }
 
@@ -552,7 +553,7 @@ fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
     }
     // No code path writes it meanwhile: a save from this process is refused too.
     let (s, _) = store::open(&path, &q).unwrap();
-    let e = store::save(&path, &s, &q).expect_err("locked");
+    let e = socscope::workshop::save(&path, &s, &q).expect_err("locked");
     assert!(e.to_string().contains("is open in"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
@@ -568,7 +569,7 @@ fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
     first.send(b"q");
     assert!(first.wait_exit(Duration::from_secs(10)).success());
     assert!(!lock::lock_path(&path).exists());
-    store::save(&path, &s, &q).expect("free after the holder quit");
+    socscope::workshop::save(&path, &s, &q).expect("free after the holder quit");
 
     // A holder killed with -9 leaves its lock file, but not its lock.
     let mut crashed = resume_ready(dir.path(), &path, &[]);

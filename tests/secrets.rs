@@ -305,7 +305,7 @@ fn answers_and_notes_are_redacted_by_default() {
     // Nothing secret reaches the file.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.toml");
-    store::save(&path, &s, &q).unwrap();
+    socscope::workshop::save(&path, &s, &q).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains(GH) && !text.contains(AWS), "{text}");
     assert!(!text.contains("secret_override"));
@@ -319,7 +319,7 @@ fn kept_as_typed_is_recorded_in_the_file_and_still_never_exported() {
     assert!(a.secret_override);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kept.toml");
-    store::save(&path, &s, &q).unwrap();
+    socscope::workshop::save(&path, &s, &q).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
         text.contains(GH) && text.contains("secret_override = true"),

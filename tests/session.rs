@@ -26,10 +26,10 @@ fn saving_twice_gives_identical_bytes_and_includes_the_rationale() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("s1.toml");
     let s = example("s1-payroll-provider.toml");
-    store::save(&path, &s, &q).expect("save");
+    socscope::workshop::save(&path, &s, &q).expect("save");
     let first = std::fs::read(&path).expect("read");
     let (reopened, _) = store::open(&path, &q).expect("open");
-    store::save(&path, &reopened, &q).expect("save again");
+    socscope::workshop::save(&path, &reopened, &q).expect("save again");
     assert_eq!(
         first,
         std::fs::read(&path).expect("read"),
@@ -57,9 +57,9 @@ fn save_is_atomic_and_keeps_a_backup() {
         .single()
         .expect("date");
     let mut s = Session::new(&q, "Acme", now);
-    store::save(&path, &s, &q).expect("save");
+    socscope::workshop::save(&path, &s, &q).expect("save");
     let sid = s.add_system("Billing", now);
-    store::save(&path, &s, &q).expect("save");
+    socscope::workshop::save(&path, &s, &q).expect("save");
     let backup = std::fs::read_to_string(store::backup_path(&path)).expect("backup exists");
     assert!(
         !backup.contains("Billing"),

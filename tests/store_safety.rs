@@ -28,7 +28,7 @@ fn three_versions(dir: &Path) -> (std::path::PathBuf, Vec<Vec<u8>>, Questionnair
     let mut versions = Vec::new();
     for v in 1..=3 {
         s.workshop.organisation = format!("Version {v}");
-        store::save(&path, &s, &q).unwrap();
+        socscope::workshop::save(&path, &s, &q).unwrap();
         versions.push(std::fs::read(&path).unwrap());
     }
     (path, versions, q)
@@ -89,7 +89,7 @@ fn a_save_into_a_read_only_folder_fails_clearly_and_changes_nothing() {
     let privileged = std::fs::write(dir.path().join("probe"), b"x").is_ok();
     if !privileged {
         let (s, _) = store::open(&path, &q).unwrap();
-        let e = store::save(&path, &s, &q).expect_err("read-only folder");
+        let e = socscope::workshop::save(&path, &s, &q).expect_err("read-only folder");
         let msg = e.to_string();
         assert!(msg.contains("help:"), "{msg}");
         assert_eq!(std::fs::read(&path).unwrap(), versions[2]);
@@ -114,7 +114,7 @@ fn sessions_backups_lock_files_and_exports_are_owner_only() {
     // Even when the previous file was world-readable, the new file and its backup are not.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (s, _) = store::open(&path, &q).unwrap();
-    store::save(&path, &s, &q).unwrap();
+    socscope::workshop::save(&path, &s, &q).unwrap();
     assert_eq!(mode(&path), 0o600, "session");
     assert_eq!(mode(&store::backup_path(&path)), 0o600, "backup");
     let guard = lock::acquire(&path).unwrap();
@@ -133,10 +133,10 @@ fn sessions_backups_lock_files_and_exports_are_owner_only() {
         assert_eq!(mode(&out), 0o600, "{name}");
     }
     // A new session from the command line's own code path.
-    let (_, created) =
-        socscope::cli::create_session(&q, "Modes", Some(dir.path().join("new.toml")))
-            .unwrap_or_else(|e| panic!("{}", e.0));
-    lock::release_all();
+    let opened = socscope::workshop::create(&q, "Modes", Some(dir.path().join("new.toml")))
+        .unwrap_or_else(|e| panic!("{}", e.report()));
+    let created = opened.lease.path().to_path_buf();
+    drop(opened);
     assert_eq!(mode(&created), 0o600, "new session");
 }
 
@@ -167,8 +167,11 @@ fn read_only_sessions_are_never_written() {
     let (path, versions, q) = three_versions(dir.path());
     lock::set_read_only(&path);
     let (s, _) = store::open(&path, &q).unwrap();
-    let e = store::save(&path, &s, &q).expect_err("read-only");
-    assert!(matches!(e, StoreError::ReadOnly(_)), "{e}");
+    let e = socscope::workshop::save(&path, &s, &q).expect_err("read-only");
+    assert!(
+        matches!(e, socscope::workshop::Error::Store(StoreError::ReadOnly(_))),
+        "{e}"
+    );
     assert!(e.to_string().contains("read-only"));
     assert_eq!(std::fs::read(&path).unwrap(), versions[2]);
 }

@@ -272,6 +272,7 @@ impl CloneHeader for Session {
             systems: Vec::new(),
             identities: Vec::new(),
             orphans: Vec::new(),
+            revision: Default::default(),
         }
     }
 }
@@ -279,7 +280,8 @@ impl CloneHeader for Session {
 /// The session as a file (the same text `store::save_with` writes), with its recommendation.
 pub fn render(q: &Questionnaire, s: &Session) -> String {
     let r = engine::recommend(q, s);
-    socscope::session::file::render(s, Some(&r)).expect("a synthetic session renders")
+    socscope::session::file::render(s, socscope::report::summary::file_summary(&r))
+        .expect("a synthetic session renders")
 }
 
 /// A visible, answerable choice question of the first identity that is not the identity kind:

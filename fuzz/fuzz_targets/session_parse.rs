@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok((s, _)) = file::parse("fuzz.toml", text, q()) {
         let r = socscope::engine::recommend(q(), &s);
-        let out = file::render(&s, Some(&r)).expect("renders");
+        let out = file::render(&s, socscope::report::summary::file_summary(&r)).expect("renders");
         file::parse("again.toml", &out, q()).expect("a rendered session parses");
     }
 });

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::Pos;
-use crate::session::Value;
+pub use crate::vocab::EntityKey;
+use crate::vocab::{Value, parse_date};
 
 /// True, false, or open (depends on an unanswered or "unknown" question).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,14 +84,6 @@ pub enum Lookup<'a> {
 
 /// A question of a particular entity, as the evaluator reports it back.
 pub type Subject = (EntityKey, usize);
-
-/// Which entity an answer belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum EntityKey {
-    Engagement,
-    System(usize),
-    Identity(usize),
-}
 
 /// The answers a condition is evaluated against.
 pub trait Env {
@@ -271,7 +264,10 @@ pub fn test_value(test: &Test, value: &Value) -> bool {
 fn compare(bound: &Bound, value: &Value) -> Option<std::cmp::Ordering> {
     match (bound, value) {
         (Bound::Number(b), Value::Number(n)) => n.partial_cmp(b),
-        (Bound::Date(b), Value::Text(s)) => Some(s.as_str().cmp(b.as_str())),
+        (Bound::Date(b), Value::Text(s)) => match (parse_date(s), parse_date(b)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -7,11 +7,14 @@ pub mod condition;
 pub mod load;
 pub mod tsc;
 pub mod validate;
+mod value;
 
 use serde::Serialize;
 
 pub use condition::{Atom, Condition, Test, Tri};
 pub use load::{LoadError, Problem, check, load};
+// The vocabulary the questionnaire is written in, re-exported where readers look for it.
+pub use crate::vocab::{Category, Kind, ReportType, Scope, SubserviceMethod, UNKNOWN};
 
 /// The built-in questionnaire, embedded so socscope runs with no files installed.
 pub const BUILTIN_SOURCE: &str = include_str!("../../questionnaires/soc-scoping.toml");
@@ -28,52 +31,6 @@ pub fn builtin() -> Result<Questionnaire, LoadError> {
 pub struct Pos {
     pub line: usize,
     pub col: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Engagement,
-    System,
-    Identity,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Engagement => "engagement",
-            Scope::System => "system",
-            Scope::Identity => "identity",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    YesNo,
-    Single,
-    Multi,
-    Text,
-    Number,
-    Date,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::YesNo => "yesno",
-            Kind::Single => "single",
-            Kind::Multi => "multi",
-            Kind::Text => "text",
-            Kind::Number => "number",
-            Kind::Date => "date",
-        }
-    }
-    /// Kinds answered by picking from a fixed list.
-    pub fn is_choice(self) -> bool {
-        matches!(self, Kind::YesNo | Kind::Single | Kind::Multi)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,82 +88,6 @@ impl Question {
             return "unknown";
         }
         self.choice(id).map_or(id, |c| c.label.as_str())
-    }
-}
-
-/// The reserved answer every question accepts.
-pub const UNKNOWN: &str = "unknown";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Security,
-    Availability,
-    ProcessingIntegrity,
-    Confidentiality,
-    Privacy,
-}
-
-impl Category {
-    pub const ALL: [Category; 5] = [
-        Category::Security,
-        Category::Availability,
-        Category::ProcessingIntegrity,
-        Category::Confidentiality,
-        Category::Privacy,
-    ];
-    pub fn id(self) -> &'static str {
-        match self {
-            Category::Security => "security",
-            Category::Availability => "availability",
-            Category::ProcessingIntegrity => "processing_integrity",
-            Category::Confidentiality => "confidentiality",
-            Category::Privacy => "privacy",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Security => "Security",
-            Category::Availability => "Availability",
-            Category::ProcessingIntegrity => "Processing Integrity",
-            Category::Confidentiality => "Confidentiality",
-            Category::Privacy => "Privacy",
-        }
-    }
-    pub fn from_id(id: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.id() == id)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportType {
-    Type1,
-    Type2,
-}
-
-impl ReportType {
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportType::Type1 => "Type 1",
-            ReportType::Type2 => "Type 2",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubserviceMethod {
-    CarveOut,
-    Inclusive,
-}
-
-impl SubserviceMethod {
-    pub fn label(self) -> &'static str {
-        match self {
-            SubserviceMethod::CarveOut => "carve-out",
-            SubserviceMethod::Inclusive => "inclusive",
-        }
     }
 }
 

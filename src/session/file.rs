@@ -14,7 +14,6 @@ use super::{
     Answer, Answers, FORMAT_VERSION, Identity, OrphanAnswer, QuestionnaireRef, Session, System,
     Value, Workshop,
 };
-use crate::engine::Recommendation;
 use crate::questionnaire::load::{Locator, Problem};
 use crate::questionnaire::{LoadError, Pos, Questionnaire, Scope};
 
@@ -231,8 +230,10 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             || (!raw.questionnaire.hash.is_empty() && raw.questionnaire.hash != q.hash),
         ..Opened::default()
     };
-    let mut orphans = raw.orphans;
+    let kept_aside = raw.orphans;
+    let mut orphans = Vec::new();
     let mut convert = |entity: &str,
+                       entity_id: &str,
                        scope: Scope,
                        raw: BTreeMap<String, Spanned<RawAnswer>>,
                        problems: &mut Vec<Problem>|
@@ -267,6 +268,10 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             };
             match (reason, value) {
                 (None, Some(value)) => {
+                    let value = match question {
+                        Some(qq) => value.normalised(qq),
+                        None => value,
+                    };
                     out.insert(
                         qid,
                         Answer {
@@ -285,6 +290,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                         .push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
                     orphans.push(OrphanAnswer {
                         entity: entity.to_string(),
+                        entity_id: Some(entity_id.to_string()),
                         question: qid,
                         value: ra.value.to_string(),
                         reason,
@@ -297,7 +303,8 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         }
         out
     };
-    let engagement = convert(
+    let mut engagement = convert(
+        "engagement",
         "engagement",
         Scope::Engagement,
         raw.engagement.answers,
@@ -320,6 +327,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         }
         let answers = convert(
             &format!("system `{}`", rs.name),
+            &id,
             Scope::System,
             rs.answers,
             &mut problems,
@@ -358,6 +366,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         }
         let answers = convert(
             &format!("identity `{}`", ri.name),
+            &id,
             Scope::Identity,
             ri.answers,
             &mut problems,
@@ -371,6 +380,17 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
     }
     if !problems.is_empty() {
         return Err(fail(file, problems));
+    }
+    // Answers kept aside by an earlier open go back to their question when it is back (a session
+    // saved with one questionnaire and opened with another, then with the first again).
+    for o in kept_aside {
+        match restore(&o, q, &mut engagement, &mut systems, &mut identities) {
+            Some(entity) => opened.notices.push(format!(
+                "{entity}: answer to `{}` restored: its question is back",
+                o.question
+            )),
+            None => orphans.push(o),
+        }
     }
     let (Some(created), Some(updated)) = (created, updated) else {
         return Err(fail(file, problems));
@@ -393,8 +413,64 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         systems,
         identities,
         orphans,
+        revision: Default::default(),
     };
     Ok((session, opened))
+}
+
+/// Puts a kept-aside answer back when the questionnaire has its question again (same scope, the
+/// value fits) and its entity has no answer to it; returns the entity's label when it did.
+fn restore(
+    o: &OrphanAnswer,
+    q: &Questionnaire,
+    engagement: &mut Answers,
+    systems: &mut [System],
+    identities: &mut [Identity],
+) -> Option<String> {
+    let question = q.question(&o.question)?;
+    // Written by `toml::Value`'s Display when it was kept aside, so it reads back as TOML.
+    let value = toml::from_str::<toml::Table>(&format!("v = {}", o.value))
+        .ok()
+        .and_then(|t| t.get("v").and_then(raw_value))?;
+    value.check(question).ok()?;
+    let by = |id: &str, name: &str, label: &str| match &o.entity_id {
+        Some(e) => e == id,
+        None => o.entity == format!("{label} `{name}`"),
+    };
+    let (answers, label) = match question.scope {
+        Scope::Engagement if o.entity_id.as_deref().unwrap_or(&o.entity) == "engagement" => {
+            (engagement, "engagement".to_string())
+        }
+        Scope::Engagement => return None,
+        Scope::System => {
+            let x = systems.iter_mut().find(|x| by(&x.id, &x.name, "system"))?;
+            (&mut x.answers, format!("system `{}`", x.name))
+        }
+        Scope::Identity => {
+            let x = identities
+                .iter_mut()
+                .find(|x| by(&x.id, &x.name, "identity"))?;
+            (&mut x.answers, format!("identity `{}`", x.name))
+        }
+    };
+    if answers.contains_key(&o.question) {
+        return None;
+    }
+    let at =
+        o.at.as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))?;
+    answers.insert(
+        o.question.clone(),
+        Answer {
+            value,
+            at,
+            note: o.note.clone(),
+            source: o.source.clone(),
+            secret_override: false,
+        },
+    );
+    Some(label)
 }
 
 fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
@@ -412,104 +488,10 @@ fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
         .collect()
 }
 
-/// The readable summary written under `[recommendation]`.
-#[derive(Serialize)]
-struct Summary {
-    verdict: String,
-    provisional: bool,
-    soc2_categories: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    observation_window: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sox_note: Option<String>,
-    decisions: Vec<SummaryDecision>,
-}
-
-#[derive(Serialize)]
-struct SummaryDecision {
-    id: String,
-    outcome: String,
-    provisional: bool,
-    because: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    gaps: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    open_questions: Vec<String>,
-}
-
-fn summary(r: &Recommendation) -> Summary {
-    let full = |d: &crate::engine::Decision| SummaryDecision {
-        id: d.id.clone(),
-        outcome: d.outcome.clone(),
-        provisional: d.provisional,
-        because: d
-            .rationale
-            .iter()
-            .map(|f| {
-                let triggers: Vec<String> = f
-                    .triggers
-                    .iter()
-                    .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
-                    .collect();
-                if triggers.is_empty() {
-                    format!("[{}] {}", f.rule, f.rationale)
-                } else {
-                    format!("[{}] {} ({})", f.rule, f.rationale, triggers.join("; "))
-                }
-            })
-            .collect(),
-        gaps: Vec::new(),
-        open_questions: d
-            .open_questions
-            .iter()
-            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
-            .collect(),
-    };
-    // Identities can number thousands: their entries name the rules and gaps only (the
-    // identity's own answers are above, the rules' wording in the report-level decisions).
-    let compact = |i: &crate::engine::IdentityResult| SummaryDecision {
-        id: i.decision.id.clone(),
-        outcome: i.decision.outcome.clone(),
-        provisional: i.decision.provisional,
-        because: i
-            .decision
-            .rationale
-            .iter()
-            .map(|f| format!("[{}]", f.rule))
-            .collect(),
-        gaps: i.gaps.iter().map(|g| g.id.clone()).collect(),
-        open_questions: Vec::new(),
-    };
-    let decisions = r
-        .decisions
-        .iter()
-        .chain(r.systems.iter().map(|s| &s.decision))
-        .map(full)
-        .chain(r.identities.iter().map(compact))
-        .collect();
-    Summary {
-        verdict: r.verdict.id().to_string(),
-        provisional: r.provisional,
-        soc2_categories: r
-            .soc2_categories
-            .iter()
-            .map(|c| c.id().to_string())
-            .collect(),
-        report_type: r.report_type.map(|t| match t {
-            crate::questionnaire::ReportType::Type1 => "type1".to_string(),
-            crate::questionnaire::ReportType::Type2 => "type2".to_string(),
-        }),
-        observation_window: r.observation_window.clone(),
-        sox_note: r.sox_note.clone(),
-        decisions,
-    }
-}
-
-/// Renders a session (and, when given, its recommendation) as TOML. Maps are sorted and the
-/// layout fixed, so saving the same session twice gives the same bytes.
-pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<String, String> {
+/// Renders a session (and, when given, the readable summary of its recommendation, written under
+/// `[recommendation]`) as TOML. Maps are sorted and the layout fixed, so saving the same session
+/// twice gives the same bytes.
+pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, String> {
     let raw = RawSession {
         format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
         created: to_datetime(s.created),
@@ -551,7 +533,7 @@ pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<St
             })
             .collect(),
         orphans: s.orphans.clone(),
-        recommendation: recommendation.and_then(|r| toml::Value::try_from(summary(r)).ok()),
+        recommendation: summary,
     };
     let body = toml::to_string(&raw).map_err(|e| format!("could not render the session: {e}"))?;
     Ok(format!(

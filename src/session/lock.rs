@@ -36,44 +36,51 @@ impl fmt::Display for Holder {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process holds the lock. `holder` is what its lock file says (if readable).
+    #[error("{} is open in {}", path.display(), holder.as_ref().map_or("another socscope process".to_string(), Holder::to_string))]
     Locked {
         path: PathBuf,
         holder: Option<Holder>,
     },
+    #[error("could not lock {}: {}", lock_path(path).display(), super::store::io_cause(source))]
     Io {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
+    /// Something that is not a regular file sits where the lock file goes (a planted link).
+    #[error("{} is not a regular file, so it cannot be the session's lock file", lock_path(path).display())]
+    NotAFile { path: PathBuf },
 }
 
-impl fmt::Display for LockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LockError::Locked { path, holder } => {
-                let who = holder
-                    .as_ref()
-                    .map_or("another socscope process".to_string(), Holder::to_string);
-                write!(
-                    f,
-                    "{} is open in {who}\n  help: close it there first, or open it read-only: \
-                     socscope resume {} --read-only",
-                    path.display(),
-                    shell_quote(&path.display().to_string())
-                )
-            }
-            LockError::Io { path, source } => write!(
-                f,
-                "could not lock {}: {source}\n  help: check the folder's permissions",
+impl LockError {
+    /// What to do about it, in one sentence.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            LockError::Locked { path, .. } => format!(
+                "close it there first, or open it read-only: socscope resume {} --read-only",
+                shell_quote(&path.display().to_string())
+            ),
+            LockError::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::StorageFull => {
+                    "free some space on that disk, then open the session again".into()
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "check the folder's permissions, or move the session to a folder you can \
+                     write"
+                        .into()
+                }
+                _ => "check the disk and the folder, then try again".into(),
+            },
+            LockError::NotAFile { path } => format!(
+                "remove {} (socscope never creates links there) and open the session again",
                 lock_path(path).display()
             ),
-        }
+        })
     }
 }
-
-impl std::error::Error for LockError {}
 
 fn shell_quote(s: &str) -> String {
     if s.chars()
@@ -133,8 +140,9 @@ static HELD: Mutex<Option<HashMap<PathBuf, LockGuard>>> = Mutex::new(None);
 /// Sessions opened read-only in this process: saving them is refused.
 static READ_ONLY: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
-/// The registry key for a session path: canonical where the file exists.
-fn key(session: &Path) -> PathBuf {
+/// The real file behind a session path: canonical (links resolved) where the file exists, else
+/// its folder's canonical path and its name. The lock, the registry and every write use it.
+pub fn key(session: &Path) -> PathBuf {
     if let Ok(c) = std::fs::canonicalize(session) {
         return c;
     }
@@ -154,9 +162,12 @@ fn key(session: &Path) -> PathBuf {
     }
 }
 
-/// Takes the lock on `session` (which need not exist yet), or says who holds it.
+/// Takes the lock on `session` (which need not exist yet), or says who holds it. The lock is on
+/// the real file: a session reached through a symbolic link, or under another spelling of its
+/// path, has the same lock as the file itself.
 pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
-    let lock = lock_path(session);
+    let key = key(session);
+    let lock = lock_path(&key);
     let io = |source| LockError::Io {
         path: session.to_path_buf(),
         source,
@@ -165,14 +176,29 @@ pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     for _ in 0..20 {
+        // Never through a link: one planted at the lock's name would have its target truncated.
+        if std::fs::symlink_metadata(&lock).is_ok_and(|m| !m.file_type().is_file()) {
+            return Err(LockError::NotAFile {
+                path: session.to_path_buf(),
+            });
+        }
+        let created = !lock.exists();
         let mut opts = OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
-        let mut file = opts.open(&lock).map_err(io)?;
+        let mut file = match opts.open(&lock) {
+            Ok(f) => f,
+            Err(e) if is_link_refusal(&e) => {
+                return Err(LockError::NotAFile {
+                    path: session.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(io(e)),
+        };
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
@@ -181,7 +207,12 @@ pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
                     holder: read_holder(&mut file),
                 });
             }
-            Err(fs4::TryLockError::Error(e)) => return Err(io(e)),
+            Err(fs4::TryLockError::Error(e)) => {
+                if created {
+                    let _ = std::fs::remove_file(&lock);
+                }
+                return Err(io(e));
+            }
         }
         // The holder may have removed the file between our open and our lock: then we locked
         // a file nobody else will ever look at. Try again on the file now at the path.
@@ -193,18 +224,24 @@ pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
             host: hostname(),
             since: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
         };
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        write!(
-            file,
-            "pid = {}\nhost = \"{}\"\nsince = {}\n",
-            holder.pid,
-            holder.host.replace(['"', '\\', '\n'], "_"),
-            holder.since
-        )
-        .map_err(io)?;
-        let _ = file.sync_all();
-        let key = key(session);
+        let written = (|| -> std::io::Result<()> {
+            file.set_len(0)?;
+            file.rewind()?;
+            write!(
+                file,
+                "pid = {}\nhost = \"{}\"\nsince = {}\n",
+                holder.pid,
+                holder.host.replace(['"', '\\', '\n'], "_"),
+                holder.since
+            )?;
+            file.sync_all()
+        })();
+        if let Err(e) = written {
+            // A full disk: say so, and leave no empty lock file behind.
+            let _ = std::fs::remove_file(&lock);
+            let _ = fs4::FileExt::unlock(&file);
+            return Err(io(e));
+        }
         if let Ok(mut own) = OWN.lock() {
             own.push(key.clone());
         }
@@ -218,6 +255,19 @@ pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
     Err(io(std::io::Error::other(
         "the lock file kept being replaced",
     )))
+}
+
+/// Whether opening failed because the path is a symbolic link (`O_NOFOLLOW`).
+fn is_link_refusal(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 #[cfg(unix)]
@@ -271,7 +321,7 @@ pub fn holder(session: &Path) -> Option<Holder> {
     match acquire(session) {
         Ok(_guard) => None,
         Err(LockError::Locked { holder, .. }) => holder,
-        Err(LockError::Io { .. }) => None,
+        Err(LockError::Io { .. } | LockError::NotAFile { .. }) => None,
     }
 }
 

@@ -12,111 +12,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
+use crate::questionnaire::{Kind, Question, Questionnaire};
 use crate::secrets::{self, Finding};
+pub use crate::vocab::{EntityId, Value, format_number};
 
 pub const FORMAT_VERSION: u32 = 1;
-
-/// An answer's value; how to read it depends on the question's kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// "We don't know yet": always allowed, keeps every decision that depends on it open.
-    Unknown,
-    /// yes/no (`yes`, `no`), a single choice id, free text, or a date (`YYYY-MM-DD`).
-    Text(String),
-    Number(f64),
-    /// Multiple choice ids, in questionnaire order.
-    List(Vec<String>),
-}
-
-impl Value {
-    /// Whether this value is of the right shape for `q` (choice ids exist, dates parse...).
-    pub fn check(&self, q: &Question) -> Result<(), String> {
-        match (q.kind, self) {
-            (_, Value::Unknown) => Ok(()),
-            (Kind::YesNo | Kind::Single, Value::Text(s)) => match q.choice(s) {
-                Some(_) => Ok(()),
-                None => Err(format!(
-                    "`{s}` is not a choice of question `{}` (choices: {})",
-                    q.id,
-                    q.choices
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            },
-            (Kind::Multi, Value::List(items)) => {
-                if let Some(bad) = items.iter().find(|i| q.choice(i).is_none()) {
-                    return Err(format!("`{bad}` is not a choice of question `{}`", q.id));
-                }
-                match items
-                    .iter()
-                    .filter_map(|i| q.choice(i))
-                    .find(|c| c.exclusive)
-                {
-                    Some(c) if items.len() > 1 => Err(format!(
-                        "\"{}\" cannot be combined with other choices: pick it alone",
-                        c.label
-                    )),
-                    _ => Ok(()),
-                }
-            }
-            (Kind::Text, Value::Text(_)) => Ok(()),
-            (Kind::Number, Value::Number(n)) if n.is_finite() => Ok(()),
-            (Kind::Date, Value::Text(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(|_| ())
-                .map_err(|_| format!("`{s}` is not a date in the form YYYY-MM-DD")),
-            (kind, _) => Err(format!(
-                "question `{}` takes a {} answer",
-                q.id,
-                kind_noun(kind)
-            )),
-        }
-    }
-
-    /// What people read: choice labels rather than ids.
-    pub fn display(&self, q: &Question) -> String {
-        match self {
-            Value::Unknown => "unknown".to_string(),
-            Value::Text(s) if q.kind.is_choice() => q.choice_label(s).to_string(),
-            Value::Text(s) => s.clone(),
-            Value::Number(n) => {
-                let n = format_number(*n);
-                match &q.unit {
-                    Some(u) => format!("{n} {u}"),
-                    None => n,
-                }
-            }
-            Value::List(items) if items.is_empty() => "none selected".to_string(),
-            Value::List(items) => items
-                .iter()
-                .map(|i| q.choice_label(i))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-    }
-}
-
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
-
-fn kind_noun(kind: Kind) -> &'static str {
-    match kind {
-        Kind::YesNo => "yes/no",
-        Kind::Single => "single-choice",
-        Kind::Multi => "multiple-choice (a list)",
-        Kind::Text => "text",
-        Kind::Number => "number",
-        Kind::Date => "date",
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
@@ -189,7 +89,12 @@ pub struct QuestionnaireRef {
 /// An answer the current questionnaire no longer has a question for; kept, reported, not lost.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OrphanAnswer {
+    /// How people read the entity: `engagement`, ``system `Billing` ``.
     pub entity: String,
+    /// The entity's id (`engagement`, `s3`, `i2`), so the answer finds its way back after a
+    /// rename; absent in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
     pub question: String,
     pub value: String,
     pub reason: String,
@@ -212,6 +117,27 @@ pub struct Session {
     pub identities: Vec<Identity>,
     /// Answers that no longer match the questionnaire, carried along untouched.
     pub orphans: Vec<OrphanAnswer>,
+    /// Counts the changes made in memory (never saved, never compared): how the application
+    /// layer tells "changed since it was read or saved" without trusting clocks.
+    #[serde(skip)]
+    pub revision: Revision,
+}
+
+/// A change counter that is not part of a session's content: two sessions with the same
+/// content are equal whatever their revisions.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Revision(u64);
+
+impl Revision {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl PartialEq for Revision {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The position of the entity with id `id`. Ids are handed out as `<prefix><N>` in creation
@@ -235,24 +161,6 @@ fn index_of<T>(items: &[T], id: &str, prefix: &str, id_of: impl Fn(&T) -> &str) 
     items.iter().position(|x| id_of(x) == id)
 }
 
-/// Which entity an edit applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EntityId {
-    Engagement,
-    System(String),
-    Identity(String),
-}
-
-impl EntityId {
-    pub fn scope(&self) -> Scope {
-        match self {
-            EntityId::Engagement => Scope::Engagement,
-            EntityId::System(_) => Scope::System,
-            EntityId::Identity(_) => Scope::Identity,
-        }
-    }
-}
-
 impl Session {
     pub fn new(q: &Questionnaire, organisation: &str, now: DateTime<Utc>) -> Session {
         Session {
@@ -272,6 +180,21 @@ impl Session {
             systems: Vec::new(),
             identities: Vec::new(),
             orphans: Vec::new(),
+            revision: Revision::default(),
+        }
+    }
+
+    /// Records that the session changed at `now`: every change goes through here.
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.updated = now;
+        self.revision.0 += 1;
+    }
+
+    /// Sets the workshop details (who is in the room).
+    pub fn set_details(&mut self, details: Workshop, now: DateTime<Utc>) {
+        if self.workshop != details {
+            self.workshop = details;
+            self.touch(now);
         }
     }
 
@@ -309,7 +232,10 @@ impl Session {
         }
     }
 
+    /// An entity's answers, to change them: counted as a change (see [`Session::touch`]), so
+    /// callers that edit answers directly still get saved.
     pub fn answers_mut(&mut self, e: &EntityId) -> Option<&mut Answers> {
+        self.revision.0 += 1;
         match e {
             EntityId::Engagement => Some(&mut self.engagement),
             EntityId::System(id) => self.system_index(id).map(|i| &mut self.systems[i].answers),
@@ -348,6 +274,7 @@ impl Session {
             ));
         }
         value.check(q)?;
+        let value = value.normalised(q);
         let (value, findings) = match value {
             Value::Text(t) if q.kind == Kind::Text => {
                 let (red, findings) = secrets::redact(&t);
@@ -376,7 +303,7 @@ impl Session {
                     || (policy == Secrets::KeepAsTyped && !findings.is_empty()),
             },
         );
-        self.updated = now;
+        self.touch(now);
         Ok(findings)
     }
 
@@ -384,7 +311,7 @@ impl Session {
         if let Some(answers) = self.answers_mut(e)
             && answers.remove(qid).is_some()
         {
-            self.updated = now;
+            self.touch(now);
         }
     }
 
@@ -443,7 +370,7 @@ impl Session {
             }
             None => return findings,
         }
-        self.updated = now;
+        self.touch(now);
         findings
     }
 
@@ -462,7 +389,7 @@ impl Session {
             name: name.to_string(),
             answers: Answers::new(),
         });
-        self.updated = now;
+        self.touch(now);
         id
     }
 
@@ -474,7 +401,7 @@ impl Session {
             systems: Vec::new(),
             answers: Answers::new(),
         });
-        self.updated = now;
+        self.touch(now);
         id
     }
 
@@ -484,12 +411,12 @@ impl Session {
         for i in &mut self.identities {
             i.systems.retain(|s| s != id);
         }
-        self.updated = now;
+        self.touch(now);
     }
 
     pub fn remove_identity(&mut self, id: &str, now: DateTime<Utc>) {
         self.identities.retain(|s| s.id != id);
-        self.updated = now;
+        self.touch(now);
     }
 
     pub fn rename(&mut self, e: &EntityId, name: &str, now: DateTime<Utc>) {
@@ -506,7 +433,7 @@ impl Session {
                 }
             }
         }
-        self.updated = now;
+        self.touch(now);
     }
 
     /// Links or unlinks an identity and a system; returns whether they are now linked.
@@ -526,7 +453,7 @@ impl Session {
             i.systems.sort_by_key(|s| order.iter().position(|o| o == s));
             true
         };
-        self.updated = now;
+        self.touch(now);
         linked
     }
 }

@@ -1,6 +1,10 @@
-//! Where sessions live and how they are written: atomically, so a crash never leaves half a file.
+//! Where sessions live and how files are written: atomically, so a crash never leaves half a
+//! file, and never through a link planted where a temporary or backup file goes.
+//!
+//! This knows files, not recommendations: the readable `[recommendation]` summary is handed in
+//! already rendered (`workshop` computes it), and listing sessions with their verdicts is the
+//! application layer's catalogue.
 
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -8,62 +12,105 @@ use chrono::{DateTime, Utc};
 
 use super::Session;
 use super::file::{self, Opened};
-use crate::engine::{self, Recommendation};
+use super::lock::{self, LockError};
 use crate::questionnaire::{LoadError, Questionnaire};
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("could not {action} {}: {}", path.display(), io_cause(source))]
     Io {
         path: PathBuf,
         action: &'static str,
+        #[source]
         source: std::io::Error,
     },
-    Format(LoadError),
+    /// The file is not UTF-8 text; `line` and `col` locate the first byte that is not.
+    #[error(
+        "{}:{line}:{col}: error: the file is not UTF-8 text (the first invalid byte is at byte \
+         offset {offset})",
+        path.display()
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+        line: usize,
+        col: usize,
+    },
+    /// The file is not a valid session: every problem, located.
+    #[error(transparent)]
+    Format(#[from] LoadError),
     /// Another socscope process has the session open (see `lock`).
-    Locked(super::lock::LockError),
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The session was opened read-only in this process.
+    #[error("{} is open read-only: changes are not saved", .0.display())]
     ReadOnly(PathBuf),
-    Other(String),
+    #[error("could not render the session: {0}")]
+    Render(String),
+    #[error("could not find a home directory for saved sessions")]
+    NoDataDir,
 }
 
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Io {
-                path,
-                action,
-                source,
-            } => {
-                write!(f, "could not {action} {}: {source}", path.display())?;
-                let hint = match source.kind() {
-                    std::io::ErrorKind::NotFound => {
-                        "check the path; `socscope list` shows the saved sessions"
-                    }
-                    std::io::ErrorKind::PermissionDenied => {
-                        "check the file's permissions, or choose another path"
-                    }
-                    std::io::ErrorKind::InvalidData => {
-                        "the file is not UTF-8 text, so not a session file; open its backup \
-                         (`.bak` beside it) if it has one"
-                    }
-                    _ => "check the disk and the path, then try again",
-                };
-                write!(f, "\n  help: {hint}")
+impl StoreError {
+    /// What to do about it, in one sentence.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            StoreError::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "check the path; `socscope list` shows the saved sessions".into()
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "check the file's and the folder's permissions, or choose another path".into()
+                }
+                std::io::ErrorKind::StorageFull => {
+                    "free some space on that disk, then try again: nothing was replaced".into()
+                }
+                std::io::ErrorKind::IsADirectory => {
+                    "that path is a folder: give the path of a file".into()
+                }
+                _ => "check the disk and the path, then try again".into(),
+            },
+            StoreError::NotUtf8 { .. } => "a session file is UTF-8 text: if this one was damaged, \
+                 open its backup (`.bak` beside it)"
+                .into(),
+            StoreError::Format(_) => return None,
+            StoreError::Locked(e) => return e.help(),
+            StoreError::ReadOnly(_) => "quit, then `socscope resume` it without --read-only once \
+                 no other socscope has it open"
+                .into(),
+            StoreError::Render(_) => {
+                "this is a socscope defect: please report it; the file on disk is unchanged".into()
             }
-            StoreError::Format(e) => write!(f, "{e}"),
-            StoreError::Locked(e) => write!(f, "{e}"),
-            StoreError::ReadOnly(p) => write!(
-                f,
-                "{} is open read-only: changes are not saved\n  help: quit, then `socscope \
-                 resume` it without --read-only once no other socscope has it open",
-                p.display()
-            ),
-            StoreError::Other(s) => write!(f, "{s}"),
-        }
+            StoreError::NoDataDir => {
+                "set SOCSCOPE_DATA_DIR to a folder, or give a session path explicitly".into()
+            }
+        })
+    }
+
+    /// Whether the file exists but cannot be read as a session (so its backup may help).
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, StoreError::Format(_) | StoreError::NotUtf8 { .. })
     }
 }
 
-impl std::error::Error for StoreError {}
+/// An I/O error as people read it: "the disk is full" rather than an errno.
+pub fn io_cause(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => "the disk is full".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_path_buf();
+    move |source| StoreError::Io {
+        path,
+        action,
+        source,
+    }
+}
 
 /// Sessions directory: `$SOCSCOPE_DATA_DIR` if set, else the platform data directory
 /// (e.g. `~/.local/share/socscope/sessions` on Linux).
@@ -73,29 +120,22 @@ pub fn data_dir() -> Result<PathBuf, StoreError> {
     }
     directories::ProjectDirs::from("", "", "socscope")
         .map(|p| p.data_dir().join("sessions"))
-        .ok_or_else(|| {
-            StoreError::Other(
-                "could not find a home directory for saved sessions\n  help: set \
-                 SOCSCOPE_DATA_DIR to a folder, or give a session path explicitly"
-                    .into(),
-            )
-        })
+        .ok_or(StoreError::NoDataDir)
 }
 
 /// A file name for a new session: organisation slug and date, never an existing file.
 pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
-    let mut slug: String = organisation
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while slug.contains("--") {
-        slug = slug.replace("--", "-");
+    let mut slug = String::new();
+    for c in organisation.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
+        // One pass, no repeated dashes: linear in the name, however it is made.
+        if !(c == '-' && (slug.is_empty() || slug.ends_with('-'))) {
+            slug.push(c);
+        }
     }
     let slug = slug.trim_matches('-');
     let slug: String = if slug.is_empty() {
@@ -113,69 +153,78 @@ pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> P
     path
 }
 
-fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
-    let path = path.to_path_buf();
-    move |source| StoreError::Io {
-        path,
-        action,
-        source,
-    }
+/// Reads a file as UTF-8 text; a byte that is not says where it is.
+pub fn read_text(path: &Path) -> Result<String, StoreError> {
+    let bytes = std::fs::read(path).map_err(io(path, "read"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+        StoreError::NotUtf8 {
+            path: path.to_path_buf(),
+            offset,
+            line,
+            col,
+        }
+    })
 }
 
 /// Reads and parses a session, reconciling it with `q`. The file is never modified here.
 pub fn open(path: &Path, q: &Questionnaire) -> Result<(Session, Opened), StoreError> {
-    let bytes = std::fs::read(path).map_err(io(path, "read"))?;
-    let text = String::from_utf8(bytes).map_err(|_| StoreError::Io {
-        path: path.to_path_buf(),
-        action: "read",
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
-    })?;
-    file::parse(&path.display().to_string(), &text, q).map_err(StoreError::Format)
+    let text = read_text(path)?;
+    Ok(file::parse(&path.display().to_string(), &text, q)?)
 }
 
-/// Opens a session to change it: takes the session's lock first (so two processes never both
-/// write it), then reads it. The lock is held until the guard is dropped.
-pub fn open_for_writing(
+/// What a save did besides replacing the file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Saved {
+    /// Why no backup of the previous version could be kept, if one could not: the save itself
+    /// succeeded, but the user must know the `.bak` is not there to fall back on.
+    pub backup_problem: Option<String>,
+}
+
+/// Saves a session with its readable summary, atomically (see [`write_atomic`]), and only while
+/// this process may write it: it holds the lock, or nobody does (then the lock is taken for the
+/// write). Read-only sessions are refused.
+pub fn save_with(
     path: &Path,
-    q: &Questionnaire,
-) -> Result<(Session, Opened, super::lock::LockGuard), StoreError> {
-    let guard = super::lock::acquire(path).map_err(StoreError::Locked)?;
-    let (s, opened) = open(path, q)?;
-    Ok((s, opened, guard))
-}
-
-/// Saves a session with its current recommendation, atomically: a temporary file in the same
-/// directory, flushed to disk, then renamed over the old one; the previous version is kept as
-/// `<name>.bak`.
-pub fn save(path: &Path, s: &Session, q: &Questionnaire) -> Result<(), StoreError> {
-    let r = engine::recommend(q, s);
-    save_with(path, s, Some(&r))
-}
-
-pub fn save_with(path: &Path, s: &Session, r: Option<&Recommendation>) -> Result<(), StoreError> {
-    let text = file::render(s, r).map_err(StoreError::Other)?;
-    match super::lock::with_write_access(path, || write_atomic(path, text.as_bytes())) {
+    s: &Session,
+    summary: Option<toml::Value>,
+) -> Result<Saved, StoreError> {
+    let text = file::render(s, summary).map_err(StoreError::Render)?;
+    match lock::with_write_access(path, || write_atomic(path, text.as_bytes())) {
         Ok(result) => result,
-        Err(super::lock::Refusal::ReadOnly) => Err(StoreError::ReadOnly(path.to_path_buf())),
-        Err(super::lock::Refusal::Locked(e)) => Err(StoreError::Locked(e)),
+        Err(lock::Refusal::ReadOnly) => Err(StoreError::ReadOnly(path.to_path_buf())),
+        Err(lock::Refusal::Locked(e)) => Err(StoreError::Locked(e)),
     }
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {
+    sibling(path, ".bak")
+}
+
+/// `<name><suffix>` beside `path`.
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".bak");
+    name.push(suffix);
     path.with_file_name(name)
 }
 
 /// Writes `bytes` to `path` so that readers see either the old or the new file, never a mix:
 /// a temporary file in the same directory, fsync, rename over `path`, fsync the directory. The
 /// previous version is kept as `<name>.bak` (itself written the same way). Files are created
-/// readable by the owner only (mode 0600 on Unix). On failure `path` is left as it was and the
-/// temporary file is removed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// readable by the owner only (mode 0600 on Unix), always as new files, so a link planted at a
+/// temporary name is never followed. On failure `path` is left as it was and the temporary file
+/// is removed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Saved, StoreError> {
     write_atomic_inner(path, bytes, None)
 }
 
@@ -192,7 +241,7 @@ pub enum FailPoint {
 /// [`write_atomic`] with a simulated failure (tests only: a read-only folder does not stop
 /// root, so this is how the suite proves a failed save leaves the original untouched).
 #[doc(hidden)]
-pub fn write_atomic_failing(path: &Path, bytes: &[u8], at: FailPoint) -> Result<(), StoreError> {
+pub fn write_atomic_failing(path: &Path, bytes: &[u8], at: FailPoint) -> Result<Saved, StoreError> {
     write_atomic_inner(path, bytes, Some(at))
 }
 
@@ -204,17 +253,28 @@ fn injected(path: &Path) -> StoreError {
     }
 }
 
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn write_atomic_inner(
     path: &Path,
     bytes: &[u8],
     fail: Option<FailPoint>,
-) -> Result<(), StoreError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+) -> Result<Saved, StoreError> {
+    let dir = parent_dir(path);
     std::fs::create_dir_all(&dir).map_err(io(&dir, "create the directory"))?;
-    let mut tmp = temp_in(&dir)?;
+    if path.is_dir() {
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            action: "replace",
+            source: std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder"),
+        });
+    }
+    let mut tmp = temp_for(path)?;
     tmp.write_all(bytes).map_err(io(path, "write"))?;
     tmp.as_file()
         .sync_all()
@@ -222,9 +282,12 @@ fn write_atomic_inner(
     if fail == Some(FailPoint::BeforeRename) {
         return Err(injected(path));
     }
+    let mut saved = Saved::default();
     if path.exists() {
-        // Best effort: a failed backup must not stop the save itself.
-        let _ = write_backup(path, &dir);
+        // A failed backup must not stop the save itself, but it is never silent.
+        if let Err(e) = write_backup(path) {
+            saved.backup_problem = Some(e);
+        }
     }
     if fail == Some(FailPoint::AfterBackup) {
         return Err(injected(path));
@@ -235,31 +298,86 @@ fn write_atomic_inner(
         source: e.error,
     })?;
     sync_dir(&dir);
-    Ok(())
+    Ok(saved)
 }
 
-fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
-    // tempfile creates the file with mode 0600 on Unix.
+/// The prefix of every temporary file written for `target`: `.<name>.socscope-`. Writers of one
+/// session hold its lock, so a temporary file with its prefix found while holding the lock was
+/// left by a writer that died (see [`remove_stale_temps`]).
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}.socscope-")
+}
+
+fn temp_for(target: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
+    let dir = parent_dir(target);
+    // tempfile creates the file new (O_EXCL: a planted link is never followed), mode 0600.
     tempfile::Builder::new()
-        .prefix(".socscope-")
+        .prefix(&temp_prefix(target))
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io(dir, "create a temporary file in"))
+        .tempfile_in(&dir)
+        .map_err(io(&dir, "create a temporary file in"))
+}
+
+/// Removes temporary files a killed writer left beside `session` (each as large as the
+/// session). Call it only while holding the session's lock. Files of the old naming
+/// (`.socscope-*.tmp`) are removed once they are an hour old: no save takes that long.
+/// Returns how many were removed.
+pub fn remove_stale_temps(session: &Path) -> usize {
+    let dir = parent_dir(session);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    let prefixes = [temp_prefix(session), temp_prefix(&backup_path(session))];
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".tmp") {
+            continue;
+        }
+        let ours = prefixes.iter().any(|p| name.starts_with(p.as_str()));
+        let old_style = name.starts_with(".socscope-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600);
+        // Only regular files: never follow or remove a link or folder someone put there.
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if (ours || old_style) && regular && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Copies the current file to `<name>.bak` atomically, owner-only, whatever the original's mode.
-fn write_backup(path: &Path, dir: &Path) -> Result<(), StoreError> {
-    let mut src = std::fs::File::open(path).map_err(io(path, "read"))?;
-    let mut tmp = temp_in(dir)?;
-    std::io::copy(&mut src, tmp.as_file_mut()).map_err(io(path, "back up"))?;
-    tmp.as_file().sync_all().map_err(io(path, "back up"))?;
+/// The error says, in words, why no backup could be kept.
+fn write_backup(path: &Path) -> Result<(), String> {
     let bak = backup_path(path);
-    tmp.persist(&bak).map_err(|e| StoreError::Io {
-        path: bak.clone(),
-        action: "replace",
-        source: e.error,
-    })?;
-    Ok(())
+    if bak.is_dir() {
+        return Err(format!(
+            "{} is a folder, so no backup of the previous version is kept: move it away",
+            bak.display()
+        ));
+    }
+    let copy = || -> Result<(), StoreError> {
+        let mut src = std::fs::File::open(path).map_err(io(path, "read"))?;
+        let mut tmp = temp_for(&bak)?;
+        std::io::copy(&mut src, tmp.as_file_mut()).map_err(io(path, "back up"))?;
+        tmp.as_file().sync_all().map_err(io(path, "back up"))?;
+        tmp.persist(&bak).map_err(|e| StoreError::Io {
+            path: bak.clone(),
+            action: "replace",
+            source: e.error,
+        })?;
+        Ok(())
+    };
+    copy().map_err(|e| format!("no backup of the previous version was kept: {e}"))
 }
 
 #[cfg(unix)]
@@ -273,56 +391,19 @@ fn sync_dir(dir: &Path) {
 #[cfg(not(unix))]
 fn sync_dir(_: &Path) {}
 
-/// One saved session as `socscope list` and the start screen show it.
-#[derive(Debug, Clone)]
-pub struct SessionInfo {
-    pub path: PathBuf,
-    pub organisation: String,
-    pub updated: DateTime<Utc>,
-    pub progress: engine::Progress,
-    pub verdict: engine::Verdict,
-    pub provisional: bool,
-    /// Set when the file could not be read; the entry is still listed so nothing disappears.
-    pub error: Option<String>,
-}
-
-/// Every `*.toml` session in `dir`, most recently updated first.
-pub fn list(dir: &Path, q: &Questionnaire) -> Result<Vec<SessionInfo>, StoreError> {
+/// Every `*.toml` file in `dir`, for the catalogue of saved sessions (the application layer
+/// reads each and computes its verdict).
+pub fn session_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(dir, "read the directory")(e)),
     };
-    let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
-        match open(&path, q) {
-            Ok((s, _)) => {
-                let r = engine::recommend(q, &s);
-                out.push(SessionInfo {
-                    path,
-                    organisation: s.workshop.organisation.clone(),
-                    updated: s.updated,
-                    progress: r.progress,
-                    verdict: r.verdict,
-                    provisional: r.provisional,
-                    error: None,
-                });
-            }
-            Err(e) => out.push(SessionInfo {
-                path,
-                organisation: String::new(),
-                updated: DateTime::<Utc>::MIN_UTC,
-                progress: engine::Progress::default(),
-                verdict: engine::Verdict::Undetermined,
-                provisional: true,
-                error: Some(e.to_string().lines().next().unwrap_or_default().to_string()),
-            }),
-        }
-    }
-    out.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.path.cmp(&b.path)));
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    out.sort();
     Ok(out)
 }

@@ -91,6 +91,11 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
             KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
             _ => None,
         },
+        Some(Modal::Error { .. }) => match key.code {
+            KeyCode::Esc | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
+            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
+            _ => None,
+        },
         Some(Modal::Help { .. }) => match key.code {
             KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
             KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),

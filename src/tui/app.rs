@@ -1,15 +1,16 @@
 //! The app state: which screen is showing, the open workshop and what every screen remembers.
 //! Nothing here does I/O; `update` changes it and `view` draws it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ratatui_textarea::{TextArea, WrapMode};
 
 use crate::engine::{self, Change, Decision, EntityRef, Evaluation, Recommendation, Sensitivity};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
-use crate::session::store::SessionInfo;
 use crate::session::{Answer, EntityId, Session, Value};
+use crate::workshop::Lease;
+use crate::workshop::catalogue::SessionInfo;
 
 use super::keymap::Ctx;
 use super::theme::Theme;
@@ -78,33 +79,41 @@ impl Screen {
 /// The open workshop: the session, where it is saved, and what is derived from it.
 pub struct Workshop {
     pub session: Session,
-    pub path: PathBuf,
+    /// The right to write the session file: its lock, where it is saved, what was saved last.
+    pub lease: Lease,
     pub rec: Recommendation,
     /// What the recommendation was computed from: visibility, and the rule results that
     /// "what would change this?" tries changes against.
     pub eval: Evaluation,
     /// The last save failed: said on screen until a save succeeds.
     pub save_error: Option<String>,
-    /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
-    /// it): viewing, the recommendation and exports work; every edit is refused.
-    pub read_only: bool,
     /// "What would change this?" for the decision last opened, by decision id. Computed when a
     /// drill-down opens, dropped on any change to the session.
     pub sensitivity: Option<(String, Option<Sensitivity>)>,
 }
 
 impl Workshop {
-    pub fn new(q: &Questionnaire, session: Session, path: PathBuf) -> Workshop {
+    pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
         let (rec, eval) = engine::recommend_with_evaluation(q, &session);
         Workshop {
             session,
-            path,
+            lease,
             rec,
             eval,
             save_error: None,
-            read_only: false,
             sensitivity: None,
         }
+    }
+
+    /// Where the session is saved (as the user named it).
+    pub fn path(&self) -> &Path {
+        self.lease.path()
+    }
+
+    /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
+    /// it): viewing, the recommendation and exports work; every edit is refused.
+    pub fn read_only(&self) -> bool {
+        self.lease.read_only()
     }
 
     /// Recomputes the recommendation and visibility after any change to the session.
@@ -666,6 +675,12 @@ pub enum Modal {
         /// Where the damaged file is kept if the backup is restored (`FILE.corrupt`).
         aside: PathBuf,
     },
+    /// Something went wrong: the whole error and what to do about it, until dismissed.
+    Error {
+        title: String,
+        message: String,
+        help: Option<String>,
+    },
 }
 
 /// Which text of an answer a [`SecretChoice`] is about.
@@ -1128,6 +1143,8 @@ pub struct App {
     pub new_path: Option<PathBuf>,
     /// "Changes since…": the comparison shown, and the hint of an older workshop.
     pub compare: super::changes::CompareState,
+    /// Why the last save failed, while it still fails (reported on quit).
+    pub last_save_error: Option<crate::workshop::Error>,
 }
 
 impl App {
@@ -1156,6 +1173,7 @@ impl App {
             hits: Vec::new(),
             new_path: None,
             compare: Default::default(),
+            last_save_error: None,
         }
     }
 
@@ -1163,9 +1181,15 @@ impl App {
         self.stack.last().unwrap_or(&Screen::Start)
     }
 
-    /// Opens a workshop (new or resumed) on the given screen.
+    /// Opens a workshop built in memory (tests, benchmarks) on the given screen: each save takes
+    /// the session's lock for the write.
     pub fn install(&mut self, session: Session, path: PathBuf, screen: Screen) {
-        let w = Workshop::new(&self.q, session, path);
+        self.install_leased(session, Lease::per_write(&path), screen);
+    }
+
+    /// Opens a workshop read from its file (or just created) on the given screen.
+    pub fn install_leased(&mut self, session: Session, lease: Lease, screen: Screen) {
+        let w = Workshop::new(&self.q, session, lease);
         self.work = Some(w);
         self.details = 0;
         self.inventory = InventoryState::default();
@@ -1184,6 +1208,26 @@ impl App {
 
     pub fn error(&mut self, msg: impl Into<String>) {
         self.status = Some((StatusKind::Error, msg.into()));
+    }
+
+    /// A problem worth a line in the status bar but no dialog (a backup not kept).
+    pub fn error_text(&mut self, msg: impl Into<String>) {
+        self.error(msg);
+    }
+
+    /// Shows an error whole: its first line in the status bar, and a dialog with the whole
+    /// message and its help (unless another dialog is open, which the user is answering).
+    pub fn show_error(&mut self, title: &str, e: &crate::workshop::Error) {
+        let message = e.to_string();
+        let first = message.lines().next().unwrap_or_default().to_string();
+        self.error(format!("{title}: {first}"));
+        if self.modal.is_none() {
+            self.modal = Some(Modal::Error {
+                title: title.to_string(),
+                message,
+                help: e.help(),
+            });
+        }
     }
 
     /// The focused question, resolved: entity, question index and the question.

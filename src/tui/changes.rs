@@ -16,7 +16,8 @@ use super::keymap::Cmd;
 use super::update::Effect;
 use crate::diff::{self, Diff, InventoryDiff};
 use crate::session::Session;
-use crate::session::store::{self, SessionInfo, StoreError};
+use crate::workshop::catalogue::{self, SessionInfo, same_file};
+use crate::workshop::{self, Error};
 
 /// A row of the "Compare with another session" picker.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,66 +62,21 @@ pub struct CompareState {
     pub hint: Option<String>,
 }
 
-fn first_line(e: &StoreError) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_string()
-}
-
-fn same_org(a: &str, b: &str) -> bool {
-    !a.trim().is_empty() && a.trim().to_lowercase() == b.trim().to_lowercase()
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
 /// The other saved sessions (not the open one): those of the same organisation first, each
-/// group most recently updated first (as `store::list` gives them), then "Open a file…".
+/// group most recently updated first, then "Open a file…".
 pub fn picker_rows(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<PickRow> {
-    let others: Vec<&SessionInfo> = sessions
-        .iter()
-        .filter(|s| !same_file(&s.path, current))
+    let mut rows: Vec<PickRow> = catalogue::compare_candidates(sessions, current, org)
+        .into_iter()
+        .map(|c| PickRow::Session {
+            path: c.path,
+            organisation: c.organisation,
+            updated: c.updated,
+            same_org: c.same_org,
+            error: c.error,
+        })
         .collect();
-    let row = |s: &SessionInfo, same: bool| PickRow::Session {
-        path: s.path.clone(),
-        organisation: s.organisation.clone(),
-        updated: s.updated,
-        same_org: same,
-        error: s.error.clone(),
-    };
-    let mut rows: Vec<PickRow> = others
-        .iter()
-        .filter(|s| same_org(&s.organisation, org))
-        .map(|s| row(s, true))
-        .collect();
-    rows.extend(
-        others
-            .iter()
-            .filter(|s| !same_org(&s.organisation, org))
-            .map(|s| row(s, false)),
-    );
     rows.push(PickRow::OpenFile);
     rows
-}
-
-/// "Last workshop for <org>: <date>" when another readable session of the same organisation
-/// was last updated no later than the open one (a copy of last year's file keeps its time until
-/// it is changed). The most recent such session is named.
-pub fn last_workshop(
-    sessions: &[SessionInfo],
-    current: &Path,
-    org: &str,
-    updated: DateTime<Utc>,
-) -> Option<String> {
-    let s = sessions
-        .iter()
-        .filter(|s| s.error.is_none() && !same_file(&s.path, current))
-        .filter(|s| same_org(&s.organisation, org) && s.updated <= updated)
-        .max_by_key(|s| s.updated)?;
-    Some(format!(
-        "Last workshop for {}: {}",
-        org.trim(),
-        s.updated.format("%Y-%m-%d")
-    ))
 }
 
 /// `<stem>-changes.md` next to the session file.
@@ -442,18 +398,18 @@ fn open_path_editor(app: &mut App) {
 
 /// Opens the picker with the saved sessions of the data directory.
 pub fn open_picker(app: &mut App) {
-    let dir = store::data_dir();
+    let dir = crate::session::store::data_dir().map_err(Error::from);
     open_picker_in(app, dir);
 }
 
 /// [`open_picker`] with the data directory given (tests).
-pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, StoreError>) {
+pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, Error>) {
     let Some(w) = &app.work else { return };
-    let (sessions, error) = match dir.and_then(|d| store::list(&d, &app.q)) {
+    let (sessions, error) = match dir.and_then(|d| catalogue::list(&d, &app.q)) {
         Ok(list) => (list, None),
-        Err(e) => (Vec::new(), Some(first_line(&e))),
+        Err(e) => (Vec::new(), Some(e.report())),
     };
-    let rows = picker_rows(&sessions, &w.path, &w.session.workshop.organisation);
+    let rows = picker_rows(&sessions, w.path(), &w.session.workshop.organisation);
     // From the start screen (`c` on a workshop): the comparison is seen from its recommendation.
     if !matches!(app.screen(), Screen::Recommendation | Screen::Changes) {
         app.stack = vec![Screen::Recommendation];
@@ -468,14 +424,14 @@ pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, StoreError>) {
 /// Reads the other session (never saved) and shows what changed since it.
 pub fn compare_with(app: &mut App, path: &Path) {
     let Some(w) = &app.work else { return };
-    if same_file(path, &w.path) {
+    if same_file(path, w.path()) {
         app.error("That is the open workshop: pick another session to compare with.");
         return;
     }
-    match store::open(path, &app.q) {
+    match workshop::peek(path, &app.q) {
         Ok((old, _)) => {
             let mut diff = diff::compare(&app.q, &old, &w.session);
-            diff.name_files(path, &w.path);
+            diff.name_files(path, w.path());
             app.compare.view = Some(ChangesView {
                 old,
                 old_path: path.to_path_buf(),
@@ -491,7 +447,7 @@ pub fn compare_with(app: &mut App, path: &Path) {
                 path.display()
             ));
         }
-        Err(e) => app.error(format!("Could not compare: {}", first_line(&e))),
+        Err(e) => app.show_error("Could not compare", &e),
     }
 }
 
@@ -504,17 +460,17 @@ pub fn write(app: &mut App) {
     let old = crate::secrets::redact_session(&v.old);
     let new = crate::secrets::redact_session(&w.session);
     let mut d = diff::compare(&app.q, &old, &new);
-    d.name_files(&v.old_path, &w.path);
+    d.name_files(&v.old_path, w.path());
     let text = diff::render_markdown(&d);
-    let target = changes_path(&w.path);
-    match store::write_atomic(&target, text.as_bytes()) {
+    let target = changes_path(w.path());
+    match workshop::write_export(&target, &text) {
         Ok(()) => {
             app.info(format!("Wrote {}", target.display()));
             if let Some(v) = app.compare.view.as_mut() {
                 v.written = Some(target);
             }
         }
-        Err(e) => app.error(format!("Could not write the changes: {}", first_line(&e))),
+        Err(e) => app.show_error("Could not write the changes", &e),
     }
 }
 
@@ -525,7 +481,7 @@ pub fn hint_after_resume(app: &mut App) {
         return;
     }
     let sessions = if app.start.sessions.is_empty() {
-        match store::data_dir().and_then(|d| store::list(&d, &app.q)) {
+        match catalogue::saved(&app.q) {
             Ok(l) => l,
             Err(_) => return,
         }
@@ -538,9 +494,9 @@ pub fn hint_after_resume(app: &mut App) {
 /// [`hint_after_resume`] with the saved sessions given.
 pub fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
     let Some(w) = &app.work else { return };
-    let hint = last_workshop(
+    let hint = catalogue::last_workshop(
         sessions,
-        &w.path,
+        w.path(),
         &w.session.workshop.organisation,
         w.session.updated,
     );
@@ -568,7 +524,9 @@ mod tests {
             .join("assets/examples")
             .join(name);
         let q = crate::questionnaire::builtin().unwrap_or_else(|e| panic!("{e}"));
-        let s = store::open(&path, &q).unwrap_or_else(|e| panic!("{e}")).0;
+        let s = crate::session::store::open(&path, &q)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0;
         (s, path)
     }
 
@@ -635,10 +593,10 @@ mod tests {
             dir.path().join("acme-2026.toml"),
             dir.path().join("acme-2027.toml"),
         );
-        store::save(&old_path, &s1, &q).expect("save");
-        store::save(&new_path, &s1, &q).expect("save");
+        crate::workshop::save(&old_path, &s1, &q).expect("save");
+        crate::workshop::save(&new_path, &s1, &q).expect("save");
         let mut app = App::new(q, Theme { color: true });
-        let (s, _) = store::open(&new_path, &app.q).expect("open");
+        let (s, _) = crate::session::store::open(&new_path, &app.q).expect("open");
         app.install(s, new_path.clone(), Screen::Recommendation);
         compare_with(&mut app, &old_path);
         let v = app.compare.view.as_ref().expect("compared");

@@ -25,16 +25,15 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::execute;
 
-use crate::cli::{Failure, Start};
 use crate::engine;
 use crate::export;
 use crate::questionnaire::Questionnaire;
-use crate::session::{Value, lock, store};
+use crate::workshop::{self, Access, Error, Opened, Start};
 use app::{App, EditTarget, Editor, Modal, Screen};
 use theme::Theme;
 use update::{Effect, Format};
 
-pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
+pub fn run(q: Questionnaire, start: Start) -> Result<(), Error> {
     let mut app = App::new(q, Theme::from_env());
     // Anything that can fail before the terminal is taken over is reported as a plain error.
     match start {
@@ -49,8 +48,8 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
             organisation: Some(org),
             path,
         } if !org.trim().is_empty() => {
-            let (s, path) = crate::cli::create_session(&app.q, org.trim(), path)?;
-            app.install(s, path, Screen::Details);
+            let opened = workshop::create(&app.q, org.trim(), path)?;
+            app.install_leased(opened.session, opened.lease, Screen::Details);
             app.info("New workshop. Fill in the details, then Tab to Inventory.");
         }
         Start::New { path, .. } => {
@@ -63,15 +62,14 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
                 false,
             ))));
         }
-        Start::Resume { path } => {
-            let s = crate::cli::open_session(&path, &app.q)?;
-            resume(&mut app, s, path);
+        Start::Resume(opened) => {
+            // The command line has printed what opening found already.
+            resume(&mut app, *opened);
             changes::hint_after_resume(&mut app);
         }
     }
 
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| Failure(format!("could not start the terminal UI: {e}")))?;
+    let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
     install_panic_hook();
     signals::install();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
@@ -91,25 +89,25 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Failure> {
     result?;
 
     if let Some(w) = &app.work {
-        if w.read_only {
+        if w.read_only() {
             let _ = writeln!(
                 std::io::stdout(),
                 "Closed {} (open read-only: nothing was changed)",
-                w.path.display()
+                w.path().display()
             );
             return Ok(());
         }
-        if let Some(e) = &w.save_error {
-            return Err(Failure(format!(
-                "the last change could not be saved to {}: {e}",
-                w.path.display()
-            )));
+        if let Some(e) = app.last_save_error.take() {
+            return Err(Error::Unsaved {
+                path: w.path().to_path_buf(),
+                source: Box::new(e),
+            });
         }
         let why = signals::received().map_or(String::new(), |s| format!(" (stopped by {s})"));
         let _ = writeln!(
             std::io::stdout(),
             "Workshop saved to {}{why}",
-            w.path.display()
+            w.path().display()
         );
     }
     Ok(())
@@ -128,7 +126,7 @@ fn install_panic_hook() {
     }));
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Failure> {
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Error> {
     loop {
         if let Err(e) = terminal.draw(|f| view::draw(f, app)) {
             // The window closed while drawing (the write fails before the hang-up is seen):
@@ -137,9 +135,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
                 apply(app, Effect::Save);
                 return Ok(());
             }
-            return Err(e.into());
+            return Err(Error::Terminal(e));
         }
-        let Some(ev) = signals::next_event()? else {
+        let Some(ev) = signals::next_event().map_err(Error::Terminal)? else {
             // SIGTERM/SIGHUP/SIGINT: save, then leave normally so the terminal is restored.
             apply(app, Effect::Save);
             return Ok(());
@@ -179,43 +177,47 @@ pub fn apply(app: &mut App, effect: Effect) {
     match effect {
         Effect::Save => {
             let Some(w) = app.work.as_mut() else { return };
-            if w.read_only {
-                // Nothing to save: a read-only workshop is never changed (see `update`).
-                return;
-            }
-            match store::save_with(&w.path, &w.session, Some(&w.rec)) {
-                Ok(()) => w.save_error = None,
+            // Only what changed is written: a workshop that was only looked at (or reconciled
+            // with a newer questionnaire on the way in) is left as it is on disk.
+            match w.lease.save_if_changed(&w.session, &w.rec) {
+                Ok(saved) => {
+                    w.save_error = None;
+                    app.last_save_error = None;
+                    if let Some(problem) = saved.and_then(|s| s.backup_problem) {
+                        app.error_text(problem);
+                    }
+                }
                 Err(e) => {
-                    let msg = e.to_string().lines().next().unwrap_or_default().to_string();
-                    w.save_error = Some(msg.clone());
-                    app.error(format!("NOT SAVED: {msg}"));
+                    w.save_error = Some(e.to_string());
+                    app.show_error("NOT SAVED", &e);
+                    app.last_save_error = Some(e);
                 }
             }
         }
         Effect::Create { organisation, path } => {
             let path = path.or_else(|| app.new_path.take());
-            match crate::cli::create_session(&app.q, &organisation, path) {
-                Ok((s, path)) => {
-                    app.install(s, path.clone(), Screen::Details);
-                    app.info(format!("New workshop saved to {}", path.display()));
+            match workshop::create(&app.q, &organisation, path) {
+                Ok(opened) => {
+                    let shown = opened.lease.path().display().to_string();
+                    app.install_leased(opened.session, opened.lease, Screen::Details);
+                    app.info(format!("New workshop saved to {shown}"));
                 }
-                Err(Failure(e)) => app.error(format!("Could not create the workshop: {e}")),
+                Err(e) => app.show_error("Could not create the workshop", &e),
             }
         }
         Effect::Open(path) => open_workshop(app, path),
         Effect::OpenReadOnly(path) => {
             // What `socscope resume --read-only` does: no lock, and saving is refused.
-            lock::set_read_only(&path);
-            match store::open(&path, &app.q) {
-                Ok((s, opened)) => {
-                    opened_workshop(app, s, path.clone(), &opened);
+            match workshop::open(&path, &app.q, Access::ReadOnly) {
+                Ok(opened) => {
+                    opened_workshop(app, opened);
                     app.info(format!(
                         "Opened {} read-only: view, recommendation and export work; changes \
                          are refused.",
                         path.display()
                     ));
                 }
-                Err(e) => app.error(format!("Could not open: {}", first_line(&e))),
+                Err(e) => app.show_error("Could not open", &e),
             }
         }
         Effect::RestoreBackup(path) => restore_backup(app, path),
@@ -223,25 +225,22 @@ pub fn apply(app: &mut App, effect: Effect) {
         Effect::Export(format) => {
             let Some(w) = &app.work else { return };
             // Exports never hold a detected secret, even one stored on purpose.
-            let w = &crate::secrets::Redacted::of(&w.session, &w.path);
-            let r = engine::recommend(&app.q, &w.session);
+            let s = crate::secrets::redact_session(&w.session);
+            let r = engine::recommend(&app.q, &s);
             let text = match format {
-                Format::Markdown => export::markdown::render(&app.q, &w.session, &r),
-                Format::Json => export::json::render_export(&app.q, &w.session, &r),
-                Format::EvidenceMarkdown => export::markdown::evidence_checklist(&w.session, &r),
-                Format::EvidenceJson => export::json::evidence_plan(&w.session, &r),
+                Format::Markdown => export::markdown::render(&app.q, &s, &r),
+                Format::Json => export::json::render_export(&app.q, &s, &r),
+                Format::EvidenceMarkdown => export::markdown::evidence_checklist(&s, &r),
+                Format::EvidenceJson => export::json::evidence_plan(&s, &r),
             };
-            let target = export_path(&w.path, format);
-            match store::write_atomic(&target, text.as_bytes()) {
+            let target = export_path(w.path(), format);
+            match workshop::write_export(&target, &text) {
                 Ok(()) => {
                     app.info(format!("Wrote {}", target.display()));
                     app.export.written.retain(|p| p != &target);
                     app.export.written.push(target);
                 }
-                Err(e) => app.error(format!(
-                    "Export failed: {}",
-                    e.to_string().lines().next().unwrap_or_default()
-                )),
+                Err(e) => app.show_error("Export failed", &e),
             }
         }
         Effect::SetMouse(_) => {}
@@ -252,46 +251,42 @@ pub fn apply(app: &mut App, effect: Effect) {
     }
 }
 
-fn first_line(e: &impl std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_string()
-}
-
 /// Opens a saved workshop to work on it: takes its lock first. Another process holding it
 /// opens the "open read-only?" dialog; a damaged file with a readable backup opens the
 /// "open the backup?" dialog. Nothing is written here.
 fn open_workshop(app: &mut App, path: PathBuf) {
-    let had = lock::holds(&path);
-    match lock::hold(&path) {
-        Ok(()) => {}
-        Err(lock::LockError::Locked { path, holder }) => {
-            app.modal = Some(Modal::Locked { path, holder });
-            return;
-        }
-        Err(e) => {
-            app.error(format!("Could not open: {}", first_line(&e)));
-            return;
-        }
+    if app
+        .work
+        .as_ref()
+        .is_some_and(|w| !w.read_only() && workshop::catalogue::same_file(w.path(), &path))
+    {
+        // Already open here for writing: nothing to take over.
+        return;
     }
-    // This process is its writer now, even if it was opened read-only before.
-    lock::clear_read_only(&path);
-    match store::open(&path, &app.q) {
-        Ok((s, opened)) => opened_workshop(app, s, path, &opened),
-        Err(e) => {
-            if !had {
-                lock::release(&path);
-            }
-            match crate::cli::readable_backup(&path, &app.q, &e) {
-                Some(backup) => {
-                    app.modal = Some(Modal::Damaged {
-                        aside: crate::cli::corrupt_path(&path),
-                        path,
-                        error: e.to_string(),
-                        backup,
-                    })
-                }
-                None => app.error(format!("Could not open: {}", first_line(&e))),
-            }
+    // Whatever was open stays open until the new one is: a refusal changes nothing.
+    let previous = app.work.take();
+    let result = workshop::open(&path, &app.q, Access::Write);
+    if result.is_err() {
+        app.work = previous;
+    } else {
+        drop(previous);
+    }
+    match result {
+        Ok(opened) => opened_workshop(app, opened),
+        Err(Error::Lock(crate::session::lock::LockError::Locked { path, holder })) => {
+            app.modal = Some(Modal::Locked { path, holder });
         }
+        Err(e) => match workshop::readable_backup(&path, &app.q, &e) {
+            Some(backup) => {
+                app.modal = Some(Modal::Damaged {
+                    aside: workshop::corrupt_path(&path),
+                    path,
+                    error: e.report(),
+                    backup,
+                })
+            }
+            None => app.show_error("Could not open", &e),
+        },
     }
 }
 
@@ -299,53 +294,35 @@ fn open_workshop(app: &mut App, path: PathBuf) {
 /// does (under the session's lock): the damaged file is renamed `FILE.corrupt`, its bytes
 /// untouched; the backup's content is written as FILE and opened; the backup stays as it was.
 fn restore_backup(app: &mut App, path: PathBuf) {
-    let had = lock::holds(&path);
-    if let Err(e) = lock::hold(&path) {
-        app.error(format!("Could not restore: {}", first_line(&e)));
-        return;
-    }
-    lock::clear_read_only(&path);
-    let restored = crate::cli::restore_from_backup(&path, &app.q).and_then(|aside| {
-        store::open(&path, &app.q)
-            .map(|opened| (aside, opened))
-            .map_err(Failure::from)
-    });
-    match restored {
-        Ok((aside, (s, opened))) => {
-            opened_workshop(app, s, path.clone(), &opened);
-            let kept = aside.map_or(String::new(), |a| {
+    match workshop::restore_from_backup(&path, &app.q) {
+        Ok(r) => {
+            opened_workshop(app, r.opened);
+            let kept = r.kept_as.map_or(String::new(), |a| {
                 format!("; the damaged file is kept untouched as {}", a.display())
             });
             app.info(format!(
                 "Restored {} from {}{kept}",
                 path.display(),
-                store::backup_path(&path).display()
+                r.backup.display()
             ));
         }
-        Err(Failure(e)) => {
-            if !had {
-                lock::release(&path);
-            }
-            app.error(format!("Could not restore the backup: {}", first_line(&e)));
-        }
+        Err(e) => app.show_error("Could not restore the backup", &e),
     }
 }
 
-/// A workshop read from its file: shown on its first open question, with what changed on the
-/// way in (questionnaire version, notices).
-fn opened_workshop(
-    app: &mut App,
-    s: crate::session::Session,
-    path: PathBuf,
-    opened: &crate::session::file::Opened,
-) {
-    resume(app, s, path);
+/// A workshop read from its file: shown where the facilitator left off, with what changed on
+/// the way in (questionnaire version, notices).
+fn opened_workshop(app: &mut App, opened: Opened) {
+    let notes = opened.notes();
+    resume(app, opened);
     changes::hint_after_resume(app);
-    if opened.questionnaire_changed {
-        app.info("The questionnaire changed since this was saved; answers to questions that still exist are kept.");
-    }
-    if let Some(n) = opened.notices.first() {
-        app.info(format!("{n} ({} notice(s) in all)", opened.notices.len()));
+    if let Some(n) = notes.first() {
+        let more = if notes.len() > 1 {
+            format!(" ({} notes in all: see Review)", notes.len())
+        } else {
+            String::new()
+        };
+        app.info(format!("{n}{more}"));
     }
 }
 
@@ -354,17 +331,10 @@ fn opened_workshop(
 /// it is confirmed (see `update::import_confirmed`).
 fn import_preview(app: &mut App, path: PathBuf) {
     let Some(w) = &app.work else { return };
-    let text = match std::fs::read(&path).map(String::from_utf8) {
-        Ok(Ok(t)) => t,
-        Ok(Err(_)) => {
-            app.error(format!(
-                "{} is not UTF-8 text: save it as CSV in UTF-8",
-                path.display()
-            ));
-            return;
-        }
+    let text = match workshop::read_text(&path) {
+        Ok(t) => t,
         Err(e) => {
-            app.error(format!("Could not read {}: {e}", path.display()));
+            app.show_error("Could not read the file", &e);
             return;
         }
     };
@@ -383,45 +353,43 @@ pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
     session.with_file_name(format!("{stem}{}.{}", format.suffix(), format.extension()))
 }
 
-/// Opens a saved workshop on its first unanswered question.
-fn resume(app: &mut App, s: crate::session::Session, path: PathBuf) {
-    let org = s.workshop.organisation.clone();
-    app.install(s, path.clone(), Screen::Questions);
-    // `resume --read-only`, or "open read-only" in the locked-session dialog.
-    if let Some(w) = app.work.as_mut() {
-        w.read_only = lock::is_read_only(&path);
-    }
-    if let Some(w) = &app.work {
-        let first_open = w.sequence().into_iter().find(|(e, qi)| {
-            matches!(
-                w.answer(e, &app.q.questions[*qi].id).map(|a| &a.value),
-                None | Some(Value::Unknown)
-            )
-        });
-        if let Some((e, qi)) = first_open {
+/// Opens a saved workshop where the facilitator left off: the first unanswered question after
+/// the one answered last; the recommendation when every question has an answer.
+fn resume(app: &mut App, opened: Opened) {
+    let org = crate::text::clean(&opened.session.workshop.organisation);
+    let path = opened.lease.path().display().to_string();
+    app.install_leased(opened.session, opened.lease, Screen::Questions);
+    let Some(w) = &app.work else { return };
+    let seq = w.sequence();
+    match workshop::answer::resume_position(&app.q, &w.session, &seq) {
+        Some(i) => {
+            let (e, qi) = seq[i].clone();
+            let open = w.rec.open_questions.len();
+            let answered = w.rec.progress.answered;
             app.questions.at = Some((e, app.q.questions[qi].id.clone()));
             app.reset_cursor();
-        } else {
+            app.info(format!(
+                "Resumed {org} ({path}): {answered} answered, {open} open question{} behind \
+                 the decisions",
+                if open == 1 { "" } else { "s" }
+            ));
+        }
+        None => {
             // Nothing left to ask: what the facilitator wants next is the recommendation.
             app.stack = vec![Screen::Recommendation];
             app.info(format!(
-                "Resumed {org}: every question is answered ({})",
-                path.display()
+                "Resumed {org}: every question is answered ({path})"
             ));
-            return;
         }
     }
-    app.info(format!("Resumed {org} ({})", path.display()));
 }
 
 fn refresh_sessions(app: &mut App) {
-    match store::data_dir().and_then(|dir| store::list(&dir, &app.q)) {
+    match workshop::catalogue::saved(&app.q) {
         Ok(list) => {
             app.start.sessions = list;
             app.start.error = None;
         }
-        Err(e) => {
-            app.start.error = Some(e.to_string().lines().next().unwrap_or_default().to_string())
-        }
+        Err(e) => app.start.error = Some(e.report()),
     }
 }

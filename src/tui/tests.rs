@@ -14,8 +14,8 @@ use super::keymap::{self, Cmd, Ctx};
 use super::theme::Theme;
 use super::update::{Effect, update};
 use crate::questionnaire::{self, Questionnaire};
-use crate::session::store::SessionInfo;
 use crate::session::{EntityId, Session, Value};
+use crate::workshop::catalogue::SessionInfo;
 
 fn q() -> Questionnaire {
     questionnaire::builtin().expect("the built-in questionnaire loads")
@@ -601,7 +601,10 @@ fn screens() -> Vec<(&'static str, App)> {
     });
     out.push(("damaged_dialog", damaged));
     let mut read_only = sample();
-    read_only.work.as_mut().unwrap().read_only = true;
+    {
+        let w = read_only.work.as_mut().unwrap();
+        w.lease = crate::workshop::Lease::never_writes(w.path());
+    }
     keys(&mut read_only, "1");
     out.push(("read_only", read_only));
     out
@@ -1139,7 +1142,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
     let old_bytes = std::fs::read(&old_path).unwrap();
     let old = example("s2-log-analytics.toml");
     let q = q();
-    crate::session::store::save(&new_path, &this_years(&old), &q).unwrap();
+    crate::workshop::save(&new_path, &this_years(&old), &q).unwrap();
     let (s, _) = crate::session::store::open(&new_path, &q).unwrap();
     let mut app = App::new(q, Theme { color: true });
     app.install(s, new_path.clone(), Screen::Recommendation);
@@ -1592,7 +1595,7 @@ fn saved_session(dir: &std::path::Path, name: &str) -> (PathBuf, Questionnaire) 
     let path = dir.join(name);
     let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
     let s = Session::new(&q, "Acme Payroll Ltd", now);
-    crate::session::store::save(&path, &s, &q).unwrap();
+    crate::workshop::save(&path, &s, &q).unwrap();
     (path, q)
 }
 
@@ -1629,7 +1632,7 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     let fx = keys(&mut app, "r");
     assert_eq!(fx, vec![Effect::OpenReadOnly(path.clone())]);
     apply_all(&mut app, fx);
-    assert!(app.work.as_ref().is_some_and(|w| w.read_only));
+    assert!(app.work.as_ref().is_some_and(|w| w.read_only()));
     assert!(crate::session::lock::is_read_only(&path));
     assert!(status_text(&app).contains("read-only"));
     let screen = screen_text(&mut app, 100, 30);
@@ -1707,7 +1710,7 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     apply_all(&mut app, fx);
     drop(other);
     super::apply(&mut app, Effect::Open(path.clone()));
-    assert!(app.work.as_ref().is_some_and(|w| !w.read_only));
+    assert!(app.work.as_ref().is_some_and(|w| !w.read_only()));
     assert!(!crate::session::lock::is_read_only(&path));
     app.stack = vec![Screen::Questions];
     app.questions.at = Some((EntityId::Engagement, "report_requesters".into()));
@@ -1726,7 +1729,7 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     // A second save, so the backup is the first version; then the file is damaged.
     let (mut s, _) = crate::session::store::open(&path, &q).unwrap();
     s.workshop.facilitator = "Dana".into();
-    crate::session::store::save(&path, &s, &q).unwrap();
+    crate::workshop::save(&path, &s, &q).unwrap();
     let bak = crate::session::store::backup_path(&path);
     let backup = std::fs::read(&bak).unwrap();
     let damaged = b"[workshop]\norganisation = \"Acme\nfacilitator = 3 = 4\n".to_vec();
@@ -1735,7 +1738,7 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     // From the start screen (listed as unreadable), Enter opens it: the located error, and
     // the offer of the backup. Nothing is written.
     let mut app = App::new(q.clone(), Theme { color: true });
-    app.start.sessions = crate::session::store::list(dir.path(), &q).unwrap();
+    app.start.sessions = crate::workshop::catalogue::list(dir.path(), &q).unwrap();
     assert!(app.start.sessions[0].error.is_some());
     app.start.cursor = 1;
     let fx = enter(&mut app);
@@ -1781,7 +1784,7 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     apply_all(&mut app, fx);
     let w = app.work.as_ref().expect("the backup is open");
     assert_eq!(w.session.workshop.facilitator, "", "the previous version");
-    assert!(!w.read_only);
+    assert!(!w.read_only());
     assert_eq!(
         std::fs::read(dir.path().join("damaged.toml.corrupt")).unwrap(),
         damaged,
@@ -1790,15 +1793,22 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     assert_eq!(std::fs::read(&path).unwrap(), backup);
     assert_eq!(std::fs::read(&bak).unwrap(), backup, "the backup stays");
     assert!(status_text(&app).contains("kept untouched as"));
-    crate::session::lock::release(&path);
+    drop(app);
 
     // Without a readable backup there is nothing to offer: the error is said, nothing changes.
     std::fs::write(&path, &damaged).unwrap();
     std::fs::write(&bak, b"also broken [").unwrap();
     let mut app = App::new(q, Theme { color: true });
     super::apply(&mut app, Effect::Open(path.clone()));
-    assert!(app.modal.is_none());
     assert!(status_text(&app).starts_with("Could not open"));
+    // Shown whole: the located problem and what to do, not just a first line.
+    match &app.modal {
+        Some(Modal::Error { message, .. }) => {
+            assert!(message.contains("damaged.toml:"), "{message}");
+            assert!(message.contains("help:"), "{message}");
+        }
+        _ => panic!("expected the error dialog"),
+    }
     assert_eq!(std::fs::read(&path).unwrap(), damaged);
 }
 

@@ -110,12 +110,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let before = app
         .work
         .as_ref()
-        .filter(|w| w.read_only)
+        .filter(|w| w.read_only())
         .map(|w| w.session.clone());
     let mut fx = dispatch(app, action);
     if let Some(before) = before
         && let Some(w) = app.work.as_mut()
-        && w.read_only
+        && w.read_only()
     {
         if w.session != before {
             w.session = before;
@@ -366,8 +366,8 @@ fn back(app: &mut App) -> Vec<Effect> {
         ));
         return Vec::new();
     }
-    let saved = w.path.display().to_string();
-    let read_only = w.read_only;
+    let saved = w.path().display().to_string();
+    let read_only = w.read_only();
     app.work = None;
     app.stack = vec![Screen::Start];
     app.start.cursor = 1;
@@ -387,14 +387,14 @@ fn quit(app: &mut App) -> Vec<Effect> {
     }
     app.modal = None;
     app.quit = true;
-    if app.work.as_ref().is_some_and(|w| !w.read_only) {
+    if app.work.as_ref().is_some_and(|w| !w.read_only()) {
         effects.push(Effect::Save);
     }
     effects
 }
 
 fn read_only(app: &App) -> bool {
-    app.work.as_ref().is_some_and(|w| w.read_only)
+    app.work.as_ref().is_some_and(|w| w.read_only())
 }
 
 /// Says why an edit was not made in a read-only workshop.
@@ -580,7 +580,7 @@ fn inventory(app: &mut App, action: Action) -> Vec<Effect> {
         action,
         Action::Cmd(Cmd::Add | Cmd::Rename | Cmd::Remove | Cmd::Kind | Cmd::Links | Cmd::Import)
     );
-    if edits && w.read_only {
+    if edits && w.read_only() {
         return refuse_read_only(app);
     }
     match action {
@@ -1388,6 +1388,13 @@ fn modal(app: &mut App, action: Action) -> Vec<Effect> {
                     Cmd::PageDown => *scroll = scroll.saturating_add(10),
                     _ => app.modal = None,
                 }
+                Vec::new()
+            }
+            Some(Modal::Error { .. }) => {
+                if cmd == Cmd::Quit {
+                    return quit(app);
+                }
+                app.modal = None;
                 Vec::new()
             }
             Some(Modal::Kind { .. }) => kind_modal(app, cmd, None),

@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("Saved to {}", clean(&w.path.display().to_string())),
+        format!("Saved to {}", clean(&w.path().display().to_string())),
         t.dim(),
     ));
     lines.push(Line::styled(

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "    → {}",
-                clean(&crate::tui::export_path(&w.path, *f).display().to_string())
+                clean(&crate::tui::export_path(w.path(), *f).display().to_string())
             ),
             t.dim(),
         ));

@@ -102,7 +102,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             }
             let used: usize = spans.iter().map(|s| s.width()).sum();
             let saved = match &w.save_error {
-                _ if w.read_only => Span::styled(
+                _ if w.read_only() => Span::styled(
                     " READ-ONLY ",
                     t.warn().add_modifier(ratatui::style::Modifier::BOLD),
                 ),
@@ -110,7 +110,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
                 None => Span::styled(" saved ", t.good()),
             };
             // READ-ONLY must be seen: on a narrow screen it takes the title's place.
-            let used = if w.read_only && used + saved.width() > area.width as usize {
+            let used = if w.read_only() && used + saved.width() > area.width as usize {
                 used - spans.remove(0).width()
             } else {
                 used

@@ -44,6 +44,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Some(Modal::Secret(_)) => vec![("y", "keep as typed"), ("n/Enter/Esc", "keep redacted")],
         Some(Modal::Locked { .. }) => vec![("r", "open read-only"), ("Esc", "cancel")],
         Some(Modal::Damaged { .. }) => vec![("b", "open the backup"), ("Esc", "cancel")],
+        Some(Modal::Error { .. }) => vec![("Enter/Esc", "close")],
         Some(Modal::Kind { .. }) => vec![("Enter/1-9", "choose"), ("Esc", "close")],
         Some(Modal::Links { .. }) => vec![("Space/Enter", "tick"), ("Esc", "done")],
         Some(Modal::Help { .. }) => vec![("↑/↓", "scroll"), ("Esc/?", "close")],
@@ -306,6 +307,41 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ));
             text.push(key_line(&t, "Esc", "cancel (nothing changes)"));
             dialog(frame, area, text, " Damaged session file ", t.error(), 90);
+        }
+        Some(Modal::Error {
+            title,
+            message,
+            help,
+        }) => {
+            // The whole error and its help, wrapped: what to do is never cut off.
+            let inner = area.width.saturating_sub(8).min(86) as usize;
+            let mut text: Vec<Line> = Vec::new();
+            for l in message.lines() {
+                for w in wrap(&clean(l), inner) {
+                    text.push(Line::styled(w, t.error()));
+                }
+            }
+            if let Some(h) = help {
+                text.push(Line::raw(""));
+                for (i, w) in
+                    wrap_hanging(&clean(h), inner.saturating_sub(6), inner.saturating_sub(6))
+                        .into_iter()
+                        .enumerate()
+                {
+                    let lead = if i == 0 { "Help: " } else { "      " };
+                    text.push(Line::from(vec![Span::styled(lead, t.bold()), Span::raw(w)]));
+                }
+            }
+            text.push(Line::raw(""));
+            text.push(key_line(&t, "Enter/Esc", "close"));
+            dialog(
+                frame,
+                area,
+                text,
+                &format!(" {} ", clean(title)),
+                t.error(),
+                90,
+            );
         }
         _ => {}
     }
