@@ -19,6 +19,9 @@ const ESCAPES: &[&str] = &[
     "\u{9b}31m",
     "\r\u{8}\u{8}",
     "\u{1b}P+q\u{1b}\\",
+    // Bidirectional overrides and zero-width characters change how a name reads.
+    "\u{202e}gpj.exe\u{202c}",
+    "\u{200b}\u{2066}\u{feff}",
 ];
 
 fn hostile(tag: &str) -> String {
@@ -87,7 +90,7 @@ fn assert_clean(screens: &[String]) {
     for s in screens {
         let bad: Vec<char> = s
             .chars()
-            .filter(|c| *c != '\n' && (c.is_control() || *c == '\u{9b}'))
+            .filter(|c| *c != '\n' && socscope::text::is_unsafe(*c))
             .collect();
         assert!(bad.is_empty(), "control characters {bad:?} on screen:\n{s}");
     }

@@ -40,9 +40,11 @@ struct AnswerRow {
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
-    let mut out = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
+    let out = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
         serde_json::json!({ "error": format!("could not render: {e}") }).to_string()
     });
+    // The same data for a JSON reader; no raw C1 control or bidi override for a terminal.
+    let mut out = crate::text::json_safe(&out);
     out.push('\n');
     out
 }

@@ -10,12 +10,11 @@ use crate::engine::{self, Change, Decision, Firing, Recommendation, Sensitivity,
 use crate::questionnaire::{Questionnaire, Scope, tsc};
 use crate::session::Session;
 
-/// Removes control characters (including ESC, so no terminal escape sequences survive).
+/// One line of untrusted text for an export: no control characters (so no terminal escape
+/// sequence survives), no bidirectional overrides or zero-width characters (so nothing reads
+/// differently from what it is). The one policy is [`crate::text::clean`].
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-        .filter(|c| !c.is_control())
-        .collect()
+    crate::text::clean(s)
 }
 
 /// Escapes text for inline Markdown: every character that could open emphasis, code, a link,

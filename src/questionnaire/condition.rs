@@ -271,3 +271,21 @@ fn compare(bound: &Bound, value: &Value) -> Option<std::cmp::Ordering> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_compare_as_dates_even_unpadded() {
+        let sept = Value::Text("2026-9-1".into());
+        let oct = Bound::Date("2026-10-01".into());
+        // As text, "2026-9-1" sorts after "2026-10-01"; as dates it is a month before.
+        assert!(test_value(&Test::Lt(oct.clone()), &sept));
+        assert!(!test_value(&Test::Gt(oct), &sept));
+        assert!(test_value(
+            &Test::Gte(Bound::Date("2026-09-01".into())),
+            &sept
+        ));
+    }
+}

@@ -4,42 +4,18 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
+use crate::text::width;
 
-/// One line of user or questionnaire text, safe to draw: control characters (including the ESC
-/// of terminal escape sequences, and newlines) become spaces... or nothing, for ESC.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .filter(|c| *c != '\u{1b}')
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// Like [`clean`], but keeps newlines (notes, help text).
-pub fn clean_multiline(s: &str) -> String {
-    s.split('\n')
-        .map(|l| clean(l.trim_end_matches('\r')))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+/// One line of user or questionnaire text, safe to draw (the one sanitiser, `crate::text`).
+pub use crate::text::{clean, clean_multiline};
 
 /// Text lines from multi-line text, each cleaned.
 pub fn lines(s: &str) -> Vec<Line<'static>> {
     s.split('\n').map(|l| Line::raw(clean(l))).collect()
 }
 
-/// Shortens to `width` characters with an ellipsis.
-pub fn truncate(s: &str, width: usize) -> String {
-    let s = clean(s);
-    if s.chars().count() <= width {
-        return s;
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut t: String = s.chars().take(width - 1).collect();
-    t.push('…');
-    t
-}
+/// Shortens to `width` display columns with an ellipsis.
+pub use crate::text::truncate;
 
 /// A box of at most `w` x `h` in the middle of `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -56,7 +32,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// (at the end), so the way to every other key is never cut off.
 pub fn hint_line(theme: &Theme, hints: &[(&str, &str)], width: u16) -> Line<'static> {
     let pinned = |h: &str| h == "help" || h == "quit";
-    let len = |k: &str, h: &str| k.chars().count() + h.chars().count() + 3;
+    let len = |k: &str, h: &str| crate::text::width(k) + crate::text::width(h) + 3;
     let reserved: usize = hints
         .iter()
         .filter(|(_, h)| pinned(h))
@@ -84,13 +60,14 @@ pub fn marker(focused: bool) -> &'static str {
     if focused { "> " } else { "  " }
 }
 
-/// Word-wraps `text` to `width` columns (a word longer than that gets a line of its own).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+/// Word-wraps `text` to `columns` display columns (a word longer than that gets a line of its
+/// own).
+pub fn wrap(text: &str, columns: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
+        let len = width(&line);
+        if len > 0 && len + 1 + width(word) > columns {
             out.push(std::mem::take(&mut line));
         } else if len > 0 {
             line.push(' ');
@@ -107,9 +84,9 @@ pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let width = if out.is_empty() { first } else { rest };
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
+        let columns = if out.is_empty() { first } else { rest };
+        let len = width(&line);
+        if len > 0 && len + 1 + width(word) > columns {
             out.push(std::mem::take(&mut line));
         } else if len > 0 {
             line.push(' ');
