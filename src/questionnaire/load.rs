@@ -67,6 +67,7 @@ impl<'a> Locator<'a> {
         let offset = offset.min(self.src.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
+        super::validate::tick(offset - start);
         let col = self
             .src
             .get(start..offset)
@@ -80,7 +81,9 @@ impl<'a> Locator<'a> {
     pub fn find_in(&self, span: &Range<usize>, needle: &str) -> Pos {
         let hay = self.src.get(span.clone()).unwrap_or("");
         for quoted in [format!("\"{needle}\""), format!("'{needle}'")] {
-            if let Some(i) = hay.find(&quoted) {
+            let found = hay.find(&quoted);
+            super::validate::tick(found.unwrap_or(hay.len()));
+            if let Some(i) = found {
                 return self.pos(span.start + i);
             }
         }
@@ -519,6 +522,7 @@ fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<
                 "use lower-case letters, digits and `_`",
             );
         }
+        super::validate::tick(out.len());
         if let Some(first) = out.iter().find(|e| e.id == id) {
             cx.err(
                 pos,

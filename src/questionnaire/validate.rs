@@ -1,12 +1,31 @@
 //! Semantic checks on a parsed questionnaire: references between questions, conditions and
 //! rules, and rules that can never fire. Syntax and shape are checked in `load`.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 
 use super::condition::{Bound, Condition, EntityKey, Env, Lookup, Test, Trace, Tri};
 use super::load::Problem;
 use super::{Kind, Pos, Question, Questionnaire, Rule, Scope, UNKNOWN};
 use crate::session::Value;
+
+thread_local! {
+    static WORK: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts steps of loading and checking (positions, hints, the rule search), so that tests can
+/// assert how the work grows with the input without timing anything.
+pub(crate) fn tick(n: usize) {
+    WORK.with(|w| w.set(w.get().saturating_add(n as u64)));
+}
+
+/// Runs `f` and returns the questionnaire-checking steps it took on this thread.
+#[doc(hidden)]
+pub fn counted<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = WORK.with(Cell::get);
+    let r = f();
+    (r, WORK.with(Cell::get) - before)
+}
 
 fn push(out: &mut Vec<Problem>, pos: Pos, message: String, help: impl Into<String>) {
     out.push(Problem {
@@ -186,6 +205,7 @@ fn first_pos(c: &Condition) -> Option<Pos> {
 
 fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
     let check_choice = |id: &str, out: &mut Vec<Problem>| {
+        tick(q.choices.len());
         if id != UNKNOWN && q.choice(id).is_none() {
             let ids: Vec<&str> = q.choices.iter().map(|c| c.id.as_str()).collect();
             push(
@@ -245,6 +265,7 @@ fn check_test(q: &Question, test: &Test, pos: Pos, out: &mut Vec<Problem>) {
 fn check_findings(q: &Questionnaire, rule: &Rule, out: &mut Vec<Problem>) {
     let f = &rule.findings;
     for e in &f.evidence {
+        tick(q.evidence_kinds.len());
         if q.evidence_kind(e).is_none() {
             push(
                 out,
@@ -316,6 +337,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
+        tick(b.len());
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             cur.push(
@@ -367,7 +389,13 @@ fn never_fires(q: &Questionnaire, rule: &Rule) -> bool {
         .map(|&i| {
             domain(
                 &q.questions[i],
-                all_atoms.iter().filter(|a| a.qi == i).map(|a| &a.test),
+                all_atoms
+                    .iter()
+                    .filter(|a| {
+                        tick(1);
+                        a.qi == i
+                    })
+                    .map(|a| &a.test),
             )
         })
         .collect();
@@ -468,6 +496,7 @@ impl Env for SatEnv<'_> {
         EntityKey::Engagement
     }
     fn lookup(&self, qi: usize) -> Lookup<'_> {
+        tick(1);
         if let Some(c) = &self.q.questions[qi].show_if
             && c.eval(self, &mut Trace::default()) == Tri::False
         {
