@@ -191,9 +191,17 @@ fn read_text(p: &Path) -> Result<String, Failure> {
             p.display()
         ))
     })?;
-    String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|e| {
+        // Where the first invalid byte is, counted in the valid text before it.
+        let at = e.utf8_error().valid_up_to();
+        let before = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let byte = e.as_bytes().get(at).copied().unwrap_or_default();
         Failure(format!(
-            "{} is not UTF-8 text\n  help: give a TOML file",
+            "{}:{line}:{col}: error: not UTF-8 text: byte 0x{byte:02x} at byte offset {at} is \
+             not valid UTF-8\n  help: save the file as UTF-8 (questionnaires are TOML, which is \
+             UTF-8), or remove the character there",
             p.display()
         ))
     })
@@ -359,7 +367,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     match command {
         Command::Validate { file } => {
             let text = read_text(&file)?;
-            match questionnaire::check(&file.display().to_string(), &text) {
+            let (result, notes) =
+                questionnaire::load::check_with_notes(&file.display().to_string(), &text);
+            if !notes.notes.is_empty() {
+                eprintln!("{notes}");
+            }
+            match result {
                 Ok(q) => {
                     println!(
                         "{}: ok: `{}` v{} with {} questions and {} rules",

@@ -414,3 +414,60 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+fn socscope(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let data = tempfile::TempDir::new().expect("temp dir");
+    let out = assert_cmd::Command::cargo_bin("socscope")
+        .expect("binary is built")
+        .env("SOCSCOPE_DATA_DIR", data.path())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("socscope runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_questionnaire_that_is_not_utf8_is_refused_at_the_first_bad_byte() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let path = dir.path().join("latin1.toml");
+    // `é` written in Latin-1 (0xe9) on line 2, after `title = "Caf`.
+    let bytes = b"[questionnaire]\ntitle = \"Caf\xe9\"\n".to_vec();
+    std::fs::write(&path, &bytes).expect("write");
+    let p = path.as_os_str();
+    for args in [
+        vec!["validate".as_ref(), p],
+        vec!["-q".as_ref(), p, "list".as_ref()],
+    ] {
+        let (code, _, stderr) = socscope(&args);
+        assert_eq!(code, Some(1), "{stderr}");
+        let at = format!("{}:2:13: error: not UTF-8 text", path.display());
+        assert!(stderr.starts_with(&at), "{stderr}");
+        assert!(stderr.contains("byte 0xe9 at byte offset 28"), "{stderr}");
+        assert!(stderr.contains("help: save the file as UTF-8"), "{stderr}");
+        assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    }
+    assert_eq!(std::fs::read(&path).expect("read"), bytes, "untouched");
+}
+
+#[test]
+fn validate_says_which_rules_it_could_not_check_and_still_succeeds() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let path = dir.path().join("hard.toml");
+    std::fs::write(&path, hostile::hard_rule(20)).expect("write");
+    let (code, stdout, stderr) = socscope(&["validate".as_ref(), path.as_os_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("ok: `hostile` v1"), "{stdout}");
+    assert!(
+        stderr.contains(":252:1: note: rule `r_hard` was not checked completely"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
