@@ -209,7 +209,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match command {
         Command::Validate { file } => {
             let text = workshop::read_text(&file)?;
-            match questionnaire::check(&file.display().to_string(), &text) {
+            let (result, notes) =
+                questionnaire::load::check_with_notes(&file.display().to_string(), &text);
+            if !notes.notes.is_empty() {
+                eprintln!("{}", text::clean_multiline(&notes.to_string()));
+            }
+            match result {
                 Ok(q) => {
                     print(&format!(
                         "{}: ok: `{}` v{} with {} questions and {} rules\n",

@@ -54,38 +54,145 @@ impl std::error::Error for LoadError {}
 pub struct Locator<'a> {
     src: &'a str,
     line_starts: Vec<usize>,
+    /// Characters before each multiple of [`BLOCK`] bytes, so that a column costs at most a
+    /// block's worth of counting even on a line megabytes long.
+    chars_before: Vec<usize>,
+}
+
+const BLOCK: usize = 256;
+
+/// Characters starting in `bytes` (those that are not UTF-8 continuation bytes).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl<'a> Locator<'a> {
     pub fn new(src: &'a str) -> Locator<'a> {
         let mut line_starts = vec![0];
         line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        Locator { src, line_starts }
+        let mut chars_before = vec![0];
+        for block in src.as_bytes().chunks(BLOCK) {
+            let last = chars_before.last().copied().unwrap_or(0);
+            chars_before.push(last + char_starts(block));
+        }
+        Locator {
+            src,
+            line_starts,
+            chars_before,
+        }
+    }
+
+    fn chars_to(&self, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let start = block * BLOCK;
+        super::validate::tick(offset - start);
+        self.chars_before.get(block).copied().unwrap_or(0)
+            + self
+                .src
+                .as_bytes()
+                .get(start..offset)
+                .map_or(0, char_starts)
     }
 
     pub fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.src.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let col = self
-            .src
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let col = self.chars_to(offset) - self.chars_to(start) + 1;
         Pos { line, col }
     }
 
     /// The position of `needle` (as a quoted string) inside `span`, else the span's start; used to
     /// point at the exact id inside a condition, whose inner spans TOML values do not keep.
     pub fn find_in(&self, span: &Range<usize>, needle: &str) -> Pos {
-        let hay = self.src.get(span.clone()).unwrap_or("");
-        for quoted in [format!("\"{needle}\""), format!("'{needle}'")] {
-            if let Some(i) = hay.find(&quoted) {
-                return self.pos(span.start + i);
+        Finder::new(span).next(self, needle, false)
+    }
+}
+
+/// Finds quoted strings inside a span in the order they are written, each search starting
+/// where the previous one ended, so locating every item of a long list or condition reads it
+/// once. TOML values keep no inner spans, hence the search.
+struct Finder {
+    at: usize,
+    start: usize,
+    end: usize,
+    /// A string was not found as written (escapes): later ones are not searched for, since
+    /// each failed search reads the rest of the span.
+    lost: bool,
+}
+
+impl Finder {
+    fn new(span: &Range<usize>) -> Finder {
+        Finder {
+            at: span.start,
+            start: span.start,
+            end: span.end,
+            lost: false,
+        }
+    }
+
+    /// The next `"needle"` or `'needle'` (with `key`, only as the value of `q = `), else the
+    /// span's start.
+    fn next(&mut self, loc: &Locator, needle: &str, key: bool) -> Pos {
+        if !self.lost
+            && let Some(i) = self.search(loc.src, needle, key)
+        {
+            self.at = i + needle.len() + 2;
+            return loc.pos(i);
+        }
+        self.lost = true;
+        loc.pos(self.start)
+    }
+
+    fn search(&self, src: &str, needle: &str, key: bool) -> Option<usize> {
+        let bytes = src.as_bytes();
+        let hay = src.get(self.at..self.end)?;
+        if needle.is_empty() {
+            return None;
+        }
+        let step = needle.chars().next().map_or(1, char::len_utf8);
+        let mut from = 0;
+        while let Some(i) = hay.get(from..)?.find(needle) {
+            let at = self.at + from + i;
+            super::validate::tick(i + needle.len());
+            from += i + step;
+            let (Some(&open), Some(&close)) =
+                (bytes.get(at.wrapping_sub(1)), bytes.get(at + needle.len()))
+            else {
+                continue;
+            };
+            if open != close || !matches!(open, b'"' | b'\'') {
+                continue;
+            }
+            if !key || after_q_key(&bytes[self.at..at - 1]) {
+                return Some(at - 1);
             }
         }
-        self.pos(span.start)
+        super::validate::tick(hay.len());
+        None
     }
+}
+
+/// Whether `before` ends with `q =` (spaces allowed, the key possibly quoted).
+fn after_q_key(before: &[u8]) -> bool {
+    let trim = |b: &[u8]| -> usize {
+        b.iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t'))
+            .map_or(0, |i| i + 1)
+    };
+    let b = &before[..trim(before)];
+    let Some(b) = b.strip_suffix(b"=") else {
+        return false;
+    };
+    let b = &b[..trim(b)];
+    let b = b
+        .strip_suffix(b"\"q\"")
+        .or_else(|| b.strip_suffix(b"'q'"))
+        .or_else(|| b.strip_suffix(b"q"));
+    b.is_some_and(|b| {
+        b.last()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')))
+    })
 }
 
 #[derive(Deserialize)]
@@ -243,16 +350,59 @@ pub fn hash_source(src: &str) -> String {
 /// Parses and checks a questionnaire: syntax, ids and every reference. `file` names the source
 /// in messages. This is what opening a workshop does; see [`check`] for `socscope validate`.
 pub fn load(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
-    load_with(file, src, false)
+    load_with(file, src, None)
 }
 
 /// Everything [`load`] checks, plus a search for rules that can never fire. The search tries
 /// answer combinations, so it runs when a questionnaire is validated, not at every start-up.
 pub fn check(file: &str, src: &str) -> Result<Questionnaire, LoadError> {
-    load_with(file, src, true)
+    check_with_notes(file, src).0
 }
 
-fn load_with(file: &str, src: &str, deep: bool) -> Result<Questionnaire, LoadError> {
+/// [`check`], with notes on what it could not settle: rules whose search for answers that
+/// make them fire was cut short, so that nothing is claimed about them. Notes are not errors.
+pub fn check_with_notes(file: &str, src: &str) -> (Result<Questionnaire, LoadError>, Notes) {
+    let mut notes = Vec::new();
+    let result = load_with(file, src, Some(&mut notes));
+    notes.sort();
+    let notes = Notes {
+        file: file.to_string(),
+        notes,
+    };
+    (result, notes)
+}
+
+/// What a check left open, displayed like errors but as `note:` lines.
+#[derive(Debug, Clone)]
+pub struct Notes {
+    pub file: String,
+    pub notes: Vec<Problem>,
+}
+
+impl fmt::Display for Notes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.notes.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "{}:{}:{}: note: {}",
+                self.file, p.pos.line, p.pos.col, p.message
+            )?;
+            if !p.help.is_empty() {
+                write!(f, "\n  help: {}", p.help)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn load_with(
+    file: &str,
+    src: &str,
+    notes: Option<&mut Vec<Problem>>,
+) -> Result<Questionnaire, LoadError> {
     let mut cx = Ctx {
         loc: Locator::new(src),
         problems: Vec::new(),
@@ -296,9 +446,9 @@ fn load_with(file: &str, src: &str, deep: bool) -> Result<Questionnaire, LoadErr
         evidence_kinds,
         hash: hash_source(src),
     };
-    super::validate::check_semantics(&q, &mut cx.problems, deep);
+    resolve(&mut q);
+    super::validate::check_semantics(&q, &mut cx.problems, notes);
     if cx.problems.is_empty() {
-        resolve(&mut q);
         Ok(q)
     } else {
         cx.problems.sort();
@@ -468,10 +618,9 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
             r
         });
         let references = check_references(cx, rq.references);
-        let show_if = rq.show_if.map(|c| {
-            let span = c.span();
-            parse_condition(cx, c.get_ref(), &span)
-        });
+        let show_if = rq
+            .show_if
+            .map(|c| parse_condition(cx, c.get_ref(), &c.span(), &mut Finder::new(&c.span())));
         out.push(Question {
             id,
             scope,
@@ -508,6 +657,7 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
 
 fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<EvidenceKind> {
     let mut out: Vec<EvidenceKind> = Vec::new();
+    let mut seen: HashMap<String, Pos> = HashMap::new();
     for re in raw {
         let re = re.into_inner();
         let pos = cx.at(re.id.span());
@@ -519,15 +669,17 @@ fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<
                 "use lower-case letters, digits and `_`",
             );
         }
-        if let Some(first) = out.iter().find(|e| e.id == id) {
+        if let Some(first) = seen.get(&id) {
             cx.err(
                 pos,
                 format!(
                     "duplicate evidence id `{id}` (first defined at line {})",
-                    first.pos.line
+                    first.line
                 ),
                 "give each evidence kind its own id",
             );
+        } else {
+            seen.insert(id.clone(), pos);
         }
         let references = check_references(cx, re.references);
         out.push(EvidenceKind {
@@ -543,10 +695,10 @@ fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<
 
 fn check_references(cx: &mut Ctx, refs: Option<Spanned<Vec<String>>>) -> Vec<String> {
     let Some(refs) = refs else { return Vec::new() };
-    let span = refs.span();
+    let mut finder = Finder::new(&refs.span());
     for r in refs.get_ref() {
         if tsc::looks_like_tsc(r) && !tsc::is_valid(r) {
-            let pos = cx.loc.find_in(&span, r);
+            let pos = finder.next(&cx.loc, r, false);
             cx.err(
                 pos,
                 format!("`{r}` is not a Trust Services Criteria ID"),
@@ -594,7 +746,12 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             Scope::Engagement
         });
         let when_span = rr.when.span();
-        let when = parse_condition(cx, rr.when.get_ref(), &when_span);
+        let when = parse_condition(
+            cx,
+            rr.when.get_ref(),
+            &when_span,
+            &mut Finder::new(&when_span),
+        );
         let references = check_references(cx, rr.references);
         let categories = parse_categories(cx, &rr.categories);
         let excluded_categories = parse_categories(cx, &rr.excluded_categories);
@@ -654,13 +811,13 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
 
 fn parse_categories(cx: &mut Ctx, raw: &Option<Spanned<Vec<String>>>) -> Vec<Category> {
     let Some(raw) = raw else { return Vec::new() };
-    let span = raw.span();
+    let mut finder = Finder::new(&raw.span());
     let mut out = Vec::new();
     for c in raw.get_ref() {
         match Category::from_id(c) {
             Some(cat) => out.push(cat),
             None => {
-                let pos = cx.loc.find_in(&span, c);
+                let pos = finder.next(&cx.loc, c, false);
                 cx.err(
                     pos,
                     format!("unknown SOC 2 category `{c}`"),
@@ -674,7 +831,12 @@ fn parse_categories(cx: &mut Ctx, raw: &Option<Spanned<Vec<String>>>) -> Vec<Cat
 
 /// Reads a condition from its TOML value; problems are reported, and a broken part becomes an
 /// empty `all` so that the rest of the file can still be checked.
-fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condition {
+fn parse_condition(
+    cx: &mut Ctx,
+    v: &toml::Value,
+    span: &Range<usize>,
+    finder: &mut Finder,
+) -> Condition {
     const FORMS: &str = "a condition is `{ q = \"id\", is = \"value\" }` (or in, has, has_any, \
         answered, gt, gte, lt, lte), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
         `{ any_system = {...} }` or `{ any_system_in_scope = true }`";
@@ -684,21 +846,27 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
         return Condition::All(vec![]);
     };
     let keys: Vec<&str> = t.keys().map(String::as_str).collect();
-    let list = |cx: &mut Ctx, key: &str, items: &toml::Value| -> Vec<Condition> {
-        match items.as_array() {
-            Some(a) => a.iter().map(|c| parse_condition(cx, c, span)).collect(),
-            None => {
-                cx.err(here, format!("`{key}` takes an array of conditions"), FORMS);
-                vec![]
-            }
+    let list = |cx: &mut Ctx, finder: &mut Finder, key: &str, items: &toml::Value| match items
+        .as_array()
+    {
+        Some(a) => a
+            .iter()
+            .map(|c| parse_condition(cx, c, span, finder))
+            .collect(),
+        None => {
+            cx.err(here, format!("`{key}` takes an array of conditions"), FORMS);
+            vec![]
         }
     };
     match keys.as_slice() {
-        ["all"] => return Condition::All(list(cx, "all", &t["all"])),
-        ["any"] => return Condition::Any(list(cx, "any", &t["any"])),
-        ["not"] => return Condition::Not(Box::new(parse_condition(cx, &t["not"], span))),
+        ["all"] => return Condition::All(list(cx, finder, "all", &t["all"])),
+        ["any"] => return Condition::Any(list(cx, finder, "any", &t["any"])),
+        ["not"] => {
+            return Condition::Not(Box::new(parse_condition(cx, &t["not"], span, finder)));
+        }
         ["any_system"] => {
-            return Condition::AnySystem(Box::new(parse_condition(cx, &t["any_system"], span)));
+            let inner = parse_condition(cx, &t["any_system"], span, finder);
+            return Condition::AnySystem(Box::new(inner));
         }
         ["any_system_in_scope"] => {
             if t["any_system_in_scope"].as_bool() != Some(true) {
@@ -723,7 +891,7 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
         );
         return Condition::All(vec![]);
     };
-    let pos = cx.loc.find_in(span, q);
+    let pos = finder.next(&cx.loc, q, true);
     let tests: Vec<(&String, &toml::Value)> = t.iter().filter(|(k, _)| k.as_str() != "q").collect();
     if tests.len() != 1 {
         cx.err(
@@ -790,14 +958,13 @@ fn parse_condition(cx: &mut Ctx, v: &toml::Value, span: &Range<usize>) -> Condit
     }
 }
 
-/// Fills in question indexes once the file is known to be consistent.
+/// Fills in question indexes (`usize::MAX` for an unknown id). The first definition of a
+/// duplicate id wins, as in the checks, which read these indexes.
 fn resolve(q: &mut Questionnaire) {
-    let index: HashMap<String, usize> = q
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, q)| (q.id.clone(), i))
-        .collect();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, question) in q.questions.iter().enumerate() {
+        index.entry(question.id.clone()).or_insert(i);
+    }
     let fix = |c: &mut Condition| {
         for a in c.atoms_mut() {
             a.qi = index.get(&a.q).copied().unwrap_or(usize::MAX);

@@ -70,8 +70,8 @@ impl StoreError {
                 }
                 _ => "check the disk and the path, then try again".into(),
             },
-            StoreError::NotUtf8 { .. } => "a session file is UTF-8 text: if this one was damaged, \
-                 open its backup (`.bak` beside it)"
+            StoreError::NotUtf8 { .. } => "save the file as UTF-8 text, or remove the character \
+                 there; if it is a session that was damaged, open its backup (`.bak` beside it)"
                 .into(),
             StoreError::Format(_) => return None,
             StoreError::Locked(e) => return e.help(),
