@@ -26,12 +26,13 @@ pub enum StoreError {
     },
     /// The file is not UTF-8 text; `line` and `col` locate the first byte that is not.
     #[error(
-        "{}:{line}:{col}: error: the file is not UTF-8 text (the first invalid byte is at byte \
-         offset {offset})",
+        "{}:{line}:{col}: error: not UTF-8 text: byte 0x{byte:02x} at byte offset {offset} is not \
+         valid UTF-8",
         path.display()
     )]
     NotUtf8 {
         path: PathBuf,
+        byte: u8,
         offset: usize,
         line: usize,
         col: usize,
@@ -167,6 +168,7 @@ pub fn read_text(path: &Path) -> Result<String, StoreError> {
         let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
         StoreError::NotUtf8 {
             path: path.to_path_buf(),
+            byte: e.as_bytes().get(offset).copied().unwrap_or_default(),
             offset,
             line,
             col,
