@@ -451,8 +451,8 @@ fn within(a: &str, b: &[char], max: usize) -> Option<usize> {
 }
 
 /// Steps (condition atoms read, search states visited) one rule's search may take, and all
-/// rules' searches together: the built-in questionnaire needs a few thousand in all, and the
-/// whole budget is spent in well under a second.
+/// rules' searches together: the built-in questionnaire needs about 32,000 in all, and the
+/// whole budget is spent in well under a second (about 7 ms per rule, 140 ms in all).
 const RULE_STEPS: u64 = 200_000;
 const TOTAL_STEPS: u64 = 4_000_000;
 
@@ -818,10 +818,18 @@ fn domain<'a>(
                 if let Test::Gt(b) | Test::Gte(b) | Test::Lt(b) | Test::Lte(b) = t {
                     match b {
                         Bound::Number(n) => nums.extend([n - 1.0, *n, n + 1.0]),
-                        Bound::Date(s) => {
-                            dates.push(s.clone());
-                            dates.push(format!("{s}~")); // sorts just after `s`
-                        }
+                        Bound::Date(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                            // The day itself and either side of it, as real dates: answers are
+                            // compared as dates.
+                            Ok(day) => dates.extend(
+                                [day.pred_opt(), Some(day), day.succ_opt()]
+                                    .into_iter()
+                                    .flatten()
+                                    .map(|d| d.format("%Y-%m-%d").to_string()),
+                            ),
+                            // Not a date: reported as an error of its own.
+                            Err(_) => dates.push(s.clone()),
+                        },
                     }
                 }
             }
