@@ -31,21 +31,28 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(
-                f,
-                "{}:{}:{}: error: {}",
-                self.file, p.pos.line, p.pos.col, p.message
-            )?;
-            if !p.help.is_empty() {
-                write!(f, "\n  help: {}", p.help)?;
-            }
-        }
-        Ok(())
+        write_located(f, &self.file, &self.problems, "error")
     }
+}
+
+/// `file:line:col: what: message`, then its help, one problem after another.
+fn write_located(
+    f: &mut fmt::Formatter<'_>,
+    file: &str,
+    problems: &[Problem],
+    what: &str,
+) -> fmt::Result {
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        let Pos { line, col } = p.pos;
+        write!(f, "{file}:{line}:{col}: {what}: {}", p.message)?;
+        if !p.help.is_empty() {
+            write!(f, "\n  help: {}", p.help)?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for LoadError {}
@@ -383,20 +390,7 @@ pub struct Notes {
 
 impl fmt::Display for Notes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.notes.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(
-                f,
-                "{}:{}:{}: note: {}",
-                self.file, p.pos.line, p.pos.col, p.message
-            )?;
-            if !p.help.is_empty() {
-                write!(f, "\n  help: {}", p.help)?;
-            }
-        }
-        Ok(())
+        write_located(f, &self.file, &self.notes, "note")
     }
 }
 

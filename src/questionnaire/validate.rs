@@ -771,16 +771,7 @@ fn domain<'a>(
                 tick(q.choices.len());
                 q.choices.iter().map(|c| c.id.as_str()).collect()
             });
-            let mut named: BTreeSet<&str> = BTreeSet::new();
-            for t in tests {
-                match t {
-                    Test::Is(v) => {
-                        named.insert(v);
-                    }
-                    Test::In(vs) => named.extend(vs.iter().map(String::as_str)),
-                    _ => {}
-                }
-            }
+            let mut named = named_choices(tests, Kind::Single);
             named.retain(|v| set.contains(*v));
             d.extend(named.iter().map(|v| Value::Text(v.to_string())));
             // At most `named.len()` choices are passed over before one that no test names.
@@ -789,17 +780,10 @@ fn domain<'a>(
             }
         }
         Kind::Multi => {
-            let mut used: BTreeSet<&str> = BTreeSet::new();
-            for t in tests {
-                match t {
-                    Test::Has(v) => {
-                        used.insert(v);
-                    }
-                    Test::HasAny(vs) => used.extend(vs.iter().map(String::as_str)),
-                    _ => {}
-                }
-            }
-            let used: Vec<&str> = used.into_iter().take(12).collect();
+            let used: Vec<&str> = named_choices(tests, Kind::Multi)
+                .into_iter()
+                .take(12)
+                .collect();
             for mask in 0..(1u32 << used.len()) {
                 let items = used
                     .iter()
@@ -845,6 +829,23 @@ fn domain<'a>(
         }
     }
     d
+}
+
+/// The choice ids the tests name: `is`/`in` for single choices, `has`/`has_any` for multiple.
+fn named_choices<'t>(tests: &[&'t Test], kind: Kind) -> BTreeSet<&'t str> {
+    let mut named = BTreeSet::new();
+    for t in tests {
+        match (t, kind == Kind::Multi) {
+            (Test::Is(v), false) | (Test::Has(v), true) => {
+                named.insert(v.as_str());
+            }
+            (Test::In(vs), false) | (Test::HasAny(vs), true) => {
+                named.extend(vs.iter().map(String::as_str))
+            }
+            _ => {}
+        }
+    }
+    named
 }
 
 /// A partial answer: the first `assigned` involved questions (in file order) have the
