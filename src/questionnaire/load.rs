@@ -31,21 +31,28 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(
-                f,
-                "{}:{}:{}: error: {}",
-                self.file, p.pos.line, p.pos.col, p.message
-            )?;
-            if !p.help.is_empty() {
-                write!(f, "\n  help: {}", p.help)?;
-            }
-        }
-        Ok(())
+        write_located(f, &self.file, &self.problems, "error")
     }
+}
+
+/// `file:line:col: what: message`, then its help, one problem after another.
+fn write_located(
+    f: &mut fmt::Formatter<'_>,
+    file: &str,
+    problems: &[Problem],
+    what: &str,
+) -> fmt::Result {
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        let Pos { line, col } = p.pos;
+        write!(f, "{file}:{line}:{col}: {what}: {}", p.message)?;
+        if !p.help.is_empty() {
+            write!(f, "\n  help: {}", p.help)?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for LoadError {}
@@ -116,9 +123,9 @@ struct Finder {
     at: usize,
     start: usize,
     end: usize,
-    /// A string was not found as written (escapes): later ones are not searched for, since
-    /// each failed search reads the rest of the span.
-    lost: bool,
+    /// Strings not found as written (escapes). Each such search reads the rest of the span,
+    /// so after a few the rest point at the span's start.
+    misses: usize,
 }
 
 impl Finder {
@@ -127,20 +134,21 @@ impl Finder {
             at: span.start,
             start: span.start,
             end: span.end,
-            lost: false,
+            misses: 0,
         }
     }
 
     /// The next `"needle"` or `'needle'` (with `key`, only as the value of `q = `), else the
     /// span's start.
     fn next(&mut self, loc: &Locator, needle: &str, key: bool) -> Pos {
-        if !self.lost
+        const MISSES: usize = 4;
+        if self.misses < MISSES
             && let Some(i) = self.search(loc.src, needle, key)
         {
             self.at = i + needle.len() + 2;
             return loc.pos(i);
         }
-        self.lost = true;
+        self.misses += 1;
         loc.pos(self.start)
     }
 
@@ -161,10 +169,11 @@ impl Finder {
             else {
                 continue;
             };
-            if open != close || !matches!(open, b'"' | b'\'') {
+            // The opening quote must be inside the span searched.
+            if at <= self.at || open != close || !matches!(open, b'"' | b'\'') {
                 continue;
             }
-            if !key || after_q_key(&bytes[self.at..at - 1]) {
+            if !key || after_q_key(bytes.get(self.at..at - 1).unwrap_or_default()) {
                 return Some(at - 1);
             }
         }
@@ -381,20 +390,7 @@ pub struct Notes {
 
 impl fmt::Display for Notes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.notes.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(
-                f,
-                "{}:{}:{}: note: {}",
-                self.file, p.pos.line, p.pos.col, p.message
-            )?;
-            if !p.help.is_empty() {
-                write!(f, "\n  help: {}", p.help)?;
-            }
-        }
-        Ok(())
+        write_located(f, &self.file, &self.notes, "note")
     }
 }
 
@@ -977,5 +973,35 @@ fn resolve(q: &mut Questionnaire) {
     }
     for rule in &mut q.rules {
         fix(&mut rule.when);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_on_long_lines() {
+        let line = format!("{}x", "é".repeat(300));
+        let src = format!("a\n{line}");
+        let loc = Locator::new(&src);
+        let x = src.len() - 1;
+        assert_eq!(loc.pos(x), Pos { line: 2, col: 301 });
+        assert_eq!(loc.pos(0), Pos { line: 1, col: 1 });
+        assert_eq!(loc.pos(src.len() + 10), Pos { line: 2, col: 302 });
+    }
+
+    #[test]
+    fn ids_in_a_condition_are_found_in_order_as_question_ids() {
+        let src = r#"when = { all = [{ q = "a", is = "b" }, { "q" = "b", is = "x" }, { q='a', is = "y" }] }"#;
+        let loc = Locator::new(src);
+        let mut f = Finder::new(&(7..src.len()));
+        assert_eq!(f.next(&loc, "a", true).col, 23);
+        // `is = "b"` is a value, not the question `b`.
+        assert_eq!(f.next(&loc, "b", true).col, 48);
+        // The second `a` is the second one, not the first again.
+        assert_eq!(f.next(&loc, "a", true).col, 69);
+        // Not written as such (an escape): the start of the condition, and no panic.
+        assert_eq!(f.next(&loc, "zz", true).col, 8);
     }
 }

@@ -28,25 +28,29 @@ fn rule(out: &mut String, id: &str, when: &str, extra: &str) {
     );
 }
 
-/// `n` yes/no questions, each shown if the previous is answered yes or no (tested twice), and
-/// a rule on the last: 2 KB at n = 12.
+/// `n` text questions, each shown if the previous is answered or not (tested twice), and a
+/// rule on the last: the attack's shape, 2 KB at n = 12.
 pub fn twice_chain(n: usize) -> String {
+    twice(n, "text", "answered = true", "answered = false")
+}
+
+/// The same with yes/no questions (`is = "yes"`, `is = "no"`).
+pub fn twice_chain_yesno(n: usize) -> String {
+    twice(n, "yesno", "is = \"yes\"", "is = \"no\"")
+}
+
+fn twice(n: usize, kind: &str, a: &str, b: &str) -> String {
     let mut s = head();
     for i in 0..n {
         let show = (i > 0).then(|| {
             format!(
-                "{{ any = [{{ q = \"q{p}\", is = \"yes\" }}, {{ q = \"q{p}\", is = \"no\" }}] }}",
+                "{{ any = [{{ q = \"q{p}\", {a} }}, {{ q = \"q{p}\", {b} }}] }}",
                 p = i - 1
             )
         });
-        question(&mut s, &format!("q{i}"), "yesno", show.as_deref());
+        question(&mut s, &format!("q{i}"), kind, show.as_deref());
     }
-    rule(
-        &mut s,
-        "r",
-        &format!("{{ q = \"q{}\", is = \"yes\" }}", n - 1),
-        "",
-    );
+    rule(&mut s, "r", &format!("{{ q = \"q{}\", {a} }}", n - 1), "");
     s
 }
 
