@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use crate::engine::{self, Decision, EntityRef, Recommendation};
 use crate::export::markdown::{escape, sanitize};
 use crate::questionnaire::{Category, Questionnaire, Scope};
+use crate::report::wording;
 use crate::session::{Answers, EntityId, Session};
 
 /// A value before and after.
@@ -181,18 +182,29 @@ fn pair<'a>(
     pairs
 }
 
+/// The verdict with its own state (not that of every other decision).
 fn verdict_label(r: &Recommendation) -> String {
-    format!(
-        "{}{}",
-        r.verdict.label(),
-        if r.provisional { " (provisional)" } else { "" }
-    )
+    let provisional = r.decisions.first().is_some_and(|d| d.provisional);
+    wording::verdict_state(r.verdict, provisional)
 }
 
+/// Each report's Type, as the report words it: "SOC 2 Type 2; SOC 1 Type 1".
 fn type_label(r: &Recommendation) -> String {
-    // As the report words it: "Type 1 (Type 2 after a 3-6 month observation period)".
-    r.report_type_text()
-        .unwrap_or_else(|| "not decided".to_string())
+    if !r.plans.iter().any(|p| p.settled) {
+        return "no report called for yet".to_string();
+    }
+    r.plans
+        .iter()
+        .filter(|p| p.settled)
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.report.label(),
+                wording::report_type(p.report_type)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn changed(old: String, new: String) -> Option<Change> {
@@ -263,11 +275,7 @@ impl Pairs {
 }
 
 fn all_decisions(r: &Recommendation) -> Vec<&Decision> {
-    r.decisions
-        .iter()
-        .chain(r.systems.iter().map(|s| &s.decision))
-        .chain(r.identities.iter().map(|i| &i.decision))
-        .collect()
+    r.all_decisions().collect()
 }
 
 /// Compares two sessions under one questionnaire.
@@ -347,13 +355,13 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         r.systems
             .iter()
             .find(|x| x.id == id)
-            .map(|x| x.decision.outcome.clone())
+            .map(|x| x.decision.outcome.to_string())
     });
     let identities = inventory(&old_ids, &new_ids, &id_pairs, &|r, id| {
         r.identities
             .iter()
             .find(|x| x.id == id)
-            .map(|x| x.decision.outcome.clone())
+            .map(|x| x.decision.outcome.to_string())
     });
 
     // Decisions, matched by id (translated through the entity pairing).
@@ -361,21 +369,22 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
     let new_decisions = all_decisions(&n.r);
     let mut decisions = Vec::new();
     let mut seen_new = vec![false; new_decisions.len()];
+    let new_ids_text: Vec<String> = new_decisions.iter().map(|d| d.id.to_string()).collect();
     for od in &old_decisions {
-        let nid = pairs.decision_id(&od.id);
+        let nid = pairs.decision_id(&od.id.to_string());
         let nd = nid.as_ref().and_then(|nid| {
-            new_decisions
+            new_ids_text
                 .iter()
-                .position(|d| &d.id == nid)
+                .position(|d| d == nid)
                 .map(|k| (k, new_decisions[k]))
         });
         // Decisions about a removed system or identity are covered by "removed".
         let Some((k, nd)) = nd else {
-            if !is_entity_decision(&od.id) {
+            if od.id.is_report_level() && od.outcome != engine::Outcome::Type(None) {
                 decisions.push(DecisionChange {
-                    id: od.id.clone(),
-                    title: od.title.clone(),
-                    old: Some(od.outcome.clone()),
+                    id: od.id.to_string(),
+                    title: od.title(),
+                    old: Some(od.outcome.to_string()),
                     new: None,
                     answers: flipping_answers(q, &o, &n, &pairs, Some(od), None),
                 });
@@ -385,23 +394,24 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         seen_new[k] = true;
         if od.outcome != nd.outcome {
             decisions.push(DecisionChange {
-                id: nd.id.clone(),
-                title: nd.title.clone(),
-                old: Some(od.outcome.clone()),
-                new: Some(nd.outcome.clone()),
+                id: nd.id.to_string(),
+                title: nd.title(),
+                old: Some(od.outcome.to_string()),
+                new: Some(nd.outcome.to_string()),
                 answers: flipping_answers(q, &o, &n, &pairs, Some(od), Some(nd)),
             });
         }
     }
     for (k, nd) in new_decisions.iter().enumerate() {
-        if seen_new[k] || is_entity_decision(&nd.id) {
+        // An undecided Type of a report that is only possible now says nothing new.
+        if seen_new[k] || !nd.id.is_report_level() || nd.outcome == engine::Outcome::Type(None) {
             continue;
         }
         decisions.push(DecisionChange {
-            id: nd.id.clone(),
-            title: nd.title.clone(),
+            id: nd.id.to_string(),
+            title: nd.title(),
             old: None,
-            new: Some(nd.outcome.clone()),
+            new: Some(nd.outcome.to_string()),
             answers: flipping_answers(q, &o, &n, &pairs, None, Some(nd)),
         });
     }
@@ -525,12 +535,6 @@ fn answer_changes<'a>(
         }
     }
     out
-}
-
-fn is_entity_decision(id: &str) -> bool {
-    ["system.", "identity.", "subservice."]
-        .iter()
-        .any(|p| id.starts_with(p))
 }
 
 fn answers_of<'a>(s: &'a Session, e: &Option<EntityId>) -> Option<&'a Answers> {

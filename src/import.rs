@@ -695,24 +695,29 @@ pub fn plan<'q>(
         match parse_when(raw, opts.today) {
             Ok(None) => {}
             Ok(Some(when)) => {
-                let choice = match when {
-                    When::NotApplicable => "not_applicable",
-                    When::Never => "older_than_year",
-                    When::DaysAgo(d) if d <= 90 => "within_90_days",
-                    When::DaysAgo(d) if d <= 365 => "within_year",
-                    When::DaysAgo(_) => "older_than_year",
+                // `n/a`: no static secret; `never`: a static secret whose age nobody knows; a
+                // date or an age: when it was last rotated (compared with the rotation policy
+                // on the workshop date).
+                let fact = match when {
+                    When::NotApplicable => Some("n/a".to_string()),
+                    When::Never => Some("never".to_string()),
+                    When::DaysAgo(d) => Some(
+                        (opts.today - chrono::Duration::days(d))
+                            .format("%Y-%m-%d")
+                            .to_string(),
+                    ),
                     When::Yes | When::No => {
                         problems.push(format!(
                             "last rotated \"{}\" is not a date\n  help: write a date as \
                              YYYY-MM-DD, an age in days, never or n/a",
                             sanitize(raw)
                         ));
-                        ""
+                        None
                     }
                 };
-                if !choice.is_empty() {
+                if let Some(fact) = fact {
                     fx.rotation = Some(Fact::new(
-                        choice,
+                        &fact,
                         raw,
                         describe("last_rotated", raw, when, opts.today),
                     ));
@@ -815,7 +820,7 @@ pub fn plan<'q>(
         (Field::Kind, "identity_kind"),
         (Field::Owner, "has_owner"),
         (Field::Privilege, "privilege"),
-        (Field::LastRotated, "credential_rotation"),
+        (Field::LastRotated, "last_rotated"),
         (Field::LastReviewed, "access_reviewed"),
         (Field::Mfa, "mfa_enforced"),
     ] {
@@ -901,11 +906,20 @@ pub fn plan<'q>(
             }
         }
         if let Some(f) = &g.rotation {
+            let static_secret = if f.id == "n/a" { "no" } else { "yes" };
             want(
-                identity_question(q, "credential_rotation"),
-                Value::Text(f.id.clone()),
+                identity_question(q, "has_static_secret"),
+                Value::Text(static_secret.into()),
                 f.from.clone(),
             );
+            if f.id != "n/a" {
+                let when = if f.id == "never" {
+                    Value::Unknown
+                } else {
+                    Value::Text(f.id.clone())
+                };
+                want(identity_question(q, "last_rotated"), when, f.from.clone());
+            }
         }
         if let Some(f) = &g.reviewed {
             want(

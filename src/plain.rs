@@ -17,12 +17,13 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 
 use crate::engine::{self, Recommendation, Sensitivity};
 use crate::export::markdown::{evidence_checklist, sanitize, summary_text};
 use crate::questionnaire::condition::EntityKey;
-use crate::questionnaire::{Kind, Question, Questionnaire};
+use crate::questionnaire::{Kind, Questionnaire};
+use crate::report::wording;
 use crate::session::{EntityId, Session, Value};
 use crate::workshop::{self, Access, Error, Lease, Opened, Start};
 
@@ -213,11 +214,7 @@ fn new<R: BufRead, W: Write>(
 }
 
 fn verdict_line(r: &Recommendation) -> String {
-    format!(
-        "{}{}",
-        r.verdict.label(),
-        if r.provisional { " (provisional)" } else { "" }
-    )
+    wording::verdict_state(r.verdict, r.provisional)
 }
 
 /// What the user typed at a question.
@@ -360,7 +357,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             }
             // What the session would refuse (a "none of these" choice with others) is asked
             // again, like any other reply that does not fit.
-            match parse(question, &line).and_then(|v| v.check(question).map(|()| v)) {
+            match workshop::answer::parse(question, &line) {
                 Ok(v) => break Reply::Answer(v),
                 Err(m) => self.io.say(&format!(
                     "{m}. Or type u for unknown, ? for help, Enter to skip, q to quit."
@@ -493,8 +490,11 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         self.io.say("\nWhat would change this?")?;
         for d in &r.decisions {
             let x = engine::sensitivity_in(self.q, &self.s, &ev, d);
-            self.io
-                .say(&format!("{}: {}", sanitize(&d.title), sanitize(&d.outcome)))?;
+            self.io.say(&format!(
+                "{}: {}",
+                sanitize(&d.title()),
+                sanitize(&d.outcome.to_string())
+            ))?;
             self.io.say(sensitivity_text(&x).trim_end())?;
         }
         Ok(())
@@ -732,12 +732,9 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
 fn sensitivity_text(x: &Sensitivity) -> String {
     let n = x.rests_on.len();
     if n == 0 && x.flips.is_empty() {
-        return "  Sensitivity: rests on no answer yet.\n".to_string();
+        return format!("  Sensitivity: {}.\n", wording::rests_on(0));
     }
-    let mut out = format!(
-        "  Sensitivity: rests on {n} answer{}",
-        if n == 1 { "" } else { "s" }
-    );
+    let mut out = format!("  Sensitivity: {}", wording::rests_on(n));
     if x.flips.is_empty() {
         out.push_str(&format!(
             "; no single answer change flips it ({} change{} tried{}).\n",
@@ -749,20 +746,12 @@ fn sensitivity_text(x: &Sensitivity) -> String {
     }
     out.push_str(". Single changes that flip it:\n");
     for f in &x.flips {
-        // The export's wording (src/export/markdown.rs), without its bold.
-        let change = match &f.change {
-            engine::Change::Add { choice } => format!("adding {}", sanitize(choice)),
-            engine::Change::Remove { choice } => format!("removing {}", sanitize(choice)),
-            engine::Change::Replace => {
-                format!("{} instead of {}", sanitize(&f.to), sanitize(&f.from))
-            }
-        };
-        let opens = f.opens_words(sanitize);
+        // The export's wording, without its emphasis.
         out.push_str(&format!(
-            "  - {}, \u{201c}{}\u{201d}: {change} would make it {}{opens}\n",
+            "  - {}, \u{201c}{}\u{201d}: {}\n",
             sanitize(&f.entity.name),
             sanitize(&f.question_text),
-            sanitize(&f.outcome)
+            wording::flip_sentence(f, sanitize, |t| t.to_string())
         ));
     }
     if !x.complete {
@@ -779,70 +768,5 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
-    }
-}
-
-/// Reads an answer typed at a question (not `u`, `?`, `q` or empty, handled before).
-fn parse(q: &Question, line: &str) -> Result<Value, String> {
-    let pick = |token: &str| -> Option<String> {
-        let t = token.trim();
-        if let Ok(n) = t.parse::<usize>() {
-            return n
-                .checked_sub(1)
-                .and_then(|i| q.choices.get(i))
-                .map(|c| c.id.clone());
-        }
-        let lower = t.to_lowercase();
-        if q.kind == Kind::YesNo {
-            match lower.as_str() {
-                "y" => return Some("yes".into()),
-                "n" => return Some("no".into()),
-                _ => {}
-            }
-        }
-        q.choices
-            .iter()
-            .find(|c| c.id.to_lowercase() == lower || c.label.to_lowercase() == lower)
-            .map(|c| c.id.clone())
-    };
-    match q.kind {
-        Kind::YesNo | Kind::Single => pick(line).map(Value::Text).ok_or_else(|| {
-            format!(
-                "`{}` is not one of the choices: type a number from 1 to {}",
-                sanitize(line),
-                q.choices.len()
-            )
-        }),
-        Kind::Multi => {
-            let mut ids = Vec::new();
-            for token in line.split([' ', ',', ';']).filter(|t| !t.is_empty()) {
-                match pick(token) {
-                    Some(id) => {
-                        if !ids.contains(&id) {
-                            ids.push(id);
-                        }
-                    }
-                    None => {
-                        return Err(format!(
-                            "`{}` is not one of the choices: type numbers from 1 to {}",
-                            sanitize(token),
-                            q.choices.len()
-                        ));
-                    }
-                }
-            }
-            ids.sort_by_key(|id| q.choices.iter().position(|c| &c.id == id));
-            Ok(Value::List(ids))
-        }
-        Kind::Number => line
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite())
-            .map(Value::Number)
-            .ok_or_else(|| format!("`{}` is not a number", sanitize(line))),
-        Kind::Date => NaiveDate::parse_from_str(line, "%Y-%m-%d")
-            .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
-            .map_err(|_| format!("`{}` is not a date like 2026-03-31", sanitize(line))),
-        Kind::Text => Ok(Value::Text(line.to_string())),
     }
 }

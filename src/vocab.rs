@@ -137,6 +137,37 @@ impl SubserviceMethod {
     }
 }
 
+/// One of the two reports a scoping workshop decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Report {
+    Soc1,
+    Soc2,
+}
+
+impl Report {
+    pub const ALL: [Report; 2] = [Report::Soc1, Report::Soc2];
+    pub fn id(self) -> &'static str {
+        match self {
+            Report::Soc1 => "soc1",
+            Report::Soc2 => "soc2",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Report::Soc1 => "SOC 1",
+            Report::Soc2 => "SOC 2",
+        }
+    }
+    pub fn from_id(id: &str) -> Option<Report> {
+        Report::ALL.into_iter().find(|r| r.id() == id)
+    }
+    /// Position in per-report arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// An answer's value; how to read it depends on the question's kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

@@ -44,14 +44,14 @@ fn type_1_to_type_2_names_the_answer() {
     let d = diff::compare(&q, &old, &new);
     assert!(d.verdict.is_none(), "{d:#?}");
     let t = d.report_type.as_ref().expect("type changed");
-    assert!(t.old.starts_with("Type 1"), "{t:?}");
-    assert!(t.new.starts_with("Type 2"), "{t:?}");
+    assert_eq!(t.old, "SOC 2 Type 1", "{t:?}");
+    assert_eq!(t.new, "SOC 2 Type 2", "{t:?}");
     assert!(d.systems.added.is_empty() && d.systems.removed.is_empty());
 
     let type_change = d
         .decisions
         .iter()
-        .find(|c| c.id == "type")
+        .find(|c| c.id == "type.soc2")
         .expect("the type decision flipped");
     assert_eq!(type_change.answers.len(), 1, "{type_change:#?}");
     let a = &type_change.answers[0];
@@ -61,7 +61,10 @@ fn type_1_to_type_2_names_the_answer() {
     assert_eq!(a.new.as_deref(), Some("8 months"));
 
     let text = diff::render_text(&d);
-    assert!(text.contains("Type: Type 1"), "{text}");
+    assert!(
+        text.contains("Type: SOC 2 Type 1 -> SOC 2 Type 2"),
+        "{text}"
+    );
     assert!(
         text.contains("[controls_months]: 2 months -> 8 months"),
         "{text}"
@@ -164,7 +167,7 @@ fn cli_diff_text_and_markdown() {
         .arg(&new_path)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Type: Type 1"))
+        .stdout(predicate::str::contains("Type: SOC 2 Type 1"))
         .stdout(predicate::str::contains("controls_months"));
     let out = Command::cargo_bin("socscope")
         .expect("binary")
@@ -241,8 +244,8 @@ fn payroll_next_year(old: &Session) -> Session {
     set(
         &mut s,
         &EntityId::Engagement,
-        "first_audit",
-        Value::Text("no".into()),
+        "prior_reports",
+        Value::List(vec!["soc2_type2".into(), "soc1_type2".into()]),
     );
     set(
         &mut s,
@@ -284,10 +287,11 @@ fn every_changed_answer_is_listed_even_when_it_flips_nothing() {
         .map(|(_, rest)| rest)
         .unwrap_or_else(|| panic!("no answers section in:\n{text}"));
     for line in [
-        "Engagement: For how many months have the key controls been operating, with records \
-         kept? [controls_months]: 14 months -> 26 months (flipped no decision)",
-        "Engagement: Would this be our first SOC examination? [first_audit]: Yes -> No \
-         (flipped no decision)",
+        "Engagement: For how many months have the key controls of the service (access, change, \
+         operations) been operating, with records kept? [controls_months]: 14 months -> 26 \
+         months (flipped no decision)",
+        "Engagement: Which SOC reports have we had before? [prior_reports]: None: this would be \
+         our first SOC examination -> A SOC 2 Type 2, A SOC 1 Type 2 (flipped no decision)",
         "[uptime_sla]: No -> Yes\n",
         "Bank file gateway: For those processes, can this system change financial data",
     ] {
@@ -300,7 +304,10 @@ fn every_changed_answer_is_listed_even_when_it_flips_nothing() {
         md.contains("`controls_months`: 14 months → **26 months** (flipped no decision)"),
         "{md}"
     );
-    assert!(md.contains("`first_audit`: Yes → **No**"), "{md}");
+    assert!(
+        md.contains("`prior_reports`: None: this would be our first SOC examination → **A SOC 2 Type 2, A SOC 1 Type 2**"),
+        "{md}"
+    );
     // Only answers changed: that is a change, not "no changes".
     let only_months = with_controls_months(&old, 26.0);
     let text = diff::render_text(&diff::compare(&q, &old, &only_months));
@@ -322,8 +329,10 @@ fn unchanged_verdict_categories_and_type_are_named() {
         text.contains("SOC 2 categories now: Security, Availability, Confidentiality, Privacy"),
         "{text}"
     );
-    assert!(text.contains("Type: Type 2 (3–12 months"), "{text}");
-    assert!(text.contains("after that) (unchanged)"), "{text}");
+    assert!(
+        text.contains("Type: SOC 1 Type 2; SOC 2 Type 2 (unchanged)"),
+        "{text}"
+    );
 
     // Categories unchanged too (only the Type flips).
     let s2 = common::example("s2-log-analytics.toml");
@@ -477,7 +486,7 @@ fn a_resumed_copy_with_last_years_date_is_told_apart() {
     let text = diff::render_text(&d);
     assert!(
         text.starts_with(
-            "Changes from Paywell Payroll Ltd (2026-11-20, updated 2026-11-20 10:06 UTC) to \
+            "Changes from Paywell Payroll Ltd (2026-11-20, updated 2026-11-20 10:20 UTC) to \
              Paywell Payroll Ltd (2026-11-20, updated 2027-11-18 14:02 UTC)"
         ),
         "{text}"

@@ -157,7 +157,10 @@ fn hidden_questions_neither_count_nor_fire() {
     assert_eq!(r.verdict, Verdict::None);
     assert_eq!(r.progress.total, 2, "asks + fin; writes is hidden");
     assert!(
-        r.decisions[0].rationale.iter().any(|f| f.rule == "sys_out"),
+        r.decisions[0]
+            .exclusions
+            .iter()
+            .any(|x| x.because.iter().any(|f| f.rule == "sys_out")),
         "says why"
     );
 }

@@ -171,7 +171,7 @@ fn expected_columns(first_header: &str) -> usize {
         "Workshop" => 2,
         "Decision" => 3,
         "System" => 4,
-        "Identity" => 6,
+        "Identity" => 7,
         "Question" => 3,
         other => panic!("unexpected table with header {other:?}"),
     }

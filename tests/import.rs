@@ -93,10 +93,8 @@ fn good_csv_imports_answers_marked_as_imported() {
         text(&s, alice, "owner_name").as_deref(),
         Some("Carla Duarte")
     );
-    assert_eq!(
-        text(&s, alice, "credential_rotation").as_deref(),
-        Some("within_90_days")
-    );
+    // People sign in through single sign-on: their password age is not asked.
+    assert_eq!(text(&s, alice, "last_rotated").as_deref(), None);
     assert_eq!(text(&s, alice, "access_reviewed").as_deref(), Some("yes"));
     assert_eq!(text(&s, alice, "mfa_enforced").as_deref(), Some("yes"));
     for qid in [
@@ -119,10 +117,8 @@ fn good_csv_imports_answers_marked_as_imported() {
         Some("cicd_credential")
     );
     assert_eq!(text(&s, bot, "privilege").as_deref(), Some("write"));
-    assert_eq!(
-        text(&s, bot, "credential_rotation").as_deref(),
-        Some("not_applicable")
-    );
+    assert_eq!(text(&s, bot, "has_static_secret").as_deref(), Some("no"));
+    assert_eq!(text(&s, bot, "last_rotated").as_deref(), None);
     assert_eq!(text(&s, bot, "access_reviewed").as_deref(), Some("no"));
     let bot_systems: Vec<String> = s
         .identities
@@ -265,9 +261,14 @@ fn skip_bad_rows_imports_the_good_ones() {
     let (s, _) = store::open(&path, &common::builtin()).unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = s.identities.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["svc-billing", "alice", "erin"]);
+    // 400 days before the import date.
     assert_eq!(
-        text(&s, "erin", "credential_rotation").as_deref(),
-        Some("older_than_year")
+        text(&s, "erin", "last_rotated").as_deref(),
+        Some("2025-10-27")
+    );
+    assert_eq!(
+        text(&s, "erin", "has_static_secret").as_deref(),
+        Some("yes")
     );
     assert_eq!(text(&s, "erin", "access_reviewed").as_deref(), Some("no"));
 }
@@ -418,7 +419,9 @@ fn live_answers_are_kept_unless_overwrite() {
         .map(|a| &a.action)
         .collect();
     assert!(matches!(actions[0], Action::KeepLive { .. }), "{actions:?}");
-    assert!(matches!(actions[1], Action::KeepLive { .. }), "{actions:?}");
+    // has_static_secret is "yes" on both sides; the live rotation date is kept.
+    assert!(matches!(actions[1], Action::Unchanged), "{actions:?}");
+    assert!(matches!(actions[2], Action::KeepLive { .. }), "{actions:?}");
     let mut kept = s.clone();
     import::apply(&q, &plan, &mut kept, Utc::now());
     assert_eq!(
@@ -445,8 +448,8 @@ fn live_answers_are_kept_unless_overwrite() {
         Some("admin")
     );
     assert_eq!(
-        text(&replaced, "svc-billing", "credential_rotation").as_deref(),
-        Some("within_90_days")
+        text(&replaced, "svc-billing", "last_rotated").as_deref(),
+        Some("2026-11-20")
     );
     assert_eq!(
         answer(&replaced, "svc-billing", "privilege").and_then(|a| a.source.as_deref()),
@@ -494,17 +497,23 @@ fn dates_are_judged_against_the_import_date() {
         .iter()
         .map(|n| {
             (
-                text(&s2, n, "credential_rotation").unwrap_or_default(),
+                text(&s2, n, "last_rotated").unwrap_or_else(|| {
+                    answer(&s2, n, "last_rotated")
+                        .map(|a| format!("{:?}", a.value))
+                        .unwrap_or_default()
+                }),
                 text(&s2, n, "access_reviewed").unwrap_or_default(),
             )
         })
         .collect();
+    // Rotation dates are kept as dates (the policy decides on the workshop date); reviews are
+    // judged against the import date: within a year is "yes".
     let want = [
-        ("within_90_days", "yes"),
-        ("within_year", "no"),
-        ("within_year", "yes"),
-        ("older_than_year", "no"),
-        ("older_than_year", "no"),
+        ("2026-09-02", "yes"),
+        ("2026-09-01", "no"),
+        ("2025-12-01", "yes"),
+        ("2025-11-30", "no"),
+        ("Unknown", "no"),
     ];
     for (g, w) in got.iter().zip(want) {
         assert_eq!((g.0.as_str(), g.1.as_str()), w, "{got:?}");

@@ -43,10 +43,11 @@ fn text(v: Option<&Value>) -> Option<&str> {
 const FIRST_SITTING: &[&str] = &[
     // Engagement
     "3",     // report_requesters: security teams
-    "2",     // sox_customers: no
+    "2",     // sox_customers: no (customers' year end is then not asked)
     "",      // customer_base: skipped
     "u",     // controls_months: unknown
-    "yes",   // first_audit
+    "5",     // prior_reports: none, a first examination
+    "2",     // deadline: no
     "?",     // uptime_sla: help, then
     "1",     // yes
     "maybe", // processing_accuracy: not understood, asked again
@@ -65,16 +66,21 @@ const FIRST_SITTING: &[&str] = &[
     // Menu: add an identity linked to it
     "i",
     "deploy-bot",
-    "1",   // systems: Web app
-    "8",   // identity_kind: CI/CD credential (mfa_enforced is then not asked)
-    "3",   // privilege: admin
-    "1",   // standing_privilege: yes
-    "2",   // changes_financial_data: no
-    "1",   // has_owner: yes
-    "Ana", // owner_name
-    "2",   // shared: no
-    "1",   // credential_rotation: within 90 days
-    "q",   // access_reviewed: save and quit
+    "1",          // systems: Web app
+    "9",          // identity_kind: CI/CD credential (mfa_enforced is then not asked)
+    "3",          // privilege: admin
+    "1",          // standing_privilege: yes
+    "2",          // changes_financial_data: no
+    "1",          // action_logging: yes
+    "1",          // has_owner: yes
+    "Ana",        // owner_name
+    "2",          // shared: no
+    "1",          // has_static_secret: yes
+    "90",         // rotation_days
+    "2026-11-01", // last_rotated
+    "1",          // secret_custody: a secrets manager
+    "2",          // acts_externally: no
+    "q",          // access_reviewed: save and quit
 ];
 
 #[test]
@@ -99,7 +105,7 @@ fn scripted_workshop_then_resume() {
         out.contains("Why we ask: SOC 2 categories follow the commitments"),
         "? shows help"
     );
-    assert!(out.contains("`maybe` is not one of the choices"), "{out}");
+    assert!(out.contains("\"maybe\" is not one of the choices"), "{out}");
     assert!(out.contains("Recommendation now: SOC 2"), "{out}");
     assert!(out.contains("Added system Web app (s1)"), "{out}");
     assert!(out.contains("== System: Web app =="));
@@ -309,10 +315,10 @@ fn the_recommendation_says_what_would_change_it() {
     );
     assert!(
         what_if.contains(
-            "Report type: Type 1 (Type 2 after a 3–6 month observation period)\n  Sensitivity: \
-             rests on 1 answer. Single changes that flip it:\n  - Engagement, “For how many \
-             months have the key controls been operating, with records kept?”: 3 months \
-             instead of 2 months would make it Type 2"
+            "SOC 2 report type: Type 1\n  Sensitivity: rests on 2 answers. Single changes that \
+             flip it:\n  - Engagement, “For how many months have the key controls of the \
+             service (access, change, operations) been operating, with records kept?”: 6 \
+             months instead of 2 months would make it Type 2"
         ),
         "{out}"
     );
@@ -320,10 +326,14 @@ fn the_recommendation_says_what_would_change_it() {
         what_if.contains("SOC 2 category: Availability: Included\n"),
         "{out}"
     );
-    // As the export: one requester added reads as such.
+    // As the export: a changed answer reads as the change; asking alone never flips to SOC 1.
     assert!(
-        what_if.contains(": adding Customers' external auditors (user auditors) would make it"),
+        what_if.contains(": Yes instead of No would make it SOC 1 and SOC 2"),
         "{out}"
+    );
+    assert!(
+        !what_if.contains("adding Customers' external auditors"),
+        "a request is not relevance: {out}"
     );
     assert!(
         !what_if.contains("\nSystem: "),
@@ -376,7 +386,7 @@ fn the_menu_shows_the_evidence_plan_and_compares_with_another_session() {
         out.contains("Changes from Loglight Analytics Inc."),
         "{out}"
     );
-    assert!(out.contains("Type: Type 1"), "{out}");
+    assert!(out.contains("Type: SOC 2 Type 1 -> SOC 2 Type 2"), "{out}");
     assert!(
         out.contains("[controls_months]: 2 months -> 8 months"),
         "{out}"

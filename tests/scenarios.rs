@@ -3,18 +3,15 @@
 
 mod common;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use common::{builtin, example, recommend};
-use socscope::engine::{Decision, Recommendation, Verdict};
-use socscope::questionnaire::{Category, ReportType, SubserviceMethod};
+use socscope::engine::{Decision, DecisionId, GapStatus, PlanStep, Recommendation, Verdict};
+use socscope::questionnaire::{Category, Report, ReportType, SubserviceMethod};
 use socscope::session::{EntityId, Value};
 
 fn decision<'a>(r: &'a Recommendation, id: &str) -> &'a Decision {
-    r.decisions
-        .iter()
-        .chain(r.systems.iter().map(|s| &s.decision))
-        .chain(r.identities.iter().map(|i| &i.decision))
-        .find(|d| d.id == id)
+    let parsed = DecisionId::parse(id).unwrap_or_else(|| panic!("bad id {id}"));
+    r.decision(&parsed)
         .unwrap_or_else(|| panic!("no decision {id}"))
 }
 
@@ -25,8 +22,23 @@ fn fired(d: &Decision, rule: &str) -> bool {
 fn triggered_by(d: &Decision, question: &str) -> bool {
     d.rationale
         .iter()
+        .chain(d.exclusions.iter().flat_map(|x| &x.because))
         .flat_map(|f| &f.triggers)
         .any(|t| t.question == question)
+}
+
+fn excluded_by(d: &Decision, what: &str, rule: &str) -> bool {
+    d.exclusions
+        .iter()
+        .any(|x| x.what == what && x.because.iter().any(|f| f.rule == rule))
+}
+
+fn report_type(r: &Recommendation, report: Report) -> Option<ReportType> {
+    r.plan(report).and_then(|p| p.report_type)
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 #[test]
@@ -48,17 +60,24 @@ fn s1_payroll_provider_needs_both_type2_with_privacy() {
         ],
         "PI only if accuracy is an explicit commitment, which S1 does not make"
     );
-    assert_eq!(r.report_type, Some(ReportType::Type2));
+    assert_eq!(report_type(&r, Report::Soc1), Some(ReportType::Type2));
+    assert_eq!(report_type(&r, Report::Soc2), Some(ReportType::Type2));
     assert!(r.sox_note.is_some(), "SOX-driven user auditors are noted");
     let verdict = decision(&r, "verdict");
     assert!(triggered_by(verdict, "fin_process"), "payroll drives SOC 1");
     assert!(
-        triggered_by(verdict, "sox_customers"),
-        "SOX customers drive SOC 1"
+        !r.notes
+            .iter()
+            .any(|n| n.id == "report_soc1_demand_unconfirmed"),
+        "user auditors ask: the SOC 1 demand is confirmed"
     );
     let privacy = decision(&r, "soc2.privacy");
     assert!(triggered_by(privacy, "personal_data") && triggered_by(privacy, "privacy_commitments"));
-    assert!(triggered_by(decision(&r, "type"), "controls_months"));
+    assert!(triggered_by(decision(&r, "type.soc2"), "controls_months"));
+    assert!(triggered_by(
+        decision(&r, "type.soc1"),
+        "fin_controls_months"
+    ));
     assert!(
         !r.control_objectives.is_empty(),
         "payroll proposes SOC 1 control objectives"
@@ -80,6 +99,8 @@ fn s1_processing_integrity_follows_an_explicit_accuracy_commitment() {
     let r = recommend(&s);
     assert!(r.soc2_categories.contains(&Category::ProcessingIntegrity));
     assert_eq!(r.verdict, Verdict::Both);
+    // Over a SOC 1 process, the accuracy promise is the SOC 1's subject: said so.
+    assert!(r.notes.iter().any(|n| n.id == "report_accuracy_under_soc1"));
 }
 
 #[test]
@@ -94,20 +115,38 @@ fn s2_log_analytics_is_soc2_type1_without_privacy() {
             Category::Confidentiality
         ]
     );
-    assert_eq!(r.report_type, Some(ReportType::Type1));
-    let window = r.observation_window.as_deref().unwrap_or("");
-    assert!(
-        window.contains("3") && window.contains("6"),
-        "Type 2 after 3-6 months: {window}"
-    );
+    assert_eq!(report_type(&r, Report::Soc2), Some(ReportType::Type1));
+    assert!(r.plan(Report::Soc1).is_none(), "no SOC 1 plan");
+    // Type 1 now, then a Type 2 period of 3 to 6 months, with dates.
+    let plan = r.plan(Report::Soc2).expect("plan");
+    let type1 = plan.steps.iter().find_map(|s| match s {
+        PlanStep::Type1 { as_of } => Some(*as_of),
+        _ => None,
+    });
+    let (from, to) = plan
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            PlanStep::Type2 { from, to, .. } => Some((*from, *to)),
+            _ => None,
+        })
+        .expect("a Type 2 period follows");
+    assert_eq!(type1, Some(from), "the period starts at the Type 1 date");
+    let months = (to - from).num_days() / 30;
+    assert!((3..=6).contains(&months), "{from} to {to}");
     assert!(
         r.systems
             .iter()
             .all(|s| s.verdict != Verdict::Soc1 && s.verdict != Verdict::Both)
     );
-    let type_decision = decision(&r, "type");
-    assert!(triggered_by(type_decision, "controls_months"));
+    assert!(triggered_by(decision(&r, "type.soc2"), "controls_months"));
     assert!(!r.soc2_categories.contains(&Category::Privacy));
+    // Not SOC 1, with the reason named.
+    assert!(excluded_by(
+        decision(&r, "verdict"),
+        "soc1",
+        "sys_no_financial_process"
+    ));
 }
 
 #[test]
@@ -136,14 +175,22 @@ fn s3_invoicing_is_soc1_and_svc_billing_has_its_gaps() {
         .expect("identity");
     assert!(svc.soc1, "it changes financial data");
     assert!(svc.soc2, "it reaches an in-scope system");
-    let gaps: Vec<&str> = svc.gaps.iter().map(|g| g.id.as_str()).collect();
+    let confirmed: Vec<&str> = svc
+        .gaps
+        .iter()
+        .filter(|g| g.status == GapStatus::Confirmed)
+        .map(|g| g.id.as_str())
+        .collect();
     for want in [
         "no_owner",
         "no_rotation",
         "never_reviewed",
         "standing_privilege",
     ] {
-        assert!(gaps.contains(&want), "gap {want} missing from {gaps:?}");
+        assert!(
+            confirmed.contains(&want),
+            "gap {want} missing from {confirmed:?}"
+        );
     }
     let refs: Vec<&str> = svc
         .decision
@@ -166,7 +213,11 @@ fn s4_internal_wiki_is_out_of_scope_and_says_why() {
     for q in ["customer_data", "outage_impact", "fin_process"] {
         assert!(triggered_by(&wiki.decision, q), "rationale names {q}");
     }
-    assert_eq!(r.report_type, None);
+    assert!(r.plans.is_empty());
+    // Every "no" names its reason, at the report level too.
+    let verdict = decision(&r, "verdict");
+    assert!(verdict.exclusions.iter().any(|x| x.what == "soc1"));
+    assert!(verdict.exclusions.iter().any(|x| x.what == "soc2"));
 }
 
 #[test]
@@ -174,7 +225,7 @@ fn s5_nothing_decided_never_guesses() {
     let r = recommend(&example("s5-nothing-decided.toml"));
     assert_eq!(r.verdict, Verdict::Undetermined);
     assert!(r.soc2_categories.is_empty());
-    assert_eq!(r.report_type, None);
+    assert!(r.plans.iter().all(|p| p.provisional));
     let open: Vec<&str> = decision(&r, "verdict")
         .open_questions
         .iter()
@@ -212,7 +263,200 @@ fn s6_cloud_provider_is_a_carved_out_subservice_organisation() {
     let r2 = recommend(&without);
     assert_eq!(r2.verdict, r.verdict);
     assert_eq!(r2.soc2_categories, r.soc2_categories);
-    assert_eq!(r2.report_type, r.report_type);
+    assert_eq!(
+        report_type(&r2, Report::Soc2),
+        report_type(&r, Report::Soc2)
+    );
+}
+
+#[test]
+fn s7_a_soc1_requested_without_relevance_is_a_finding_not_a_verdict() {
+    let r = recommend(&example("s7-soc1-asked-nothing-financial.toml"));
+    assert_eq!(
+        r.verdict,
+        Verdict::Soc2,
+        "asking alone never makes it SOC 1"
+    );
+    assert_eq!(
+        r.soc2_categories,
+        vec![Category::Security, Category::Confidentiality]
+    );
+    assert_eq!(report_type(&r, Report::Soc2), Some(ReportType::Type2));
+    let verdict = decision(&r, "verdict");
+    assert!(excluded_by(verdict, "soc1", "sys_no_financial_process"));
+    assert!(excluded_by(verdict, "soc1", "id_not_soc1"));
+    let finding = r
+        .findings
+        .iter()
+        .find(|f| f.id == "report_soc1_requested_not_relevant")
+        .expect("the request is a finding to take back");
+    assert!(
+        finding
+            .triggers
+            .iter()
+            .any(|t| t.question == "report_requesters")
+    );
+    assert!(r.plan(Report::Soc1).is_none(), "no SOC 1 plan");
+}
+
+#[test]
+fn s8_each_report_has_its_own_type_and_dated_plan() {
+    let r = recommend(&example("s8-new-financial-module.toml"));
+    assert_eq!(r.verdict, Verdict::Both);
+    assert_eq!(
+        r.soc2_categories,
+        vec![Category::Security, Category::Availability]
+    );
+    assert_eq!(report_type(&r, Report::Soc2), Some(ReportType::Type2));
+    assert_eq!(report_type(&r, Report::Soc1), Some(ReportType::Type1));
+
+    // SOC 2: a renewal, following on from the last period with no gap.
+    let soc2 = r.plan(Report::Soc2).expect("SOC 2 plan");
+    assert_eq!(soc2.first, Some(false));
+    assert!(
+        soc2.steps.iter().any(|s| matches!(
+            s,
+            PlanStep::Type2 { from, follows_on: true, .. } if *from == date("2026-10-01")
+        )),
+        "{:?}",
+        soc2.steps
+    );
+    assert!(
+        !soc2
+            .steps
+            .iter()
+            .any(|s| matches!(s, PlanStep::Readiness { .. }))
+    );
+
+    // SOC 1: a first examination: readiness, a Type 1 date, then a Type 2 period ending on a
+    // 31 December, with a bridge letter. From the workshop date, 2026-12-01.
+    let soc1 = r.plan(Report::Soc1).expect("SOC 1 plan");
+    assert_eq!(soc1.first, Some(true));
+    let readiness = soc1.steps.iter().find_map(|s| match s {
+        PlanStep::Readiness { from, to } => Some((*from, *to)),
+        _ => None,
+    });
+    let (from, ready) = readiness.expect("a readiness assessment first");
+    assert_eq!(from, date("2026-12-01"));
+    assert!(soc1.steps.contains(&PlanStep::Type1 { as_of: ready }));
+    let end = soc1.steps.iter().find_map(|s| match s {
+        PlanStep::Type2 { to, .. } => Some(*to),
+        _ => None,
+    });
+    let end = end.expect("a Type 2 period follows");
+    assert_eq!((end.format("%m-%d").to_string()), "12-31");
+    assert!(end > ready);
+    assert!(
+        soc1.steps
+            .iter()
+            .any(|s| matches!(s, PlanStep::BridgeLetter { .. }))
+    );
+    assert!(triggered_by(
+        decision(&r, "type.soc1"),
+        "fin_controls_months"
+    ));
+}
+
+#[test]
+fn s10_conflicting_answers_are_shown_and_keep_decisions_provisional() {
+    let s = example("s10-conflicting-answers.toml");
+    let r = recommend(&s);
+    assert_eq!(r.conflicts.len(), 1, "{:?}", r.conflicts);
+    let c = &r.conflicts[0];
+    let questions: Vec<(&str, &str)> = c
+        .answers
+        .iter()
+        .map(|t| (t.entity.name.as_str(), t.question.as_str()))
+        .collect();
+    assert!(questions.contains(&("billing-sync service account", "changes_financial_data")));
+    assert!(questions.contains(&("Billing sync", "fin_access")));
+    assert!(decision(&r, "verdict").provisional, "the verdict waits");
+    assert!(decision(&r, "verdict").conflicts.contains(&0));
+    let system = r
+        .systems
+        .iter()
+        .find(|x| x.name == "Billing sync")
+        .expect("system");
+    assert!(system.decision.provisional && system.decision.conflicts.contains(&0));
+    assert!(r.provisional);
+
+    // It stands until one of the answers changes; then it is gone.
+    let q = builtin();
+    let mut fixed = s.clone();
+    let sid = fixed
+        .systems
+        .iter()
+        .find(|x| x.name == "Billing sync")
+        .map(|x| x.id.clone());
+    let access = q.question("fin_access").expect("question");
+    fixed
+        .set_answer(
+            access,
+            &EntityId::System(sid.expect("system id")),
+            Value::Text("can_change".into()),
+            Utc::now(),
+        )
+        .expect("valid");
+    let r = recommend(&fixed);
+    assert!(r.conflicts.is_empty());
+}
+
+#[test]
+fn s11_unknown_evidence_is_unverified_never_no_gap() {
+    let r = recommend(&example("s11-unverified-evidence.toml"));
+    let group = r
+        .identities
+        .iter()
+        .find(|i| i.name.starts_with("Platform admins"))
+        .expect("group");
+    let unverified: Vec<&str> = group
+        .gaps
+        .iter()
+        .filter(|g| g.status == GapStatus::Unverified)
+        .map(|g| g.id.as_str())
+        .collect();
+    assert!(unverified.contains(&"never_reviewed"), "{unverified:?}");
+    assert!(
+        unverified.contains(&"no_revocation_record"),
+        "{unverified:?}"
+    );
+    assert!(
+        !group
+            .gaps
+            .iter()
+            .any(|g| g.status == GapStatus::Confirmed && g.id == "no_mfa"),
+        "MFA is enforced"
+    );
+    let token = r
+        .identities
+        .iter()
+        .find(|i| i.name.starts_with("Deploy token"))
+        .expect("token");
+    let confirmed: Vec<&str> = token
+        .gaps
+        .iter()
+        .filter(|g| g.status == GapStatus::Confirmed)
+        .map(|g| g.id.as_str())
+        .collect();
+    assert!(
+        confirmed.contains(&"rotation_policy_not_followed"),
+        "{confirmed:?}"
+    );
+    assert!(confirmed.contains(&"custody"), "{confirmed:?}");
+    let (c, u) = r.gap_counts();
+    assert!(
+        c >= 2 && u >= 2,
+        "counted apart: {c} confirmed, {u} unverified"
+    );
+    // The evidence plan says what to establish first.
+    assert!(
+        r.evidence_plan
+            .iter()
+            .filter(|e| e.subject.name.starts_with("Platform admins"))
+            .flat_map(|e| &e.tasks)
+            .any(|t| t.establish_first),
+        "unverified evidence is marked to establish first"
+    );
 }
 
 #[test]
@@ -221,9 +465,9 @@ fn recommendation_is_deterministic() {
     assert_eq!(recommend(&s), recommend(&s));
 }
 
-/// Nobody has asked for a report, yet S3's invoicing system still calls for a SOC 1: the Type
-/// questions are still asked, and while they are unanswered the Type is provisional, never
-/// "Undetermined" and settled.
+/// Nobody has asked for a report, yet S3's invoicing system still calls for a SOC 1 (relevance,
+/// with "demand not yet confirmed"): the Type questions are still asked, and while they are
+/// unanswered the Type is provisional, never settled.
 #[test]
 fn a_report_called_for_without_requesters_still_asks_its_type() {
     let q = builtin();
@@ -238,10 +482,15 @@ fn a_report_called_for_without_requesters_still_asks_its_type() {
     .expect("valid");
     s.engagement.remove("controls_months");
     let (r, eval) = socscope::engine::recommend_with_evaluation(&q, &s);
-    assert_ne!(
-        r.verdict,
-        Verdict::None,
-        "the invoicing system calls for a report"
+    assert!(
+        matches!(r.verdict, Verdict::Soc1 | Verdict::Both),
+        "the invoicing system calls for a SOC 1: {:?}",
+        r.verdict
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.id == "report_soc1_demand_unconfirmed")
     );
     let months = q.question_index("controls_months").expect("question");
     assert!(
@@ -250,6 +499,40 @@ fn a_report_called_for_without_requesters_still_asks_its_type() {
             .contains(&months),
         "the months of operation are still asked"
     );
-    let t = r.decisions.iter().find(|d| d.id == "type").expect("type");
+    let t = decision(&r, "type.soc2");
     assert!(t.provisional, "{t:?}");
+}
+
+/// Relevance, not demand: a SOC 1-only engagement stays SOC 1 when an accuracy promise is
+/// added (it only chooses a category once a SOC 2 is called for).
+#[test]
+fn an_accuracy_promise_alone_never_calls_for_a_soc2() {
+    let q = builtin();
+    let mut s = example("s3-billing-service-account.toml");
+    let set = |s: &mut socscope::session::Session, id: &str, v: Value| {
+        let question = q.question(id).expect("question");
+        s.set_answer(question, &EntityId::Engagement, v, Utc::now())
+            .expect("valid");
+    };
+    set(
+        &mut s,
+        "report_requesters",
+        Value::List(vec!["user_auditors".into()]),
+    );
+    set(&mut s, "confidential_data", Value::Text("no".into()));
+    set(&mut s, "processing_accuracy", Value::Text("yes".into()));
+    // svc-billing acts in customers' ledgers, which alone calls for nothing once no SOC 2 is
+    // called for.
+    let r = recommend(&s);
+    assert_eq!(r.verdict, Verdict::Soc1, "{:?}", r.decisions[0]);
+    assert!(excluded_by(
+        decision(&r, "verdict"),
+        "soc2",
+        "eng_no_soc2_call"
+    ));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.id == "report_commitments_without_soc2")
+    );
 }

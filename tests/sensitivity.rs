@@ -4,25 +4,18 @@ mod common;
 
 use chrono::Utc;
 use common::{EXAMPLES, builtin, example, recommend};
-use socscope::engine::{self, Recommendation, Verdict};
+use socscope::engine::{self, DecisionId, Recommendation, Verdict};
 use socscope::export::markdown;
 use socscope::session::{EntityId, Session};
 
-fn outcome_of(r: &Recommendation, id: &str) -> String {
-    let d = r
-        .decisions
-        .iter()
-        .chain(r.systems.iter().map(|x| &x.decision))
-        .chain(r.identities.iter().map(|x| &x.decision))
-        .find(|d| d.id == id)
-        .map(|d| d.outcome.clone())
-        .unwrap_or_else(|| "Not included".into());
-    // Type outcomes carry the window text; the flip names the type alone.
-    if id == "type" {
-        d.split(" (").next().unwrap_or_default().to_string()
-    } else {
-        d
-    }
+fn outcome_of(r: &Recommendation, id: &DecisionId) -> String {
+    r.decision(id)
+        .map(|d| d.outcome.to_string())
+        .unwrap_or_else(|| "Not included".into())
+}
+
+fn id(s: &str) -> DecisionId {
+    DecisionId::parse(s).unwrap_or_else(|| panic!("bad id {s}"))
 }
 
 #[test]
@@ -46,7 +39,7 @@ fn every_flip_named_really_flips_the_decision() {
                     .set_answer(question, &entity, f.value.clone(), Utc::now())
                     .expect("valid change");
                 let after = outcome_of(&recommend(&changed), &x.decision);
-                let claimed = f.outcome.as_str();
+                let claimed = f.outcome.to_string();
                 assert_eq!(
                     after, claimed,
                     "{name}: {} after {}={}",
@@ -88,14 +81,14 @@ fn every_flip_is_an_answer_the_app_accepts() {
 fn type_decision_names_the_months_of_operation() {
     let q = builtin();
     let s = example("s2-log-analytics.toml");
-    let x = engine::sensitivity(&q, &s, "type").expect("type decision");
+    let x = engine::sensitivity(&q, &s, &id("type.soc2")).expect("type decision");
     assert!(x.rests_on.iter().any(|t| t.question == "controls_months"));
     let flip = x
         .flips
         .iter()
         .find(|f| f.question == "controls_months")
         .expect("months flip it");
-    assert!(flip.outcome.starts_with("Type 2"), "{flip:?}");
+    assert!(flip.outcome.to_string().starts_with("Type 2"), "{flip:?}");
 }
 
 /// A flip reads as the change a facilitator would make: one requester added (not the whole new
@@ -103,8 +96,32 @@ fn type_decision_names_the_months_of_operation() {
 #[test]
 fn flips_read_as_the_change_and_are_not_repeated() {
     let q = builtin();
-    let s = example("s2-log-analytics.toml");
-    let x = engine::sensitivity(&q, &s, "verdict").expect("verdict");
+    // A SOC 1-only engagement: nobody asks for assurance over systems and data, and no
+    // commitment to protect customer data. Ticking one more requester is the change that flips
+    // it, and two requesters with the same effect share one line.
+    let mut s = example("s1-payroll-provider.toml");
+    let set = |s: &mut Session, id: &str, v: socscope::session::Value| {
+        let question = q.question(id).expect("question");
+        s.set_answer(question, &EntityId::Engagement, v, Utc::now())
+            .expect("valid");
+    };
+    set(
+        &mut s,
+        "report_requesters",
+        socscope::session::Value::List(vec!["user_auditors".into()]),
+    );
+    set(
+        &mut s,
+        "confidential_data",
+        socscope::session::Value::Text("no".into()),
+    );
+    set(
+        &mut s,
+        "personal_data",
+        socscope::session::Value::Text("no".into()),
+    );
+    assert_eq!(recommend(&s).verdict, Verdict::Soc1);
+    let x = engine::sensitivity(&q, &s, &id("verdict")).expect("verdict");
     let f = x
         .flips
         .iter()
@@ -113,25 +130,27 @@ fn flips_read_as_the_change_and_are_not_repeated() {
     assert_eq!(
         f.change,
         engine::Change::Add {
-            choice: "Customers' external auditors (user auditors)".into()
+            choice: "Customers' security, procurement or vendor-risk teams".into()
         }
     );
     let md = markdown::render(&q, &s, &recommend(&s));
     assert!(
         md.contains(
-            "adding **Customers' external auditors (user auditors)** or **Customers' controllers \
-             or finance teams** would make it **SOC 1 and SOC 2**"
+            "adding **Customers' security, procurement or vendor-risk teams** or **Prospects or \
+             marketing (a public report)** would make it **SOC 1 and SOC 2**"
         ),
         "{md}"
     );
-    let t = engine::sensitivity(&q, &s, "type").expect("type");
+    // One value per outcome: 6 months makes a first SOC 2 a Type 2; 7 is not listed too.
+    let s2 = example("s2-log-analytics.toml");
+    let t = engine::sensitivity(&q, &s2, &id("type.soc2")).expect("type");
     let months: Vec<&str> = t
         .flips
         .iter()
         .filter(|f| f.question == "controls_months")
         .map(|f| f.to.as_str())
         .collect();
-    assert_eq!(months, ["3 months"]);
+    assert_eq!(months, ["6 months"]);
 }
 
 /// A flip to "Not yet determinable" says what it would wait for: making a system a vendor's
@@ -148,11 +167,11 @@ fn an_undetermined_flip_names_the_questions_it_opens() {
         .iter()
         .find(|f| f.question == "operated_by")
         .expect("a vendor-operated system is not settled yet");
-    assert_eq!(f.outcome, "Not yet determinable");
+    assert_eq!(f.outcome.to_string(), "Not yet determinable");
     let carve = q.question("subservice_method").expect("q").text.clone();
     assert!(f.opens.contains(&carve), "{:?}", f.opens);
     // A flip that settles things opens nothing.
-    let settled = engine::sensitivity(&q, &s, "type").expect("type");
+    let settled = engine::sensitivity(&q, &s, &id("type.soc2")).expect("type");
     assert!(settled.flips.iter().all(|f| f.opens.is_empty()));
 }
 
@@ -171,12 +190,14 @@ fn an_answer_that_keeps_a_rule_from_firing_is_tried_too() {
         Utc::now(),
     )
     .expect("valid");
-    let x = engine::sensitivity(&q, &s, &format!("identity.{svc}")).expect("identity decision");
+    let x =
+        engine::sensitivity(&q, &s, &id(&format!("identity.{svc}"))).expect("identity decision");
+    // The "no" it rests on counts: the rule that keeps it out of SOC 1 read this answer.
     assert!(
-        !x.rests_on
+        x.rests_on
             .iter()
             .any(|t| t.question == "changes_financial_data"),
-        "no fired rule reads it"
+        "the answer that keeps it from flipping is counted"
     );
     let f = x
         .flips
@@ -184,7 +205,7 @@ fn an_answer_that_keeps_a_rule_from_firing_is_tried_too() {
         .find(|f| f.question == "changes_financial_data")
         .expect("Yes would bring it into SOC 1");
     assert_eq!(f.to, "Yes");
-    assert_eq!(f.outcome, "SOC 1 and SOC 2");
+    assert_eq!(f.outcome.to_string(), "SOC 1 and SOC 2");
 }
 
 /// Several values of one question with the same effect are one line of the export: S4's wiki
@@ -215,26 +236,26 @@ fn a_single_answer_flips_the_verdict_and_is_named() {
     // S3 with nobody asking for a SOC 2: SOC 1 rests on the invoicing system's write access.
     let q = builtin();
     let s = example("s3-billing-service-account.toml");
-    let x = engine::sensitivity(&q, &s, "system.s1").expect("system decision");
+    let x = engine::sensitivity(&q, &s, &id("system.s1")).expect("system decision");
     let flip = x
         .flips
         .iter()
         .find(|f| f.question == "fin_access")
         .expect("read-only access would take SOC 1 away");
     assert_eq!(flip.entity.name, "Invoicing system");
-    assert!(!flip.outcome.contains("SOC 1"), "{flip:?}");
+    assert!(!flip.outcome.to_string().contains("SOC 1"), "{flip:?}");
 }
 
 #[test]
 fn settled_decisions_with_redundant_support_do_not_flip() {
     let q = builtin();
     let s = example("s1-payroll-provider.toml");
-    let x = engine::sensitivity(&q, &s, "verdict").expect("verdict");
+    let x = engine::sensitivity(&q, &s, &id("verdict")).expect("verdict");
     assert_eq!(recommend(&s).verdict, Verdict::Both);
     // SOC 1 rests on several independent answers (user auditors, SOX customers, payroll).
     assert!(x.rests_on.len() >= 3);
     assert!(
-        x.flips.iter().all(|f| f.outcome != "SOC 2"),
+        x.flips.iter().all(|f| f.outcome.to_string() != "SOC 2"),
         "{:?}",
         x.flips
     );
@@ -386,7 +407,7 @@ fn evidence_plan_exports_as_task_list_and_json() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&socscope::export::json::evidence_plan(&s, &r)).expect("valid JSON");
-    assert_eq!(json["schema"], "socscope-evidence-plan/1");
+    assert_eq!(json["schema"], "socscope-evidence-plan/2");
     let entries = json["evidence_plan"].as_array().expect("array");
     assert!(
         entries
@@ -417,7 +438,7 @@ fn json_export_carries_the_sensitivity() {
     let sens = json["sensitivity"].as_array().expect("sensitivity array");
     let t = sens
         .iter()
-        .find(|x| x["decision"] == "type")
+        .find(|x| x["decision"] == "type.soc2")
         .expect("type decision");
     assert!(
         t["flips"]
@@ -436,9 +457,9 @@ fn sensitivity_of_a_decision_in_hand_matches_the_lookup_by_id() {
     let d = r
         .decisions
         .iter()
-        .find(|d| d.id == "type")
+        .find(|d| d.id == id("type.soc2"))
         .expect("type decision");
-    let by_id = engine::sensitivity(&q, &s, "type").expect("by id");
+    let by_id = engine::sensitivity(&q, &s, &id("type.soc2")).expect("by id");
     assert_eq!(engine::sensitivity_of(&q, &s, d), by_id);
     assert!(!by_id.flips.is_empty());
 }

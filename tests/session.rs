@@ -188,18 +188,18 @@ fn exclusive_choices_cannot_be_combined() {
 #[test]
 fn changed_questionnaire_keeps_what_still_exists_and_reports_the_rest() {
     // The S3 session, opened with a questionnaire in which `shared` was removed and
-    // `credential_rotation` lost a choice the session used.
+    // `secret_custody` lost a choice the session used.
     let text =
         std::fs::read_to_string(example_path("s3-billing-service-account.toml")).expect("read");
     let source = socscope::questionnaire::BUILTIN_SOURCE;
     let s3 = example("s3-billing-service-account.toml");
     let used_rotation = match s3.identities[0]
         .answers
-        .get("credential_rotation")
+        .get("secret_custody")
         .map(|a| &a.value)
     {
         Some(Value::Text(v)) => v.clone(),
-        other => panic!("S3 answers credential_rotation: {other:?}"),
+        other => panic!("S3 answers secret_custody: {other:?}"),
     };
     let changed = remove_question(source, "shared");
     let changed = changed.replace(
@@ -214,10 +214,7 @@ fn changed_questionnaire_keeps_what_still_exists_and_reports_the_rest() {
     let (s, opened) = file::parse("s3.toml", &text, &q2).expect("still opens");
     let kept_aside: Vec<&str> = s.orphans.iter().map(|o| o.question.as_str()).collect();
     assert!(kept_aside.contains(&"shared"), "{kept_aside:?}");
-    assert!(
-        kept_aside.contains(&"credential_rotation"),
-        "{kept_aside:?}"
-    );
+    assert!(kept_aside.contains(&"secret_custody"), "{kept_aside:?}");
     assert_eq!(opened.notices.len(), s.orphans.len(), "each one reported");
     let before = s3.identities[0].answers.len();
     assert_eq!(

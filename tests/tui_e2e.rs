@@ -130,7 +130,7 @@ fn workshop_end_to_end_in_tmux() {
         t.text("deploy-bot");
         t.keys(&["Enter"]);
         t.wait_for("Kind of deploy-bot");
-        t.keys(&["4"]);
+        t.keys(&["5"]);
         // Picking the kind of a new identity goes straight on to the systems it can access.
         t.wait_for("Systems deploy-bot can access");
         t.keys(&["Space", "Escape"]);

@@ -1,17 +1,21 @@
 //! The recommendation engine: questionnaire + session -> recommendation, pure and deterministic.
 //!
-//! Rules are evaluated per entity in three-valued logic (see docs/questionnaire-format.md):
-//! systems first, then identities (which may look at the systems they can access), then the
-//! engagement (`stage`). Each decision keeps the rules that fired with the answers that
-//! triggered them, and the open questions that could still change it; `sensitivity` finds the
-//! single answer changes that would flip it.
+//! The pipeline (docs/architecture.md): visibility (which questions each entity is asked) ->
+//! every rule's result for every entity in three-valued logic (`stage::Evaluation`: systems,
+//! then identities, which may look at the systems they reach, then the engagement) -> one
+//! summary per entity -> report totals -> decisions. `Stage` adds the traced pass (which answers
+//! decided each rule) for the rationale; the report rules then run once over the totals for
+//! findings and notes, conflicts keep the decisions they touch provisional, and each report
+//! called for gets its Type and dated plan. `sensitivity` tries single answer changes against
+//! the kept evaluation (the what-if overlay) to say what would flip a decision.
 
 mod model;
+mod plan;
 mod sensitivity;
 mod stage;
 mod visibility;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use model::*;
 pub use sensitivity::{
@@ -20,8 +24,10 @@ pub use sensitivity::{
 pub use stage::Evaluation;
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
-use crate::questionnaire::condition::{EntityKey, Subject, Tri};
-use crate::questionnaire::{Category, Findings, Questionnaire, ReportType, Scope, tsc};
+use crate::questionnaire::condition::{
+    Condition, EntityKey, Env, Lookup, Subject, Total, Trace, Tri,
+};
+use crate::questionnaire::{Category, Findings, Questionnaire, Report, Scope, tsc};
 use crate::session::Session;
 use stage::{Eval, Stage, Summary, Totals, fold};
 
@@ -78,15 +84,17 @@ impl Ctx<'_> {
         }
     }
 
-    fn firing(&self, e: &Eval) -> Firing {
+    fn triggers(&self, trace: &Trace) -> Vec<Trigger> {
         let mut seen = BTreeSet::new();
-        let triggers = e
-            .trace
+        trace
             .triggers
             .iter()
             .filter(|s| seen.insert(**s))
             .map(|s| self.trigger(*s))
-            .collect();
+            .collect()
+    }
+
+    fn firing(&self, e: &Eval) -> Firing {
         let mut via = e.trace.via_systems.clone();
         via.sort_unstable();
         via.dedup();
@@ -94,7 +102,7 @@ impl Ctx<'_> {
             rule: e.rule.id.clone(),
             rationale: e.rule.rationale.clone(),
             references: e.rule.references.clone(),
-            triggers,
+            triggers: self.triggers(&e.trace),
             via_systems: via
                 .iter()
                 .map(|&i| self.entity_ref(EntityKey::System(i)))
@@ -103,50 +111,46 @@ impl Ctx<'_> {
         }
     }
 
+    /// The open questions behind the open rules, the most deciding first: a question that more
+    /// open rules wait for comes before one fewer do; then the engagement before systems and
+    /// identities, in inventory and questionnaire order.
     fn opens<'e, 'a: 'e>(
         &self,
         evals: impl IntoIterator<Item = &'e Eval<'a>>,
     ) -> Vec<OpenQuestion> {
-        let mut seen = BTreeSet::new();
-        let mut subjects: Vec<Subject> = evals
-            .into_iter()
-            .filter(|e| e.result == Tri::Open)
-            .flat_map(|e| e.trace.open.iter().copied())
-            .filter(|s| seen.insert(*s))
-            .collect();
-        subjects.sort();
+        let mut weight: HashMap<Subject, usize> = HashMap::new();
+        for e in evals.into_iter().filter(|e| e.result == Tri::Open) {
+            let own: BTreeSet<Subject> = e.trace.open.iter().copied().collect();
+            for s in own {
+                *weight.entry(s).or_default() += 1;
+            }
+        }
+        let mut subjects: Vec<(Subject, usize)> = weight.into_iter().collect();
+        subjects.sort_by(|(a, wa), (b, wb)| wb.cmp(wa).then(a.cmp(b)));
         subjects
             .into_iter()
-            .map(|s| self.open_question(s))
+            .map(|(s, _)| self.open_question(s))
             .collect()
     }
 
-    /// A decision from the rules that fired for it (`fired`) and those that could still change
-    /// it (`open`).
-    fn decision<'e, 'a: 'e>(
-        &self,
-        id: String,
-        title: String,
-        outcome: String,
-        fired: impl IntoIterator<Item = &'e Eval<'a>>,
-        open: impl IntoIterator<Item = &'e Eval<'a>>,
-        extra_open: Vec<OpenQuestion>,
-    ) -> Decision {
-        // The same rule firing for several entities is one reason: shown once, with the
-        // triggering answers of the first entity and the others named in `also`.
+    /// The same rule firing for several entities is one reason: shown once, with the
+    /// triggering answers of the first entity and the others named in `also`.
+    fn reasons<'e, 'a: 'e>(&self, fired: impl IntoIterator<Item = &'e Eval<'a>>) -> Vec<Firing> {
         let mut rationale: Vec<Firing> = Vec::new();
         let mut firing_keys: Vec<EntityKey> = Vec::new();
         // The entities already named for each reason: a set, as a report-level reason can be
         // shared by every entity of the inventory.
         let mut named: Vec<HashSet<EntityKey>> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for e in fired.into_iter().filter(|e| e.result == Tri::True) {
-            match rationale.iter().position(|f| f.rule == e.rule.id) {
+            match index.get(e.rule.id.as_str()) {
                 None => {
+                    index.insert(e.rule.id.as_str(), rationale.len());
                     rationale.push(self.firing(e));
                     firing_keys.push(e.key);
                     named.push(HashSet::from([e.key]));
                 }
-                Some(i) if firing_keys[i] != e.key => {
+                Some(&i) if firing_keys[i] != e.key => {
                     if named[i].insert(e.key) {
                         rationale[i].also.push(self.entity_ref(e.key));
                     }
@@ -154,26 +158,87 @@ impl Ctx<'_> {
                 Some(_) => {}
             }
         }
+        rationale
+    }
+
+    /// A decision from the rules that fired for it (`fired`), the "no"s it rests on
+    /// (`excluded`: what, and the rules that ruled it out) and the rules that could still
+    /// change it (`open`).
+    #[allow(clippy::too_many_arguments)]
+    fn decision<'e, 'a: 'e>(
+        &self,
+        id: DecisionId,
+        subject: Option<EntityRef>,
+        outcome: Outcome,
+        fired: impl IntoIterator<Item = &'e Eval<'a>>,
+        excluded: Vec<(String, Vec<&'e Eval<'a>>)>,
+        open: impl IntoIterator<Item = &'e Eval<'a>>,
+        extra_open: Vec<OpenQuestion>,
+    ) -> Decision {
         let mut open_questions = extra_open;
-        open_questions.extend(self.opens(open));
-        let provisional = !open_questions.is_empty();
+        for o in self.opens(open) {
+            if !open_questions.contains(&o) {
+                open_questions.push(o);
+            }
+        }
+        let exclusions = excluded
+            .into_iter()
+            .filter(|(_, evals)| !evals.is_empty())
+            .map(|(what, evals)| Exclusion {
+                what,
+                because: self.reasons(evals),
+            })
+            .filter(|x| !x.because.is_empty())
+            .collect();
         Decision {
             id,
-            title,
+            subject,
             outcome,
-            provisional,
-            rationale,
+            provisional: !open_questions.is_empty(),
+            rationale: self.reasons(fired),
+            exclusions,
             open_questions,
+            conflicts: Vec::new(),
         }
     }
 }
 
-fn negatives<'e, 'a: 'e>(evals: impl IntoIterator<Item = &'e Eval<'a>>) -> Vec<&'e Eval<'a>> {
+/// The rules that settled "no" for SOC 1 (`soc1 = false`) or SOC 2 (`soc2 = false`).
+fn negatives<'e, 'a: 'e>(
+    evals: impl IntoIterator<Item = &'e Eval<'a>>,
+    report: Report,
+) -> Vec<&'e Eval<'a>> {
     evals
         .into_iter()
         .filter(|e| e.result == Tri::True)
-        .filter(|e| e.rule.findings.soc1 == Some(false) || e.rule.findings.soc2 == Some(false))
+        .filter(|e| match report {
+            Report::Soc1 => e.rule.findings.soc1 == Some(false),
+            Report::Soc2 => e.rule.findings.soc2 == Some(false),
+        })
         .collect()
+}
+
+/// The "no"s of a scope decision: SOC 1 when it is settled not relevant, SOC 2 when it is
+/// settled not called for.
+fn exclusions_for<'e, 'a: 'e>(
+    evals: &[&'e Eval<'a>],
+    soc1: Tri,
+    soc2: Tri,
+) -> Vec<(String, Vec<&'e Eval<'a>>)> {
+    let mut out = Vec::new();
+    if soc1 == Tri::False {
+        out.push((
+            Report::Soc1.id().to_string(),
+            negatives(evals.iter().copied(), Report::Soc1),
+        ));
+    }
+    if soc2 == Tri::False {
+        out.push((
+            Report::Soc2.id().to_string(),
+            negatives(evals.iter().copied(), Report::Soc2),
+        ));
+    }
+    out
 }
 
 /// The open rules that could still change a scope decision given its settled parts.
@@ -194,28 +259,32 @@ fn open_for_scope<'e, 'a: 'e>(
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for i in items {
-        if !out.contains(&i) {
+        if seen.insert(i.clone()) {
             out.push(i);
         }
     }
     out
 }
 
-/// The outcome text of a system's decision.
-pub(crate) fn system_outcome(sum: &Summary) -> String {
+/// The outcome of a system's decision.
+pub(crate) fn system_outcome(sum: &Summary) -> Outcome {
     if sum.carved_out() {
-        "Subservice organisation (carve-out): outside the system boundary, disclosed".to_string()
+        Outcome::CarvedOut
     } else {
-        sum.verdict().label().to_string()
+        Outcome::System(sum.verdict())
     }
 }
 
-pub(crate) fn type_outcome(t: &Totals, window: Option<&str>) -> String {
-    match (t.report_type(), window) {
-        (Some(rt), Some(w)) => format!("{} ({w})", rt.label()),
-        (Some(rt), None) => rt.label().to_string(),
-        (None, _) => "Undetermined".to_string(),
+/// Where a category stands, from the totals.
+pub(crate) fn category_state(t: &Totals, c: Category) -> CategoryState {
+    match (c, t.category(c), t.soc2) {
+        (Category::Security, Tri::True, _) => CategoryState::Included,
+        (Category::Security, Tri::Open, _) => CategoryState::AlwaysIncluded,
+        (_, Tri::True, Tri::True) => CategoryState::Included,
+        (_, Tri::True | Tri::Open, _) => CategoryState::Possible,
+        (_, Tri::False, _) => CategoryState::NotIncluded,
     }
 }
 
@@ -234,6 +303,92 @@ pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendat
     (r, st.ev)
 }
 
+/// The gaps of one in-scope entity: confirmed when a gap rule holds, unverified when it is open
+/// because nobody could say (domain.md §4: unknown evidence is not "no gap").
+fn gaps(cx: &Ctx, evals: &[Eval], in_scope: Tri) -> Vec<Gap> {
+    let q = cx.q;
+    evals
+        .iter()
+        .filter(|e| e.result == Tri::True || (e.result == Tri::Open && in_scope == Tri::True))
+        .filter_map(|e| {
+            let f = &e.rule.findings;
+            let text = f.gap.as_ref()?;
+            let status = if e.result == Tri::True {
+                GapStatus::Confirmed
+            } else {
+                GapStatus::Unverified
+            };
+            let unknown: Vec<OpenQuestion> = match status {
+                GapStatus::Confirmed => Vec::new(),
+                GapStatus::Unverified => {
+                    let mut seen = BTreeSet::new();
+                    e.trace
+                        .open
+                        .iter()
+                        .filter(|s| seen.insert(**s))
+                        .map(|s| cx.open_question(*s))
+                        .collect()
+                }
+            };
+            Some(Gap {
+                id: f.gap_id.clone().unwrap_or_else(|| e.rule.id.clone()),
+                text: match status {
+                    GapStatus::Confirmed => text.clone(),
+                    GapStatus::Unverified => f
+                        .unverified
+                        .clone()
+                        .unwrap_or_else(|| format!("Not confirmed: {}", lower_first(text))),
+                },
+                rule: e.rule.id.clone(),
+                status,
+                evidence: f
+                    .evidence
+                    .iter()
+                    .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone()))
+                    .collect(),
+                unknown,
+            })
+        })
+        .collect()
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// What a report rule sees: the engagement's answers and the report totals.
+struct ReportEnv<'a> {
+    engagement: EntityEnv<'a>,
+    totals: Totals,
+}
+
+impl Env for ReportEnv<'_> {
+    fn owner(&self, qi: usize) -> EntityKey {
+        self.engagement.owner(qi)
+    }
+    fn lookup(&self, qi: usize) -> Lookup<'_> {
+        self.engagement.lookup(qi)
+    }
+    fn any_system(&self, _: &Condition, _: &mut Trace) -> Tri {
+        Tri::False
+    }
+    fn any_system_in_scope(&self, _: &mut Trace) -> Tri {
+        Tri::False
+    }
+    fn total(&self, t: Total) -> Tri {
+        match t {
+            Total::Soc1 => self.totals.soc1,
+            Total::Soc1Demand => self.totals.soc1_demand,
+            Total::Soc2 => self.totals.soc2,
+            Total::Category(c) => self.totals.category(c),
+        }
+    }
+}
+
 fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let cx = Ctx { q, s };
     let mut decisions = Vec::new();
@@ -243,29 +398,29 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let mut subservices = Vec::new();
     for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
         let entity = cx.entity_ref(EntityKey::System(i));
+        let all: Vec<&Eval> = evals.iter().collect();
         let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
         let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
         let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
         let verdict = sum.verdict();
+        let id = DecisionId::System(entity.id.clone());
         let decision = if sum.carved_out() {
             cx.decision(
-                format!("system.{}", entity.id),
-                format!("System: {}", entity.name),
+                id,
+                Some(entity.clone()),
                 system_outcome(sum),
                 sub_evals.iter().copied(),
+                Vec::new(),
                 [],
                 vec![],
             )
         } else {
-            let fired: Vec<&Eval> = match verdict {
-                Verdict::None => negatives(evals),
-                _ => soc1_evals.iter().chain(&soc2_evals).copied().collect(),
-            };
             cx.decision(
-                format!("system.{}", entity.id),
-                format!("System: {}", entity.name),
+                id,
+                Some(entity.clone()),
                 system_outcome(sum),
-                fired,
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(&all, sum.soc1, sum.soc2),
                 open_for_scope(evals, sum.soc1, sum.soc2),
                 vec![],
             )
@@ -291,10 +446,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             });
             if !sum.carved_out() {
                 decisions.push(cx.decision(
-                    format!("subservice.{}", entity.id),
-                    format!("Subservice organisation: {}", entity.name),
-                    format!("Subservice organisation ({})", method.label()),
+                    DecisionId::Subservice(entity.id.clone()),
+                    Some(entity.clone()),
+                    Outcome::Subservice(Some(method)),
                     sub_evals.iter().copied(),
+                    Vec::new(),
                     [],
                     vec![],
                 ));
@@ -306,6 +462,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             verdict,
             soc2_categories: categories,
             subservice: sum.subservice,
+            gaps: gaps(&cx, evals, sum.in_scope()),
             decision,
         });
     }
@@ -314,36 +471,20 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let mut identities = Vec::with_capacity(s.identities.len());
     for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
         let entity = cx.entity_ref(EntityKey::Identity(i));
+        let all: Vec<&Eval> = evals.iter().collect();
         let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
         let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-        let gaps: Vec<Gap> = evals
-            .iter()
-            .filter(|e| e.result == Tri::True)
-            .filter_map(|e| {
-                let f = &e.rule.findings;
-                f.gap.as_ref().map(|text| Gap {
-                    id: f.gap_id.clone().unwrap_or_else(|| e.rule.id.clone()),
-                    text: text.clone(),
-                    rule: e.rule.id.clone(),
-                    evidence: f
-                        .evidence
-                        .iter()
-                        .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone()))
-                        .collect(),
-                })
-            })
-            .collect();
+        let gaps = gaps(&cx, evals, sum.in_scope());
         let verdict = sum.verdict();
-        let fired: Vec<&Eval> = match verdict {
-            Verdict::None => negatives(evals),
-            _ => soc1_evals.iter().chain(&soc2_evals).copied().collect(),
-        };
         let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
-        open.extend(
-            evals
-                .iter()
-                .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
-        );
+        // While it may be in scope, what it lacks is still being found out.
+        if sum.in_scope() == Tri::Open {
+            open.extend(
+                evals
+                    .iter()
+                    .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
+            );
+        }
         let kind = q.identity_kind_question().and_then(|kq| {
             s.identities[i]
                 .answers
@@ -364,10 +505,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             verdict,
             gaps,
             decision: cx.decision(
-                format!("identity.{}", entity.id),
-                format!("Identity: {}", entity.name),
-                verdict.label().to_string(),
-                fired,
+                DecisionId::Identity(entity.id.clone()),
+                Some(entity.clone()),
+                Outcome::Identity(verdict),
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(&all, sum.soc1, sum.soc2),
                 open,
                 vec![],
             ),
@@ -406,44 +548,31 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 .into(),
         });
     }
-    let fired: Vec<&Eval> = match verdict {
-        Verdict::None => negatives(counted.iter().copied()),
-        _ => soc1_evals
-            .iter()
-            .chain(&soc2_evals)
-            .copied()
-            .filter(|e| e.result == Tri::True)
-            .collect(),
-    };
     decisions.insert(
         0,
         cx.decision(
-            "verdict".into(),
-            "Which report".into(),
-            verdict.label().into(),
-            fired,
+            DecisionId::Verdict,
+            None,
+            Outcome::Verdict(verdict),
+            soc1_evals
+                .iter()
+                .chain(&soc2_evals)
+                .copied()
+                .filter(|e| e.result == Tri::True),
+            exclusions_for(&counted, soc1, soc2),
             open_for_scope(counted.iter().copied(), soc1, soc2),
             inventory_open,
         ),
     );
 
-    // SOC 2 categories.
+    // SOC 2 categories: shown while a SOC 2 is possible.
     let mut soc2_categories = Vec::new();
     if soc2 != Tri::False {
         for cat in Category::ALL {
-            let state = totals.category(cat);
+            let state = category_state(&totals, cat);
             let evals = if cat == Category::Security {
                 // Security comes with any SOC 2: its reasons are those for the SOC 2 itself.
-                let explicit: Vec<&Eval> = soc2_evals
-                    .iter()
-                    .copied()
-                    .filter(|e| e.rule.findings.soc2 == Some(true))
-                    .collect();
-                if explicit.is_empty() {
-                    soc2_evals.clone()
-                } else {
-                    explicit
-                }
+                soc2_evals.clone()
             } else {
                 fold(counted.iter().copied(), |f| f.categories.contains(&cat)).1
             };
@@ -454,54 +583,237 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                     e.result == Tri::True && e.rule.findings.excluded_categories.contains(&cat)
                 })
                 .collect();
-            if state == Tri::True && soc2 == Tri::True {
+            if state == CategoryState::Included {
                 soc2_categories.push(cat);
             }
-            if state == Tri::False && excluded.is_empty() {
+            if state == CategoryState::NotIncluded && excluded.is_empty() {
                 continue;
             }
-            let (fired, open): (Vec<&Eval>, Vec<&Eval>) = match state {
+            let (fired, open): (Vec<&Eval>, Vec<&Eval>) = match totals.category(cat) {
                 Tri::True => (evals, vec![]),
-                Tri::Open => (excluded, evals),
-                Tri::False => (excluded, vec![]),
+                Tri::Open => (vec![], evals),
+                Tri::False => (vec![], vec![]),
             };
-            decisions.push(cx.decision(
-                format!("soc2.{}", cat.id()),
-                format!("SOC 2 category: {}", cat.label()),
-                totals.category_outcome(cat).into(),
+            let mut d = cx.decision(
+                DecisionId::Category(cat),
+                None,
+                Outcome::Category(state),
                 fired,
+                vec![(cat.id().to_string(), excluded)],
                 open,
                 vec![],
-            ));
+            );
+            // "Possible" waits for the SOC 2 itself too.
+            d.provisional |= state == CategoryState::Possible;
+            decisions.push(d);
         }
     }
 
-    // Type 1 or Type 2.
-    let (t1, t1_evals) = fold(&st.engagement, |f| f.report_type == Some(ReportType::Type1));
-    let (_, t2_evals) = fold(&st.engagement, |f| f.report_type == Some(ReportType::Type2));
-    let report_type = totals.report_type();
-    let (type_fired, type_open) = match report_type {
-        Some(ReportType::Type1) => (t1_evals, vec![]),
-        Some(ReportType::Type2) => (t2_evals, if t1 == Tri::Open { t1_evals } else { vec![] }),
-        None => (vec![], t1_evals.into_iter().chain(t2_evals).collect()),
-    };
-    let observation_window = report_type.and_then(|_| {
-        type_fired
+    // Each report's Type, from the history of the controls it covers.
+    let mut plans = Vec::new();
+    for report in Report::ALL {
+        let called_for = totals.report(report);
+        if called_for == Tri::False {
+            continue;
+        }
+        let about = |f: &Findings| f.about(report);
+        let type_evals: Vec<&Eval> = counted
             .iter()
-            .find_map(|e| e.rule.findings.observation_window.clone())
-    });
-    if verdict != Verdict::None {
+            .copied()
+            .filter(|e| e.rule.findings.report_type.is_some() && about(&e.rule.findings))
+            .collect();
+        let first_evals: Vec<&Eval> = counted
+            .iter()
+            .copied()
+            .filter(|e| e.rule.findings.first_examination.is_some() && about(&e.rule.findings))
+            .collect();
+        let report_type = totals.report_type(report);
+        let fired: Vec<&Eval> = type_evals
+            .iter()
+            .copied()
+            .filter(|e| e.result == Tri::True && e.rule.findings.report_type == report_type)
+            .chain(
+                first_evals
+                    .iter()
+                    .copied()
+                    .filter(|e| e.result == Tri::True),
+            )
+            .collect();
+        // What could still change it: an undecided Type, or a Type 2 that a settled Type 1
+        // would overturn; and whether it is a first examination.
+        let open: Vec<&Eval> = type_evals
+            .iter()
+            .copied()
+            .filter(|e| {
+                e.result == Tri::Open
+                    && (report_type.is_none() || e.rule.findings.report_type != report_type)
+            })
+            .chain(
+                first_evals
+                    .iter()
+                    .copied()
+                    .filter(|e| e.result == Tri::Open),
+            )
+            .collect();
         let mut d = cx.decision(
-            "type".into(),
-            "Report type".into(),
-            type_outcome(&totals, observation_window.as_deref()),
-            type_fired,
-            type_open,
+            DecisionId::Type(report),
+            None,
+            Outcome::Type(report_type),
+            fired,
+            Vec::new(),
+            open,
             vec![],
         );
         // A report is called for but no rule settles its Type: never shown as settled.
-        d.provisional |= totals.report_type().is_none();
+        d.provisional |= report_type.is_none() || called_for != Tri::True;
+        let idx = report.index();
+        plans.push(plan::plan(
+            q,
+            s,
+            &st.vis,
+            &plan::Inputs {
+                report,
+                called_for,
+                report_type,
+                type_open: d.provisional,
+                first: totals.first[idx],
+                renewal: totals.renewal[idx],
+            },
+        ));
         decisions.push(d);
+    }
+
+    // Answers that cannot all be true: shown at once, and the decisions they touch stay
+    // provisional until one of them changes.
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    let entity_evals = st
+        .engagement
+        .iter()
+        .chain(st.systems.iter().flatten())
+        .chain(st.identities.iter().flatten());
+    for e in entity_evals.filter(|e| e.result == Tri::True) {
+        let Some(text) = &e.rule.findings.conflict else {
+            continue;
+        };
+        let subject = cx.entity_ref(e.key);
+        let mut touches = vec![DecisionId::Verdict];
+        match e.key {
+            EntityKey::System(_) => touches.push(DecisionId::System(subject.id.clone())),
+            EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.clone())),
+            EntityKey::Engagement => {}
+        }
+        touches.extend(
+            e.rule
+                .findings
+                .touches
+                .iter()
+                .filter_map(|t| DecisionId::parse(t)),
+        );
+        // Identities see the systems they reach: the systems named in the answers are touched.
+        for t in &e.trace.triggers {
+            if let EntityKey::System(j) = t.0 {
+                let id = DecisionId::System(s.systems[j].id.clone());
+                if !touches.contains(&id) {
+                    touches.push(id);
+                }
+            }
+        }
+        conflicts.push(Conflict {
+            rule: e.rule.id.clone(),
+            text: text.clone(),
+            subject,
+            answers: cx.triggers(&e.trace),
+            touches,
+        });
+    }
+    let touch = |d: &mut Decision, conflicts: &[Conflict]| {
+        for (n, c) in conflicts.iter().enumerate() {
+            if c.touches.contains(&d.id) {
+                d.provisional = true;
+                d.conflicts.push(n);
+            }
+        }
+    };
+    if !conflicts.is_empty() {
+        for d in decisions.iter_mut() {
+            touch(d, &conflicts);
+        }
+        for x in systems.iter_mut() {
+            touch(&mut x.decision, &conflicts);
+        }
+        for x in identities.iter_mut() {
+            touch(&mut x.decision, &conflicts);
+        }
+    }
+
+    // Findings and notes: from the entity rules that fired, then from the report rules, which
+    // run once over the totals.
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut record = |e_rule: &crate::questionnaire::Rule,
+                      subject: Option<EntityRef>,
+                      trace: &Trace,
+                      provisional: bool| {
+        let f = &e_rule.findings;
+        for (text, list) in [(&f.finding, &mut findings), (&f.note, &mut notes)] {
+            if let Some(text) = text {
+                list.push(Finding {
+                    id: e_rule.id.clone(),
+                    rule: e_rule.id.clone(),
+                    text: text.clone(),
+                    rationale: e_rule.rationale.clone(),
+                    references: e_rule.references.clone(),
+                    subject: subject.clone(),
+                    triggers: cx.triggers(trace),
+                    provisional,
+                });
+            }
+        }
+    };
+    let entity_evals = st
+        .engagement
+        .iter()
+        .chain(st.systems.iter().flatten())
+        .chain(st.identities.iter().flatten());
+    for e in entity_evals.filter(|e| e.result == Tri::True) {
+        let subject = (e.key != EntityKey::Engagement).then(|| cx.entity_ref(e.key));
+        record(e.rule, subject, &e.trace, false);
+    }
+    let env = ReportEnv {
+        engagement: st.vis.env(q, s, EntityKey::Engagement, &[]),
+        totals,
+    };
+    // A total's answers are those of the rules behind it: the ones that made it true, or, for a
+    // total that is false, the reasons it is not (the report's "no"s).
+    let total_subjects = |t: Total| -> Vec<Subject> {
+        let value = env.total(t);
+        let pred = |f: &Findings| -> bool {
+            match (t, value) {
+                (Total::Soc1, Tri::True) => f.soc1 == Some(true),
+                (Total::Soc1, _) => f.soc1 == Some(false),
+                (Total::Soc2, Tri::True) => f.soc2 == Some(true),
+                (Total::Soc2, _) => f.soc2 == Some(false),
+                (Total::Soc1Demand, _) => f.soc1_demand == Some(true),
+                (Total::Category(c), Tri::True) => f.categories.contains(&c),
+                (Total::Category(c), _) => f.excluded_categories.contains(&c),
+            }
+        };
+        counted
+            .iter()
+            .filter(|e| e.result == Tri::True && pred(&e.rule.findings))
+            .flat_map(|e| e.trace.triggers.iter().copied())
+            // Enough to say why; an inventory of thousands needs no thousand answers here.
+            .take(12)
+            .collect()
+    };
+    for rule in q.report_rules() {
+        let mut trace = Trace::default();
+        if rule.when.eval(&env, &mut trace) == Tri::True {
+            for t in totals_in(&rule.when) {
+                trace.triggers.extend(total_subjects(t));
+            }
+            record(rule, None, &trace, false);
+        }
     }
 
     let sox_note = counted
@@ -518,26 +830,25 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
-    let mut seen: HashSet<&OpenQuestion> = HashSet::new();
+    let mut seen: HashSet<OpenQuestion> = HashSet::new();
     for d in decisions
         .iter()
         .chain(systems.iter().map(|s| &s.decision))
         .chain(identities.iter().map(|i| &i.decision))
     {
         for o in &d.open_questions {
-            if seen.insert(o) {
+            if seen.insert(o.clone()) {
                 open_questions.push(o.clone());
             }
         }
     }
-    let provisional = decisions.iter().any(|d| d.provisional);
+    let provisional = decisions.iter().any(|d| d.provisional) || !conflicts.is_empty();
 
     Recommendation {
         verdict,
         provisional,
         soc2_categories,
-        report_type,
-        observation_window,
+        plans,
         sox_note,
         systems,
         identities,
@@ -545,8 +856,21 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         control_objectives,
         evidence_plan,
         decisions,
+        findings,
+        notes,
+        conflicts,
         open_questions,
         progress: st.vis.progress(q, s),
+    }
+}
+
+/// The totals a report rule's condition tests.
+fn totals_in(c: &Condition) -> Vec<Total> {
+    match c {
+        Condition::Total(t) => vec![*t],
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(totals_in).collect(),
+        Condition::Not(c) | Condition::AnySystem(c) => totals_in(c),
+        Condition::Atom(_) | Condition::AnySystemInScope => Vec::new(),
     }
 }
 
@@ -555,7 +879,8 @@ fn cat_pos(c: Category) -> usize {
 }
 
 /// Evidence to collect over the observation window, per in-scope entity (and the engagement),
-/// from the evidence kinds cited by the rules that fired for it.
+/// from the evidence kinds cited by the rules that fired for it. Evidence nobody could vouch
+/// for (an open gap rule of an in-scope entity) is in the plan too, to establish first.
 fn evidence_plan(
     cx: &Ctx,
     st: &Stage,
@@ -576,16 +901,23 @@ fn evidence_plan(
     };
     // A task supports the control objectives of the rule that asked for it; a rule listing as
     // many evidence kinds as objectives pairs them in order (the i-th kind, the i-th objective).
-    let tasks = |evals: &[Eval]| -> Vec<EvidenceTask> {
+    let tasks = |evals: &[Eval], in_scope: bool| -> Vec<EvidenceTask> {
         let mut out: Vec<EvidenceTask> = Vec::new();
-        for e in evals.iter().filter(|e| e.result == Tri::True) {
+        let unverified =
+            |e: &Eval| in_scope && e.result == Tri::Open && e.rule.findings.gap.is_some();
+        for e in evals
+            .iter()
+            .filter(|e| e.result == Tri::True || unverified(e))
+        {
             let f = &e.rule.findings;
             let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
             for (n, id) in f.evidence.iter().enumerate() {
                 let Some(kind) = q.evidence_kind(id) else {
                     continue;
                 };
-                if out.iter().any(|t| &t.id == id) {
+                if let Some(t) = out.iter_mut().find(|t| &t.id == id) {
+                    // A confirmed need outranks "establish first".
+                    t.establish_first &= unverified(e);
                     continue;
                 }
                 // Criteria of a category the report does not include are not tested; a task
@@ -613,13 +945,14 @@ fn evidence_plan(
                         f.control_objectives.clone()
                     },
                     rule: e.rule.id.clone(),
+                    establish_first: unverified(e),
                 });
             }
         }
         out
     };
     let mut plan = Vec::new();
-    let eng_tasks = tasks(&st.engagement);
+    let eng_tasks = tasks(&st.engagement, false);
     if !eng_tasks.is_empty() {
         plan.push(EvidencePlanEntry {
             subject: cx.entity_ref(EntityKey::Engagement),
@@ -629,7 +962,7 @@ fn evidence_plan(
     }
     for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
         if sum.in_scope() == Tri::True || sum.subservice.is_some() {
-            let t = tasks(evals);
+            let t = tasks(evals, sum.in_scope() == Tri::True);
             if !t.is_empty() {
                 plan.push(EvidencePlanEntry {
                     subject: cx.entity_ref(EntityKey::System(i)),
@@ -643,7 +976,7 @@ fn evidence_plan(
         if sum.in_scope() != Tri::True {
             continue;
         }
-        let t = tasks(evals);
+        let t = tasks(evals, true);
         if !t.is_empty() {
             plan.push(EvidencePlanEntry {
                 subject: cx.entity_ref(EntityKey::Identity(i)),

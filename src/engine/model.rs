@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::questionnaire::{Category, ReportType, Scope, SubserviceMethod};
+use chrono::NaiveDate;
+
+use crate::questionnaire::{Category, Report, ReportType, Scope, SubserviceMethod};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,15 +25,6 @@ impl Verdict {
             Verdict::Both => "both",
             Verdict::None => "none",
             Verdict::Undetermined => "undetermined",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Soc1 => "SOC 1",
-            Verdict::Soc2 => "SOC 2",
-            Verdict::Both => "SOC 1 and SOC 2",
-            Verdict::None => "Out of scope (neither)",
-            Verdict::Undetermined => "Not yet determinable",
         }
     }
 }
@@ -82,16 +75,133 @@ pub struct OpenQuestion {
     pub question_text: String,
 }
 
+/// Which decision: a stable id (`verdict`, `soc2.security`, `type.soc1`, `system.s1`,
+/// `identity.i2`, `subservice.s3`), serialised and shown as that text; `report::wording` words
+/// its title.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecisionId {
+    Verdict,
+    Category(Category),
+    Type(Report),
+    System(String),
+    Subservice(String),
+    Identity(String),
+}
+
+impl std::fmt::Display for DecisionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecisionId::Verdict => f.write_str("verdict"),
+            DecisionId::Category(c) => write!(f, "soc2.{}", c.id()),
+            DecisionId::Type(r) => write!(f, "type.{}", r.id()),
+            DecisionId::System(id) => write!(f, "system.{id}"),
+            DecisionId::Subservice(id) => write!(f, "subservice.{id}"),
+            DecisionId::Identity(id) => write!(f, "identity.{id}"),
+        }
+    }
+}
+
+impl DecisionId {
+    /// Reads a decision id as [`Display`](std::fmt::Display) writes it.
+    pub fn parse(s: &str) -> Option<DecisionId> {
+        if s == "verdict" {
+            return Some(DecisionId::Verdict);
+        }
+        let (kind, rest) = s.split_once('.')?;
+        match kind {
+            "soc2" => Category::from_id(rest).map(DecisionId::Category),
+            "type" => Report::from_id(rest).map(DecisionId::Type),
+            "system" => Some(DecisionId::System(rest.to_string())),
+            "subservice" => Some(DecisionId::Subservice(rest.to_string())),
+            "identity" => Some(DecisionId::Identity(rest.to_string())),
+            _ => None,
+        }
+    }
+
+    /// Whether it is about the report as a whole (not one system or identity).
+    pub fn is_report_level(&self) -> bool {
+        matches!(
+            self,
+            DecisionId::Verdict | DecisionId::Category(_) | DecisionId::Type(_)
+        )
+    }
+}
+
+impl Serialize for DecisionId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where a SOC 2 category stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryState {
+    Included,
+    /// Security while a SOC 2 is possible but not settled: it comes with any SOC 2.
+    AlwaysIncluded,
+    /// Open questions decide.
+    Possible,
+    NotIncluded,
+}
+
+/// What was decided; `report::wording` words it (and serialises it as those words).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Verdict(Verdict),
+    Category(CategoryState),
+    Type(Option<ReportType>),
+    /// A system inside the boundary, or out of scope.
+    System(Verdict),
+    /// A system outside the boundary: a carved-out subservice organisation.
+    CarvedOut,
+    Subservice(Option<SubserviceMethod>),
+    Identity(Verdict),
+}
+
+/// What a decision rules out, with the answers that ruled it out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    /// `soc1`, `soc2`, a category id, or `scope` (a system or identity out of scope).
+    pub what: String,
+    pub because: Vec<Firing>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    /// `verdict`, `soc2.<category>`, `type`, `system.<id>`, `identity.<id>`, `subservice.<id>`.
-    pub id: String,
-    pub title: String,
-    pub outcome: String,
-    /// Open questions could still change it.
+    pub id: DecisionId,
+    /// The system or identity it is about (`None` for report-level decisions).
+    pub subject: Option<EntityRef>,
+    pub outcome: Outcome,
+    /// Open questions (or a conflict) could still change it.
     pub provisional: bool,
     pub rationale: Vec<Firing>,
+    /// Every "no" with its reasons: a report not recommended, a category not included.
+    pub exclusions: Vec<Exclusion>,
+    /// The open questions that could still change it, the most deciding first.
     pub open_questions: Vec<OpenQuestion>,
+    /// Conflicting answers that keep it provisional (indexes into `Recommendation::conflicts`).
+    pub conflicts: Vec<usize>,
+}
+
+impl Decision {
+    /// Every answer it rests on, once: the triggers of its reasons and of its exclusions.
+    pub fn rests_on(&self) -> Vec<&Trigger> {
+        let mut out: Vec<&Trigger> = Vec::new();
+        let all = self
+            .rationale
+            .iter()
+            .chain(self.exclusions.iter().flat_map(|e| &e.because))
+            .flat_map(|f| &f.triggers);
+        for t in all {
+            if !out
+                .iter()
+                .any(|x| x.entity == t.entity && x.question == t.question)
+            {
+                out.push(t);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,7 +212,19 @@ pub struct SystemResult {
     pub verdict: Verdict,
     pub soc2_categories: Vec<Category>,
     pub subservice: Option<SubserviceMethod>,
+    pub gaps: Vec<Gap>,
     pub decision: Decision,
+}
+
+/// Whether a gap is known, or only not ruled out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapStatus {
+    /// The answers say the evidence is missing.
+    Confirmed,
+    /// The answer is unknown (or not given yet): nobody could vouch for the evidence, so it
+    /// must be established before the period starts (domain.md §4).
+    Unverified,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,7 +232,11 @@ pub struct Gap {
     pub id: String,
     pub text: String,
     pub rule: String,
+    pub status: GapStatus,
     pub evidence: Vec<String>,
+    /// For an unverified gap: the questions whose answer would settle it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<OpenQuestion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,6 +274,10 @@ pub struct EvidenceTask {
     pub control_objectives: Vec<String>,
     /// The rule that asked for it.
     pub rule: String,
+    /// Nobody could vouch that this evidence exists (an unknown answer): establish it first,
+    /// before the period starts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub establish_first: bool,
 }
 
 /// The evidence one in-scope system or identity (or the engagement) owes.
@@ -172,7 +302,7 @@ pub struct Flip {
     /// The changed answer as stored (choice ids, numbers), so it can be applied.
     pub value: crate::session::Value,
     /// The decision's outcome after the change.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// How the answer changes, for a sentence: a multiple-choice answer with one choice
     /// ticked or unticked reads "adding X" / "removing X" rather than the whole new list.
     pub change: Change,
@@ -211,15 +341,100 @@ pub enum Change {
 /// What a decision rests on, and which single answer changes would flip it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sensitivity {
-    pub decision: String,
-    pub title: String,
-    pub outcome: String,
-    /// The answers behind the rules that fired for it.
+    pub decision: DecisionId,
+    pub outcome: Outcome,
+    /// The answers it rests on: behind the rules that decided it, including those that keep it
+    /// from flipping (the reasons for every "no").
     pub rests_on: Vec<Trigger>,
     pub flips: Vec<Flip>,
     /// How many single changes were tried; `complete` is false when a budget cut the search.
     pub tried: usize,
     pub complete: bool,
+}
+
+/// Two (or more) answers that cannot all be true, found by a rule with a `conflict`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub rule: String,
+    /// What the facilitator is told.
+    pub text: String,
+    /// The entity the rule ran for.
+    pub subject: EntityRef,
+    /// The answers in conflict, each with its entity (to jump to it).
+    pub answers: Vec<Trigger>,
+    /// The decisions kept provisional while it stands.
+    pub touches: Vec<DecisionId>,
+}
+
+/// Something to take back to someone, or to say beside the recommendation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub rule: String,
+    pub text: String,
+    /// The rule's own rationale.
+    pub rationale: String,
+    pub references: Vec<String>,
+    /// The entity the rule ran for (`None` for report rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<EntityRef>,
+    pub triggers: Vec<Trigger>,
+    /// The rule could still come out either way: said as "to confirm".
+    pub provisional: bool,
+}
+
+/// One step of a report's dated plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum PlanStep {
+    /// A first examination starts with a readiness assessment.
+    Readiness { from: NaiveDate, to: NaiveDate },
+    /// The Type 1 report's "as of" date.
+    Type1 { as_of: NaiveDate },
+    /// The Type 2 period: the first, or one following on from the last report's period.
+    Type2 {
+        from: NaiveDate,
+        to: NaiveDate,
+        follows_on: bool,
+    },
+    /// About when the auditor's report can be in hand.
+    Report {
+        about: NaiveDate,
+        report_type: ReportType,
+    },
+    /// SOC 1: a bridge letter covers customers' year ends after the period.
+    BridgeLetter { from: NaiveDate, year_end: String },
+    /// What can exist by the date customers need something.
+    Deadline { by: NaiveDate, available: Available },
+}
+
+/// What a deadline can be met with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Available {
+    Type2Report,
+    Type1Report,
+    ReadinessLetter,
+    /// Nothing attested: a management letter on the programme and its dates.
+    ManagementLetter,
+}
+
+/// One report's Type and dated plan, from the workshop date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportPlan {
+    pub report: Report,
+    /// `None` while the Type is undecided (the steps are then those known so far).
+    pub report_type: Option<ReportType>,
+    /// Whether the report itself is settled (`false`: it may not be called for).
+    pub settled: bool,
+    /// The Type or a date depends on open questions.
+    pub provisional: bool,
+    /// Whether it would be the first examination of its kind (`None`: not known).
+    pub first: Option<bool>,
+    pub from_date: NaiveDate,
+    pub steps: Vec<PlanStep>,
+    /// Questions whose answers the dates wait for (texts).
+    pub waiting_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -244,8 +459,8 @@ pub struct Recommendation {
     /// Some decision still depends on open questions.
     pub provisional: bool,
     pub soc2_categories: Vec<Category>,
-    pub report_type: Option<ReportType>,
-    pub observation_window: Option<String>,
+    /// Each report called for (or possibly called for): its Type and dated plan.
+    pub plans: Vec<ReportPlan>,
     pub sox_note: Option<String>,
     pub systems: Vec<SystemResult>,
     pub identities: Vec<IdentityResult>,
@@ -253,27 +468,67 @@ pub struct Recommendation {
     /// Candidate SOC 1 control objectives.
     pub control_objectives: Vec<String>,
     pub evidence_plan: Vec<EvidencePlanEntry>,
+    /// The report-level decisions: which report, each category, each report's Type.
     pub decisions: Vec<Decision>,
+    /// Things to take back to someone (a SOC 1 requested with nothing relevant found...).
+    pub findings: Vec<Finding>,
+    /// Things worth saying beside the recommendation, that decide nothing.
+    pub notes: Vec<Finding>,
+    /// Answers that cannot all be true, until one of them changes.
+    pub conflicts: Vec<Conflict>,
     pub open_questions: Vec<OpenQuestion>,
     pub progress: Progress,
 }
 
 impl Recommendation {
-    /// "Type 2 (3–12 months...)": the report type with its observation window, if decided.
-    pub fn report_type_text(&self) -> Option<String> {
-        let t = self.report_type?;
-        Some(match &self.observation_window {
-            Some(w) => format!("{} ({w})", t.label()),
-            None => t.label().to_string(),
-        })
-    }
-
-    pub fn provisional_count(&self) -> usize {
+    /// Every decision: the report-level ones, then each system's, then each identity's.
+    pub fn all_decisions(&self) -> impl Iterator<Item = &Decision> {
         self.decisions
             .iter()
             .chain(self.systems.iter().map(|s| &s.decision))
             .chain(self.identities.iter().map(|i| &i.decision))
-            .filter(|d| d.provisional)
-            .count()
+    }
+
+    /// A decision by id.
+    pub fn decision(&self, id: &DecisionId) -> Option<&Decision> {
+        match id {
+            DecisionId::System(sid) => self
+                .systems
+                .iter()
+                .find(|s| &s.id == sid)
+                .map(|s| &s.decision),
+            DecisionId::Identity(iid) => self
+                .identities
+                .iter()
+                .find(|i| &i.id == iid)
+                .map(|i| &i.decision),
+            _ => self.decisions.iter().find(|d| &d.id == id),
+        }
+    }
+
+    pub fn provisional_count(&self) -> usize {
+        self.all_decisions().filter(|d| d.provisional).count()
+    }
+
+    /// The plan of one report, if it is called for or possible.
+    pub fn plan(&self, r: Report) -> Option<&ReportPlan> {
+        self.plans.iter().find(|p| p.report == r)
+    }
+
+    /// Confirmed gaps and unverified evidence across the in-scope systems and identities.
+    pub fn gap_counts(&self) -> (usize, usize) {
+        let gaps = self
+            .systems
+            .iter()
+            .flat_map(|s| &s.gaps)
+            .chain(self.identities.iter().flat_map(|i| &i.gaps));
+        let mut counts = (0, 0);
+        for g in gaps {
+            match g.status {
+                GapStatus::Confirmed => counts.0 += 1,
+                GapStatus::Unverified => counts.1 += 1,
+            }
+        }
+        counts
     }
 }

@@ -9,20 +9,21 @@ use chrono::{Duration, NaiveDate};
 
 use super::stage::{Changed, Evaluation, Stage, Summary, Totals, Want};
 use super::{
-    Change, Decision, EntityRef, Flip, Recommendation, Sensitivity, Trigger, build, system_outcome,
+    Change, Decision, DecisionId, EntityRef, Flip, Outcome, Recommendation, Sensitivity, Trigger,
+    build, category_state, system_outcome,
 };
 use crate::questionnaire::condition::{Bound, EntityKey, Test};
-use crate::questionnaire::{Category, Kind, Question, Questionnaire, Scope};
+use crate::questionnaire::{Category, Kind, Question, Questionnaire, Report, Scope};
 use crate::session::{Answer, EntityId, Session, Value};
 
 /// Single changes tried per decision at most.
 const BUDGET: usize = 200;
 
-/// The sensitivity of one decision (by id, e.g. `verdict`, `type`, `system.s1`).
-pub fn sensitivity(q: &Questionnaire, s: &Session, decision_id: &str) -> Option<Sensitivity> {
+/// The sensitivity of one decision (e.g. the verdict, a report's Type, a system).
+pub fn sensitivity(q: &Questionnaire, s: &Session, decision: &DecisionId) -> Option<Sensitivity> {
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
-    let d = all_decisions(&r).find(|d| d.id == decision_id)?;
+    let d = r.decision(decision)?;
     Some(analyse(q, s, &st, d, &tests_by_question(q), None))
 }
 
@@ -65,7 +66,7 @@ fn sensitivities_in(
     // Every decision rests on some of the same few engagement answers: each engagement change
     // is evaluated once, for everything, and shared by all decisions.
     let mut cache = Cache::new();
-    all_decisions(r)
+    r.all_decisions()
         .map(|d| analyse(q, s, ev, d, &tests, Some(&mut cache)))
         .collect()
 }
@@ -73,17 +74,10 @@ fn sensitivities_in(
 /// Engagement changes already tried, for everything: by question index and the new value.
 type Cache = HashMap<(usize, String), Changed>;
 
-fn all_decisions(r: &Recommendation) -> impl Iterator<Item = &Decision> {
-    r.decisions
-        .iter()
-        .chain(r.systems.iter().map(|x| &x.decision))
-        .chain(r.identities.iter().map(|x| &x.decision))
-}
-
 /// What a decision's outcome is read from, resolved once per decision.
 enum Target {
     Verdict,
-    Type,
+    Type(Report),
     Category(Category),
     System(usize),
     Subservice(usize),
@@ -91,52 +85,38 @@ enum Target {
     Other,
 }
 
-fn target(id: &str, s: &Session) -> Target {
-    let system = |prefix: &str| id.strip_prefix(prefix).and_then(|sid| s.system_index(sid));
-    if id == "verdict" {
-        Target::Verdict
-    } else if id == "type" {
-        Target::Type
-    } else if let Some(cat) = id.strip_prefix("soc2.").and_then(Category::from_id) {
-        Target::Category(cat)
-    } else if let Some(j) = system("system.") {
-        Target::System(j)
-    } else if let Some(j) = system("subservice.") {
-        Target::Subservice(j)
-    } else if let Some(i) = id
-        .strip_prefix("identity.")
-        .and_then(|iid| s.identity_index(iid))
-    {
-        Target::Identity(i)
-    } else {
-        Target::Other
+fn target(id: &DecisionId, s: &Session) -> Target {
+    match id {
+        DecisionId::Verdict => Target::Verdict,
+        DecisionId::Type(r) => Target::Type(*r),
+        DecisionId::Category(c) => Target::Category(*c),
+        DecisionId::System(sid) => s.system_index(sid).map_or(Target::Other, Target::System),
+        DecisionId::Subservice(sid) => s
+            .system_index(sid)
+            .map_or(Target::Other, Target::Subservice),
+        DecisionId::Identity(iid) => s
+            .identity_index(iid)
+            .map_or(Target::Other, Target::Identity),
     }
 }
 
-/// The decision's outcome as the comparison sees it (Type without its window text). Only
-/// report-level decisions need the totals, which are linear in the inventory.
-fn outcome(target: &Target, s: &Session, st: &Evaluation, c: &Changed) -> String {
+/// The decision's outcome as the comparison sees it. Only report-level decisions need the
+/// totals, which are linear in the inventory.
+fn outcome(target: &Target, s: &Session, st: &Evaluation, c: &Changed) -> Option<Outcome> {
     let totals = || c.totals(st, s.systems.is_empty());
-    match target {
-        Target::Verdict => totals().verdict().label().to_string(),
-        Target::Type => totals()
-            .report_type()
-            .map_or("Undetermined", |t| t.label())
-            .to_string(),
-        Target::Category(cat) => totals().category_outcome(*cat).to_string(),
+    Some(match target {
+        Target::Verdict => Outcome::Verdict(totals().verdict()),
+        Target::Type(r) => Outcome::Type(totals().report_type(*r)),
+        Target::Category(cat) => Outcome::Category(category_state(&totals(), *cat)),
         Target::System(j) | Target::Subservice(j) => outcome_of_system(target, c.system(st, *j)),
-        Target::Identity(i) => c.identity(st, *i).verdict().label().to_string(),
-        Target::Other => String::new(),
-    }
+        Target::Identity(i) => Outcome::Identity(c.identity(st, *i).verdict()),
+        Target::Other => return None,
+    })
 }
 
-fn outcome_of_system(target: &Target, sum: &Summary) -> String {
+fn outcome_of_system(target: &Target, sum: &Summary) -> Outcome {
     match target {
-        // Worded as the decision's own outcome is (`build`).
-        Target::Subservice(_) => sum.subservice.map_or_else(
-            || "Not a subservice organisation".to_string(),
-            |m| format!("Subservice organisation ({})", m.label()),
-        ),
+        Target::Subservice(_) => Outcome::Subservice(sum.subservice),
         _ => system_outcome(sum),
     }
 }
@@ -149,27 +129,30 @@ fn analyse(
     tests: &HashMap<usize, Vec<&Test>>,
     mut cache: Option<&mut Cache>,
 ) -> Sensitivity {
-    let mut rests_on: Vec<Trigger> = Vec::new();
-    for t in d.rationale.iter().flat_map(|f| &f.triggers) {
-        if !rests_on
-            .iter()
-            .any(|x| x.entity == t.entity && x.question == t.question)
-        {
-            rests_on.push(t.clone());
-        }
-    }
+    // Everything it rests on, including the answers that keep it from flipping (its "no"s).
+    let rests_on: Vec<Trigger> = d.rests_on().into_iter().cloned().collect();
     let target = target(&d.id, s);
     let want = match target {
         Target::Verdict => Want::Totals(Totals::FIELD_SOC1 | Totals::FIELD_SOC2),
-        Target::Type => Want::Totals(
-            Totals::FIELD_SOC1 | Totals::FIELD_SOC2 | Totals::FIELD_TYPE1 | Totals::FIELD_TYPE2,
-        ),
+        Target::Type(r) => {
+            Want::Totals(Totals::FIELD_SOC1 | Totals::FIELD_SOC2 | Totals::field_type(r))
+        }
         Target::Category(c) => Want::Totals(Totals::FIELD_SOC2 | Totals::field_category(c)),
         Target::System(j) | Target::Subservice(j) => Want::System(j),
         Target::Identity(i) => Want::Identity(i),
         Target::Other => Want::Everything,
     };
     let current = outcome(&target, s, st, &Changed::unchanged(st));
+    let Some(current) = current else {
+        return Sensitivity {
+            decision: d.id.clone(),
+            outcome: d.outcome.clone(),
+            rests_on,
+            flips: Vec::new(),
+            tried: 0,
+            complete: true,
+        };
+    };
     let mut flips = Vec::new();
     let mut tried = 0;
     let mut complete = true;
@@ -239,10 +222,11 @@ fn analyse(
                 // A decision about a system, on one of its own answers: only it is re-run.
                 (EntityKey::System(j), Target::System(t) | Target::Subservice(t)) if j == *t => {
                     let sum = st.system_with_change(q, s, j, changed);
-                    outcome_of_system(&target, &sum)
+                    Some(outcome_of_system(&target, &sum))
                 }
                 _ => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
             };
+            let Some(after) = after else { continue };
             // For numbers and dates the first of several values giving the same outcome is
             // enough (3 months and 4 months both make it Type 2); each choice is its own change.
             let same = |f: &Flip| {
@@ -281,7 +265,6 @@ fn analyse(
     }
     Sensitivity {
         decision: d.id.clone(),
-        title: d.title.clone(),
         outcome: d.outcome.clone(),
         rests_on,
         flips,
@@ -299,7 +282,7 @@ struct Candidate<'c> {
 /// decisions) that the rules of its scope able to decide it read.
 fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef, String)> {
     let (scope, entity, answers) = match *target {
-        Target::Verdict | Target::Type | Target::Category(_) => (
+        Target::Verdict | Target::Type(_) | Target::Category(_) => (
             Scope::Engagement,
             EntityRef {
                 kind: Scope::Engagement,
@@ -338,7 +321,8 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
     // tried against the whole inventory).
     let relevant = |f: &crate::questionnaire::Findings| match *target {
         Target::Verdict => f.soc1.is_some() || f.soc2.is_some(),
-        Target::Type => f.report_type.is_some(),
+        Target::Type(r) => (f.report_type.is_some() || f.first_examination.is_some()) && f.about(r),
+        Target::Category(Category::Security) => f.soc2.is_some(),
         Target::Category(c) => f.categories.contains(&c) || f.excluded_categories.contains(&c),
         _ => true,
     };

@@ -4,7 +4,7 @@
 
 use crate::questionnaire::condition::{Condition, EntityKey, Env, Trace, Tri};
 use crate::questionnaire::{
-    Category, Findings, Questionnaire, ReportType, Rule, Scope, SubserviceMethod,
+    Category, Findings, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod,
 };
 use crate::session::{Answers, Session};
 
@@ -66,15 +66,31 @@ fn cat_index(c: Category) -> usize {
     Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
 }
 
+/// Per report (`Report::index`), per Type (`type_index`): whether a rule asks for that Type.
+pub(crate) type Types = [[Tri; 2]; 2];
+
+fn type_index(t: ReportType) -> usize {
+    match t {
+        ReportType::Type1 => 0,
+        ReportType::Type2 => 1,
+    }
+}
+
 /// What one entity contributes to the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Summary {
+    /// SOC 1 relevance (never demand alone).
     pub soc1: Tri,
+    /// Someone asks for a SOC 1.
+    pub soc1_demand: Tri,
     pub soc2: Tri,
     pub cats: [Tri; 5],
     pub subservice: Option<SubserviceMethod>,
-    pub type1: Tri,
-    pub type2: Tri,
+    pub types: Types,
+    /// Per report: it would be the first examination of its kind (`first_examination = true`).
+    pub first: [Tri; 2],
+    /// Per report: a renewal that follows on from an earlier report (`first_examination = false`).
+    pub renewal: [Tri; 2],
 }
 
 impl Summary {
@@ -102,19 +118,28 @@ impl Summary {
                 SubserviceMethod::CarveOut
             }
         });
+        let per_report =
+            |pred: &dyn Fn(&Findings) -> bool| Report::ALL.map(|r| any(&|f| f.about(r) && pred(f)));
+        let types = Report::ALL.map(|r| {
+            [ReportType::Type1, ReportType::Type2]
+                .map(|t| any(&|f| f.about(r) && f.report_type == Some(t)))
+        });
         let mut s = Summary {
             soc1: any(&|f| f.soc1 == Some(true)),
+            soc1_demand: any(&|f| f.soc1_demand == Some(true)),
             soc2: any(&Findings::soc2_positive),
             cats: Category::ALL.map(|c| any(&|f| f.categories.contains(&c))),
             subservice,
-            type1: any(&|f| f.report_type == Some(ReportType::Type1)),
-            type2: any(&|f| f.report_type == Some(ReportType::Type2)),
+            types,
+            first: per_report(&|f| f.first_examination == Some(true)),
+            renewal: per_report(&|f| f.first_examination == Some(false)),
         };
         if s.carved_out() {
             // Outside the boundary: disclosed, but it does not make the report.
             s.soc1 = Tri::False;
             s.soc2 = Tri::False;
             s.cats = [Tri::False; 5];
+            s.types = [[Tri::False; 2]; 2];
         }
         s
     }
@@ -136,88 +161,116 @@ impl Summary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Totals {
     pub soc1: Tri,
+    pub soc1_demand: Tri,
     pub soc2: Tri,
     pub cats: [Tri; 5],
-    pub type1: Tri,
-    pub type2: Tri,
+    pub types: Types,
+    pub first: [Tri; 2],
+    pub renewal: [Tri; 2],
 }
 
 impl Totals {
     pub fn of<'s>(all: impl Iterator<Item = &'s Summary>, no_systems: bool) -> Totals {
         let mut t = Totals {
             soc1: Tri::False,
+            soc1_demand: Tri::False,
             soc2: Tri::False,
             cats: [Tri::False; 5],
-            type1: Tri::False,
-            type2: Tri::False,
+            types: [[Tri::False; 2]; 2],
+            first: [Tri::False; 2],
+            renewal: [Tri::False; 2],
         };
         for s in all {
             t.soc1 = tri_or(t.soc1, s.soc1);
+            t.soc1_demand = tri_or(t.soc1_demand, s.soc1_demand);
             t.soc2 = tri_or(t.soc2, s.soc2);
             for i in 0..5 {
                 t.cats[i] = tri_or(t.cats[i], s.cats[i]);
             }
-            t.type1 = tri_or(t.type1, s.type1);
-            t.type2 = tri_or(t.type2, s.type2);
+            for r in 0..2 {
+                for k in 0..2 {
+                    t.types[r][k] = tri_or(t.types[r][k], s.types[r][k]);
+                }
+                t.first[r] = tri_or(t.first[r], s.first[r]);
+                t.renewal[r] = tri_or(t.renewal[r], s.renewal[r]);
+            }
         }
         if no_systems {
             // With no systems nothing is settled negatively.
             t.soc1 = tri_or(t.soc1, Tri::Open);
             t.soc2 = tri_or(t.soc2, Tri::Open);
         }
-        t.cats[cat_index(Category::Security)] = t.soc2;
         t
     }
 
     pub const FIELD_SOC1: u16 = 1;
     pub const FIELD_SOC2: u16 = 1 << 1;
-    pub const FIELD_TYPE1: u16 = 1 << 2;
-    pub const FIELD_TYPE2: u16 = 1 << 3;
+    /// Both Type signals of one report (`field_type`).
+    const FIELD_TYPE_SOC1: u16 = 1 << 2;
+    const FIELD_TYPE_SOC2: u16 = 1 << 3;
 
     pub fn field_category(c: Category) -> u16 {
         1 << (4 + cat_index(c))
     }
 
+    pub fn field_type(r: Report) -> u16 {
+        match r {
+            Report::Soc1 => Totals::FIELD_TYPE_SOC1,
+            Report::Soc2 => Totals::FIELD_TYPE_SOC2,
+        }
+    }
+
     /// Whether every field in `fields` is already true: more entities cannot change them.
     fn all_true(&self, fields: u16) -> bool {
+        let type_true = |r: Report| self.types[r.index()].iter().all(|t| *t == Tri::True);
         let mut fs = vec![
-            (Totals::FIELD_SOC1, self.soc1),
-            (Totals::FIELD_SOC2, self.soc2),
-            (Totals::FIELD_TYPE1, self.type1),
-            (Totals::FIELD_TYPE2, self.type2),
+            (Totals::FIELD_SOC1, self.soc1 == Tri::True),
+            (Totals::FIELD_SOC2, self.soc2 == Tri::True),
+            (Totals::FIELD_TYPE_SOC1, type_true(Report::Soc1)),
+            (Totals::FIELD_TYPE_SOC2, type_true(Report::Soc2)),
         ];
-        fs.extend(
-            Category::ALL
-                .iter()
-                .map(|c| (Totals::field_category(*c), self.category(*c))),
-        );
-        fs.iter()
-            .all(|(bit, t)| fields & bit == 0 || *t == Tri::True)
+        fs.extend(Category::ALL.iter().map(|c| {
+            (
+                Totals::field_category(*c),
+                self.cats[cat_index(*c)] == Tri::True,
+            )
+        }));
+        fs.iter().all(|(bit, t)| fields & bit == 0 || *t)
     }
 
     pub fn verdict(&self) -> Verdict {
         verdict_of(self.soc1, self.soc2)
     }
 
-    pub fn category(&self, c: Category) -> Tri {
-        self.cats[cat_index(c)]
-    }
-
-    pub fn category_outcome(&self, c: Category) -> &'static str {
-        match (self.category(c), self.soc2) {
-            (Tri::True, Tri::True) => "Included",
-            (Tri::True | Tri::Open, _) => "Possible: open questions decide",
-            (Tri::False, _) => "Not included",
+    /// Whether the report is called for (relevance for a SOC 1, demand or commitments for a
+    /// SOC 2).
+    pub fn report(&self, r: Report) -> Tri {
+        match r {
+            Report::Soc1 => self.soc1,
+            Report::Soc2 => self.soc2,
         }
     }
 
-    /// Any settled Type 1 signal wins: controls too new to observe a period.
-    pub fn report_type(&self) -> Option<ReportType> {
-        if self.verdict() == Verdict::None {
+    /// A category in a SOC 2: Security comes with any SOC 2; the others when their commitment is
+    /// made.
+    pub fn category(&self, c: Category) -> Tri {
+        if c == Category::Security {
+            self.soc2
+        } else {
+            self.cats[cat_index(c)]
+        }
+    }
+
+    /// The Type of one report: a settled Type 1 signal wins (controls too new to observe a
+    /// period, or a first examination still to be prepared); `None` while undecided or when
+    /// the report is not called for.
+    pub fn report_type(&self, r: Report) -> Option<ReportType> {
+        let t = self.types[r.index()];
+        if self.report(r) == Tri::False {
             None
-        } else if self.type1 == Tri::True {
+        } else if t[type_index(ReportType::Type1)] == Tri::True {
             Some(ReportType::Type1)
-        } else if self.type2 == Tri::True {
+        } else if t[type_index(ReportType::Type2)] == Tri::True {
             Some(ReportType::Type2)
         } else {
             None
@@ -899,7 +952,8 @@ mod tests {
         let mut w = vec![
             Want::Everything,
             Want::Totals(Totals::FIELD_SOC1 | Totals::FIELD_SOC2),
-            Want::Totals(Totals::FIELD_TYPE1 | Totals::FIELD_TYPE2 | Totals::FIELD_SOC2),
+            Want::Totals(Totals::field_type(Report::Soc2) | Totals::FIELD_SOC2),
+            Want::Totals(Totals::field_type(Report::Soc1) | Totals::FIELD_SOC1),
         ];
         w.extend(
             Category::ALL
@@ -956,13 +1010,19 @@ mod tests {
                                 let (a, b) = (c.totals(&ev, no_systems), full.totals(no_systems));
                                 let pick = |t: &Totals| {
                                     let mut v = Vec::new();
-                                    for (bit, x) in [
-                                        (Totals::FIELD_SOC1, t.soc1),
-                                        (Totals::FIELD_SOC2, t.soc2),
-                                        (Totals::FIELD_TYPE1, t.type1),
-                                        (Totals::FIELD_TYPE2, t.type2),
-                                    ] {
+                                    for (bit, x) in
+                                        [(Totals::FIELD_SOC1, t.soc1), (Totals::FIELD_SOC2, t.soc2)]
+                                    {
                                         v.push((fields & bit != 0).then_some(x));
+                                    }
+                                    for r in Report::ALL {
+                                        let bit = Totals::field_type(r);
+                                        for k in 0..2 {
+                                            v.push(
+                                                (fields & bit != 0)
+                                                    .then_some(t.types[r.index()][k]),
+                                            );
+                                        }
                                     }
                                     for cat in Category::ALL {
                                         let bit = Totals::field_category(cat);
@@ -1054,8 +1114,8 @@ mod tests {
     fn incremental_changes_match_through_system_scope_and_engagement_visibility() {
         let q = variant(&[
             (
-                "when = { any_system_in_scope = true }\n",
-                "when = { any_system_in_scope = true }\nsoc2 = true\n",
+                "when = { any = [{ any_system_in_scope = true }, { q = \"acts_externally\", is = \"yes\" }] }\n",
+                "when = { any = [{ any_system_in_scope = true }, { q = \"acts_externally\", is = \"yes\" }] }\nsoc2 = true\n",
             ),
             (
                 "{ all = [{ q = \"personal_data\", is = \"yes\" }, { q = \"privacy_commitments\", is = \"yes\" }] },",

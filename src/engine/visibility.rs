@@ -302,6 +302,15 @@ impl Env for EntityEnv<'_> {
         result
     }
 
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        Some(
+            self.s
+                .workshop
+                .date
+                .unwrap_or_else(|| self.s.created.date_naive()),
+        )
+    }
+
     fn any_system_in_scope(&self, trace: &mut Trace) -> Tri {
         let mut result = Tri::False;
         for &j in self.links() {

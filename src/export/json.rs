@@ -73,7 +73,7 @@ fn export<'a>(
     answers: Option<Vec<AnswerRow>>,
 ) -> Export<'a> {
     Export {
-        schema: "socscope-recommendation/1",
+        schema: "socscope-recommendation/2",
         organisation: &s.workshop.organisation,
         facilitator: &s.workshop.facilitator,
         participants: &s.workshop.participants,
@@ -135,8 +135,8 @@ struct Plan<'a> {
     schema: &'static str,
     organisation: &'a str,
     verdict: crate::engine::Verdict,
-    report_type: Option<crate::questionnaire::ReportType>,
-    observation_window: Option<&'a str>,
+    /// Each report's Type and dated plan: when the evidence is collected.
+    plans: &'a [crate::engine::ReportPlan],
     control_objectives: Vec<Objective<'a>>,
     evidence_plan: Vec<PlanEntry<'a>>,
 }
@@ -166,11 +166,10 @@ struct PlanTask<'a> {
 /// The evidence plan alone, for tracking collection over the observation window.
 pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
     to_json(&Plan {
-        schema: "socscope-evidence-plan/1",
+        schema: "socscope-evidence-plan/2",
         organisation: &s.workshop.organisation,
         verdict: r.verdict,
-        report_type: r.report_type,
-        observation_window: r.observation_window.as_deref(),
+        plans: &r.plans,
         control_objectives: r
             .control_objectives
             .iter()

@@ -6,8 +6,11 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use crate::engine::{self, Change, Decision, Firing, Recommendation, Sensitivity, Verdict};
-use crate::questionnaire::{Questionnaire, Scope, tsc};
+use crate::engine::{
+    self, Change, Decision, DecisionId, Firing, GapStatus, Recommendation, Sensitivity, Verdict,
+};
+use crate::questionnaire::{Questionnaire, ReportType, Scope, tsc};
+use crate::report::wording;
 use crate::session::Session;
 
 /// One line of untrusted text for an export: no control characters (so no terminal escape
@@ -119,8 +122,8 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} |",
-            cell(&d.title),
-            cell(&d.outcome),
+            cell(&d.title()),
+            cell(&d.outcome.to_string()),
             status(d)
         );
     }
@@ -131,27 +134,21 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
             cats.join(", ")
         );
     }
-    if let Some(t) = r.report_type_text() {
-        let _ = writeln!(w, "\n**Report type:** {}", escape(&t));
-    }
     if let Some(note) = &r.sox_note {
         let _ = writeln!(w, "\n> **SOX:** {}", escape(note));
     }
     let _ = writeln!(w);
+    plans(w, r);
+    findings(w, r);
 
     // Each decision with its rationale and what would change it.
     let _ = writeln!(w, "## Decisions and rationale\n");
     let sens = engine::sensitivities_for(q, s, r);
-    let sens: std::collections::HashMap<&str, &Sensitivity> =
-        sens.iter().map(|x| (x.decision.as_str(), x)).collect();
-    for d in r
-        .decisions
-        .iter()
-        .chain(r.systems.iter().map(|x| &x.decision))
-        .chain(r.identities.iter().map(|x| &x.decision))
-    {
+    let sens: std::collections::HashMap<&DecisionId, &Sensitivity> =
+        sens.iter().map(|x| (&x.decision, x)).collect();
+    for d in r.all_decisions() {
         decision(w, d);
-        if let Some(x) = sens.get(d.id.as_str()) {
+        if let Some(x) = sens.get(&d.id) {
             sensitivity(w, x);
         }
     }
@@ -163,19 +160,23 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     } else {
         let _ = writeln!(
             w,
-            "| System | Verdict | Subservice | Status |\n|---|---|---|---|"
+            "| System | In scope | Subservice | Status |\n|---|---|---|---|"
         );
         for x in &r.systems {
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} |",
                 cell(&x.name),
-                x.verdict.label(),
+                cell(&x.decision.outcome.to_string()),
                 x.subservice.map_or("—", |m| m.label()),
                 status(&x.decision)
             );
         }
         let _ = writeln!(w);
+        for x in r.systems.iter().filter(|x| !x.gaps.is_empty()) {
+            let _ = writeln!(w, "### Evidence: {}\n", escape(&x.name));
+            gap_list(w, &x.gaps);
+        }
     }
 
     // Identities and their evidence gaps.
@@ -183,33 +184,40 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     if r.identities.is_empty() {
         let _ = writeln!(w, "No identities have been added.\n");
     } else {
+        let (confirmed, unverified) = r.gap_counts();
         let _ = writeln!(
             w,
-            "| Identity | Kind | Systems | SOC 1 | SOC 2 | Evidence gaps |\n|---|---|---|---|---|---|"
+            "{} across the in-scope systems and identities.\n",
+            wording::gap_counts(confirmed, unverified)
+        );
+        let _ = writeln!(
+            w,
+            "| Identity | Kind | Systems | SOC 1 | SOC 2 | Confirmed gaps | Unverified |\n|---|---|---|---|---|---|---|"
         );
         for x in &r.identities {
-            let gaps: Vec<&str> = x.gaps.iter().map(|g| g.text.as_str()).collect();
+            let of = |status: GapStatus| -> Vec<&str> {
+                x.gaps
+                    .iter()
+                    .filter(|g| g.status == status)
+                    .map(|g| g.text.as_str())
+                    .collect()
+            };
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&x.name),
                 cell(x.kind.as_deref().unwrap_or("")),
                 cell(&x.systems.join(", ")),
                 yes(x.soc1),
                 yes(x.soc2),
-                cell(&gaps.join("; "))
+                cell(&of(GapStatus::Confirmed).join("; ")),
+                cell(&of(GapStatus::Unverified).join("; "))
             );
         }
         let _ = writeln!(w);
         for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
             let _ = writeln!(w, "### Evidence gaps: {}\n", escape(&x.name));
-            for g in &x.gaps {
-                let _ = writeln!(w, "- **{}**", escape(&g.text));
-                for e in &g.evidence {
-                    let _ = writeln!(w, "  - Evidence: {}", escape(e));
-                }
-            }
-            let _ = writeln!(w);
+            gap_list(w, &x.gaps);
         }
     }
 
@@ -298,23 +306,147 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     out
 }
 
+/// Confirmed gaps, then evidence nobody could vouch for, each with the evidence it needs.
+fn gap_list(w: &mut String, gaps: &[crate::engine::Gap]) {
+    for g in gaps {
+        let _ = writeln!(w, "- **{}**", escape(&wording::gap(g)));
+        for o in &g.unknown {
+            let _ = writeln!(w, "  - Unknown: {}", escape(&o.question_text));
+        }
+        for e in &g.evidence {
+            let _ = writeln!(w, "  - Evidence: {}", escape(e));
+        }
+    }
+    let _ = writeln!(w);
+}
+
+/// Each report's Type and dated plan.
+fn plans(w: &mut String, r: &Recommendation) {
+    if r.plans.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "## Type and dated plan\n");
+    for p in &r.plans {
+        let _ = writeln!(
+            w,
+            "### {}: {}{}\n",
+            p.report.label(),
+            wording::report_type(p.report_type),
+            if p.provisional { " (provisional)" } else { "" }
+        );
+        if !p.settled {
+            let _ = writeln!(
+                w,
+                "If a {} is called for (open questions decide):\n",
+                p.report.label()
+            );
+        }
+        for st in &p.steps {
+            let _ = writeln!(w, "- {}", escape(&wording::step(st)));
+        }
+        if !p.waiting_for.is_empty() {
+            let _ = writeln!(w, "- The dates also wait for:");
+            for t in &p.waiting_for {
+                let _ = writeln!(w, "  - {}", escape(t));
+            }
+        }
+        let _ = writeln!(w);
+    }
+}
+
+/// Findings to take back to someone, conflicting answers, and notes.
+fn findings(w: &mut String, r: &Recommendation) {
+    if !r.conflicts.is_empty() {
+        let _ = writeln!(w, "## Conflicting answers\n");
+        let _ = writeln!(
+            w,
+            "These answers cannot all be true; the decisions they touch stay provisional until \
+             one of them changes.\n"
+        );
+        for c in &r.conflicts {
+            let _ = writeln!(w, "- **{}** ({})", escape(&c.text), escape(&c.subject.name));
+            for t in &c.answers {
+                let _ = writeln!(
+                    w,
+                    "  - {}: {} **{}**",
+                    escape(&t.entity.name),
+                    escape(&t.question_text),
+                    escape(&t.answer)
+                );
+            }
+        }
+        let _ = writeln!(w);
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(w, "## Findings\n");
+        for f in &r.findings {
+            let subject = f
+                .subject
+                .as_ref()
+                .map(|e| format!(" ({})", escape(&e.name)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                w,
+                "- **{}**{subject}: {}",
+                escape(&f.text),
+                escape(&f.rationale)
+            );
+            for t in &f.triggers {
+                let _ = writeln!(
+                    w,
+                    "  - {}: {} **{}**",
+                    escape(&t.entity.name),
+                    escape(&t.question_text),
+                    escape(&t.answer)
+                );
+            }
+        }
+        let _ = writeln!(w);
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(w, "## Notes\n");
+        for n in &r.notes {
+            let _ = writeln!(w, "- {}", escape(&n.text));
+        }
+        let _ = writeln!(w);
+    }
+}
+
 fn decision(w: &mut String, d: &Decision) {
-    let _ = writeln!(w, "### {}: {}\n", escape(&d.title), escape(&d.outcome));
+    let _ = writeln!(
+        w,
+        "### {}: {}\n",
+        escape(&d.title()),
+        escape(&d.outcome.to_string())
+    );
     if d.provisional {
         let _ = writeln!(
             w,
             "*Provisional: open questions below could change this.*\n"
         );
     }
-    if d.rationale.is_empty() {
+    let mut shown = HashSet::new();
+    if d.rationale.is_empty() && d.exclusions.is_empty() {
         let _ = writeln!(w, "No rule has fired for this decision yet.\n");
-    } else {
+    } else if !d.rationale.is_empty() {
         let _ = writeln!(w, "Why:\n");
-        let mut shown = HashSet::new();
         for f in &d.rationale {
             firing(w, f, &mut shown);
         }
         let _ = writeln!(w);
+    }
+    for x in &d.exclusions {
+        let _ = writeln!(w, "{}, because:\n", wording::excluded(&x.what));
+        for f in &x.because {
+            firing(w, f, &mut shown);
+        }
+        let _ = writeln!(w);
+    }
+    if !d.conflicts.is_empty() {
+        let _ = writeln!(
+            w,
+            "*Kept provisional by conflicting answers (see Conflicting answers).*\n"
+        );
     }
     if !d.open_questions.is_empty() {
         let _ = writeln!(w, "Open questions that could change it:\n");
@@ -412,7 +544,7 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
             "- {}, \u{201c}{}\u{201d}: {change} would make it **{}**{opens}",
             escape(&f.entity.name),
             escape(&f.question_text),
-            escape(&f.outcome)
+            escape(&f.outcome.to_string())
         );
     }
     if !x.complete {
@@ -428,8 +560,8 @@ pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
     let org = organisation(s);
     let _ = writeln!(w, "# Evidence plan: {org}\n");
     let _ = write!(w, "Recommendation: **{}**", r.verdict.label());
-    if let Some(t) = r.report_type_text() {
-        let _ = write!(w, ", {}", escape(&t));
+    for p in &r.plans {
+        let _ = write!(w, "; {}", escape(&wording::plan_short(p)));
     }
     let _ = writeln!(w, ".\n");
     if r.evidence_plan.is_empty() {
@@ -457,7 +589,11 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
     }
     let _ = writeln!(w, "## Evidence plan\n");
     // A Type 1 looks at one date; the cadences matter from the Type 2 period on.
-    let when = if r.report_type == Some(crate::questionnaire::ReportType::Type1) {
+    let when = if r
+        .plans
+        .iter()
+        .any(|p| p.report_type == Some(ReportType::Type1))
+    {
         "for the Type 1 date, and then over the Type 2 observation window"
     } else {
         "over the observation window"
@@ -496,6 +632,9 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
                 .collect();
             if !numbers.is_empty() {
                 let _ = write!(line, "; supports {}", numbers.join(", "));
+            }
+            if t.establish_first {
+                line.push_str("; **establish first**: nobody could say whether it exists");
             }
             let _ = writeln!(w, "{line}");
         }
@@ -640,16 +779,21 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
     let _ = writeln!(w, "Organisation: {}", sanitize(&s.workshop.organisation));
     let _ = writeln!(
         w,
-        "Verdict: {}{}",
-        r.verdict.label(),
-        if r.provisional { " (provisional)" } else { "" }
+        "Verdict: {}",
+        wording::verdict_state(r.verdict, r.provisional)
     );
     if !r.soc2_categories.is_empty() {
         let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
         let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
     }
-    if let Some(t) = r.report_type_text() {
-        let _ = writeln!(w, "Report type: {}", sanitize(&t));
+    for p in &r.plans {
+        let _ = writeln!(w, "{}:", sanitize(&wording::plan_short(p)));
+        for st in &p.steps {
+            let _ = writeln!(w, "  - {}", sanitize(&wording::step(st)));
+        }
+        for t in &p.waiting_for {
+            let _ = writeln!(w, "  - waits for: {}", sanitize(t));
+        }
     }
     if let Some(n) = &r.sox_note {
         let _ = writeln!(w, "SOX: {}", sanitize(n));
@@ -660,19 +804,36 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
         "Progress: {}/{} answered ({} unknown)",
         p.answered, p.total, p.unknown
     );
-    let _ = writeln!(w);
-    for d in r
-        .decisions
-        .iter()
-        .chain(r.systems.iter().map(|x| &x.decision))
-        .chain(r.identities.iter().map(|x| &x.decision))
-    {
+    for c in &r.conflicts {
         let _ = writeln!(
             w,
-            "{}: {}{}",
-            sanitize(&d.title),
-            sanitize(&d.outcome),
-            if d.provisional { " (provisional)" } else { "" }
+            "CONFLICT: {} ({})",
+            sanitize(&c.text),
+            sanitize(&c.subject.name)
+        );
+        for t in &c.answers {
+            let _ = writeln!(
+                w,
+                "  {}: {} = {}",
+                sanitize(&t.entity.name),
+                sanitize(&t.question_text),
+                sanitize(&t.answer)
+            );
+        }
+    }
+    for f in &r.findings {
+        let _ = writeln!(w, "Finding: {}", sanitize(&f.text));
+    }
+    for n in &r.notes {
+        let _ = writeln!(w, "Note: {}", sanitize(&n.text));
+    }
+    let _ = writeln!(w);
+    for d in r.all_decisions() {
+        let _ = writeln!(
+            w,
+            "{}: {}",
+            sanitize(&d.title()),
+            sanitize(&wording::outcome_state(d))
         );
         for f in &d.rationale {
             let _ = writeln!(w, "  because [{}] {}", f.rule, sanitize(&f.rationale));
@@ -686,6 +847,17 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
                 );
             }
         }
+        for x in &d.exclusions {
+            for f in &x.because {
+                let _ = writeln!(
+                    w,
+                    "  {} [{}] {}",
+                    wording::excluded(&x.what),
+                    f.rule,
+                    sanitize(&f.rationale)
+                );
+            }
+        }
         for o in &d.open_questions {
             let _ = writeln!(
                 w,
@@ -695,10 +867,16 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
             );
         }
     }
-    for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
-        let _ = writeln!(w, "Evidence gaps for {}:", sanitize(&x.name));
-        for g in &x.gaps {
-            let _ = writeln!(w, "  - {} [{}]", sanitize(&g.text), g.id);
+    for (name, gaps) in r
+        .systems
+        .iter()
+        .map(|x| (&x.name, &x.gaps))
+        .chain(r.identities.iter().map(|x| (&x.name, &x.gaps)))
+        .filter(|(_, g)| !g.is_empty())
+    {
+        let _ = writeln!(w, "Evidence for {}:", sanitize(name));
+        for g in gaps {
+            let _ = writeln!(w, "  - {} [{}]", sanitize(&wording::gap(g)), g.id);
         }
     }
     out

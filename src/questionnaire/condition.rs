@@ -41,6 +41,22 @@ pub enum Test {
     Gte(Bound),
     Lt(Bound),
     Lte(Bound),
+    /// A date answer more than this many days before the workshop date ("last rotated longer
+    /// ago than the policy allows"): a fixed number, or a number question of the same entity.
+    OlderThan(Age),
+}
+
+/// How many days old a date may be.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Age {
+    Days(f64),
+    Question {
+        q: String,
+        /// Index of `q`, resolved when loading.
+        #[serde(skip)]
+        qi: usize,
+    },
 }
 
 /// A comparison bound: numbers for `number` questions, ISO dates for `date` questions.
@@ -71,6 +87,34 @@ pub enum Condition {
     Not(Box<Condition>),
     AnySystem(Box<Condition>),
     AnySystemInScope,
+    /// A report total, for report rules (`{ total = "soc1" }`): true, false or open as the
+    /// whole report is.
+    Total(Total),
+}
+
+/// What a report rule can test besides engagement answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Total {
+    /// A SOC 1 is relevant (something could misstate customers' financial statements).
+    Soc1,
+    /// Someone asked for a SOC 1.
+    Soc1Demand,
+    /// A SOC 2 is called for.
+    Soc2,
+    /// The category's commitment is made (whether or not a SOC 2 is called for).
+    Category(crate::vocab::Category),
+}
+
+impl Total {
+    pub fn parse(s: &str) -> Option<Total> {
+        match s {
+            "soc1" => Some(Total::Soc1),
+            "soc1_demand" => Some(Total::Soc1Demand),
+            "soc2" => Some(Total::Soc2),
+            other => crate::vocab::Category::from_id(other).map(Total::Category),
+        }
+    }
 }
 
 /// What an environment knows about one question in the entity being evaluated.
@@ -93,6 +137,14 @@ pub trait Env {
     /// Evaluates `c` in each system the identity can access; `Tri::False` outside identity scope.
     fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri;
     fn any_system_in_scope(&self, trace: &mut Trace) -> Tri;
+    /// A report total; only report rules see them (`Tri::False` elsewhere).
+    fn total(&self, _: Total) -> Tri {
+        Tri::False
+    }
+    /// The date `older_than` counts back from (the workshop date); `None` leaves it open.
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        None
+    }
 }
 
 /// Which answers decided a condition (`triggers`) and which open ones could still change it.
@@ -117,14 +169,21 @@ impl Condition {
     pub fn eval(&self, env: &dyn Env, trace: &mut Trace) -> Tri {
         match self {
             Condition::Atom(a) => {
-                let subject = (env.owner(a.qi), a.qi);
                 let r = eval_atom(a, env);
-                match r {
-                    Tri::Open => trace.open.push(subject),
-                    _ if !matches!(env.lookup(a.qi), Lookup::Hidden) => {
-                        trace.triggers.push(subject)
+                // The referenced policy question of `older_than` is part of the reason too.
+                let also = match &a.test {
+                    Test::OlderThan(Age::Question { qi, .. }) => Some(*qi),
+                    _ => None,
+                };
+                for qi in std::iter::once(a.qi).chain(also) {
+                    let subject = (env.owner(qi), qi);
+                    match r {
+                        Tri::Open => trace.open.push(subject),
+                        _ if !matches!(env.lookup(qi), Lookup::Hidden) => {
+                            trace.triggers.push(subject)
+                        }
+                        _ => {}
                     }
-                    _ => {}
                 }
                 r
             }
@@ -133,6 +192,7 @@ impl Condition {
             Condition::Any(cs) => combine(cs, env, trace, Tri::True),
             Condition::AnySystem(c) => env.any_system(c, trace),
             Condition::AnySystemInScope => env.any_system_in_scope(trace),
+            Condition::Total(t) => env.total(*t),
         }
     }
 
@@ -146,6 +206,7 @@ impl Condition {
             Condition::Any(cs) => value_of(cs, env, Tri::True),
             Condition::AnySystem(c) => env.any_system(c, &mut Trace::default()),
             Condition::AnySystemInScope => env.any_system_in_scope(&mut Trace::default()),
+            Condition::Total(t) => env.total(*t),
         }
     }
 
@@ -153,7 +214,7 @@ impl Condition {
     pub fn reads_system_scope(&self) -> bool {
         match self {
             Condition::AnySystemInScope => true,
-            Condition::Atom(_) => false,
+            Condition::Atom(_) | Condition::Total(_) => false,
             Condition::All(cs) | Condition::Any(cs) => cs.iter().any(Condition::reads_system_scope),
             Condition::Not(c) | Condition::AnySystem(c) => c.reads_system_scope(),
         }
@@ -171,7 +232,7 @@ impl Condition {
             Condition::Atom(a) => out.push(a),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.collect_atoms(out)),
             Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms(out),
-            Condition::AnySystemInScope => {}
+            Condition::AnySystemInScope | Condition::Total(_) => {}
         }
     }
 
@@ -188,7 +249,7 @@ impl Condition {
                 cs.iter_mut().for_each(|c| c.collect_atoms_mut(out))
             }
             Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms_mut(out),
-            Condition::AnySystemInScope => {}
+            Condition::AnySystemInScope | Condition::Total(_) => {}
         }
     }
 }
@@ -241,7 +302,29 @@ fn eval_atom(a: &Atom, env: &dyn Env) -> Tri {
     if matches!(value, Value::Unknown) {
         return Tri::Open;
     }
+    if let Test::OlderThan(age) = &a.test {
+        return older_than(value, age, env);
+    }
     Tri::from_bool(test_value(&a.test, value))
+}
+
+fn older_than(value: &Value, age: &Age, env: &dyn Env) -> Tri {
+    let Value::Text(date) = value else {
+        return Tri::False;
+    };
+    let (Some(date), Some(today)) = (parse_date(date), env.today()) else {
+        return Tri::Open;
+    };
+    let days = match age {
+        Age::Days(n) => *n,
+        Age::Question { qi, .. } => match env.lookup(*qi) {
+            Lookup::Hidden => return Tri::False,
+            Lookup::Unanswered | Lookup::Answer(Value::Unknown) => return Tri::Open,
+            Lookup::Answer(Value::Number(n)) => *n,
+            Lookup::Answer(_) => return Tri::False,
+        },
+    };
+    Tri::from_bool(((today - date).num_days() as f64) > days)
 }
 
 /// Whether a known (not `unknown`) answer passes a test.
@@ -256,6 +339,8 @@ pub fn test_value(test: &Test, value: &Value) -> bool {
         (Test::Gte(b), v) => compare(b, v).is_some_and(|o| o.is_ge()),
         (Test::Lt(b), v) => compare(b, v).is_some_and(|o| o.is_lt()),
         (Test::Lte(b), v) => compare(b, v).is_some_and(|o| o.is_le()),
+        // Needs the workshop date and perhaps another answer: evaluated in `eval_atom`.
+        (Test::OlderThan(_), _) => false,
         _ => false,
     }
 }

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use super::condition::{Atom, Bound, Condition, Test};
+use super::condition::{Age, Atom, Bound, Condition, Test};
 use super::{
-    Category, Choice, EvidenceKind, Findings, Kind, Pos, Question, Questionnaire, ReportType, Rule,
-    Scope, SubserviceMethod, UNKNOWN, tsc,
+    Category, Choice, EvidenceKind, Findings, Kind, Migration, PlanSettings, Pos, Question,
+    Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod, UNKNOWN, tsc,
 };
+use crate::vocab::Value;
 
 /// One thing wrong with a file, where it is, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -214,6 +215,30 @@ struct RawFile {
     rules: Vec<Spanned<RawRule>>,
     #[serde(default)]
     evidence_kinds: Vec<Spanned<RawEvidenceKind>>,
+    #[serde(default)]
+    plan: Option<RawPlan>,
+    #[serde(default)]
+    migrations: Vec<Spanned<RawMigration>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    readiness_weeks: Option<u32>,
+    prepare_weeks: Option<u32>,
+    first_period_months: Option<u32>,
+    renewal_period_months: Option<u32>,
+    soc1_min_period_months: Option<u32>,
+    report_weeks: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMigration {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    #[serde(default)]
+    values: std::collections::BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +305,8 @@ struct RawRule {
     #[serde(default)]
     soc1: Option<bool>,
     #[serde(default)]
+    soc1_demand: Option<bool>,
+    #[serde(default)]
     soc2: Option<bool>,
     #[serde(default)]
     categories: Option<Spanned<Vec<String>>>,
@@ -287,6 +314,10 @@ struct RawRule {
     excluded_categories: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     report_type: Option<Spanned<String>>,
+    #[serde(default)]
+    report: Option<Spanned<String>>,
+    #[serde(default)]
+    first_examination: Option<bool>,
     #[serde(default)]
     observation_window: Option<String>,
     #[serde(default)]
@@ -300,9 +331,19 @@ struct RawRule {
     #[serde(default)]
     gap_id: Option<String>,
     #[serde(default)]
+    unverified: Option<String>,
+    #[serde(default)]
     control_objectives: Vec<String>,
     #[serde(default)]
     evidence: Vec<String>,
+    #[serde(default)]
+    finding: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    conflict: Option<String>,
+    #[serde(default)]
+    touches: Vec<String>,
 }
 
 struct Ctx<'a> {
@@ -431,6 +472,34 @@ fn load_with(
     let questions = load_questions(&mut cx, raw.questions);
     let rules = load_rules(&mut cx, raw.rules);
     let evidence_kinds = load_evidence_kinds(&mut cx, raw.evidence_kinds);
+    let plan = raw.plan.unwrap_or_default();
+    let defaults = PlanSettings::default();
+    let plan = PlanSettings {
+        readiness_weeks: plan.readiness_weeks.unwrap_or(defaults.readiness_weeks),
+        prepare_weeks: plan.prepare_weeks.unwrap_or(defaults.prepare_weeks),
+        first_period_months: plan
+            .first_period_months
+            .unwrap_or(defaults.first_period_months),
+        renewal_period_months: plan
+            .renewal_period_months
+            .unwrap_or(defaults.renewal_period_months),
+        soc1_min_period_months: plan
+            .soc1_min_period_months
+            .unwrap_or(defaults.soc1_min_period_months),
+        report_weeks: plan.report_weeks.unwrap_or(defaults.report_weeks),
+    };
+    if !(1..=12).contains(&plan.first_period_months)
+        || !(1..=12).contains(&plan.renewal_period_months)
+        || !(1..=12).contains(&plan.soc1_min_period_months)
+    {
+        cx.err(
+            Pos { line: 1, col: 1 },
+            "a [plan] period length is outside 1 to 12 months",
+            "a Type 2 period is 3 to 12 months in practice: set first_period_months, \
+             renewal_period_months and soc1_min_period_months between 1 and 12",
+        );
+    }
+    let migrations = load_migrations(&mut cx, raw.migrations);
 
     let mut q = Questionnaire {
         id: meta.id,
@@ -440,6 +509,8 @@ fn load_with(
         questions,
         rules,
         evidence_kinds,
+        plan,
+        migrations,
         hash: hash_source(src),
     };
     resolve(&mut q);
@@ -604,11 +675,37 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                     "role `owner` needs a system- or identity-scope text question",
                     "set kind = \"text\" and scope = \"system\" or \"identity\"",
                 ),
-                "identity_kind" | "owner" => {}
+                "prior_reports" if scope != Scope::Engagement || kind != Kind::Multi => cx.err(
+                    rpos,
+                    "role `prior_reports` needs an engagement-scope multiple-choice question",
+                    "set scope = \"engagement\" and kind = \"multi\"",
+                ),
+                "soc1_period_end" | "soc2_period_end" | "needed_by"
+                    if scope != Scope::Engagement || kind != Kind::Date =>
+                {
+                    cx.err(
+                        rpos,
+                        format!("role `{r}` needs an engagement-scope date question"),
+                        "set scope = \"engagement\" and kind = \"date\"",
+                    )
+                }
+                "fiscal_year_end"
+                    if scope != Scope::Engagement || !matches!(kind, Kind::Single | Kind::Date) =>
+                {
+                    cx.err(
+                        rpos,
+                        "role `fiscal_year_end` needs an engagement-scope single-choice (choice ids \
+                         MM-DD) or date question",
+                        "set scope = \"engagement\" and kind = \"single\" with ids like \"12-31\"",
+                    )
+                }
+                "identity_kind" | "owner" | "prior_reports" | "soc1_period_end"
+                | "soc2_period_end" | "needed_by" | "fiscal_year_end" => {}
                 _ => cx.err(
                     rpos,
                     format!("unknown role `{r}`"),
-                    "roles are `identity_kind` and `owner`",
+                    "roles are identity_kind, owner, prior_reports, soc1_period_end, \
+                     soc2_period_end, fiscal_year_end and needed_by (docs/questionnaire-format.md)",
                 ),
             }
             r
@@ -733,14 +830,19 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             seen.insert(id.clone(), id_pos);
         }
         let scope_pos = cx.at(rr.scope.span());
-        let scope = parse_scope(rr.scope.get_ref()).unwrap_or_else(|| {
-            cx.err(
-                scope_pos,
-                format!("unknown scope `{}`", rr.scope.get_ref()),
-                "use `engagement`, `system` or `identity`",
-            );
+        let report_level = rr.scope.get_ref() == "report";
+        let scope = if report_level {
             Scope::Engagement
-        });
+        } else {
+            parse_scope(rr.scope.get_ref()).unwrap_or_else(|| {
+                cx.err(
+                    scope_pos,
+                    format!("unknown scope `{}`", rr.scope.get_ref()),
+                    "use `engagement`, `system`, `identity` or `report`",
+                );
+                Scope::Engagement
+            })
+        };
         let when_span = rr.when.span();
         let when = parse_condition(
             cx,
@@ -777,29 +879,108 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
                 None
             }
         });
+        let report = rr.report.and_then(|t| {
+            Report::from_id(t.get_ref()).or_else(|| {
+                let pos = cx.at(t.span());
+                cx.err(
+                    pos,
+                    format!("unknown report `{}`", t.get_ref()),
+                    "use `soc1` or `soc2` (or leave `report` out for both)",
+                );
+                None
+            })
+        });
         let findings = Findings {
             soc1: rr.soc1,
+            soc1_demand: rr.soc1_demand,
             soc2: rr.soc2,
             categories,
             excluded_categories,
             report_type,
+            report,
+            first_examination: rr.first_examination,
             observation_window: rr.observation_window,
             sox_note: rr.sox_note,
             subservice,
             csocs: rr.csocs,
             gap_id: rr.gap_id.or_else(|| rr.gap.as_ref().map(|_| id.clone())),
             gap: rr.gap,
+            unverified: rr.unverified,
             control_objectives: rr.control_objectives,
             evidence: rr.evidence,
+            finding: rr.finding,
+            note: rr.note,
+            conflict: rr.conflict,
+            touches: rr.touches,
         };
+        if report_level
+            && (findings.soc1.is_some()
+                || findings.soc2.is_some()
+                || findings.soc1_demand.is_some()
+                || !findings.categories.is_empty()
+                || findings.report_type.is_some()
+                || findings.gap.is_some()
+                || findings.subservice.is_some())
+        {
+            cx.err(
+                rpos,
+                format!(
+                    "report rule `{id}` decides something: report rules only add findings and notes"
+                ),
+                "a report rule runs after every decision is made; give it `finding` or `note`, \
+                 and put decisions (soc1, soc2, categories, report_type, gap, subservice) in an \
+                 engagement, system or identity rule",
+            );
+        }
         out.push(Rule {
             id,
             scope,
+            report_level,
             when,
             rationale: rr.rationale,
             references,
             findings,
             pos: rpos,
+        });
+    }
+    out
+}
+
+fn load_migrations(cx: &mut Ctx, raw: Vec<Spanned<RawMigration>>) -> Vec<Migration> {
+    let mut out = Vec::new();
+    for rm in raw {
+        let pos = cx.at(rm.span());
+        let rm = rm.into_inner();
+        let mut values = Vec::new();
+        for (from, to) in rm.values {
+            let value = match &to {
+                toml::Value::String(v) if v == UNKNOWN => Some(Value::Unknown),
+                toml::Value::String(v) => Some(Value::Text(v.clone())),
+                toml::Value::Integer(n) => Some(Value::Number(*n as f64)),
+                toml::Value::Float(n) => Some(Value::Number(*n)),
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Value::List),
+                _ => None,
+            };
+            match value {
+                Some(v) => values.push((from, v)),
+                None => cx.err(
+                    pos,
+                    format!(
+                        "migration value for `{from}` is not a string, number or list of strings"
+                    ),
+                    "map each old value to the new one, e.g. values = { yes = [\"none\"] }",
+                ),
+            }
+        }
+        out.push(Migration {
+            from: rm.from.into_inner(),
+            to: rm.to.into_inner(),
+            values,
+            pos,
         });
     }
     out
@@ -834,7 +1015,7 @@ fn parse_condition(
     finder: &mut Finder,
 ) -> Condition {
     const FORMS: &str = "a condition is `{ q = \"id\", is = \"value\" }` (or in, has, has_any, \
-        answered, gt, gte, lt, lte), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
+        answered, gt, gte, lt, lte, older_than), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
         `{ any_system = {...} }` or `{ any_system_in_scope = true }`";
     let here = cx.loc.pos(span.start);
     let Some(t) = v.as_table() else {
@@ -863,6 +1044,21 @@ fn parse_condition(
         ["any_system"] => {
             let inner = parse_condition(cx, &t["any_system"], span, finder);
             return Condition::AnySystem(Box::new(inner));
+        }
+        ["total"] => {
+            let name = t["total"].as_str().unwrap_or_default();
+            return match super::condition::Total::parse(name) {
+                Some(total) => Condition::Total(total),
+                None => {
+                    cx.err(
+                        here,
+                        format!("unknown total `{name}`"),
+                        "a report rule can test `{ total = \"soc1\" }`, \"soc1_demand\", \"soc2\" \
+                         or a category id such as \"processing_integrity\"",
+                    );
+                    Condition::All(vec![])
+                }
+            };
         }
         ["any_system_in_scope"] => {
             if t["any_system_in_scope"].as_bool() != Some(true) {
@@ -926,6 +1122,15 @@ fn parse_condition(
         "gte" => bound(val).map(Test::Gte),
         "lt" => bound(val).map(Test::Lt),
         "lte" => bound(val).map(Test::Lte),
+        "older_than" => match val {
+            toml::Value::Integer(i) => Some(Test::OlderThan(Age::Days(*i as f64))),
+            toml::Value::Float(f) => Some(Test::OlderThan(Age::Days(*f))),
+            toml::Value::String(q) => Some(Test::OlderThan(Age::Question {
+                q: q.clone(),
+                qi: usize::MAX,
+            })),
+            _ => None,
+        },
         other => {
             cx.err(
                 pos,
@@ -947,7 +1152,8 @@ fn parse_condition(
                 pos,
                 format!("test `{key}` on `{q}` has a value of the wrong type"),
                 "is/has take a string, in/has_any an array of strings, answered a boolean, \
-                 gt/gte/lt/lte a number or a \"YYYY-MM-DD\" date",
+                 gt/gte/lt/lte a number or a \"YYYY-MM-DD\" date, older_than a number of days \
+                 or the id of a number question",
             );
             Condition::All(vec![])
         }
@@ -964,6 +1170,9 @@ fn resolve(q: &mut Questionnaire) {
     let fix = |c: &mut Condition| {
         for a in c.atoms_mut() {
             a.qi = index.get(&a.q).copied().unwrap_or(usize::MAX);
+            if let Test::OlderThan(Age::Question { q, qi }) = &mut a.test {
+                *qi = index.get(q).copied().unwrap_or(usize::MAX);
+            }
         }
     };
     for question in &mut q.questions {

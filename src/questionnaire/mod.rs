@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use condition::{Atom, Condition, Test, Tri};
 pub use load::{LoadError, Problem, check, load};
 // The vocabulary the questionnaire is written in, re-exported where readers look for it.
-pub use crate::vocab::{Category, Kind, ReportType, Scope, SubserviceMethod, UNKNOWN};
+pub use crate::vocab::{Category, Kind, Report, ReportType, Scope, SubserviceMethod, UNKNOWN};
 
 /// The built-in questionnaire, embedded so socscope runs with no files installed.
 pub const BUILTIN_SOURCE: &str = include_str!("../../questionnaires/soc-scoping.toml");
@@ -94,29 +94,54 @@ impl Question {
 /// What a rule yields when its condition holds.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Findings {
+    /// SOC 1 relevance: a financially relevant process the service can change, or an identity
+    /// that can change financial data (`false`: a reason it is not relevant).
     pub soc1: Option<bool>,
+    /// Someone asks for a SOC 1 (demand). Never a SOC 1 verdict by itself: a request without
+    /// relevance is a finding to take back to the requester (domain.md §1).
+    pub soc1_demand: Option<bool>,
+    /// A SOC 2 is called for: demand for assurance over systems and data, or commitments to
+    /// protect customer data (`false`: a reason it is not).
     pub soc2: Option<bool>,
+    /// Categories this rule includes once a SOC 2 is called for (it never calls for one).
     pub categories: Vec<Category>,
     /// Categories this rule explains as *not* included (e.g. personal data without commitments).
     pub excluded_categories: Vec<Category>,
     pub report_type: Option<ReportType>,
+    /// The report a `report_type` or `first_examination` is about; `None` for both.
+    pub report: Option<Report>,
+    /// Whether the report would be the first examination of its kind (readiness first).
+    pub first_examination: Option<bool>,
     pub observation_window: Option<String>,
     pub sox_note: Option<String>,
     pub subservice: Option<SubserviceMethod>,
     pub csocs: Vec<String>,
     pub gap: Option<String>,
     pub gap_id: Option<String>,
+    /// How a gap reads when its answer is unknown: evidence not confirmed, not a confirmed gap.
+    pub unverified: Option<String>,
     pub control_objectives: Vec<String>,
     pub evidence: Vec<String>,
+    /// Something to take back to someone (report rules): a request nothing supports, a report
+    /// a vendor has not provided...
+    pub finding: Option<String>,
+    /// Something worth saying beside the recommendation, that decides nothing.
+    pub note: Option<String>,
+    /// Two answers that cannot both be true: what the facilitator is told.
+    pub conflict: Option<String>,
+    /// Decisions a conflict keeps provisional besides the verdict and its entity's own.
+    pub touches: Vec<String>,
 }
 
 impl Findings {
     pub fn is_empty(&self) -> bool {
         self.soc1.is_none()
+            && self.soc1_demand.is_none()
             && self.soc2.is_none()
             && self.categories.is_empty()
             && self.excluded_categories.is_empty()
             && self.report_type.is_none()
+            && self.first_examination.is_none()
             && self.observation_window.is_none()
             && self.sox_note.is_none()
             && self.subservice.is_none()
@@ -124,17 +149,30 @@ impl Findings {
             && self.gap.is_none()
             && self.control_objectives.is_empty()
             && self.evidence.is_empty()
+            && self.finding.is_none()
+            && self.note.is_none()
+            && self.conflict.is_none()
     }
-    /// SOC 2 relevance, counting categories as implying it.
+    /// Whether the rule calls for a SOC 2. Categories alone never do: a commitment chooses
+    /// categories once a SOC 2 is called for (domain.md §1).
     pub fn soc2_positive(&self) -> bool {
-        self.soc2 == Some(true) || !self.categories.is_empty()
+        self.soc2 == Some(true)
+    }
+    /// Whether the rule's Type or first-examination finding is about `r`.
+    pub fn about(&self, r: Report) -> bool {
+        self.report.is_none_or(|x| x == r)
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Rule {
     pub id: String,
+    /// The entity it runs for; report rules (`scope = "report"`) have `Scope::Engagement` and
+    /// `report_level` set.
     pub scope: Scope,
+    /// Runs once over the report totals, after every entity's rules (`scope = "report"`): its
+    /// condition may test totals (`{ total = "soc1" }`) as well as engagement answers.
+    pub report_level: bool,
     pub when: Condition,
     pub rationale: String,
     pub references: Vec<String>,
@@ -164,8 +202,56 @@ pub struct Questionnaire {
     pub questions: Vec<Question>,
     pub rules: Vec<Rule>,
     pub evidence_kinds: Vec<EvidenceKind>,
+    /// How dated plans are laid out (`[plan]`).
+    pub plan: PlanSettings,
+    /// How answers saved for an earlier version map onto this one (`[[migrations]]`).
+    pub migrations: Vec<Migration>,
     /// sha256 of the source text, recorded in sessions to notice a changed questionnaire.
     pub hash: String,
+}
+
+/// The lengths a dated plan is laid out with (`[plan]` in the questionnaire; these defaults
+/// follow domain.md §2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanSettings {
+    /// A first examination starts with a readiness assessment this long.
+    pub readiness_weeks: u32,
+    /// Preparing for a Type 1 date (or a period start) when no readiness assessment is needed.
+    pub prepare_weeks: u32,
+    /// The first Type 2 period.
+    pub first_period_months: u32,
+    /// Later Type 2 periods, each following on from the last with no gap.
+    pub renewal_period_months: u32,
+    /// A SOC 1 period ends at customers' year end and is at least this long.
+    pub soc1_min_period_months: u32,
+    /// From the end of a period (or the Type 1 date) to the auditor's report.
+    pub report_weeks: u32,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            readiness_weeks: 6,
+            prepare_weeks: 4,
+            first_period_months: 6,
+            renewal_period_months: 12,
+            soc1_min_period_months: 6,
+            report_weeks: 6,
+        }
+    }
+}
+
+/// An answer saved for a question that was renamed or replaced: moved to its new question, with
+/// its value mapped, instead of being kept aside (`[[migrations]]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Migration {
+    pub from: String,
+    pub to: String,
+    /// Old value (a choice id, or `*` for any) to the new one (TOML: a string, or an array of
+    /// strings for a multiple-choice question). Values not listed are kept aside as before.
+    pub values: Vec<(String, crate::vocab::Value)>,
+    #[serde(skip)]
+    pub pos: Pos,
 }
 
 impl Questionnaire {
@@ -178,8 +264,21 @@ impl Questionnaire {
     pub fn questions_in(&self, scope: Scope) -> impl Iterator<Item = &Question> {
         self.questions.iter().filter(move |q| q.scope == scope)
     }
+    /// The rules that run for each entity of `scope` (not the report rules).
     pub fn rules_in(&self, scope: Scope) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(move |r| r.scope == scope)
+        self.rules
+            .iter()
+            .filter(move |r| r.scope == scope && !r.report_level)
+    }
+    /// The rules that run once over the report totals.
+    pub fn report_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.report_level)
+    }
+    /// The question with a role (`role = "..."`) in a scope.
+    pub fn with_role(&self, scope: Scope, role: &str) -> Option<&Question> {
+        self.questions
+            .iter()
+            .find(|q| q.scope == scope && q.role.as_deref() == Some(role))
     }
     pub fn evidence_kind(&self, id: &str) -> Option<&EvidenceKind> {
         self.evidence_kinds.iter().find(|e| e.id == id)

@@ -4,10 +4,10 @@
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::condition::{Atom, Bound, Condition, EntityKey, Env, Lookup, Test, Trace, Tri};
+use super::condition::{Age, Atom, Bound, Condition, EntityKey, Env, Lookup, Test, Trace, Tri};
 use super::load::Problem;
 use super::{Kind, Pos, Question, Questionnaire, Rule, Scope, UNKNOWN};
-use crate::session::Value;
+use crate::vocab::Value;
 
 thread_local! {
     static WORK: Cell<u64> = const { Cell::new(0) };
@@ -79,8 +79,30 @@ pub(crate) fn check_semantics(
     let evidence: HashSet<&str> = q.evidence_kinds.iter().map(|e| e.id.as_str()).collect();
     for rule in &q.rules {
         cx.condition(&rule.when, Site::Rule, rule.scope, false, out);
+        if !rule.report_level && has_total(&rule.when) {
+            push(
+                out,
+                rule.pos,
+                format!(
+                    "rule `{}` tests a report total but is not a report rule",
+                    rule.id
+                ),
+                "totals exist once every entity's rules have run: give the rule scope = \"report\"",
+            );
+        }
         check_findings(rule, &evidence, out);
     }
+    for question in &q.questions {
+        if question.show_if.as_ref().is_some_and(has_total) {
+            push(
+                out,
+                question.pos,
+                format!("show_if of `{}` tests a report total", question.id),
+                "a question's show_if may test earlier answers only",
+            );
+        }
+    }
+    check_migrations(q, &cx.index, out);
     if let Some(notes) = search {
         search_rules(q, out, notes);
     }
@@ -123,6 +145,8 @@ impl<'a> Checker<'a> {
             }
             Condition::AnySystem(inner) => self.condition(inner, site, Scope::System, true, out),
             Condition::AnySystemInScope => {}
+            // Where totals may appear is checked per rule (`has_total`), which knows its line.
+            Condition::Total(_) => {}
             Condition::Atom(a) => self.atom(a, site, scope, out),
         }
     }
@@ -236,7 +260,7 @@ impl<'a> Checker<'a> {
                 match q.kind {
                     Kind::YesNo | Kind::Single => "use `is` or `in`",
                     Kind::Multi => "use `has` or `has_any`",
-                    Kind::Number | Kind::Date => "use gt, gte, lt or lte",
+                    Kind::Number | Kind::Date => "use gt, gte, lt, lte (or older_than for a date)",
                     Kind::Text => "use `answered`",
                 },
             );
@@ -265,6 +289,34 @@ impl<'a> Checker<'a> {
                 }
                 _ => wrong("gt/gte/lt/lte", out),
             },
+            Test::OlderThan(age) => {
+                if q.kind != Kind::Date {
+                    wrong("older_than", out);
+                }
+                if let Age::Question { q: rq, qi: rqi } = age {
+                    match self.q.questions.get(*rqi) {
+                        None => push(
+                            out,
+                            pos,
+                            format!("unknown question id `{rq}` in older_than"),
+                            "name a number question (the days allowed), or give a number",
+                        ),
+                        Some(r) if r.kind != Kind::Number => push(
+                            out,
+                            pos,
+                            format!("older_than names `{rq}`, which is not a number question"),
+                            "name a number question (the days allowed), or give a number",
+                        ),
+                        Some(r) if r.scope != q.scope && r.scope != Scope::Engagement => push(
+                            out,
+                            pos,
+                            format!("older_than names `{rq}`, a question of another scope"),
+                            "name a number question of the same entity, or of the engagement",
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
             Test::Is(_) => wrong("is", out),
             Test::In(_) => wrong("in", out),
             Test::Has(_) => wrong("has", out),
@@ -336,16 +388,56 @@ fn check_findings(rule: &Rule, evidence: &HashSet<&str>, out: &mut Vec<Problem>)
     if rule.scope != Scope::System && (f.subservice.is_some() || !f.csocs.is_empty()) {
         misplaced("subservice/csocs", Scope::System, out);
     }
-    if rule.scope != Scope::Identity && f.gap.is_some() {
+    if rule.scope == Scope::Engagement && (f.gap.is_some() || f.unverified.is_some()) {
         misplaced("gap", Scope::Identity, out);
     }
+    if rule.scope == Scope::Identity && f.report_type.is_some() {
+        misplaced("report_type", Scope::Engagement, out);
+    }
     if rule.scope != Scope::Engagement
-        && (f.report_type.is_some() || f.observation_window.is_some() || f.sox_note.is_some())
+        && (f.observation_window.is_some()
+            || f.sox_note.is_some()
+            || f.first_examination.is_some()
+            || f.soc1_demand.is_some())
     {
         misplaced(
-            "report_type/observation_window/sox_note",
+            "observation_window/sox_note/first_examination/soc1_demand",
             Scope::Engagement,
             out,
+        );
+    }
+    if rule.scope == Scope::System && f.report_type.is_some() && f.report.is_none() {
+        push(
+            out,
+            rule.pos,
+            format!(
+                "system rule `{}` sets a Type without saying for which report",
+                rule.id
+            ),
+            "add report = \"soc1\" (or \"soc2\"): a system's operating history decides the Type of \
+             the report that covers it",
+        );
+    }
+    for t in &f.touches {
+        let known = ["verdict", "type.soc1", "type.soc2"].contains(&t.as_str())
+            || t.strip_prefix("soc2.")
+                .is_some_and(|c| crate::vocab::Category::from_id(c).is_some());
+        if !known {
+            push(
+                out,
+                rule.pos,
+                format!("rule `{}` touches unknown decision `{t}`", rule.id),
+                "use verdict, type.soc1, type.soc2 or soc2.<category> (the entity's own decision \
+                 is always touched)",
+            );
+        }
+    }
+    if f.conflict.is_none() && !f.touches.is_empty() {
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` has `touches` but no `conflict`", rule.id),
+            "`touches` lists the decisions a conflict keeps provisional: add the conflict text",
         );
     }
     if rule.rationale.trim().is_empty() {
@@ -560,6 +652,12 @@ fn search<'a>(
     if !budget.spend(rule_atoms.len()) {
         return Outcome::CutShort;
     }
+    // Report rules test totals, which no answer of the engagement settles: not searched.
+    if has_total(&rule.when) {
+        return Outcome::Unchecked;
+    }
+    // The questions the rule reads: its atoms' and the policy questions `older_than` names.
+    let mut read: Vec<usize> = Vec::new();
     for a in &rule_atoms {
         if a.qi >= q.questions.len() {
             return Outcome::Unchecked;
@@ -568,6 +666,17 @@ fn search<'a>(
         tests.entry(a.qi).or_default().push(&a.test);
         if !seen {
             stack.push(a.qi);
+        }
+        read.push(a.qi);
+        if let Test::OlderThan(Age::Question { qi, .. }) = &a.test {
+            if *qi >= q.questions.len() {
+                return Outcome::Unchecked;
+            }
+            if !tests.contains_key(qi) {
+                tests.insert(*qi, Vec::new());
+                stack.push(*qi);
+            }
+            read.push(*qi);
         }
     }
     while let Some(i) = stack.pop() {
@@ -599,8 +708,8 @@ fn search<'a>(
     // The last position whose show_if reads each question (m: the rule reads it). After that
     // its answer no longer matters, so it drops out of the search state.
     let mut last_use = vec![0; m];
-    for a in &rule_atoms {
-        last_use[pos[&a.qi]] = m;
+    for qi in &read {
+        last_use[pos[qi]] = m;
     }
     for (p, &i) in involved.iter().enumerate() {
         if let Some(c) = &q.questions[i].show_if {
@@ -753,6 +862,52 @@ fn possible(c: &Condition, env: &SatEnv) -> (bool, bool) {
         }),
         Condition::AnySystem(c) => possible(c, env),
         Condition::AnySystemInScope => (true, false),
+        // A report total can come out either way, whatever the engagement answers.
+        Condition::Total(_) => (true, true),
+    }
+}
+
+fn has_total(c: &Condition) -> bool {
+    match c {
+        Condition::Total(_) => true,
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().any(has_total),
+        Condition::Not(c) | Condition::AnySystem(c) => has_total(c),
+        Condition::Atom(_) | Condition::AnySystemInScope => false,
+    }
+}
+
+/// Each migration names questions of this file and maps values that fit the new question.
+fn check_migrations(q: &Questionnaire, index: &HashMap<&str, usize>, out: &mut Vec<Problem>) {
+    for m in &q.migrations {
+        tick(1 + m.values.len());
+        if index.contains_key(m.from.as_str()) {
+            push(
+                out,
+                m.pos,
+                format!("migration from `{}`: that question still exists", m.from),
+                "a migration moves answers of a question that was removed or renamed; remove it",
+            );
+        }
+        let Some(&to) = index.get(m.to.as_str()) else {
+            push(
+                out,
+                m.pos,
+                format!("migration to unknown question `{}`", m.to),
+                "use the id of a question defined in this file",
+            );
+            continue;
+        };
+        let question = &q.questions[to];
+        for (from, v) in &m.values {
+            if let Err(e) = v.check(question) {
+                push(
+                    out,
+                    m.pos,
+                    format!("migration of `{}` = `{from}`: {e}", m.from),
+                    "map it to a value the new question accepts",
+                );
+            }
+        }
     }
 }
 
@@ -883,5 +1038,12 @@ impl Env for SatEnv<'_> {
     }
     fn any_system_in_scope(&self, _: &mut Trace) -> Tri {
         Tri::True
+    }
+    fn total(&self, _: crate::questionnaire::condition::Total) -> Tri {
+        Tri::Open
+    }
+    /// Between the earliest and latest candidate dates, so `older_than` can go either way.
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
     }
 }

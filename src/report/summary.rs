@@ -16,12 +16,15 @@ struct Summary {
     verdict: String,
     provisional: bool,
     soc2_categories: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    observation_window: Option<String>,
+    /// Each report called for: "SOC 2 Type 1 as of 2027-01-12, then ...".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reports: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sox_note: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conflicts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    findings: Vec<String>,
     decisions: Vec<SummaryDecision>,
 }
 
@@ -39,8 +42,8 @@ struct SummaryDecision {
 
 fn summary(r: &Recommendation) -> Summary {
     let full = |d: &crate::engine::Decision| SummaryDecision {
-        id: d.id.clone(),
-        outcome: d.outcome.clone(),
+        id: d.id.to_string(),
+        outcome: d.outcome.to_string(),
         provisional: d.provisional,
         because: d
             .rationale
@@ -68,8 +71,8 @@ fn summary(r: &Recommendation) -> Summary {
     // Identities can number thousands: their entries name the rules and gaps only (the
     // identity's own answers are above, the rules' wording in the report-level decisions).
     let compact = |i: &crate::engine::IdentityResult| SummaryDecision {
-        id: i.decision.id.clone(),
-        outcome: i.decision.outcome.clone(),
+        id: i.decision.id.to_string(),
+        outcome: i.decision.outcome.to_string(),
         provisional: i.decision.provisional,
         because: i
             .decision
@@ -77,7 +80,14 @@ fn summary(r: &Recommendation) -> Summary {
             .iter()
             .map(|f| format!("[{}]", f.rule))
             .collect(),
-        gaps: i.gaps.iter().map(|g| g.id.clone()).collect(),
+        gaps: i
+            .gaps
+            .iter()
+            .map(|g| match g.status {
+                crate::engine::GapStatus::Confirmed => g.id.clone(),
+                crate::engine::GapStatus::Unverified => format!("{} (unverified)", g.id),
+            })
+            .collect(),
         open_questions: Vec::new(),
     };
     let decisions = r
@@ -95,12 +105,10 @@ fn summary(r: &Recommendation) -> Summary {
             .iter()
             .map(|c| c.id().to_string())
             .collect(),
-        report_type: r.report_type.map(|t| match t {
-            crate::questionnaire::ReportType::Type1 => "type1".to_string(),
-            crate::questionnaire::ReportType::Type2 => "type2".to_string(),
-        }),
-        observation_window: r.observation_window.clone(),
+        reports: r.plans.iter().map(super::wording::plan_short).collect(),
         sox_note: r.sox_note.clone(),
+        conflicts: r.conflicts.iter().map(|c| c.text.clone()).collect(),
+        findings: r.findings.iter().map(|f| f.text.clone()).collect(),
         decisions,
     }
 }

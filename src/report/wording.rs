@@ -1,8 +1,102 @@
 //! Every phrase a front-end or an export uses for a decision, in one place: the TUI, plain
-//! mode, the Markdown and text outputs and the session file's summary all word a decision
-//! through here, so they cannot drift apart.
+//! mode, the Markdown and text outputs, the JSON export and the session file's summary all word
+//! a decision through here, so they cannot drift apart.
+//!
+//! The engine decides in types (`Verdict`, `Outcome`, `DecisionId`, `PlanStep`...); this module
+//! gives them their words (and their JSON form, which is those words).
 
-use crate::engine::Verdict;
+use std::fmt;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::engine::{
+    Available, CategoryState, Change, Decision, DecisionId, Flip, Gap, GapStatus, Outcome,
+    PlanStep, ReportPlan, Verdict,
+};
+use crate::questionnaire::{Report, ReportType, SubserviceMethod};
+
+impl Verdict {
+    /// "SOC 1 and SOC 2".
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Soc1 => "SOC 1",
+            Verdict::Soc2 => "SOC 2",
+            Verdict::Both => "SOC 1 and SOC 2",
+            Verdict::None => "Out of scope (neither)",
+            Verdict::Undetermined => "Not yet determinable",
+        }
+    }
+}
+
+/// A report's Type, or that it is not decided yet.
+pub fn report_type(t: Option<ReportType>) -> &'static str {
+    t.map_or("Type not decided yet", ReportType::label)
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Verdict(v) | Outcome::System(v) | Outcome::Identity(v) => {
+                f.write_str(v.label())
+            }
+            Outcome::Category(c) => f.write_str(match c {
+                CategoryState::Included => "Included",
+                CategoryState::AlwaysIncluded => "Always included in a SOC 2",
+                CategoryState::Possible => "Possible: open questions decide",
+                CategoryState::NotIncluded => "Not included",
+            }),
+            Outcome::Type(t) => f.write_str(report_type(*t)),
+            Outcome::CarvedOut => f.write_str(
+                "Subservice organisation (carve-out): outside the system boundary, disclosed",
+            ),
+            Outcome::Subservice(Some(m)) => write!(f, "Subservice organisation ({})", m.label()),
+            Outcome::Subservice(None) => f.write_str("Not a subservice organisation"),
+        }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a decision is about, as a heading: "Which report", "SOC 2 category: Security",
+/// "SOC 1 report type", "System: Billing".
+pub fn title(d: &Decision) -> String {
+    let name = d.subject.as_ref().map_or("", |e| e.name.as_str());
+    match &d.id {
+        DecisionId::Verdict => "Which report".to_string(),
+        DecisionId::Category(c) => format!("SOC 2 category: {}", c.label()),
+        DecisionId::Type(r) => format!("{} report type", r.label()),
+        DecisionId::System(_) => format!("System: {name}"),
+        DecisionId::Subservice(_) => format!("Subservice organisation: {name}"),
+        DecisionId::Identity(_) => format!("Identity: {name}"),
+    }
+}
+
+impl Decision {
+    /// The decision's heading (see [`title`]).
+    pub fn title(&self) -> String {
+        title(self)
+    }
+}
+
+impl Serialize for Decision {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Decision", 9)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("title", &self.title())?;
+        st.serialize_field("outcome", &self.outcome)?;
+        st.serialize_field("provisional", &self.provisional)?;
+        st.serialize_field("rationale", &self.rationale)?;
+        st.serialize_field("exclusions", &self.exclusions)?;
+        st.serialize_field("open_questions", &self.open_questions)?;
+        st.serialize_field("conflicts", &self.conflicts)?;
+        st.end()
+    }
+}
 
 /// "provisional" or "settled": whether open questions could still change a decision.
 pub fn state(provisional: bool) -> &'static str {
@@ -25,4 +119,207 @@ pub fn with_state(outcome: &str, provisional: bool) -> String {
 /// The verdict as one phrase: "SOC 1 and SOC 2 (provisional)".
 pub fn verdict_state(v: Verdict, provisional: bool) -> String {
     with_state(v.label(), provisional)
+}
+
+/// A decision's outcome with its state: "Included (provisional)".
+pub fn outcome_state(d: &Decision) -> String {
+    with_state(&d.outcome.to_string(), d.provisional)
+}
+
+/// What an exclusion rules out, as the start of a sentence: "Not SOC 1", "Not included".
+pub fn excluded(what: &str) -> String {
+    match Report::from_id(what) {
+        Some(r) => format!("Not {}", r.label()),
+        None => match crate::questionnaire::Category::from_id(what) {
+            Some(c) => format!("{} not included", c.label()),
+            None => "Out of scope".to_string(),
+        },
+    }
+}
+
+/// How a flip changes the answer: "adding X", "removing X", "Y instead of Z". `mark` wraps
+/// the changed value (bold in Markdown, nothing in plain text).
+pub fn change(f: &Flip, mark: impl Fn(&str) -> String) -> String {
+    match &f.change {
+        Change::Add { choice } => format!("adding {}", mark(choice)),
+        Change::Remove { choice } => format!("removing {}", mark(choice)),
+        Change::Replace => format!("{} instead of {}", mark(&f.to), f.from),
+    }
+}
+
+/// One flip as a sentence after the question: "adding X would make it **SOC 2** (it would
+/// then ask “Q”)". `text` cleans or escapes the user text; `mark` emphasises.
+pub fn flip_sentence(
+    f: &Flip,
+    text: impl Fn(&str) -> String,
+    mark: impl Fn(&str) -> String,
+) -> String {
+    let changed = match &f.change {
+        Change::Add { choice } => format!("adding {}", mark(&text(choice))),
+        Change::Remove { choice } => format!("removing {}", mark(&text(choice))),
+        Change::Replace => format!("{} instead of {}", mark(&text(&f.to)), text(&f.from)),
+    };
+    format!(
+        "{changed} would make it {}{}",
+        mark(&text(&f.outcome.to_string())),
+        f.opens_words(&text)
+    )
+}
+
+/// "rests on 3 answers".
+pub fn rests_on(n: usize) -> String {
+    match n {
+        0 => "rests on no answer yet".to_string(),
+        1 => "rests on 1 answer".to_string(),
+        n => format!("rests on {n} answers"),
+    }
+}
+
+/// How a gap reads in a list: "No named owner", or "Unverified: access reviews not confirmed".
+pub fn gap(g: &Gap) -> String {
+    match g.status {
+        GapStatus::Confirmed => g.text.clone(),
+        GapStatus::Unverified => format!("Unverified: {}", g.text),
+    }
+}
+
+/// "2 confirmed gaps, 3 unverified".
+pub fn gap_counts(confirmed: usize, unverified: usize) -> String {
+    let c = match confirmed {
+        1 => "1 confirmed gap".to_string(),
+        n => format!("{n} confirmed gaps"),
+    };
+    match unverified {
+        0 => c,
+        n => format!("{c}, {n} unverified"),
+    }
+}
+
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A year end written `MM-DD` as people read it: "31 December".
+pub fn year_end(md: &str) -> String {
+    let Some((m, d)) = md.split_once('-') else {
+        return md.to_string();
+    };
+    let month = match m {
+        "01" => "January",
+        "02" => "February",
+        "03" => "March",
+        "04" => "April",
+        "05" => "May",
+        "06" => "June",
+        "07" => "July",
+        "08" => "August",
+        "09" => "September",
+        "10" => "October",
+        "11" => "November",
+        "12" => "December",
+        _ => return md.to_string(),
+    };
+    format!("{} {month}", d.trim_start_matches('0'))
+}
+
+/// One step of a plan as a line: "Readiness assessment: 2026-12-01 to 2027-01-12".
+pub fn step(st: &PlanStep) -> String {
+    match st {
+        PlanStep::Readiness { from, to } => format!(
+            "Readiness assessment (a first examination): {} to {}",
+            date(*from),
+            date(*to)
+        ),
+        PlanStep::Type1 { as_of } => format!("Type 1 as of {}", date(*as_of)),
+        PlanStep::Type2 {
+            from,
+            to,
+            follows_on,
+        } => {
+            let months = months_between(*from, *to);
+            format!(
+                "Type 2 period: {} to {} ({months} months{})",
+                date(*from),
+                date(*to),
+                if *follows_on {
+                    ", following on from the last period with no gap"
+                } else {
+                    ""
+                }
+            )
+        }
+        PlanStep::Report { about, report_type } => format!(
+            "{} report in hand: about {}",
+            report_type.label(),
+            date(*about)
+        ),
+        PlanStep::BridgeLetter { from, year_end: ye } => format!(
+            "Bridge letter (management's, not attested): from {} for customers whose year ends \
+             after the period; the period ends at customers' year end ({})",
+            date(*from),
+            year_end(ye)
+        ),
+        PlanStep::Deadline { by, available } => format!(
+            "Needed by {}: {}",
+            date(*by),
+            match available {
+                Available::Type2Report => "the Type 2 report can be in hand",
+                Available::Type1Report => "a Type 1 report can be in hand (the Type 2 follows)",
+                Available::ReadinessLetter => {
+                    "only a readiness assessment letter; the Type 1 report comes after"
+                }
+                Available::ManagementLetter => {
+                    "no attested report yet: send a management letter on the programme and \
+                     these dates"
+                }
+            }
+        ),
+    }
+}
+
+/// Whole months from `from` to `to` inclusive (2027-01-12 to 2027-07-11 is 6).
+fn months_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let end = to + chrono::Duration::days(1);
+    let mut m = (end.year() - from.year()) * 12 + end.month() as i32 - from.month() as i32;
+    if end.day() < from.day() {
+        m -= 1;
+    }
+    m.max(1) as u32
+}
+
+/// A report's plan in one line, for the live panel: "SOC 2 Type 1 as of 2027-01-12, then a
+/// Type 2 period 2027-01-12 to 2027-07-11".
+pub fn plan_short(p: &ReportPlan) -> String {
+    let head = if p.settled {
+        format!("{} {}", p.report.label(), report_type(p.report_type))
+    } else {
+        format!(
+            "{}, if one is called for: {}",
+            p.report.label(),
+            report_type(p.report_type)
+        )
+    };
+    let t1 = p.steps.iter().find_map(|s| match s {
+        PlanStep::Type1 { as_of } => Some(*as_of),
+        _ => None,
+    });
+    let t2 = p.steps.iter().find_map(|s| match s {
+        PlanStep::Type2 { from, to, .. } => Some((*from, *to)),
+        _ => None,
+    });
+    let body = match (t1, t2) {
+        (Some(a), Some((f, t))) => {
+            format!(" as of {}, then Type 2 {} to {}", date(a), date(f), date(t))
+        }
+        (None, Some((f, t))) => format!(" period {} to {}", date(f), date(t)),
+        (Some(a), None) => format!(" as of {}", date(a)),
+        (None, None) => String::new(),
+    };
+    with_state(&format!("{head}{body}"), p.provisional)
+}
+
+/// The subservice method as people read it.
+pub fn method(m: SubserviceMethod) -> &'static str {
+    m.label()
 }

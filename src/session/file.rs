@@ -239,6 +239,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                        problems: &mut Vec<Problem>|
      -> Answers {
         let mut out = Answers::new();
+        let present: HashSet<String> = raw.keys().cloned().collect();
         for (qid, ra) in raw {
             let span = ra.span();
             let ra = ra.into_inner();
@@ -283,11 +284,36 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                         },
                     );
                 }
-                (reason, _) => {
-                    let reason = reason.unwrap_or_default();
-                    opened
-                        .notices
-                        .push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
+                (reason, value) => {
+                    let mut reason = reason.unwrap_or_default();
+                    // A question that was renamed or replaced: the answer moves to its new
+                    // question, mapped; the original is kept aside too, so nothing is lost.
+                    if let Some((to, mapped)) = value
+                        .as_ref()
+                        .filter(|_| question.is_none())
+                        .and_then(|v| migrate(q, &qid, v, scope))
+                        .filter(|(to, _)| !present.contains(to) && !out.contains_key(to))
+                    {
+                        opened.notices.push(format!(
+                            "{entity}: answer to `{qid}` moved to `{to}` (the question that \
+                             replaced it); the original is kept aside"
+                        ));
+                        reason = format!("migrated to `{to}`");
+                        out.insert(
+                            to,
+                            Answer {
+                                value: mapped,
+                                at,
+                                note: ra.note.clone(),
+                                source: ra.source.clone(),
+                                secret_override: false,
+                            },
+                        );
+                    } else {
+                        opened
+                            .notices
+                            .push(format!("{entity}: answer to `{qid}` kept aside: {reason}"));
+                    }
                     orphans.push(OrphanAnswer {
                         entity: entity.to_string(),
                         entity_id: Some(entity_id.to_string()),
@@ -471,6 +497,26 @@ fn restore(
         },
     );
     Some(label)
+}
+
+/// The answer a `[[migrations]]` entry of `q` makes of an answer to a question it no longer
+/// has: the new question's id and the mapped value, when the value is mapped and fits.
+fn migrate(q: &Questionnaire, from: &str, v: &Value, scope: Scope) -> Option<(String, Value)> {
+    let m = q.migrations.iter().find(|m| m.from == from)?;
+    let target = q.question(&m.to).filter(|t| t.scope == scope)?;
+    let key = match v {
+        Value::Text(t) => t.as_str(),
+        Value::Unknown => crate::questionnaire::UNKNOWN,
+        _ => "*",
+    };
+    let mapped = m
+        .values
+        .iter()
+        .find(|(k, _)| k == key)
+        .or_else(|| m.values.iter().find(|(k, _)| k == "*"))
+        .map(|(_, v)| v.clone())?;
+    mapped.check(target).ok()?;
+    Some((m.to.clone(), mapped))
 }
 
 fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {

@@ -5,9 +5,12 @@ use std::path::{Path, PathBuf};
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use crate::engine::{self, Change, Decision, EntityRef, Evaluation, Recommendation, Sensitivity};
+use crate::engine::{
+    self, Decision, DecisionId, EntityRef, Evaluation, Recommendation, Sensitivity,
+};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Kind, Question, Questionnaire, Scope};
+use crate::report::wording;
 use crate::session::{Answer, EntityId, Session, Value};
 use crate::workshop::Lease;
 use crate::workshop::catalogue::SessionInfo;
@@ -132,9 +135,8 @@ impl Workshop {
             return;
         }
         // The decision comes from the recommendation already on screen: no second build.
-        let s = all_decisions(&self.rec)
-            .into_iter()
-            .find(|d| d.id == decision_id)
+        let s = DecisionId::parse(decision_id)
+            .and_then(|id| self.rec.decision(&id))
             .map(|d| engine::sensitivity_in(q, &self.session, &self.eval, d));
         self.sensitivity = Some((decision_id.to_string(), s));
     }
@@ -252,11 +254,7 @@ pub fn key_of(s: &Session, e: &EntityId) -> Option<EntityKey> {
 
 /// Every decision in the order the recommendation screen lists them.
 pub fn all_decisions(r: &Recommendation) -> Vec<&Decision> {
-    r.decisions
-        .iter()
-        .chain(r.systems.iter().map(|s| &s.decision))
-        .chain(r.identities.iter().map(|i| &i.decision))
-        .collect()
+    r.all_decisions().collect()
 }
 
 /// One line of a decision's drill-down; lines with a `jump` can be selected.
@@ -305,24 +303,39 @@ pub fn decision_lines(
         jump,
     };
     let mut out = vec![line(
-        format!(
-            "{}: {}{}",
-            d.title,
-            d.outcome,
-            if d.provisional { " (provisional)" } else { "" }
-        ),
+        format!("{}: {}", d.title(), wording::outcome_state(d)),
         0,
         LineStyle::Heading,
         None,
     )];
-    if d.rationale.is_empty() {
+    // Conflicting answers first: they are what to settle while people are in the room.
+    for &n in &d.conflicts {
+        let Some(c) = r.conflicts.get(n) else {
+            continue;
+        };
+        out.push(line(
+            format!("Conflict: {}", c.text),
+            0,
+            LineStyle::Gap,
+            None,
+        ));
+        for t in &c.answers {
+            out.push(line(
+                format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
+                2,
+                LineStyle::Trigger,
+                Some((entity_of(&t.entity), t.question.clone())),
+            ));
+        }
+    }
+    if d.rationale.is_empty() && d.exclusions.is_empty() {
         out.push(line(
             "No rule has fired for this decision yet.".into(),
             0,
             LineStyle::Plain,
             None,
         ));
-    } else {
+    } else if !d.rationale.is_empty() {
         out.push(line(
             "Why (rules that fired):".into(),
             0,
@@ -331,7 +344,25 @@ pub fn decision_lines(
         ));
     }
     let mut shown = std::collections::HashSet::new();
-    for f in &d.rationale {
+    let reasons = d
+        .rationale
+        .iter()
+        .map(|f| (None, f))
+        .chain(d.exclusions.iter().flat_map(|x| {
+            x.because
+                .iter()
+                .enumerate()
+                .map(move |(i, f)| ((i == 0).then_some(x.what.as_str()), f))
+        }));
+    for (heading, f) in reasons {
+        if let Some(what) = heading {
+            out.push(line(
+                format!("{}, because:", wording::excluded(what)),
+                0,
+                LineStyle::Heading,
+                None,
+            ));
+        }
         out.push(line(
             format!("• {}: {}", f.rule, f.rationale),
             1,
@@ -407,17 +438,44 @@ pub fn decision_lines(
             ));
         }
     }
-    if let Some(ir) = r.identities.iter().find(|i| i.decision.id == d.id)
-        && !ir.gaps.is_empty()
-    {
+    let gaps = match &d.id {
+        DecisionId::Identity(id) => r.identities.iter().find(|i| &i.id == id).map(|i| &i.gaps),
+        DecisionId::System(id) => r.systems.iter().find(|x| &x.id == id).map(|x| &x.gaps),
+        _ => None,
+    };
+    if let Some(gaps) = gaps.filter(|g| !g.is_empty()) {
+        let confirmed = gaps
+            .iter()
+            .filter(|g| g.status == crate::engine::GapStatus::Confirmed)
+            .count();
         out.push(line(
-            format!("Evidence gaps ({}):", ir.gaps.len()),
+            format!(
+                "Evidence: {}:",
+                wording::gap_counts(confirmed, gaps.len() - confirmed)
+            ),
             0,
             LineStyle::Heading,
             None,
         ));
-        for g in &ir.gaps {
-            out.push(line(format!("! {}", g.text), 1, LineStyle::Gap, None));
+        for g in gaps {
+            let mark = match g.status {
+                crate::engine::GapStatus::Confirmed => "!",
+                crate::engine::GapStatus::Unverified => "?",
+            };
+            out.push(line(
+                format!("{mark} {}", wording::gap(g)),
+                1,
+                LineStyle::Gap,
+                None,
+            ));
+            for o in &g.unknown {
+                out.push(line(
+                    format!("unknown: {}", o.question_text),
+                    3,
+                    LineStyle::Open,
+                    (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.clone())),
+                ));
+            }
             if !g.evidence.is_empty() {
                 out.push(line(
                     format!("evidence: {}", g.evidence.join("; ")),
@@ -457,21 +515,16 @@ pub fn decision_lines(
             LineStyle::Heading,
             None,
         ));
-        if s.rests_on.is_empty() {
-            out.push(line(
-                "It rests on no answer yet.".into(),
-                1,
-                LineStyle::Plain,
-                None,
-            ));
-        } else {
-            out.push(line(
-                format!("It rests on {}:", plural(s.rests_on.len(), "answer")),
-                1,
-                LineStyle::Plain,
-                None,
-            ));
-        }
+        out.push(line(
+            format!(
+                "It {}{}",
+                wording::rests_on(s.rests_on.len()),
+                if s.rests_on.is_empty() { "." } else { ":" }
+            ),
+            1,
+            LineStyle::Plain,
+            None,
+        ));
         for t in &s.rests_on {
             out.push(line(
                 format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
@@ -507,22 +560,12 @@ pub fn decision_lines(
             ));
         }
         for f in &s.flips {
-            let change = match &f.change {
-                Change::Add { choice } => format!("Adding {choice}"),
-                Change::Remove { choice } => format!("Removing {choice}"),
-                Change::Replace => format!("{} instead of {}", f.to, f.from),
-            };
-            let opens = if f.opens.is_empty() {
-                String::new()
-            } else {
-                format!(" (it would then ask: {})", f.opens.join("; "))
-            };
             out.push(line(
                 format!(
-                    "{}{} {change} → {}{opens}",
+                    "{}{}: {}",
                     who(&f.entity),
                     f.question_text,
-                    f.outcome
+                    wording::flip_sentence(f, |t| t.to_string(), |t| t.to_string())
                 ),
                 2,
                 LineStyle::Flip,
@@ -1302,8 +1345,8 @@ impl App {
             .into_iter()
             .filter(|d| {
                 needle.is_empty()
-                    || d.title.to_lowercase().contains(&needle)
-                    || d.outcome.to_lowercase().contains(&needle)
+                    || d.title().to_lowercase().contains(&needle)
+                    || d.outcome.to_string().to_lowercase().contains(&needle)
             })
             .collect()
     }
@@ -1313,7 +1356,7 @@ impl App {
         let Some(w) = &self.work else {
             return Vec::new();
         };
-        match all_decisions(&w.rec).into_iter().find(|d| d.id == id) {
+        match DecisionId::parse(id).and_then(|d| w.rec.decision(&d)) {
             Some(d) => decision_lines(&w.rec, d, w.cached_sensitivity(id)),
             None => Vec::new(),
         }
@@ -1355,9 +1398,7 @@ impl App {
     }
 
     pub fn decision(&self, id: &str) -> Option<&Decision> {
-        all_decisions(&self.work.as_ref()?.rec)
-            .into_iter()
-            .find(|d| d.id == id)
+        self.work.as_ref()?.rec.decision(&DecisionId::parse(id)?)
     }
 
     pub fn review_rows(&self) -> Vec<ReviewRow> {

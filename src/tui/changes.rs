@@ -558,7 +558,7 @@ mod tests {
             t.contains("SOC 2 categories: Security, Confidentiality, Privacy (unchanged)"),
             "{t}"
         );
-        assert!(t.contains("Type: Type 2 (3–12 months"), "{t}");
+        assert!(t.contains("Type: SOC 1 Type 2; SOC 2 Type 2"), "{t}");
         assert!(
             t.contains("+ Tax filing service (added): Not yet determinable"),
             "{t}"
@@ -566,8 +566,9 @@ mod tests {
         assert!(t.contains("Answers that changed (1)"), "{t}");
         assert!(
             t.contains(
-                "~ For how many months have the key controls been operating, with records \
-                 kept?: 14 months → 26 months (flipped no decision)"
+                "~ For how many months have the key controls of the service (access, change, \
+                 operations) been operating, with records kept?: 14 months → 26 months (flipped \
+                 no decision)"
             ),
             "{t}"
         );

@@ -91,9 +91,9 @@ fn with_inventory(app: &mut App) {
     keys(app, "la");
     typed(app, "deploy-bot");
     enter(app);
-    // The kind picker opens by itself; 4 = service account in the built-in questionnaire.
+    // The kind picker opens by itself; 5 = service account in the built-in questionnaire.
     assert!(matches!(app.modal, Some(Modal::Kind { .. })));
-    keys(app, "4");
+    keys(app, "5");
     keys(app, "s");
     keys(app, " ");
     esc(app);
@@ -358,11 +358,16 @@ fn recommendation_drill_down_jumps_to_a_question_and_esc_comes_back() {
         panic!("decision screen")
     };
     assert_eq!(id, "verdict");
+    let first = app
+        .detail_lines("verdict")
+        .into_iter()
+        .find_map(|l| l.jump)
+        .expect("a jumpable line");
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     assert_eq!(
         at(&app),
-        "report_requesters",
+        first.1,
         "the first jumpable line is the first trigger"
     );
     esc(&mut app);
@@ -779,9 +784,9 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
         .iter()
         .position(|l| l.style == super::app::LineStyle::Flip)
         .expect("a single answer change flips the verdict");
-    // Worded as the change to make: "Adding X → outcome" for one more requester ticked.
+    // Worded as the change to make, as every output words it: "adding X would make it ...".
     assert!(
-        lines[flip].text.contains("? Adding ") && lines[flip].text.contains(" → "),
+        lines[flip].text.contains(": adding ") && lines[flip].text.contains(" would make it "),
         "{}",
         lines[flip].text
     );
@@ -844,7 +849,7 @@ fn identity_drill_down_lists_evidence_gaps() {
         .unwrap()
         .decision
         .id
-        .clone();
+        .to_string();
     let lines = app.detail_lines(&id);
     let gaps: Vec<&str> = lines
         .iter()
@@ -1184,7 +1189,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
         .diff
         .decisions
         .iter()
-        .find(|d| d.id == "type")
+        .find(|d| d.id == "type.soc2")
         .expect("the Type decision flipped");
     assert_eq!(flipped.answers[0].question, "controls_months");
     let text = super::changes::diff_lines(&view.diff)
@@ -1849,7 +1854,11 @@ fn drill_down_lists_each_answer_once() {
     let q = q();
     let s = example("s1-payroll-provider.toml");
     let r = crate::engine::recommend(&q, &s);
-    let d = r.decisions.iter().find(|d| d.id == "verdict").unwrap();
+    let d = r
+        .decisions
+        .iter()
+        .find(|d| d.id == crate::engine::DecisionId::Verdict)
+        .unwrap();
     let lines = super::app::decision_lines(&r, d, None);
     let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
     let unique: std::collections::HashSet<_> = jumps.iter().collect();

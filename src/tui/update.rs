@@ -12,6 +12,7 @@ use super::app::{
 };
 use super::keymap::{Cmd, Ctx};
 use crate::questionnaire::Kind;
+use crate::report::wording;
 use crate::session::{EntityId, Secrets, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,10 +338,12 @@ fn back(app: &mut App) -> Vec<Effect> {
                         w.rec
                             .decisions
                             .iter()
-                            .filter(|x| x.id != id)
+                            .filter(|x| x.id.to_string() != id)
                             .filter_map(|x| {
-                                let (_, was) = before_all.iter().find(|(t, _)| *t == x.title)?;
-                                (*was != x.outcome).then(|| format!("{}: {}", x.title, x.outcome))
+                                let title = x.title();
+                                let now = x.outcome.to_string();
+                                let (_, was) = before_all.iter().find(|(t, _)| *t == title)?;
+                                (*was != now).then(|| format!("{title}: {now}"))
                             })
                             .collect()
                     })
@@ -1110,7 +1113,7 @@ fn step_entity(app: &mut App, dir: i64) -> Vec<Effect> {
 // ----- Recommendation, decisions, review, export ---------------------------------------------
 
 fn recommendation(app: &mut App, action: Action) -> Vec<Effect> {
-    let ids: Vec<String> = app.decisions().iter().map(|d| d.id.clone()).collect();
+    let ids: Vec<String> = app.decisions().iter().map(|d| d.id.to_string()).collect();
     match action {
         Action::Cmd(cmd) if is_move(cmd) => {
             move_cursor(&mut app.rec.cursor, ids.len(), cmd, app.page);
@@ -1188,13 +1191,7 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
         {
             Some((e, qid)) => {
                 app.decision_target = Some((e.clone(), qid.clone()));
-                app.decision_outcome = app.decision(id).map(|d| {
-                    format!(
-                        "{}{}",
-                        d.outcome,
-                        if d.provisional { " (provisional)" } else { "" }
-                    )
-                });
+                app.decision_outcome = app.decision(id).map(wording::outcome_state);
                 app.report_before = app
                     .work
                     .as_ref()
@@ -1202,7 +1199,7 @@ fn decision(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
                         w.rec
                             .decisions
                             .iter()
-                            .map(|x| (x.title.clone(), x.outcome.clone()))
+                            .map(|x| (x.title(), x.outcome.to_string()))
                             .collect()
                     })
                     .unwrap_or_default();

@@ -9,13 +9,17 @@ use socscope::questionnaire::{self, Questionnaire};
 use socscope::session::{Session, store};
 
 /// The reference workshops of ../shared/scenarios.md, shipped in assets/examples/.
-pub const EXAMPLES: [&str; 6] = [
+pub const EXAMPLES: [&str; 10] = [
     "s1-payroll-provider.toml",
     "s2-log-analytics.toml",
     "s3-billing-service-account.toml",
     "s4-internal-wiki.toml",
     "s5-nothing-decided.toml",
     "s6-cloud-subservice.toml",
+    "s7-soc1-asked-nothing-financial.toml",
+    "s8-new-financial-module.toml",
+    "s10-conflicting-answers.toml",
+    "s11-unverified-evidence.toml",
 ];
 
 pub fn builtin() -> Questionnaire {

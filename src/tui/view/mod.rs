@@ -143,8 +143,16 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
             // Most important first, so a narrow terminal cuts only the category list.
             let r = &w.rec;
             let mut parts = vec![format!("Verdict: {}", r.verdict.label())];
-            if let Some(rt) = r.report_type {
-                parts.push(rt.label().to_string());
+            // Only the reports called for: a report that is merely possible is the verdict's.
+            for p in r.plans.iter().filter(|p| p.settled) {
+                parts.push(format!(
+                    "{} {}",
+                    p.report.label(),
+                    crate::report::wording::report_type(p.report_type)
+                ));
+            }
+            if !r.conflicts.is_empty() {
+                parts.insert(1, format!("{} CONFLICT(S)", r.conflicts.len()));
             }
             parts.push(match r.provisional_count() {
                 0 => "settled".to_string(),

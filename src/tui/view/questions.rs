@@ -303,12 +303,25 @@ fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
         );
     }
     out.push(Line::raw(""));
-    out.push(Line::styled("Type", t.dim()));
-    out.push(Line::raw(
-        r.report_type.map_or("not yet known", |x| x.label()),
-    ));
-    if let Some(win) = &r.observation_window {
-        out.push(Line::raw(clean(win)));
+    out.push(Line::styled("Type and plan", t.dim()));
+    if r.plans.is_empty() {
+        out.push(Line::raw("no report called for yet"));
+    }
+    for p in &r.plans {
+        out.push(Line::raw(clean(&crate::report::wording::plan_short(p))));
+    }
+    if !r.conflicts.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            format!(
+                "{} conflicting answer(s): r, then the verdict",
+                r.conflicts.len()
+            ),
+            t.error(),
+        ));
+        for c in r.conflicts.iter().take(3) {
+            out.push(Line::styled(format!("! {}", clean(&c.text)), t.error()));
+        }
     }
     out.push(Line::raw(""));
     let n = r.provisional_count();

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
+use crate::report::wording;
 use crate::tui::app::{App, Hit, HitList, LineStyle};
 use crate::tui::widgets::{clean, marker, truncate, wrap, wrap_hanging};
 
@@ -34,17 +35,35 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 cats.join(", ")
             }),
         ]),
-        Line::from(vec![
-            Span::styled("Type: ", t.dim()),
-            Span::raw(r.report_type.map_or("not yet known", |x| x.label())),
-            Span::raw(
-                r.observation_window
-                    .as_deref()
-                    .map(|w| format!(" · {}", clean(w)))
-                    .unwrap_or_default(),
-            ),
-        ]),
     ];
+    for p in &r.plans {
+        summary.push(Line::from(vec![
+            Span::styled("Plan: ", t.dim()),
+            Span::raw(clean(&wording::plan_short(p))),
+        ]));
+    }
+    if r.plans.is_empty() {
+        summary.push(Line::from(vec![
+            Span::styled("Plan: ", t.dim()),
+            Span::raw("no report called for yet"),
+        ]));
+    }
+    for c in &r.conflicts {
+        summary.push(Line::styled(
+            format!(
+                "! Conflict: {} ({})",
+                clean(&c.text),
+                clean(&c.subject.name)
+            ),
+            t.error(),
+        ));
+    }
+    for f in &r.findings {
+        summary.push(Line::styled(
+            format!("Finding: {}", clean(&f.text)),
+            t.warn(),
+        ));
+    }
     if let Some(sox) = &r.sox_note {
         summary.push(Line::from(vec![
             Span::styled("SOX: ", t.dim()),
@@ -73,18 +92,26 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     // Titles get what the longest needs, leaving the outcome at least 20 columns.
     let longest = decisions
         .iter()
-        .map(|d| d.title.chars().count())
+        .map(|d| crate::text::width(&d.title()))
         .max()
         .unwrap_or(0);
     let title_w = longest.min(width.saturating_sub(25)).clamp(16, 48);
     // One pass over the identities, not one per decision (thousands of each at scale).
-    let gap_counts: std::collections::HashMap<&str, usize> = w
+    let gap_counts: std::collections::HashMap<&crate::engine::DecisionId, (usize, usize)> = w
         .rec
         .identities
         .iter()
-        .map(|i| (i.decision.id.as_str(), i.gaps.len()))
+        .map(|i| (&i.decision.id, &i.gaps))
+        .chain(w.rec.systems.iter().map(|x| (&x.decision.id, &x.gaps)))
+        .map(|(id, gaps)| {
+            let confirmed = gaps
+                .iter()
+                .filter(|g| g.status == crate::engine::GapStatus::Confirmed)
+                .count();
+            (id, (confirmed, gaps.len() - confirmed))
+        })
         .collect();
-    let gaps = |id: &str| gap_counts.get(id).copied().unwrap_or(0);
+    let gaps = |id: &crate::engine::DecisionId| gap_counts.get(id).copied().unwrap_or((0, 0));
     let items: Vec<ListItem> = decisions
         .iter()
         .enumerate()
@@ -97,13 +124,16 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     if d.provisional { t.warn() } else { t.good() },
                 ),
                 Span::styled(
-                    format!("{:<title_w$} ", truncate(&d.title, title_w)),
+                    format!(
+                        "{} ",
+                        crate::text::pad(&truncate(&d.title(), title_w), title_w)
+                    ),
                     t.bold(),
                 ),
                 Span::raw(truncate(
                     &match gaps(&d.id) {
-                        0 => d.outcome.clone(),
-                        n => format!("{} · {n} evidence gap(s)", d.outcome),
+                        (0, 0) => d.outcome.to_string(),
+                        (c, u) => format!("{} · {}", d.outcome, wording::gap_counts(c, u)),
                     },
                     width.saturating_sub(title_w + 5),
                 )),
@@ -148,7 +178,7 @@ pub fn draw_decision(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
         frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     };
-    let title = d.title.clone();
+    let title = d.title();
     let lines = app.detail_lines(id);
     let cursor = app.decision_cursor;
     let items: Vec<ListItem> = lines

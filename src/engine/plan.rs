@@ -1,0 +1,279 @@
+//! Dated plans: for each report called for, from the workshop date, its readiness assessment,
+//! Type 1 date, Type 2 period, report date, bridge letter and what can exist by the date
+//! customers need something (domain.md §2).
+//!
+//! The inputs are data: which Type and whether it is a first examination come from rules
+//! (`report_type`, `first_examination`), the lengths from the questionnaire's `[plan]`, and the
+//! dates from questions with roles: `period_end` with `report = soc1|soc2` (when the last
+//! report's period ended), `fiscal_year_end` (a `MM-DD` choice id or a date) and `needed_by`.
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+
+use super::model::{Available, PlanStep, ReportPlan};
+use super::visibility::Visibility;
+use crate::questionnaire::condition::Tri;
+use crate::questionnaire::{Questionnaire, Report, ReportType, Scope};
+use crate::session::Session;
+use crate::vocab::{Value, parse_date};
+
+/// What the plan of one report is laid out from.
+pub(crate) struct Inputs {
+    pub report: Report,
+    pub called_for: Tri,
+    pub report_type: Option<ReportType>,
+    pub type_open: bool,
+    pub first: Tri,
+    pub renewal: Tri,
+}
+
+/// The workshop date the plan counts from: the one in the details, else the day it was started.
+pub(crate) fn workshop_date(s: &Session) -> NaiveDate {
+    s.workshop.date.unwrap_or_else(|| s.created.date_naive())
+}
+
+/// The answer to the engagement question with `role`, and its text when it is asked now (so a
+/// plan only waits for questions the facilitator can answer).
+fn role_answer<'s>(
+    q: &Questionnaire,
+    s: &'s Session,
+    vis: &Visibility,
+    role: &str,
+) -> (Option<&'s Value>, Option<String>) {
+    let Some(qi) = q
+        .questions
+        .iter()
+        .position(|x| x.scope == Scope::Engagement && x.role.as_deref() == Some(role))
+    else {
+        return (None, None);
+    };
+    let question = &q.questions[qi];
+    let shown = vis.engagement.get(qi) == Some(&Tri::True);
+    (
+        s.engagement.get(&question.id).map(|a| &a.value),
+        shown.then(|| question.text.clone()),
+    )
+}
+
+fn date_of(v: Option<&Value>) -> Option<NaiveDate> {
+    match v {
+        Some(Value::Text(t)) => parse_date(t),
+        _ => None,
+    }
+}
+
+/// A year end as month and day: a `MM-DD` choice id, or any date in the year wanted.
+fn month_day(v: Option<&Value>) -> Option<(u32, u32)> {
+    let text = match v {
+        Some(Value::Text(t)) => t,
+        _ => return None,
+    };
+    if let Some(d) = parse_date(text) {
+        return Some((d.month(), d.day()));
+    }
+    let (m, d) = text.split_once('-')?;
+    let (m, d) = (m.parse::<u32>().ok()?, d.parse::<u32>().ok()?);
+    // Checked against a leap year so that 02-29 is accepted.
+    NaiveDate::from_ymd_opt(2028, m, d).map(|_| (m, d))
+}
+
+/// The first `month`-`day` on or after `from` (28 February in years without a 29th).
+fn next_on_or_after(from: NaiveDate, (month, day): (u32, u32)) -> NaiveDate {
+    let in_year = |y: i32| {
+        NaiveDate::from_ymd_opt(y, month, day)
+            .or_else(|| NaiveDate::from_ymd_opt(y, month, day.saturating_sub(1)))
+            .unwrap_or(from)
+    };
+    let this = in_year(from.year());
+    if this >= from {
+        this
+    } else {
+        in_year(from.year() + 1)
+    }
+}
+
+fn plus_months(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_add_months(Months::new(n)).unwrap_or(d)
+}
+
+fn minus_months(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_sub_months(Months::new(n)).unwrap_or(d)
+}
+
+fn plus_weeks(d: NaiveDate, n: u32) -> NaiveDate {
+    d + Duration::weeks(i64::from(n))
+}
+
+/// Lays out one report's plan. The dates are what the answers allow: a question still open
+/// leaves its step out and is named in `waiting_for`.
+pub(crate) fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> ReportPlan {
+    let p = &q.plan;
+    let today = workshop_date(s);
+    let mut steps = Vec::new();
+    let mut waiting_for = Vec::new();
+    let first = match (x.first, x.renewal) {
+        (Tri::True, _) => Some(true),
+        (_, Tri::True) => Some(false),
+        _ => None,
+    };
+    if first.is_none()
+        && let (_, Some(t)) = role_answer(q, s, vis, "prior_reports")
+    {
+        waiting_for.push(t);
+    }
+    let (fye_value, fye_text) = role_answer(q, s, vis, "fiscal_year_end");
+    let fye = month_day(fye_value);
+    let (needed_value, _) = role_answer(q, s, vis, "needed_by");
+    let needed = date_of(needed_value);
+    let period_end_role = format!("{}_period_end", x.report.id());
+    let (last_end_value, last_end_text) = role_answer(q, s, vis, &period_end_role);
+    let last_end = date_of(last_end_value);
+
+    // A first examination starts with a readiness assessment; otherwise some weeks to prepare.
+    let start = if first == Some(true) {
+        let to = plus_weeks(today, p.readiness_weeks);
+        steps.push(PlanStep::Readiness { from: today, to });
+        to
+    } else {
+        plus_weeks(today, p.prepare_weeks)
+    };
+    let mut type1_report = None;
+    let mut type2_report = None;
+    // The Type 2 period: following on from the last one, or starting once ready (after a
+    // Type 1 when there is one). A SOC 1 period ends at customers' year end.
+    let period = |from: NaiveDate, months: u32, follows_on: bool| -> (NaiveDate, NaiveDate) {
+        let plain_end = plus_months(from, months) - Duration::days(1);
+        match (x.report, fye) {
+            (Report::Soc1, Some(md)) => {
+                let earliest = plus_months(from, p.soc1_min_period_months) - Duration::days(1);
+                let end = next_on_or_after(earliest, md);
+                // A period is at most twelve months: a late year end moves the start, not the
+                // length (a renewal keeps its start, following on with no gap).
+                let start = if follows_on {
+                    from
+                } else {
+                    from.max(minus_months(end, 12) + Duration::days(1))
+                };
+                (start, end)
+            }
+            _ => (from, plain_end),
+        }
+    };
+    match x.report_type {
+        Some(ReportType::Type1) => {
+            steps.push(PlanStep::Type1 { as_of: start });
+            let report = plus_weeks(start, p.report_weeks);
+            type1_report = Some(report);
+            steps.push(PlanStep::Report {
+                about: report,
+                report_type: ReportType::Type1,
+            });
+            let (from, to) = period(start, p.first_period_months, false);
+            steps.push(PlanStep::Type2 {
+                from,
+                to,
+                follows_on: false,
+            });
+            let report = plus_weeks(to, p.report_weeks);
+            type2_report = Some(report);
+            steps.push(PlanStep::Report {
+                about: report,
+                report_type: ReportType::Type2,
+            });
+        }
+        Some(ReportType::Type2) => {
+            let (from, to, follows_on) = match (first, last_end) {
+                (Some(false), Some(end)) => {
+                    let from = end + Duration::days(1);
+                    let (from, to) = period(from, p.renewal_period_months, true);
+                    (from, to, true)
+                }
+                (Some(false), None) => {
+                    if let Some(t) = last_end_text.as_ref().filter(|_| last_end_value.is_none()) {
+                        waiting_for.push(t.clone());
+                    }
+                    let (from, to) = period(start, p.renewal_period_months, false);
+                    (from, to, false)
+                }
+                _ => {
+                    let (from, to) = period(start, p.first_period_months, false);
+                    (from, to, false)
+                }
+            };
+            steps.push(PlanStep::Type2 {
+                from,
+                to,
+                follows_on,
+            });
+            let report = plus_weeks(to, p.report_weeks);
+            type2_report = Some(report);
+            steps.push(PlanStep::Report {
+                about: report,
+                report_type: ReportType::Type2,
+            });
+        }
+        None => {}
+    }
+    if x.report == Report::Soc1 && x.report_type.is_some() {
+        match fye {
+            Some(md) => {
+                let end = steps.iter().rev().find_map(|st| match st {
+                    PlanStep::Type2 { to, .. } => Some(*to),
+                    _ => None,
+                });
+                if let Some(end) = end {
+                    steps.push(PlanStep::BridgeLetter {
+                        from: end + Duration::days(1),
+                        year_end: format!("{:02}-{:02}", md.0, md.1),
+                    });
+                }
+            }
+            None => {
+                if let Some(t) = fye_text.filter(|_| fye_value.is_none()) {
+                    waiting_for.push(t);
+                }
+            }
+        }
+    }
+    if let Some(by) = needed {
+        let available = if type2_report.is_some_and(|d| d <= by) {
+            Available::Type2Report
+        } else if type1_report.is_some_and(|d| d <= by) {
+            Available::Type1Report
+        } else if steps
+            .iter()
+            .any(|st| matches!(st, PlanStep::Readiness { to, .. } if *to <= by))
+        {
+            Available::ReadinessLetter
+        } else {
+            Available::ManagementLetter
+        };
+        steps.push(PlanStep::Deadline { by, available });
+    }
+    ReportPlan {
+        report: x.report,
+        report_type: x.report_type,
+        settled: x.called_for == Tri::True,
+        provisional: x.type_open || x.called_for != Tri::True || !waiting_for.is_empty(),
+        first,
+        from_date: today,
+        steps,
+        waiting_for,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    #[test]
+    fn year_ends_fall_on_or_after() {
+        assert_eq!(next_on_or_after(d("2027-06-01"), (12, 31)), d("2027-12-31"));
+        assert_eq!(next_on_or_after(d("2027-12-31"), (12, 31)), d("2027-12-31"));
+        assert_eq!(next_on_or_after(d("2028-01-01"), (12, 31)), d("2028-12-31"));
+        assert_eq!(next_on_or_after(d("2027-03-01"), (2, 29)), d("2028-02-29"));
+    }
+}
