@@ -576,7 +576,8 @@ pub fn create_session(
     let s = Session::new(q, organisation, now);
     let path = match path {
         Some(p) => p,
-        None => store::new_session_path(&store::data_dir()?, organisation, now),
+        // The redacted name: a secret never reaches a file name either.
+        None => store::new_session_path(&store::data_dir()?, &s.workshop.organisation, now),
     };
     // The new session is this process's to write until it exits.
     crate::session::lock::hold(&path)?;

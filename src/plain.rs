@@ -187,7 +187,7 @@ fn new<R: BufRead, W: Write>(
     let (s, path) = create_session(q, &organisation, path)?;
     io.say(&format!(
         "New workshop for {} saved to {}.",
-        sanitize(&organisation),
+        sanitize(&s.workshop.organisation),
         path.display()
     ))?;
     Ok((s, path))
@@ -577,6 +577,16 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
     }
 
+    /// Names are stored redacted (there is no "keep as typed" for them): say so.
+    fn name_warning(&mut self, name: &str) -> Result<(), Failure> {
+        let found = crate::secrets::scan(name);
+        if found.is_empty() {
+            return Ok(());
+        }
+        self.io
+            .say(&format!("Warning: {}.", crate::secrets::warning(&found)))
+    }
+
     fn add_system(&mut self) -> Result<(), Failure> {
         let Some(name) = self.io.ask("Name of the system (Enter to cancel): ")? else {
             return Ok(());
@@ -586,9 +596,10 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_system(&name, Utc::now());
         self.save()?;
+        self.name_warning(&name)?;
         self.io.say(&format!(
             "Added system {} ({id}). Its questions follow.",
-            sanitize(&name)
+            sanitize(&crate::secrets::redacted(&name))
         ))?;
         Ok(())
     }
@@ -605,8 +616,11 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_identity(&name, Utc::now());
         self.save()?;
-        self.io
-            .say(&format!("Added identity {} ({id}).", sanitize(&name)))?;
+        self.name_warning(&name)?;
+        self.io.say(&format!(
+            "Added identity {} ({id}).",
+            sanitize(&crate::secrets::redacted(&name))
+        ))?;
         if !self.s.systems.is_empty() {
             self.pick_systems(&id)?;
         }

@@ -451,7 +451,10 @@ fn summary(r: &Recommendation) -> Summary {
                 let triggers: Vec<String> = f
                     .triggers
                     .iter()
-                    .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
+                    .map(|t| {
+                        let name = crate::secrets::redacted(&t.entity.name);
+                        format!("{name}: {} = {}", t.question_text, t.answer)
+                    })
                     .collect();
                 if triggers.is_empty() {
                     format!("[{}] {}", f.rule, f.rationale)
@@ -464,7 +467,10 @@ fn summary(r: &Recommendation) -> Summary {
         open_questions: d
             .open_questions
             .iter()
-            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+            .map(|o| {
+                let name = crate::secrets::redacted(&o.entity.name);
+                format!("{name}: {}", o.question_text)
+            })
             .collect(),
     };
     // Identities can number thousands: their entries name the rules and gaps only (the
@@ -510,14 +516,16 @@ fn summary(r: &Recommendation) -> Summary {
 /// Renders a session (and, when given, its recommendation) as TOML. Maps are sorted and the
 /// layout fixed, so saving the same session twice gives the same bytes.
 pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<String, String> {
+    // Names have no "keep as typed": whatever path set one, a secret in it is never written.
+    let name = crate::secrets::redacted;
     let raw = RawSession {
         format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
         workshop: RawWorkshop {
-            organisation: s.workshop.organisation.clone(),
-            facilitator: s.workshop.facilitator.clone(),
-            participants: s.workshop.participants.clone(),
+            organisation: name(&s.workshop.organisation),
+            facilitator: name(&s.workshop.facilitator),
+            participants: s.workshop.participants.iter().map(|p| name(p)).collect(),
             date: s
                 .workshop
                 .date
@@ -536,7 +544,7 @@ pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<St
             .iter()
             .map(|x| RawSystem {
                 id: Spanned::new(0..0, x.id.clone()),
-                name: x.name.clone(),
+                name: name(&x.name),
                 answers: raw_answers(&x.answers),
             })
             .collect(),
@@ -545,7 +553,7 @@ pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<St
             .iter()
             .map(|x| RawIdentity {
                 id: Spanned::new(0..0, x.id.clone()),
-                name: x.name.clone(),
+                name: name(&x.name),
                 systems: x.systems.clone(),
                 answers: raw_answers(&x.answers),
             })
@@ -557,6 +565,6 @@ pub fn render(s: &Session, recommendation: Option<&Recommendation>) -> Result<St
     Ok(format!(
         "# socscope session: {}. Readable and diff-friendly; see docs/session-format.md.\n\
          # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
-        s.workshop.organisation.replace(['\n', '\r'], " ")
+        name(&s.workshop.organisation).replace(['\n', '\r'], " ")
     ))
 }
