@@ -8,7 +8,6 @@
 //! is linear: these run at tens of MB/s.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -68,17 +67,5 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2))
-        .without_plots()
-}
-
-criterion_group! {
-    name = benches;
-    config = config();
-    targets = bench
-}
+criterion_group!(benches, bench);
 criterion_main!(benches);

@@ -320,6 +320,15 @@ use socscope::session::{EntityId, Secrets, Session, Value, store};
 const GH: &str = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
 
+/// What a run of the binary printed, stdout then stderr.
+fn printed(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 fn session_with_secrets(policy: Secrets) -> (socscope::questionnaire::Questionnaire, Session) {
     let q = socscope::questionnaire::builtin().expect("builtin");
     let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
@@ -424,11 +433,7 @@ fn kept_as_typed_is_recorded_in_the_file_and_still_never_exported() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}: {out:?}");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = printed(&out);
         assert!(
             !all.contains(GH) && !all.contains(AWS),
             "{args:?} leaked:\n{all}"
@@ -620,11 +625,7 @@ fn plain_mode_and_new_never_store_or_echo_a_secret_in_a_name() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = printed(&out);
     assert!(!all.contains(GH), "{all}");
     let mut files = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -713,11 +714,7 @@ fn the_import_preview_and_its_errors_never_show_a_secret() {
         .env("SOCSCOPE_DATA_DIR", dir.path())
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = printed(&out);
     assert!(out.status.success(), "{all}");
     assert!(!leaks(&all), "{all}");
 }
