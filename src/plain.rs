@@ -577,14 +577,14 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
     }
 
-    /// Names are stored redacted (there is no "keep as typed" for them): say so.
-    fn name_warning(&mut self, name: &str) -> Result<(), Failure> {
-        let found = crate::secrets::scan(name);
-        if found.is_empty() {
-            return Ok(());
+    /// A name as stored: redacted, as there is no "keep as typed" for names, and saying so.
+    fn stored_name(&mut self, name: &str) -> Result<String, Failure> {
+        let (stored, found) = crate::secrets::redact(name);
+        if !found.is_empty() {
+            self.io
+                .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;
         }
-        self.io
-            .say(&format!("Warning: {}.", crate::secrets::warning(&found)))
+        Ok(stored)
     }
 
     fn add_system(&mut self) -> Result<(), Failure> {
@@ -596,10 +596,10 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_system(&name, Utc::now());
         self.save()?;
-        self.name_warning(&name)?;
+        let name = self.stored_name(&name)?;
         self.io.say(&format!(
             "Added system {} ({id}). Its questions follow.",
-            sanitize(&crate::secrets::redacted(&name))
+            sanitize(&name)
         ))?;
         Ok(())
     }
@@ -616,11 +616,9 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_identity(&name, Utc::now());
         self.save()?;
-        self.name_warning(&name)?;
-        self.io.say(&format!(
-            "Added identity {} ({id}).",
-            sanitize(&crate::secrets::redacted(&name))
-        ))?;
+        let name = self.stored_name(&name)?;
+        self.io
+            .say(&format!("Added identity {} ({id}).", sanitize(&name)))?;
         if !self.s.systems.is_empty() {
             self.pick_systems(&id)?;
         }

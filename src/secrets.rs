@@ -11,7 +11,7 @@
 //! A [`Finding`] never holds the secret itself, so findings can be shown and logged freely.
 //!
 //! Every detector makes one pass over the text and never rescans what it has passed (house
-//! rule: linear on any input; a pasted 1 MB note once took 42 s here). Redactions already in the
+//! rule: linear on any input; 1 MB of `password=` once took 42 s). Redactions already in the
 //! text are found first and never flagged again, so redacting twice changes nothing.
 
 use std::collections::BTreeMap;
@@ -865,7 +865,7 @@ fn is_prose_placeholder(v: &str) -> bool {
 /// and digits (`hunter2`, but not `12-char` or `90days`), letters and symbols (`p@ss!word`), or
 /// six digits or more. Plain words (`unknown`, `rotated`, `swordfish`) and dates do not:
 /// redacting every word after "password is" would eat ordinary prose.
-pub(crate) fn looks_like_password(v: &str) -> bool {
+fn looks_like_password(v: &str) -> bool {
     let n = v.chars().count();
     step(v.len());
     if n < 4 || v.contains("://") || is_placeholder(v) || is_prose_placeholder(v) {
