@@ -11,7 +11,6 @@ use std::fmt::{self, Write as _};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::engine;
-use crate::export::markdown::sanitize;
 use crate::questionnaire::condition::Tri;
 use crate::questionnaire::{Question, Questionnaire, Scope};
 use crate::session::{EntityId, Session, Value};
@@ -167,6 +166,12 @@ impl Field {
             ],
         }
     }
+}
+
+/// Every CSV value shown (previews, errors, the mapping) goes through here: control characters
+/// dropped and secrets redacted, as they would be once stored.
+fn sanitize(s: &str) -> String {
+    crate::export::markdown::sanitize(&crate::secrets::redacted(s))
 }
 
 /// Letters and digits only, lower case: `Password Last Changed` and `password_last_changed`
@@ -636,7 +641,8 @@ pub fn plan<'q>(
         let mut problems = Vec::new();
         let mut fx = Facts {
             line,
-            name: cell(Field::Name).to_string(),
+            // Stored names are redacted: read them the same way so they match on re-import.
+            name: crate::secrets::redacted(cell(Field::Name)),
             ..Facts::default()
         };
         if fx.name.is_empty() {
@@ -670,7 +676,10 @@ pub fn plan<'q>(
                 Some(raw.to_string())
             });
         }
-        fx.systems = split_list(cell(Field::Systems));
+        fx.systems = split_list(cell(Field::Systems))
+            .into_iter()
+            .map(|n| crate::secrets::redacted(&n))
+            .collect();
         let raw = cell(Field::Privilege);
         if !raw.is_empty()
             && let Some(pq) = privilege_q
@@ -969,7 +978,7 @@ pub fn plan<'q>(
     }
 
     let mut plan = ImportPlan {
-        source: format!("import:{file_name}"),
+        source: format!("import:{}", crate::secrets::redacted(file_name)),
         mapping: resolved,
         rows,
         identities,
@@ -1391,14 +1400,18 @@ pub fn header(csv_text: &str) -> Result<Vec<String>, String> {
     }
 }
 
-/// The first row under the header with anything in it (cells trimmed), to show what each
-/// column holds; empty when there is none or it cannot be read.
+/// The first row under the header with anything in it (cells trimmed, secrets redacted), to
+/// show what each column holds; empty when there is none or it cannot be read.
 pub fn first_row(csv_text: &str) -> Vec<String> {
     reader(strip_bom(csv_text))
         .records()
         .filter_map(Result::ok)
         .find(|r| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::secrets::redacted(c.trim()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

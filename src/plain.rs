@@ -207,7 +207,7 @@ fn new<R: BufRead, W: Write>(
     let opened = workshop::create(q, &organisation, path)?;
     io.say(&format!(
         "New workshop for {} saved to {}.",
-        sanitize(&organisation),
+        sanitize(&opened.session.workshop.organisation),
         opened.lease.path().display()
     ))?;
     Ok(opened)
@@ -583,6 +583,16 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
     }
 
+    /// A name as stored: redacted, as there is no "keep as typed" for names, and saying so.
+    fn stored_name(&mut self, name: &str) -> Result<String, Error> {
+        let (stored, found) = crate::secrets::redact(name);
+        if !found.is_empty() {
+            self.io
+                .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;
+        }
+        Ok(stored)
+    }
+
     fn add_system(&mut self) -> Result<(), Error> {
         let Some(name) = self.io.ask("Name of the system (Enter to cancel): ")? else {
             return Ok(());
@@ -592,6 +602,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_system(&name, Utc::now());
         self.save()?;
+        let name = self.stored_name(&name)?;
         self.io.say(&format!(
             "Added system {} ({id}). Its questions follow.",
             sanitize(&name)
@@ -611,6 +622,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         }
         let id = self.s.add_identity(&name, Utc::now());
         self.save()?;
+        let name = self.stored_name(&name)?;
         self.io
             .say(&format!("Added identity {} ({id}).", sanitize(&name)))?;
         if !self.s.systems.is_empty() {

@@ -52,7 +52,11 @@ fn summary(r: &Recommendation) -> Summary {
                 let triggers: Vec<String> = f
                     .triggers
                     .iter()
-                    .map(|t| format!("{}: {} = {}", t.entity.name, t.question_text, t.answer))
+                    .map(|t| {
+                        // Names are redacted in the file, whatever set them.
+                        let name = crate::secrets::redacted(&t.entity.name);
+                        format!("{name}: {} = {}", t.question_text, t.answer)
+                    })
                     .collect();
                 if triggers.is_empty() {
                     format!("[{}] {}", f.rule, f.rationale)
@@ -65,7 +69,10 @@ fn summary(r: &Recommendation) -> Summary {
         open_questions: d
             .open_questions
             .iter()
-            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+            .map(|o| {
+                let name = crate::secrets::redacted(&o.entity.name);
+                format!("{name}: {}", o.question_text)
+            })
             .collect(),
     };
     // Identities can number thousands: their entries name the rules and gaps only (the

@@ -538,14 +538,16 @@ fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
 /// `[recommendation]`) as TOML. Maps are sorted and the layout fixed, so saving the same session
 /// twice gives the same bytes.
 pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, String> {
+    // Names have no "keep as typed": whatever path set one, a secret in it is never written.
+    let name = crate::secrets::redacted;
     let raw = RawSession {
         format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
         workshop: RawWorkshop {
-            organisation: s.workshop.organisation.clone(),
-            facilitator: s.workshop.facilitator.clone(),
-            participants: s.workshop.participants.clone(),
+            organisation: name(&s.workshop.organisation),
+            facilitator: name(&s.workshop.facilitator),
+            participants: s.workshop.participants.iter().map(|p| name(p)).collect(),
             date: s
                 .workshop
                 .date
@@ -564,7 +566,7 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
             .iter()
             .map(|x| RawSystem {
                 id: Spanned::new(0..0, x.id.clone()),
-                name: x.name.clone(),
+                name: name(&x.name),
                 answers: raw_answers(&x.answers),
             })
             .collect(),
@@ -573,7 +575,7 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
             .iter()
             .map(|x| RawIdentity {
                 id: Spanned::new(0..0, x.id.clone()),
-                name: x.name.clone(),
+                name: name(&x.name),
                 systems: x.systems.clone(),
                 answers: raw_answers(&x.answers),
             })
@@ -585,6 +587,6 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
     Ok(format!(
         "# socscope session: {}. Readable and diff-friendly; see docs/session-format.md.\n\
          # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
-        s.workshop.organisation.replace(['\n', '\r'], " ")
+        name(&s.workshop.organisation).replace(['\n', '\r'], " ")
     ))
 }

@@ -165,7 +165,7 @@ impl Session {
     pub fn new(q: &Questionnaire, organisation: &str, now: DateTime<Utc>) -> Session {
         Session {
             workshop: Workshop {
-                organisation: organisation.to_string(),
+                organisation: secrets::redacted(organisation),
                 date: Some(now.date_naive()),
                 ..Workshop::default()
             },
@@ -382,22 +382,24 @@ impl Session {
         format!("{prefix}{}", max + 1)
     }
 
+    /// Adds a system; a secret in its name is redacted (names have no "keep as typed").
     pub fn add_system(&mut self, name: &str, now: DateTime<Utc>) -> String {
         let id = Self::next_id("s", self.systems.iter().map(|s| s.id.clone()));
         self.systems.push(System {
             id: id.clone(),
-            name: name.to_string(),
+            name: secrets::redacted(name),
             answers: Answers::new(),
         });
         self.touch(now);
         id
     }
 
+    /// Adds an identity; a secret in its name is redacted.
     pub fn add_identity(&mut self, name: &str, now: DateTime<Utc>) -> String {
         let id = Self::next_id("i", self.identities.iter().map(|s| s.id.clone()));
         self.identities.push(Identity {
             id: id.clone(),
-            name: name.to_string(),
+            name: secrets::redacted(name),
             systems: Vec::new(),
             answers: Answers::new(),
         });
@@ -419,17 +421,19 @@ impl Session {
         self.touch(now);
     }
 
+    /// Renames a system or identity; a secret in the name is redacted.
     pub fn rename(&mut self, e: &EntityId, name: &str, now: DateTime<Utc>) {
+        let name = secrets::redacted(name);
         match e {
             EntityId::Engagement => return,
             EntityId::System(id) => {
                 if let Some(s) = self.systems.iter_mut().find(|s| &s.id == id) {
-                    s.name = name.to_string();
+                    s.name = name;
                 }
             }
             EntityId::Identity(id) => {
                 if let Some(s) = self.identities.iter_mut().find(|s| &s.id == id) {
-                    s.name = name.to_string();
+                    s.name = name;
                 }
             }
         }

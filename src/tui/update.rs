@@ -1799,6 +1799,21 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
     };
     let text = ed.text();
     let line = super::widgets::clean(text.trim());
+    // Names and workshop details have no "keep as typed": a secret in one is stored redacted,
+    // and the status line says so.
+    let named = matches!(
+        ed.target,
+        EditTarget::NewWorkshop
+            | EditTarget::AddSystem
+            | EditTarget::AddIdentity
+            | EditTarget::Rename(_)
+            | EditTarget::Field(_)
+    );
+    let (line, name_secrets) = if named {
+        crate::secrets::redact(&line)
+    } else {
+        (line, Vec::new())
+    };
     let now = Utc::now();
     // Esc on something not yet created (a new workshop, system, identity, a path, a rename) is
     // "cancel": nothing exists yet that could be lost.
@@ -1816,7 +1831,7 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
         app.info("Cancelled: nothing changed.");
         return Vec::new();
     }
-    match ed.target.clone() {
+    let fx = match ed.target.clone() {
         EditTarget::Filter(ctx) => {
             set_filter(app, ctx, line);
             Vec::new()
@@ -1955,7 +1970,11 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
         EditTarget::Answer { entity, qid } => {
             answer_done(app, *ed, &entity, &qid, &line, go_on, quitting)
         }
+    };
+    if !name_secrets.is_empty() && !fx.is_empty() {
+        app.error(crate::secrets::warning(&name_secrets));
     }
+    fx
 }
 
 fn answer_done(

@@ -253,9 +253,11 @@ pub fn create(
         return Err(Error::NoOrganisation);
     }
     let now = Utc::now();
+    let mut session = Session::new(q, organisation, now);
     let path = match path {
         Some(p) => p,
-        None => store::new_session_path(&store::data_dir()?, organisation, now),
+        // The stored (redacted) name: a secret never reaches a file name either.
+        None => store::new_session_path(&store::data_dir()?, &session.workshop.organisation, now),
     };
     // Checked again under the lock: two socscopes creating the same file cannot both win.
     if std::fs::symlink_metadata(&path).is_ok() {
@@ -266,7 +268,6 @@ pub fn create(
         return Err(Error::Exists(path));
     }
     let real = lock::key(&path);
-    let mut session = Session::new(q, organisation, now);
     session.touch(now);
     let mut lease = Lease {
         path,

@@ -449,7 +449,8 @@ fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
             .unwrap_or(0)
             .clamp(8, 26);
         for i in first..first + rows {
-            let header = format!("\"{}\"", truncate(&p.columns[i], col_w - 2));
+            let shown = crate::secrets::redacted(&p.columns[i]);
+            let header = format!("\"{}\"", truncate(&shown, col_w - 2));
             let fc = p.resolved.as_ref().and_then(|r| r.field_of(i));
             let chosen = p
                 .mapping
