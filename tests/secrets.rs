@@ -561,8 +561,8 @@ fn secrets_in_names_never_reach_the_session_file_or_its_backup() {
     s.systems[0].name = format!("set directly {GH}");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("names.toml");
-    store::save(&path, &s, &q).unwrap();
-    store::save(&path, &s, &q).unwrap();
+    socscope::workshop::save(&path, &s, &q).unwrap();
+    socscope::workshop::save(&path, &s, &q).unwrap();
     for file in [path.clone(), store::backup_path(&path)] {
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(
@@ -691,7 +691,7 @@ fn the_import_preview_and_its_errors_never_show_a_secret() {
     assert!(again.identities.iter().all(|i| i.existing.is_some()));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("imported.toml");
-    store::save(&path, &s2, &q).unwrap();
+    socscope::workshop::save(&path, &s2, &q).unwrap();
     let saved = std::fs::read_to_string(&path).unwrap();
     assert!(!leaks(&saved), "{saved}");
     // The app's preview (its text and the sample column) and the command line's dry run.
