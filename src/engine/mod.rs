@@ -6,6 +6,7 @@
 //! triggered them, and the open questions that could still change it; `sensitivity` finds the
 //! single answer changes that would flip it.
 
+mod conflicts;
 mod model;
 mod sensitivity;
 mod stage;
@@ -222,7 +223,9 @@ pub(crate) fn type_outcome(t: &Totals, window: Option<&str>) -> String {
 /// Computes the recommendation for a session.
 pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     let st = Stage::new(q, s);
-    build(q, s, &st)
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
+    r
 }
 
 /// The recommendation and the evaluation it was computed from, for callers that keep both
@@ -230,7 +233,8 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
 /// the session again).
 pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendation, Evaluation) {
     let st = Stage::new(q, s);
-    let r = build(q, s, &st);
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
     (r, st.ev)
 }
 
