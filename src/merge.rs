@@ -413,6 +413,13 @@ fn merge_set<T: Clone, K: Hash + Eq>(
     let b: HashSet<K> = base.iter().map(&key).collect();
     let o: HashSet<K> = ours.iter().map(&key).collect();
     let t: HashSet<K> = theirs.iter().map(&key).collect();
+    // A side that did not change it takes the other's as it is, order included.
+    if o == b && ours.len() == base.len() {
+        return theirs.to_vec();
+    }
+    if t == b && theirs.len() == base.len() {
+        return ours.to_vec();
+    }
     let mut seen = HashSet::new();
     ours.iter()
         .filter(|x| {
