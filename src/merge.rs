@@ -931,6 +931,48 @@ mod tests {
     }
 
     #[test]
+    fn kept_aside_answers_follow_a_renumbered_entry() {
+        let q = q();
+        let b = base(&q);
+        let (mut o, mut th) = (b.clone(), b.clone());
+        o.add_system("Ledger", t(10));
+        let p = th.add_system("Payroll", t(11));
+        th.orphans.push(OrphanAnswer {
+            entity: "system `Payroll`".into(),
+            entity_id: Some(p),
+            question: "legacy".into(),
+            value: "\"yes\"".into(),
+            reason: "the questionnaire has no such question".into(),
+            note: None,
+            at: None,
+            source: None,
+        });
+        let m = merge(&q, &b, &o, &th);
+        assert_eq!(m.session.system("s3").unwrap().name, "Payroll");
+        assert_eq!(m.session.orphans[0].entity_id.as_deref(), Some("s3"));
+    }
+
+    #[test]
+    fn an_identity_relinked_on_one_side_and_removed_on_the_other_is_kept() {
+        let q = q();
+        let mut b = base(&q);
+        b.add_system("Ledger", t(4));
+        let (mut o, mut th) = (b.clone(), b.clone());
+        o.remove_identity("i1", t(10));
+        th.toggle_link("i1", "s2", t(11));
+        let m = merge(&q, &b, &o, &th);
+        assert_eq!(
+            m.conflicts[0].subject,
+            Subject::Removed(EntityId::Identity("i1".into()))
+        );
+        assert_eq!(m.session.identities[0].systems, ["s1", "s2"]);
+        assert_eq!(
+            m.session.conflict_holds(&m.conflicts[0]),
+            Some(Side::Theirs)
+        );
+    }
+
+    #[test]
     fn links_and_participants_merge_as_sets() {
         let q = q();
         let mut b = base(&q);

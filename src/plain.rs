@@ -514,6 +514,8 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
              reach are provisional."
         ))?;
         let (mut i, mut shown) = (0, 0);
+        // Those left for later, in order: always the first `i` conflicts.
+        let mut later: Vec<Subject> = Vec::new();
         while i < self.s.conflicts.len() {
             shown += 1;
             let c = self.s.conflicts[i].clone();
@@ -564,6 +566,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 let how = match (line.to_lowercase().as_str(), &c.subject) {
                     ("", _) => {
                         i += 1;
+                        later.push(c.subject.clone());
                         self.io.say("Left for later.")?;
                         break;
                     }
@@ -594,8 +597,16 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                     }
                     _ => Resolution::Value(Value::Text(line.clone())),
                 };
+                let before = self.s.conflicts.len();
                 match self.s.resolve_conflict(self.q, i, how, Utc::now()) {
                     Ok(found) => {
+                        if self.s.conflicts.len() + 1 < before {
+                            // Removing an entry took its other conflicts with it.
+                            let left: HashSet<&Subject> =
+                                self.s.conflicts.iter().map(|c| &c.subject).collect();
+                            later.retain(|s| left.contains(s));
+                            i = later.len();
+                        }
                         self.io.say("Resolved.")?;
                         if !found.is_empty() {
                             self.io

@@ -338,6 +338,21 @@ fn resolving_takes_a_side_or_a_new_value_and_clears_the_marker() {
 }
 
 #[test]
+fn removing_an_entry_removes_its_conflicts_so_the_file_still_opens() {
+    let q = common::builtin();
+    let b = base();
+    let (mut o, mut t) = (b.clone(), b.clone());
+    set(&q, &mut o, &sys("s1"), "customer_data", text("no"), 1);
+    set(&q, &mut t, &sys("s1"), "customer_data", text("partly"), 2);
+    let mut m = merge(&q, &b, &o, &t).session;
+    assert_eq!(m.conflicts.len(), 1);
+    m.remove_system("s1", at(3));
+    assert!(m.conflicts.is_empty());
+    let text = file::render(&m, None).unwrap();
+    file::parse("after.toml", &text, &q).expect("opens");
+}
+
+#[test]
 fn a_removal_conflict_resolves_by_removing_or_keeping() {
     let q = common::builtin();
     let b = base();
@@ -417,7 +432,7 @@ fn plain_mode_asks_about_each_conflict_first() {
 }
 
 #[test]
-fn answers_a_conflict_reaches_export_redacted() {
+fn both_sides_of_a_conflict_are_redacted_for_exports() {
     let q = common::builtin();
     let b = base();
     let (mut o, mut t) = (b.clone(), b.clone());
@@ -513,6 +528,11 @@ fn cli_exits_0_when_clean_and_prints_the_session_without_o() {
     );
     let o = run(&[&bp, &op, &tp]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        out(&run(&[&bp, &op, &tp])),
+        out(&o),
+        "the same merge, the same bytes"
+    );
     let (s, _) = file::parse("stdout", &out(&o), &q).expect("a session on stdout");
     assert!(s.conflicts.is_empty());
     assert_eq!(s.identities[0].answers["mfa_enforced"].value, text("yes"));
@@ -649,13 +669,11 @@ impl Repo {
         r.git(&["config", "merge.socscope.name", "socscope session merge"]);
         let driver = format!("'{}' merge %O %A %B -o %A", env!("CARGO_BIN_EXE_socscope"));
         r.git(&["config", "merge.socscope.driver", &driver]);
-        std::fs::create_dir(r.dir.path().join("sessions")).unwrap();
-        std::fs::write(
-            r.dir.path().join(".gitattributes"),
-            "sessions/*.toml merge=socscope\n",
-        )
-        .unwrap();
-        std::fs::write(r.dir.path().join(".gitignore"), "*.toml.bak\n*.toml.lock\n").unwrap();
+        // As the README says.
+        let sessions = r.dir.path().join("sessions");
+        std::fs::create_dir(&sessions).unwrap();
+        std::fs::write(sessions.join(".gitattributes"), "*.toml merge=socscope\n").unwrap();
+        std::fs::write(sessions.join(".gitignore"), "*.toml.bak\n*.toml.lock\n").unwrap();
         Some(r)
     }
 
