@@ -244,7 +244,47 @@ fn line_up(prefix: &str, base: &[&str], ours: &[(&str, &str)], theirs: &[(&str, 
             id: merged,
         });
     }
-    Lineup { rows, theirs_ids }
+    Lineup {
+        rows: in_order(rows, theirs.len()),
+        theirs_ids,
+    }
+}
+
+/// The merged order: ours', with each entry only theirs has placed where theirs has it, just
+/// before the next entry both have (after ours' own additions there), or at the end. A side
+/// that changed nothing thus gives the other's order exactly.
+fn in_order(rows: Vec<Row>, theirs_len: usize) -> Vec<Row> {
+    let mut of_theirs: Vec<Option<usize>> = vec![None; theirs_len];
+    for (r, row) in rows.iter().enumerate() {
+        if let Some(k) = row.theirs {
+            of_theirs[k] = Some(r);
+        }
+    }
+    // Rows only theirs has, grouped by the shared row they go before (`None`: the end).
+    let mut before: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    let mut waiting: Vec<usize> = Vec::new();
+    for r in of_theirs.into_iter().flatten() {
+        if rows[r].ours.is_some() {
+            if !waiting.is_empty() {
+                before.insert(Some(r), std::mem::take(&mut waiting));
+            }
+        } else {
+            waiting.push(r);
+        }
+    }
+    before.insert(None, waiting);
+    let mut primary: Vec<usize> = (0..rows.len())
+        .filter(|r| rows[*r].ours.is_some())
+        .collect();
+    primary.sort_by_key(|r| rows[*r].ours);
+    let mut order = Vec::with_capacity(rows.len());
+    for r in primary {
+        order.extend(before.remove(&Some(r)).into_iter().flatten());
+        order.push(r);
+    }
+    order.extend(before.remove(&None).into_iter().flatten());
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|r| slots[r].take()).collect()
 }
 
 /// What both kinds of entry have in common, for the merge.
@@ -410,16 +450,17 @@ fn merge_set<T: Clone, K: Hash + Eq>(
     theirs: &[T],
     key: impl Fn(&T) -> K,
 ) -> Vec<T> {
+    // A side that did not change it takes the other's as it is, order included.
+    let unchanged = |side: &[T]| side.iter().map(&key).eq(base.iter().map(&key));
+    if unchanged(ours) {
+        return theirs.to_vec();
+    }
+    if unchanged(theirs) {
+        return ours.to_vec();
+    }
     let b: HashSet<K> = base.iter().map(&key).collect();
     let o: HashSet<K> = ours.iter().map(&key).collect();
     let t: HashSet<K> = theirs.iter().map(&key).collect();
-    // A side that did not change it takes the other's as it is, order included.
-    if o == b && ours.len() == base.len() {
-        return theirs.to_vec();
-    }
-    if t == b && theirs.len() == base.len() {
-        return ours.to_vec();
-    }
     let mut seen = HashSet::new();
     ours.iter()
         .filter(|x| {
@@ -893,7 +934,12 @@ mod tests {
         th.toggle_link(&i, &n, t(14));
         let m = merge(&q, &b, &o, &th);
         let names: Vec<&str> = m.session.systems.iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(names, ["Billing", "NetSuite", "Okta"]);
+        // Okta goes where theirs has it: before the entry both have.
+        assert_eq!(names, ["Billing", "Okta", "NetSuite"]);
+        assert_eq!(
+            m.session.systems[1].id, "s4",
+            "above every id either side used"
+        );
         assert_eq!(m.session.identity("i2").unwrap().systems, ["s2"]);
     }
 

@@ -478,6 +478,15 @@ impl Files {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+    /// The team scenario as three files: base, ours (the controller's), theirs (IAM's).
+    fn team(&self, q: &Questionnaire) -> (PathBuf, PathBuf, PathBuf) {
+        let b = base();
+        (
+            self.save("base.toml", &b),
+            self.save("ours.toml", &controllers(q, &b)),
+            self.save("theirs.toml", &iam(q, &b)),
+        )
+    }
 }
 
 fn run(args: &[&Path]) -> Output {
@@ -496,12 +505,7 @@ fn err(o: &Output) -> String {
 fn cli_exits_1_with_conflicts_listed_and_writes_a_session_that_opens() {
     let q = common::builtin();
     let f = Files::new();
-    let b = base();
-    let (bp, op, tp) = (
-        f.save("base.toml", &b),
-        f.save("ours.toml", &controllers(&q, &b)),
-        f.save("theirs.toml", &iam(&q, &b)),
-    );
+    let (bp, op, tp) = f.team(&q);
     let merged = f.path("merged.toml");
     let o = run(&[&bp, &op, &tp, Path::new("-o"), &merged]);
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
@@ -576,12 +580,7 @@ fn cli_exits_2_on_error_and_writes_nothing() {
 fn cli_refuses_an_out_another_socscope_has_open() {
     let q = common::builtin();
     let f = Files::new();
-    let b = base();
-    let (bp, op, tp) = (
-        f.save("base.toml", &b),
-        f.save("ours.toml", &controllers(&q, &b)),
-        f.save("theirs.toml", &iam(&q, &b)),
-    );
+    let (bp, op, tp) = f.team(&q);
     let before = std::fs::read(&op).unwrap();
     let held = lock::acquire(&op).expect("lock");
     let o = run(&[&bp, &op, &tp, Path::new("-o"), &op]);
@@ -594,12 +593,7 @@ fn cli_refuses_an_out_another_socscope_has_open() {
 fn diff_between_ours_and_the_merge_lists_what_theirs_brought_in() {
     let q = common::builtin();
     let f = Files::new();
-    let b = base();
-    let (bp, op, tp) = (
-        f.save("base.toml", &b),
-        f.save("ours.toml", &controllers(&q, &b)),
-        f.save("theirs.toml", &iam(&q, &b)),
-    );
+    let (bp, op, tp) = f.team(&q);
     let merged = f.path("merged.toml");
     run(&[&bp, &op, &tp, Path::new("-o"), &merged]);
     let o = socscope()
@@ -1025,5 +1019,34 @@ proptest! {
         let m = merge(&q, &base, &x, &x);
         prop_assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
         same(&m.session, &x)?;
+    }
+
+    #[test]
+    fn any_merge_is_a_session_that_saves_and_reads_back(
+        base_ops in prop::collection::vec(op(), 0..16),
+        ours_ops in prop::collection::vec(op(), 0..24),
+        theirs_ops in prop::collection::vec(op(), 0..24),
+    ) {
+        let q = common::builtin();
+        let mut clock = 0;
+        let mut base = Session::new(&q, "Acme", at(0));
+        apply(&q, &mut base, &base_ops, &mut clock);
+        let (mut ours, mut theirs) = (base.clone(), base.clone());
+        apply(&q, &mut ours, &ours_ops, &mut clock);
+        apply(&q, &mut theirs, &theirs_ops, &mut clock);
+        let m = merge(&q, &base, &ours, &theirs).session;
+        let text = file::render(&m, None).expect("renders");
+        let (back, _) = file::parse("merged.toml", &text, &q)
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        prop_assert_eq!(&back, &m);
+        // Every conflict resolves, one side or the other, and leaves a valid session.
+        for side in [Side::Ours, Side::Theirs] {
+            let mut s = m.clone();
+            while !s.conflicts.is_empty() {
+                prop_assert!(s.resolve_conflict(&q, 0, Resolution::Take(side), at(999)).is_ok());
+            }
+            let text = file::render(&s, None).expect("renders");
+            prop_assert!(file::parse("resolved.toml", &text, &q).is_ok());
+        }
     }
 }
