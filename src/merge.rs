@@ -13,6 +13,7 @@
 //!   merge (differing answers are conflicts). Other entries added on "theirs" keep their id
 //!   unless ours uses it; then they get a new one, and identities' links follow.
 //! - An entry removed on one side and changed on the other is kept, with a conflict.
+//! - The inventory keeps ours' order; an entry only theirs has goes where theirs has it.
 //! - Links, participants, kept-aside answers and unresolved conflicts merge as sets: what one
 //!   side added is added, what one side removed is removed.
 //! - `updated` is the later of the two sides (so merging twice gives the same bytes), `created`
@@ -311,8 +312,7 @@ impl Entry for Identity {
     }
 }
 
-/// An entry's name and answers, merged; `None` when it is removed. `changed_links` says
-/// whether a side changed the entry's links (identities), which counts as changing it.
+/// The three sessions being merged, and the conflicts found so far.
 struct Merging<'a> {
     base: &'a Session,
     ours: &'a Session,
@@ -321,8 +321,9 @@ struct Merging<'a> {
 }
 
 impl Merging<'_> {
-    /// The name and answers of one row, or `None` when the entry is removed; which side's
-    /// version it is when only one side has it (for its links).
+    /// The merged name and answers of one entry, or `None` when it is removed.
+    /// `links_changed` says whether ours / theirs changed an identity's links, which counts
+    /// as changing it when the other side removed it.
     fn entry<E: Entry>(
         &mut self,
         entity: EntityId,
@@ -362,21 +363,19 @@ impl Merging<'_> {
                 if !changed(x, b, links) {
                     return None;
                 }
-                let (by, kept) = if ours_kept {
-                    (self.ours, Side::Ours)
-                } else {
-                    (self.theirs, Side::Theirs)
-                };
-                let side = text_side(x.name(), by.updated)
+                let by = if ours_kept { self.ours } else { self.theirs };
+                // The side that kept it, named (by its id if it has no name); the other: none.
+                let kept = text_side(x.name(), by.updated)
                     .or_else(|| Some(Answer::new(Value::Text(entity_id(&entity)), by.updated)));
+                let (ours, theirs) = if ours_kept {
+                    (kept, None)
+                } else {
+                    (None, kept)
+                };
                 self.conflicts.push(Conflict {
                     subject: Subject::Removed(entity),
-                    ours: if kept == Side::Ours {
-                        side.clone()
-                    } else {
-                        None
-                    },
-                    theirs: if kept == Side::Theirs { side } else { None },
+                    ours,
+                    theirs,
                 });
                 Some((x.name().to_string(), x.answers().clone()))
             }
