@@ -100,6 +100,9 @@ pub struct Diff {
     /// Every answer that differs, for the engagement and the systems and identities in both
     /// sessions, whether or not it flipped a decision (questionnaire order, engagement first).
     pub answers: Vec<AnswerChange>,
+    /// Every note that differs, in the same order; `old` and `new` are the notes (`None`: no
+    /// note). Notes decide nothing, but they are what a merged-in breakout often brings.
+    pub notes: Vec<AnswerChange>,
 }
 
 impl Diff {
@@ -112,6 +115,7 @@ impl Diff {
             && self.identities == InventoryDiff::default()
             && self.decisions.is_empty()
             && self.answers.is_empty()
+            && self.notes.is_empty()
     }
 
     /// Whether `a` is named as the cause of a decision that flipped.
@@ -430,7 +434,7 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         }
     };
     let org_key = |s: &Session| s.workshop.organisation.trim().to_lowercase();
-    let answers = answer_changes(q, old, new, &pairs);
+    let (answers, notes) = answer_changes(q, old, new, &pairs);
     Diff {
         old_label: label(old),
         new_label: label(new),
@@ -461,18 +465,19 @@ pub fn compare(q: &Questionnaire, old: &Session, new: &Session) -> Diff {
         identities,
         decisions,
         answers,
+        notes,
     }
 }
 
 /// Every answer that differs, for the engagement and each system and identity in both sessions
 /// (those added or removed are listed as such): engagement, systems, identities, in the new
-/// session's order, each in questionnaire order.
+/// session's order, each in questionnaire order. Then every note that differs, the same way.
 fn answer_changes<'a>(
     q: &Questionnaire,
     old: &'a Session,
     new: &'a Session,
     pairs: &Pairs,
-) -> Vec<AnswerChange> {
+) -> (Vec<AnswerChange>, Vec<AnswerChange>) {
     // Old answers by the new session's id (lookups by id in a session are linear).
     let old_answers = |pairs: &[(String, String)], old: Vec<(&'a String, &'a Answers)>| {
         let by_old: HashMap<&String, &Answers> = old.into_iter().collect();
@@ -516,25 +521,35 @@ fn answer_changes<'a>(
             ));
         }
     }
-    let mut out = Vec::new();
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
     for (a, b, ne, name) in subjects {
         for question in &q.questions {
-            let x = a.get(&question.id).map(|v| &v.value);
-            let y = b.get(&question.id).map(|v| &v.value);
-            if x == y {
-                continue;
-            }
-            out.push(AnswerChange {
+            let (x, y) = (a.get(&question.id), b.get(&question.id));
+            let change = |old: Option<String>, new: Option<String>| AnswerChange {
                 entity: name.clone(),
                 entity_id: Some(ne.clone()),
                 question: question.id.clone(),
                 question_text: question.text.clone(),
-                old: x.map(|v| v.display(question)),
-                new: y.map(|v| v.display(question)),
-            });
+                old,
+                new,
+            };
+            let (xv, yv) = (x.map(|v| &v.value), y.map(|v| &v.value));
+            if xv != yv {
+                out.push(change(
+                    xv.map(|v| v.display(question)),
+                    yv.map(|v| v.display(question)),
+                ));
+            }
+            let (xn, yn) = (
+                x.and_then(|v| v.note.clone()),
+                y.and_then(|v| v.note.clone()),
+            );
+            if xn != yn {
+                notes.push(change(xn, yn));
+            }
         }
     }
-    out
+    (out, notes)
 }
 
 fn answers_of<'a>(s: &'a Session, e: &Option<EntityId>) -> Option<&'a Answers> {
@@ -809,7 +824,33 @@ pub fn render_text(d: &Diff) -> String {
             );
         }
     }
+    if !d.notes.is_empty() {
+        let _ = writeln!(w, "\nNotes that changed ({}):", d.notes.len());
+        for n in &d.notes {
+            let _ = writeln!(w, "  {}", note_text(n, sanitize));
+        }
+    }
     out
+}
+
+/// "Entity: question [id]: note added: “…”", with `text` making each piece safe.
+fn note_text(n: &AnswerChange, text: fn(&str) -> String) -> String {
+    let short = |t: &str| text(&crate::text::truncate(t, 80));
+    let what = match (&n.old, &n.new) {
+        (None, Some(new)) => format!("note added: \u{201c}{}\u{201d}", short(new)),
+        (Some(old), None) => format!("note removed (was \u{201c}{}\u{201d})", short(old)),
+        (old, new) => format!(
+            "note changed: \u{201c}{}\u{201d} -> \u{201c}{}\u{201d}",
+            short(old.as_deref().unwrap_or_default()),
+            short(new.as_deref().unwrap_or_default())
+        ),
+    };
+    format!(
+        "{}: {} {}: {what}",
+        text(&n.entity),
+        text(&n.question_text),
+        text(&format!("[{}]", n.question))
+    )
 }
 
 /// "Entity: question [id]: old -> new", stripped of control characters.
@@ -980,6 +1021,13 @@ pub fn render_markdown(d: &Diff) -> String {
                     " (flipped no decision)"
                 }
             );
+        }
+        let _ = writeln!(w);
+    }
+    if !d.notes.is_empty() {
+        let _ = writeln!(w, "## Notes that changed\n");
+        for n in &d.notes {
+            let _ = writeln!(w, "- {}", note_text(n, escape));
         }
         let _ = writeln!(w);
     }

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod merge;
 pub mod plain;
 pub mod questionnaire;
 pub mod report;

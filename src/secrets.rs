@@ -1136,27 +1136,27 @@ pub fn high_entropy(t: &str) -> bool {
 // ----- whole sessions --------------------------------------------------------------------------
 
 /// A copy of `s` with every piece of user text redacted: workshop details, names, free-text
-/// answers, notes and kept-aside answers. Exports and printed reports are made from this, so
-/// they never contain a detected secret, even one stored on purpose (`secret_override`).
+/// answers, notes, kept-aside answers and both sides of merge conflicts. Exports and printed
+/// reports are made from this, so they never contain a detected secret, even one stored on
+/// purpose (`secret_override`).
 pub fn redact_session(s: &crate::session::Session) -> crate::session::Session {
     use crate::session::{Answers, Value};
     let mut s = s.clone();
-    let answers = |a: &mut Answers| {
-        for ans in a.values_mut() {
-            match &mut ans.value {
-                Value::Text(t) => *t = redacted(t),
-                Value::List(items) => {
-                    for i in items.iter_mut() {
-                        *i = redacted(i);
-                    }
+    let answer = |ans: &mut crate::session::Answer| {
+        match &mut ans.value {
+            Value::Text(t) => *t = redacted(t),
+            Value::List(items) => {
+                for i in items.iter_mut() {
+                    *i = redacted(i);
                 }
-                _ => {}
             }
-            if let Some(n) = &mut ans.note {
-                *n = redacted(n);
-            }
+            _ => {}
+        }
+        if let Some(n) = &mut ans.note {
+            *n = redacted(n);
         }
     };
+    let answers = |a: &mut Answers| a.values_mut().for_each(answer);
     s.workshop.organisation = redacted(&s.workshop.organisation);
     s.workshop.facilitator = redacted(&s.workshop.facilitator);
     for p in &mut s.workshop.participants {
@@ -1170,6 +1170,12 @@ pub fn redact_session(s: &crate::session::Session) -> crate::session::Session {
     for x in &mut s.identities {
         x.name = redacted(&x.name);
         answers(&mut x.answers);
+    }
+    for c in &mut s.conflicts {
+        c.ours
+            .iter_mut()
+            .chain(c.theirs.iter_mut())
+            .for_each(answer);
     }
     for o in &mut s.orphans {
         o.value = redacted(&o.value);

@@ -272,6 +272,7 @@ impl CloneHeader for Session {
             systems: Vec::new(),
             identities: Vec::new(),
             orphans: Vec::new(),
+            conflicts: Vec::new(),
             revision: Default::default(),
         }
     }

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod diff;
 mod import;
+mod merge;
 
 use crate::engine;
 use crate::export;
@@ -115,6 +116,19 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// Three-way merge of two copies of a session, answer by answer (also git's merge driver:
+    /// `socscope merge %O %A %B -o %A`). Exit 0 when clean, 1 with conflicts, 2 on error.
+    Merge {
+        /// The common ancestor (an empty file: none).
+        base: String,
+        /// Our copy: where a conflicting answer is kept until resolved.
+        ours: String,
+        /// Their copy, merged in.
+        theirs: String,
+        /// Write the merged session here (default: standard output); may be OURS itself.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Export a session's recommendation as Markdown or JSON.
     Export {
         session: String,
@@ -148,12 +162,17 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // Located errors (`file:line:col: error: ...`) already say they are errors.
-            let prefix = if e.is_located() { "" } else { "error: " };
-            let _ = writeln!(std::io::stderr(), "{prefix}{}", e.report());
+            report_error(&e);
             ExitCode::from(1)
         }
     }
+}
+
+/// Prints an error whole on standard error.
+fn report_error(e: &Error) {
+    // Located errors (`file:line:col: error: ...`) already say they are errors.
+    let prefix = if e.is_located() { "" } else { "error: " };
+    let _ = writeln!(std::io::stderr(), "{prefix}{}", e.report());
 }
 
 /// Prints what opening found (questionnaire changed, answers kept aside or restored).
@@ -311,6 +330,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 },
             )
         }
+        Command::Merge {
+            base,
+            ours,
+            theirs,
+            output,
+        } => Ok(merge::run(&merge::Args {
+            questionnaire: cli.questionnaire.as_deref(),
+            base: &base,
+            ours: &ours,
+            theirs: &theirs,
+            output: output.as_deref(),
+        })),
         Command::Diff { old, new, format } => {
             let q = workshop::load_questionnaire(cli.questionnaire.as_deref())?;
             diff::run(&q, &old, &new, format == DiffFormat::Markdown)

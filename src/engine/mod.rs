@@ -9,6 +9,7 @@
 //! called for gets its Type and dated plan. `sensitivity` tries single answer changes against
 //! the kept evaluation (the what-if overlay) to say what would flip a decision.
 
+mod conflicts;
 mod model;
 mod plan;
 mod sensitivity;
@@ -291,7 +292,9 @@ pub(crate) fn category_state(t: &Totals, c: Category) -> CategoryState {
 /// Computes the recommendation for a session.
 pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
     let st = Stage::new(q, s);
-    build(q, s, &st)
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
+    r
 }
 
 /// The recommendation and the evaluation it was computed from, for callers that keep both
@@ -299,7 +302,8 @@ pub fn recommend(q: &Questionnaire, s: &Session) -> Recommendation {
 /// the session again).
 pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendation, Evaluation) {
     let st = Stage::new(q, s);
-    let r = build(q, s, &st);
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
     (r, st.ev)
 }
 

@@ -11,8 +11,8 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use super::{
-    Answer, Answers, FORMAT_VERSION, Identity, OrphanAnswer, QuestionnaireRef, Session, System,
-    Value, Workshop,
+    Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, OrphanAnswer,
+    QuestionnaireRef, Session, Side, Subject, System, Value, Workshop,
 };
 use crate::questionnaire::load::{Locator, Problem};
 use crate::questionnaire::{LoadError, Pos, Questionnaire, Scope};
@@ -33,6 +33,9 @@ struct RawSession {
     identities: Vec<RawIdentity>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     orphans: Vec<OrphanAnswer>,
+    /// Conflicts a merge left (absent when there are none, so files without stay as they were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    conflicts: Vec<Spanned<RawConflict>>,
     /// Written for people and tools reading the file; recomputed (never trusted) on load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recommendation: Option<toml::Value>,
@@ -100,6 +103,32 @@ struct RawAnswer {
     /// Text that looks like a secret was kept as typed on purpose (docs/session-format.md).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     secret_override: bool,
+}
+
+/// A merge conflict (docs/session-format.md): what it is about, and each side written like an
+/// answer (absent: no answer on that side, or the side that removed the entry).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConflict {
+    /// `workshop`, `engagement`, `system` or `identity`.
+    scope: String,
+    /// The system's or identity's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entity: Option<String>,
+    /// The answer's question, for a conflicting answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    question: Option<String>,
+    /// Otherwise: `name` or `removed` (a system or identity), `organisation`, `facilitator`
+    /// or `date` (the workshop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// Written for readers (which side the session holds now); not read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    holds: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ours: Option<RawAnswer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    theirs: Option<RawAnswer>,
 }
 
 /// What opening a session found besides the session itself.
@@ -404,6 +433,14 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             answers,
         });
     }
+    let mut conflicts = Vec::with_capacity(raw.conflicts.len());
+    for rc in raw.conflicts {
+        let start = rc.span().start;
+        match conflict(rc.into_inner(), &system_ids, &identity_ids) {
+            Ok(c) => conflicts.push(c),
+            Err((message, help)) => problems.push(problem(&loc, start, message, help)),
+        }
+    }
     if !problems.is_empty() {
         return Err(fail(file, problems));
     }
@@ -439,9 +476,154 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         systems,
         identities,
         orphans,
+        conflicts,
         revision: Default::default(),
     };
     Ok((session, opened))
+}
+
+/// Reads one `[[conflicts]]` entry; the error says what is wrong and how to fix it.
+fn conflict(
+    rc: RawConflict,
+    system_ids: &HashSet<String>,
+    identity_ids: &HashSet<String>,
+) -> Result<Conflict, (String, &'static str)> {
+    const FIX: &str = "fix this [[conflicts]] entry, or remove it to keep the answer the session \
+                       holds (see docs/session-format.md)";
+    let side = |ra: Option<RawAnswer>, name: &str| -> Result<Option<Answer>, (String, &str)> {
+        let Some(ra) = ra else { return Ok(None) };
+        let (Some(value), Some(at)) = (raw_value(&ra.value), timestamp(&ra.at)) else {
+            return Err((
+                format!(
+                    "conflict side `{name}` needs a value (a string, number or list of strings) \
+                     and an `at` timestamp like 2026-11-23T09:00:00Z"
+                ),
+                FIX,
+            ));
+        };
+        Ok(Some(Answer {
+            value,
+            at,
+            note: ra.note,
+            source: ra.source,
+            secret_override: ra.secret_override,
+        }))
+    };
+    let ours = side(rc.ours, "ours")?;
+    let theirs = side(rc.theirs, "theirs")?;
+    let entity = |ids: &HashSet<String>, kind: &str| -> Result<String, (String, &str)> {
+        match &rc.entity {
+            Some(id) if ids.contains(id) => Ok(id.clone()),
+            Some(id) => Err((format!("conflict about unknown {kind} `{id}`"), FIX)),
+            None => Err((format!("conflict about a {kind} names no `entity` id"), FIX)),
+        }
+    };
+    let subject = match (rc.scope.as_str(), rc.question, rc.field.as_deref()) {
+        ("engagement", Some(question), None) => Subject::Answer {
+            entity: EntityId::Engagement,
+            question,
+        },
+        ("system" | "identity", question, field) => {
+            let e = if rc.scope == "system" {
+                EntityId::System(entity(system_ids, "system")?)
+            } else {
+                EntityId::Identity(entity(identity_ids, "identity")?)
+            };
+            match (question, field) {
+                (Some(question), None) => Subject::Answer {
+                    entity: e,
+                    question,
+                },
+                (None, Some("name")) => Subject::Name(e),
+                (None, Some("removed")) => Subject::Removed(e),
+                _ => {
+                    return Err((
+                        "a conflict about a system or identity has a `question`, or \
+                         field = \"name\" or \"removed\""
+                            .into(),
+                        FIX,
+                    ));
+                }
+            }
+        }
+        ("workshop", None, Some(f)) => match Detail::ALL.into_iter().find(|d| d.as_str() == f) {
+            Some(d) => Subject::Detail(d),
+            None => {
+                return Err((
+                    format!(
+                        "unknown workshop field `{f}` in a conflict (organisation, \
+                         facilitator or date)"
+                    ),
+                    FIX,
+                ));
+            }
+        },
+        (scope @ ("engagement" | "workshop"), _, _) => {
+            return Err((
+                format!(
+                    "a conflict about the {scope} has {}",
+                    if scope == "workshop" {
+                        "a `field` (organisation, facilitator or date) and no `question`"
+                    } else {
+                        "a `question` and no `field`"
+                    }
+                ),
+                FIX,
+            ));
+        }
+        (other, _, _) => {
+            return Err((
+                format!(
+                    "unknown conflict scope `{other}` (workshop, engagement, system or identity)"
+                ),
+                FIX,
+            ));
+        }
+    };
+    Ok(Conflict {
+        subject,
+        ours,
+        theirs,
+    })
+}
+
+fn raw_conflict(s: &Session, c: &Conflict) -> RawConflict {
+    let (scope, entity, question, field) = match &c.subject {
+        Subject::Answer { entity, question } => {
+            let (scope, id) = entity_parts(entity);
+            (scope, id, Some(question.clone()), None)
+        }
+        Subject::Name(e) => {
+            let (scope, id) = entity_parts(e);
+            (scope, id, None, Some("name".to_string()))
+        }
+        Subject::Removed(e) => {
+            let (scope, id) = entity_parts(e);
+            (scope, id, None, Some("removed".to_string()))
+        }
+        Subject::Detail(d) => ("workshop", None, None, Some(d.as_str().to_string())),
+    };
+    RawConflict {
+        scope: scope.to_string(),
+        entity,
+        question,
+        field,
+        holds: Some(
+            s.conflict_holds(c)
+                .map_or("neither", Side::as_str)
+                .to_string(),
+        ),
+        ours: c.ours.as_ref().map(raw_answer),
+        theirs: c.theirs.as_ref().map(raw_answer),
+    }
+}
+
+fn entity_parts(e: &EntityId) -> (&'static str, Option<String>) {
+    match e {
+        EntityId::Engagement => ("engagement", None),
+        EntityId::System(id) => ("system", Some(id.clone())),
+        EntityId::Identity(id) => ("identity", Some(id.clone())),
+    }
 }
 
 /// Puts a kept-aside answer back when the questionnaire has its question again (same scope, the
@@ -519,18 +701,19 @@ fn migrate(q: &Questionnaire, from: &str, v: &Value, scope: Scope) -> Option<(St
     Some((m.to.clone(), mapped))
 }
 
+fn raw_answer(a: &Answer) -> RawAnswer {
+    RawAnswer {
+        value: value_to_toml(&a.value),
+        at: to_datetime(a.at),
+        note: a.note.clone(),
+        source: a.source.clone(),
+        secret_override: a.secret_override,
+    }
+}
+
 fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
     a.iter()
-        .map(|(k, a)| {
-            let raw = RawAnswer {
-                value: value_to_toml(&a.value),
-                at: to_datetime(a.at),
-                note: a.note.clone(),
-                source: a.source.clone(),
-                secret_override: a.secret_override,
-            };
-            (k.clone(), Spanned::new(0..0, raw))
-        })
+        .map(|(k, a)| (k.clone(), Spanned::new(0..0, raw_answer(a))))
         .collect()
 }
 
@@ -581,6 +764,11 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
             })
             .collect(),
         orphans: s.orphans.clone(),
+        conflicts: s
+            .conflicts
+            .iter()
+            .map(|c| Spanned::new(0..0, raw_conflict(s, c)))
+            .collect(),
         recommendation: summary,
     };
     let body = toml::to_string(&raw).map_err(|e| format!("could not render the session: {e}"))?;

@@ -106,6 +106,102 @@ pub struct OrphanAnswer {
     pub source: Option<String>,
 }
 
+/// One side of a three-way merge: `ours` is the copy merged into (git's current branch),
+/// `theirs` the copy merged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Ours,
+    Theirs,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Ours => "ours",
+            Side::Theirs => "theirs",
+        }
+    }
+}
+
+/// A workshop detail two sides of a merge changed differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    Organisation,
+    Facilitator,
+    Date,
+}
+
+impl Detail {
+    pub const ALL: [Detail; 3] = [Detail::Organisation, Detail::Facilitator, Detail::Date];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Organisation => "organisation",
+            Detail::Facilitator => "facilitator",
+            Detail::Date => "date",
+        }
+    }
+}
+
+/// What a merge conflict is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// An answer whose value or note both sides changed, differently (or one side cleared it
+    /// and the other changed it).
+    Answer { entity: EntityId, question: String },
+    /// A system or identity both sides renamed, differently.
+    Name(EntityId),
+    /// A system or identity one side removed and the other changed: kept until resolved.
+    Removed(EntityId),
+    /// A workshop detail both sides changed, differently.
+    Detail(Detail),
+}
+
+impl Subject {
+    /// The system or identity it is about, if any.
+    pub fn entity(&self) -> Option<&EntityId> {
+        match self {
+            Subject::Answer { entity, .. } | Subject::Name(entity) | Subject::Removed(entity) => {
+                Some(entity)
+            }
+            Subject::Detail(_) => None,
+        }
+    }
+}
+
+/// A conflict left by a merge (`crate::merge`), kept in the session until resolved
+/// ([`Session::resolve_conflict`]). The session holds one side's version meanwhile (ours, as
+/// merged); both are kept here. Each side is written like an answer: for an answer, that
+/// side's answer (`None`: it had none); for a name or a workshop detail, the text (`None`:
+/// empty) at the time that side was last saved; for a removal, `None` on the side that removed
+/// it and the entry's name on the side that changed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub subject: Subject,
+    pub ours: Option<Answer>,
+    pub theirs: Option<Answer>,
+}
+
+impl Conflict {
+    pub fn side(&self, side: Side) -> Option<&Answer> {
+        match side {
+            Side::Ours => self.ours.as_ref(),
+            Side::Theirs => self.theirs.as_ref(),
+        }
+    }
+}
+
+/// How a conflict is resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// That side's version, as it was (an answer keeps its timestamp and note).
+    Take(Side),
+    /// A new value: an answer (checked like any answer), a name or a workshop detail (text; a
+    /// date as YYYY-MM-DD). Not for a removal, which is one side or the other.
+    Value(Value),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     pub workshop: Workshop,
@@ -117,6 +213,9 @@ pub struct Session {
     pub identities: Vec<Identity>,
     /// Answers that no longer match the questionnaire, carried along untouched.
     pub orphans: Vec<OrphanAnswer>,
+    /// Conflicts a merge left, until resolved: every decision they reach stays provisional.
+    #[serde(skip)]
+    pub conflicts: Vec<Conflict>,
     /// Counts the changes made in memory (never saved, never compared): how the application
     /// layer tells "changed since it was read or saved" without trusting clocks.
     #[serde(skip)]
@@ -137,6 +236,16 @@ impl Revision {
 impl PartialEq for Revision {
     fn eq(&self, _: &Self) -> bool {
         true
+    }
+}
+
+/// A value as plain text: a name or a workshop detail kept as an answer's value in a conflict.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::Unknown => String::new(),
+        Value::Text(t) => t.clone(),
+        Value::Number(n) => format_number(*n),
+        Value::List(items) => items.join(", "),
     }
 }
 
@@ -180,6 +289,7 @@ impl Session {
             systems: Vec::new(),
             identities: Vec::new(),
             orphans: Vec::new(),
+            conflicts: Vec::new(),
             revision: Revision::default(),
         }
     }
@@ -407,18 +517,155 @@ impl Session {
         id
     }
 
-    /// Removes a system and every identity's link to it.
+    /// Removes a system, every identity's link to it and any conflict about it.
     pub fn remove_system(&mut self, id: &str, now: DateTime<Utc>) {
         self.systems.retain(|s| s.id != id);
         for i in &mut self.identities {
             i.systems.retain(|s| s != id);
         }
+        let gone = EntityId::System(id.to_string());
+        self.conflicts.retain(|c| c.subject.entity() != Some(&gone));
         self.touch(now);
     }
 
     pub fn remove_identity(&mut self, id: &str, now: DateTime<Utc>) {
         self.identities.retain(|s| s.id != id);
+        let gone = EntityId::Identity(id.to_string());
+        self.conflicts.retain(|c| c.subject.entity() != Some(&gone));
         self.touch(now);
+    }
+
+    /// Which side's version the session holds now for a conflict (`None`: neither, it was
+    /// changed since the merge).
+    pub fn conflict_holds(&self, c: &Conflict) -> Option<Side> {
+        let text = |a: Option<&Answer>| a.map(|a| value_text(&a.value)).unwrap_or_default();
+        let matches = |side: Option<&Answer>| match &c.subject {
+            Subject::Answer { entity, question } => {
+                let now = self.answers(entity).and_then(|a| a.get(question));
+                match (now, side) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => a.value == b.value && a.note == b.note,
+                    _ => false,
+                }
+            }
+            Subject::Name(e) => self.entity_exists(e) && self.entity_name(e) == text(side),
+            Subject::Removed(e) => self.entity_exists(e) == side.is_some(),
+            Subject::Detail(d) => self.detail_text(*d) == text(side),
+        };
+        [Side::Ours, Side::Theirs]
+            .into_iter()
+            .find(|s| matches(c.side(*s)))
+    }
+
+    fn entity_exists(&self, e: &EntityId) -> bool {
+        match e {
+            EntityId::Engagement => true,
+            EntityId::System(id) => self.system(id).is_some(),
+            EntityId::Identity(id) => self.identity(id).is_some(),
+        }
+    }
+
+    /// A workshop detail as text (a date as YYYY-MM-DD; empty when not set).
+    pub fn detail_text(&self, d: Detail) -> String {
+        match d {
+            Detail::Organisation => self.workshop.organisation.clone(),
+            Detail::Facilitator => self.workshop.facilitator.clone(),
+            Detail::Date => self
+                .workshop
+                .date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Resolves the conflict at `index` in [`Session::conflicts`] and clears its marker:
+    /// takes one side's version or sets a new value. Nothing changes when it is refused (a
+    /// value that does not fit the question, an empty name, a new value for a removal).
+    /// Returns what was found in a typed answer that looks like a secret (redacted).
+    pub fn resolve_conflict(
+        &mut self,
+        q: &Questionnaire,
+        index: usize,
+        how: Resolution,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Finding>, String> {
+        let c = self
+            .conflicts
+            .get(index)
+            .cloned()
+            .ok_or_else(|| format!("there is no conflict number {}", index + 1))?;
+        let picked = |side: Side| c.side(side).map(|a| value_text(&a.value));
+        let mut findings = Vec::new();
+        match (&c.subject, how) {
+            (Subject::Answer { entity, question }, Resolution::Take(side)) => {
+                let answer = c.side(side).cloned();
+                if let (Some(a), Some(qq)) = (&answer, q.question(question)) {
+                    a.value.check(qq)?;
+                }
+                let answers = self
+                    .answers_mut(entity)
+                    .ok_or_else(|| "no such system or identity".to_string())?;
+                match answer {
+                    Some(a) => answers.insert(question.clone(), a),
+                    None => answers.remove(question),
+                };
+            }
+            (Subject::Answer { entity, question }, Resolution::Value(v)) => {
+                let qq = q.question(question).ok_or_else(|| {
+                    format!("the questionnaire has no question `{question}` any more")
+                })?;
+                findings = self.set_answer(qq, entity, v, now)?;
+            }
+            (Subject::Name(e), how) => {
+                let name = match how {
+                    Resolution::Take(side) => picked(side).unwrap_or_default(),
+                    Resolution::Value(v) => value_text(&v),
+                };
+                if name.trim().is_empty() {
+                    return Err("a name cannot be empty".into());
+                }
+                self.rename(e, name.trim(), now);
+            }
+            (Subject::Removed(e), Resolution::Take(side)) => {
+                if c.side(side).is_none() {
+                    match e {
+                        EntityId::System(id) => self.remove_system(id, now),
+                        EntityId::Identity(id) => self.remove_identity(id, now),
+                        EntityId::Engagement => {}
+                    }
+                }
+            }
+            (Subject::Removed(_), Resolution::Value(_)) => {
+                return Err("keep it or remove it: pick one of the two sides".into());
+            }
+            (Subject::Detail(d), how) => {
+                let text = match how {
+                    Resolution::Take(side) => picked(side).unwrap_or_default(),
+                    Resolution::Value(v) => value_text(&v),
+                };
+                let mut details = self.workshop.clone();
+                match d {
+                    Detail::Organisation if text.trim().is_empty() => {
+                        return Err("the organisation cannot be empty".into());
+                    }
+                    Detail::Organisation => details.organisation = text.trim().to_string(),
+                    Detail::Facilitator => details.facilitator = text.trim().to_string(),
+                    Detail::Date if text.trim().is_empty() => details.date = None,
+                    Detail::Date => {
+                        details.date = Some(crate::vocab::parse_date(&text).ok_or_else(|| {
+                            format!("`{text}` is not a date in the form YYYY-MM-DD")
+                        })?);
+                    }
+                }
+                self.set_details(details, now);
+            }
+        }
+        // A removal already took the marker with the entry.
+        if let Some(pos) = self.conflicts.iter().position(|x| *x == c) {
+            self.conflicts.remove(pos);
+        }
+        self.touch(now);
+        Ok(findings)
     }
 
     /// Renames a system or identity; a secret in the name is redacted.
