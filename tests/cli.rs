@@ -848,11 +848,11 @@ fn export_markdown_to_stdout_by_default() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
         r.stdout
-            .starts_with("# SOC scoping recommendation: Paywell Payroll Ltd\n"),
+            .starts_with("# SOC scoping memo: Paywell Payroll Ltd\n"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("**Recommendation: SOC 1 and SOC 2**"));
+    assert!(r.stdout.contains("**Recommendation: SOC 1 and SOC 2.**"));
     let explicit = run(&["export", "--format", "markdown", &s1]);
     assert_eq!(explicit.stdout, r.stdout, "markdown is the default");
     let short = run(&["export", "-f", "markdown", &s1]);
@@ -907,6 +907,12 @@ fn export_json_is_the_recommend_json_plus_sensitivity_and_answers() {
         assert!(
             extra.remove("answers").is_some_and(|v| v.is_array()),
             "{name}"
+        );
+        assert!(
+            extra
+                .remove("memo")
+                .is_some_and(|v| v["headline"].is_string()),
+            "{name}: the memo's page one"
         );
         assert_eq!(j, recommend_json(&example(name)), "{name}");
         assert!(

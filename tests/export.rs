@@ -170,6 +170,10 @@ fn expected_columns(first_header: &str) -> usize {
     match first_header {
         "Workshop" => 2,
         "Decision" => 3,
+        "Report" => 5,
+        "SOC 2 category" => 3,
+        "In-scope system" => 3,
+        "Subservice organisation" => 5,
         "System" => 4,
         "Identity" => 7,
         "Question" => 3,
@@ -231,23 +235,27 @@ fn s3_markdown_snapshot() {
     insta::assert_snapshot!("s3_billing_service_account_markdown", md);
 }
 
-/// A decision's reasons list each answer once: the system and identity rules that restate "a
-/// SOC 2 is called for" point back to the engagement answers instead of repeating them.
+/// A decision lists each answer once, grouped by the entity that gave it: the system and
+/// identity rules that restate "a SOC 2 is called for" do not repeat the engagement answers.
 #[test]
 fn each_answer_is_listed_once_per_decision() {
     for name in EXAMPLES {
         let md = markdown_of(&example(name));
         for section in md.split("\n### ").skip(1) {
             let why = section.split("\nSensitivity:").next().unwrap_or(section);
-            let mut seen = std::collections::HashSet::new();
-            for line in why
-                .lines()
-                .filter(|l| l.starts_with("  - ") && l.contains("**"))
-            {
-                assert!(
-                    seen.insert(line),
-                    "{name}: listed twice in one decision: {line}"
-                );
+            let mut entities = std::collections::HashSet::new();
+            let mut answers = std::collections::HashSet::new();
+            let mut entity = "";
+            for line in why.lines() {
+                if line.starts_with("- ") && line.ends_with(':') {
+                    entity = line;
+                    assert!(entities.insert(line), "{name}: entity twice: {line}");
+                } else if line.starts_with("  - ") && line.contains("**") {
+                    assert!(
+                        answers.insert((entity, line)),
+                        "{name}: listed twice in one decision: {entity} {line}"
+                    );
+                }
             }
         }
     }
@@ -256,10 +264,26 @@ fn each_answer_is_listed_once_per_decision() {
         .split("\n### ")
         .find(|x| x.starts_with("Which report"))
         .expect("the verdict decision");
-    assert!(
-        verdict.contains("  - and 4 answers shown above (Engagement)"),
-        "the SOC 2 system rule points back to the engagement answers:\n{verdict}"
+    let behind = verdict
+        .split("The answers behind it:\n")
+        .nth(1)
+        .expect("the answers behind the verdict");
+    let entities: Vec<&str> = behind
+        .lines()
+        .take_while(|l| !l.starts_with("Sensitivity"))
+        .filter(|l| l.starts_with("- "))
+        .collect();
+    assert_eq!(
+        entities,
+        [
+            "- Payroll engine:",
+            "- Payroll database administrator (Jorge Moreno):",
+            "- Engagement:",
+            "- payroll-sftp key pair:"
+        ],
+        "each entity once:\n{verdict}"
     );
+    assert!(!md.contains("shown above"), "no back-references left");
 }
 
 #[test]
@@ -301,13 +325,17 @@ fn every_example_exports_well_formed_commonmark() {
             "{name}: title names the organisation"
         );
         let sections = h2(&doc);
-        for wanted in [
-            "Summary",
-            "Decisions and rationale",
-            "Systems",
-            "Identities",
-            "Open questions",
-        ] {
+        assert_eq!(
+            &sections[..3],
+            ["Page one", "The boundary", "Decisions in detail"],
+            "{name}: the memo opens with page one and the picture"
+        );
+        assert_eq!(
+            sections.last(),
+            Some(&"Appendix: rules and references"),
+            "{name}"
+        );
+        for wanted in ["Systems", "Identities", "Open questions"] {
             assert!(
                 sections.contains(&wanted),
                 "{name}: no `## {wanted}` in {sections:?}"
@@ -331,17 +359,25 @@ fn every_example_exports_well_formed_commonmark() {
             workshop.rows[0],
             vec!["Organisation".to_string(), s.workshop.organisation.clone()]
         );
-        let summary = doc
-            .tables
-            .iter()
-            .find(|t| t.head[0] == "Decision")
-            .expect("summary table");
-        assert_eq!(summary.head, ["Decision", "Outcome", "Status"]);
-        assert!(
-            !summary.rows.is_empty(),
-            "{name}: the summary lists the decisions"
-        );
         let r = recommend(&s);
+        let reports = doc.tables.iter().find(|t| t.head[0] == "Report");
+        assert_eq!(
+            reports.map_or(0, |t| t.rows.len()),
+            r.plans.len(),
+            "{name}: page one has a row per report called for or possible"
+        );
+        // Rule ids appear only in the appendix.
+        let before = md
+            .split("## Appendix: rules and references")
+            .next()
+            .unwrap_or_default();
+        for rule in &q().rules {
+            assert!(
+                !before.contains(&format!("`{}`", rule.id)),
+                "{name}: rule id {} outside the appendix",
+                rule.id
+            );
+        }
         let systems = doc.tables.iter().find(|t| t.head[0] == "System");
         assert_eq!(
             systems.map_or(0, |t| t.rows.len()),
@@ -527,10 +563,7 @@ fn hostile_text_cannot_inject_markup_into_markdown() {
     );
 
     let title = &doc.headings[0].1;
-    assert_eq!(
-        title,
-        &format!("SOC scoping recommendation: {}", as_read(HOSTILE))
-    );
+    assert_eq!(title, &format!("SOC scoping memo: {}", as_read(HOSTILE)));
 
     // `*bold*` and backticks stay literal: no emphasis or code span is made of user text.
     assert!(

@@ -266,8 +266,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print(&export::json::render(&s, &r))?;
             } else {
-                print(&text::clean_multiline(&export::markdown::summary_text(
-                    &s, &r,
+                print(&text::clean_multiline(&crate::report::memo::text(
+                    &q, &s, &r,
                 )))?;
             }
             Ok(ExitCode::SUCCESS)

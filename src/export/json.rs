@@ -17,6 +17,9 @@ struct Export<'a> {
     questionnaire: &'a crate::session::QuestionnaireRef,
     #[serde(flatten)]
     recommendation: &'a Recommendation,
+    /// Page one of the scoping memo, as the Markdown export words it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memo: Option<crate::report::memo::Memo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sensitivity: Option<Vec<Sensitivity>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,12 +61,14 @@ pub fn render(s: &Session, r: &Recommendation) -> String {
 /// The full export: the recommendation, the sensitivity of every decision, and every visible
 /// answer with its note.
 pub fn render_export(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
-    to_json(&export(
+    let mut e = export(
         s,
         r,
         Some(engine::sensitivities_for(q, s, r)),
         Some(answer_rows(q, s)),
-    ))
+    );
+    e.memo = Some(crate::report::memo::build(q, s, r));
+    to_json(&e)
 }
 
 fn export<'a>(
@@ -80,6 +85,7 @@ fn export<'a>(
         date: s.workshop.date.map(|d| d.format("%Y-%m-%d").to_string()),
         questionnaire: &s.questionnaire,
         recommendation: r,
+        memo: None,
         sensitivity,
         answers,
     }

@@ -312,6 +312,8 @@ struct RawRule {
     when: Spanned<toml::Value>,
     rationale: String,
     #[serde(default)]
+    brief: Option<String>,
+    #[serde(default)]
     references: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     soc1: Option<bool>,
@@ -839,6 +841,9 @@ fn load_evidence_kinds(cx: &mut Ctx, raw: Vec<Spanned<RawEvidenceKind>>) -> Vec<
     out
 }
 
+/// The criteria IDs of a `references` list. Anything that is not a criterion (an author's note
+/// on a source) stays in the file for its authors and is dropped here, so no front-end or export
+/// ever shows it to a client (issue 15: internal references never reach a user).
 fn check_references(cx: &mut Ctx, refs: Option<Spanned<Vec<String>>>) -> Vec<String> {
     let Some(refs) = refs else { return Vec::new() };
     let mut finder = Finder::new(&refs.span());
@@ -853,6 +858,9 @@ fn check_references(cx: &mut Ctx, refs: Option<Spanned<Vec<String>>>) -> Vec<Str
         }
     }
     refs.into_inner()
+        .into_iter()
+        .filter(|r| tsc::is_valid(r))
+        .collect()
 }
 
 fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
@@ -1024,6 +1032,10 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             late,
             when,
             rationale: rr.rationale,
+            brief: rr
+                .brief
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty()),
             references,
             findings,
             pos: rpos,

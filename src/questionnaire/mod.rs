@@ -215,6 +215,8 @@ pub struct Rule {
     pub late: bool,
     pub when: Condition,
     pub rationale: String,
+    /// The reason in a few words, for the memo's page one (the rationale otherwise).
+    pub brief: Option<String>,
     pub references: Vec<String>,
     pub findings: Findings,
     #[serde(skip)]

@@ -50,7 +50,7 @@ pub fn looks_like_tsc(r: &str) -> bool {
         && tail.chars().all(|c| c.is_ascii_digit())
 }
 
-/// A fix hint for an invalid ID, naming the known mistakes from domain.md.
+/// A fix hint for an invalid ID, naming the known mistakes (domain.md §5).
 pub fn suggest(r: &str) -> String {
     if let Some(rest) = r.strip_prefix("PP") {
         return format!("processing integrity criteria are PI1.1-PI1.5: did you mean `PI{rest}`?");
@@ -60,8 +60,8 @@ pub fn suggest(r: &str) -> String {
                 P7.1 and P8.1 (not P1.1-P1.8)"
             .to_string();
     }
-    "use one of the 61 IDs in ../shared/domain.md section 5 (CC1.1-CC9.2, A1.1-A1.3, C1.1-C1.2, \
-     PI1.1-PI1.5, P1.1-P8.1)"
+    "use one of the 61 Trust Services Criteria IDs (2017 criteria: CC1.1-CC9.2, A1.1-A1.3, \
+     C1.1-C1.2, PI1.1-PI1.5, P1.1-P8.1)"
         .to_string()
 }
 

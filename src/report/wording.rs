@@ -362,3 +362,232 @@ pub fn created_systems(names: &[&str]) -> String {
         names.join(", ")
     )
 }
+
+// ---- The scoping memo's phrases (`report::memo`) ----
+
+/// A report with no reason recorded yet (it is only possible).
+pub fn memo_report_waits() -> &'static str {
+    "Possible: open questions decide whether it is called for"
+}
+
+pub fn memo_type_waits() -> &'static str {
+    "The Type waits for open questions"
+}
+
+pub fn memo_security_always() -> &'static str {
+    "Always part of a SOC 2: the common criteria apply to every examination"
+}
+
+pub fn memo_no_commitment() -> &'static str {
+    "No commitment to customers calls for it"
+}
+
+/// "Decided by: Do we commit to an uptime target?"
+pub fn memo_decided_by(question: &str) -> String {
+    format!("Open questions decide, first: {question}")
+}
+
+pub fn memo_not_recorded() -> &'static str {
+    "not recorded yet"
+}
+
+pub fn memo_kind_unknown() -> &'static str {
+    "Kind not recorded"
+}
+
+pub fn memo_unnamed() -> &'static str {
+    "(organisation not named)"
+}
+
+pub fn memo_if_called_for() -> &'static str {
+    ", if one is called for"
+}
+
+/// "Workshop of 2026-11-20, facilitated by Dana Reyes with Sam Okafor and Lee Tran; 76 of 76
+/// questions answered."
+pub fn memo_workshop(
+    date: Option<chrono::NaiveDate>,
+    facilitator: &str,
+    participants: &[String],
+    answered: usize,
+    total: usize,
+) -> String {
+    let mut s = match date {
+        Some(d) => format!("Workshop of {}", self::date(d)),
+        None => "Workshop (date not recorded)".to_string(),
+    };
+    if !facilitator.trim().is_empty() {
+        s.push_str(&format!(", facilitated by {}", facilitator.trim()));
+    }
+    let people: Vec<&str> = participants
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if !people.is_empty() {
+        s.push_str(&format!(" with {}", people.join(", ")));
+    }
+    s.push_str(&format!("; {answered} of {total} questions answered."));
+    s
+}
+
+/// The sentence under the headline.
+pub fn memo_standing(v: Verdict, provisional: bool, open: usize, conflicts: usize) -> String {
+    let waits = match (open, conflicts) {
+        (0, 0) => String::new(),
+        (o, 0) => format!("{o} open question{}", plural(o)),
+        (0, c) => format!("{c} conflicting answer{}", plural(c)),
+        (o, c) => format!(
+            "{o} open question{} and {c} conflicting answer{}",
+            plural(o),
+            plural(c)
+        ),
+    };
+    match (v, provisional) {
+        (Verdict::Undetermined, _) => {
+            format!("Not enough is known to recommend a report yet; {waits} decide it.")
+        }
+        (_, true) => format!("Provisional: {waits} could still change it."),
+        (Verdict::None, false) => {
+            "Settled: nothing in scope calls for a SOC 1 or a SOC 2 report.".to_string()
+        }
+        (_, false) if open > 0 => {
+            format!("Settled: no open question can change it ({waits} remain for the detail).")
+        }
+        (_, false) => "Settled: every question that could change it is answered.".to_string(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn memo_step_conflicts(n: usize) -> String {
+    if n == 1 {
+        return "Resolve the conflicting answer with the people who gave it; the decisions it \
+                touches stay provisional until then"
+            .to_string();
+    }
+    format!(
+        "Resolve the {n} conflicting answer{} with their owners; the decisions they touch stay \
+         provisional until then",
+        plural(n)
+    )
+}
+
+pub fn memo_step_open(n: usize) -> String {
+    format!(
+        "Answer the {n} open question{}, the deciding ones first",
+        plural(n)
+    )
+}
+
+pub fn memo_step_unverified(n: usize) -> String {
+    format!(
+        "Before the period starts: establish the {n} piece{} of evidence nobody could vouch for",
+        plural(n)
+    )
+}
+
+pub fn memo_step_gaps(n: usize) -> String {
+    format!(
+        "Before the period starts: close the {n} confirmed gap{}",
+        plural(n)
+    )
+}
+
+/// What to do about a subservice organisation's reports: review those we hold, obtain the
+/// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
+pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
+    let missing: Vec<Report> = needs
+        .iter()
+        .copied()
+        .filter(|r| !holds.contains(r.label()))
+        .collect();
+    if missing.is_empty() {
+        format!(
+            "Review {name}'s {} each year for the controls we rely on (held: {holds})",
+            self::needs(needs).trim_start_matches("its ")
+        )
+    } else {
+        format!(
+            "Obtain {name}'s {} and review it each year (held: {holds})",
+            self::needs(&missing).trim_start_matches("its ")
+        )
+    }
+}
+
+pub fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> String {
+    if c.total == 0 {
+        return "Systems: none added yet.".to_string();
+    }
+    let mut parts = vec![format!("{} in scope", c.in_scope)];
+    if c.carved_out > 0 {
+        parts.push(format!("{} carved out", c.carved_out));
+    }
+    if c.out_of_scope > 0 {
+        parts.push(format!("{} out of scope", c.out_of_scope));
+    }
+    if c.undecided > 0 {
+        parts.push(format!("{} not decided yet", c.undecided));
+    }
+    format!("Systems: {} ({} in all).", parts.join(", "), c.total)
+}
+
+pub fn memo_subservice(x: &crate::report::memo::SubserviceLine) -> String {
+    let mut s = format!("{}: subservice organisation ({})", x.name, method(x.method));
+    if !x.hosts.is_empty() {
+        let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
+        s.push_str(&format!("; hosts {}", crate::report::memo::names(&hosts)));
+    }
+    if !x.needs.is_empty() {
+        s.push_str(&format!("; must give us {}; held: {}", x.needs, x.holds));
+    }
+    s
+}
+
+/// "Service account" -> "service account", but "API key" stays.
+fn lower_first(s: &str) -> String {
+    let mut cs = s.chars();
+    match (cs.next(), cs.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(s[a.len_utf8()..].chars()).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
+pub fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> String {
+    if c.total == 0 {
+        return "Identities: none added yet.".to_string();
+    }
+    let kinds: Vec<String> = c
+        .by_kind
+        .iter()
+        .take(4)
+        .map(|(k, n)| format!("{n} {}", lower_first(k)))
+        .collect();
+    let more = c.by_kind.len().saturating_sub(4);
+    let kinds = match (kinds.is_empty(), more) {
+        (true, _) => String::new(),
+        (false, 0) => format!(": {}", kinds.join(", ")),
+        (false, m) => format!(": {} and {m} other kind{}", kinds.join(", "), plural(m)),
+    };
+    format!(
+        "Identities: {} of {} in scope{kinds}. {}.",
+        c.in_scope,
+        c.total,
+        gap_counts(c.confirmed_gaps, c.unverified)
+    )
+}
+
+pub fn memo_cuecs(n: usize) -> String {
+    format!(
+        "Complementary user entity controls: {n} control{} customers must operate for ours to work",
+        plural(n)
+    )
+}
+
+pub fn memo_kept_provisional() -> &'static str {
+    "Kept provisional by conflicting answers."
+}

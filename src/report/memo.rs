@@ -1,0 +1,900 @@
+//! The scoping memo as data (domain.md §10): what a client executive and an auditor read in five
+//! minutes, and each decision's detail for whoever checks it. The Markdown export, the JSON
+//! export, `recommend` and plain mode all render from [`Memo`] and [`DecisionView`], so a
+//! phrase changes here (or in `wording`) and everywhere at once.
+//!
+//! Rule ids and questionnaire references stay out of the memo's text: they are kept in
+//! [`Reason::rule`] for the appendix only. Every list is capped where it would otherwise grow
+//! with the inventory (page one is one page at 10,000 identities too), and the caps say so.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::engine::{
+    CategoryState, Decision, DecisionId, Firing, Outcome, PlanStep, Recommendation, Verdict,
+};
+use crate::questionnaire::{Category, Questionnaire, Report, Rule, Scope, SubserviceMethod, tsc};
+use crate::report::wording;
+use crate::session::Session;
+
+/// How many names a reason lists before "and N more".
+const NAMES: usize = 3;
+/// How many in-scope systems page one lists by name.
+const PAGE_ONE_SYSTEMS: usize = 12;
+/// How many deciding open questions page one lists.
+const DECIDING: usize = 5;
+/// How many entities a decision's "answers behind it" lists before pointing to the appendix.
+const ANSWER_GROUPS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Memo {
+    pub organisation: String,
+    /// "Workshop of 2026-11-20 facilitated by Dana Reyes with ..."
+    pub workshop: String,
+    pub verdict: Verdict,
+    /// "SOC 1 and SOC 2", with "(provisional)" when open questions could change it.
+    pub headline: String,
+    pub provisional: bool,
+    /// One sentence under the headline: what it rests on, or what it waits for.
+    pub standing: String,
+    pub reports: Vec<ReportLine>,
+    pub categories: Vec<CategoryLine>,
+    /// Each "no" that matters beside the categories: a report not recommended, with its reason.
+    pub exclusions: Vec<String>,
+    pub systems: SystemCounts,
+    pub in_scope_systems: Vec<SystemLine>,
+    pub subservices: Vec<SubserviceLine>,
+    pub cuecs: Vec<String>,
+    pub identities: IdentityCounts,
+    pub conflicts: Vec<String>,
+    pub findings: Vec<String>,
+    pub frameworks: Vec<String>,
+    /// The open questions that decide the most, as "Entity: question".
+    pub deciding: Vec<String>,
+    /// Open questions beyond those listed.
+    pub more_open: usize,
+    pub next_steps: Vec<NextStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportLine {
+    pub report: Report,
+    /// "SOC 1"
+    pub label: String,
+    /// "Type 2", "Type not decided yet"
+    pub report_type: String,
+    /// Whether the report is called for (false: it may be; open questions decide).
+    pub settled: bool,
+    pub provisional: bool,
+    /// The dated period in one phrase: "period 2027-01-01 to 2027-12-31".
+    pub period: String,
+    /// Why this report, in one line.
+    pub why: String,
+    /// Why this Type, in one line.
+    pub why_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryLine {
+    pub category: Category,
+    pub label: String,
+    pub included: bool,
+    /// "Included", "Not included", "Possible: open questions decide"
+    pub state: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SystemCounts {
+    pub total: usize,
+    pub in_scope: usize,
+    pub carved_out: usize,
+    pub out_of_scope: usize,
+    pub undecided: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SystemLine {
+    pub id: String,
+    pub name: String,
+    /// "SOC 1 and SOC 2"
+    pub reports: String,
+    pub why: String,
+    pub provisional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubserviceLine {
+    pub id: String,
+    pub name: String,
+    pub method: SubserviceMethod,
+    /// The systems of ours it hosts.
+    pub hosts: Vec<String>,
+    /// "its SOC 2 report", or empty when nothing is owed.
+    pub needs: String,
+    pub needs_reports: Vec<Report>,
+    /// What we hold from it, as recorded ("not recorded yet" when unanswered).
+    pub holds: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct IdentityCounts {
+    pub total: usize,
+    pub in_scope: usize,
+    /// In-scope identities by kind, most numerous first: ("Service account", 34).
+    pub by_kind: Vec<(String, usize)>,
+    pub confirmed_gaps: usize,
+    pub unverified: usize,
+}
+
+/// One next step, dated when a plan gives it a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextStep {
+    pub by: Option<NaiveDate>,
+    pub text: String,
+}
+
+/// One decision as its detail section reads: reasons once each, the answers behind it grouped
+/// by entity, every "no" with its reason, and what could still change it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionView {
+    pub id: DecisionId,
+    pub title: String,
+    /// The outcome with its state: "Included (provisional)".
+    pub outcome: String,
+    pub provisional: bool,
+    pub reasons: Vec<Reason>,
+    pub exclusions: Vec<ExclusionView>,
+    pub answers: Vec<EntityAnswers>,
+    /// Entities whose answers are not listed (beyond the cap).
+    pub more_answers: usize,
+    pub conflicted: bool,
+    pub open_questions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// The rule's rationale: the argument an auditor reads.
+    pub text: String,
+    /// The rule's one-line reason (its `brief`, or the rationale's first sentence).
+    pub brief: String,
+    /// Trust Services Criteria it rests on.
+    pub criteria: Vec<String>,
+    /// For whom it holds: "Payroll engine, Bank file gateway and 2 more"; empty for the
+    /// engagement.
+    pub applies_to: String,
+    /// Through which in-scope systems (identity rules).
+    pub through: String,
+    /// For the appendix only.
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExclusionView {
+    /// "Not SOC 1", "Availability not included", "Out of scope".
+    pub what: String,
+    pub because: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntityAnswers {
+    pub entity: String,
+    /// (question, answer as read, where a pre-filled answer came from)
+    pub answers: Vec<AnswerLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerLine {
+    pub question: String,
+    pub answer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Rules by id, built once per memo (a lookup per firing stays linear).
+struct Rules<'q>(HashMap<&'q str, &'q Rule>);
+
+impl<'q> Rules<'q> {
+    fn new(q: &'q Questionnaire) -> Self {
+        Rules(q.rules.iter().map(|r| (r.id.as_str(), r)).collect())
+    }
+    fn get(&self, id: &str) -> Option<&'q Rule> {
+        self.0.get(id).copied()
+    }
+}
+
+/// The first sentence of a rationale: up to the first ". " (or all of it).
+fn first_sentence(s: &str) -> String {
+    let s = s.trim();
+    match s.find(". ") {
+        Some(i) => s[..=i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn brief_of(rules: &Rules, f: &Firing) -> String {
+    rules
+        .get(&f.rule)
+        .and_then(|r| r.brief.clone())
+        .unwrap_or_else(|| first_sentence(&f.rationale))
+}
+
+/// "A, B, C and 2 more"
+pub fn names(all: &[&str]) -> String {
+    let shown: Vec<&str> = all.iter().take(NAMES).copied().collect();
+    let more = all.len().saturating_sub(NAMES);
+    match (shown.as_slice(), more) {
+        ([], _) => String::new(),
+        ([one], 0) => one.to_string(),
+        (many, 0) => {
+            let (last, rest) = many.split_last().unwrap_or((&"", &[]));
+            format!("{} and {last}", rest.join(", "))
+        }
+        (many, n) => format!("{} and {n} more", many.join(", ")),
+    }
+}
+
+/// The systems or identities a firing holds for: its own subject, then the others it also
+/// fired for (an identity rule's triggers include the systems it reaches: those are not whom
+/// it is about).
+fn subjects<'f>(rules: &Rules, f: &'f Firing) -> Vec<&'f str> {
+    let scope = rules.get(&f.rule).map(|r| r.scope);
+    let mut out: Vec<&str> = Vec::new();
+    let mut seen: HashSet<(&str, Scope)> = HashSet::new();
+    for e in f.triggers.iter().map(|t| &t.entity).chain(&f.also) {
+        if e.kind != Scope::Engagement
+            && scope.is_none_or(|k| k == e.kind)
+            && seen.insert((e.id.as_str(), e.kind))
+        {
+            out.push(&e.name);
+        }
+    }
+    out
+}
+
+fn reason(rules: &Rules, f: &Firing) -> Reason {
+    let via: Vec<&str> = f.via_systems.iter().map(|e| e.name.as_str()).collect();
+    Reason {
+        text: f.rationale.clone(),
+        brief: brief_of(rules, f),
+        criteria: f
+            .references
+            .iter()
+            .filter(|r| tsc::is_valid(r))
+            .cloned()
+            .collect(),
+        applies_to: names(&subjects(rules, f)),
+        through: names(&via),
+        rule: f.rule.clone(),
+    }
+}
+
+/// A reason as one line of page one: "Performs payroll and can change it (Payroll engine)".
+fn one_line(r: &Reason) -> String {
+    if r.applies_to.is_empty() {
+        r.brief.clone()
+    } else {
+        format!("{} ({})", r.brief.trim_end_matches('.'), r.applies_to)
+    }
+}
+
+/// One decision's detail.
+pub fn decision_view(q: &Questionnaire, d: &Decision) -> DecisionView {
+    view(&Rules::new(q), d)
+}
+
+fn view(rules: &Rules, d: &Decision) -> DecisionView {
+    let mut seen_rules: HashSet<&str> = HashSet::new();
+    let reasons = d
+        .rationale
+        .iter()
+        .filter(|f| seen_rules.insert(f.rule.as_str()))
+        .map(|f| reason(rules, f))
+        .collect();
+    let exclusions = d
+        .exclusions
+        .iter()
+        .map(|x| ExclusionView {
+            what: wording::excluded(&x.what),
+            because: x.because.iter().map(|f| reason(rules, f)).collect(),
+        })
+        .collect();
+    // The answers behind it, once each, grouped by the entity that gave them.
+    let mut groups: Vec<EntityAnswers> = Vec::new();
+    let mut index: HashMap<(Scope, &str), usize> = HashMap::new();
+    let mut more = 0;
+    for t in d.rests_on() {
+        let key = (t.entity.kind, t.entity.id.as_str());
+        let i = match index.get(&key) {
+            Some(&i) => i,
+            None if groups.len() < ANSWER_GROUPS => {
+                index.insert(key, groups.len());
+                groups.push(EntityAnswers {
+                    entity: t.entity.name.clone(),
+                    answers: Vec::new(),
+                });
+                groups.len() - 1
+            }
+            None => {
+                index.insert(key, usize::MAX);
+                more += 1;
+                continue;
+            }
+        };
+        if i == usize::MAX {
+            continue;
+        }
+        groups[i].answers.push(AnswerLine {
+            question: t.question_text.clone(),
+            answer: t.answer.clone(),
+            source: t.source.clone(),
+        });
+    }
+    DecisionView {
+        id: d.id.clone(),
+        title: d.title(),
+        outcome: wording::outcome_state(d),
+        provisional: d.provisional,
+        reasons,
+        exclusions,
+        answers: groups,
+        more_answers: more,
+        conflicted: !d.conflicts.is_empty(),
+        open_questions: d
+            .open_questions
+            .iter()
+            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+            .collect(),
+    }
+}
+
+/// Every decision's detail, report-level first.
+pub fn decision_views(q: &Questionnaire, r: &Recommendation) -> Vec<DecisionView> {
+    let rules = Rules::new(q);
+    r.all_decisions().map(|d| view(&rules, d)).collect()
+}
+
+fn supports(rules: &Rules, f: &Firing, report: Report) -> bool {
+    rules.get(&f.rule).is_some_and(|r| match report {
+        Report::Soc1 => r.findings.soc1 == Some(true),
+        Report::Soc2 => r.findings.soc2 == Some(true),
+    })
+}
+
+fn step_date(st: &PlanStep) -> NaiveDate {
+    match st {
+        PlanStep::Readiness { from, .. } => *from,
+        PlanStep::Type1 { as_of } => *as_of,
+        PlanStep::Type2 { from, .. } => *from,
+        PlanStep::Report { about, .. } => *about,
+        PlanStep::BridgeLetter { from, .. } => *from,
+        PlanStep::Deadline { by, .. } => *by,
+    }
+}
+
+/// The dated period of a plan in one phrase.
+fn period(p: &crate::engine::ReportPlan) -> String {
+    let mut parts = Vec::new();
+    let both = p.steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }))
+        && p.steps.iter().any(|s| matches!(s, PlanStep::Type2 { .. }));
+    for st in &p.steps {
+        match st {
+            PlanStep::Type1 { as_of } => parts.push(format!("Type 1 as of {as_of}")),
+            PlanStep::Type2 { from, to, .. } if both => {
+                parts.push(format!("then a Type 2 period {from} to {to}"))
+            }
+            PlanStep::Type2 { from, to, .. } => parts.push(format!("period {from} to {to}")),
+            PlanStep::Report { about, report_type } => {
+                parts.push(format!("{} report about {about}", report_type.label()))
+            }
+            _ => {}
+        }
+    }
+    if parts.is_empty() {
+        if p.waiting_for.is_empty() {
+            "dates not set yet".to_string()
+        } else {
+            "dates wait for open questions".to_string()
+        }
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn is_in(v: Verdict) -> bool {
+    matches!(v, Verdict::Soc1 | Verdict::Soc2 | Verdict::Both)
+}
+
+/// Builds the memo. Linear in the recommendation.
+pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
+    let rules = Rules::new(q);
+    let verdict_decision = r.decisions.iter().find(|d| d.id == DecisionId::Verdict);
+
+    let reports = r
+        .plans
+        .iter()
+        .map(|p| {
+            let why = verdict_decision
+                .and_then(|d| d.rationale.iter().find(|f| supports(&rules, f, p.report)))
+                .map(|f| one_line(&reason(&rules, f)))
+                .unwrap_or_else(|| wording::memo_report_waits().to_string());
+            let type_decision = r
+                .decisions
+                .iter()
+                .find(|d| d.id == DecisionId::Type(p.report));
+            let why_type = match (p.report_type, type_decision) {
+                (Some(_), Some(d)) => d.rationale.first().map(|f| reason(&rules, f).brief),
+                (None, Some(d)) => d
+                    .open_questions
+                    .first()
+                    .map(|o| wording::memo_decided_by(&o.question_text)),
+                _ => None,
+            }
+            .unwrap_or_else(|| wording::memo_type_waits().to_string());
+            ReportLine {
+                report: p.report,
+                label: p.report.label().to_string(),
+                report_type: wording::report_type(p.report_type).to_string(),
+                settled: p.settled,
+                provisional: p.provisional,
+                period: period(p),
+                why,
+                why_type,
+            }
+        })
+        .collect();
+
+    let categories = r
+        .decisions
+        .iter()
+        .filter_map(|d| match (&d.id, &d.outcome) {
+            (DecisionId::Category(c), Outcome::Category(state)) => Some((d, *c, *state)),
+            _ => None,
+        })
+        .filter(|(_, _, state)| {
+            !(r.verdict == Verdict::None && *state == CategoryState::NotIncluded)
+        })
+        .map(|(d, c, state)| {
+            let reason_text = match state {
+                CategoryState::Included | CategoryState::AlwaysIncluded
+                    if c == Category::Security =>
+                {
+                    wording::memo_security_always().to_string()
+                }
+                CategoryState::Included | CategoryState::AlwaysIncluded => d
+                    .rationale
+                    .iter()
+                    .find(|f| {
+                        rules
+                            .get(&f.rule)
+                            .is_some_and(|x| x.findings.categories.contains(&c))
+                    })
+                    .or(d.rationale.first())
+                    .map(|f| one_line(&reason(&rules, f)))
+                    .unwrap_or_default(),
+                CategoryState::NotIncluded => d
+                    .exclusions
+                    .iter()
+                    .flat_map(|x| x.because.first())
+                    .next()
+                    .map(|f| one_line(&reason(&rules, f)))
+                    .unwrap_or_else(|| wording::memo_no_commitment().to_string()),
+                CategoryState::Possible => d
+                    .open_questions
+                    .first()
+                    .map(|o| wording::memo_decided_by(&o.question_text))
+                    .unwrap_or_default(),
+            };
+            CategoryLine {
+                category: c,
+                label: c.label().to_string(),
+                included: matches!(
+                    state,
+                    CategoryState::Included | CategoryState::AlwaysIncluded
+                ),
+                state: wording::outcome_state(d),
+                reason: reason_text,
+            }
+        })
+        .collect();
+
+    let exclusions = verdict_decision
+        .into_iter()
+        .flat_map(|d| &d.exclusions)
+        .filter_map(|x| {
+            x.because.first().map(|f| {
+                format!(
+                    "{}: {}",
+                    wording::excluded(&x.what),
+                    one_line(&reason(&rules, f))
+                )
+            })
+        })
+        .collect();
+
+    let mut systems = SystemCounts {
+        total: r.systems.len(),
+        ..SystemCounts::default()
+    };
+    let mut in_scope_systems = Vec::new();
+    for x in &r.systems {
+        if x.subservice == Some(SubserviceMethod::CarveOut)
+            || x.decision.outcome == Outcome::CarvedOut
+        {
+            systems.carved_out += 1;
+        } else if is_in(x.verdict) {
+            systems.in_scope += 1;
+            if in_scope_systems.len() < PAGE_ONE_SYSTEMS {
+                in_scope_systems.push(SystemLine {
+                    id: x.id.clone(),
+                    name: x.name.clone(),
+                    reports: x.verdict.label().to_string(),
+                    why: x
+                        .decision
+                        .rationale
+                        .first()
+                        .map(|f| reason(&rules, f).brief)
+                        .unwrap_or_default(),
+                    provisional: x.decision.provisional,
+                });
+            }
+        } else if x.verdict == Verdict::None {
+            systems.out_of_scope += 1;
+        } else {
+            systems.undecided += 1;
+        }
+    }
+
+    let subservices = r
+        .subservices
+        .iter()
+        .map(|x| SubserviceLine {
+            id: x.system.id.clone(),
+            name: x.system.name.clone(),
+            method: x.method,
+            hosts: x.supports.iter().map(|e| e.name.clone()).collect(),
+            needs: wording::needs(&x.needs),
+            needs_reports: x.needs.clone(),
+            holds: x
+                .holds
+                .clone()
+                .unwrap_or_else(|| wording::memo_not_recorded().to_string()),
+        })
+        .collect::<Vec<_>>();
+
+    let mut identities = IdentityCounts {
+        total: r.identities.len(),
+        ..IdentityCounts::default()
+    };
+    let mut kinds: HashMap<&str, usize> = HashMap::new();
+    for x in &r.identities {
+        if x.soc1 || x.soc2 {
+            identities.in_scope += 1;
+            *kinds
+                .entry(x.kind.as_deref().unwrap_or(wording::memo_kind_unknown()))
+                .or_default() += 1;
+        }
+    }
+    let mut by_kind: Vec<(String, usize)> =
+        kinds.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+    by_kind.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    identities.by_kind = by_kind;
+    let (confirmed, unverified) = r.gap_counts();
+    identities.confirmed_gaps = confirmed;
+    identities.unverified = unverified;
+
+    // The deciding open questions: those of the report-level decisions first.
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut deciding = Vec::new();
+    let mut open_total = 0;
+    for o in r
+        .decisions
+        .iter()
+        .flat_map(|d| &d.open_questions)
+        .chain(&r.open_questions)
+    {
+        if seen.insert((o.entity.id.as_str(), o.question.as_str())) {
+            open_total += 1;
+            if deciding.len() < DECIDING {
+                deciding.push(format!("{}: {}", o.entity.name, o.question_text));
+            }
+        }
+    }
+
+    let conflicts: Vec<String> = r
+        .conflicts
+        .iter()
+        .map(|c| format!("{} ({})", c.text, c.subject.name))
+        .collect();
+
+    let next_steps = next_steps(r, &subservices, &identities, open_total, conflicts.len());
+
+    let ws = &s.workshop;
+    Memo {
+        organisation: ws.organisation.clone(),
+        workshop: wording::memo_workshop(
+            ws.date,
+            &ws.facilitator,
+            &ws.participants,
+            r.progress.answered,
+            r.progress.total,
+        ),
+        verdict: r.verdict,
+        headline: wording::verdict_state(r.verdict, r.provisional),
+        provisional: r.provisional,
+        standing: wording::memo_standing(r.verdict, r.provisional, open_total, r.conflicts.len()),
+        reports,
+        categories,
+        exclusions,
+        systems,
+        in_scope_systems,
+        subservices,
+        cuecs: if r.verdict == Verdict::None {
+            Vec::new()
+        } else {
+            r.cuecs.iter().map(|c| c.text.clone()).collect()
+        },
+        identities,
+        conflicts,
+        findings: r.findings.iter().map(|f| f.text.clone()).collect(),
+        frameworks: r
+            .frameworks
+            .iter()
+            .map(|f| match &f.framework {
+                Some(name) => format!("{name}: {}", f.text),
+                None => f.text.clone(),
+            })
+            .collect(),
+        more_open: open_total.saturating_sub(deciding.len()),
+        deciding,
+        next_steps,
+    }
+}
+
+/// Dated steps from every plan (one line when both reports share it), then what to do before
+/// the period starts.
+fn next_steps(
+    r: &Recommendation,
+    subservices: &[SubserviceLine],
+    ids: &IdentityCounts,
+    open: usize,
+    conflicts: usize,
+) -> Vec<NextStep> {
+    let mut dated: Vec<(NaiveDate, String, Vec<&str>)> = Vec::new();
+    for p in r.plans.iter().filter(|p| p.settled) {
+        for st in &p.steps {
+            let text = wording::step(st);
+            match dated.iter_mut().find(|(_, t, _)| *t == text) {
+                Some((_, _, reports)) => reports.push(p.report.label()),
+                None => dated.push((step_date(st), text, vec![p.report.label()])),
+            }
+        }
+    }
+    dated.sort_by_key(|(d, _, _)| *d);
+    let both = r.plans.iter().filter(|p| p.settled).count() > 1;
+    let mut out: Vec<NextStep> = dated
+        .into_iter()
+        .map(|(d, text, reports)| NextStep {
+            by: Some(d),
+            text: if both {
+                format!("{} ({})", text, reports.join(" and "))
+            } else {
+                text
+            },
+        })
+        .collect();
+    let mut undated = |text: String| out.push(NextStep { by: None, text });
+    if conflicts > 0 {
+        undated(wording::memo_step_conflicts(conflicts));
+    }
+    if open > 0 {
+        undated(wording::memo_step_open(open));
+    }
+    if ids.unverified > 0 {
+        undated(wording::memo_step_unverified(ids.unverified));
+    }
+    if ids.confirmed_gaps > 0 {
+        undated(wording::memo_step_gaps(ids.confirmed_gaps));
+    }
+    for x in subservices.iter().filter(|x| !x.needs.is_empty()) {
+        undated(wording::memo_step_vendor(
+            &x.name,
+            &x.needs_reports,
+            &x.holds,
+        ));
+    }
+    out
+}
+
+// ---- Rendering: plain text (plain mode, `recommend`) ----
+
+/// Page one as plain text: no Markdown, no rule ids; every line passes through `clean`.
+pub fn plain(m: &Memo) -> String {
+    use std::fmt::Write;
+    let c = |s: &str| crate::text::clean(s);
+    let mut out = String::new();
+    let w = &mut out;
+    let org = if m.organisation.trim().is_empty() {
+        wording::memo_unnamed().to_string()
+    } else {
+        c(&m.organisation)
+    };
+    let _ = writeln!(w, "Scoping memo: {org}");
+    let _ = writeln!(w, "{}", c(&m.workshop));
+    let _ = writeln!(w);
+    let _ = writeln!(w, "Recommendation: {}", m.headline);
+    let _ = writeln!(w, "{}", m.standing);
+    for x in &m.reports {
+        let _ = writeln!(
+            w,
+            "{}{}: {}, {}.",
+            x.label,
+            if x.settled {
+                ""
+            } else {
+                wording::memo_if_called_for()
+            },
+            x.report_type,
+            x.period
+        );
+        let _ = writeln!(w, "  Why: {}", c(&x.why));
+        let _ = writeln!(w, "  Why this Type: {}", c(&x.why_type));
+    }
+    if !m.categories.is_empty() {
+        let _ = writeln!(w, "SOC 2 categories:");
+        for x in &m.categories {
+            let _ = writeln!(w, "  {}: {}. {}", x.label, x.state, c(&x.reason));
+        }
+    }
+    for x in &m.exclusions {
+        let _ = writeln!(w, "{}", c(x));
+    }
+    let _ = writeln!(w, "{}", wording::memo_system_counts(&m.systems));
+    for x in &m.in_scope_systems {
+        let _ = writeln!(w, "  {} ({}): {}", c(&x.name), x.reports, c(&x.why));
+    }
+    if m.systems.in_scope > m.in_scope_systems.len() {
+        let _ = writeln!(
+            w,
+            "  and {} more in scope",
+            m.systems.in_scope - m.in_scope_systems.len()
+        );
+    }
+    for x in &m.subservices {
+        let _ = writeln!(w, "  {}", c(&wording::memo_subservice(x)));
+    }
+    let _ = writeln!(w, "{}", wording::memo_identity_counts(&m.identities));
+    if !m.cuecs.is_empty() {
+        let _ = writeln!(w, "{}", wording::memo_cuecs(m.cuecs.len()));
+        for x in &m.cuecs {
+            let _ = writeln!(w, "  {}", c(x));
+        }
+    }
+    for x in &m.conflicts {
+        let _ = writeln!(w, "Conflicting answers: {}", c(x));
+    }
+    for x in &m.findings {
+        let _ = writeln!(w, "Finding: {}", c(x));
+    }
+    for x in &m.frameworks {
+        let _ = writeln!(w, "Related framework: {}", c(x));
+    }
+    if !m.deciding.is_empty() {
+        let _ = writeln!(w, "Open questions that decide the most:");
+        for x in &m.deciding {
+            let _ = writeln!(w, "  {}", c(x));
+        }
+        if m.more_open > 0 {
+            let _ = writeln!(w, "  and {} more", m.more_open);
+        }
+    }
+    if !m.next_steps.is_empty() {
+        let _ = writeln!(w, "Next steps:");
+        for (i, x) in m.next_steps.iter().enumerate() {
+            let _ = writeln!(w, "  {}. {}", i + 1, c(&x.text));
+        }
+    }
+    out
+}
+
+/// What `socscope recommend` prints: the headline lines scripts read (`Verdict:`, `SOC 2
+/// categories:`, `Progress:`), page one, then every decision and each entity's evidence gaps;
+/// plain text, no rule ids.
+pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
+    use std::fmt::Write;
+    let c = |t: &str| crate::text::clean(t);
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "Organisation: {}", c(&s.workshop.organisation));
+    let _ = writeln!(
+        w,
+        "Verdict: {}",
+        wording::verdict_state(r.verdict, r.provisional)
+    );
+    if !r.soc2_categories.is_empty() {
+        let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
+        let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
+    }
+    let p = r.progress;
+    let _ = writeln!(
+        w,
+        "Progress: {}/{} answered ({} unknown)",
+        p.answered, p.total, p.unknown
+    );
+    let _ = writeln!(w);
+    w.push_str(&plain(&build(q, s, r)));
+    let _ = writeln!(w);
+    let _ = writeln!(w, "Decisions:");
+    for v in decision_views(q, r) {
+        w.push_str(&plain_decision(&v));
+    }
+    for (name, gaps) in r
+        .systems
+        .iter()
+        .map(|x| (&x.name, &x.gaps))
+        .chain(r.identities.iter().map(|x| (&x.name, &x.gaps)))
+        .filter(|(_, g)| !g.is_empty())
+    {
+        let _ = writeln!(w, "Evidence for {}:", c(name));
+        for g in gaps {
+            let _ = writeln!(w, "  - {}", c(&wording::gap(g)));
+        }
+    }
+    out
+}
+
+/// One decision as plain text, for plain mode and `recommend`: reasons once, answers grouped by
+/// entity, no rule ids, no Markdown.
+pub fn plain_decision(v: &DecisionView) -> String {
+    use std::fmt::Write;
+    let c = |s: &str| crate::text::clean(s);
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{}: {}", c(&v.title), c(&v.outcome));
+    for r in &v.reasons {
+        let _ = writeln!(w, "  Because: {}", c(&plain_reason(r)));
+    }
+    for x in &v.exclusions {
+        for r in &x.because {
+            let _ = writeln!(w, "  {}, because: {}", x.what, c(&plain_reason(r)));
+        }
+    }
+    if !v.answers.is_empty() {
+        let _ = writeln!(w, "  The answers behind it:");
+        for g in &v.answers {
+            let _ = writeln!(w, "    {}:", c(&g.entity));
+            for a in &g.answers {
+                let _ = writeln!(w, "      {} {}", c(&a.question), c(&a.answer));
+            }
+        }
+        if v.more_answers > 0 {
+            let _ = writeln!(w, "    and {} more", v.more_answers);
+        }
+    }
+    if v.conflicted {
+        let _ = writeln!(w, "  {}", wording::memo_kept_provisional());
+    }
+    if !v.open_questions.is_empty() {
+        let _ = writeln!(w, "  Open questions that could change it:");
+        for o in &v.open_questions {
+            let _ = writeln!(w, "    {}", c(o));
+        }
+    }
+    out
+}
+
+fn plain_reason(r: &Reason) -> String {
+    let mut s = r.text.clone();
+    if !r.applies_to.is_empty() {
+        s.push_str(&format!(" (for {})", r.applies_to));
+    }
+    if !r.through.is_empty() {
+        s.push_str(&format!(" (through {})", r.through));
+    }
+    if !r.criteria.is_empty() {
+        s.push_str(&format!(" Criteria: {}.", r.criteria.join(", ")));
+    }
+    s
+}

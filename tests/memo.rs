@@ -1,0 +1,361 @@
+//! The scoping memo: page one as a client executive reads it, the picture of the boundary as
+//! Mermaid itself parses it (at any size, whatever the names), plain text without Markdown or
+//! rule ids, the JSON export carrying the same memo, and no internal reference in any output.
+
+mod common;
+
+#[path = "../examples/synth/mod.rs"]
+mod synth;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use chrono::{TimeZone, Utc};
+use common::{EXAMPLES, builtin, example};
+use socscope::engine::{self, Recommendation};
+use socscope::export::{json, markdown, mermaid};
+use socscope::questionnaire::Questionnaire;
+use socscope::report::memo;
+use socscope::session::{EntityId, Session, Value};
+
+fn q() -> &'static Questionnaire {
+    static Q: OnceLock<Questionnaire> = OnceLock::new();
+    Q.get_or_init(builtin)
+}
+
+fn recommend(s: &Session) -> Recommendation {
+    engine::recommend(q(), s)
+}
+
+fn page_one(s: &Session) -> String {
+    let md = markdown::render(q(), s, &recommend(s));
+    let from = md.find("## Page one").expect("a page one");
+    let to = md.find("## The boundary").expect("the boundary after it");
+    md[from..to].to_string()
+}
+
+fn diagram_of(md: &str) -> &str {
+    let start = md.find("```mermaid\n").expect("a mermaid block") + "```mermaid\n".len();
+    let len = md[start..].find("```").expect("the block ends");
+    &md[start..start + len]
+}
+
+#[test]
+fn page_one_of_s1_payroll_provider() {
+    insta::assert_snapshot!(page_one(&example("s1-payroll-provider.toml")));
+}
+
+#[test]
+fn page_one_of_s8_new_financial_module() {
+    let p = page_one(&example("s8-new-financial-module.toml"));
+    // A first SOC 1 over new financial processing: a Type 1 date, then a Type 2 period; the
+    // platform holds only a SOC 2, so its SOC 1 is the step to take.
+    assert!(p.contains("| SOC 1 | Type 1 |"), "{p}");
+    assert!(
+        p.contains("Obtain Amazon Web Services's SOC 1 report"),
+        "{p}"
+    );
+    insta::assert_snapshot!(p);
+}
+
+#[test]
+fn page_one_of_s9_software_on_a_platform() {
+    let p = page_one(&example("s9-software-on-a-platform.toml"));
+    assert!(
+        p.contains("Not SOC 1"),
+        "the reason for the no is on page one:\n{p}"
+    );
+    insta::assert_snapshot!(p);
+}
+
+/// The page one of every example keeps to page one: no rule id, no per-answer trigger lists.
+#[test]
+fn page_one_has_no_rule_ids_or_trigger_lists() {
+    for name in EXAMPLES {
+        let p = page_one(&example(name));
+        for rule in &q().rules {
+            assert!(
+                !p.contains(&rule.id),
+                "{name}: rule id {} on page one",
+                rule.id
+            );
+        }
+        assert!(
+            !p.contains("**Yes**"),
+            "{name}: answers belong in the detail"
+        );
+        assert!(
+            p.lines().count() < 90,
+            "{name}: page one is {} lines",
+            p.lines().count()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The boundary diagram
+
+fn at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+fn set(s: &mut Session, e: &EntityId, id: &str, v: Value) {
+    let question = q().question(id).unwrap_or_else(|| panic!("question {id}"));
+    s.set_answer(question, e, v, at())
+        .unwrap_or_else(|err| panic!("{id}: {err}"));
+}
+
+fn text(t: &str) -> Value {
+    Value::Text(t.to_string())
+}
+
+const HOSTILE_NAMES: [&str; 6] = [
+    "Billing \"core\" ```\nend",
+    "<b>bold</b> [x] {y} | z; #35;",
+    "subgraph end click call alert",
+    "\u{202e}evil\u{200b} name\u{1b}[31m",
+    "a-->b --- c ==> d",
+    "%% comment :::class",
+];
+
+/// A SOC 2 session whose systems and identity carry names built to break a diagram.
+fn hostile_session() -> Session {
+    let mut s = Session::new(q(), "Acme", at());
+    let eng = EntityId::Engagement;
+    set(
+        &mut s,
+        &eng,
+        "report_requesters",
+        Value::List(vec!["security_teams".into()]),
+    );
+    let mut ids = Vec::new();
+    for name in HOSTILE_NAMES {
+        let id = s.add_system(name, at());
+        let sys = EntityId::System(id.clone());
+        set(&mut s, &sys, "operated_by", text("in_house"));
+        set(&mut s, &sys, "customer_data", text("yes"));
+        ids.push(id);
+    }
+    for name in HOSTILE_NAMES {
+        let id = s.add_identity(name, at());
+        let i = s.identity_index(&id).expect("added");
+        s.identities[i].systems = ids.clone();
+    }
+    s
+}
+
+/// 1,000 systems and 300 identities from the benchmarks' generator, built once.
+fn big() -> &'static (Session, Recommendation) {
+    static BIG: OnceLock<(Session, Recommendation)> = OnceLock::new();
+    BIG.get_or_init(|| {
+        let s = synth::generate(q(), &synth::Spec::new(1000, 300));
+        let r = recommend(&s);
+        (s, r)
+    })
+}
+
+fn node_modules() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/mermaid-check");
+    dir.join("node_modules/mermaid").is_dir().then_some(dir)
+}
+
+/// Runs Mermaid's own parser on each diagram; `None` (and a loud message) where it is missing.
+fn mermaid_verdicts(diagrams: &[String]) -> Option<Vec<String>> {
+    let Some(dir) = node_modules() else {
+        eprintln!(
+            "SKIPPED: Mermaid is not installed, so the diagrams were not checked by Mermaid \
+             itself. Run `npm ci --prefix tools/mermaid-check` (Node 18+) to check them."
+        );
+        return None;
+    };
+    let mut child = match Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("SKIPPED: cannot run node ({e}); the diagrams were not checked by Mermaid");
+            return None;
+        }
+    };
+    let input = diagrams.join("\n%% next diagram\n");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write diagrams");
+    let out = child.wait_with_output().expect("node ran");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let verdicts: Vec<String> = text.lines().map(str::to_string).collect();
+    assert_eq!(
+        verdicts.len(),
+        diagrams.len(),
+        "one verdict per diagram: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(verdicts)
+}
+
+#[test]
+fn mermaid_accepts_every_diagram() {
+    let mut diagrams: Vec<(String, String)> = EXAMPLES
+        .iter()
+        .map(|name| {
+            let s = example(name);
+            let md = markdown::render(q(), &s, &recommend(&s));
+            (name.to_string(), diagram_of(&md).to_string())
+        })
+        .collect();
+    let s = hostile_session();
+    diagrams.push((
+        "hostile names".into(),
+        mermaid::boundary(&s, &recommend(&s)).text,
+    ));
+    let (big, r) = big();
+    diagrams.push(("1,000 systems".into(), mermaid::boundary(big, r).text));
+    let texts: Vec<String> = diagrams.iter().map(|(_, d)| d.clone()).collect();
+    let Some(verdicts) = mermaid_verdicts(&texts) else {
+        return;
+    };
+    for ((name, d), v) in diagrams.iter().zip(verdicts) {
+        assert_eq!(v, "ok", "{name}: Mermaid rejects the diagram:\n{d}");
+    }
+}
+
+/// Whatever a name holds, it stays inside its label: no quote, fence, tag, newline, control or
+/// invisible character reaches the diagram, and node ids are never user text.
+#[test]
+fn hostile_names_stay_inside_their_labels() {
+    let s = hostile_session();
+    let d = mermaid::boundary(&s, &recommend(&s)).text;
+    assert!(!d.contains("```"), "{d}");
+    assert!(!d.contains("<b>"), "{d}");
+    assert!(!d.chars().any(|c| c.is_control() && c != '\n'), "{d}");
+    assert!(!d.contains('\u{202e}') && !d.contains('\u{200b}'), "{d}");
+    for line in d.lines().filter(|l| l.contains("[\"")) {
+        let inner = &line[line.find("[\"").unwrap() + 2..line.rfind("\"]").unwrap()];
+        assert!(!inner.contains('"'), "a quote inside a label: {line}");
+        let line = line.trim_start();
+        let id = line
+            .strip_prefix("subgraph ")
+            .unwrap_or(line)
+            .split(['[', '('])
+            .next()
+            .unwrap_or_default();
+        assert!(
+            id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "generated node id: {line}"
+        );
+    }
+    // Six in-scope systems and six identities each reaching all of them: 36 edges, once each.
+    assert_eq!(d.lines().filter(|l| l.contains(" --> ")).count(), 36, "{d}");
+}
+
+/// At 1,000 systems the picture is still one screen of nodes: the first systems, one node for
+/// the rest, identities grouped by kind; and the memo says so.
+#[test]
+fn a_thousand_systems_stay_readable() {
+    let (s, r) = big();
+    let d = mermaid::boundary(s, r);
+    let nodes = d
+        .text
+        .lines()
+        .filter(|l| l.contains("[\"") || l.contains("([\""))
+        .count();
+    assert!(
+        nodes <= mermaid::SYSTEMS + mermaid::VENDORS + 2 + 20,
+        "{nodes} nodes"
+    );
+    assert!(d.text.contains("more in-scope systems"), "{}", d.text);
+    let edges = d.text.lines().filter(|l| l.contains("-->")).count();
+    assert!(
+        edges <= 60,
+        "{edges} edges: identities point at the boundary, not each system"
+    );
+    let summary = d.summary.expect("a sentence says what was summarised");
+    assert!(summary.contains("grouped by kind"), "{summary}");
+}
+
+#[test]
+fn the_memo_says_what_the_picture_leaves_out() {
+    let s = synth::generate(q(), &synth::Spec::new(40, 20));
+    let r = recommend(&s);
+    let summary = mermaid::boundary(&s, &r).summary.expect("summarised");
+    let md = markdown::render(q(), &s, &r);
+    let after = md.split("```mermaid").nth(1).expect("a picture");
+    assert!(after.contains(&summary), "{summary}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain text, JSON, internal references
+
+#[test]
+fn plain_memo_reads_without_markdown_or_rule_ids() {
+    for name in EXAMPLES {
+        let s = example(name);
+        let r = recommend(&s);
+        let m = memo::build(q(), &s, &r);
+        let mut text = memo::plain(&m);
+        for v in memo::decision_views(q(), &r) {
+            text.push_str(&memo::plain_decision(&v));
+        }
+        for bad in ["**", "# ", "- [ ]", "`", "](", "|---"] {
+            assert!(
+                !text.contains(bad),
+                "{name}: {bad:?} in plain text:\n{text}"
+            );
+        }
+        for rule in &q().rules {
+            assert!(!text.contains(&rule.id), "{name}: rule id {}", rule.id);
+        }
+    }
+}
+
+#[test]
+fn json_export_carries_the_memo() {
+    let s = example("s8-new-financial-module.toml");
+    let r = recommend(&s);
+    let j: serde_json::Value =
+        serde_json::from_str(&json::render_export(q(), &s, &r)).expect("valid JSON");
+    let m = &j["memo"];
+    assert_eq!(m["headline"], "SOC 1 and SOC 2");
+    assert_eq!(m["reports"][0]["report"], "soc1");
+    assert_eq!(m["reports"][0]["report_type"], "Type 1");
+    assert_eq!(m["subservices"][0]["name"], "Amazon Web Services");
+    assert!(m["next_steps"].as_array().is_some_and(|x| !x.is_empty()));
+}
+
+/// Nothing a client or auditor reads names the domain primer, a seed article or a file of the
+/// repository (the questionnaire's author notes stay in the questionnaire).
+#[test]
+fn no_internal_reference_reaches_any_output() {
+    for name in EXAMPLES {
+        let s = example(name);
+        let r = recommend(&s);
+        let outputs = [
+            markdown::render(q(), &s, &r),
+            markdown::evidence_checklist(&s, &r),
+            markdown::summary_text(&s, &r),
+            json::render_export(q(), &s, &r),
+            memo::plain(&memo::build(q(), &s, &r)),
+        ];
+        for out in outputs {
+            for bad in [
+                "domain.md",
+                "scenarios.md",
+                "seed ",
+                "seeds/",
+                "../shared",
+                ".rs:",
+            ] {
+                assert!(!out.contains(bad), "{name}: {bad:?} in an output");
+            }
+        }
+    }
+}
