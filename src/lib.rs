@@ -1,7 +1,8 @@
 //! socscope: SOC 1 / SOC 2 scoping workshops in the terminal.
 //!
 //! The core (questionnaire, session model, engine, export) is plain functions over plain data;
-//! `session::store`, `cli` and `tui` are the shell around it.
+//! `session::store`, `workshop` and the front-ends (`cli`, `tui`, `plain`) are the shell around it
+//! (docs/architecture.md; tests/architecture.rs checks the layers).
 
 pub mod cli;
 pub mod diff;

@@ -155,8 +155,12 @@ pub enum Format {
     Json,
 }
 
-pub fn run(cli: Cli) -> ExitCode {
-    let result = dispatch(cli);
+/// Opens an interactive workshop: the app, or plain mode when the flag (or `ACCESSIBLE=1`) asks.
+/// The binary supplies it, so the command line never imports a front-end of its own rank.
+pub type Launch = fn(Questionnaire, Start, bool) -> Result<(), Error>;
+
+pub fn run(cli: Cli, launch: Launch) -> ExitCode {
+    let result = dispatch(cli, launch);
     // Lets go of any session lock still held (removing the lock files).
     crate::session::lock::release_all();
     match result {
@@ -217,7 +221,7 @@ fn print(text: &str) -> Result<(), Error> {
         .map_err(Error::io("write to standard output"))
 }
 
-fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
+fn dispatch(cli: Cli, app: Launch) -> Result<ExitCode, Error> {
     // `--plain` before a command (`socscope --plain resume`, or an alias) is accepted by every
     // command; only the workshop (no command, `new`, `resume`) has a use for it, and only
     // those list it in their help.
@@ -449,14 +453,5 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             report_opened(&opened);
             app(q, Start::Resume(Box::new(opened)), cli.plain || plain).map(|()| ExitCode::SUCCESS)
         }
-    }
-}
-
-/// The workshop app, or plain mode with `--plain` or `ACCESSIBLE=1`.
-fn app(q: Questionnaire, start: Start, plain: bool) -> Result<(), Error> {
-    if crate::plain::wanted(plain) {
-        crate::plain::run_stdio(q, start)
-    } else {
-        crate::tui::run(q, start)
     }
 }
