@@ -383,3 +383,52 @@ fn a_session_saved_once_is_not_saved_again_without_a_change() {
     assert!(o.lease.save_if_changed(&o.session, &r).unwrap().is_some());
     assert_eq!(o.lease.save_if_changed(&o.session, &r).unwrap(), None);
 }
+
+/// Issue 11 #8: a full disk while locking left a 0-byte lock file and blamed permissions. Needs
+/// a small tmpfs (root); skipped, loudly, where it cannot be mounted.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_locking_names_the_disk_and_leaves_no_empty_lock() {
+    use std::io::Write;
+    let dir = TempDir::new().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&mnt)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "SKIPPED: cannot mount a 64 KiB tmpfs here (needs root), so the full-disk lock test \
+             did not run"
+        );
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let path = copy_example(&mnt, "s2-log-analytics.toml");
+    let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
+    let block = vec![0u8; 1024];
+    while filler.write_all(&block).is_ok() {}
+    drop(filler);
+
+    let q = common::builtin();
+    let err = match workshop::open(&path, &q, Access::Write) {
+        Ok(_) => panic!("no room to write the lock"),
+        Err(e) => e,
+    };
+    let text = format!("{err}\n{}", err.help().unwrap_or_default());
+    assert!(text.contains("free some space"), "names the cause: {text}");
+    assert!(!text.contains("permission"), "does not blame permissions: {text}");
+    assert!(
+        !lock::lock_path(&path).exists(),
+        "no empty lock file left behind"
+    );
+}
