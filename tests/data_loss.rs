@@ -426,7 +426,10 @@ fn a_full_disk_while_locking_names_the_disk_and_leaves_no_empty_lock() {
     };
     let text = format!("{err}\n{}", err.help().unwrap_or_default());
     assert!(text.contains("free some space"), "names the cause: {text}");
-    assert!(!text.contains("permission"), "does not blame permissions: {text}");
+    assert!(
+        !text.contains("permission"),
+        "does not blame permissions: {text}"
+    );
     assert!(
         !lock::lock_path(&path).exists(),
         "no empty lock file left behind"

@@ -359,3 +359,27 @@ fn no_internal_reference_reaches_any_output() {
         }
     }
 }
+
+/// "Provisional" on page one is about which report: an open question that only decides a
+/// category keeps that category provisional, not the headline (a facilitator run read "SOC 2
+/// (provisional)" where nothing open could change the SOC 2).
+#[test]
+fn an_open_category_question_does_not_make_the_headline_provisional() {
+    let mut s = example("s1-payroll-provider.toml");
+    s.clear_answer("uptime_sla", &EntityId::Engagement, at());
+    let r = recommend(&s);
+    assert!(r.provisional, "the category waits for the answer");
+    let m = memo::build(q(), &s, &r);
+    assert_eq!(m.headline, "SOC 1 and SOC 2");
+    assert!(m.standing.starts_with("Settled"), "{}", m.standing);
+    let availability = m
+        .categories
+        .iter()
+        .find(|c| c.label == "Availability")
+        .expect("a row");
+    assert!(
+        availability.state.contains("provisional"),
+        "{}",
+        availability.state
+    );
+}

@@ -640,6 +640,51 @@ fn s10_conflicting_answers_are_shown_and_keep_decisions_provisional() {
     assert!(r.conflicts.is_empty());
 }
 
+/// An identity that changes financial data on one system and only passes it on through another
+/// (an invoicing service and the sync that transmits its entries) is not a contradiction: it
+/// changes the data where it can. Found by a facilitator run: the false conflict kept the verdict
+/// provisional although nothing could flip it.
+#[test]
+fn changing_financial_data_on_one_system_and_passing_it_through_another_is_no_conflict() {
+    let q = builtin();
+    let mut s = example("s10-conflicting-answers.toml");
+    let now = Utc::now();
+    let invoicing = s.add_system("Invoicing service", now);
+    let e = EntityId::System(invoicing.clone());
+    for (qid, v) in [
+        ("operated_by", "in_house"),
+        ("customer_data", "yes"),
+        ("fin_access", "can_change"),
+    ] {
+        s.set_answer(
+            q.question(qid).expect("question"),
+            &e,
+            Value::Text(v.into()),
+            now,
+        )
+        .expect("valid");
+    }
+    s.set_answer(
+        q.question("fin_process").expect("question"),
+        &e,
+        Value::List(vec!["billing".into()]),
+        now,
+    )
+    .expect("valid");
+    let id = s
+        .identities
+        .iter()
+        .position(|i| i.name == "billing-sync service account")
+        .expect("identity");
+    s.identities[id].systems.push(invoicing);
+    let r = recommend(&s);
+    assert!(r.conflicts.is_empty(), "{:?}", r.conflicts);
+    assert!(
+        !decision(&r, "verdict").provisional,
+        "nothing can change which report"
+    );
+}
+
 #[test]
 fn s11_unknown_evidence_is_unverified_never_no_gap() {
     let r = recommend(&example("s11-unverified-evidence.toml"));

@@ -104,6 +104,7 @@ impl Ctx<'_> {
             rationale: e.rule.rationale.clone(),
             references: e.rule.references.clone(),
             triggers: self.triggers(&e.trace),
+            subject: (e.key != EntityKey::Engagement).then(|| self.entity_ref(e.key)),
             via_systems: via
                 .iter()
                 .map(|&i| self.entity_ref(EntityKey::System(i)))

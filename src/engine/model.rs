@@ -58,6 +58,9 @@ pub struct Firing {
     pub rationale: String,
     pub references: Vec<String>,
     pub triggers: Vec<Trigger>,
+    /// The system or identity the rule ran for (absent for the engagement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<EntityRef>,
     /// For identity rules about accessible systems: the in-scope systems it went through.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via_systems: Vec<EntityRef>,

@@ -236,22 +236,14 @@ pub fn names(all: &[&str]) -> String {
     }
 }
 
-/// The systems or identities a firing holds for: its own subject, then the others it also
-/// fired for (an identity rule's triggers include the systems it reaches: those are not whom
-/// it is about).
-fn subjects<'f>(rules: &Rules, f: &'f Firing) -> Vec<&'f str> {
-    let scope = rules.get(&f.rule).map(|r| r.scope);
-    let mut out: Vec<&str> = Vec::new();
-    let mut seen: HashSet<(&str, Scope)> = HashSet::new();
-    for e in f.triggers.iter().map(|t| &t.entity).chain(&f.also) {
-        if e.kind != Scope::Engagement
-            && scope.is_none_or(|k| k == e.kind)
-            && seen.insert((e.id.as_str(), e.kind))
-        {
-            out.push(&e.name);
-        }
-    }
-    out
+/// The systems or identities a firing holds for: the one it ran for, then the others the same
+/// rule also fired for.
+fn subjects(f: &Firing) -> Vec<&str> {
+    f.subject
+        .iter()
+        .chain(&f.also)
+        .map(|e| e.name.as_str())
+        .collect()
 }
 
 fn reason(rules: &Rules, f: &Firing) -> Reason {
@@ -265,7 +257,7 @@ fn reason(rules: &Rules, f: &Firing) -> Reason {
             .filter(|r| tsc::is_valid(r))
             .cloned()
             .collect(),
-        applies_to: names(&subjects(rules, f)),
+        applies_to: names(&subjects(f)),
         through: names(&via),
         rule: f.rule.clone(),
     }
@@ -611,6 +603,9 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
 
     let next_steps = next_steps(r, &subservices, &identities, open_total, conflicts.len());
 
+    // The headline is about which report: open questions that only decide a category or a date
+    // do not make it provisional.
+    let provisional = verdict_decision.map_or(r.provisional, |d| d.provisional);
     let ws = &s.workshop;
     Memo {
         organisation: ws.organisation.clone(),
@@ -622,9 +617,9 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             r.progress.total,
         ),
         verdict: r.verdict,
-        headline: wording::verdict_state(r.verdict, r.provisional),
-        provisional: r.provisional,
-        standing: wording::memo_standing(r.verdict, r.provisional, open_total, r.conflicts.len()),
+        headline: wording::verdict_state(r.verdict, provisional),
+        provisional,
+        standing: wording::memo_standing(r.verdict, provisional, open_total, r.conflicts.len()),
         reports,
         categories,
         exclusions,
@@ -692,11 +687,19 @@ fn next_steps(
     if open > 0 {
         undated(wording::memo_step_open(open));
     }
+    // A renewal's period may already be running on the workshop date: then gaps are not fixed
+    // "before the period" but found in it.
+    let running = r.plans.iter().filter(|p| p.settled).any(|p| {
+        p.steps.iter().any(|st| match st {
+            PlanStep::Type2 { from, .. } => *from <= p.from_date,
+            _ => false,
+        })
+    });
     if ids.unverified > 0 {
-        undated(wording::memo_step_unverified(ids.unverified));
+        undated(wording::memo_step_unverified(ids.unverified, running));
     }
     if ids.confirmed_gaps > 0 {
-        undated(wording::memo_step_gaps(ids.confirmed_gaps));
+        undated(wording::memo_step_gaps(ids.confirmed_gaps, running));
     }
     for x in subservices.iter().filter(|x| !x.needs.is_empty()) {
         undated(wording::memo_step_vendor(

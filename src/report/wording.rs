@@ -451,9 +451,10 @@ pub fn memo_standing(v: Verdict, provisional: bool, open: usize, conflicts: usiz
         (Verdict::None, false) => {
             "Settled: nothing in scope calls for a SOC 1 or a SOC 2 report.".to_string()
         }
-        (_, false) if open > 0 => {
-            format!("Settled: no open question can change it ({waits} remain for the detail).")
-        }
+        (_, false) if open + conflicts > 0 => format!(
+            "Settled: nothing still open can change which report; {waits} still decide \
+             details below."
+        ),
         (_, false) => "Settled: every question that could change it is answered.".to_string(),
     }
 }
@@ -482,16 +483,27 @@ pub fn memo_step_open(n: usize) -> String {
     )
 }
 
-pub fn memo_step_unverified(n: usize) -> String {
+/// When remediation happens: before the period, or now when a period is already running.
+fn remediation_when(running: bool) -> &'static str {
+    if running {
+        "Now (a period is already running, so anything missing is an exception in it)"
+    } else {
+        "Before the period starts"
+    }
+}
+
+pub fn memo_step_unverified(n: usize, running: bool) -> String {
     format!(
-        "Before the period starts: establish the {n} piece{} of evidence nobody could vouch for",
+        "{}: establish the {n} piece{} of evidence nobody could vouch for",
+        remediation_when(running),
         plural(n)
     )
 }
 
-pub fn memo_step_gaps(n: usize) -> String {
+pub fn memo_step_gaps(n: usize, running: bool) -> String {
     format!(
-        "Before the period starts: close the {n} confirmed gap{}",
+        "{}: close the {n} confirmed gap{}",
+        remediation_when(running),
         plural(n)
     )
 }
@@ -506,7 +518,8 @@ pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
         .collect();
     if missing.is_empty() {
         format!(
-            "Review {name}'s {} each year for the controls we rely on (held: {holds})",
+            "Each year, obtain {name}'s {} covering our period (or a bridge letter for the \
+             months it does not) and review it for the controls we rely on (held now: {holds})",
             self::needs(needs).trim_start_matches("its ")
         )
     } else {
