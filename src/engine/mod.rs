@@ -730,24 +730,27 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             touches,
         });
     }
-    let touch = |d: &mut Decision, conflicts: &[Conflict]| {
+    if !conflicts.is_empty() {
+        // By decision: one random workshop of 10,000 identities has thousands of conflicts, and
+        // testing each against every decision was quadratic.
+        let mut by_decision: HashMap<&DecisionId, Vec<usize>> = HashMap::new();
         for (n, c) in conflicts.iter().enumerate() {
-            if c.touches.contains(&d.id) {
-                d.provisional = true;
-                d.conflicts.push(n);
+            for t in &c.touches {
+                let list = by_decision.entry(t).or_default();
+                if list.last() != Some(&n) {
+                    list.push(n);
+                }
             }
         }
-    };
-    if !conflicts.is_empty() {
-        for d in decisions.iter_mut() {
-            touch(d, &conflicts);
-        }
-        for x in systems.iter_mut() {
-            touch(&mut x.decision, &conflicts);
-        }
-        for x in identities.iter_mut() {
-            touch(&mut x.decision, &conflicts);
-        }
+        let touch = |d: &mut Decision| {
+            if let Some(ns) = by_decision.get(&d.id) {
+                d.provisional = true;
+                d.conflicts.extend_from_slice(ns);
+            }
+        };
+        decisions.iter_mut().for_each(touch);
+        systems.iter_mut().for_each(|x| touch(&mut x.decision));
+        identities.iter_mut().for_each(|x| touch(&mut x.decision));
     }
 
     // Findings and notes: from the entity rules that fired, then from the report rules, which
