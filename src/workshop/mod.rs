@@ -208,8 +208,9 @@ impl Lease {
         if self.read_only() {
             return Err(StoreError::ReadOnly(self.path.clone()).into());
         }
+        fold_pause();
         let saved = store::save_with(&self.real, s, crate::report::summary::file_summary(rec))?;
-        fold_pause("written");
+        fold_pause();
         self.remove_journal()?;
         self.base = Some(journal::Base {
             len: saved.bytes,
@@ -345,9 +346,9 @@ fn file_base(real: &Path, s: &Session) -> Result<journal::Base, Error> {
     })
 }
 
-/// `SOCSCOPE_TEST_SLOW_FOLD=1` makes each step of a fold take 60 ms, so that the reliability
+/// `SOCSCOPE_TEST_SLOW_FOLD=1` makes a fold wait 60 ms before and after writing the file, so that the reliability
 /// tests can kill the app in the middle of one (tests/reliability.rs). It has no other use.
-fn fold_pause(_step: &str) {
+fn fold_pause() {
     if std::env::var_os("SOCSCOPE_TEST_SLOW_FOLD").is_some_and(|v| v == "1") {
         std::thread::sleep(std::time::Duration::from_millis(60));
     }
