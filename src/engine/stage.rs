@@ -11,13 +11,24 @@ use crate::session::{Answers, Session};
 use super::Verdict;
 use super::visibility::{Overlay, Visibility, entity_visibility, visibility};
 
-/// One rule's result for one entity; only true and open results are kept.
+/// One rule's result for one entity with the answers behind it, owned (the rule by its
+/// position in its scope's rules, `Rules`), so that an evaluation can be kept between changes;
+/// only true and open results are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Traced {
+    pub rule: usize,
+    pub result: Tri,
+    pub trace: Trace,
+}
+
+/// A traced result as the recommendation reads it: the rule itself and the entity it ran for.
+#[derive(Clone, Copy)]
 pub(crate) struct Eval<'a> {
     pub rule: &'a Rule,
     /// The entity the rule ran for.
     pub key: EntityKey,
     pub result: Tri,
-    pub trace: Trace,
+    pub trace: &'a Trace,
 }
 
 /// Kleene "or" over the evaluations whose findings match `pred`, with the evaluations behind it
@@ -368,14 +379,14 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
 }
 
 /// The rules of each scope, in the order result vectors use.
-struct Rules<'a> {
-    engagement: Vec<&'a Rule>,
-    system: Vec<&'a Rule>,
-    identity: Vec<&'a Rule>,
+pub(crate) struct Rules<'a> {
+    pub engagement: Vec<&'a Rule>,
+    pub system: Vec<&'a Rule>,
+    pub identity: Vec<&'a Rule>,
 }
 
 impl<'a> Rules<'a> {
-    fn of(q: &'a Questionnaire) -> Rules<'a> {
+    pub fn of(q: &'a Questionnaire) -> Rules<'a> {
         Rules {
             engagement: q.rules_in(Scope::Engagement).collect(),
             system: q.rules_in(Scope::System).collect(),
@@ -459,7 +470,7 @@ impl Evaluation {
         &self.vis
     }
 
-    fn results(&self, key: EntityKey) -> &[Tri] {
+    pub(crate) fn results(&self, key: EntityKey) -> &[Tri] {
         match key {
             EntityKey::Engagement => &self.eng_res,
             EntityKey::System(j) => &self.sys_res[j],
@@ -805,58 +816,110 @@ impl Evaluation {
 
 /// The evaluation plus, for every rule that did not come out false, the answers behind its
 /// result: what the recommendation's rationale is built from.
-pub(crate) struct Stage<'a> {
+pub(crate) struct Stage {
     pub ev: Evaluation,
-    pub engagement: Vec<Eval<'a>>,
-    pub systems: Vec<Vec<Eval<'a>>>,
-    pub identities: Vec<Vec<Eval<'a>>>,
+    pub engagement: Vec<Traced>,
+    pub systems: Vec<Vec<Traced>>,
+    pub identities: Vec<Vec<Traced>>,
 }
 
-impl std::ops::Deref for Stage<'_> {
+impl std::ops::Deref for Stage {
     type Target = Evaluation;
     fn deref(&self) -> &Evaluation {
         &self.ev
     }
 }
 
-impl<'a> Stage<'a> {
-    pub fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
+/// Traces the rules of one entity that did not come out false in `ev` (most do, and tracing
+/// allocates).
+pub(crate) fn trace_entity(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    rules: &[&Rule],
+    key: EntityKey,
+) -> Vec<Traced> {
+    let in_scope: &[Tri] = match key {
+        EntityKey::Identity(_) => &ev.in_scope,
+        _ => &[],
+    };
+    let env = ev.vis.env(q, s, key, in_scope);
+    rules
+        .iter()
+        .zip(ev.results(key))
+        .enumerate()
+        .filter(|(_, (_, r))| **r != Tri::False)
+        .map(|(rule, (r, _))| {
+            let mut trace = Trace::default();
+            let result = r.when.eval(&env, &mut trace);
+            Traced {
+                rule,
+                result,
+                trace,
+            }
+        })
+        .collect()
+}
+
+/// One entity's traced results as the recommendation reads them.
+pub(crate) fn view_of<'a>(rules: &[&'a Rule], key: EntityKey, traced: &'a [Traced]) -> Vec<Eval<'a>> {
+    traced
+        .iter()
+        .map(|t| Eval {
+            rule: rules[t.rule],
+            key,
+            result: t.result,
+            trace: &t.trace,
+        })
+        .collect()
+}
+
+/// Every entity's traced results as the recommendation reads them.
+pub(crate) struct View<'a> {
+    pub engagement: Vec<Eval<'a>>,
+    pub systems: Vec<Vec<Eval<'a>>>,
+    pub identities: Vec<Vec<Eval<'a>>>,
+}
+
+impl Stage {
+    pub fn new(q: &Questionnaire, s: &Session) -> Stage {
         Stage::trace(q, s, Evaluation::new(q, s))
     }
 
-    /// Traces the rules that did not come out false (most do, and tracing allocates).
-    pub fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
+    /// Traces the rules that did not come out false.
+    pub fn trace(q: &Questionnaire, s: &Session, ev: Evaluation) -> Stage {
         let rules = Rules::of(q);
-        let traced = |scope_rules: &[&'a Rule], key: EntityKey, in_scope: &[Tri]| {
-            let env = ev.vis.env(q, s, key, in_scope);
-            scope_rules
-                .iter()
-                .zip(ev.results(key))
-                .filter(|(_, r)| **r != Tri::False)
-                .map(|(rule, _)| {
-                    let mut trace = Trace::default();
-                    let result = rule.when.eval(&env, &mut trace);
-                    Eval {
-                        rule,
-                        key,
-                        result,
-                        trace,
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
         let systems = (0..s.systems.len())
-            .map(|j| traced(&rules.system, EntityKey::System(j), &[]))
+            .map(|j| trace_entity(q, s, &ev, &rules.system, EntityKey::System(j)))
             .collect();
         let identities = (0..s.identities.len())
-            .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
+            .map(|i| trace_entity(q, s, &ev, &rules.identity, EntityKey::Identity(i)))
             .collect();
-        let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
+        let engagement = trace_entity(q, s, &ev, &rules.engagement, EntityKey::Engagement);
         Stage {
             ev,
             engagement,
             systems,
             identities,
+        }
+    }
+
+    pub fn view<'a>(&'a self, q: &'a Questionnaire) -> View<'a> {
+        let rules = Rules::of(q);
+        View {
+            engagement: view_of(&rules.engagement, EntityKey::Engagement, &self.engagement),
+            systems: self
+                .systems
+                .iter()
+                .enumerate()
+                .map(|(j, t)| view_of(&rules.system, EntityKey::System(j), t))
+                .collect(),
+            identities: self
+                .identities
+                .iter()
+                .enumerate()
+                .map(|(i, t)| view_of(&rules.identity, EntityKey::Identity(i), t))
+                .collect(),
         }
     }
 }

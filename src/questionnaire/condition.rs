@@ -148,7 +148,7 @@ pub trait Env {
 }
 
 /// Which answers decided a condition (`triggers`) and which open ones could still change it.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Trace {
     pub triggers: Vec<Subject>,
     pub open: Vec<Subject>,
