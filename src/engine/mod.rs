@@ -30,18 +30,14 @@ use crate::questionnaire::condition::{
 };
 use crate::questionnaire::{Category, Findings, Questionnaire, Report, Scope, tsc};
 use crate::session::Session;
-use stage::{Eval, Stage, Summary, Totals, View, fold};
+use stage::{Eval, Stage, Summary, Totals, fold};
 
-pub(crate) struct Ctx<'a> {
+struct Ctx<'a> {
     q: &'a Questionnaire,
     s: &'a Session,
 }
 
-impl<'q> Ctx<'q> {
-    pub(crate) fn new(q: &'q Questionnaire, s: &'q Session) -> Ctx<'q> {
-        Ctx { q, s }
-    }
-
+impl Ctx<'_> {
     fn entity_ref(&self, key: EntityKey) -> EntityRef {
         let (kind, id, name) = match key {
             EntityKey::Engagement => (Scope::Engagement, String::new(), "Engagement".to_string()),
@@ -397,254 +393,170 @@ impl Env for ReportEnv<'_> {
     }
 }
 
-/// What one system contributes: its result (with its decision), and as a subservice
-/// organisation its entry and, inside the boundary, its subservice decision. All of it depends
-/// on that system's evaluation, answers and name only, so a change to one system rebuilds
-/// only its part (`live`).
-pub(crate) struct SystemPart {
-    pub result: SystemResult,
-    pub subservice: Option<Subservice>,
-    pub decision: Option<Decision>,
-}
+fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
+    let cx = Ctx { q, s };
+    let mut decisions = Vec::new();
 
-pub(crate) fn system_part(cx: &Ctx, i: usize, evals: &[Eval], sum: &Summary) -> SystemPart {
-    let q = cx.q;
-    let entity = cx.entity_ref(EntityKey::System(i));
-    let all: Vec<&Eval> = evals.iter().collect();
-    let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-    let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-    let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
-    let verdict = sum.verdict();
-    let id = DecisionId::System(entity.id.clone());
-    let decision = if sum.carved_out() {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            sub_evals.iter().copied(),
-            Vec::new(),
-            [],
-            vec![],
-        )
-    } else {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            soc1_evals.iter().chain(&soc2_evals).copied(),
-            exclusions_for(&all, sum.soc1, sum.soc2),
-            open_for_scope(evals, sum.soc1, sum.soc2),
-            vec![],
-        )
-    };
-    let mut categories: Vec<Category> = Category::ALL
-        .into_iter()
-        .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
-        .collect();
-    if sum.soc2 == Tri::True && !categories.contains(&Category::Security) {
-        categories.insert(0, Category::Security);
-    }
-    let mut subservice = None;
-    let mut sub_decision = None;
-    if let Some(method) = sum.subservice {
-        let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
-        subservice = Some(Subservice {
-            system: entity.clone(),
-            method,
-            csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
-            evidence: dedup(
-                true_evals()
-                    .flat_map(|e| e.rule.findings.evidence.iter())
-                    .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
-            ),
-        });
-        if !sum.carved_out() {
-            sub_decision = Some(cx.decision(
-                DecisionId::Subservice(entity.id.clone()),
+    // Systems.
+    let mut systems = Vec::with_capacity(s.systems.len());
+    let mut subservices = Vec::new();
+    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
+        let entity = cx.entity_ref(EntityKey::System(i));
+        let all: Vec<&Eval> = evals.iter().collect();
+        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
+        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
+        let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
+        let verdict = sum.verdict();
+        let id = DecisionId::System(entity.id.clone());
+        let decision = if sum.carved_out() {
+            cx.decision(
+                id,
                 Some(entity.clone()),
-                Outcome::Subservice(Some(method)),
+                system_outcome(sum),
                 sub_evals.iter().copied(),
                 Vec::new(),
                 [],
                 vec![],
-            ));
+            )
+        } else {
+            cx.decision(
+                id,
+                Some(entity.clone()),
+                system_outcome(sum),
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(&all, sum.soc1, sum.soc2),
+                open_for_scope(evals, sum.soc1, sum.soc2),
+                vec![],
+            )
+        };
+        let mut categories: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
+            .collect();
+        if sum.soc2 == Tri::True && !categories.contains(&Category::Security) {
+            categories.insert(0, Category::Security);
         }
-    }
-    SystemPart {
-        result: SystemResult {
+        if let Some(method) = sum.subservice {
+            let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
+            let needs: Vec<Report> = Report::ALL
+                .into_iter()
+                .filter(|r| true_evals().any(|e| e.rule.findings.needs_report == Some(*r)))
+                .collect();
+            let holds = q
+                .with_role(Scope::System, "vendor_reports")
+                .and_then(|vq| Some(s.systems[i].answers.get(&vq.id)?.value.display(vq)));
+            subservices.push(Subservice {
+                system: entity.clone(),
+                method,
+                supports: st.hosted_by[i]
+                    .iter()
+                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                    .collect(),
+                needs,
+                holds,
+                csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
+                evidence: dedup(
+                    true_evals()
+                        .flat_map(|e| e.rule.findings.evidence.iter())
+                        .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
+                ),
+                open_questions: cx.opens(evals.iter().filter(|e| {
+                    let f = &e.rule.findings;
+                    f.needs_report.is_some() || f.finding.is_some()
+                })),
+            });
+            if !sum.carved_out() {
+                decisions.push(cx.decision(
+                    DecisionId::Subservice(entity.id.clone()),
+                    Some(entity.clone()),
+                    Outcome::Subservice(Some(method)),
+                    sub_evals.iter().copied(),
+                    Vec::new(),
+                    [],
+                    vec![],
+                ));
+            }
+        }
+        systems.push(SystemResult {
             id: entity.id.clone(),
             name: entity.name.clone(),
             verdict,
             soc2_categories: categories,
             subservice: sum.subservice,
-            gaps: gaps(cx, evals, sum.in_scope()),
+            gaps: gaps(&cx, evals, sum.in_scope()),
             decision,
-        },
-        subservice,
-        decision: sub_decision,
+        });
     }
-}
 
-/// What one identity contributes: its result, with its decision and gaps. It depends on the
-/// identity's evaluation and answers, and on the names of the systems it can access.
-pub(crate) fn identity_part(
-    cx: &Ctx,
-    links: &[usize],
-    i: usize,
-    evals: &[Eval],
-    sum: &Summary,
-) -> IdentityResult {
-    let (q, s) = (cx.q, cx.s);
-    let entity = cx.entity_ref(EntityKey::Identity(i));
-    let all: Vec<&Eval> = evals.iter().collect();
-    let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-    let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-    let gaps = gaps(cx, evals, sum.in_scope());
-    let verdict = sum.verdict();
-    let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
-    // While it may be in scope, what it lacks is still being found out.
-    if sum.in_scope() == Tri::Open {
-        open.extend(
-            evals
+    // Identities.
+    let mut identities = Vec::with_capacity(s.identities.len());
+    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
+        let entity = cx.entity_ref(EntityKey::Identity(i));
+        let all: Vec<&Eval> = evals.iter().collect();
+        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
+        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
+        // Out of both reports, nothing it lacks is evidence anyone will ask for.
+        let gaps = if sum.in_scope() == Tri::False {
+            Vec::new()
+        } else {
+            gaps(&cx, evals, sum.in_scope())
+        };
+        let verdict = sum.verdict();
+        let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
+        // While it may be in scope, what it lacks is still being found out.
+        if sum.in_scope() == Tri::Open {
+            open.extend(
+                evals
+                    .iter()
+                    .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
+            );
+        }
+        let kind = q.identity_kind_question().and_then(|kq| {
+            s.identities[i]
+                .answers
+                .get(&kq.id)
+                .map(|a| a.value.display(kq))
+        });
+        identities.push(IdentityResult {
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            kind,
+            // The linked systems that exist, in link order, resolved once by `visibility`.
+            systems: st.vis.links[i]
                 .iter()
-                .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
-        );
+                .map(|&j| s.systems[j].name.clone())
+                .collect(),
+            soc1: sum.soc1 == Tri::True,
+            soc2: sum.soc2 == Tri::True,
+            verdict,
+            gaps,
+            decision: cx.decision(
+                DecisionId::Identity(entity.id.clone()),
+                Some(entity.clone()),
+                Outcome::Identity(verdict),
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(&all, sum.soc1, sum.soc2),
+                open,
+                vec![],
+            ),
+        });
     }
-    let kind = q.identity_kind_question().and_then(|kq| {
-        s.identities[i]
-            .answers
-            .get(&kq.id)
-            .map(|a| a.value.display(kq))
-    });
-    IdentityResult {
-        id: entity.id.clone(),
-        name: entity.name.clone(),
-        kind,
-        // The linked systems that exist, in link order, resolved once by `visibility`.
-        systems: links.iter().map(|&j| s.systems[j].name.clone()).collect(),
-        soc1: sum.soc1 == Tri::True,
-        soc2: sum.soc2 == Tri::True,
-        verdict,
-        gaps,
-        decision: cx.decision(
-            DecisionId::Identity(entity.id.clone()),
-            Some(entity.clone()),
-            Outcome::Identity(verdict),
-            soc1_evals.iter().chain(&soc2_evals).copied(),
-            exclusions_for(&all, sum.soc1, sum.soc2),
-            open,
-            vec![],
-        ),
-    }
-}
 
-/// The findings, notes and conflicting answers of one entity's rules that fired, in rule
-/// order; the recommendation lists them entity by entity.
-#[derive(Default, Clone, PartialEq)]
-pub(crate) struct EntityNotes {
-    pub findings: Vec<Finding>,
-    pub notes: Vec<Finding>,
-    pub conflicts: Vec<Conflict>,
-}
-
-pub(crate) fn entity_notes(cx: &Ctx, evals: &[Eval]) -> EntityNotes {
-    let mut out = EntityNotes::default();
-    for e in evals.iter().filter(|e| e.result == Tri::True) {
-        if let Some(text) = &e.rule.findings.conflict {
-            out.conflicts.push(conflict_of(cx, e, text));
-        }
-        let subject = (e.key != EntityKey::Engagement).then(|| cx.entity_ref(e.key));
-        record(cx, e.rule, subject, e.trace, &mut out.findings, &mut out.notes);
-    }
-    out
-}
-
-/// Answers that cannot all be true: shown at once, and the decisions they touch stay
-/// provisional until one of them changes.
-fn conflict_of(cx: &Ctx, e: &Eval, text: &str) -> Conflict {
-    let subject = cx.entity_ref(e.key);
-    let mut touches = vec![DecisionId::Verdict];
-    match e.key {
-        EntityKey::System(_) => touches.push(DecisionId::System(subject.id.clone())),
-        EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.clone())),
-        EntityKey::Engagement => {}
-    }
-    touches.extend(
-        e.rule
-            .findings
-            .touches
-            .iter()
-            .filter_map(|t| DecisionId::parse(t)),
-    );
-    // Identities see the systems they reach: the systems named in the answers are touched.
-    for t in &e.trace.triggers {
-        if let EntityKey::System(j) = t.0 {
-            let id = DecisionId::System(cx.s.systems[j].id.clone());
-            if !touches.contains(&id) {
-                touches.push(id);
-            }
-        }
-    }
-    Conflict {
-        rule: e.rule.id.clone(),
-        text: text.to_string(),
-        subject,
-        answers: cx.triggers(e.trace),
-        touches,
-    }
-}
-
-/// A rule's finding and note, if it has them.
-fn record(
-    cx: &Ctx,
-    rule: &crate::questionnaire::Rule,
-    subject: Option<EntityRef>,
-    trace: &Trace,
-    findings: &mut Vec<Finding>,
-    notes: &mut Vec<Finding>,
-) {
-    let f = &rule.findings;
-    for (text, list) in [(&f.finding, findings), (&f.note, notes)] {
-        if let Some(text) = text {
-            list.push(Finding {
-                id: rule.id.clone(),
-                rule: rule.id.clone(),
-                text: text.clone(),
-                rationale: rule.rationale.clone(),
-                references: rule.references.clone(),
-                subject: subject.clone(),
-                triggers: cx.triggers(trace),
-                provisional: false,
-            });
-        }
-    }
-}
-
-/// The report as a whole, from the totals and the counted evaluations (the engagement's and
-/// every entity's that is not carved out): which report, each category, each report's Type
-/// and plan, and what the report rules find.
-pub(crate) struct ReportPart {
-    pub verdict: Verdict,
-    pub soc2_categories: Vec<Category>,
-    /// The verdict's decision (first in `Recommendation::decisions`).
-    pub head: Decision,
-    /// The categories' and Types' decisions (after the subservice decisions).
-    pub tail: Vec<Decision>,
-    pub plans: Vec<ReportPlan>,
-    pub findings: Vec<Finding>,
-    pub notes: Vec<Finding>,
-    pub sox_note: Option<String>,
-    pub control_objectives: Vec<String>,
-}
-
-pub(crate) fn report_part(
-    cx: &Ctx,
-    vis: &Visibility,
-    totals: Totals,
-    counted: &[&Eval],
-    no_systems: bool,
-) -> ReportPart {
-    let (q, s) = (cx.q, cx.s);
+    // The report as a whole: the engagement and every entity that is not carved out.
+    let no_systems = s.systems.is_empty();
+    let totals = st.totals(no_systems);
+    let counted: Vec<&Eval> = st
+        .engagement
+        .iter()
+        .chain(
+            st.systems
+                .iter()
+                .zip(&st.sys_sum)
+                .filter(|(_, sum)| !sum.carved_out())
+                .flat_map(|(e, _)| e.iter()),
+        )
+        .chain(st.identities.iter().flatten())
+        .collect();
     let (soc1, soc2) = (totals.soc1, totals.soc2);
     let verdict = totals.verdict();
     let (_, soc1_evals) = fold(counted.iter().copied(), |f| f.soc1 == Some(true));
@@ -662,20 +574,22 @@ pub(crate) fn report_part(
                 .into(),
         });
     }
-    let head = cx.decision(
-        DecisionId::Verdict,
-        None,
-        Outcome::Verdict(verdict),
-        soc1_evals
-            .iter()
-            .chain(&soc2_evals)
-            .copied()
-            .filter(|e| e.result == Tri::True),
-        exclusions_for(counted, soc1, soc2),
-        open_for_scope(counted.iter().copied(), soc1, soc2),
-        inventory_open,
+    decisions.insert(
+        0,
+        cx.decision(
+            DecisionId::Verdict,
+            None,
+            Outcome::Verdict(verdict),
+            soc1_evals
+                .iter()
+                .chain(&soc2_evals)
+                .copied()
+                .filter(|e| e.result == Tri::True),
+            exclusions_for(&counted, soc1, soc2),
+            open_for_scope(counted.iter().copied(), soc1, soc2),
+            inventory_open,
+        ),
     );
-    let mut tail = Vec::new();
 
     // SOC 2 categories: shown while a SOC 2 is possible.
     let mut soc2_categories = Vec::new();
@@ -717,7 +631,7 @@ pub(crate) fn report_part(
             );
             // "Possible" waits for the SOC 2 itself too.
             d.provisional |= state == CategoryState::Possible;
-            tail.push(d);
+            decisions.push(d);
         }
     }
 
@@ -782,7 +696,7 @@ pub(crate) fn report_part(
         plans.push(plan::plan(
             q,
             s,
-            vis,
+            &st.vis,
             &plan::Inputs {
                 report,
                 called_for,
@@ -792,14 +706,128 @@ pub(crate) fn report_part(
                 renewal: totals.renewal[idx],
             },
         ));
-        tail.push(d);
+        decisions.push(d);
     }
 
-    // The report rules run once over the totals.
+    // Answers that cannot all be true: shown at once, and the decisions they touch stay
+    // provisional until one of them changes.
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    let entity_evals = st
+        .engagement
+        .iter()
+        .chain(st.systems.iter().flatten())
+        .chain(st.identities.iter().flatten());
+    for e in entity_evals.filter(|e| e.result == Tri::True) {
+        let Some(text) = &e.rule.findings.conflict else {
+            continue;
+        };
+        let subject = cx.entity_ref(e.key);
+        let mut touches = vec![DecisionId::Verdict];
+        match e.key {
+            EntityKey::System(_) => touches.push(DecisionId::System(subject.id.clone())),
+            EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.clone())),
+            EntityKey::Engagement => {}
+        }
+        touches.extend(
+            e.rule
+                .findings
+                .touches
+                .iter()
+                .filter_map(|t| DecisionId::parse(t)),
+        );
+        // Identities see the systems they reach: the systems named in the answers are touched.
+        for t in &e.trace.triggers {
+            if let EntityKey::System(j) = t.0 {
+                let id = DecisionId::System(s.systems[j].id.clone());
+                if !touches.contains(&id) {
+                    touches.push(id);
+                }
+            }
+        }
+        conflicts.push(Conflict {
+            rule: e.rule.id.clone(),
+            text: text.clone(),
+            subject,
+            answers: cx.triggers(&e.trace),
+            touches,
+        });
+    }
+    if !conflicts.is_empty() {
+        // By decision: one random workshop of 10,000 identities has thousands of conflicts, and
+        // testing each against every decision was quadratic.
+        let mut by_decision: HashMap<&DecisionId, Vec<usize>> = HashMap::new();
+        for (n, c) in conflicts.iter().enumerate() {
+            for t in &c.touches {
+                let list = by_decision.entry(t).or_default();
+                if list.last() != Some(&n) {
+                    list.push(n);
+                }
+            }
+        }
+        let touch = |d: &mut Decision| {
+            if let Some(ns) = by_decision.get(&d.id) {
+                d.provisional = true;
+                d.conflicts.extend_from_slice(ns);
+            }
+        };
+        decisions.iter_mut().for_each(touch);
+        systems.iter_mut().for_each(|x| touch(&mut x.decision));
+        identities.iter_mut().for_each(|x| touch(&mut x.decision));
+    }
+
+    // Findings and notes: from the entity rules that fired, then from the report rules, which
+    // run once over the totals.
     let mut findings = Vec::new();
     let mut notes = Vec::new();
+    let mut cuecs: Vec<Finding> = Vec::new();
+    let mut frameworks = Vec::new();
+    let mut record = |e_rule: &crate::questionnaire::Rule,
+                      subject: Option<EntityRef>,
+                      trace: &Trace,
+                      provisional: bool| {
+        let f = &e_rule.findings;
+        let notes_list = if f.framework.is_some() {
+            &mut frameworks
+        } else {
+            &mut notes
+        };
+        let texts = [
+            (f.finding.as_ref(), &mut findings),
+            (f.note.as_ref(), notes_list),
+        ];
+        let finding = |text: &String, framework: Option<String>| Finding {
+            id: e_rule.id.clone(),
+            rule: e_rule.id.clone(),
+            text: text.clone(),
+            rationale: e_rule.rationale.clone(),
+            references: e_rule.references.clone(),
+            subject: subject.clone(),
+            triggers: cx.triggers(trace),
+            provisional,
+            framework,
+        };
+        for (text, list) in texts {
+            if let Some(text) = text {
+                list.push(finding(text, f.framework.clone()));
+            }
+        }
+        for text in &f.cuecs {
+            if !cuecs.iter().any(|c| &c.text == text) {
+                cuecs.push(finding(text, None));
+            }
+        }
+    };
+    let entity_evals = st
+        .engagement
+        .iter()
+        .chain(st.systems.iter().flatten())
+        .chain(st.identities.iter().flatten());
+    for e in entity_evals.filter(|e| e.result == Tri::True) {
+        let subject = (e.key != EntityKey::Engagement).then(|| cx.entity_ref(e.key));
+        record(e.rule, subject, &e.trace, false);
+    }
     let env = ReportEnv {
-        engagement: vis.env(q, s, EntityKey::Engagement, &[]),
+        engagement: st.vis.env(q, s, EntityKey::Engagement, &[]),
         totals,
     };
     // A total's answers are those of the rules behind it: the ones that made it true, or, for a
@@ -825,13 +853,20 @@ pub(crate) fn report_part(
             .take(12)
             .collect()
     };
+    let mut report_evals: Vec<Eval> = Vec::new();
     for rule in q.report_rules() {
         let mut trace = Trace::default();
         if rule.when.eval(&env, &mut trace) == Tri::True {
             for t in totals_in(&rule.when) {
                 trace.triggers.extend(total_subjects(t));
             }
-            record(cx, rule, None, &trace, &mut findings, &mut notes);
+            record(rule, None, &trace, false);
+            report_evals.push(Eval {
+                rule,
+                key: EntityKey::Engagement,
+                result: Tri::True,
+                trace,
+            });
         }
     }
 
@@ -845,168 +880,43 @@ pub(crate) fn report_part(
             .filter(|e| e.result == Tri::True)
             .flat_map(|e| e.rule.findings.control_objectives.iter().cloned()),
     );
-    ReportPart {
+    let evidence_plan = evidence_plan(&cx, st, &report_evals, verdict, &soc2_categories);
+
+    // Every open question behind any decision, once.
+    let mut open_questions: Vec<OpenQuestion> = Vec::new();
+    let mut seen: HashSet<OpenQuestion> = HashSet::new();
+    let deciding = decisions
+        .iter()
+        .chain(systems.iter().map(|s| &s.decision))
+        .chain(identities.iter().map(|i| &i.decision))
+        .flat_map(|d| &d.open_questions);
+    for o in deciding.chain(subservices.iter().flat_map(|x| &x.open_questions)) {
+        if seen.insert(o.clone()) {
+            open_questions.push(o.clone());
+        }
+    }
+    let provisional = decisions.iter().any(|d| d.provisional) || !conflicts.is_empty();
+
+    Recommendation {
         verdict,
+        provisional,
         soc2_categories,
-        head,
-        tail,
         plans,
-        findings,
-        notes,
         sox_note,
-        control_objectives,
-    }
-}
-
-/// The counted evaluations: the engagement's, and every entity's that is not carved out.
-pub(crate) fn counted<'e, 'a>(v: &'e View<'a>, st: &Evaluation) -> Vec<&'e Eval<'a>> {
-    v.engagement
-        .iter()
-        .chain(
-            v.systems
-                .iter()
-                .zip(&st.sys_sum)
-                .filter(|(_, sum)| !sum.carved_out())
-                .flat_map(|(e, _)| e.iter()),
-        )
-        .chain(v.identities.iter().flatten())
-        .collect()
-}
-
-fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
-    let cx = Ctx::new(q, s);
-    let v = st.view(q);
-    let systems: Vec<SystemPart> = v
-        .systems
-        .iter()
-        .zip(&st.sys_sum)
-        .enumerate()
-        .map(|(i, (evals, sum))| system_part(&cx, i, evals, sum))
-        .collect();
-    let identities: Vec<IdentityResult> = v
-        .identities
-        .iter()
-        .zip(&st.id_sum)
-        .enumerate()
-        .map(|(i, (evals, sum))| identity_part(&cx, &st.vis.links[i], i, evals, sum))
-        .collect();
-    let notes: Vec<EntityNotes> = std::iter::once(&v.engagement)
-        .chain(&v.systems)
-        .chain(&v.identities)
-        .map(|evals| entity_notes(&cx, evals))
-        .collect();
-    let no_systems = s.systems.is_empty();
-    let report = report_part(
-        &cx,
-        &st.vis,
-        st.totals(no_systems),
-        &counted(&v, st),
-        no_systems,
-    );
-    let evidence = if report.verdict == Verdict::None {
-        Vec::new()
-    } else {
-        evidence_entries(&cx, st, &v, &report.soc2_categories)
-    };
-    assemble(report, systems, identities, notes, evidence, st.vis.progress(q, s))
-}
-
-/// The recommendation from its parts: decisions in order (the verdict, each subservice
-/// decision, the categories and Types), the conflicts and the decisions they keep
-/// provisional, and every open question behind any decision, once.
-fn assemble(
-    report: ReportPart,
-    systems: Vec<SystemPart>,
-    identities: Vec<IdentityResult>,
-    notes: Vec<EntityNotes>,
-    evidence_plan: Vec<EvidencePlanEntry>,
-    progress: Progress,
-) -> Recommendation {
-    let mut decisions = vec![report.head];
-    let mut subservices = Vec::new();
-    let mut results = Vec::with_capacity(systems.len());
-    for p in systems {
-        decisions.extend(p.decision);
-        subservices.extend(p.subservice);
-        results.push(p.result);
-    }
-    decisions.extend(report.tail);
-    let (mut findings, mut entity_notes, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
-    for n in notes {
-        findings.extend(n.findings);
-        entity_notes.extend(n.notes);
-        conflicts.extend(n.conflicts);
-    }
-    findings.extend(report.findings);
-    entity_notes.extend(report.notes);
-    let mut r = Recommendation {
-        verdict: report.verdict,
-        provisional: false,
-        soc2_categories: report.soc2_categories,
-        plans: report.plans,
-        sox_note: report.sox_note,
-        systems: results,
+        systems,
         identities,
         subservices,
-        control_objectives: report.control_objectives,
+        control_objectives,
         evidence_plan,
         decisions,
         findings,
-        notes: entity_notes,
+        notes,
+        cuecs,
+        frameworks,
         conflicts,
-        open_questions: Vec::new(),
-        progress,
-    };
-    mark_conflicts(&mut r);
-    r.open_questions = open_questions(&r);
-    r.provisional = r.decisions.iter().any(|d| d.provisional) || !r.conflicts.is_empty();
-    r
-}
-
-/// Marks every decision a conflict touches provisional, with the conflicts' indexes.
-pub(crate) fn mark_conflicts(r: &mut Recommendation) {
-    if r.conflicts.is_empty() {
-        return;
+        open_questions,
+        progress: st.vis.progress(q, s),
     }
-    let by_decision = conflicts_by_decision(&r.conflicts);
-    let touch = |d: &mut Decision| {
-        if let Some(ns) = by_decision.get(&d.id) {
-            d.provisional = true;
-            d.conflicts.extend_from_slice(ns);
-        }
-    };
-    r.decisions.iter_mut().for_each(touch);
-    r.systems.iter_mut().for_each(|x| touch(&mut x.decision));
-    r.identities.iter_mut().for_each(|x| touch(&mut x.decision));
-}
-
-/// The conflicts touching each decision, by decision: one random workshop of 10,000 identities
-/// has thousands of conflicts, and testing each against every decision was quadratic.
-pub(crate) fn conflicts_by_decision(conflicts: &[Conflict]) -> HashMap<DecisionId, Vec<usize>> {
-    let mut by_decision: HashMap<DecisionId, Vec<usize>> = HashMap::new();
-    for (n, c) in conflicts.iter().enumerate() {
-        for t in &c.touches {
-            let list = by_decision.entry(t.clone()).or_default();
-            if list.last() != Some(&n) {
-                list.push(n);
-            }
-        }
-    }
-    by_decision
-}
-
-/// Every open question behind any decision, once, in the order of the decisions.
-pub(crate) fn open_questions(r: &Recommendation) -> Vec<OpenQuestion> {
-    let mut out: Vec<OpenQuestion> = Vec::new();
-    let mut seen: HashSet<&OpenQuestion> = HashSet::new();
-    for d in r.all_decisions() {
-        for o in &d.open_questions {
-            if seen.insert(o) {
-                out.push(o.clone());
-            }
-        }
-    }
-    out
 }
 
 /// The totals a report rule's condition tests.
@@ -1015,7 +925,7 @@ fn totals_in(c: &Condition) -> Vec<Total> {
         Condition::Total(t) => vec![*t],
         Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(totals_in).collect(),
         Condition::Not(c) | Condition::AnySystem(c) => totals_in(c),
-        Condition::Atom(_) | Condition::AnySystemInScope => Vec::new(),
+        Condition::Atom(_) | Condition::AnySystemInScope | Condition::Boundary(_) => Vec::new(),
     }
 }
 
@@ -1024,109 +934,110 @@ fn cat_pos(c: Category) -> usize {
 }
 
 /// Evidence to collect over the observation window, per in-scope entity (and the engagement),
-/// from the evidence kinds cited by the rules that fired for it (see [`evidence_entry`]).
-fn evidence_entries(
+/// from the evidence kinds cited by the rules that fired for it. Evidence nobody could vouch
+/// for (an open gap rule of an in-scope entity) is in the plan too, to establish first.
+fn evidence_plan(
     cx: &Ctx,
-    st: &Evaluation,
-    v: &View,
+    st: &Stage,
+    report_evals: &[Eval],
+    verdict: Verdict,
     categories: &[Category],
 ) -> Vec<EvidencePlanEntry> {
-    let mut plan: Vec<EvidencePlanEntry> = Vec::new();
-    plan.extend(evidence_entry(cx, EntityKey::Engagement, &v.engagement, None, categories));
-    for (i, (evals, sum)) in v.systems.iter().zip(&st.sys_sum).enumerate() {
-        plan.extend(evidence_entry(cx, EntityKey::System(i), evals, Some(sum), categories));
+    if verdict == Verdict::None {
+        return Vec::new();
     }
-    for (i, (evals, sum)) in v.identities.iter().zip(&st.id_sum).enumerate() {
-        plan.extend(evidence_entry(cx, EntityKey::Identity(i), evals, Some(sum), categories));
-    }
-    plan
-}
-
-/// The evidence one entity owes (none when the report's verdict is "none"): an in-scope system
-/// or identity, a subservice organisation, or the engagement. Evidence nobody could vouch for
-/// (an open gap rule of an in-scope entity) is in the plan too, to establish first.
-pub(crate) fn evidence_entry(
-    cx: &Ctx,
-    key: EntityKey,
-    evals: &[Eval],
-    sum: Option<&Summary>,
-    categories: &[Category],
-) -> Option<EvidencePlanEntry> {
-    let (q, s) = (cx.q, cx.s);
-    let in_scope = sum.is_some_and(|x| x.in_scope() == Tri::True);
-    let (answers, scope) = match key {
-        EntityKey::Engagement => (None, Scope::Engagement),
-        EntityKey::System(i) => {
-            if !in_scope && sum.is_none_or(|x| x.subservice.is_none()) {
-                return None;
-            }
-            (Some(&s.systems[i].answers), Scope::System)
-        }
-        EntityKey::Identity(i) => {
-            if !in_scope {
-                return None;
-            }
-            (Some(&s.identities[i].answers), Scope::Identity)
-        }
-    };
-    let owner = answers.and_then(|answers| {
+    let q = cx.q;
+    let s = cx.s;
+    let owner = |scope: Scope, answers: &crate::session::Answers| -> Option<String> {
         let oq = q.owner_question(scope)?;
         match &answers.get(&oq.id)?.value {
             crate::session::Value::Text(t) if !t.trim().is_empty() => Some(t.clone()),
             _ => None,
         }
-    });
+    };
     // A task supports the control objectives of the rule that asked for it; a rule listing as
     // many evidence kinds as objectives pairs them in order (the i-th kind, the i-th objective).
-    let mut tasks: Vec<EvidenceTask> = Vec::new();
-    let unverified = |e: &Eval| in_scope && e.result == Tri::Open && e.rule.findings.gap.is_some();
-    for e in evals
-        .iter()
-        .filter(|e| e.result == Tri::True || unverified(e))
-    {
-        let f = &e.rule.findings;
-        let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
-        for (n, id) in f.evidence.iter().enumerate() {
-            let Some(kind) = q.evidence_kind(id) else {
-                continue;
-            };
-            if let Some(t) = tasks.iter_mut().find(|t| &t.id == id) {
-                // A confirmed need outranks "establish first".
-                t.establish_first &= unverified(e);
-                continue;
+    let tasks = |evals: &mut dyn Iterator<Item = &Eval>, in_scope: bool| -> Vec<EvidenceTask> {
+        let mut out: Vec<EvidenceTask> = Vec::new();
+        let unverified =
+            |e: &Eval| in_scope && e.result == Tri::Open && e.rule.findings.gap.is_some();
+        for e in evals.filter(|e| e.result == Tri::True || unverified(e)) {
+            let f = &e.rule.findings;
+            let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
+            for (n, id) in f.evidence.iter().enumerate() {
+                let Some(kind) = q.evidence_kind(id) else {
+                    continue;
+                };
+                if let Some(t) = out.iter_mut().find(|t| &t.id == id) {
+                    // A confirmed need outranks "establish first".
+                    t.establish_first &= unverified(e);
+                    continue;
+                }
+                // Criteria of a category the report does not include are not tested; a task
+                // that serves only such criteria is not part of the plan.
+                let references: Vec<String> = kind
+                    .references
+                    .iter()
+                    .filter(|r| {
+                        tsc::category(r)
+                            .is_none_or(|c| c == Category::Security || categories.contains(&c))
+                    })
+                    .cloned()
+                    .collect();
+                if references.is_empty() && !kind.references.is_empty() {
+                    continue;
+                }
+                out.push(EvidenceTask {
+                    id: kind.id.clone(),
+                    title: kind.title.clone(),
+                    cadence: kind.cadence.clone(),
+                    references,
+                    control_objectives: if paired {
+                        vec![f.control_objectives[n].clone()]
+                    } else {
+                        f.control_objectives.clone()
+                    },
+                    rule: e.rule.id.clone(),
+                    establish_first: unverified(e),
+                });
             }
-            // Criteria of a category the report does not include are not tested; a task that
-            // serves only such criteria is not part of the plan.
-            let references: Vec<String> = kind
-                .references
-                .iter()
-                .filter(|r| {
-                    tsc::category(r)
-                        .is_none_or(|c| c == Category::Security || categories.contains(&c))
-                })
-                .cloned()
-                .collect();
-            if references.is_empty() && !kind.references.is_empty() {
-                continue;
+        }
+        out
+    };
+    let mut plan = Vec::new();
+    // The engagement's own tasks and the entity-level controls report rules ask for.
+    let eng_tasks = tasks(&mut st.engagement.iter().chain(report_evals), false);
+    if !eng_tasks.is_empty() {
+        plan.push(EvidencePlanEntry {
+            subject: cx.entity_ref(EntityKey::Engagement),
+            owner: owner(Scope::Engagement, &s.engagement),
+            tasks: eng_tasks,
+        });
+    }
+    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
+        if sum.in_scope() == Tri::True || sum.subservice.is_some() {
+            let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
+            if !t.is_empty() {
+                plan.push(EvidencePlanEntry {
+                    subject: cx.entity_ref(EntityKey::System(i)),
+                    owner: owner(Scope::System, &s.systems[i].answers),
+                    tasks: t,
+                });
             }
-            tasks.push(EvidenceTask {
-                id: kind.id.clone(),
-                title: kind.title.clone(),
-                cadence: kind.cadence.clone(),
-                references,
-                control_objectives: if paired {
-                    vec![f.control_objectives[n].clone()]
-                } else {
-                    f.control_objectives.clone()
-                },
-                rule: e.rule.id.clone(),
-                establish_first: unverified(e),
+        }
+    }
+    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
+        if sum.in_scope() != Tri::True {
+            continue;
+        }
+        let t = tasks(&mut evals.iter(), true);
+        if !t.is_empty() {
+            plan.push(EvidencePlanEntry {
+                subject: cx.entity_ref(EntityKey::Identity(i)),
+                owner: owner(Scope::Identity, &s.identities[i].answers),
+                tasks: t,
             });
         }
     }
-    (!tasks.is_empty()).then(|| EvidencePlanEntry {
-        subject: cx.entity_ref(key),
-        owner,
-        tasks,
-    })
+    plan
 }

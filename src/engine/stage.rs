@@ -2,33 +2,22 @@
 //! report totals. Kept separate from the rationale so that "what if this answer changed" can
 //! re-run one entity and re-fold the totals without rebuilding everything.
 
-use crate::questionnaire::condition::{Condition, EntityKey, Env, Trace, Tri};
+use crate::questionnaire::condition::{Boundary, Condition, EntityKey, Env, Lookup, Trace, Tri};
 use crate::questionnaire::{
     Category, Findings, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod,
 };
-use crate::session::{Answers, Session};
+use crate::session::{Answers, Session, Value};
 
 use super::Verdict;
 use super::visibility::{Overlay, Visibility, entity_visibility, visibility};
 
-/// One rule's result for one entity with the answers behind it, owned (the rule by its
-/// position in its scope's rules, `Rules`), so that an evaluation can be kept between changes;
-/// only true and open results are kept.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Traced {
-    pub rule: usize,
-    pub result: Tri,
-    pub trace: Trace,
-}
-
-/// A traced result as the recommendation reads it: the rule itself and the entity it ran for.
-#[derive(Clone, Copy)]
+/// One rule's result for one entity; only true and open results are kept.
 pub(crate) struct Eval<'a> {
     pub rule: &'a Rule,
     /// The entity the rule ran for.
     pub key: EntityKey,
     pub result: Tri,
-    pub trace: &'a Trace,
+    pub trace: Trace,
 }
 
 /// Kleene "or" over the evaluations whose findings match `pred`, with the evaluations behind it
@@ -161,6 +150,17 @@ impl Summary {
 
     pub fn in_scope(&self) -> Tri {
         tri_or(self.soc1, self.soc2)
+    }
+
+    /// Whether an identity that can reach this system is reaching the boundary: a system in
+    /// scope, or a subservice organisation (a carve-out excludes the vendor's controls, not
+    /// ours over our use of it: our accounts and keys there stay in scope, domain.md §3).
+    pub fn reached(&self) -> Tri {
+        if self.subservice.is_some() {
+            Tri::True
+        } else {
+            self.in_scope()
+        }
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -379,14 +379,14 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
 }
 
 /// The rules of each scope, in the order result vectors use.
-pub(crate) struct Rules<'a> {
-    pub engagement: Vec<&'a Rule>,
-    pub system: Vec<&'a Rule>,
-    pub identity: Vec<&'a Rule>,
+struct Rules<'a> {
+    engagement: Vec<&'a Rule>,
+    system: Vec<&'a Rule>,
+    identity: Vec<&'a Rule>,
 }
 
 impl<'a> Rules<'a> {
-    pub fn of(q: &'a Questionnaire) -> Rules<'a> {
+    fn of(q: &'a Questionnaire) -> Rules<'a> {
         Rules {
             engagement: q.rules_in(Scope::Engagement).collect(),
             system: q.rules_in(Scope::System).collect(),
@@ -407,7 +407,8 @@ pub struct Evaluation {
     pub(crate) eng_sum: Summary,
     pub(crate) sys_sum: Vec<Summary>,
     pub(crate) id_sum: Vec<Summary>,
-    /// Per system: in SOC 1 or SOC 2 scope (what `any_system_in_scope` sees).
+    /// Per system: in SOC 1 or SOC 2 scope, or a subservice organisation (what
+    /// `any_system_in_scope` sees, `Summary::reached`).
     pub(crate) in_scope: Vec<Tri>,
     /// Per system: the identities that can access it (sorted, once each).
     pub(crate) linked_identities: Vec<Vec<usize>>,
@@ -425,7 +426,7 @@ impl Evaluation {
             .iter()
             .map(|r| Summary::of_results(&rules.system, r))
             .collect();
-        let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::in_scope).collect();
+        let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::reached).collect();
         let id_res: Vec<Vec<Tri>> = (0..s.identities.len())
             .map(|i| {
                 rule_values(
@@ -470,7 +471,7 @@ impl Evaluation {
         &self.vis
     }
 
-    pub(crate) fn results(&self, key: EntityKey) -> &[Tri] {
+    fn results(&self, key: EntityKey) -> &[Tri] {
         match key {
             EntityKey::Engagement => &self.eng_res,
             EntityKey::System(j) => &self.sys_res[j],
@@ -570,11 +571,11 @@ impl Evaluation {
                 // Only the identities that can access the system see its change; the scope
                 // vector is copied only when the system's scope changes.
                 let changed_scope;
-                let in_scope = if sys_j.in_scope() == self.in_scope[j] {
+                let in_scope = if sys_j.reached() == self.in_scope[j] {
                     &self.in_scope
                 } else {
                     let mut v = self.in_scope.clone();
-                    v[j] = sys_j.in_scope();
+                    v[j] = sys_j.reached();
                     changed_scope = v;
                     &changed_scope
                 };
@@ -687,8 +688,8 @@ impl Evaluation {
         for j in systems {
             let sum = system(j);
             if sum != self.sys_sum[j] {
-                if sum.in_scope() != self.in_scope[j] {
-                    in_scope.get_or_insert_with(|| self.in_scope.clone())[j] = sum.in_scope();
+                if sum.reached() != self.in_scope[j] {
+                    in_scope.get_or_insert_with(|| self.in_scope.clone())[j] = sum.reached();
                 }
                 sys.push((j, sum));
             }
@@ -799,7 +800,7 @@ impl Evaluation {
                 Summary::of_results(&rules.system, &rule_values(&rules.system, &env))
             })
             .collect();
-        let in_scope: Vec<Tri> = sys.iter().map(Summary::in_scope).collect();
+        let in_scope: Vec<Tri> = sys.iter().map(Summary::reached).collect();
         let ids = (0..s.identities.len())
             .map(|i| {
                 let env = v.env_with(q, s, EntityKey::Identity(i), &in_scope, ov);
@@ -816,110 +817,186 @@ impl Evaluation {
 
 /// The evaluation plus, for every rule that did not come out false, the answers behind its
 /// result: what the recommendation's rationale is built from.
-pub(crate) struct Stage {
+pub(crate) struct Stage<'a> {
     pub ev: Evaluation,
-    pub engagement: Vec<Traced>,
-    pub systems: Vec<Vec<Traced>>,
-    pub identities: Vec<Vec<Traced>>,
+    pub engagement: Vec<Eval<'a>>,
+    /// Per system: its rules, then the late rules (`Rule::late`) that did not come out false.
+    pub systems: Vec<Vec<Eval<'a>>>,
+    pub identities: Vec<Vec<Eval<'a>>>,
+    /// Per system: the systems whose naming answers (`creates`) name it, i.e. that run on it.
+    pub hosted_by: Vec<Vec<usize>>,
 }
 
-impl std::ops::Deref for Stage {
+impl std::ops::Deref for Stage<'_> {
     type Target = Evaluation;
     fn deref(&self) -> &Evaluation {
         &self.ev
     }
 }
 
-/// Traces the rules of one entity that did not come out false in `ev` (most do, and tracing
-/// allocates).
-pub(crate) fn trace_entity(
-    q: &Questionnaire,
-    s: &Session,
-    ev: &Evaluation,
-    rules: &[&Rule],
-    key: EntityKey,
-) -> Vec<Traced> {
-    let in_scope: &[Tri] = match key {
-        EntityKey::Identity(_) => &ev.in_scope,
-        _ => &[],
-    };
-    let env = ev.vis.env(q, s, key, in_scope);
-    rules
-        .iter()
-        .zip(ev.results(key))
-        .enumerate()
-        .filter(|(_, (_, r))| **r != Tri::False)
-        .map(|(rule, (r, _))| {
-            let mut trace = Trace::default();
-            let result = r.when.eval(&env, &mut trace);
-            Traced {
-                rule,
-                result,
-                trace,
-            }
-        })
-        .collect()
-}
-
-/// One entity's traced results as the recommendation reads them.
-pub(crate) fn view_of<'a>(rules: &[&'a Rule], key: EntityKey, traced: &'a [Traced]) -> Vec<Eval<'a>> {
-    traced
-        .iter()
-        .map(|t| Eval {
-            rule: rules[t.rule],
-            key,
-            result: t.result,
-            trace: &t.trace,
-        })
-        .collect()
-}
-
-/// Every entity's traced results as the recommendation reads them.
-pub(crate) struct View<'a> {
-    pub engagement: Vec<Eval<'a>>,
-    pub systems: Vec<Vec<Eval<'a>>>,
-    pub identities: Vec<Vec<Eval<'a>>>,
-}
-
-impl Stage {
-    pub fn new(q: &Questionnaire, s: &Session) -> Stage {
+impl<'a> Stage<'a> {
+    pub fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
         Stage::trace(q, s, Evaluation::new(q, s))
     }
 
-    /// Traces the rules that did not come out false.
-    pub fn trace(q: &Questionnaire, s: &Session, ev: Evaluation) -> Stage {
+    /// Traces the rules that did not come out false (most do, and tracing allocates).
+    pub fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
         let rules = Rules::of(q);
-        let systems = (0..s.systems.len())
-            .map(|j| trace_entity(q, s, &ev, &rules.system, EntityKey::System(j)))
+        let traced = |scope_rules: &[&'a Rule], key: EntityKey, in_scope: &[Tri]| {
+            let env = ev.vis.env(q, s, key, in_scope);
+            scope_rules
+                .iter()
+                .zip(ev.results(key))
+                .filter(|(_, r)| **r != Tri::False)
+                .map(|(rule, _)| {
+                    let mut trace = Trace::default();
+                    let result = rule.when.eval(&env, &mut trace);
+                    Eval {
+                        rule,
+                        key,
+                        result,
+                        trace,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut systems: Vec<Vec<Eval<'a>>> = (0..s.systems.len())
+            .map(|j| traced(&rules.system, EntityKey::System(j), &[]))
             .collect();
         let identities = (0..s.identities.len())
-            .map(|i| trace_entity(q, s, &ev, &rules.identity, EntityKey::Identity(i)))
+            .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
             .collect();
-        let engagement = trace_entity(q, s, &ev, &rules.engagement, EntityKey::Engagement);
+        let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
+        let hosted_by = hosted_by(q, s);
+        // Late rules see every system's decision; they decide nothing themselves (checked when
+        // loading), so the evaluation and its "what if" overlays never need them.
+        let late: Vec<&'a Rule> = q.late_rules().collect();
+        if !late.is_empty() {
+            for (j, evals) in systems.iter_mut().enumerate() {
+                let key = EntityKey::System(j);
+                let env = BoundaryEnv {
+                    inner: ev.vis.env(q, s, key, &[]),
+                    this: j,
+                    sums: &ev.sys_sum,
+                    hosted_by: &hosted_by[j],
+                };
+                for rule in &late {
+                    let mut trace = Trace::default();
+                    let result = rule.when.eval(&env, &mut trace);
+                    if result != Tri::False {
+                        evals.push(Eval {
+                            rule,
+                            key,
+                            result,
+                            trace,
+                        });
+                    }
+                }
+            }
+        }
         Stage {
             ev,
             engagement,
             systems,
             identities,
+            hosted_by,
         }
     }
+}
 
-    pub fn view<'a>(&'a self, q: &'a Questionnaire) -> View<'a> {
-        let rules = Rules::of(q);
-        View {
-            engagement: view_of(&rules.engagement, EntityKey::Engagement, &self.engagement),
-            systems: self
-                .systems
-                .iter()
-                .enumerate()
-                .map(|(j, t)| view_of(&rules.system, EntityKey::System(j), t))
-                .collect(),
-            identities: self
-                .identities
-                .iter()
-                .enumerate()
-                .map(|(i, t)| view_of(&rules.identity, EntityKey::Identity(i), t))
-                .collect(),
+/// Per system, the systems that name it in a naming answer (`creates`): the systems that run on
+/// it. Linear: names are matched through one index.
+pub(crate) fn hosted_by(q: &Questionnaire, s: &Session) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); s.systems.len()];
+    let naming: Vec<&str> = q
+        .questions_in(crate::questionnaire::Scope::System)
+        .filter(|x| x.creates.is_some())
+        .map(|x| x.id.as_str())
+        .collect();
+    if naming.is_empty() {
+        return out;
+    }
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (j, x) in s.systems.iter().enumerate() {
+        index.entry(crate::session::name_key(&x.name)).or_insert(j);
+    }
+    for (k, x) in s.systems.iter().enumerate() {
+        for qid in &naming {
+            if let Some(crate::session::Answer {
+                value: Value::Text(t),
+                ..
+            }) = x.answers.get(*qid)
+            {
+                for name in crate::session::named_systems(t) {
+                    match index.get(&crate::session::name_key(name)) {
+                        Some(&j) if j != k && !out[j].contains(&k) => out[j].push(k),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A system's environment plus where systems stand, for late rules.
+struct BoundaryEnv<'e> {
+    inner: crate::engine::EntityEnv<'e>,
+    this: usize,
+    sums: &'e [Summary],
+    hosted_by: &'e [usize],
+}
+
+impl BoundaryEnv<'_> {
+    fn of(sum: &Summary, r: Option<Report>) -> Tri {
+        match r {
+            Some(Report::Soc1) => sum.soc1,
+            Some(Report::Soc2) => sum.soc2,
+            None => sum.in_scope(),
+        }
+    }
+}
+
+impl Env for BoundaryEnv<'_> {
+    fn owner(&self, qi: usize) -> EntityKey {
+        self.inner.owner(qi)
+    }
+    fn lookup(&self, qi: usize) -> Lookup<'_> {
+        self.inner.lookup(qi)
+    }
+    fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri {
+        self.inner.any_system(c, trace)
+    }
+    fn any_system_in_scope(&self, trace: &mut Trace) -> Tri {
+        self.inner.any_system_in_scope(trace)
+    }
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        self.inner.today()
+    }
+    fn boundary(&self, b: Boundary, trace: &mut Trace) -> Tri {
+        match b {
+            Boundary::InScope(r) => self
+                .sums
+                .get(self.this)
+                .map_or(Tri::False, |sum| BoundaryEnv::of(sum, r)),
+            Boundary::Supports(r) => {
+                let mut result = Tri::False;
+                for &k in self.hosted_by {
+                    match self
+                        .sums
+                        .get(k)
+                        .map_or(Tri::False, |sum| BoundaryEnv::of(sum, r))
+                    {
+                        Tri::True => {
+                            result = Tri::True;
+                            trace.via_systems.push(k);
+                        }
+                        Tri::Open if result == Tri::False => result = Tri::Open,
+                        _ => {}
+                    }
+                }
+                result
+            }
         }
     }
 }
