@@ -61,7 +61,11 @@ fn op() -> impl Strategy<Value = Op> {
 fn entities(s: &Session) -> Vec<EntityId> {
     let mut out = vec![EntityId::Engagement];
     out.extend(s.systems.iter().map(|x| EntityId::System(x.id.clone())));
-    out.extend(s.identities.iter().map(|x| EntityId::Identity(x.id.clone())));
+    out.extend(
+        s.identities
+            .iter()
+            .map(|x| EntityId::Identity(x.id.clone())),
+    );
     out
 }
 
@@ -146,7 +150,9 @@ fn apply(
             s.rename(&pick_entity(*entity), &format!("renamed {name}"), now);
         }
         Op::Link { identity, system } if !s.identities.is_empty() && !s.systems.is_empty() => {
-            let i = s.identities[*identity as usize % s.identities.len()].id.clone();
+            let i = s.identities[*identity as usize % s.identities.len()]
+                .id
+                .clone();
             let j = s.systems[*system as usize % s.systems.len()].id.clone();
             s.toggle_link(&i, &j, now);
         }
@@ -230,7 +236,12 @@ fn a_journal_already_folded_is_recognised_and_removed() {
     let question = q.question("controls_months").unwrap();
     for (n, months) in [3.0, 14.0].into_iter().enumerate() {
         o.session
-            .set_answer(question, &EntityId::Engagement, Value::Number(months), at(n as u32 + 1))
+            .set_answer(
+                question,
+                &EntityId::Engagement,
+                Value::Number(months),
+                at(n as u32 + 1),
+            )
             .unwrap();
         o.lease.record(&o.session).unwrap();
     }
@@ -273,7 +284,12 @@ fn a_journal_for_another_version_of_the_file_is_set_aside_not_replayed() {
     std::fs::write(&path, copy).unwrap();
     let (s, opened) = store::open(&path, &q).unwrap();
     assert!(s.engagement.is_empty(), "not replayed over another version");
-    assert!(opened.journal.as_ref().is_some_and(|r| r.stale && !r.folded));
+    assert!(
+        opened
+            .journal
+            .as_ref()
+            .is_some_and(|r| r.stale && !r.folded)
+    );
     let o = workshop::open(&path, &q, Access::Write).unwrap();
     let note = o.notes().join("\n");
     assert!(
@@ -281,7 +297,11 @@ fn a_journal_for_another_version_of_the_file_is_set_aside_not_replayed() {
             && note.contains(".journal.stale"),
         "{note}"
     );
-    assert!(journal::journal_path(&path).with_extension("journal.stale").exists());
+    assert!(
+        journal::journal_path(&path)
+            .with_extension("journal.stale")
+            .exists()
+    );
 }
 
 /// Text kept as typed although it looks like a secret is saved on purpose; once it is replaced,
@@ -310,7 +330,12 @@ fn a_replaced_secret_kept_as_typed_does_not_stay_in_the_journal() {
     let r = o.lease.record(&o.session).unwrap();
     assert!(r.appended);
     o.session
-        .set_answer(question, &EntityId::Engagement, Value::Text("rotated".into()), at(2))
+        .set_answer(
+            question,
+            &EntityId::Engagement,
+            Value::Text("rotated".into()),
+            at(2),
+        )
         .unwrap();
     let r = o.lease.record(&o.session).unwrap();
     assert!(r.fold_due, "the superseded secret is folded away");

@@ -403,7 +403,11 @@ fn format_version(path: &Path) -> String {
 /// The answers the session file holds by itself, without its journal.
 fn file_answers(path: &Path, q: &Questionnaire) -> BTreeMap<(String, String), Value> {
     let text = std::fs::read_to_string(path).expect("the session file");
-    answers(&file::parse("file-only.toml", &text, q).expect("the file parses").0)
+    answers(
+        &file::parse("file-only.toml", &text, q)
+            .expect("the file parses")
+            .0,
+    )
 }
 
 /// While a journal holds changes the file does not, the file says so (format_version 2), so a
@@ -647,7 +651,10 @@ fn kill_9_between_journal_append_and_fold_loses_nothing() {
     let shown = answers(&store::open(&path, &q).unwrap().0);
     app.kill9();
     assert_eq!(shown.len(), 3, "three answers shown as saved");
-    assert!(file_answers(&path, &q).is_empty(), "not folded into the file yet");
+    assert!(
+        file_answers(&path, &q).is_empty(),
+        "not folded into the file yet"
+    );
     assert_eq!(format_version(&path), "2");
     assert_eq!(journal::read(&path).unwrap().unwrap().records.len(), 3);
     // Every reader includes them: the command line too, saying where they came from.
@@ -699,18 +706,17 @@ fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_ke
     let shown = answers(&store::open(&path, &q).unwrap().0);
     app.kill9();
     let c = journal::read(&path).unwrap().unwrap();
-    assert!(!c.torn, "the torn record was cut off before the next append");
+    assert!(
+        !c.torn,
+        "the torn record was cut off before the next append"
+    );
     assert_eq!(c.records.len(), 3);
     assert!(std::fs::read(&jpath).unwrap()[..whole] == bytes[..whole]);
     assert_eq!(shown.len(), 3);
 
     // A byte of the second record changed: the first is replayed, and readers say so.
     let mut bytes = std::fs::read(&jpath).unwrap();
-    let second = c.records[0].len()
-        + bytes
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(0, |n| n + 1);
+    let second = c.records[0].len() + bytes.iter().position(|b| *b == b'\n').map_or(0, |n| n + 1);
     let at = bytes[second..]
         .windows(8)
         .position(|w| w == b"updated ")
@@ -729,7 +735,10 @@ fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_ke
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("change 2 is damaged") && err.contains("checksum"), "{err}");
+    assert!(
+        err.contains("change 2 is damaged") && err.contains("checksum"),
+        "{err}"
+    );
 
     // Opened to write: what was recovered goes into the file, the journal is kept aside.
     let mut app = resume_ready(dir.path(), &path, &[]);
@@ -758,7 +767,10 @@ fn kill_9_while_folding_never_loses_an_answer() {
         let mut app = resume_ready(dir.path(), &path, &slow);
         for _ in 0..1 + rng.below(3) {
             let key: &[u8] = if rng.below(2) == 0 { b"1" } else { b"2" };
-            assert!(app.key_acknowledged(key, Duration::from_secs(5)), "round {round}");
+            assert!(
+                app.key_acknowledged(key, Duration::from_secs(5)),
+                "round {round}"
+            );
         }
         let shown = answers(&store::open(&path, &q).unwrap().0);
         app.send(b"q");

@@ -327,9 +327,16 @@ pub fn parse_with_journal(
         Some(raw) => raw,
         None => toml::from_str(src).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            fail(file, vec![problem(&loc, offset, e.message().trim().to_string(),
-                "the file is not a valid session; if you edited it by hand, fix this spot, \
-                 otherwise open its backup (`.bak` beside it)")])
+            fail(
+                file,
+                vec![problem(
+                    &loc,
+                    offset,
+                    e.message().trim().to_string(),
+                    "the file is not a valid session; if you edited it by hand, fix this spot, \
+                 otherwise open its backup (`.bak` beside it)",
+                )],
+            )
         })?,
     };
     let version = *raw.format_version.get_ref();

@@ -101,7 +101,12 @@ fn checksum(payload: &[u8]) -> String {
 
 /// Frames one payload as it is appended.
 fn frame(payload: &str) -> Vec<u8> {
-    let mut out = format!("record {} {}\n", payload.len(), checksum(payload.as_bytes())).into_bytes();
+    let mut out = format!(
+        "record {} {}\n",
+        payload.len(),
+        checksum(payload.as_bytes())
+    )
+    .into_bytes();
     out.extend_from_slice(payload.as_bytes());
     out.push(b'\n');
     out
@@ -192,7 +197,10 @@ fn read_records(bytes: &[u8], from: usize, c: &mut Contents, at_most: Option<usi
         let (Some("record"), Some(len), Some(sum), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            c.damaged = Some(damage(format!("`{}` is not a record frame", line.chars().take(40).collect::<String>())));
+            c.damaged = Some(damage(format!(
+                "`{}` is not a record frame",
+                line.chars().take(40).collect::<String>()
+            )));
             break;
         };
         let Ok(len) = len.parse::<usize>() else {

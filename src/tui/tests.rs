@@ -936,10 +936,7 @@ fn import_previews_first_and_only_a_confirmation_changes_the_inventory() {
     }
     let s = &app.work.as_ref().unwrap().session;
     assert!(s.identities.iter().any(|i| i.name == "svc-billing"));
-    assert!(
-        on_disk(&path)
-            .contains("svc-billing")
-    );
+    assert!(on_disk(&path).contains("svc-billing"));
 }
 
 #[test]
@@ -1030,10 +1027,7 @@ fn import_maps_an_unrecognised_column_in_the_app() {
         s.identities[0].answers["privilege"].source.as_deref(),
         Some("import:unrecognised-columns.csv")
     );
-    assert!(
-        on_disk(&path)
-            .contains("source = \"import:unrecognised-columns.csv\"")
-    );
+    assert!(on_disk(&path).contains("source = \"import:unrecognised-columns.csv\""));
 }
 
 /// A long line of the dry run wraps under its item, not back at the box's left edge.
@@ -1578,10 +1572,7 @@ fn a_secret_in_a_note_is_redacted_and_y_keeps_the_note_as_typed() {
     apply_all(&mut app, fx);
     assert_eq!(note(&app), "Ask ops; db password=Hunter2Hunter2");
     assert!(stored(&app, &qid).secret_override);
-    assert!(
-        on_disk(&path)
-            .contains("Hunter2Hunter2")
-    );
+    assert!(on_disk(&path).contains("Hunter2Hunter2"));
 }
 
 /// Holds `session`'s lock as another socscope would (its own open file, its own lock file

@@ -259,8 +259,8 @@ impl Lease {
             return Ok(Recorded::default());
         }
         let touched = s.revision.touched_since(self.saved);
-        let payload = file::render_record(s, &touched, self.orphans_pending)
-            .map_err(StoreError::Render)?;
+        let payload =
+            file::render_record(s, &touched, self.orphans_pending).map_err(StoreError::Render)?;
         let real = self.real.clone();
         match lock::with_write_access(&real, || self.append(s, &payload)) {
             Ok(result) => result?,
@@ -485,13 +485,14 @@ fn leased(
                 ));
             } else {
                 if writable {
-                    lease.journal = Some(journal::Writer::resume(&lease.real, &r.contents).map_err(
-                        |source| StoreError::Io {
-                            path: jpath.clone(),
-                            action: "open",
-                            source,
-                        },
-                    )?);
+                    lease.journal =
+                        Some(journal::Writer::resume(&lease.real, &r.contents).map_err(
+                            |source| StoreError::Io {
+                                path: jpath.clone(),
+                                action: "open",
+                                source,
+                            },
+                        )?);
                 }
                 if n > 0 {
                     notices.push(if writable {
@@ -501,7 +502,10 @@ fn leased(
                             s(n)
                         )
                     } else {
-                        format!("included {n} change{} from {shown}, not in the file yet", s(n))
+                        format!(
+                            "included {n} change{} from {shown}, not in the file yet",
+                            s(n)
+                        )
                     });
                 }
             }
