@@ -29,7 +29,7 @@ use crate::questionnaire::condition::{
     Condition, EntityKey, Env, Lookup, Subject, Total, Trace, Tri,
 };
 use crate::questionnaire::{Category, Findings, Questionnaire, Report, Scope, tsc};
-use crate::session::Session;
+use crate::session::{EntityId, Session};
 use stage::{Eval, Stage, Summary, Totals, fold};
 
 struct Ctx<'a> {
@@ -305,6 +305,28 @@ pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendat
     let mut r = build(q, s, &st);
     conflicts::mark(q, s, &mut r);
     (r, st.ev)
+}
+
+/// The recommendation after answers of one entity changed, updating `kept` (the evaluation
+/// of the session before the change): only what those answers reach is evaluated again
+/// (`Evaluation::apply`). An evaluation of another inventory (a system added, a link
+/// toggled) is made again in full.
+pub fn recommend_after_answer(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> Recommendation {
+    let mut ev = Evaluation::take(kept);
+    match entity_key(s, changed) {
+        Some(key) if ev.fits(s) => ev.apply(q, s, key),
+        _ => ev = Evaluation::new(q, s),
+    }
+    let st = Stage::trace(q, s, ev);
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
+    *kept = st.ev;
+    r
 }
 
 /// The gaps of one in-scope entity: confirmed when a gap rule holds, unverified when it is open
