@@ -76,10 +76,7 @@ fn value(q: &Questionnaire, qi: usize, pick: u8) -> Value {
     match (pick % 7, question.kind) {
         (0, _) => Value::Unknown,
         (_, Kind::YesNo | Kind::Single) => Value::Text(choice(pick as usize)),
-        (_, Kind::Multi) => {
-            let ids = vec![choice(pick as usize)];
-            Value::List(question.toggle(&[], &ids[0]))
-        }
+        (_, Kind::Multi) => Value::List(question.toggle(&[], &choice(pick as usize))),
         (_, Kind::Number) => Value::Number(f64::from(pick % 40) / 2.0),
         (_, Kind::Date) => Value::Text(format!("2026-0{}-1{}", 1 + pick % 9, pick % 10)),
         (_, Kind::Text) => Value::Text(format!("answer {pick}\nwith \"quotes\" and a second line")),
