@@ -85,6 +85,13 @@ fn keystroke(app: &mut App, f: &Fixture, yes: bool) -> Vec<Effect> {
     update::update(app, a)
 }
 
+/// Answers the target question yes or no, as a keystroke on it would.
+fn answer_target(s: &mut Session, question: &questionnaire::Question, f: &Fixture, yes: bool) {
+    let v = Value::Text(if yes { "yes" } else { "no" }.into());
+    s.set_answer(question, &f.target.0, v, synth::epoch())
+        .expect("a yes/no answer");
+}
+
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let q = questionnaire::builtin().expect("built-in questionnaire");
@@ -222,9 +229,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(f.size, |b| {
             b.iter(|| {
                 yes = !yes;
-                let v = Value::Text(if yes { "yes" } else { "no" }.into());
-                s.set_answer(&question, &f.target.0, v, synth::epoch())
-                    .unwrap();
+                answer_target(&mut s, &question, f, yes);
                 lease.record(&s).unwrap()
             })
         });
@@ -243,9 +248,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(f.size, |b| {
             b.iter(|| {
                 yes = !yes;
-                let v = Value::Text(if yes { "yes" } else { "no" }.into());
-                s.set_answer(&question, &f.target.0, v, synth::epoch())
-                    .unwrap();
+                answer_target(&mut s, &question, f, yes);
                 store::save_with(&path, &s, socscope::report::summary::file_summary(&r)).unwrap();
             })
         });

@@ -94,6 +94,27 @@ pub struct Contents {
     pub damaged: Option<Damage>,
 }
 
+impl Contents {
+    /// No records yet, after a header of `valid_len` bytes.
+    fn empty(base: Base, valid_len: u64) -> Contents {
+        Contents {
+            base,
+            records: Vec::new(),
+            valid_len,
+            torn: false,
+            damaged: None,
+        }
+    }
+}
+
+/// A base that matches no session file, for journals whose header could not be read.
+fn no_base() -> Base {
+    Base {
+        len: 0,
+        updated: String::new(),
+    }
+}
+
 fn checksum(payload: &[u8]) -> String {
     let digest = Sha256::digest(payload);
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
@@ -122,16 +143,7 @@ fn whole_record_within(bytes: &[u8]) -> bool {
             return false;
         };
         let at = from + p + 1;
-        let mut c = Contents {
-            base: Base {
-                len: 0,
-                updated: String::new(),
-            },
-            records: Vec::new(),
-            valid_len: 0,
-            torn: false,
-            damaged: None,
-        };
+        let mut c = Contents::empty(no_base(), 0);
         read_records(&bytes[at..], 0, &mut c, Some(1));
         if !c.records.is_empty() {
             return true;
@@ -151,27 +163,15 @@ pub fn parse(bytes: &[u8]) -> Option<Contents> {
     let header = String::from_utf8_lossy(&bytes[..nl]);
     let Some(base) = Base::parse(&header) else {
         return Some(Contents {
-            base: Base {
-                len: 0,
-                updated: String::new(),
-            },
-            records: Vec::new(),
-            valid_len: 0,
-            torn: false,
             damaged: Some(Damage {
                 record: 0,
                 offset: 0,
                 what: "the first line is not a socscope journal header".into(),
             }),
+            ..Contents::empty(no_base(), 0)
         });
     };
-    let mut c = Contents {
-        base,
-        records: Vec::new(),
-        valid_len: (nl + 1) as u64,
-        torn: false,
-        damaged: None,
-    };
+    let mut c = Contents::empty(base, (nl + 1) as u64);
     read_records(bytes, nl + 1, &mut c, None);
     Some(c)
 }
