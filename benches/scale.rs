@@ -2,8 +2,8 @@
 //!
 //! Sessions at three sizes are generated in the set-up with the synthetic generator
 //! (`examples/synth/mod.rs`): S = 5 systems / 30 identities, M = 100 / 1,000,
-//! L = 1,000 / 10,000, 3 links per identity, 80 % answered. A filter picks groups, e.g.
-//! `cargo bench --bench scale -- keystroke/L`.
+//! L = 1,000 / 10,000, 3 links per identity, 80 % answered; with `SOCSCOPE_BENCH_XL=1` also
+//! XL = 10,000 / 100,000. A filter picks groups, e.g. `cargo bench --bench scale -- keystroke/L`.
 
 #[path = "../examples/synth/mod.rs"]
 mod synth;
@@ -38,8 +38,10 @@ struct Fixture {
 }
 
 fn fixtures(q: &Questionnaire, dir: &Path) -> Vec<Fixture> {
+    let xl = std::env::var_os("SOCSCOPE_BENCH_XL").is_some();
     synth::SIZES
         .iter()
+        .chain(xl.then_some(&synth::XL))
         .map(|(size, spec)| {
             let session = synth::generate(q, spec);
             let text = synth::render(q, &session);
@@ -83,6 +85,13 @@ fn keystroke(app: &mut App, f: &Fixture, yes: bool) -> Vec<Effect> {
     update::update(app, a)
 }
 
+/// Answers the target question yes or no, as a keystroke on it would.
+fn answer_target(s: &mut Session, question: &questionnaire::Question, f: &Fixture, yes: bool) {
+    let v = Value::Text(if yes { "yes" } else { "no" }.into());
+    s.set_answer(question, &f.target.0, v, synth::epoch())
+        .expect("a yes/no answer");
+}
+
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let q = questionnaire::builtin().expect("built-in questionnaire");
@@ -105,6 +114,40 @@ fn bench(c: &mut Criterion) {
         g.bench_function(f.size, |b| {
             b.iter(|| engine::recommend(&q, black_box(&f.session)))
         });
+    }
+    g.finish();
+
+    // The recompute after one answer, without drawing: in full (`recommend_with_evaluation`,
+    // what every answer did before) and from the kept evaluation (`recommend_after_answer`),
+    // for an identity's answer and a system's (which reaches the identities linked to it).
+    let mut g = c.benchmark_group("recompute");
+    for f in &fx {
+        g.bench_function(BenchmarkId::new("full", f.size), |b| {
+            b.iter(|| engine::recommend_with_evaluation(&q, black_box(&f.session)))
+        });
+        let targets = [
+            (
+                "incremental_identity",
+                f.session
+                    .identities
+                    .first()
+                    .map(|x| EntityId::Identity(x.id.clone())),
+            ),
+            (
+                "incremental_system",
+                f.session
+                    .systems
+                    .first()
+                    .map(|x| EntityId::System(x.id.clone())),
+            ),
+        ];
+        for (name, e) in targets {
+            let Some(e) = e else { continue };
+            let (_, mut kept) = engine::recommend_with_evaluation(&q, &f.session);
+            g.bench_function(BenchmarkId::new(name, f.size), |b| {
+                b.iter(|| engine::recommend_after_answer(&q, black_box(&f.session), &mut kept, &e))
+            });
+        }
     }
     g.finish();
 
@@ -173,6 +216,26 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    // The save per answer now: one checksummed journal record appended and fdatasync'd
+    // (`Lease::record`); the whole file is written only when the journal is folded.
+    let mut g = c.benchmark_group("journal_append");
+    for f in &fx {
+        let own = dir.path().join(format!("journal-{}.toml", f.size));
+        std::fs::write(&own, &f.text).unwrap();
+        let mut lease = socscope::workshop::Lease::per_write(&own);
+        let mut s = f.session.clone();
+        let question = q.question(&f.target.1).unwrap().clone();
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                answer_target(&mut s, &question, f, yes);
+                lease.record(&s).unwrap()
+            })
+        });
+    }
+    g.finish();
+
     // Saving after one answer, durably (temporary file, fsync, rename, directory fsync), with
     // the recommendation the app already holds; and its two parts.
     let mut g = c.benchmark_group("save_one_answer");
@@ -185,9 +248,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(f.size, |b| {
             b.iter(|| {
                 yes = !yes;
-                let v = Value::Text(if yes { "yes" } else { "no" }.into());
-                s.set_answer(&question, &f.target.0, v, synth::epoch())
-                    .unwrap();
+                answer_target(&mut s, &question, f, yes);
                 store::save_with(&path, &s, socscope::report::summary::file_summary(&r)).unwrap();
             })
         });

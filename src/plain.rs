@@ -263,6 +263,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 return Ok(());
             }
             if done {
+                self.fold(&engine::recommend(self.q, &self.s))?;
                 self.io.say(&format!(
                     "Saved to {}. Resume with: socscope --plain resume {}",
                     self.lease.path().display(),
@@ -414,13 +415,24 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     /// Saves, and says so when the recommendation changed.
     fn save(&mut self) -> Result<(), Error> {
         let r = engine::recommend(self.q, &self.s);
-        if let Some(problem) = self.lease.save(&self.s, &r)?.backup_problem {
-            self.io.say(&format!("Warning: {}", sanitize(&problem)))?;
+        // Into the journal, durably; the whole file once the journal is long and when done.
+        if self.lease.record(&self.s)?.fold_due {
+            self.fold(&r)?;
         }
         let line = verdict_line(&r);
         if line != self.verdict {
             self.io.say(&format!("Recommendation now: {line}"))?;
             self.verdict = line;
+        }
+        Ok(())
+    }
+
+    /// Writes the whole session file (folding the journal into it).
+    fn fold(&mut self, r: &engine::Recommendation) -> Result<(), Error> {
+        if let Some(saved) = self.lease.save_if_changed(&self.s, r)?
+            && let Some(problem) = saved.backup_problem
+        {
+            self.io.say(&format!("Warning: {}", sanitize(&problem)))?;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use socscope::questionnaire::Questionnaire;
-use socscope::session::{Session, Value, lock, store};
+use socscope::session::{Session, Value, file, journal, lock, store};
 
 const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
 const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
@@ -365,6 +365,7 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_answer() {
         );
         checked += acknowledged.len();
         acknowledged = after;
+        check_journal_marked(&path, &q, &format!("round {round}"));
         // The backup, when there is one, is a whole session too (checked every fifth round).
         let bak = store::backup_path(&path);
         if round % 5 == 0 && bak.exists() {
@@ -388,6 +389,41 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_answer() {
     );
     assert!(kills >= 200);
     assert!(acknowledged.len() >= 10, "the test answered too little");
+}
+
+/// `format_version` as the session file says it.
+fn format_version(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("the session file");
+    text.lines()
+        .find_map(|l| l.strip_prefix("format_version = "))
+        .expect("a format_version line")
+        .to_string()
+}
+
+/// The answers the session file holds by itself, without its journal.
+fn file_answers(path: &Path, q: &Questionnaire) -> BTreeMap<(String, String), Value> {
+    let text = std::fs::read_to_string(path).expect("the session file");
+    answers(
+        &file::parse("file-only.toml", &text, q)
+            .expect("the file parses")
+            .0,
+    )
+}
+
+/// While a journal holds changes the file does not, the file says so (format_version 2), so a
+/// socscope that knows no journal refuses it rather than showing it without them. (Between
+/// writing the file whole and removing the journal, the file holds everything already.)
+fn check_journal_marked(path: &Path, q: &Questionnaire, what: &str) {
+    let records = journal::read(path)
+        .expect("the journal reads")
+        .map_or(0, |c| c.records.len());
+    if records > 0 && format_version(path) != "2" {
+        assert_eq!(
+            file_answers(path, q),
+            answers(&store::open(path, q).unwrap().0),
+            "{what}: a journal of {records} records with changes, and the file does not say so"
+        );
+    }
 }
 
 fn resume_ready(dir: &Path, path: &Path, env: &[(&str, &str)]) -> App {
@@ -598,4 +634,158 @@ fn a_closed_terminal_is_noticed_the_session_saved_and_the_app_exits() {
 fn app_answers(app: &mut App, path: &Path, q: &Questionnaire) -> usize {
     assert!(app.key_acknowledged(b"1", Duration::from_secs(5)));
     answers(&store::open(path, q).unwrap().0).len()
+}
+
+/// kill -9 after answers were shown as saved, before anything folded the journal: the answers
+/// are in the journal only, the file is marked for it, every reader includes them, and the
+/// next clean exit folds them into the file and removes the journal.
+#[test]
+fn kill_9_between_journal_append_and_fold_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "unfolded.toml");
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    // "unknown" answers the question shown and moves on: three answers.
+    for _ in 0..3 {
+        assert!(app.key_acknowledged(b"u", Duration::from_secs(5)));
+    }
+    let shown = answers(&store::open(&path, &q).unwrap().0);
+    app.kill9();
+    assert_eq!(shown.len(), 3, "three answers shown as saved");
+    assert!(
+        file_answers(&path, &q).is_empty(),
+        "not folded into the file yet"
+    );
+    assert_eq!(format_version(&path), "2");
+    assert_eq!(journal::read(&path).unwrap().unwrap().records.len(), 3);
+    // Every reader includes them: the command line too, saying where they came from.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socscope"))
+        .args(["recommend", &path.display().to_string(), "--json"])
+        .env("SOCSCOPE_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("included 3 changes from"), "{err}");
+    assert_eq!(answers(&store::open(&path, &q).unwrap().0), shown);
+
+    // Resumed, and quit: folded into the file, journal gone, the file readable by any socscope.
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    app.send(b"q");
+    assert!(app.wait_exit(Duration::from_secs(10)).success());
+    assert!(journal::read(&path).unwrap().is_none(), "journal removed");
+    assert_eq!(format_version(&path), "1");
+    assert_eq!(file_answers(&path, &q), shown);
+}
+
+/// A crash in the middle of an append leaves a record cut short: it was never shown as saved,
+/// so it is ignored, and the next append cuts it off. A record whose checksum does not match
+/// stops the replay there, says so, and is set aside, never deleted.
+#[test]
+fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "torn.toml");
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    for _ in 0..2 {
+        assert!(app.key_acknowledged(b"u", Duration::from_secs(5)));
+    }
+    let shown = answers(&store::open(&path, &q).unwrap().0);
+    app.kill9();
+    // The beginning of a third record, as a kill during its write leaves it.
+    let jpath = journal::journal_path(&path);
+    let mut bytes = std::fs::read(&jpath).unwrap();
+    let whole = bytes.len();
+    bytes.extend_from_slice(b"record 180 0a1b2c3d4e5f6071\nupdated = 2026-");
+    std::fs::write(&jpath, &bytes).unwrap();
+    let c = journal::read(&path).unwrap().unwrap();
+    assert!(c.torn && c.damaged.is_none() && c.records.len() == 2);
+    assert_eq!(answers(&store::open(&path, &q).unwrap().0), shown);
+
+    // Resumed: one more answer, appended after the two whole records.
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    assert!(app.key_acknowledged(b"u", Duration::from_secs(5)));
+    let shown = answers(&store::open(&path, &q).unwrap().0);
+    app.kill9();
+    let c = journal::read(&path).unwrap().unwrap();
+    assert!(
+        !c.torn,
+        "the torn record was cut off before the next append"
+    );
+    assert_eq!(c.records.len(), 3);
+    assert!(std::fs::read(&jpath).unwrap()[..whole] == bytes[..whole]);
+    assert_eq!(shown.len(), 3);
+
+    // A byte of the second record changed: the first is replayed, and readers say so.
+    let mut bytes = std::fs::read(&jpath).unwrap();
+    let second = c.records[0].len() + bytes.iter().position(|b| *b == b'\n').map_or(0, |n| n + 1);
+    let at = bytes[second..]
+        .windows(8)
+        .position(|w| w == b"updated ")
+        .map(|p| second + p + 2)
+        .expect("the second record");
+    bytes[at] ^= 0x20;
+    std::fs::write(&jpath, &bytes).unwrap();
+    let (s, opened) = store::open(&path, &q).unwrap();
+    let replay = opened.journal.expect("a journal");
+    assert_eq!(replay.applied, 1);
+    assert_eq!(replay.damaged.as_ref().map(|d| d.record), Some(2));
+    assert_eq!(answers(&s).len(), 1);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socscope"))
+        .args(["recommend", &path.display().to_string()])
+        .env("SOCSCOPE_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("change 2 is damaged") && err.contains("checksum"),
+        "{err}"
+    );
+
+    // Opened to write: what was recovered goes into the file, the journal is kept aside.
+    let mut app = resume_ready(dir.path(), &path, &[]);
+    app.send(b"q");
+    assert!(app.wait_exit(Duration::from_secs(10)).success());
+    assert_eq!(file_answers(&path, &q).len(), 1);
+    assert!(journal::read(&path).unwrap().is_none());
+    let aside = store::sibling(&jpath, ".damaged");
+    assert_eq!(std::fs::read(&aside).unwrap(), bytes, "kept byte for byte");
+}
+
+/// kill -9 at random moments while the journal is folded into the file on quit (each step of
+/// the fold made slow so that the kills land in every one): the file always opens with every
+/// answer shown as saved, and whenever a journal holds changes the file is marked for it.
+#[test]
+fn kill_9_while_folding_never_loses_an_answer() {
+    const ROUNDS: usize = 16;
+    let q = q();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_session(dir.path(), "folding.toml");
+    seed(&path, &q);
+    let mut rng = Rng(0xF01D_0F01D);
+    let slow = [("SOCSCOPE_TEST_SLOW_FOLD", "1")];
+    let (mut exited, mut killed) = (0, 0);
+    for round in 0..ROUNDS {
+        let mut app = resume_ready(dir.path(), &path, &slow);
+        for _ in 0..1 + rng.below(3) {
+            let key: &[u8] = if rng.below(2) == 0 { b"1" } else { b"2" };
+            assert!(
+                app.key_acknowledged(key, Duration::from_secs(5)),
+                "round {round}"
+            );
+        }
+        let shown = answers(&store::open(&path, &q).unwrap().0);
+        app.send(b"q");
+        std::thread::sleep(Duration::from_millis(rng.below(260)));
+        if app.child.try_wait().unwrap().is_some() {
+            exited += 1;
+        } else {
+            app.kill9();
+            killed += 1;
+        }
+        let what = format!("round {round}");
+        let (s, _) = store::open(&path, &q).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(answers(&s), shown, "{what}");
+        check_journal_marked(&path, &q, &what);
+    }
+    println!("folding: {killed} killed during the fold, {exited} exited first");
+    assert!(killed >= ROUNDS / 2, "the kills landed in the fold");
 }

@@ -45,6 +45,10 @@ pub const SIZES: [(&str, Spec); 3] = [
     ("L", Spec::new(1_000, 10_000)),
 ];
 
+/// Ten times L, for the linearity check (M -> L -> XL): generated only when asked for
+/// (`SOCSCOPE_BENCH_XL=1`), as it takes minutes and gigabytes to set up.
+pub const XL: (&str, Spec) = ("XL", Spec::new(10_000, 100_000));
+
 /// splitmix64 (Steele, Lea, Flood 2014): tiny, fast and good enough for test data.
 pub struct Rng(u64);
 

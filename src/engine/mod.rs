@@ -29,7 +29,7 @@ use crate::questionnaire::condition::{
     Condition, EntityKey, Env, Lookup, Subject, Total, Trace, Tri,
 };
 use crate::questionnaire::{Category, Findings, Questionnaire, Report, Scope, tsc};
-use crate::session::Session;
+use crate::session::{EntityId, Session};
 use stage::{Eval, Stage, Summary, Totals, fold};
 
 struct Ctx<'a> {
@@ -306,6 +306,28 @@ pub fn recommend_with_evaluation(q: &Questionnaire, s: &Session) -> (Recommendat
     let mut r = build(q, s, &st);
     conflicts::mark(q, s, &mut r);
     (r, st.ev)
+}
+
+/// The recommendation after answers of one entity changed, updating `kept` (the evaluation
+/// of the session before the change): only what those answers reach is evaluated again
+/// (`Evaluation::apply`). An evaluation of another inventory (a system added, a link
+/// toggled) is made again in full.
+pub fn recommend_after_answer(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> Recommendation {
+    let mut ev = Evaluation::take(kept);
+    match entity_key(s, changed) {
+        Some(key) if ev.fits(s) => ev.apply(q, s, key),
+        _ => ev = Evaluation::new(q, s),
+    }
+    let st = Stage::trace(q, s, ev);
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
+    *kept = st.ev;
+    r
 }
 
 /// The gaps of one in-scope entity: confirmed when a gap rule holds, unverified when it is open
@@ -753,24 +775,27 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             touches,
         });
     }
-    let touch = |d: &mut Decision, conflicts: &[Conflict]| {
+    if !conflicts.is_empty() {
+        // By decision: one random workshop of 10,000 identities has thousands of conflicts, and
+        // testing each against every decision was quadratic.
+        let mut by_decision: HashMap<&DecisionId, Vec<usize>> = HashMap::new();
         for (n, c) in conflicts.iter().enumerate() {
-            if c.touches.contains(&d.id) {
-                d.provisional = true;
-                d.conflicts.push(n);
+            for t in &c.touches {
+                let list = by_decision.entry(t).or_default();
+                if list.last() != Some(&n) {
+                    list.push(n);
+                }
             }
         }
-    };
-    if !conflicts.is_empty() {
-        for d in decisions.iter_mut() {
-            touch(d, &conflicts);
-        }
-        for x in systems.iter_mut() {
-            touch(&mut x.decision, &conflicts);
-        }
-        for x in identities.iter_mut() {
-            touch(&mut x.decision, &conflicts);
-        }
+        let touch = |d: &mut Decision| {
+            if let Some(ns) = by_decision.get(&d.id) {
+                d.provisional = true;
+                d.conflicts.extend_from_slice(ns);
+            }
+        };
+        decisions.iter_mut().for_each(touch);
+        systems.iter_mut().for_each(|x| touch(&mut x.decision));
+        identities.iter_mut().for_each(|x| touch(&mut x.decision));
     }
 
     // Findings and notes: from the entity rules that fired, then from the report rules, which

@@ -9,7 +9,7 @@ use crate::questionnaire::{
 use crate::session::{Answers, Session, Value};
 
 use super::Verdict;
-use super::visibility::{Overlay, Visibility, entity_visibility, visibility};
+use super::visibility::{self, Overlay, Visibility, entity_visibility};
 
 /// One rule's result for one entity; only true and open results are kept.
 pub(crate) struct Eval<'a> {
@@ -398,6 +398,7 @@ impl<'a> Rules<'a> {
 /// Every rule's result for every entity, with the summaries and totals they fold into. Owns
 /// everything (no borrow of the questionnaire), so the app can keep it between keystrokes and
 /// try "what if" changes against it without evaluating the session again.
+#[derive(Debug, PartialEq)]
 pub struct Evaluation {
     pub(crate) vis: Visibility,
     /// Per entity, every rule of its scope's result, in `rules_in` order.
@@ -418,7 +419,7 @@ impl Evaluation {
     /// Evaluates every rule for every entity, without recording why.
     pub fn new(q: &Questionnaire, s: &Session) -> Evaluation {
         let rules = Rules::of(q);
-        let vis = visibility(q, s);
+        let vis = visibility::visibility(q, s);
         let sys_res: Vec<Vec<Tri>> = (0..s.systems.len())
             .map(|j| rule_values(&rules.system, &vis.env(q, s, EntityKey::System(j), &[])))
             .collect();
@@ -464,6 +465,71 @@ impl Evaluation {
             in_scope,
             linked_identities,
         }
+    }
+
+    /// The evaluation of nothing: a placeholder while the kept one is moved out and back.
+    fn empty() -> Evaluation {
+        let none = Summary::from_results(std::iter::empty());
+        Evaluation {
+            vis: Visibility {
+                engagement: Vec::new(),
+                systems: Vec::new(),
+                identities: Vec::new(),
+                links: Vec::new(),
+            },
+            eng_res: Vec::new(),
+            sys_res: Vec::new(),
+            id_res: Vec::new(),
+            eng_sum: none,
+            sys_sum: Vec::new(),
+            id_sum: Vec::new(),
+            in_scope: Vec::new(),
+            linked_identities: Vec::new(),
+        }
+    }
+
+    /// Takes the evaluation out of `slot`, leaving the empty one.
+    pub(crate) fn take(slot: &mut Evaluation) -> Evaluation {
+        std::mem::replace(slot, Evaluation::empty())
+    }
+
+    /// Brings the evaluation up to date after answers of the entity `key` changed in `s`,
+    /// re-running only what those answers reach: a system's own rules and visibility, then
+    /// each identity that can access it (identities read their systems' answers and scope);
+    /// an identity itself. Engagement answers reach every entity: evaluated again in full.
+    /// The inventory (systems, identities, links) must be the one evaluated; a caller that
+    /// changed it uses `Evaluation::new`.
+    pub(crate) fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) {
+        let rules = Rules::of(q);
+        match key {
+            EntityKey::Engagement => *self = Evaluation::new(q, s),
+            EntityKey::System(j) => {
+                self.vis.systems[j] = entity_visibility(q, s, &self.vis, key, None);
+                self.sys_res[j] = rule_values(&rules.system, &self.vis.env(q, s, key, &[]));
+                self.sys_sum[j] = Summary::of_results(&rules.system, &self.sys_res[j]);
+                self.in_scope[j] = self.sys_sum[j].reached();
+                for n in 0..self.linked_identities[j].len() {
+                    let i = self.linked_identities[j][n];
+                    self.apply_identity(q, s, &rules, i);
+                }
+            }
+            EntityKey::Identity(i) => self.apply_identity(q, s, &rules, i),
+        }
+    }
+
+    fn apply_identity(&mut self, q: &Questionnaire, s: &Session, rules: &Rules, i: usize) {
+        let key = EntityKey::Identity(i);
+        self.vis.identities[i] = entity_visibility(q, s, &self.vis, key, None);
+        self.id_res[i] = rule_values(&rules.identity, &self.vis.env(q, s, key, &self.in_scope));
+        self.id_sum[i] = Summary::of_results(&rules.identity, &self.id_res[i]);
+    }
+
+    /// Whether this evaluation was made for `s`'s inventory: the same systems and identities,
+    /// each identity linked to the same systems (what `apply` needs).
+    pub(crate) fn fits(&self, s: &Session) -> bool {
+        self.sys_res.len() == s.systems.len()
+            && self.id_res.len() == s.identities.len()
+            && self.vis.links == visibility::links(s)
     }
 
     /// Which questions each entity is asked.

@@ -10,6 +10,7 @@ use super::Progress;
 
 /// Per entity, per question index: shown (true), hidden (false) or open (depends on an
 /// unanswered question; not shown yet). Entries for other scopes' questions are false.
+#[derive(Debug, PartialEq)]
 pub struct Visibility {
     pub engagement: Vec<Tri>,
     pub systems: Vec<Vec<Tri>>,
@@ -34,14 +35,19 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
     v.identities = (0..s.identities.len())
         .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), None))
         .collect();
+    v.links = links(s);
+    v
+}
+
+/// For each identity, the indexes of the systems it can access that exist, in link order.
+pub(crate) fn links(s: &Session) -> Vec<Vec<usize>> {
     let index: HashMap<&str, usize> = s
         .systems
         .iter()
         .enumerate()
         .map(|(i, x)| (x.id.as_str(), i))
         .collect();
-    v.links = s
-        .identities
+    s.identities
         .iter()
         .map(|i| {
             i.systems
@@ -49,8 +55,7 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
                 .filter_map(|id| index.get(id.as_str()).copied())
                 .collect()
         })
-        .collect();
-    v
+        .collect()
 }
 
 fn scope_of(key: EntityKey) -> Scope {

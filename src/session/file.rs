@@ -12,12 +12,12 @@ use toml::value::Datetime;
 
 use super::{
     Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, OrphanAnswer,
-    QuestionnaireRef, Session, Side, Subject, System, Value, Workshop,
+    QuestionnaireRef, Session, Side, Subject, System, Touched, Value, Workshop, journal,
 };
 use crate::questionnaire::load::{Locator, Problem};
 use crate::questionnaire::{LoadError, Pos, Questionnaire, Scope};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSession {
     format_version: Spanned<i64>,
@@ -41,7 +41,7 @@ struct RawSession {
     recommendation: Option<toml::Value>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawWorkshop {
     #[serde(default)]
@@ -54,7 +54,7 @@ struct RawWorkshop {
     date: Option<toml::Value>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawQRef {
     id: String,
@@ -64,14 +64,14 @@ struct RawQRef {
     hash: String,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawEntityAnswers {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     answers: BTreeMap<String, Spanned<RawAnswer>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSystem {
     id: Spanned<String>,
@@ -80,7 +80,7 @@ struct RawSystem {
     answers: BTreeMap<String, Spanned<RawAnswer>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIdentity {
     id: Spanned<String>,
@@ -91,7 +91,7 @@ struct RawIdentity {
     answers: BTreeMap<String, Spanned<RawAnswer>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswer {
     value: toml::Value,
@@ -107,7 +107,7 @@ struct RawAnswer {
 
 /// A merge conflict (docs/session-format.md): what it is about, and each side written like an
 /// answer (absent: no answer on that side, or the side that removed the entry).
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConflict {
     /// `workshop`, `engagement`, `system` or `identity`.
@@ -131,6 +131,57 @@ struct RawConflict {
     theirs: Option<RawAnswer>,
 }
 
+/// One journal record (`journal`, docs/session-format.md): the workshop as it was then, and
+/// every entry changed since the record before, whole, in the session format. Replaying it
+/// replaces those entries (an entry no longer there is removed), so replaying a record twice
+/// changes nothing.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    updated: toml::Value,
+    workshop: RawWorkshop,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    engagement: Option<RawEntityAnswers>,
+    /// Ids of the systems and identities removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed_systems: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed_identities: Vec<String>,
+    /// The answers kept aside, all of them, when they changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    orphans: Option<Vec<OrphanAnswer>>,
+    /// The merge conflicts, all of them, when they changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conflicts: Option<Vec<Spanned<RawConflict>>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    systems: Vec<RawPlacedSystem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    identities: Vec<RawPlacedIdentity>,
+}
+
+/// A changed system and where it is in the inventory.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlacedSystem {
+    position: usize,
+    id: Spanned<String>,
+    name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    answers: BTreeMap<String, Spanned<RawAnswer>>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlacedIdentity {
+    position: usize,
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    systems: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    answers: BTreeMap<String, Spanned<RawAnswer>>,
+}
+
 /// What opening a session found besides the session itself.
 #[derive(Debug, Default)]
 pub struct Opened {
@@ -138,7 +189,32 @@ pub struct Opened {
     pub questionnaire_changed: bool,
     /// Answers that could not be matched to the current questionnaire, moved to `orphans`.
     pub notices: Vec<String>,
+    /// The file as read (its length and `updated`): what a journal started now extends.
+    pub base: Option<journal::Base>,
+    /// The file says a journal may extend it (`format_version = 2`).
+    pub journaled: bool,
+    /// What the journal beside the file held, and what was done with it.
+    pub journal: Option<Replay>,
 }
+
+/// What reading the journal beside a session found.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub contents: journal::Contents,
+    /// Records applied, in order.
+    pub applied: usize,
+    /// A record that could not be read (damaged, or not a record this socscope knows): replay
+    /// stopped before it.
+    pub damaged: Option<journal::Damage>,
+    /// The journal extends another version of the file: not applied.
+    pub stale: bool,
+    /// Stale, and replaying it would change nothing: it was folded into the file already.
+    pub folded: bool,
+}
+
+/// `format_version` of a session that a journal may extend: refused by a socscope that knows
+/// no journal, so that it never shows (and saves) the file without the journal's changes.
+pub const JOURNALED_VERSION: u32 = 2;
 
 fn problem(loc: &Locator, offset: usize, message: String, help: &str) -> Problem {
     Problem {
@@ -211,6 +287,33 @@ fn value_to_toml(v: &Value) -> toml::Value {
 /// Parses a session and reconciles it with `q`. Answers the questionnaire no longer has (or whose
 /// value no longer fits) are moved to `orphans` and reported, never dropped.
 pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opened), LoadError> {
+    parse_with_journal(file, src, None, q)
+}
+
+/// The text before the `[recommendation]` summary when nothing but the summary follows it: the
+/// summary is never read back, and parsing it was a third of the time of opening a large
+/// session. `None` when the file has no summary or anything else may follow it.
+fn without_summary(src: &str) -> Option<&str> {
+    const HEADER: &str = "\n[recommendation]\n";
+    let at = src.find(HEADER)? + 1;
+    let tail = &src[at..];
+    // Any other table after it (or a line that only looks like one, inside a string of the
+    // summary) and the whole file is parsed, as before.
+    let only_summary = tail.lines().all(|l| {
+        let l = l.trim_start();
+        !l.starts_with('[') || l.starts_with("[recommendation") || l.starts_with("[[recommendation")
+    });
+    only_summary.then(|| &src[..at])
+}
+
+/// [`parse`], with the journal beside the file (`journal::read`) replayed over it when it
+/// extends this very file (see [`Replay`]).
+pub fn parse_with_journal(
+    file: &str,
+    src: &str,
+    journal: Option<journal::Contents>,
+    q: &Questionnaire,
+) -> Result<(Session, Opened), LoadError> {
     let loc = Locator::new(src);
     if src.trim().is_empty() {
         return Err(fail(file, vec![Problem {
@@ -219,14 +322,25 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             help: "it may have been truncated; open its backup (`.bak` beside it) or start a new session".into(),
         }]));
     }
-    let raw: RawSession = toml::from_str(src).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        fail(file, vec![problem(&loc, offset, e.message().trim().to_string(),
-            "the file is not a valid session; if you edited it by hand, fix this spot, otherwise \
-             open its backup (`.bak` beside it)")])
-    })?;
+    let quick = without_summary(src).and_then(|head| toml::from_str::<RawSession>(head).ok());
+    let raw: RawSession = match quick {
+        Some(raw) => raw,
+        None => toml::from_str(src).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            fail(
+                file,
+                vec![problem(
+                    &loc,
+                    offset,
+                    e.message().trim().to_string(),
+                    "the file is not a valid session; if you edited it by hand, fix this spot, \
+                 otherwise open its backup (`.bak` beside it)",
+                )],
+            )
+        })?,
+    };
     let version = *raw.format_version.get_ref();
-    if version != i64::from(FORMAT_VERSION) {
+    if version != i64::from(FORMAT_VERSION) && version != i64::from(JOURNALED_VERSION) {
         let help = if version > i64::from(FORMAT_VERSION) {
             "this session was written by a newer socscope: upgrade socscope to open it"
         } else {
@@ -244,6 +358,167 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             )],
         ));
     }
+    let base = timestamp(&raw.updated).map(|u| journal::Base {
+        len: src.len() as u64,
+        updated: stamp(u),
+    });
+    let journaled = version == i64::from(JOURNALED_VERSION);
+    let (raw, replay) = match journal {
+        None => (raw, None),
+        Some(contents) => {
+            let (raw, replay) = replay_journal(file, &loc, raw, contents, base.as_ref(), q);
+            (raw, Some(replay))
+        }
+    };
+    let mut out = convert(file, &loc, raw, q)?;
+    out.1.base = base;
+    out.1.journaled = journaled;
+    out.1.journal = replay;
+    Ok(out)
+}
+
+/// A timestamp as session files and journal headers write it.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Replays the journal's records over the raw file, in order, when the journal extends this
+/// file; otherwise leaves the file as it is and says whether the journal was folded into it
+/// already (replaying it would change nothing).
+fn replay_journal(
+    file: &str,
+    loc: &Locator,
+    raw: RawSession,
+    contents: journal::Contents,
+    base: Option<&journal::Base>,
+    q: &Questionnaire,
+) -> (RawSession, Replay) {
+    let mut replay = Replay {
+        applied: 0,
+        damaged: contents.damaged.clone(),
+        stale: base != Some(&contents.base),
+        folded: false,
+        contents,
+    };
+    let records = replay.contents.records.clone();
+    let apply = |raw: &mut RawSession, replay: &mut Replay| {
+        for (n, text) in records.iter().enumerate() {
+            match toml::from_str::<RawRecord>(text) {
+                Ok(r) => {
+                    apply_record(raw, r);
+                    replay.applied += 1;
+                }
+                Err(e) => {
+                    replay.damaged = Some(journal::Damage {
+                        record: n + 1,
+                        offset: 0,
+                        what: format!(
+                            "it is not a record this socscope can read ({})",
+                            e.message().trim()
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    };
+    if !replay.stale {
+        let mut raw = raw;
+        apply(&mut raw, &mut replay);
+        return (raw, replay);
+    }
+    // Written for another version of the file: the last fold may have stopped between
+    // replacing the file and removing the journal, and then the file holds everything.
+    let mut replayed = raw.clone();
+    let mut scratch = replay.clone();
+    apply(&mut replayed, &mut scratch);
+    if scratch.damaged.is_none()
+        && let Ok((before, _)) = convert(file, loc, raw.clone(), q)
+        && let Ok((after, _)) = convert(file, loc, replayed, q)
+    {
+        replay.folded = before == after;
+    }
+    (raw, replay)
+}
+
+/// Replaces what one record changed: the workshop and `updated`, and each entry it holds (an
+/// entry that moved goes to its recorded position); removed entries go, with every link to
+/// a removed system.
+fn apply_record(raw: &mut RawSession, r: RawRecord) {
+    raw.updated = r.updated;
+    raw.workshop = r.workshop;
+    if let Some(e) = r.engagement {
+        raw.engagement = e;
+    }
+    let gone_systems: HashSet<&str> = r
+        .removed_systems
+        .iter()
+        .map(String::as_str)
+        .chain(r.systems.iter().map(|x| x.id.get_ref().as_str()))
+        .collect();
+    if !gone_systems.is_empty() {
+        raw.systems
+            .retain(|x| !gone_systems.contains(x.id.get_ref().as_str()));
+    }
+    if !r.removed_systems.is_empty() {
+        let removed: HashSet<&str> = r.removed_systems.iter().map(String::as_str).collect();
+        for i in &mut raw.identities {
+            i.systems.retain(|s| !removed.contains(s.as_str()));
+        }
+    }
+    let gone_identities: HashSet<&str> = r
+        .removed_identities
+        .iter()
+        .map(String::as_str)
+        .chain(r.identities.iter().map(|x| x.id.get_ref().as_str()))
+        .collect();
+    if !gone_identities.is_empty() {
+        raw.identities
+            .retain(|x| !gone_identities.contains(x.id.get_ref().as_str()));
+    }
+    // In position order, so that each lands where it was (the others kept their order).
+    let mut systems = r.systems;
+    systems.sort_by_key(|x| x.position);
+    for x in systems {
+        let at = x.position.min(raw.systems.len());
+        raw.systems.insert(
+            at,
+            RawSystem {
+                id: x.id,
+                name: x.name,
+                answers: x.answers,
+            },
+        );
+    }
+    let mut identities = r.identities;
+    identities.sort_by_key(|x| x.position);
+    for x in identities {
+        let at = x.position.min(raw.identities.len());
+        raw.identities.insert(
+            at,
+            RawIdentity {
+                id: x.id,
+                name: x.name,
+                systems: x.systems,
+                answers: x.answers,
+            },
+        );
+    }
+    if let Some(o) = r.orphans {
+        raw.orphans = o;
+    }
+    if let Some(c) = r.conflicts {
+        raw.conflicts = c;
+    }
+}
+
+/// The session of a raw file (checked and reconciled with `q`); `raw` is emptied.
+fn convert(
+    file: &str,
+    loc: &Locator,
+    raw: RawSession,
+    q: &Questionnaire,
+) -> Result<(Session, Opened), LoadError> {
     let mut problems = Vec::new();
     let created = timestamp(&raw.created);
     let updated = timestamp(&raw.updated);
@@ -274,7 +549,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
             let ra = ra.into_inner();
             let Some(at) = timestamp(&ra.at) else {
                 problems.push(problem(
-                    &loc,
+                    loc,
                     span.start,
                     format!(
                         "answer `{qid}` of {entity} has \
@@ -374,7 +649,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         let id = rs.id.into_inner();
         if id.is_empty() || !system_ids.insert(id.clone()) {
             problems.push(problem(
-                &loc,
+                loc,
                 span.start,
                 format!("system id `{id}` is empty or used twice"),
                 "give each [[systems]] entry its own id (s1, s2, ...)",
@@ -399,7 +674,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         let id = ri.id.into_inner();
         if id.is_empty() || !identity_ids.insert(id.clone()) {
             problems.push(problem(
-                &loc,
+                loc,
                 span.start,
                 format!("identity id `{id}` is empty or used twice"),
                 "give each [[identities]] entry its own id (i1, i2, ...)",
@@ -408,7 +683,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         for link in &ri.systems {
             if !system_ids.contains(link) {
                 problems.push(problem(
-                    &loc,
+                    loc,
                     span.start,
                     format!(
                         "identity `{}` links to unknown \
@@ -438,7 +713,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         let start = rc.span().start;
         match conflict(rc.into_inner(), &system_ids, &identity_ids) {
             Ok(c) => conflicts.push(c),
-            Err((message, help)) => problems.push(problem(&loc, start, message, help)),
+            Err((message, help)) => problems.push(problem(loc, start, message, help)),
         }
     }
     if !problems.is_empty() {
@@ -721,21 +996,22 @@ fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
 /// `[recommendation]`) as TOML. Maps are sorted and the layout fixed, so saving the same session
 /// twice gives the same bytes.
 pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, String> {
+    render_version(s, summary, FORMAT_VERSION)
+}
+
+/// [`render`] with another `format_version` ([`JOURNALED_VERSION`] when a journal follows).
+pub(crate) fn render_version(
+    s: &Session,
+    summary: Option<toml::Value>,
+    version: u32,
+) -> Result<String, String> {
     // Names have no "keep as typed": whatever path set one, a secret in it is never written.
     let name = crate::secrets::redacted;
     let raw = RawSession {
-        format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
+        format_version: Spanned::new(0..0, i64::from(version)),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
-        workshop: RawWorkshop {
-            organisation: name(&s.workshop.organisation),
-            facilitator: name(&s.workshop.facilitator),
-            participants: s.workshop.participants.iter().map(|p| name(p)).collect(),
-            date: s
-                .workshop
-                .date
-                .map(|d| toml::Value::String(d.format("%Y-%m-%d").to_string())),
-        },
+        workshop: raw_workshop(&s.workshop),
         questionnaire: RawQRef {
             id: s.questionnaire.id.clone(),
             version: s.questionnaire.version.clone(),
@@ -777,4 +1053,83 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
          # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
         name(&s.workshop.organisation).replace(['\n', '\r'], " ")
     ))
+}
+
+fn raw_workshop(w: &Workshop) -> RawWorkshop {
+    let name = crate::secrets::redacted;
+    RawWorkshop {
+        organisation: name(&w.organisation),
+        facilitator: name(&w.facilitator),
+        participants: w.participants.iter().map(|p| name(p)).collect(),
+        date: w
+            .date
+            .map(|d| toml::Value::String(d.format("%Y-%m-%d").to_string())),
+    }
+}
+
+/// One journal record of what changed in `s` (see `RawRecord`): the workshop, each entry in
+/// `touched` whole where it is now (or as removed, when it is gone), the conflicts when they
+/// are touched, and every answer kept aside when `orphans`. In the session format, so a record
+/// reads like the part of the file it replaces.
+pub(crate) fn render_record(
+    s: &Session,
+    touched: &[&Touched],
+    orphans: bool,
+) -> Result<String, String> {
+    let name = crate::secrets::redacted;
+    let mut r = RawRecord {
+        updated: to_datetime(s.updated),
+        workshop: raw_workshop(&s.workshop),
+        engagement: None,
+        removed_systems: Vec::new(),
+        removed_identities: Vec::new(),
+        orphans: orphans.then(|| s.orphans.clone()),
+        conflicts: None,
+        systems: Vec::new(),
+        identities: Vec::new(),
+    };
+    for t in touched {
+        match t {
+            Touched::Engagement => {
+                r.engagement = Some(RawEntityAnswers {
+                    answers: raw_answers(&s.engagement),
+                });
+            }
+            Touched::System(id) => match s.system_index(id) {
+                Some(i) => {
+                    let x = &s.systems[i];
+                    r.systems.push(RawPlacedSystem {
+                        position: i,
+                        id: Spanned::new(0..0, x.id.clone()),
+                        name: name(&x.name),
+                        answers: raw_answers(&x.answers),
+                    });
+                }
+                None => r.removed_systems.push(id.clone()),
+            },
+            Touched::Identity(id) => match s.identity_index(id) {
+                Some(i) => {
+                    let x = &s.identities[i];
+                    r.identities.push(RawPlacedIdentity {
+                        position: i,
+                        id: Spanned::new(0..0, x.id.clone()),
+                        name: name(&x.name),
+                        systems: x.systems.clone(),
+                        answers: raw_answers(&x.answers),
+                    });
+                }
+                None => r.removed_identities.push(id.clone()),
+            },
+            Touched::Conflicts => {
+                r.conflicts = Some(
+                    s.conflicts
+                        .iter()
+                        .map(|c| Spanned::new(0..0, raw_conflict(s, c)))
+                        .collect(),
+                );
+            }
+            Touched::Inventory => {}
+        }
+    }
+    toml::to_string(&r).map_err(|e| format!("could not render a journal record: {e}"))
 }

@@ -4,10 +4,11 @@
 //! (docs/session-format.md); `store` knows where sessions live on disk.
 
 pub mod file;
+pub mod journal;
 pub mod lock;
 pub mod store;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -237,14 +238,60 @@ pub struct Session {
     pub revision: Revision,
 }
 
+/// What a change touched, so that the journal writes only the changed entries and the app
+/// re-evaluates only what they reach, without comparing whole sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Touched {
+    Engagement,
+    /// A system's name or answers, or the system added or removed (by id).
+    System(String),
+    /// An identity's name, links or answers, or the identity added or removed.
+    Identity(String),
+    /// Entries added or removed, or links changed: positions and links move.
+    Inventory,
+    /// The merge conflicts (`Session::conflicts`).
+    Conflicts,
+}
+
+fn touched(e: &EntityId) -> Touched {
+    match e {
+        EntityId::Engagement => Touched::Engagement,
+        EntityId::System(id) => Touched::System(id.clone()),
+        EntityId::Identity(id) => Touched::Identity(id.clone()),
+    }
+}
+
 /// A change counter that is not part of a session's content: two sessions with the same
-/// content are equal whatever their revisions.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Revision(u64);
+/// content are equal whatever their revisions. It also remembers, per thing touched, the
+/// revision that last changed it (at most one entry per entity).
+#[derive(Debug, Clone, Default)]
+pub struct Revision {
+    n: u64,
+    touched: HashMap<Touched, u64>,
+}
 
 impl Revision {
-    pub fn get(self) -> u64 {
-        self.0
+    pub fn get(&self) -> u64 {
+        self.n
+    }
+
+    fn bump(&mut self, what: Option<Touched>) {
+        self.n += 1;
+        if let Some(t) = what {
+            self.touched.insert(t, self.n);
+        }
+    }
+
+    /// What changed after revision `since`, oldest first.
+    pub fn touched_since(&self, since: u64) -> Vec<&Touched> {
+        let mut out: Vec<(u64, &Touched)> = self
+            .touched
+            .iter()
+            .filter(|(_, r)| **r > since)
+            .map(|(t, r)| (*r, t))
+            .collect();
+        out.sort();
+        out.into_iter().map(|(_, t)| t).collect()
     }
 }
 
@@ -312,7 +359,7 @@ impl Session {
     /// Records that the session changed at `now`: every change goes through here.
     pub fn touch(&mut self, now: DateTime<Utc>) {
         self.updated = now;
-        self.revision.0 += 1;
+        self.revision.bump(None);
     }
 
     /// Sets the workshop details (who is in the room).
@@ -360,7 +407,7 @@ impl Session {
     /// An entity's answers, to change them: counted as a change (see [`Session::touch`]), so
     /// callers that edit answers directly still get saved.
     pub fn answers_mut(&mut self, e: &EntityId) -> Option<&mut Answers> {
-        self.revision.0 += 1;
+        self.revision.bump(Some(touched(e)));
         match e {
             EntityId::Engagement => Some(&mut self.engagement),
             EntityId::System(id) => self.system_index(id).map(|i| &mut self.systems[i].answers),
@@ -563,6 +610,8 @@ impl Session {
             name: secrets::redacted(name),
             answers: Answers::new(),
         });
+        self.revision.bump(Some(Touched::System(id.clone())));
+        self.revision.bump(Some(Touched::Inventory));
         self.touch(now);
         id
     }
@@ -576,6 +625,8 @@ impl Session {
             systems: Vec::new(),
             answers: Answers::new(),
         });
+        self.revision.bump(Some(Touched::Identity(id.clone())));
+        self.revision.bump(Some(Touched::Inventory));
         self.touch(now);
         id
     }
@@ -587,15 +638,27 @@ impl Session {
             i.systems.retain(|s| s != id);
         }
         let gone = EntityId::System(id.to_string());
-        self.conflicts.retain(|c| c.subject.entity() != Some(&gone));
+        self.remove_conflicts_about(&gone);
+        self.revision.bump(Some(touched(&gone)));
+        self.revision.bump(Some(Touched::Inventory));
         self.touch(now);
     }
 
     pub fn remove_identity(&mut self, id: &str, now: DateTime<Utc>) {
         self.identities.retain(|s| s.id != id);
         let gone = EntityId::Identity(id.to_string());
-        self.conflicts.retain(|c| c.subject.entity() != Some(&gone));
+        self.remove_conflicts_about(&gone);
+        self.revision.bump(Some(touched(&gone)));
+        self.revision.bump(Some(Touched::Inventory));
         self.touch(now);
+    }
+
+    fn remove_conflicts_about(&mut self, gone: &EntityId) {
+        let before = self.conflicts.len();
+        self.conflicts.retain(|c| c.subject.entity() != Some(gone));
+        if self.conflicts.len() != before {
+            self.revision.bump(Some(Touched::Conflicts));
+        }
     }
 
     /// Which side's version the session holds now for a conflict (`None`: neither, it was
@@ -727,6 +790,7 @@ impl Session {
         if let Some(pos) = self.conflicts.iter().position(|x| *x == c) {
             self.conflicts.remove(pos);
         }
+        self.revision.bump(Some(Touched::Conflicts));
         self.touch(now);
         Ok(findings)
     }
@@ -747,6 +811,7 @@ impl Session {
                 }
             }
         }
+        self.revision.bump(Some(touched(e)));
         self.touch(now);
     }
 
@@ -806,6 +871,9 @@ impl Session {
             i.systems.sort_by_key(|s| order.iter().position(|o| o == s));
             true
         };
+        self.revision
+            .bump(Some(Touched::Identity(identity.to_string())));
+        self.revision.bump(Some(Touched::Inventory));
         self.touch(now);
         linked
     }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::Session;
 use super::file::{self, Opened};
+use super::journal;
 use super::lock::{self, LockError};
 use crate::questionnaire::{LoadError, Questionnaire};
 
@@ -176,10 +177,55 @@ pub fn read_text(path: &Path) -> Result<String, StoreError> {
     })
 }
 
-/// Reads and parses a session, reconciling it with `q`. The file is never modified here.
+/// Reads and parses a session, reconciling it with `q`, with the changes its journal holds
+/// (`journal`; [`Opened::journal`] says what was found). Nothing is modified here.
 pub fn open(path: &Path, q: &Questionnaire) -> Result<(Session, Opened), StoreError> {
+    // The journal first: should a fold replace the file in between, the journal read is then
+    // older than the file, which the journal's header shows (it is not replayed).
+    let journal = journal::read(path).map_err(io(&journal::journal_path(path), "read"))?;
     let text = read_text(path)?;
-    Ok(file::parse(&path.display().to_string(), &text, q)?)
+    Ok(file::parse_with_journal(
+        &path.display().to_string(),
+        &text,
+        journal,
+        q,
+    )?)
+}
+
+/// Marks the session file as extended by a journal (`format_version = 2`, which a socscope
+/// without journals refuses) by rewriting that one digit in place and flushing it. `Ok(false)`
+/// when the file does not exist yet or does not start the way socscope writes it (then write
+/// it whole instead).
+pub(crate) fn mark_journaled(path: &Path) -> Result<bool, StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const LINE: &[u8] = b"\nformat_version = 1\n";
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut f = match opts.open(path) {
+        Ok(f) => f,
+        // Not written yet: it is written whole.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io(path, "mark")(e)),
+    };
+    let mut head = Vec::new();
+    (&mut f)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io(path, "read"))?;
+    let Some(at) = head.windows(LINE.len()).position(|w| w == LINE) else {
+        return Ok(false);
+    };
+    // The digit: one byte within one sector, so the file is the old one or the new one.
+    f.seek(SeekFrom::Start((at + LINE.len() - 2) as u64))
+        .map_err(io(path, "mark"))?;
+    f.write_all(b"2").map_err(io(path, "mark"))?;
+    f.sync_data().map_err(io(path, "flush to disk"))?;
+    Ok(true)
 }
 
 /// What a save did besides replacing the file.
@@ -188,6 +234,8 @@ pub struct Saved {
     /// Why no backup of the previous version could be kept, if one could not: the save itself
     /// succeeded, but the user must know the `.bak` is not there to fall back on.
     pub backup_problem: Option<String>,
+    /// The length of the file written.
+    pub bytes: u64,
 }
 
 /// Saves a session with its readable summary, atomically (see [`write_atomic`]), and only while
@@ -208,6 +256,23 @@ pub fn save_with(
 
 pub fn backup_path(path: &Path) -> PathBuf {
     sibling(path, ".bak")
+}
+
+/// `<name><suffix>` beside `path`, or `<name><suffix>-2`... when that exists: where a file is
+/// set aside without replacing another.
+pub(crate) fn free_sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let p = if n == 1 {
+            sibling(path, suffix)
+        } else {
+            sibling(path, &format!("{suffix}-{n}"))
+        };
+        if std::fs::symlink_metadata(&p).is_err() {
+            return p;
+        }
+        n += 1;
+    }
 }
 
 /// `<name><suffix>` beside `path`.
@@ -284,7 +349,10 @@ fn write_atomic_inner(
     if fail == Some(FailPoint::BeforeRename) {
         return Err(injected(path));
     }
-    let mut saved = Saved::default();
+    let mut saved = Saved {
+        bytes: bytes.len() as u64,
+        ..Saved::default()
+    };
     if path.exists() {
         // A failed backup must not stop the save itself, but it is never silent.
         if let Err(e) = write_backup(path) {
@@ -392,6 +460,11 @@ fn sync_dir(dir: &Path) {
 
 #[cfg(not(unix))]
 fn sync_dir(_: &Path) {}
+
+/// Makes a file's creation, rename or removal durable: fsyncs the folder it is in.
+pub(crate) fn sync_parent(path: &Path) {
+    sync_dir(&parent_dir(path));
+}
 
 /// Every `*.toml` file in `dir`, for the catalogue of saved sessions (the application layer
 /// reads each and computes its verdict).

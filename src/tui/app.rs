@@ -125,6 +125,13 @@ impl Workshop {
         self.sensitivity = None;
     }
 
+    /// `refresh` after a change to the answers of one entity only: what they reach is
+    /// evaluated again, from the kept evaluation.
+    pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
+        self.rec = engine::recommend_after_answer(q, &self.session, &mut self.eval, changed);
+        self.sensitivity = None;
+    }
+
     /// Computes the sensitivity of one decision unless it is already cached.
     pub fn ensure_sensitivity(&mut self, q: &Questionnaire, decision_id: &str) {
         if self

@@ -177,9 +177,19 @@ pub fn apply(app: &mut App, effect: Effect) {
     match effect {
         Effect::Save => {
             let Some(w) = app.work.as_mut() else { return };
-            // Only what changed is written: a workshop that was only looked at (or reconciled
-            // with a newer questionnaire on the way in) is left as it is on disk.
-            match w.lease.save_if_changed(&w.session, &w.rec) {
+            // Only what changed is written (a workshop that was only looked at, or reconciled
+            // with a newer questionnaire on the way in, is left as it is on disk): appended to
+            // the journal, durably, before the next frame; the whole file is written when
+            // leaving and once the journal is long.
+            let leaving = app.quit || signals::requested();
+            let saved = w.lease.record(&w.session).and_then(|r| {
+                if leaving || r.fold_due {
+                    w.lease.save_if_changed(&w.session, &w.rec)
+                } else {
+                    Ok(None)
+                }
+            });
+            match saved {
                 Ok(saved) => {
                     w.save_error = None;
                     app.last_save_error = None;

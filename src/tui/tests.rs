@@ -31,6 +31,16 @@ fn app_at(screen: Screen, path: PathBuf) -> App {
     app
 }
 
+/// What is saved of a session: its file and the journal beside it (changes are appended to
+/// the journal and folded into the file when the app leaves).
+fn on_disk(path: &std::path::Path) -> String {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    if let Ok(j) = std::fs::read_to_string(crate::session::journal::journal_path(path)) {
+        text.push_str(&j);
+    }
+    text
+}
+
 fn app(screen: Screen) -> App {
     app_at(
         screen,
@@ -421,7 +431,7 @@ fn every_change_is_written_to_the_session_file() {
     for fx in keys(&mut app, "1") {
         super::apply(&mut app, fx);
     }
-    let text = std::fs::read_to_string(&path).unwrap();
+    let text = on_disk(&path);
     assert!(text.contains("user_auditors"), "{text}");
     for fx in keys(&mut app, "x") {
         super::apply(&mut app, fx);
@@ -926,11 +936,7 @@ fn import_previews_first_and_only_a_confirmation_changes_the_inventory() {
     }
     let s = &app.work.as_ref().unwrap().session;
     assert!(s.identities.iter().any(|i| i.name == "svc-billing"));
-    assert!(
-        std::fs::read_to_string(&path)
-            .unwrap()
-            .contains("svc-billing")
-    );
+    assert!(on_disk(&path).contains("svc-billing"));
 }
 
 #[test]
@@ -1021,11 +1027,7 @@ fn import_maps_an_unrecognised_column_in_the_app() {
         s.identities[0].answers["privilege"].source.as_deref(),
         Some("import:unrecognised-columns.csv")
     );
-    assert!(
-        std::fs::read_to_string(&path)
-            .unwrap()
-            .contains("source = \"import:unrecognised-columns.csv\"")
-    );
+    assert!(on_disk(&path).contains("source = \"import:unrecognised-columns.csv\""));
 }
 
 /// A long line of the dry run wraps under its item, not back at the box's left edge.
@@ -1463,7 +1465,7 @@ fn a_typed_secret_is_stored_redacted_and_only_y_keeps_it_as_typed() {
     assert!(!a.secret_override);
     assert!(status_text(&app).contains("Possible secret redacted (GitHub token)"));
     assert!(matches!(&app.modal, Some(Modal::Secret(c)) if c.kinds == "GitHub token"));
-    let file = std::fs::read_to_string(&path).unwrap();
+    let file = on_disk(&path);
     assert!(!file.contains(TOKEN) && file.contains("REDACTED github-token"));
     let screen = screen_text(&mut app, 100, 30);
     assert!(
@@ -1485,7 +1487,7 @@ fn a_typed_secret_is_stored_redacted_and_only_y_keeps_it_as_typed() {
     assert_eq!(a.value, Value::Text(typed_answer.clone()));
     assert!(a.secret_override);
     assert!(status_text(&app).contains("Kept as typed"));
-    let file = std::fs::read_to_string(&path).unwrap();
+    let file = on_disk(&path);
     assert!(file.contains(TOKEN), "overridden on purpose: {file}");
     // Exports never hold it, even kept on purpose.
     super::apply(&mut app, Effect::Export(super::update::Format::Markdown));
@@ -1513,7 +1515,7 @@ fn a_typed_secret_is_stored_redacted_and_only_y_keeps_it_as_typed() {
         );
         assert!(!a.secret_override, "{name}");
         assert!(status_text(&app).contains("Kept redacted"), "{name}");
-        let file = std::fs::read_to_string(&path).unwrap();
+        let file = on_disk(&path);
         assert!(!file.contains(TOKEN), "{name}: {file}");
     }
 
@@ -1529,7 +1531,7 @@ fn a_typed_secret_is_stored_redacted_and_only_y_keeps_it_as_typed() {
     );
     apply_all(&mut app, fx);
     assert!(app.quit);
-    assert!(!std::fs::read_to_string(&path).unwrap().contains(TOKEN));
+    assert!(!on_disk(&path).contains(TOKEN));
 }
 
 #[test]
@@ -1558,7 +1560,7 @@ fn a_secret_in_a_note_is_redacted_and_y_keeps_the_note_as_typed() {
     apply_all(&mut app, fx);
     let note = |app: &App| stored(app, &qid).note.unwrap_or_default();
     assert_eq!(note(&app), "Ask ops; db password=…[REDACTED credential]");
-    assert!(!std::fs::read_to_string(&path).unwrap().contains("Hunter2"));
+    assert!(!on_disk(&path).contains("Hunter2"));
     match &app.modal {
         Some(Modal::Secret(c)) => {
             assert_eq!(c.field, super::app::SecretField::Note);
@@ -1570,11 +1572,7 @@ fn a_secret_in_a_note_is_redacted_and_y_keeps_the_note_as_typed() {
     apply_all(&mut app, fx);
     assert_eq!(note(&app), "Ask ops; db password=Hunter2Hunter2");
     assert!(stored(&app, &qid).secret_override);
-    assert!(
-        std::fs::read_to_string(&path)
-            .unwrap()
-            .contains("Hunter2Hunter2")
-    );
+    assert!(on_disk(&path).contains("Hunter2Hunter2"));
 }
 
 /// Holds `session`'s lock as another socscope would (its own open file, its own lock file

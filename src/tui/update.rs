@@ -819,7 +819,7 @@ fn questions(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             w.session.clear_answer(&qid, &e, Utc::now());
-            w.refresh(&app.q);
+            w.refresh_answer(&app.q, &e);
             app.ensure_question();
             app.info("Answer cleared.");
             vec![Effect::Save]
@@ -951,7 +951,12 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
                 .iter()
                 .map(|x| crate::text::clean(&x.name))
                 .collect();
-            w.refresh(&app.q);
+            // A naming answer can add systems and pre-fill other systems' answers.
+            if question.creates.is_some() {
+                w.refresh(&app.q);
+            } else {
+                w.refresh_answer(&app.q, e);
+            }
             app.ensure_question();
             if !created.is_empty() {
                 let names: Vec<&str> = created.iter().map(String::as_str).collect();

@@ -13,6 +13,7 @@ pub mod answer;
 pub mod catalogue;
 mod error;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -23,7 +24,7 @@ use crate::engine::{self, Recommendation};
 use crate::questionnaire::{self, Questionnaire};
 use crate::session::lock::{self, LockGuard};
 use crate::session::store::{self, Saved, StoreError};
-use crate::session::{Session, file};
+use crate::session::{Session, Touched, file, journal};
 
 /// Loads the questionnaire given on the command line, or the built-in one.
 pub fn load_questionnaire(path: Option<&Path>) -> Result<Questionnaire, Error> {
@@ -75,6 +76,14 @@ pub enum Access {
 }
 
 /// The right to write one session file (or, read-only, the promise never to).
+///
+/// Changes are saved in two ways. [`Lease::record`] appends what changed since the last save
+/// to the session's journal (`session::journal`): one small write and one `fdatasync`,
+/// whatever the size of the workshop. [`Lease::save`] writes the whole file atomically with its
+/// readable summary and removes the journal: the fold, done on quit, when the app is idle and
+/// every [`FOLD_EVERY`] records. While a journal exists the file says so (`format_version =
+/// 2`), so a socscope that knows no journal refuses it instead of showing it without the
+/// journal's changes.
 #[derive(Debug)]
 pub struct Lease {
     /// The path as the user gave it (shown in messages).
@@ -87,19 +96,79 @@ pub struct Lease {
     read_only: bool,
     /// The session's revision when it was read or last saved.
     saved: u64,
+    /// The workshop details as last saved: the app edits them in place, without a revision.
+    details: Option<crate::session::Workshop>,
+    /// The journal records go to, once there is one.
+    journal: Option<journal::Writer>,
+    /// The session file as it is on disk (length and `updated`): what a new journal extends.
+    base: Option<journal::Base>,
+    /// The file on disk says a journal may extend it (`format_version = 2`).
+    marked: bool,
+    /// Answers were kept aside or restored on the way in: the next record carries them.
+    orphans_pending: bool,
+    /// The entries whose copy on disk (file or journal) holds text kept as typed although it
+    /// looks like a secret: a change to one is folded at once, so the superseded text does not
+    /// stay in the journal.
+    kept_secrets: HashSet<Touched>,
+}
+
+/// The entries holding an answer or note kept as typed although it looks like a secret.
+fn kept_secrets(s: &Session) -> HashSet<Touched> {
+    let kept = |a: &crate::session::Answers| a.values().any(|a| a.secret_override);
+    let mut out = HashSet::new();
+    if kept(&s.engagement) {
+        out.insert(Touched::Engagement);
+    }
+    out.extend(
+        s.systems
+            .iter()
+            .filter(|x| kept(&x.answers))
+            .map(|x| Touched::System(x.id.clone())),
+    );
+    out.extend(
+        s.identities
+            .iter()
+            .filter(|x| kept(&x.answers))
+            .map(|x| Touched::Identity(x.id.clone())),
+    );
+    out
+}
+
+/// Records in the journal after which the app folds it into the session file.
+pub const FOLD_EVERY: usize = 256;
+/// The same in bytes (a record holds whole entries: the engagement's are the largest).
+const FOLD_BYTES: u64 = 4 << 20;
+
+/// What [`Lease::record`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// A record was appended (nothing had changed otherwise).
+    pub appended: bool,
+    /// The journal is long enough to fold now ([`Lease::save`]).
+    pub fold_due: bool,
 }
 
 impl Lease {
+    fn new(path: PathBuf, real: PathBuf, guard: Option<LockGuard>, read_only: bool) -> Lease {
+        Lease {
+            path,
+            real,
+            _guard: guard,
+            read_only,
+            saved: 0,
+            details: None,
+            journal: None,
+            base: None,
+            marked: false,
+            orphans_pending: false,
+            kept_secrets: HashSet::new(),
+        }
+    }
+
     /// A lease that takes the lock only for each write (refused while another process holds
     /// it), for sessions built in memory by tools, tests and benchmarks.
     pub fn per_write(path: &Path) -> Lease {
-        Lease {
-            path: path.to_path_buf(),
-            real: lock::key(path),
-            _guard: None,
-            read_only: false,
-            saved: 0,
-        }
+        Lease::new(path.to_path_buf(), lock::key(path), None, false)
     }
 
     /// A lease that never writes, for a session shown read-only.
@@ -120,31 +189,168 @@ impl Lease {
 
     /// Whether `s` has changed since it was read or last saved.
     pub fn changed(&self, s: &Session) -> bool {
-        s.revision.get() != self.saved
+        s.revision.get() != self.saved || self.details.as_ref().is_some_and(|d| *d != s.workshop)
     }
 
-    /// Saves `s` with the readable summary of `rec`, atomically, under the lock. Read-only
-    /// leases refuse.
+    /// Records in the journal not yet folded into the file.
+    pub fn unfolded(&self) -> usize {
+        self.journal.as_ref().map_or(0, journal::Writer::records)
+    }
+
+    fn saved_now(&mut self, s: &Session) {
+        self.saved = s.revision.get();
+        self.details = Some(s.workshop.clone());
+    }
+
+    /// Saves `s` whole with the readable summary of `rec`, atomically, under the lock, and
+    /// removes the journal it holds everything of. Read-only leases refuse.
     pub fn save(&mut self, s: &Session, rec: &Recommendation) -> Result<Saved, Error> {
         if self.read_only() {
             return Err(StoreError::ReadOnly(self.path.clone()).into());
         }
+        fold_pause();
         let saved = store::save_with(&self.real, s, crate::report::summary::file_summary(rec))?;
-        self.saved = s.revision.get();
+        fold_pause();
+        self.remove_journal()?;
+        self.base = Some(journal::Base {
+            len: saved.bytes,
+            updated: s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        self.marked = false;
+        self.orphans_pending = false;
+        self.kept_secrets = kept_secrets(s);
+        self.saved_now(s);
         Ok(saved)
     }
 
+    fn remove_journal(&mut self) -> Result<(), Error> {
+        let path = journal::journal_path(&self.real);
+        match self.journal.take() {
+            Some(w) => w.remove(),
+            None => journal::remove(&path),
+        }
+        .map_err(|source| StoreError::Io {
+            path,
+            action: "remove",
+            source,
+        })?;
+        Ok(())
+    }
+
     /// [`Lease::save`] only when something changed: a session that was only looked at (or
-    /// reconciled with a newer questionnaire on the way in) is never rewritten.
+    /// reconciled with a newer questionnaire on the way in) is never rewritten. With a journal,
+    /// it is folded even when nothing changed since the last record.
     pub fn save_if_changed(
         &mut self,
         s: &Session,
         rec: &Recommendation,
     ) -> Result<Option<Saved>, Error> {
-        if self.read_only() || !self.changed(s) {
+        if self.read_only() || (!self.changed(s) && self.journal.is_none()) {
             return Ok(None);
         }
         self.save(s, rec).map(Some)
+    }
+
+    /// Appends what changed in `s` since it was read or last saved to the journal, durably
+    /// (`fdatasync`), under the lock: each changed system or identity, the engagement and the
+    /// workshop details, whole. Nothing changed, or a read-only lease: nothing is written.
+    pub fn record(&mut self, s: &Session) -> Result<Recorded, Error> {
+        if self.read_only() || !self.changed(s) {
+            return Ok(Recorded::default());
+        }
+        let touched = s.revision.touched_since(self.saved);
+        let payload =
+            file::render_record(s, &touched, self.orphans_pending).map_err(StoreError::Render)?;
+        let real = self.real.clone();
+        match lock::with_write_access(&real, || self.append(s, &payload)) {
+            Ok(result) => result?,
+            Err(lock::Refusal::ReadOnly) => return Err(StoreError::ReadOnly(real).into()),
+            Err(lock::Refusal::Locked(e)) => return Err(StoreError::Locked(e).into()),
+        }
+        self.orphans_pending = false;
+        self.saved_now(s);
+        let superseded = touched.iter().any(|t| self.kept_secrets.contains(*t));
+        let kept = |a: &crate::session::Answers| a.values().any(|a| a.secret_override);
+        for t in touched {
+            let holds = match t {
+                Touched::Engagement => kept(&s.engagement),
+                Touched::System(id) => s.system(id).is_some_and(|x| kept(&x.answers)),
+                Touched::Identity(id) => s.identity(id).is_some_and(|x| kept(&x.answers)),
+                Touched::Inventory | Touched::Conflicts => false,
+            };
+            if holds {
+                self.kept_secrets.insert(t.clone());
+            }
+        }
+        let w = self.journal.as_ref();
+        Ok(Recorded {
+            appended: true,
+            fold_due: superseded
+                || w.is_some_and(|w| w.records() >= FOLD_EVERY || w.bytes() >= FOLD_BYTES),
+        })
+    }
+
+    fn append(&mut self, s: &Session, payload: &str) -> Result<(), Error> {
+        let jpath = journal::journal_path(&self.real);
+        let jio = |action: &'static str| {
+            let path = jpath.clone();
+            move |source| StoreError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        if !self.marked {
+            // Before the first record: from now on the file is not the whole workshop.
+            if !store::mark_journaled(&self.real)? {
+                let text = file::render_version(s, None, file::JOURNALED_VERSION)
+                    .map_err(StoreError::Render)?;
+                let saved = store::write_atomic(&self.real, text.as_bytes())?;
+                self.base = Some(journal::Base {
+                    len: saved.bytes,
+                    updated: s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                });
+                // That file holds everything so far: a journal from before it is not needed.
+                if let Some(w) = self.journal.take() {
+                    w.remove().map_err(jio("remove"))?;
+                }
+            }
+            self.marked = true;
+        }
+        if self.journal.is_none() {
+            let base = match &self.base {
+                Some(b) => b.clone(),
+                None => file_base(&self.real, s)?,
+            };
+            self.journal = Some(journal::Writer::create(&self.real, &base).map_err(jio("create"))?);
+        }
+        if let Some(w) = self.journal.as_mut() {
+            w.append(payload).map_err(jio("append to"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The session file on disk as a journal's base, for a lease that did not read it.
+fn file_base(real: &Path, s: &Session) -> Result<journal::Base, Error> {
+    let len = std::fs::metadata(real)
+        .map_err(|source| StoreError::Io {
+            path: real.to_path_buf(),
+            action: "read",
+            source,
+        })?
+        .len();
+    Ok(journal::Base {
+        len,
+        updated: s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+/// `SOCSCOPE_TEST_SLOW_FOLD=1` makes a fold wait 60 ms before and after writing the file, so that the reliability
+/// tests can kill the app in the middle of one (tests/reliability.rs). It has no other use.
+fn fold_pause() {
+    if std::env::var_os("SOCSCOPE_TEST_SLOW_FOLD").is_some_and(|v| v == "1") {
+        std::thread::sleep(std::time::Duration::from_millis(60));
     }
 }
 
@@ -207,19 +413,113 @@ pub fn open(path: &Path, q: &Questionnaire, access: Access) -> Result<Opened, Er
     } else {
         0
     };
-    let saved = session.revision.get();
+    let mut o = leased(path, real, guard, session, opened, q)?;
+    o.stale_temps_removed = stale;
+    Ok(o)
+}
+
+/// The lease of a session just read, taking over its journal when it may write: goes on
+/// appending to a journal that extends the file; removes one already folded into it; sets
+/// aside (never deletes) one that is damaged or was written for another version of the file,
+/// writing the file whole at once when changes were recovered from it.
+fn leased(
+    path: &Path,
+    real: PathBuf,
+    guard: Option<LockGuard>,
+    session: Session,
+    opened: file::Opened,
+    q: &Questionnaire,
+) -> Result<Opened, Error> {
+    let writable = guard.is_some();
+    let mut lease = Lease::new(path.to_path_buf(), real, guard, !writable);
+    lease.saved_now(&session);
+    lease.base = opened.base;
+    lease.marked = opened.journaled;
+    lease.orphans_pending = !opened.notices.is_empty();
+    lease.kept_secrets = kept_secrets(&session);
+    let mut notices = opened.notices;
+    let mut fold_now = false;
+    if let Some(r) = &opened.journal {
+        let jpath = journal::journal_path(&lease.real);
+        let shown = jpath.display();
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        let aside = |suffix: &str| -> Result<PathBuf, Error> {
+            let to = store::free_sibling(&jpath, suffix);
+            std::fs::rename(&jpath, &to).map_err(|source| StoreError::Io {
+                path: jpath.clone(),
+                action: "set aside",
+                source,
+            })?;
+            store::sync_parent(&to);
+            Ok(to)
+        };
+        if r.stale && r.folded {
+            // The last fold stopped before removing it: everything in it is in the file.
+            if writable {
+                lease.remove_journal()?;
+            }
+        } else if r.stale {
+            let kept = if writable {
+                format!("; it is kept as {}", aside(".stale")?.display())
+            } else {
+                String::new()
+            };
+            notices.push(format!(
+                "{shown} was written for another version of this file and was not applied{kept}"
+            ));
+        } else {
+            let n = r.applied;
+            if let Some(d) = &r.damaged {
+                let kept = if writable {
+                    fold_now = n > 0;
+                    format!("; the journal is kept as {}", aside(".damaged")?.display())
+                } else {
+                    "; the rest of it was not read".to_string()
+                };
+                notices.push(format!(
+                    "{shown}: change {} is damaged ({}): the {n} change{} before it were \
+                     recovered{kept}",
+                    d.record,
+                    d.what,
+                    s(n)
+                ));
+            } else {
+                if writable {
+                    lease.journal =
+                        Some(journal::Writer::resume(&lease.real, &r.contents).map_err(
+                            |source| StoreError::Io {
+                                path: jpath.clone(),
+                                action: "open",
+                                source,
+                            },
+                        )?);
+                }
+                if n > 0 {
+                    notices.push(if writable {
+                        format!(
+                            "recovered {n} change{} from {shown}: socscope stopped before it \
+                             wrote them into the file",
+                            s(n)
+                        )
+                    } else {
+                        format!(
+                            "included {n} change{} from {shown}, not in the file yet",
+                            s(n)
+                        )
+                    });
+                }
+            }
+        }
+    }
+    if fold_now {
+        lease.save(&session, &engine::recommend(q, &session))?;
+    }
     Ok(Opened {
         session,
-        lease: Lease {
-            path: path.to_path_buf(),
-            real,
-            read_only: guard.is_none(),
-            _guard: guard,
-            saved,
-        },
+        lease,
         questionnaire_changed: opened.questionnaire_changed,
-        notices: opened.notices,
-        stale_temps_removed: stale,
+        notices,
+        stale_temps_removed: 0,
     })
 }
 
@@ -269,13 +569,7 @@ pub fn create(
     }
     let real = lock::key(&path);
     session.touch(now);
-    let mut lease = Lease {
-        path,
-        real,
-        _guard: Some(guard),
-        read_only: false,
-        saved: 0,
-    };
+    let mut lease = Lease::new(path, real, Some(guard), false);
     lease.save(&session, &engine::recommend(q, &session))?;
     Ok(Opened {
         session,
@@ -376,21 +670,8 @@ pub fn restore_from_backup(path: &Path, q: &Questionnaire) -> Result<Restored, E
     };
     store::write_atomic(&real, &bytes)?;
     let (session, reopened) = store::open(&real, q)?;
-    let saved = session.revision.get();
     Ok(Restored {
-        opened: Opened {
-            session,
-            lease: Lease {
-                path: path.to_path_buf(),
-                real,
-                _guard: Some(guard),
-                read_only: false,
-                saved,
-            },
-            questionnaire_changed: reopened.questionnaire_changed,
-            notices: reopened.notices,
-            stale_temps_removed: 0,
-        },
+        opened: leased(path, real, Some(guard), session, reopened, q)?,
         kept_as,
         backup,
     })

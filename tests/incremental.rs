@@ -1,0 +1,96 @@
+//! The app keeps the evaluation between answers and re-runs only what an answer reaches
+//! (`engine::recommend_after_answer`): after any sequence of answers it must be exactly what
+//! evaluating the session from scratch gives, and so must the recommendation.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+use socscope::engine::{self, Evaluation};
+use socscope::questionnaire::{Questionnaire, Scope};
+use socscope::session::{EntityId, Session, Value};
+use socscope::vocab::Kind;
+
+/// One change as the questions screen makes it: an entity, one of its scope's questions, and a
+/// value (or clearing the answer).
+#[derive(Debug, Clone)]
+struct Op {
+    entity: usize,
+    question: usize,
+    value: usize,
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    prop::collection::vec(
+        (any::<usize>(), any::<usize>(), any::<usize>()).prop_map(|(entity, question, value)| Op {
+            entity,
+            question,
+            value,
+        }),
+        1..12,
+    )
+}
+
+fn entity(s: &Session, pick: usize) -> (EntityId, Scope) {
+    let n = 1 + s.systems.len() + s.identities.len();
+    match pick % n {
+        0 => (EntityId::Engagement, Scope::Engagement),
+        k if k <= s.systems.len() => (EntityId::System(s.systems[k - 1].id.clone()), Scope::System),
+        k => (
+            EntityId::Identity(s.identities[k - 1 - s.systems.len()].id.clone()),
+            Scope::Identity,
+        ),
+    }
+}
+
+/// Applies one change; `None` when it is not one the app re-evaluates incrementally (a naming
+/// question, which can add systems and pre-fill others, refreshes in full).
+fn apply(q: &Questionnaire, s: &mut Session, op: &Op) -> Option<EntityId> {
+    let (e, scope) = entity(s, op.entity);
+    let questions: Vec<_> = q
+        .questions
+        .iter()
+        .filter(|x| x.scope == scope && x.creates.is_none())
+        .collect();
+    if questions.is_empty() {
+        return None;
+    }
+    let question = questions[op.question % questions.len()];
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).single()?;
+    let pick = op.value % (question.choices.len() + 2);
+    if pick == 0 {
+        s.clear_answer(&question.id, &e, now);
+        return Some(e);
+    }
+    let value = match (question.kind, question.choices.get(pick - 1)) {
+        (_, None) => Value::Unknown,
+        (Kind::Multi, Some(c)) => Value::List(vec![c.id.clone()]),
+        (_, Some(c)) => Value::Text(c.id.clone()),
+    };
+    let value = match question.kind {
+        Kind::Number if value != Value::Unknown => Value::Number((op.value % 40) as f64),
+        Kind::Date if value != Value::Unknown => Value::Text("2026-03-01".into()),
+        Kind::Text if value != Value::Unknown => Value::Text(format!("answer {}", op.value % 7)),
+        _ => value,
+    };
+    // A value the question refuses changes nothing: still a change to re-evaluate.
+    let _ = s.set_answer(question, &e, value, now);
+    Some(e)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn incremental_evaluation_is_a_full_recompute(example in 0..common::EXAMPLES.len(), ops in ops()) {
+        let q = common::builtin();
+        let mut s = common::example(common::EXAMPLES[example]);
+        let (_, mut kept) = engine::recommend_with_evaluation(&q, &s);
+        for op in &ops {
+            let Some(e) = apply(&q, &mut s, op) else { continue };
+            let r = engine::recommend_after_answer(&q, &s, &mut kept, &e);
+            prop_assert!(kept == Evaluation::new(&q, &s), "{op:?}: evaluation differs");
+            prop_assert!(r == engine::recommend(&q, &s), "{op:?}: recommendation differs");
+        }
+    }
+}
