@@ -557,7 +557,11 @@ fn page_one(w: &mut String, m: &memo::Memo) {
                 "| {} | {} | {} | {} | {} |",
                 cell(&x.name),
                 wording::method(x.method),
-                cell(&memo::names(&hosts)),
+                if hosts.is_empty() {
+                    "none of our systems".to_string()
+                } else {
+                    cell(&memo::names(&hosts))
+                },
                 cell(&x.needs),
                 cell(&x.holds)
             );

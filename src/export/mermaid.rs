@@ -170,12 +170,20 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
                 break;
             }
             let id = format!("v{i}");
-            let needs = if x.needs.is_empty() {
-                String::new()
-            } else {
-                let n: Vec<&str> = x.needs.iter().map(|r| r.label()).collect();
-                format!("<br/>needs its {}", n.join(" + "))
+            // What it owes us: held already, or still to obtain.
+            let holds = x.holds.as_deref().unwrap_or_default();
+            let (held, missing): (Vec<_>, Vec<_>) =
+                x.needs.iter().partition(|r| holds.contains(r.label()));
+            let label_of = |v: &[&crate::questionnaire::Report]| {
+                v.iter().map(|r| r.label()).collect::<Vec<_>>().join(" + ")
             };
+            let mut needs = String::new();
+            if !held.is_empty() {
+                let _ = write!(needs, "<br/>its {} held", label_of(&held));
+            }
+            if !missing.is_empty() {
+                let _ = write!(needs, "<br/>needs its {}", label_of(&missing));
+            }
             let _ = writeln!(
                 w,
                 "    {id}[\"{}<br/>carve-out{needs}\"]:::vendor",
