@@ -1,11 +1,12 @@
-//! Terminal events to actions: a pure function of the event and what is on screen.
+//! Terminal events to actions: a pure function of the event and what is on screen. Every key
+//! goes through the one keymap table (`keymap`), on screens and in dialogs alike.
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
 use super::app::{App, Modal, Screen};
-use super::keymap::{self, Cmd, Ctx};
+use super::keymap::{self, Cmd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -61,97 +62,39 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
     if is_ctrl(key, 'c') {
         return Some(Action::Cmd(Cmd::Quit));
     }
-    match &app.modal {
-        Some(Modal::Editor(ed)) => Some(match key.code {
-            KeyCode::Esc => Action::EditorClose,
-            KeyCode::Enter if !ed.multiline => Action::EditorCommit,
-            _ if is_ctrl(key, 's') => Action::EditorCommit,
-            _ => Action::EditorKey(*key),
-        }),
-        Some(Modal::Confirm { .. }) => match key.code {
-            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            _ => None,
-        },
-        // The default is to keep the secret redacted: only `y` keeps it as typed.
-        Some(Modal::Secret(_)) => match key.code {
-            KeyCode::Char('y' | 'Y') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => Some(Action::ConfirmNo),
-            _ => None,
-        },
-        Some(Modal::Locked { .. }) => match key.code {
-            KeyCode::Char('r' | 'R') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Damaged { .. }) => match key.code {
-            KeyCode::Char('b' | 'B') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Error { .. }) => match key.code {
-            KeyCode::Esc | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Help { .. }) => match key.code {
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
-            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
-            _ => None,
-        },
-        // The import preview's keys are rows of the keymap table (`Ctx::Import`), so its
-        // footer, its `?` list and docs/keys.md say what they do.
-        Some(Modal::Import(p)) if p.help => Some(Action::Cmd(match key.code {
-            KeyCode::Char('q') => Cmd::Quit,
-            // Any other key closes the list of keys.
-            _ => Cmd::Back,
-        })),
-        Some(Modal::Import(_)) => {
-            keymap::lookup(key, Ctx::Import, false).map(|b| Action::Cmd(b.cmd))
+    if let Some(m) = &app.modal {
+        let ctx = m.ctx(app);
+        let found = keymap::lookup(key, ctx, app.work.is_some()).map(|b| b.cmd);
+        if matches!(m, Modal::Editor(_)) {
+            // In a text box every key without a row of its own is text.
+            return Some(match found {
+                Some(Cmd::Commit) => Action::EditorCommit,
+                Some(Cmd::Close) => Action::EditorClose,
+                None | Some(Cmd::Text) => Action::EditorKey(*key),
+                Some(cmd) => Action::Cmd(cmd),
+            });
         }
-        Some(Modal::Compare(_)) => match key.code {
-            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
-            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
-            KeyCode::Home | KeyCode::Char('g') => Some(Action::Cmd(Cmd::Top)),
-            KeyCode::End | KeyCode::Char('G') => Some(Action::Cmd(Cmd::Bottom)),
-            KeyCode::Char('o') => Some(Action::Cmd(Cmd::OpenFile)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Kind { .. } | Modal::Links { .. }) => match key.code {
-            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
-            KeyCode::Char(' ') => Some(Action::Cmd(Cmd::Toggle)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::Char(c @ '1'..='9') => Some(Action::Pick(c as usize - '0' as usize)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        None => {
-            let screen = app.screen();
-            if let Some(c) = starts_typing(app, key) {
-                return Some(Action::TypeStart(c));
+        return match (found, key.code) {
+            (Some(Cmd::Yes), _) => Some(Action::ConfirmYes),
+            (Some(Cmd::No), _) => Some(Action::ConfirmNo),
+            (Some(Cmd::Pick), KeyCode::Char(c)) => {
+                Some(Action::Pick(c.to_digit(10).map_or(0, |d| d as usize)))
             }
-            let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
-            Some(match (b.cmd, key.code) {
-                (Cmd::Pick, KeyCode::Char(c)) => {
-                    Action::Pick(c.to_digit(10).map_or(0, |d| d as usize))
-                }
-                (cmd, _) => Action::Cmd(cmd),
-            })
-        }
+            (Some(cmd), _) => Some(Action::Cmd(cmd)),
+            // The import preview's list of keys closes on any key.
+            (None, _) if matches!(m, Modal::Import(p) if p.help) => Some(Action::Cmd(Cmd::Back)),
+            (None, _) => None,
+        };
     }
+    let screen = app.screen();
+    if let Some(c) = starts_typing(app, key) {
+        return Some(Action::TypeStart(c));
+    }
+    let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
+    Some(match (b.cmd, key.code) {
+        (Cmd::Pick, KeyCode::Char(c)) => Action::Pick(c.to_digit(10).map_or(0, |d| d as usize)),
+        (cmd, _) => Action::Cmd(cmd),
+    })
 }
 
 /// On a question answered by typing (text, number, date), typing starts the answer: digits,

@@ -92,7 +92,7 @@ fn with_inventory(app: &mut App) {
     typed(app, "deploy-bot");
     enter(app);
     // The kind picker opens by itself; 5 = service account in the built-in questionnaire.
-    assert!(matches!(app.modal, Some(Modal::Kind { .. })));
+    assert!(matches!(app.modal, Some(Modal::Kind(_))));
     keys(app, "5");
     keys(app, "s");
     keys(app, " ");
@@ -191,7 +191,7 @@ fn inventory_adds_links_renames_and_removes_with_confirmation() {
     keys(&mut app, "h");
     assert_eq!(app.inventory.pane, Pane::Systems);
     keys(&mut app, "d");
-    assert!(matches!(app.modal, Some(Modal::Confirm { .. })));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
     keys(&mut app, "n");
     assert_eq!(app.work.as_ref().unwrap().session.systems.len(), 1);
     keys(&mut app, "d");
@@ -558,7 +558,9 @@ fn screens() -> Vec<(&'static str, App)> {
     sens.stack = vec![Screen::Recommendation];
     enter(&mut sens);
     let lines = sens.detail_lines("verdict");
-    sens.decision_cursor = lines.iter().rposition(|l| l.jump.is_some()).unwrap_or(0);
+    sens.decision
+        .window
+        .focus(lines.iter().rposition(|l| l.jump.is_some()).unwrap_or(0));
     out.push(("decision_sensitivity", sens));
     let mut help = sample();
     keys(&mut help, "?");
@@ -782,7 +784,7 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
     assert!(lines.iter().any(|l| l.text == "What would change this?"));
     let flip = lines
         .iter()
-        .position(|l| l.style == super::app::LineStyle::Flip)
+        .position(|l| l.style == super::screen::decision::LineStyle::Flip)
         .expect("a single answer change flips the verdict");
     // Worded as the change to make, as every output words it: "adding X would make it ...".
     assert!(
@@ -791,13 +793,13 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
         lines[flip].text
     );
     let target = lines[flip].jump.clone().unwrap();
-    app.decision_cursor = flip;
+    app.decision.window.cursor = flip;
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     assert_eq!(app.questions.at, Some(target.clone()));
     // The cursor is on the choice the flip suggests adding, ready for Space.
     let (_, _, question) = app.current().unwrap();
-    let row = app.questions.cursor;
+    let row = app.questions.choices.cursor;
     assert!(
         lines[flip].text.contains(&question.choices[row].label),
         "cursor on {:?} for {}",
@@ -853,7 +855,7 @@ fn identity_drill_down_lists_evidence_gaps() {
     let lines = app.detail_lines(&id);
     let gaps: Vec<&str> = lines
         .iter()
-        .filter(|l| l.style == super::app::LineStyle::Gap)
+        .filter(|l| l.style == super::screen::decision::LineStyle::Gap)
         .map(|l| l.text.as_str())
         .collect();
     assert!(gaps.iter().any(|g| g.contains("owner")), "{gaps:?}");
@@ -1094,10 +1096,10 @@ fn mouse_click_selects_a_row_and_a_second_click_acts_on_it() {
     render(&mut app, 80, 24);
     let hit = app.hits[0].clone();
     assert!(feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]).is_empty());
-    assert_eq!(app.questions.cursor, 0);
+    assert_eq!(app.questions.choices.cursor, 0);
     app.mouse = true;
     feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]);
-    assert_eq!(app.questions.cursor, 2);
+    assert_eq!(app.questions.choices.cursor, 2);
     // The second click on the highlighted choice ticks it (multiple choice).
     assert_eq!(
         feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]),
@@ -1136,7 +1138,7 @@ fn this_years(old: &Session) -> Session {
 
 #[test]
 fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
-    use super::changes::PickRow;
+    use super::dialog::compare::PickRow;
     let dir = tempfile::tempdir().unwrap();
     let old_path = dir.path().join("loglight-2026.toml");
     let new_path = dir.path().join("loglight-2027.toml");
@@ -1154,7 +1156,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
 
     // c asks for the picker; the loop lists the data directory (here: the temporary one).
     assert_eq!(keys(&mut app, "c"), vec![Effect::ComparePicker]);
-    super::changes::open_picker_in(&mut app, Ok(dir.path().to_path_buf()));
+    super::screen::changes::open_picker_in(&mut app, Ok(dir.path().to_path_buf()));
     let Some(Modal::Compare(p)) = &app.modal else {
         panic!("the picker should be open");
     };
@@ -1192,7 +1194,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
         .find(|d| d.id == "type.soc2")
         .expect("the Type decision flipped");
     assert_eq!(flipped.answers[0].question, "controls_months");
-    let text = super::changes::diff_lines(&view.diff)
+    let text = super::screen::changes::diff_lines(&view.diff)
         .into_iter()
         .map(|l| l.text)
         .collect::<Vec<_>>()
@@ -1207,10 +1209,10 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
     // It scrolls, and x writes the Markdown next to the session file.
     render(&mut app, 80, 24);
     keys(&mut app, "j");
-    assert_eq!(app.compare.view.as_ref().unwrap().scroll, 1);
+    assert_eq!(app.compare.view.as_ref().unwrap().window.offset, 1);
     keys(&mut app, "G");
     render(&mut app, 80, 24);
-    assert!(app.compare.view.as_ref().unwrap().scroll < 100);
+    assert!(app.compare.view.as_ref().unwrap().window.offset < 100);
     let fx = keys(&mut app, "x");
     assert_eq!(fx, vec![Effect::WriteChanges]);
     for e in fx {
@@ -1236,7 +1238,7 @@ fn compare_with_an_unreadable_file_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_at(Screen::Recommendation, dir.path().join("acme.toml"));
     keys(&mut app, "c");
-    super::changes::open_picker_in(&mut app, Ok(dir.path().join("missing")));
+    super::screen::changes::open_picker_in(&mut app, Ok(dir.path().join("missing")));
     // Only "Open a file…" is offered; o (or Enter on it) asks for a path.
     keys(&mut app, "o");
     assert!(matches!(&app.modal, Some(Modal::Editor(_))));
@@ -1284,7 +1286,7 @@ fn an_older_session_of_the_same_organisation_is_hinted_on_resume() {
             Some("bad".into()),
         ),
     ];
-    super::changes::set_hint(&mut app, &sessions);
+    super::screen::changes::set_hint(&mut app, &sessions);
     assert_eq!(
         app.compare.hint.as_deref(),
         Some("Last workshop for Acme Payroll Ltd: 2024-03-10")
@@ -1300,14 +1302,14 @@ fn an_older_session_of_the_same_organisation_is_hinted_on_resume() {
         .collect();
     assert!(screen.contains("press c to compare"), "{screen}");
     // Only a newer one: no hint.
-    super::changes::set_hint(&mut app, &sessions[..2]);
+    super::screen::changes::set_hint(&mut app, &sessions[..2]);
     assert!(app.compare.hint.is_none());
 }
 
 #[test]
 fn c_on_the_start_screen_opens_the_workshop_then_the_picker() {
     let mut app = start_app();
-    app.start.cursor = 1;
+    app.start.list.cursor = 1;
     assert_eq!(
         keys(&mut app, "c"),
         vec![
@@ -1315,7 +1317,7 @@ fn c_on_the_start_screen_opens_the_workshop_then_the_picker() {
             Effect::ComparePicker
         ]
     );
-    app.start.cursor = 0;
+    app.start.list.cursor = 0;
     assert!(keys(&mut app, "c").is_empty());
 }
 
@@ -1331,11 +1333,12 @@ fn changes_app() -> App {
         PathBuf::from("/data/loglight-2027.toml"),
         Screen::Recommendation,
     );
-    app.compare.view = Some(super::changes::ChangesView {
+    app.compare.view = Some(super::screen::changes::ChangesView {
         old,
         old_path: PathBuf::from("/data/loglight-2026.toml"),
         diff,
-        scroll: 0,
+        window: Default::default(),
+        rows: Default::default(),
         written: None,
     });
     app.stack.push(Screen::Changes);
@@ -1351,34 +1354,35 @@ fn changes_snapshots() {
     }
     let mut app = changes_app();
     app.stack.pop();
-    app.modal = Some(Modal::Compare(Box::new(super::changes::Picker {
-        rows: super::changes::picker_rows(
-            &[
-                SessionInfo {
-                    path: PathBuf::from("/data/globex.toml"),
-                    organisation: "Globex Analytics".into(),
-                    updated: Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
-                    progress: crate::engine::Progress::default(),
-                    verdict: crate::engine::Verdict::Soc2,
-                    provisional: true,
-                    error: None,
-                },
-                SessionInfo {
-                    path: PathBuf::from("/data/loglight-2026.toml"),
-                    organisation: "Loglight Analytics Inc.".into(),
-                    updated: Utc.with_ymd_and_hms(2026, 11, 24, 15, 1, 0).unwrap(),
-                    progress: crate::engine::Progress::default(),
-                    verdict: crate::engine::Verdict::Soc2,
-                    provisional: false,
-                    error: None,
-                },
-            ],
-            std::path::Path::new("/data/loglight-2027.toml"),
-            "Loglight Analytics Inc.",
+    app.modal = Some(Modal::Compare(Box::new(
+        super::dialog::compare::Picker::new(
+            super::dialog::compare::picker_rows(
+                &[
+                    SessionInfo {
+                        path: PathBuf::from("/data/globex.toml"),
+                        organisation: "Globex Analytics".into(),
+                        updated: Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
+                        progress: crate::engine::Progress::default(),
+                        verdict: crate::engine::Verdict::Soc2,
+                        provisional: true,
+                        error: None,
+                    },
+                    SessionInfo {
+                        path: PathBuf::from("/data/loglight-2026.toml"),
+                        organisation: "Loglight Analytics Inc.".into(),
+                        updated: Utc.with_ymd_and_hms(2026, 11, 24, 15, 1, 0).unwrap(),
+                        progress: crate::engine::Progress::default(),
+                        verdict: crate::engine::Verdict::Soc2,
+                        provisional: false,
+                        error: None,
+                    },
+                ],
+                std::path::Path::new("/data/loglight-2027.toml"),
+                "Loglight Analytics Inc.",
+            ),
+            None,
         ),
-        cursor: 0,
-        error: None,
-    })));
+    )));
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("compare_picker_80x24", t.backend());
 }
@@ -1683,10 +1687,7 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     }
     assert_eq!(app.work.as_ref().unwrap().session, session);
     // Should a dialog that edits be open anyway, its change is undone and refused.
-    app.modal = Some(Modal::Kind {
-        identity: "i1".into(),
-        cursor: 0,
-    });
+    app.modal = Some(Modal::Kind(super::dialog::KindPicker::new("i1")));
     app.work
         .as_mut()
         .unwrap()
@@ -1745,7 +1746,7 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     let mut app = App::new(q.clone(), Theme { color: true });
     app.start.sessions = crate::workshop::catalogue::list(dir.path(), &q).unwrap();
     assert!(app.start.sessions[0].error.is_some());
-    app.start.cursor = 1;
+    app.start.list.cursor = 1;
     let fx = enter(&mut app);
     assert_eq!(fx, vec![Effect::Open(path.clone())]);
     apply_all(&mut app, fx);
@@ -1828,7 +1829,7 @@ fn links_picker_space_ticks_and_enter_finishes_without_unticking() {
     typed(&mut app, "svc-billing");
     enter(&mut app);
     keys(&mut app, "4"); // service account; the systems picker opens next
-    assert!(matches!(app.modal, Some(Modal::Links { .. })));
+    assert!(matches!(app.modal, Some(Modal::Links(_))));
     // Space ticks, Enter closes: the link stays (Enter used to untick it again).
     keys(&mut app, " ");
     enter(&mut app);
@@ -1859,7 +1860,7 @@ fn drill_down_lists_each_answer_once() {
         .iter()
         .find(|d| d.id == crate::engine::DecisionId::Verdict)
         .unwrap();
-    let lines = super::app::decision_lines(&r, d, None);
+    let lines = super::screen::decision::decision_lines(&r, d, None);
     let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
     let unique: std::collections::HashSet<_> = jumps.iter().collect();
     assert_eq!(jumps.len(), unique.len(), "an answer listed twice");
@@ -1917,7 +1918,7 @@ fn coming_back_from_a_jump_names_every_report_decision_that_moved() {
                 .is_some_and(|(_, qid)| qid == "confidential_data")
         })
         .expect("the verdict rests on the confidentiality answer");
-    app.decision_cursor = confidential;
+    app.decision.window.cursor = confidential;
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     keys(&mut app, "2"); // No: nothing confidential any more
