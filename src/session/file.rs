@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use super::{
-    Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, OrphanAnswer,
+    Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, Note, OrphanAnswer,
     QuestionnaireRef, Session, Side, Subject, System, Value, Workshop,
 };
 use crate::questionnaire::load::{Locator, Problem};
@@ -94,7 +94,9 @@ struct RawIdentity {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswer {
-    value: toml::Value,
+    /// Absent for a note on a question not answered yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<toml::Value>,
     at: toml::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
@@ -261,6 +263,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
     };
     let kept_aside = raw.orphans;
     let mut orphans = Vec::new();
+    let mut notes: BTreeMap<(EntityId, String), Note> = BTreeMap::new();
     let mut convert = |entity: &str,
                        entity_id: &str,
                        scope: Scope,
@@ -284,7 +287,34 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                 ));
                 continue;
             };
-            let value = raw_value(&ra.value);
+            // A note on a question not answered yet: kept as a note, never as an answer.
+            let Some(raw_v) = &ra.value else {
+                match ra.note {
+                    Some(text) => {
+                        let e = match scope {
+                            Scope::Engagement => EntityId::Engagement,
+                            Scope::System => EntityId::System(entity_id.to_string()),
+                            Scope::Identity => EntityId::Identity(entity_id.to_string()),
+                        };
+                        notes.insert(
+                            (e, qid),
+                            Note {
+                                text,
+                                at,
+                                secret_override: ra.secret_override,
+                            },
+                        );
+                    }
+                    None => problems.push(problem(
+                        &loc,
+                        span.start,
+                        format!("answer `{qid}` of {entity} has no `value` (and no `note`)"),
+                        "give it a value, like value = \"yes\", or remove the entry",
+                    )),
+                }
+                continue;
+            };
+            let value = raw_value(raw_v);
             let question = q.question(&qid);
             let reason = match (&value, question) {
                 (None, _) => {
@@ -347,7 +377,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
                         entity: entity.to_string(),
                         entity_id: Some(entity_id.to_string()),
                         question: qid,
-                        value: ra.value.to_string(),
+                        value: raw_v.to_string(),
                         reason,
                         note: ra.note,
                         at: Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
@@ -477,6 +507,7 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
         identities,
         orphans,
         conflicts,
+        notes,
         revision: Default::default(),
     };
     Ok((session, opened))
@@ -492,7 +523,8 @@ fn conflict(
                        holds (see docs/session-format.md)";
     let side = |ra: Option<RawAnswer>, name: &str| -> Result<Option<Answer>, (String, &str)> {
         let Some(ra) = ra else { return Ok(None) };
-        let (Some(value), Some(at)) = (raw_value(&ra.value), timestamp(&ra.at)) else {
+        let (Some(value), Some(at)) = (ra.value.as_ref().and_then(raw_value), timestamp(&ra.at))
+        else {
             return Err((
                 format!(
                     "conflict side `{name}` needs a value (a string, number or list of strings) \
@@ -703,7 +735,7 @@ fn migrate(q: &Questionnaire, from: &str, v: &Value, scope: Scope) -> Option<(St
 
 fn raw_answer(a: &Answer) -> RawAnswer {
     RawAnswer {
-        value: value_to_toml(&a.value),
+        value: Some(value_to_toml(&a.value)),
         at: to_datetime(a.at),
         note: a.note.clone(),
         source: a.source.clone(),
@@ -711,10 +743,26 @@ fn raw_answer(a: &Answer) -> RawAnswer {
     }
 }
 
-fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
-    a.iter()
+/// An entity's answers, and its notes on questions not answered yet (written without a value).
+fn raw_answers(s: &Session, e: &EntityId, a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
+    let mut out: BTreeMap<String, Spanned<RawAnswer>> = a
+        .iter()
         .map(|(k, a)| (k.clone(), Spanned::new(0..0, raw_answer(a))))
-        .collect()
+        .collect();
+    let from = (e.clone(), String::new());
+    for ((_, qid), n) in s.notes.range(from..).take_while(|((ne, _), _)| ne == e) {
+        if !out.contains_key(qid) {
+            let raw = RawAnswer {
+                value: None,
+                at: to_datetime(n.at),
+                note: Some(n.text.clone()),
+                source: None,
+                secret_override: n.secret_override,
+            };
+            out.insert(qid.clone(), Spanned::new(0..0, raw));
+        }
+    }
+    out
 }
 
 /// Renders a session (and, when given, the readable summary of its recommendation, written under
@@ -742,7 +790,7 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
             hash: s.questionnaire.hash.clone(),
         },
         engagement: RawEntityAnswers {
-            answers: raw_answers(&s.engagement),
+            answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
         },
         systems: s
             .systems
@@ -750,7 +798,7 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
             .map(|x| RawSystem {
                 id: Spanned::new(0..0, x.id.clone()),
                 name: name(&x.name),
-                answers: raw_answers(&x.answers),
+                answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
             })
             .collect(),
         identities: s
@@ -760,7 +808,7 @@ pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, Strin
                 id: Spanned::new(0..0, x.id.clone()),
                 name: name(&x.name),
                 systems: x.systems.clone(),
-                answers: raw_answers(&x.answers),
+                answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
             })
             .collect(),
         orphans: s.orphans.clone(),

@@ -5,15 +5,15 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::app::{App, Modal, Screen};
+use super::app::{App, Modal};
 use super::keymap::{self, Cmd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Cmd(Cmd),
-    /// A number key: choice N (1-based).
+    /// A choice key: choice N (1-based; 1-9, then letters).
     Pick(usize),
-    /// A character typed on a question answered by typing: opens its text box with it.
+    /// A character typed where the screen takes typing: opens the text box with it.
     TypeStart(char),
     /// A key for the open text editor.
     EditorKey(KeyEvent),
@@ -77,50 +77,28 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
         return match (found, key.code) {
             (Some(Cmd::Yes), _) => Some(Action::ConfirmYes),
             (Some(Cmd::No), _) => Some(Action::ConfirmNo),
-            (Some(Cmd::Pick), KeyCode::Char(c)) => {
-                Some(Action::Pick(c.to_digit(10).map_or(0, |d| d as usize)))
-            }
+            (Some(Cmd::Pick), KeyCode::Char(c)) => Some(Action::Pick(pick(c))),
             (Some(cmd), _) => Some(Action::Cmd(cmd)),
             // The import preview's list of keys closes on any key.
             (None, _) if matches!(m, Modal::Import(p) if p.help) => Some(Action::Cmd(Cmd::Back)),
             (None, _) => None,
         };
     }
-    let screen = app.screen();
-    if let Some(c) = starts_typing(app, key) {
+    // Where the screen invites typing (a question answered by typing), letters are text.
+    let ctx = app.ctx();
+    if ctx.takes_typing()
+        && let Some(c) = keymap::types(key)
+    {
         return Some(Action::TypeStart(c));
     }
-    let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
+    let b = keymap::lookup(key, ctx, app.work.is_some())?;
     Some(match (b.cmd, key.code) {
-        (Cmd::Pick, KeyCode::Char(c)) => Action::Pick(c.to_digit(10).map_or(0, |d| d as usize)),
+        (Cmd::Pick, KeyCode::Char(c)) => Action::Pick(pick(c)),
         (cmd, _) => Action::Cmd(cmd),
     })
 }
 
-/// On a question answered by typing (text, number, date), typing starts the answer: digits,
-/// capital letters, punctuation and letters without a binding open the text box with that
-/// character, so "14" or "Payroll for..." is never taken as commands. Lower-case letters with a
-/// binding (u unknown, n note, r recommendation, v review...) keep their meaning, so the
-/// documented keys work on every question.
-fn starts_typing(app: &App, key: &KeyEvent) -> Option<char> {
-    let KeyCode::Char(c) = key.code else {
-        return None;
-    };
-    if key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        || c == ' '
-    {
-        return None;
-    }
-    if app.screen() != &Screen::Questions {
-        return None;
-    }
-    let (_, _, question) = app.current()?;
-    if question.kind.is_choice() {
-        return None;
-    }
-    let bound = keymap::lookup(key, Screen::Questions.ctx(), app.work.is_some()).is_some();
-    let command = bound && (c.is_ascii_lowercase() || "?[]/".contains(c));
-    (!command).then_some(c)
+/// The 1-based choice a choice key picks (0: none).
+fn pick(c: char) -> usize {
+    keymap::choice_of(c).map_or(0, |i| i + 1)
 }

@@ -250,6 +250,16 @@ impl App {
         }
     }
 
+    /// The keymap context of the screen showing: on a question answered by typing, typing.
+    pub(crate) fn ctx(&self) -> Ctx {
+        match self.screen() {
+            Screen::Questions if self.current().is_some_and(|(_, _, q)| !q.kind.is_choice()) => {
+                Ctx::TypedQuestion
+            }
+            s => s.ctx(),
+        }
+    }
+
     /// Whether the open workshop is read-only.
     pub(crate) fn read_only(&self) -> bool {
         self.work.as_ref().is_some_and(|w| w.read_only())

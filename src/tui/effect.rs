@@ -288,29 +288,32 @@ pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
 /// the one answered last; the recommendation when every question has an answer.
 pub(crate) fn resume(app: &mut App, opened: Opened) {
     let org = crate::text::clean(&opened.session.workshop.organisation);
-    let path = opened.lease.path().display().to_string();
     app.install_leased(opened.session, opened.lease, Screen::Questions);
     let Some(w) = &app.work else { return };
     let seq = w.sequence();
+    // One line on what is open: progress (with what may still follow), then where it goes on.
+    let summary = w.progress_text();
     match workshop::answer::resume_position(&app.q, &w.session, &seq) {
         Some(i) => {
             let (e, qi) = seq[i].clone();
-            let open = w.rec.open_questions.len();
-            let answered = w.rec.progress.answered;
+            let next = match &e {
+                crate::session::EntityId::Engagement => "the engagement".to_string(),
+                other => format!(
+                    "{} · {}",
+                    w.section_label(other),
+                    crate::text::clean(&w.session.entity_name(other))
+                ),
+            };
             app.questions.at = Some((e, app.q.questions[qi].id.clone()));
             app.reset_cursor();
             app.info(format!(
-                "Resumed {org} ({path}): {answered} answered, {open} open question{} behind \
-                 the decisions",
-                if open == 1 { "" } else { "s" }
+                "Resumed {org} where you left off ({next}): {summary}"
             ));
         }
         None => {
             // Nothing left to ask: what the facilitator wants next is the recommendation.
             app.stack = vec![Screen::Recommendation];
-            app.info(format!(
-                "Resumed {org}: every question is answered ({path})"
-            ));
+            app.info(format!("Resumed {org}: {summary}; nothing left unanswered"));
         }
     }
 }

@@ -15,6 +15,8 @@ pub enum Ctx {
     Details,
     Inventory,
     Questions,
+    /// The questions screen on a question answered by typing: letters and digits are text.
+    TypedQuestion,
     Recommendation,
     Decision,
     Review,
@@ -71,6 +73,7 @@ impl Ctx {
             Ctx::Details => "Workshop details",
             Ctx::Inventory => "Inventory",
             Ctx::Questions => "Questions",
+            Ctx::TypedQuestion => "Questions answered by typing",
             Ctx::Recommendation => "Recommendation",
             Ctx::Decision => "Decision rationale",
             Ctx::Review => "Review",
@@ -99,6 +102,47 @@ impl Ctx {
     pub fn is_dialog(self) -> bool {
         DIALOGS.contains(&self)
     }
+
+    /// Where the screen invites typing, every letter and digit is text: only the other keys are
+    /// commands there.
+    pub fn takes_typing(self) -> bool {
+        self == Ctx::TypedQuestion
+    }
+
+    /// The context whose rows also apply here (a typed question has the questions' keys that
+    /// typing leaves free).
+    fn parent(self) -> Option<Ctx> {
+        match self {
+            Ctx::TypedQuestion => Some(Ctx::Questions),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a key types a character where the screen takes typing: any printable character
+/// but `?`, `[` and `]` (help and the sections, which no answer starts with).
+pub fn types(ev: &KeyEvent) -> Option<char> {
+    let KeyCode::Char(c) = ev.code else {
+        return None;
+    };
+    let plain = !ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    (plain && c != ' ' && !"?[]".contains(c)).then_some(c)
+}
+
+/// The key of each choice, in order: 1-9, then the letters no command on the questions screen
+/// (or in the kind picker) uses, so every choice is one key away.
+pub const CHOICE_KEYS: &str = "123456789abcdefiopstwyz";
+
+/// The key shown beside choice `i` (0-based), if it has one.
+pub fn choice_key(i: usize) -> Option<char> {
+    CHOICE_KEYS.chars().nth(i)
+}
+
+/// The choice (0-based) a key picks.
+pub fn choice_of(c: char) -> Option<usize> {
+    CHOICE_KEYS.chars().position(|k| k == c)
 }
 
 /// A command, without data. Number keys carry their digit separately (see `action`).
@@ -213,7 +257,7 @@ pub struct Binding {
     pub ctx: &'static [Ctx],
 }
 
-const DIGITS: &[K] = &[
+const CHOICES: &[K] = &[
     k('1'),
     k('2'),
     k('3'),
@@ -223,6 +267,20 @@ const DIGITS: &[K] = &[
     k('7'),
     k('8'),
     k('9'),
+    k('a'),
+    k('b'),
+    k('c'),
+    k('d'),
+    k('e'),
+    k('f'),
+    k('i'),
+    k('o'),
+    k('p'),
+    k('s'),
+    k('t'),
+    k('w'),
+    k('y'),
+    k('z'),
 ];
 
 const UP: &[K] = &[code(KeyCode::Up), k('k')];
@@ -319,7 +377,7 @@ pub static KEYMAP: &[Binding] = &[
         &[k('e'), code(KeyCode::F(2))],
         "e/F2",
         Cmd::Rename,
-        "",
+        "rename",
         "Rename the selected system or identity",
         &[Inventory],
     ),
@@ -327,7 +385,7 @@ pub static KEYMAP: &[Binding] = &[
         &[k('d'), code(KeyCode::Delete)],
         "d/Del",
         Cmd::Remove,
-        "",
+        "remove",
         "Remove the selected system or identity (asks first)",
         &[Inventory],
     ),
@@ -389,11 +447,11 @@ pub static KEYMAP: &[Binding] = &[
         &[Questions],
     ),
     b(
-        DIGITS,
-        "1-9",
+        CHOICES,
+        "1-9 a…",
         Cmd::Pick,
         "pick",
-        "Pick choice number N directly",
+        "Pick the choice with that key, shown beside it: 1-9, then a, b, c… after the ninth",
         &[Questions],
     ),
     b(
@@ -405,12 +463,44 @@ pub static KEYMAP: &[Binding] = &[
         &[Questions],
     ),
     b(
-        &[k('n')],
-        "n",
+        &[k('n'), ctrl('n')],
+        "n/C-n",
         Cmd::Note,
         "note",
-        "Write a note on this answer (multi-line)",
+        "Write a note on this question (multi-line); it never changes the answer",
         &[Questions],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "edit",
+        "Open the text box with the answer (Enter in the box saves and goes on; \"u\" alone is unknown)",
+        &[TypedQuestion],
+    ),
+    b(
+        &[],
+        "type",
+        Cmd::Text,
+        "answer",
+        "Letters, digits and punctuation start the answer: typing never runs a command here",
+        &[TypedQuestion],
+    ),
+    b(
+        UP,
+        "↑/k",
+        Cmd::Up,
+        "",
+        "Scroll \"why we ask\" up a line (Home: its top)",
+        &[TypedQuestion],
+    ),
+    b(
+        DOWN,
+        "↓/j",
+        Cmd::Down,
+        "",
+        "Scroll \"why we ask\" down a line (End: its end)",
+        &[TypedQuestion],
     ),
     b(
         &[code(KeyCode::Left), k('h')],
@@ -615,11 +705,19 @@ pub static KEYMAP: &[Binding] = &[
         &[Global, Import],
     ),
     b(
-        QUIT,
-        "q/C-c",
+        &[k('q')],
+        "q",
         Cmd::Quit,
         "quit",
         "Quit (everything is already saved)",
+        &[Global],
+    ),
+    b(
+        &[ctrl('c')],
+        "C-c",
+        Cmd::Quit,
+        "quit",
+        "Quit, also while typing",
         &[Global],
     ),
     // ----- Dialogs ---------------------------------------------------------------------------
@@ -685,15 +783,15 @@ pub static KEYMAP: &[Binding] = &[
         "Enter",
         Cmd::Commit,
         "save, next field",
-        "Save and go to the next field",
+        "Save and type the next field (the last one: save and leave)",
         &[FieldBox],
     ),
     b(
-        ESC,
-        "Esc",
+        &[code(KeyCode::Esc), code(KeyCode::Tab)],
+        "Esc/Tab",
         Cmd::Close,
-        "save",
-        "Save the field",
+        "save, leave",
+        "Save the field and leave the boxes",
         &[FieldBox],
     ),
     b(
@@ -753,11 +851,11 @@ pub static KEYMAP: &[Binding] = &[
         &[Kind],
     ),
     b(
-        DIGITS,
-        "1-9",
+        CHOICES,
+        "1-9 a…",
         Cmd::Pick,
         "pick",
-        "Choose kind number N directly",
+        "Choose the kind with that key, shown beside it",
         &[Kind],
     ),
     b(
@@ -1041,8 +1139,19 @@ pub static KEYMAP: &[Binding] = &[
 ];
 
 fn applies(b: &Binding, ctx: Ctx, in_workshop: bool) -> bool {
+    if ctx.takes_typing()
+        && !b.keys.is_empty()
+        && b.keys.iter().all(|k| {
+            k.code == KeyCode::Char(' ') || types(&KeyEvent::new(k.code, k.mods)).is_some()
+        })
+    {
+        // Every key of it types text here.
+        return false;
+    }
     b.ctx.iter().any(|c| {
-        *c == ctx || (!ctx.is_dialog() && (*c == Global || (*c == Workshop && in_workshop)))
+        *c == ctx
+            || Some(*c) == ctx.parent()
+            || (!ctx.is_dialog() && (*c == Global || (*c == Workshop && in_workshop)))
     })
 }
 
@@ -1056,7 +1165,12 @@ pub fn lookup(ev: &KeyEvent, ctx: Ctx, in_workshop: bool) -> Option<&'static Bin
 
 /// Bindings that apply on a screen or in a dialog, most specific first: for the `?` overlay.
 pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
-    let specific = KEYMAP.iter().filter(|b| b.ctx.contains(&ctx));
+    let parent = ctx.parent();
+    let specific = KEYMAP.iter().filter(|b| b.ctx.contains(&ctx)).chain(
+        KEYMAP
+            .iter()
+            .filter(|b| parent.is_some_and(|p| b.ctx.contains(&p))),
+    );
     let general = !ctx.is_dialog();
     let workshop = KEYMAP
         .iter()
@@ -1064,10 +1178,12 @@ pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
     let global = KEYMAP.iter().filter(|b| general && b.ctx.contains(&Global));
     let mut out: Vec<&'static Binding> = Vec::new();
     for b in specific.chain(workshop).chain(global) {
-        // A general binding hidden by a more specific one for the same key is left out.
+        // A general binding hidden by a more specific one for the same key is left out, and so
+        // is one whose keys all type text here.
         let shadowed = out
             .iter()
-            .any(|o| std::ptr::eq(*o, b) || o.keys.iter().any(|k| b.keys.contains(k)));
+            .any(|o| std::ptr::eq(*o, b) || o.keys.iter().any(|k| b.keys.contains(k)))
+            || (ctx.takes_typing() && !applies(b, ctx, in_workshop) && !b.keys.is_empty());
         if !shadowed {
             out.push(b);
         }
@@ -1075,8 +1191,32 @@ pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
     out
 }
 
+/// How a binding's keys are written in `ctx`: where the screen takes typing, the keys that type
+/// text are left out ("←/h" is "←" on a typed question).
+pub fn label(b: &'static Binding, ctx: Ctx) -> &'static str {
+    if !ctx.takes_typing() {
+        return b.label;
+    }
+    let typed = |part: &str| {
+        let mut c = part.chars();
+        matches!((c.next(), c.next()), (Some(ch), None) if ch.is_ascii_graphic() && !"?[]".contains(ch))
+    };
+    let mut s = b.label;
+    while let Some((first, rest)) = s.split_once('/')
+        && typed(first)
+    {
+        s = rest;
+    }
+    while let Some((rest, last)) = s.rsplit_once('/')
+        && typed(last)
+    {
+        s = rest;
+    }
+    s
+}
+
 /// Footer hints (key, hint) from bindings, in order, one per command.
-pub fn hints_of(bindings: Vec<&'static Binding>) -> Vec<(&'static str, &'static str)> {
+pub fn hints_of(ctx: Ctx, bindings: Vec<&'static Binding>) -> Vec<(&'static str, &'static str)> {
     let mut seen: Vec<Cmd> = Vec::new();
     bindings
         .into_iter()
@@ -1086,13 +1226,24 @@ pub fn hints_of(bindings: Vec<&'static Binding>) -> Vec<(&'static str, &'static 
             seen.push(b.cmd);
             fresh
         })
-        .map(|b| (b.label, b.hint))
+        .map(|b| (label(b, ctx), b.hint))
         .collect()
+}
+
+/// Some of a screen's keys as one line of hints, in the order given: "Enter questions · t
+/// kind" (for a line that says what can be done with the item shown).
+pub fn say(ctx: Ctx, in_workshop: bool, cmds: &[Cmd]) -> String {
+    let bindings = bindings_for(ctx, in_workshop);
+    cmds.iter()
+        .filter_map(|c| bindings.iter().find(|b| b.cmd == *c && !b.hint.is_empty()))
+        .map(|b| format!("{} {}", label(b, ctx), b.hint))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Footer hints (key, hint) for a screen or dialog, in the same order as the overlay.
 pub fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
-    hints_of(bindings_for(ctx, in_workshop))
+    hints_of(ctx, bindings_for(ctx, in_workshop))
 }
 
 /// The screens' keys as a Markdown table, for the docs.

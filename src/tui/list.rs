@@ -64,6 +64,8 @@ pub(crate) struct Look<'a> {
     pub(crate) mode: Mode,
     /// Shown in the marker line or the block's bottom-right corner.
     pub(crate) marker_style: Style,
+    /// In a text being browsed: the items that can be acted on (highlighted when in view).
+    pub(crate) actionable: Option<&'a dyn Fn(usize) -> bool>,
 }
 
 impl Window {
@@ -72,21 +74,10 @@ impl Window {
         self.seen.get().items.saturating_sub(1).max(1)
     }
 
-    /// Brings the cursor into view at the next frame (after a jump back, a click).
-    #[allow(dead_code)]
-    pub(crate) fn reveal(&mut self) {
-        self.reveal = true;
-    }
-
     /// Puts the cursor on `i` and brings it into view.
     pub(crate) fn focus(&mut self, i: usize) {
         self.cursor = i;
         self.reveal = true;
-    }
-
-    /// Rows the items had in the last frame (0 before the first).
-    pub(crate) fn rows(&self) -> usize {
-        self.seen.get().rows
     }
 
     /// Moves the cursor of a list of `len` items; `false` for a command that does not move.
@@ -135,7 +126,6 @@ impl Window {
     /// Moves through a text with items to act on (`can_act`): ↓ highlights the next such item
     /// when it is on screen, else scrolls one line; PgUp/PgDn scroll a page and highlight the
     /// first such item in view; Home/End go to either end. Returns `false` for other commands.
-    #[allow(dead_code)] // The drill-down reads with it (issue 14).
     pub(crate) fn browse(&mut self, cmd: Cmd, len: usize, can_act: impl Fn(usize) -> bool) -> bool {
         if len == 0 {
             return is_move(cmd);
@@ -325,8 +315,24 @@ pub(crate) fn draw<'a>(
     }
     w.reveal = false;
     w.offset = w.offset.min(max_offset);
+    // A text being browsed highlights an item to act on only while it is in view: the first
+    // one in view when the highlighted one scrolled away.
+    if look.mode == Mode::Browse
+        && let Some(can_act) = look.actionable
+    {
+        let mut end = w.offset;
+        let mut used = 0;
+        while end < len && used < item_rows {
+            used += height(end);
+            end += 1;
+        }
+        if w.cursor < w.offset || w.cursor >= end || !can_act(w.cursor) {
+            w.cursor = (w.offset..end).find(|&i| can_act(i)).unwrap_or(w.cursor);
+        }
+    }
     let highlighted = match look.mode {
         Mode::Read => None,
+        Mode::Browse if look.actionable.is_some_and(|f| !f(w.cursor)) => None,
         _ if look.highlight => Some(w.cursor),
         _ => None,
     };
@@ -357,7 +363,7 @@ pub(crate) fn draw<'a>(
         (false, false) => None,
         (true, false) => Some("▲ more above".to_string()),
         (false, true) => Some("▼ more below".to_string()),
-        (true, true) => Some("▲▼ more above and below".to_string()),
+        (true, true) => Some("▲ more above · ▼ more below".to_string()),
     };
     if let Some(b) = look.block {
         let b = match &marker {
@@ -419,6 +425,7 @@ mod tests {
                     highlight: true,
                     mode: Mode::Select,
                     marker_style: Style::default(),
+                    actionable: None,
                 },
                 None,
                 |i, _| {
@@ -455,6 +462,6 @@ mod tests {
         w.select(Cmd::PageUp, 100_000);
         w.select(Cmd::PageUp, 100_000);
         let text = render(&mut w, 100_000, 10, &mut built);
-        assert!(text.contains("more above and below"), "{text}");
+        assert!(text.contains("more above · ▼ more below"), "{text}");
     }
 }

@@ -124,15 +124,14 @@ fn details_fields_are_edited_and_saved() {
     keys(&mut app, "j");
     enter(&mut app);
     typed(&mut app, "Dana");
+    // Enter saves and opens the next field's box.
     assert_eq!(enter(&mut app), vec![Effect::Save]);
-    enter(&mut app);
     typed(&mut app, "Ann, Bob ; Cy");
     enter(&mut app);
     let ws = &app.work.as_ref().unwrap().session.workshop;
     assert_eq!(ws.facilitator, "Dana");
     assert_eq!(ws.participants, vec!["Ann", "Bob", "Cy"]);
     // A bad date is refused with a reason and the text is kept for fixing.
-    enter(&mut app);
     feed(
         &mut app,
         &[Event::Key(KeyEvent::new(
@@ -294,12 +293,15 @@ fn notes_are_multi_line_and_esc_keeps_them() {
     typed(&mut app, "follow up");
     assert_eq!(esc(&mut app), vec![Effect::Save]);
     let w = app.work.as_ref().unwrap();
-    let a = w
-        .answer(&EntityId::Engagement, "report_requesters")
-        .unwrap();
-    assert_eq!(a.note.as_deref(), Some("Asked by the CFO\nfollow up"));
-    // The note alone does not answer the question for the engine: it is kept with "unknown".
-    assert_eq!(a.value, Value::Unknown);
+    assert_eq!(
+        w.session.note(&EntityId::Engagement, "report_requesters"),
+        Some("Asked by the CFO\nfollow up")
+    );
+    // A note never answers the question (issue 14, point 2).
+    assert!(
+        w.answer(&EntityId::Engagement, "report_requesters")
+            .is_none()
+    );
 }
 
 #[test]
@@ -312,13 +314,8 @@ fn paste_goes_into_the_editor_cleaned() {
     );
     esc(&mut app);
     let w = app.work.as_ref().unwrap();
-    let note = w
-        .answer(&EntityId::Engagement, "report_requesters")
-        .unwrap()
-        .note
-        .clone()
-        .unwrap();
-    assert_eq!(note, "line one\nline [31mtwo");
+    let note = w.session.note(&EntityId::Engagement, "report_requesters");
+    assert_eq!(note, Some("line one\nline [31mtwo"));
 }
 
 #[test]
@@ -337,10 +334,7 @@ fn ctrl_c_quits_and_keeps_what_is_being_typed() {
     assert!(fx.contains(&Effect::Save));
     let w = app.work.as_ref().unwrap();
     assert_eq!(
-        w.answer(&EntityId::Engagement, "report_requesters")
-            .unwrap()
-            .note
-            .as_deref(),
+        w.session.note(&EntityId::Engagement, "report_requesters"),
         Some("half a thought")
     );
 }
@@ -351,7 +345,8 @@ fn recommendation_drill_down_jumps_to_a_question_and_esc_comes_back() {
     keys(&mut app, "1");
     enter(&mut app);
     keys(&mut app, "1");
-    keys(&mut app, "r");
+    // Now on a typed question, where r is text: Tab goes to the screens.
+    feed(&mut app, &[key(KeyCode::Tab)]);
     assert_eq!(app.screen(), &Screen::Recommendation);
     enter(&mut app);
     let Screen::Decision(id) = app.screen().clone() else {
@@ -373,8 +368,7 @@ fn recommendation_drill_down_jumps_to_a_question_and_esc_comes_back() {
     esc(&mut app);
     assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
     esc(&mut app);
-    esc(&mut app);
-    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(app.screen(), &Screen::Recommendation);
 }
 
 #[test]
@@ -440,6 +434,7 @@ fn one_keymap_feeds_footer_and_help() {
         Ctx::Details,
         Ctx::Inventory,
         Ctx::Questions,
+        Ctx::TypedQuestion,
         Ctx::Recommendation,
         Ctx::Decision,
         Ctx::Review,
@@ -450,7 +445,11 @@ fn one_keymap_feeds_footer_and_help() {
         let in_workshop = ctx != Ctx::Start;
         let bindings = keymap::bindings_for(ctx, in_workshop);
         for (label, hint) in keymap::hints(ctx, in_workshop) {
-            assert!(bindings.iter().any(|b| b.label == label && b.hint == hint));
+            assert!(
+                bindings
+                    .iter()
+                    .any(|b| keymap::label(b, ctx) == label && b.hint == hint)
+            );
         }
         // Every key on a screen does what its row says.
         for b in &bindings {
@@ -505,11 +504,22 @@ fn sample() -> App {
     keys(&mut app, "12");
     enter(&mut app);
     keys(&mut app, "1");
-    keys(&mut app, "n");
+    // A note on the typed question that follows (n would be text there).
+    ctrl(&mut app, 'n');
     typed(&mut app, "Confirmed by the CFO");
     esc(&mut app);
     app.status = None;
     app
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    feed(
+        app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        ))],
+    )
 }
 
 fn start_app() -> App {
@@ -575,7 +585,7 @@ fn screens() -> Vec<(&'static str, App)> {
     keys(&mut confirm, "d");
     out.push(("confirm_remove", confirm));
     let mut note = sample();
-    keys(&mut note, "n");
+    ctrl(&mut note, 'n');
     out.push(("note_editor", note));
     // Never lose a workshop: the secret, locked and damaged dialogs, and a read-only workshop.
     let mut secret = sample();
@@ -726,9 +736,10 @@ fn typing_on_a_typed_question_starts_the_answer_instead_of_running_commands() {
     assert_eq!(app.screen(), &Screen::Questions);
     assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "Runs payroll"));
     esc(&mut app);
-    // Lower-case command letters keep their meaning on such a question.
-    keys(&mut app, "r");
-    assert_eq!(app.screen(), &Screen::Recommendation);
+    // Letters are text wherever the screen invites typing: even command letters.
+    typed(&mut app, "r");
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "r"));
 }
 
 #[test]
@@ -1979,4 +1990,337 @@ fn slow_effects_say_what_they_are_doing() {
     assert!(Effect::Compare(PathBuf::from("x.toml")).busy().is_some());
     assert!(Effect::Open(PathBuf::from("x.toml")).busy().is_some());
     assert!(Effect::Save.busy().is_none());
+}
+
+// ----- Facilitating in the room (issue 14): each point as keystrokes ---------------------------
+
+/// The screen's text, rows joined by newlines (wide characters take their cells).
+fn rows_of(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    screen_text(app, w, h).lines().map(str::to_string).collect()
+}
+
+/// Point 1: Enter in a detail's box saves it and opens the next field's box, so what is typed
+/// next (a participants list with `r` and `c` in it) is that field, never commands; Tab and Esc
+/// leave. The edits are saved to the file.
+#[test]
+fn details_enter_types_the_next_field_and_letters_never_run_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Details, path.clone());
+    let mut fx = keys(&mut app, "j");
+    fx.extend(enter(&mut app));
+    fx.extend(typed(&mut app, "Dana"));
+    fx.extend(enter(&mut app));
+    fx.extend(typed(&mut app, "Ann, Bob, rcx"));
+    fx.extend(enter(&mut app));
+    assert_eq!(
+        app.screen(),
+        &Screen::Details,
+        "r did not open the recommendation"
+    );
+    assert!(
+        !fx.contains(&Effect::ComparePicker),
+        "c did not open the compare dialog"
+    );
+    // The date's box is open: a date typed the short way, and Tab leaves.
+    fx.extend(ctrl(&mut app, 'u'));
+    fx.extend(typed(&mut app, "2026-9-1"));
+    fx.extend(feed(&mut app, &[key(KeyCode::Tab)]));
+    assert!(app.modal.is_none(), "Tab leaves the boxes");
+    assert_eq!(app.screen(), &Screen::Details);
+    let ws = &app.work.as_ref().unwrap().session.workshop;
+    assert_eq!(ws.facilitator, "Dana");
+    assert_eq!(ws.participants, vec!["Ann", "Bob", "rcx"]);
+    assert_eq!(
+        ws.date,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap())
+    );
+    apply_all(&mut app, fx);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        file.contains("Dana") && file.contains("rcx"),
+        "the details are saved: {file}"
+    );
+}
+
+/// Point 1, more generally: on a question answered by typing, letters are text, command letters
+/// included (`h` used to go to the previous question, `r` to the recommendation).
+#[test]
+fn letters_are_text_on_a_typed_question() {
+    let mut app = app(Screen::Questions);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.reset_cursor();
+    typed(&mut app, "hosted payroll for retailers");
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(at(&app), "customer_base");
+    assert_eq!(enter(&mut app), vec![Effect::Save]);
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "customer_base"),
+        Some(Value::Text("hosted payroll for retailers".into()))
+    );
+}
+
+/// Point 2: a note on a question not answered yet records no answer and moves no count; it is
+/// saved, read back, and joins the answer when there is one.
+#[test]
+fn a_note_never_answers_the_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    assert_eq!(at(&app), "report_requesters");
+    let before = app.work.as_ref().unwrap().rec.progress;
+    let mut fx = keys(&mut app, "n");
+    fx.extend(typed(&mut app, "Ask the CFO who asked"));
+    fx.extend(esc(&mut app));
+    let w = app.work.as_ref().unwrap();
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "report_requesters"),
+        None
+    );
+    assert_eq!(w.rec.progress, before, "the progress count did not move");
+    apply_all(&mut app, fx);
+    let (back, _) = crate::session::store::open(&path, &app.q).unwrap();
+    assert_eq!(
+        back.note(&EntityId::Engagement, "report_requesters"),
+        Some("Ask the CFO who asked")
+    );
+    assert!(!back.engagement.contains_key("report_requesters"));
+    // Answering it keeps the note with the answer.
+    keys(&mut app, "1");
+    let w = app.work.as_ref().unwrap();
+    let a = w
+        .answer(&EntityId::Engagement, "report_requesters")
+        .unwrap();
+    assert_eq!(a.note.as_deref(), Some("Ask the CFO who asked"));
+}
+
+/// Point 3: every choice has a key (the identity kind and the financial processes have 11), and
+/// End reaches the last choice, not "unknown".
+#[test]
+fn every_choice_has_a_key_and_end_reaches_the_last_choice() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    // The 11th kind, by its key, in the kind picker.
+    app.stack = vec![Screen::Inventory];
+    app.inventory.pane = Pane::Identities;
+    keys(&mut app, "t");
+    let kq = app.q.identity_kind_question().unwrap().clone();
+    assert_eq!(kq.choices.len(), 11);
+    let screen = screen_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("b ( ) "),
+        "the 11th kind shows its key: {screen}"
+    );
+    keys(&mut app, "b");
+    assert_eq!(
+        answer(&app, &EntityId::Identity("i1".into()), &kq.id),
+        Some(Value::Text(kq.choices[10].id.clone()))
+    );
+    // The 10th and 11th financial processes, by key, on the question.
+    app.modal = None;
+    let sys = EntityId::System("s1".into());
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((sys.clone(), "fin_process".into()));
+    app.reset_cursor();
+    let fin = app.q.question("fin_process").unwrap().clone();
+    assert_eq!(fin.choices.len(), 11);
+    let screen = screen_text(&mut app, 80, 40);
+    assert!(
+        screen.contains("a [ ]") && screen.contains("b [ ]"),
+        "{screen}"
+    );
+    keys(&mut app, "a");
+    assert_eq!(
+        answer(&app, &sys, "fin_process"),
+        Some(Value::List(vec![fin.choices[9].id.clone()]))
+    );
+    feed(&mut app, &[key(KeyCode::End)]);
+    assert_eq!(app.questions.choices.cursor, 10, "End: the last choice");
+    feed(&mut app, &[key(KeyCode::Home)]);
+    assert_eq!(app.questions.choices.cursor, 0, "Home: the first choice");
+}
+
+/// Point 4: a dialog's keys come from the keymap table like the screens' (the systems dialog
+/// said "Space tick · Enter/Esc done" while the footer said "Space/Enter tick"), and every key a
+/// dialog lists does what its row says.
+#[test]
+fn dialog_keys_and_hints_come_from_the_one_keymap() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    keys(&mut app, "s");
+    assert!(matches!(app.modal, Some(Modal::Links(_))));
+    let rows = rows_of(&mut app, 80, 24);
+    let footer = rows.last().unwrap();
+    assert!(
+        footer.contains("Space tick") && footer.contains("Enter done"),
+        "{footer}"
+    );
+    assert!(!rows.iter().any(|r| r.contains("Space/Enter")), "{rows:?}");
+    for ctx in keymap::DIALOGS {
+        for b in keymap::bindings_for(ctx, true) {
+            for k in b.keys {
+                let ev = KeyEvent::new(k.code, k.mods);
+                assert_eq!(
+                    keymap::lookup(&ev, ctx, true).map(|x| x.cmd),
+                    Some(b.cmd),
+                    "{} in {ctx:?}",
+                    b.label
+                );
+            }
+        }
+    }
+}
+
+/// Point 5: the drill-down reads line by line and page by page, says when there is more below,
+/// and every line of a decision is seen on the way down at 80x24.
+#[test]
+fn a_rationale_reads_line_by_line_with_a_more_below_marker() {
+    let mut app = App::new(q(), Theme { color: true });
+    app.install(
+        example("s1-payroll-provider.toml"),
+        PathBuf::from("/tmp/socscope-test/s1.toml"),
+        Screen::Recommendation,
+    );
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
+    let lines = app.detail_lines("verdict");
+    let mut seen = String::new();
+    let first = screen_text(&mut app, 80, 24);
+    assert!(first.contains("more below"), "{first}");
+    seen.push_str(&first);
+    let mut presses = 0;
+    loop {
+        feed(&mut app, &[key(KeyCode::PageDown)]);
+        presses += 1;
+        let s = screen_text(&mut app, 80, 24);
+        seen.push_str(&s);
+        if !s.contains("more below") || presses > 50 {
+            break;
+        }
+    }
+    assert!(
+        presses <= 12,
+        "a whole decision in a handful of pages: {presses}"
+    );
+    let flat: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for l in &lines {
+        let start: String = crate::text::clean(&l.text)
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(&start), "never shown: {:?}", l.text);
+    }
+    // Line by line back up: one line at a time, never skipping.
+    feed(&mut app, &[key(KeyCode::Home)]);
+    let top = screen_text(&mut app, 80, 24);
+    assert!(top.contains("Which report"), "{top}");
+}
+
+/// Point 5: "why we ask" opens at its first line; PgDn scrolls it (saying there is more), PgUp
+/// brings the first line back.
+#[test]
+fn why_we_ask_opens_on_its_first_line_and_pages_both_ways() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((EntityId::Identity("i1".into()), "identity_kind".into()));
+    app.reset_cursor();
+    let question = app.q.question("identity_kind").unwrap().clone();
+    let help = question.help.trim_start();
+    let help = help.strip_prefix("Why we ask:").unwrap_or(help);
+    let first_words: String = help
+        .split_whitespace()
+        .skip(1)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&first_words), "{s}");
+    assert!(s.contains("more below"), "{s}");
+    feed(&mut app, &[key(KeyCode::PageDown)]);
+    let s = screen_text(&mut app, 80, 24);
+    assert!(!s.contains(&first_words) && s.contains("more above"), "{s}");
+    feed(&mut app, &[key(KeyCode::PageUp)]);
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&first_words), "{s}");
+}
+
+/// Point 6: with a parent answered "unknown", its follow-up may still be asked: progress counts
+/// it and says so, never "every question is answered".
+#[test]
+fn progress_counts_what_could_still_be_asked() {
+    let mut app = app(Screen::Questions);
+    let mut last = String::new();
+    for _ in 0..40 {
+        keys(&mut app, "u");
+        if matches!(app.modal, Some(Modal::Editor(_))) {
+            // A typed question: "u" alone is unknown.
+            enter(&mut app);
+        }
+        last = status_text(&app);
+        if last.contains("answered") {
+            break;
+        }
+    }
+    assert!(!last.contains("Every question is answered"), "{last}");
+    assert!(last.contains("may follow"), "{last}");
+    app.stack = vec![Screen::Details];
+    let s = screen_text(&mut app, 100, 30);
+    assert!(s.contains("may follow"), "{s}");
+}
+
+/// Point 7: resuming goes back where the facilitator left off and says in one line what is
+/// open; at the end, the details screen no longer sends the facilitator to add systems.
+#[test]
+fn resume_says_what_is_open_and_hints_follow_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s1.toml");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples/s1-payroll-provider.toml"),
+        &path,
+    )
+    .unwrap();
+    let mut app = App::new(q(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    let msg = status_text(&app);
+    assert!(msg.contains("answered"), "{msg}");
+    app.stack = vec![Screen::Details];
+    let s = screen_text(&mut app, 100, 30);
+    assert!(!s.contains("Tab to Inventory to add"), "{s}");
+    assert!(s.contains("Next:"), "{s}");
+    crate::session::lock::release(&path);
+}
+
+/// Point 8: names that share a long beginning stay apart on Review at 80 columns, and columns
+/// line up by display width with wide characters.
+#[test]
+fn names_stay_apart_and_columns_line_up_by_display_width() {
+    let mut app = app(Screen::Inventory);
+    for name in [
+        "Billing service account (EU)",
+        "Billing service account (US)",
+        "給与計算システム本番環境",
+    ] {
+        keys(&mut app, "a");
+        typed(&mut app, name);
+        enter(&mut app);
+    }
+    app.stack = vec![Screen::Review];
+    let rows = rows_of(&mut app, 80, 60);
+    let cell = |r: &str| r.chars().skip(3).take(20).collect::<String>();
+    let eu = rows.iter().find(|r| r.contains("(EU)")).map(|r| cell(r));
+    let us = rows.iter().find(|r| r.contains("(US)")).map(|r| cell(r));
+    assert!(eu.is_some() && us.is_some() && eu != us, "{rows:#?}");
+    // The question column starts at the same display column on every row.
+    // One symbol per cell: a wide character's second cell is a blank.
+    let col = |r: &str, text: &str| -> Option<usize> {
+        let at = r.find(text)?;
+        Some(r[..at].chars().count())
+    };
+    let q = "Who owns this system";
+    let cols: Vec<usize> = rows.iter().filter_map(|r| col(r, q)).collect();
+    assert!(cols.len() >= 3, "{rows:#?}");
+    assert!(cols.iter().all(|c| *c == cols[0]), "{cols:?}\n{rows:#?}");
 }

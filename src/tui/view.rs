@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     // With a dialog open, the footer gives the dialog's keys, not the screen's below it.
     let hints = match &app.modal {
         Some(_) => dialog::hints(app),
-        None => keymap::hints(screen.ctx(), app.work.is_some()),
+        None => keymap::hints(app.ctx(), app.work.is_some()),
     };
     frame.render_widget(
         Paragraph::new(hint_line(&app.theme, &hints, footer.width)),

@@ -118,6 +118,16 @@ impl Workshop {
         answer::sequence(&self.session, self.eval.visibility())
     }
 
+    /// Questions that may still be asked once unknown or open answers are settled.
+    pub fn could_follow(&self) -> usize {
+        answer::could_follow(self.eval.visibility())
+    }
+
+    /// Progress counting what could still be asked (`workshop::answer::progress_text`).
+    pub fn progress_text(&self) -> String {
+        answer::progress_text(self.rec.progress, self.could_follow())
+    }
+
     /// "System 2/5" for a section heading.
     pub fn section_label(&self, e: &EntityId) -> String {
         match e {

@@ -113,7 +113,6 @@ fn open_path_editor(app: &mut App) {
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
-    let keys = super::hints_text(app);
     let Some(Modal::Compare(p)) = app.modal.as_mut() else {
         return;
     };
@@ -126,7 +125,6 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Clear, box_);
     let block = Block::bordered()
         .title(" Compare with another session (★ same organisation) ")
-        .title_bottom(format!(" {keys} "))
         .border_style(t.accent());
     let mut inner_area = block.inner(box_);
     frame.render_widget(block, box_);
@@ -157,6 +155,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| {

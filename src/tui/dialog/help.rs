@@ -27,7 +27,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 /// The overlay's text, wrapped to `width`.
 fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
-    let ctx = app.screen().ctx();
+    let ctx = app.ctx();
     let mut lines = vec![
         Line::styled(format!("Keys on this screen ({})", ctx.label()), t.bold()),
         Line::raw(""),
@@ -36,7 +36,7 @@ fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     for b in keymap::bindings_for(ctx, app.work.is_some()) {
         for (i, part) in wrap(b.desc, desc_w).into_iter().enumerate() {
             let key = if i == 0 {
-                format!("{:>8}  ", b.label)
+                format!("{:>8}  ", keymap::label(b, ctx))
             } else {
                 " ".repeat(10)
             };
@@ -66,12 +66,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         area.height.saturating_sub(2),
     );
     let text = lines(app, box_.width as usize);
-    let keys = super::hints_text(app);
     frame.render_widget(Clear, box_);
-    let block = Block::bordered()
-        .title(" Help ")
-        .title_bottom(format!(" {keys} "))
-        .border_style(t.accent());
+    let block = Block::bordered().title(" Help ").border_style(t.accent());
     let Some(Modal::Help(w)) = app.modal.as_mut() else {
         return;
     };
@@ -87,6 +83,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: false,
             mode: Mode::Read,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| vec![text[i].clone()],

@@ -396,6 +396,7 @@ fn import_confirmed(app: &mut App) -> Vec<Effect> {
 /// now.
 pub(crate) fn hints(p: &ImportPreview) -> Vec<(&'static str, &'static str)> {
     keymap::hints_of(
+        Ctx::Import,
         keymap::bindings_for(Ctx::Import, false)
             .into_iter()
             .filter(|b| match b.cmd {

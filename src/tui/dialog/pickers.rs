@@ -10,7 +10,7 @@ use super::Modal;
 use crate::session::{EntityId, Value};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Screen};
-use crate::tui::keymap::Cmd;
+use crate::tui::keymap::{self, Cmd};
 use crate::tui::list::{self, Look, Mode, Window};
 use crate::tui::screen::questions::set_value;
 use crate::tui::update::Effect;
@@ -231,7 +231,6 @@ fn links(app: &mut App, cmd: Cmd) -> Vec<Effect> {
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
-    let keys = super::hints_text(app);
     match &app.modal {
         Some(Modal::Confirm(c)) => {
             let box_ = centered(area, area.width.saturating_sub(10).min(70), 6);
@@ -249,13 +248,13 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 box_,
             );
         }
-        Some(Modal::Kind(_)) => draw_kind(frame, app, area, keys),
-        Some(Modal::Links(_)) => draw_links(frame, app, area, keys),
+        Some(Modal::Kind(_)) => draw_kind(frame, app, area),
+        Some(Modal::Links(_)) => draw_links(frame, app, area),
         _ => {}
     }
 }
 
-fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
+fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(kq) = app.q.identity_kind_question() else {
         return;
@@ -284,7 +283,6 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
     frame.render_widget(Clear, box_);
     let block = Block::bordered()
         .title(format!(" Kind of {} ", truncate(&name, 30)))
-        .title_bottom(format!(" {} ", keys))
         .border_style(t.accent());
     let cursor = p.list.cursor;
     list::draw(
@@ -298,6 +296,7 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| {
@@ -307,11 +306,7 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
             } else {
                 "( )"
             };
-            let num = if i < 9 {
-                format!("{} ", i + 1)
-            } else {
-                "  ".into()
-            };
+            let num = keymap::choice_key(i).map_or("  ".to_string(), |k| format!("{k} "));
             vec![Line::raw(format!(
                 "{}{num}{mark} {}",
                 marker(i == cursor),
@@ -321,7 +316,7 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
     );
 }
 
-fn draw_links(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
+fn draw_links(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let Some(Modal::Links(p)) = app.modal.as_mut() else {
@@ -338,7 +333,6 @@ fn draw_links(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
             " Systems {} can access ",
             truncate(&ident.name, 30)
         ))
-        .title_bottom(format!(" {} ", keys))
         .border_style(t.accent());
     let cursor = p.list.cursor;
     list::draw(
@@ -352,6 +346,7 @@ fn draw_links(frame: &mut Frame, app: &mut App, area: Rect, keys: String) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| {

@@ -484,6 +484,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: false,
             mode: Mode::Read,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| vec![lines[i].clone()],

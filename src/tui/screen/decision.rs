@@ -407,26 +407,13 @@ pub(crate) fn refocus(app: &mut App, id: &str) {
 
 pub(crate) fn update(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
     let lines = app.detail_lines(id);
-    let jumps: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.jump.is_some())
-        .map(|(i, _)| i)
-        .collect();
     match action {
+        // Line by line and page by page, highlighting the ↵ lines as they come into view:
+        // reading never skips a line.
         Action::Cmd(cmd) if list::is_move(cmd) => {
-            let mut at = jumps
-                .iter()
-                .position(|&i| i >= app.decision.window.cursor)
-                .unwrap_or(0);
-            list::move_cursor(
-                &mut at,
-                jumps.len(),
-                cmd,
-                app.decision.window.rows().max(2) / 2,
-            );
-            let line = jumps.get(at).copied().unwrap_or(0);
-            app.decision.window.focus(line);
+            app.decision
+                .window
+                .browse(cmd, lines.len(), |i| lines[i].jump.is_some());
         }
         Action::Cmd(Cmd::Select) => match lines
             .get(app.decision.window.cursor)
@@ -497,8 +484,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
     };
     let title = d.title();
     let lines = app.detail_lines(id);
-    let cursor = app.decision.window.cursor;
-    let rows_of = |i: usize, focused: bool| -> Vec<Line<'static>> {
+    let rows_of = |i: usize, focused: bool| {
         let l = &lines[i];
         let style = match l.style {
             LineStyle::Heading => t.bold(),
@@ -533,19 +519,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
             })
             .collect()
     };
-    let computing = app
-        .work
-        .as_ref()
-        .is_some_and(|w| w.cached_sensitivity(id).is_none());
     let block = Block::bordered()
         .title(format!(" Why: {} ", truncate(&title, 40)))
-        .title_bottom(if computing {
-            " Enter on ↵ lines jumps to that question · Esc back "
-        } else {
-            " ↵ lines: Enter goes to that question to change it · Esc back "
-        })
+        .title_bottom(" ↵ Enter: change that answer · Esc back ")
         .border_style(t.border());
-    let highlight = lines.get(cursor).is_some_and(|l| l.jump.is_some());
+    let actionable = |i: usize| lines.get(i).is_some_and(|l| l.jump.is_some());
     let hit = list::draw(
         frame,
         area,
@@ -554,12 +532,13 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
         Look {
             block: Some(block),
             focus: t.focus(),
-            highlight,
+            highlight: true,
             mode: Mode::Browse,
             marker_style: t.dim(),
+            actionable: Some(&actionable),
         },
         Some(HitList::DecisionLines),
-        |i, _| rows_of(i, i == cursor),
+        rows_of,
     );
     app.hits.extend(hit);
 }

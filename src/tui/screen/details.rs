@@ -88,7 +88,7 @@ fn open_field(app: &mut App, field: DetailField) {
     editor::open(app, EditTarget::Field(field), &title, &text, false);
 }
 
-/// A field typed: saved; Enter goes on to the next field.
+/// A field typed: saved; Enter goes on to the next field's box (Esc and Tab leave).
 pub(crate) fn field_done(
     app: &mut App,
     ed: Editor,
@@ -126,10 +126,52 @@ pub(crate) fn field_done(
         },
     }
     w.session.touch(Utc::now());
+    // Enter goes on to the next field's box: what is typed next is that field, never commands.
     if go_on && app.details.cursor + 1 < DETAIL_FIELDS.len() {
         app.details.cursor += 1;
+        open_field(app, DETAIL_FIELDS[app.details.cursor].clone());
     }
     vec![Effect::Save]
+}
+
+/// What to do next, from where the workshop is (never a step already done).
+pub(crate) fn next_step(app: &App) -> String {
+    let Some(w) = &app.work else {
+        return String::new();
+    };
+    let s = &w.session;
+    if s.systems.is_empty() {
+        return "Tab to Inventory to add the systems in scope, then the identities that reach \
+                them."
+            .into();
+    }
+    let seq = w.sequence();
+    let open = seq
+        .iter()
+        .filter(|(e, qi)| crate::workshop::answer::unanswered(&app.q, s, e, *qi))
+        .count();
+    if open > 0 {
+        return format!(
+            "{open} question{} not answered yet: Tab twice to Questions (it goes on where you \
+             left off).",
+            if open == 1 { " is" } else { "s are" }
+        );
+    }
+    let unknown = w.rec.progress.unknown;
+    let follow = w.could_follow();
+    if unknown > 0 || follow > 0 {
+        return format!(
+            "{unknown} answer{} unknown{}: v then f lists them to settle; r shows the \
+             recommendation as it stands.",
+            if unknown == 1 { " is" } else { "s are" },
+            if follow > 0 {
+                format!(" and {follow} more may follow")
+            } else {
+                String::new()
+            }
+        );
+    }
+    "every question is answered: r for the recommendation, x to export it.".into()
 }
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -171,17 +213,12 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         t.dim(),
     ));
     lines.push(Line::styled(
-        format!(
-            "Progress: {} of {} questions answered ({}%)",
-            w.rec.progress.answered,
-            w.rec.progress.total,
-            w.rec.progress.percent()
-        ),
+        format!("Progress: {}", w.progress_text()),
         t.dim(),
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Next: Tab to Inventory to add systems and identities.",
+        format!("Next: {}", next_step(app)),
         t.accent(),
     ));
     let block = Block::bordered()

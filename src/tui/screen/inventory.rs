@@ -8,11 +8,12 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::questionnaire::Questionnaire;
 use crate::session::EntityId;
+use crate::text::{truncate_middle, width};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Modal, Workshop};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::dialog::{Confirm, LinksPicker, Pending, pickers};
-use crate::tui::keymap::{Cmd, Ctx};
+use crate::tui::keymap::{self, Cmd, Ctx};
 use crate::tui::list::{self, Look, Mode, Window};
 use crate::tui::screen::{jump_to_entity, refuse_read_only};
 use crate::tui::update::Effect;
@@ -366,9 +367,9 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             let progress = format!(" {done}/{n} answered");
             Line::from(vec![
                 Span::raw(m),
-                Span::raw(truncate(
+                Span::raw(truncate_middle(
                     &s.name,
-                    inner_w.saturating_sub(progress.chars().count()),
+                    inner_w.saturating_sub(width(&progress)),
                 )),
                 Span::styled(progress, t.dim()),
             ])
@@ -401,12 +402,13 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             let m = marker(!sys_focus && i == id_i);
             let progress = format!(" {done}/{n}");
             // The name gets what it needs (up to 3/5 of the row); the kind takes the rest.
-            let room = inner_w.saturating_sub(progress.chars().count() + 3);
-            let name_w = id.name.chars().count().min(room * 3 / 5).max(room / 3);
-            let kind_w = room.saturating_sub(name_w.min(id.name.chars().count()));
+            let room = inner_w.saturating_sub(width(&progress) + 3);
+            let name_len = width(&clean(&id.name));
+            let name_w = name_len.min(room * 3 / 5).max(room / 3);
+            let kind_w = room.saturating_sub(name_w.min(name_len));
             Line::from(vec![
                 Span::raw(m),
-                Span::raw(truncate(&id.name, name_w)),
+                Span::raw(truncate_middle(&id.name, name_w)),
                 Span::styled(format!(" · {}", truncate(&kind, kind_w)), t.dim()),
                 Span::styled(progress, t.dim()),
             ])
@@ -443,7 +445,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                         }),
                     ]),
                     Line::styled(
-                        "Enter: answer its questions · e rename · d remove · → identities",
+                        keymap::say(
+                            Ctx::Inventory,
+                            true,
+                            &[Cmd::Select, Cmd::Rename, Cmd::Remove, Cmd::Add],
+                        ),
                         t.dim(),
                     ),
                 ]
@@ -482,7 +488,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                         }),
                     ]),
                     Line::styled(
-                        "t kind · s systems · Enter: its questions · e rename · d remove",
+                        keymap::say(
+                            Ctx::Inventory,
+                            true,
+                            &[Cmd::Kind, Cmd::Links, Cmd::Select, Cmd::Rename, Cmd::Remove],
+                        ),
                         t.dim(),
                     ),
                 ]
@@ -548,6 +558,7 @@ fn draw_list<'a>(
             highlight: focused,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         Some(list),
         |i, _| vec![row(i)],

@@ -13,7 +13,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Modal, Screen, StatusKind};
 use crate::tui::dialog::editor::{self, EditTarget, Editor};
 use crate::tui::dialog::secret::{self, SecretField};
-use crate::tui::keymap::Cmd;
+use crate::tui::keymap::{self, Cmd};
 use crate::tui::list::{self, Look, Mode, Window};
 use crate::tui::screen::{jump_to_entity, refuse_read_only};
 use crate::tui::update::Effect;
@@ -64,6 +64,17 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return refuse_read_only(app);
     }
     match action {
+        // A typed question has no choices: the keys move through "why we ask".
+        Action::Cmd(cmd @ (Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom)) if !kind.is_choice() => {
+            let n = app.questions.help_rows;
+            app.questions.help.scroll(cmd, n);
+            Vec::new()
+        }
+        // End is the last choice; "unknown" is one more ↓ below it.
+        Action::Cmd(Cmd::Bottom) if kind.is_choice() => {
+            app.questions.choices.cursor = n_choices.saturating_sub(1);
+            Vec::new()
+        }
         Action::Cmd(cmd @ (Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom)) => {
             app.questions.choices.select(cmd, rows);
             Vec::new()
@@ -95,17 +106,18 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             let note = app
                 .work
                 .as_ref()
-                .and_then(|w| w.answer(&e, &qid))
-                .and_then(|a| a.note.clone())
-                .unwrap_or_default();
+                .and_then(|w| w.session.note(&e, &qid))
+                .unwrap_or_default()
+                .to_string();
             let title = "Note on this answer (Enter: new line · Esc or Ctrl-S: done)";
             editor::open(app, EditTarget::Note { entity: e, qid }, title, &note, true);
             Vec::new()
         }
         Action::Pick(n) if kind.is_choice() => {
             if n == 0 || n > n_choices {
+                let last = keymap::choice_key(n_choices.saturating_sub(1)).unwrap_or('9');
                 app.info(format!(
-                    "There is no choice {n}: pick 1-{n_choices}, or u for unknown."
+                    "No choice has that key: the keys are 1 to {last}, shown beside each choice; u is unknown."
                 ));
                 return Vec::new();
             }
@@ -291,7 +303,15 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
                 return fx;
             }
             None if next.is_none() => {
-                app.info("Every question is answered: r shows the recommendation.");
+                let follow = w.could_follow();
+                app.info(if follow > 0 {
+                    format!(
+                        "Every question shown is answered, but {follow} more may follow once \
+                         unknown answers are settled (v then f lists them). r: recommendation"
+                    )
+                } else {
+                    "Every question is answered: r shows the recommendation.".to_string()
+                });
                 return fx;
             }
             None => {}
@@ -523,19 +543,31 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .map(|s| format!(" › {}", clean(s)))
         .unwrap_or_default();
     let p = w.rec.progress;
-    let right = format!("overall {}/{} ({}%)", p.answered, p.total, p.percent());
+    // What could still be asked counts too: never "100%" while a follow-up may come.
+    let follow = w.could_follow();
+    let total = p.total + follow;
+    let percent = (p.answered * 100).checked_div(total).unwrap_or(0);
+    // Said here only where there is room; Details and the messages always say it.
+    let right = if follow > 0 && area.width >= 90 {
+        format!(
+            "overall {}/{total} ({percent}%, {follow} may follow)",
+            p.answered
+        )
+    } else {
+        format!("overall {}/{total} ({percent}%)", p.answered)
+    };
     // Where we are is cut before the question number is: "question 6/7" always shows.
     let counter = format!(" — question {pos}/{}", shown.len());
     let left = format!("{section}{name}{group}");
-    let left_w =
-        (area.width as usize).saturating_sub(right.chars().count() + 2 + counter.chars().count());
+    let width = crate::text::width;
+    let left_w = (area.width as usize).saturating_sub(width(&right) + 2 + width(&counter));
+    let left = truncate(&left, left_w);
     let location = Line::from(vec![
-        Span::styled(truncate(&left, left_w), t.accent()),
+        Span::styled(left.clone(), t.accent()),
         Span::styled(
-            format!(
-                "{:<w$}",
-                counter,
-                w = counter.chars().count() + left_w.saturating_sub(left.chars().count())
+            crate::text::pad(
+                &counter,
+                width(&counter) + left_w.saturating_sub(width(&left)),
             ),
             t.accent(),
         ),
@@ -545,11 +577,11 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 
     let text = clean(&question.text);
     let kind_hint = match question.kind {
-        Kind::YesNo | Kind::Single => "Enter or 1-9 chooses and goes on · u unknown",
-        Kind::Multi => "Space or 1-9 ticks · Enter goes on · u unknown",
-        Kind::Text => "Type the answer (Enter opens the box) · u unknown",
-        Kind::Number => "Type a number (Enter opens the box) · u unknown",
-        Kind::Date => "Type a date, YYYY-MM-DD (Enter opens the box) · u unknown",
+        Kind::YesNo | Kind::Single => "Enter or a choice's key chooses and goes on · u unknown",
+        Kind::Multi => "Space or a choice's key ticks · Enter goes on · u unknown",
+        Kind::Text => "Type the answer; Enter saves and goes on · \"u\" alone: unknown · C-n note",
+        Kind::Number => "Type a number; Enter saves and goes on · \"u\" alone: unknown · C-n note",
+        Kind::Date => "Type a date (YYYY-MM-DD); Enter saves, goes on · \"u\" alone: unknown",
     };
     let q_rows = wrapped_rows(&text, area.width).min(4);
     let n_rows = App::choice_rows(question) as u16;
@@ -565,7 +597,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
     } else {
         3
     };
-    let note = answer.and_then(|a| a.note.clone());
+    let note = w.session.note(&e, &question.id).map(str::to_string);
     let note_h = u16::from(note.is_some()) + 1;
     let fixed = 1 + q_rows + 1 + note_h;
     // The answers get what they need, leaving "why we ask" at least 3 rows; the list scrolls
@@ -612,6 +644,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
                 highlight: true,
                 mode: Mode::Select,
                 marker_style: t.dim(),
+                actionable: None,
             },
             Some(HitList::Choices),
             |i, _| {
@@ -634,11 +667,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
                     (_, true) => "(•)",
                     (_, false) => "( )",
                 };
-                let num = if i < 9 {
-                    format!("{}", i + 1)
-                } else {
-                    " ".into()
-                };
+                let num = keymap::choice_key(i).unwrap_or(' ');
                 let style = if on {
                     t.good()
                 } else {
@@ -721,6 +750,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: false,
             mode: Mode::Read,
             marker_style: t.dim(),
+            actionable: None,
         },
         None,
         |i, _| vec![help[i].clone()],
@@ -738,7 +768,14 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
                 )),
             ])
         }
-        None => Line::styled("No note (n adds one)", t.dim()),
+        None => Line::styled(
+            if question.kind.is_choice() {
+                "No note (n adds one)"
+            } else {
+                "No note (C-n adds one)"
+            },
+            t.dim(),
+        ),
     };
     frame.render_widget(Paragraph::new(note_line), note_a);
     app.hits.extend(hit);

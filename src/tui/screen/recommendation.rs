@@ -207,6 +207,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         Some(HitList::Decisions),
         |i, _| {

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 use crate::session::{EntityId, Value};
+use crate::text::{pad, truncate_middle};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
@@ -44,6 +45,7 @@ impl App {
             .filter_map(|(e, qi)| {
                 let question = &self.q.questions[qi];
                 let answer = w.answer(&e, &question.id);
+                let has_note = w.session.note(&e, &question.id).is_some();
                 let section = match &e {
                     EntityId::Engagement => "Engagement".to_string(),
                     other => w.session.entity_name(other),
@@ -54,7 +56,7 @@ impl App {
                     section,
                     question: question.text.clone(),
                     answer: answer.map(|a| a.value.display(question)),
-                    has_note: answer.is_some_and(|a| a.note.is_some()),
+                    has_note,
                 };
                 let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
                 let keep = (!self.review.unanswered_only || unanswered)
@@ -112,7 +114,13 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let rows = app.review_rows();
     let cursor = app.review.list.cursor.min(rows.len().saturating_sub(1));
     let width = area.width.saturating_sub(4) as usize;
-    let sec_w = (width / 6).clamp(10, 20);
+    // The section column is as wide as its longest name needs, up to a quarter of the row.
+    let longest = rows
+        .iter()
+        .map(|r| crate::text::width(&crate::text::clean(&r.section)))
+        .max()
+        .unwrap_or(0);
+    let sec_w = longest.clamp(10, (width / 4).max(10));
     let ans_w = (width / 4).clamp(10, 30);
     let q_w = width.saturating_sub(sec_w + ans_w + 6);
     let mut title = format!(" All answers ({}) ", rows.len());
@@ -149,21 +157,24 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         Some(HitList::Review),
         |i, _| {
             let r = &rows[i];
+            // Columns by display width; names keep both ends, so twins stay apart.
             let answer = match &r.answer {
-                None => Span::styled(format!("{:<ans_w$}", "—"), t.warn()),
-                Some(a) if a == "unknown" => {
-                    Span::styled(format!("{:<ans_w$}", "unknown"), t.warn())
-                }
-                Some(a) => Span::styled(format!("{:<ans_w$}", truncate(a, ans_w)), t.good()),
+                None => Span::styled(pad("—", ans_w), t.warn()),
+                Some(a) if a == "unknown" => Span::styled(pad("unknown", ans_w), t.warn()),
+                Some(a) => Span::styled(pad(&truncate(a, ans_w), ans_w), t.good()),
             };
             vec![Line::from(vec![
                 Span::raw(marker(i == cursor)),
-                Span::styled(format!("{:<sec_w$} ", truncate(&r.section, sec_w)), t.dim()),
-                Span::raw(format!("{:<q_w$} ", truncate(&r.question, q_w))),
+                Span::styled(
+                    format!("{} ", pad(&truncate_middle(&r.section, sec_w), sec_w)),
+                    t.dim(),
+                ),
+                Span::raw(format!("{} ", pad(&truncate(&r.question, q_w), q_w))),
                 answer,
                 Span::raw(if r.has_note { " ✎" } else { "" }),
             ])]

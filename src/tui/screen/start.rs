@@ -189,6 +189,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             highlight: true,
             mode: Mode::Select,
             marker_style: t.dim(),
+            actionable: None,
         },
         Some(HitList::Start),
         |i, _| {
