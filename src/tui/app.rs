@@ -139,6 +139,9 @@ impl Hit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
+    /// Information about what an answer did (a provider added to the inventory): it outlives
+    /// moving on to the next question, as a warning does.
+    Notice,
     Error,
 }
 
@@ -224,6 +227,10 @@ impl App {
 
     pub(crate) fn info(&mut self, msg: impl Into<String>) {
         self.status = Some((StatusKind::Info, msg.into()));
+    }
+
+    pub(crate) fn notice(&mut self, msg: impl Into<String>) {
+        self.status = Some((StatusKind::Notice, msg.into()));
     }
 
     pub(crate) fn error(&mut self, msg: impl Into<String>) {

@@ -317,7 +317,7 @@ pub(crate) fn rename(app: &mut App, e: &EntityId, line: String) -> Vec<Effect> {
         app.info("Name unchanged (a name cannot be empty).");
         return Vec::new();
     }
-    w.session.rename(e, &line, Utc::now());
+    w.session.rename_in(&app.q, e, &line, Utc::now());
     w.refresh(&app.q);
     vec![Effect::Save]
 }

@@ -224,10 +224,19 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
         (Value::Text(t), Kind::Text) => Some(t.clone()),
         _ => None,
     };
+    let systems_before = w.session.systems.len();
     match w.session.set_answer(question, e, value, Utc::now()) {
         Ok(findings) => {
+            let created: Vec<String> = w.session.systems[systems_before..]
+                .iter()
+                .map(|x| crate::text::clean(&x.name))
+                .collect();
             w.refresh(&app.q);
             app.ensure_question();
+            if !created.is_empty() {
+                let names: Vec<&str> = created.iter().map(String::as_str).collect();
+                app.notice(crate::report::wording::created_systems(&names));
+            }
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
                 if let Some(typed) = typed {
@@ -247,11 +256,12 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
 /// Within a section that is simply the next one; when the section ends, it is the next question
 /// still unanswered (wrapping round), so answered sections are not walked through again. After a
 /// jump to change one answer, it stays put: Esc goes back to the rationale or review.
-/// A warning given with an answer (e.g. a redacted secret) outlives the messages of moving on.
+/// A warning or notice given with an answer (a redacted secret, a provider added) outlives the
+/// messages of moving on.
 fn advance(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
     let warning = app
         .status
-        .take_if(|(kind, _)| matches!(kind, StatusKind::Error));
+        .take_if(|(kind, _)| matches!(kind, StatusKind::Error | StatusKind::Notice));
     let fx = advance_after_save(app, fx);
     if warning.is_some() {
         app.status = warning;
