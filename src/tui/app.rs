@@ -27,6 +27,7 @@ pub use super::screen::questions::QuestionsState;
 pub use super::work::Workshop;
 
 pub(crate) use super::screen::changes::CompareState;
+pub(crate) use super::screen::conflicts::ConflictsState;
 pub(crate) use super::screen::decision::DecisionState;
 pub(crate) use super::screen::export::ExportState;
 pub(crate) use super::screen::inventory::{InventoryState, Pane};
@@ -57,6 +58,8 @@ pub enum Screen {
     Export,
     /// "Changes since…": the open workshop compared with another session.
     Changes,
+    /// What a merge left to settle: each conflict, both versions, pick one or type another.
+    Conflicts,
 }
 
 impl Screen {
@@ -71,6 +74,7 @@ impl Screen {
             Screen::Review => Ctx::Review,
             Screen::Export => Ctx::Export,
             Screen::Changes => Ctx::Changes,
+            Screen::Conflicts => Ctx::Conflicts,
         }
     }
     pub fn title(&self) -> &'static str {
@@ -83,6 +87,7 @@ impl Screen {
             Screen::Review => "Review",
             Screen::Export => "Export",
             Screen::Changes => "Changes",
+            Screen::Conflicts => "Conflicts",
         }
     }
     /// The tab this screen belongs to.
@@ -160,6 +165,7 @@ pub struct App {
     pub(crate) decision: DecisionState,
     pub(crate) review: ReviewState,
     pub(crate) export: ExportState,
+    pub(crate) conflicts: ConflictsState,
     pub status: Option<(StatusKind, String)>,
     pub(crate) mouse: bool,
     pub(crate) quit: bool,
@@ -189,6 +195,7 @@ impl App {
             decision: DecisionState::default(),
             review: ReviewState::default(),
             export: ExportState::default(),
+            conflicts: ConflictsState::default(),
             status: None,
             mouse: false,
             quit: false,

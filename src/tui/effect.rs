@@ -316,6 +316,15 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
             app.info(format!("Resumed {org}: {summary}; nothing left unanswered"));
         }
     }
+    let conflicts = app.work.as_ref().map_or(0, |w| w.session.conflicts.len());
+    if conflicts > 0 {
+        // A merge left conflicts: they come first; Esc goes on to where the workshop resumes.
+        app.stack.push(Screen::Conflicts);
+        app.conflicts.list.cursor = 0;
+        app.info(format!(
+            "Resumed {org}: {conflicts} merge conflict(s) to settle first (Esc: later)."
+        ));
+    }
 }
 
 pub(crate) fn refresh_sessions(app: &mut App) {

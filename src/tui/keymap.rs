@@ -22,6 +22,7 @@ pub enum Ctx {
     Review,
     Export,
     Changes,
+    Conflicts,
     // Dialogs
     AnswerBox,
     /// The answer box after a jump from a rationale or the review: saving stays there.
@@ -79,6 +80,7 @@ impl Ctx {
             Ctx::Review => "Review",
             Ctx::Export => "Export",
             Ctx::Changes => "Changes since…",
+            Ctx::Conflicts => "Merge conflicts",
             Ctx::AnswerBox => "Answer text box",
             Ctx::AnswerBoxStay => "Answer text box after a jump (from a rationale or the review)",
             Ctx::NoteBox => "Note",
@@ -189,6 +191,10 @@ pub enum Cmd {
     Compare,
     /// Write the comparison as Markdown.
     WriteChanges,
+    /// Merge conflicts: take this copy's version, or the other copy's.
+    TakeOurs,
+    TakeTheirs,
+    OpenConflicts,
     /// Import preview: the highlighted column feeds no field.
     IgnoreColumn,
     /// Import preview: leave out (or take back) the rows that cannot be read.
@@ -591,6 +597,31 @@ pub static KEYMAP: &[Binding] = &[
         "Jump to the highlighted answer, open question or flip to change it (Esc comes back)",
         &[Decision, Review],
     ),
+    // Merge conflicts
+    b(
+        &[k('1')],
+        "1",
+        Cmd::TakeOurs,
+        "ours",
+        "Take ours (this copy's version) for the highlighted conflict, and save",
+        &[Conflicts],
+    ),
+    b(
+        &[k('2')],
+        "2",
+        Cmd::TakeTheirs,
+        "theirs",
+        "Take theirs (the merged-in copy's version) for the highlighted conflict, and save",
+        &[Conflicts],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "new answer",
+        "Type a new answer for the highlighted conflict (parsed like any typed answer), and save",
+        &[Conflicts],
+    ),
     // Review
     b(
         &[k('f')],
@@ -669,6 +700,14 @@ pub static KEYMAP: &[Binding] = &[
         Cmd::OpenReview,
         "",
         "Review all answers",
+        &[Workshop],
+    ),
+    b(
+        &[k('C')],
+        "C",
+        Cmd::OpenConflicts,
+        "",
+        "Merge conflicts a merge left (the workshop opens on them while any is left)",
         &[Workshop],
     ),
     b(

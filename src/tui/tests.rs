@@ -440,6 +440,7 @@ fn one_keymap_feeds_footer_and_help() {
         Ctx::Review,
         Ctx::Export,
         Ctx::Changes,
+        Ctx::Conflicts,
         Ctx::Import,
     ] {
         let in_workshop = ctx != Ctx::Start;
@@ -2363,4 +2364,105 @@ fn naming_a_hosting_provider_adds_it_and_says_so() {
         w.rec.subservices.iter().any(|x| x.system.name == "CloudCo"),
         "triaged as a subservice organisation (carve-out by default)"
     );
+}
+
+/// Issue 17: a session a merge left with conflicts opens on them: each with both versions and
+/// when each side changed it, and the recommendation with each version; Enter types a new
+/// answer, `2` takes theirs, `1` takes ours; each saves, and the saved file has no markers left.
+#[test]
+fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
+    let q = q();
+    let t = |m: u32| Utc.with_ymd_and_hms(2026, 11, 20, 9, m, 0).unwrap();
+    let mut base = Session::new(&q, "Acme Payroll Ltd", t(0));
+    let sys = EntityId::System(base.add_system("Billing", t(1)));
+    let (mut ours, mut theirs) = (base.clone(), base.clone());
+    let set = |s: &mut Session, e: &EntityId, qid: &str, v: Value, at| {
+        s.set_answer(q.question(qid).unwrap(), e, v, at).unwrap();
+    };
+    let list = |ids: &[&str]| Value::List(ids.iter().map(|x| x.to_string()).collect());
+    let text = |x: &str| Value::Text(x.into());
+    let eng = EntityId::Engagement;
+    set(
+        &mut ours,
+        &eng,
+        "report_requesters",
+        list(&["security_teams"]),
+        t(10),
+    );
+    set(
+        &mut theirs,
+        &eng,
+        "report_requesters",
+        list(&["none_yet"]),
+        t(11),
+    );
+    set(&mut ours, &eng, "customer_base", text("retailers"), t(12));
+    set(&mut theirs, &eng, "customer_base", text("banks"), t(13));
+    set(&mut ours, &sys, "operated_by", text("in_house"), t(14));
+    set(&mut theirs, &sys, "operated_by", text("vendor"), t(15));
+    let merged = crate::merge::merge(&q, &base, &ours, &theirs);
+    assert_eq!(merged.conflicts.len(), 3, "{:?}", merged.conflicts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    crate::session::store::save_with(&path, &merged.session, None).unwrap();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("[[conflicts]]")
+    );
+
+    let mut app = App::new(q.clone(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert_eq!(
+        app.screen(),
+        &Screen::Conflicts,
+        "it opens on the conflicts"
+    );
+    let s = screen_text(&mut app, 80, 24);
+    for want in [
+        "Who is asking",
+        "Customers' security, procurement",
+        "Nobody outside the company has asked yet",
+        "answered 2026-11-20 09:10 UTC",
+        "answered 2026-11-20 09:11 UTC",
+        "With 1 (ours):",
+        "With 2 (theirs):",
+    ] {
+        assert!(s.contains(want), "{want:?} not on screen:\n{s}");
+    }
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("SOC 2 categories"), "{s}");
+    insta::assert_snapshot!("conflicts_80x24", s);
+
+    // Conflicts in session order: the engagement's answers by question, then the systems.
+    // Enter: a new answer, typed (letters are text in the box, `r` and `c` included).
+    let mut fx = enter(&mut app);
+    assert!(matches!(app.modal, Some(Modal::Editor(_))));
+    fx.extend(typed(&mut app, "retailers and credit unions"));
+    fx.extend(enter(&mut app));
+    apply_all(&mut app, fx);
+    assert_eq!(
+        answer(&app, &eng, "customer_base"),
+        Some(text("retailers and credit unions"))
+    );
+    // 2: theirs, saved.
+    let fx = keys(&mut app, "2");
+    assert_eq!(fx, vec![Effect::Save]);
+    apply_all(&mut app, fx);
+    assert_eq!(
+        answer(&app, &eng, "report_requesters"),
+        Some(list(&["none_yet"]))
+    );
+    assert_eq!(app.screen(), &Screen::Conflicts);
+    // 1: ours; the last one resolved, the app goes on to the questions.
+    let fx = keys(&mut app, "1");
+    apply_all(&mut app, fx);
+    assert_eq!(answer(&app, &sys, "operated_by"), Some(text("in_house")));
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert!(status_text(&app).contains("No merge conflicts left"));
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(!file.contains("[[conflicts]]"), "{file}");
+    let (back, _) = crate::session::store::open(&path, &q).unwrap();
+    assert!(back.conflicts.is_empty());
+    crate::session::lock::release(&path);
 }

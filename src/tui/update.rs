@@ -100,6 +100,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Cmd(Cmd::OpenReview) if app.work.is_some() => screen::go(app, Screen::Review),
         Action::Cmd(Cmd::OpenExport) if app.work.is_some() => screen::go(app, Screen::Export),
+        Action::Cmd(Cmd::OpenConflicts) if app.work.is_some() => screen::conflicts::open(app),
         _ => screen::update(app, action),
     }
 }

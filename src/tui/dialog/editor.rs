@@ -90,6 +90,8 @@ pub enum EditTarget {
     ImportPath,
     /// The path of a session file to compare the workshop with.
     ComparePath,
+    /// A new answer for merge conflict N (`Session::conflicts`).
+    Conflict(usize),
 }
 
 /// Opens the text box.
@@ -180,6 +182,7 @@ pub(crate) fn done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
             | EditTarget::Rename(_)
             | EditTarget::ImportPath
             | EditTarget::ComparePath
+            | EditTarget::Conflict(_)
     );
     if cancellable && !go_on && !quitting {
         app.info("Cancelled: nothing changed.");
@@ -215,6 +218,7 @@ pub(crate) fn done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
             inventory::add(app, ed.target == EditTarget::AddSystem, line, quitting)
         }
         EditTarget::Rename(e) => inventory::rename(app, &e, line),
+        EditTarget::Conflict(i) => screen::conflicts::typed_done(app, i, &line),
         EditTarget::Field(field) => {
             screen::details::field_done(app, *ed, field, line, go_on, quitting)
         }

@@ -2,6 +2,7 @@
 //! what they share (moving between screens, jumping to a question) is here.
 
 pub(crate) mod changes;
+pub(crate) mod conflicts;
 pub(crate) mod decision;
 pub(crate) mod details;
 pub(crate) mod export;
@@ -32,6 +33,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Screen::Review => review::update(app, action),
         Screen::Export => export::update(app, action),
         Screen::Changes => changes::update(app, action),
+        Screen::Conflicts => conflicts::update(app, action),
     }
 }
 
@@ -46,6 +48,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         Screen::Review => review::draw(frame, app, area),
         Screen::Export => export::draw(frame, app, area),
         Screen::Changes => changes::draw(frame, app, area),
+        Screen::Conflicts => conflicts::draw(frame, app, area),
     }
 }
 
