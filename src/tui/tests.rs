@@ -14,6 +14,7 @@ use super::keymap::{self, Cmd, Ctx};
 use super::theme::Theme;
 use super::update::{Effect, update};
 use crate::questionnaire::{self, Questionnaire};
+use crate::report::wording;
 use crate::session::{EntityId, Session, Value};
 use crate::workshop::catalogue::SessionInfo;
 
@@ -2465,4 +2466,123 @@ fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
     let (back, _) = crate::session::store::open(&path, &q).unwrap();
     assert!(back.conflicts.is_empty());
     crate::session::lock::release(&path);
+}
+
+/// Issue 12 in the app, on the reference workshops: a report's Type decision shows its dated
+/// plan (S8: a new financial module in a mature SOC 2 company), a "no" names the answers behind
+/// it (S7: SOC 1 asked, nothing financial), a contradiction is shown with both answers (S10),
+/// and unknown evidence is "unverified", never "no gaps" (S11); each worded as the exports word
+/// it (`report::wording`).
+#[test]
+fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence() {
+    let open = |name: &str| {
+        let mut app = App::new(q(), Theme { color: true });
+        app.install(
+            example(name),
+            PathBuf::from(format!("/tmp/socscope-test/{name}")),
+            Screen::Recommendation,
+        );
+        app
+    };
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let texts = |app: &App, id: &str| -> Vec<String> {
+        app.detail_lines(id)
+            .iter()
+            .map(|l| l.text.clone())
+            .collect()
+    };
+
+    // S8: each report's Type with its dated plan, step by step.
+    let app = open("s8-new-financial-module.toml");
+    let r = &app.work.as_ref().unwrap().rec;
+    assert!(r.plans.len() >= 2, "{:?}", r.plans);
+    for p in &r.plans {
+        let id = crate::engine::DecisionId::Type(p.report).to_string();
+        let lines = texts(&app, &id);
+        assert!(
+            lines.contains(&format!("Plan: {}", wording::plan_short(p))),
+            "{id}: {lines:#?}"
+        );
+        for st in &p.steps {
+            assert!(
+                lines.contains(&format!("• {}", wording::step(st))),
+                "{id}: {lines:#?}"
+            );
+        }
+    }
+    let mut app = app;
+    let s = flat(&screen_text(&mut app, 100, 30));
+    for p in &app.work.as_ref().unwrap().rec.plans {
+        let short = flat(&wording::plan_short(p));
+        assert!(s.contains(&short), "{short} not on:\n{s}");
+    }
+
+    // S7: why not SOC 1, and the finding to take back to the requester.
+    let mut app = open("s7-soc1-asked-nothing-financial.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    let verdict = r.decision(&crate::engine::DecisionId::Verdict).unwrap();
+    assert!(!verdict.exclusions.is_empty(), "{verdict:?}");
+    let lines = texts(&app, "verdict");
+    for x in &verdict.exclusions {
+        let head = format!("{}, because:", wording::excluded(&x.what));
+        assert!(lines.contains(&head), "{head}: {lines:#?}");
+        for f in &x.because {
+            assert!(
+                lines.iter().any(|l| l.contains(&f.rationale)),
+                "{}: {lines:#?}",
+                f.rationale
+            );
+        }
+    }
+    let s = flat(&screen_text(&mut app, 120, 40));
+    for f in &r.findings {
+        let start: String = flat(&f.text).chars().take(40).collect();
+        assert!(s.contains(&start), "{start} not on:\n{s}");
+    }
+
+    // S10: the conflict with both answers, on the recommendation and in the rationale.
+    let mut app = open("s10-conflicting-answers.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    assert!(!r.conflicts.is_empty());
+    let s = screen_text(&mut app, 120, 40);
+    assert!(s.contains("! Conflict:"), "{s}");
+    let touched = r
+        .all_decisions()
+        .find(|d| !d.conflicts.is_empty())
+        .expect("a decision the conflict touches");
+    assert!(touched.provisional, "a conflict keeps it provisional");
+    let lines = texts(&app, &touched.id.to_string());
+    let c = &r.conflicts[touched.conflicts[0]];
+    assert!(
+        lines.contains(&format!("Conflict: {}", c.text)),
+        "{lines:#?}"
+    );
+    for t in &c.answers {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&t.question_text) && l.contains(&t.answer)),
+            "{lines:#?}"
+        );
+    }
+
+    // S11: unverified evidence is listed and counted, apart from confirmed gaps.
+    let mut app = open("s11-unverified-evidence.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    let who = r
+        .identities
+        .iter()
+        .find(|i| {
+            i.gaps
+                .iter()
+                .any(|g| g.status == crate::engine::GapStatus::Unverified)
+        })
+        .expect("an identity with unverified evidence");
+    let lines = texts(&app, &who.decision.id.to_string());
+    assert!(
+        lines.iter().any(|l| l.starts_with("? Unverified: ")),
+        "{lines:#?}"
+    );
+    let s = flat(&screen_text(&mut app, 120, 40));
+    assert!(s.contains("unverified"), "{s}");
 }

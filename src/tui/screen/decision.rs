@@ -242,6 +242,36 @@ pub(crate) fn decision_lines(
             ));
         }
     }
+    // A report's Type comes with its dated plan, worded as the exports word it.
+    if let DecisionId::Type(report) = &d.id
+        && let Some(p) = r.plans.iter().find(|p| p.report == *report)
+    {
+        out.push(line(
+            format!("Plan: {}", wording::plan_short(p)),
+            0,
+            LineStyle::Heading,
+            None,
+        ));
+        for st in &p.steps {
+            out.push(line(
+                format!("• {}", wording::step(st)),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+        }
+        if !p.waiting_for.is_empty() {
+            out.push(line(
+                "The dates also wait for:".into(),
+                1,
+                LineStyle::Plain,
+                None,
+            ));
+            for t in &p.waiting_for {
+                out.push(line(t.clone(), 3, LineStyle::Open, None));
+            }
+        }
+    }
     let gaps = match &d.id {
         DecisionId::Identity(id) => r.identities.iter().find(|i| &i.id == id).map(|i| &i.gaps),
         DecisionId::System(id) => r.systems.iter().find(|x| &x.id == id).map(|x| &x.gaps),
