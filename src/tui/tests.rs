@@ -2586,3 +2586,39 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
     let s = flat(&screen_text(&mut app, 120, 40));
     assert!(s.contains("unverified"), "{s}");
 }
+
+/// Issue 14, parsing: the app reads typed answers as plain mode does (`workshop::answer`): a
+/// decimal comma is a number, a date typed without padding is stored padded (and compared as a
+/// date by the engine).
+#[test]
+fn typed_numbers_and_dates_parse_as_in_plain_mode() {
+    let mut app = app(Screen::Questions);
+    let eng = EntityId::Engagement;
+    app.questions.at = Some((eng.clone(), "controls_months".into()));
+    app.reset_cursor();
+    assert_eq!(at(&app), "controls_months");
+    typed(&mut app, "3,5");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &eng, "controls_months"),
+        Some(Value::Number(3.5))
+    );
+    app.questions.at = Some((eng.clone(), "deadline".into()));
+    app.reset_cursor();
+    keys(&mut app, "1"); // yes: a customer needs it by a date
+    app.questions.at = Some((eng.clone(), "needed_by".into()));
+    app.reset_cursor();
+    assert_eq!(at(&app), "needed_by");
+    typed(&mut app, "2026-9-1");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &eng, "needed_by"),
+        Some(Value::Text("2026-09-01".into()))
+    );
+    let q = app.q.question("needed_by").unwrap().clone();
+    assert_eq!(
+        crate::workshop::answer::parse(&q, "2026-9-1"),
+        Ok(Value::Text("2026-09-01".into())),
+        "plain mode reads it with the same parser"
+    );
+}
