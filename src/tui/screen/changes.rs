@@ -385,7 +385,8 @@ pub(crate) fn write(app: &mut App) {
 /// After a workshop is resumed: if an older session of the same organisation is saved, says so
 /// (on the status line now, and on the recommendation screen until the workshop is closed).
 pub(crate) fn hint_after_resume(app: &mut App) {
-    if app.work.is_none() {
+    // Merge conflicts to settle say so first; the hint can wait.
+    if app.work.is_none() || app.screen() == &Screen::Conflicts {
         return;
     }
     let sessions = if app.start.sessions.is_empty() {
