@@ -779,6 +779,19 @@ pub fn question_label(c: &Conflict) -> String {
     }
 }
 
+/// What a conflict is about, as people read it: the question's text, "its name", "removed in
+/// one copy, changed in the other", "the workshop's date".
+pub fn about(q: &Questionnaire, c: &Conflict) -> String {
+    match &c.subject {
+        Subject::Answer { question, .. } => q
+            .question(question)
+            .map_or_else(|| question.clone(), |x| x.text.clone()),
+        Subject::Name(_) => "its name".into(),
+        Subject::Removed(_) => "removed in one copy, changed in the other".into(),
+        Subject::Detail(d) => format!("the workshop's {}", d.as_str()),
+    }
+}
+
 /// One side of a conflict as people read it: the answer (choice labels), with its note when
 /// the notes differ; "no answer", "removed", "kept, changed".
 pub fn side_text(q: &Questionnaire, c: &Conflict, side: Side) -> String {

@@ -291,8 +291,17 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
     app.install_leased(opened.session, opened.lease, Screen::Questions);
     let Some(w) = &app.work else { return };
     let seq = w.sequence();
-    // One line on what is open: progress (with what may still follow), then where it goes on.
-    let summary = w.progress_text();
+    // One line on what is open, short enough for the status line at 80 columns (the full
+    // progress sentence is on Details).
+    let p = w.rec.progress;
+    let mut summary = format!("{}/{} answered", p.answered, p.total);
+    if p.unknown > 0 {
+        summary.push_str(&format!(", {} unknown", p.unknown));
+    }
+    match w.could_follow() {
+        0 => {}
+        n => summary.push_str(&format!(", {n} more may follow")),
+    }
     match workshop::answer::resume_position(&app.q, &w.session, &seq) {
         Some(i) => {
             let (e, qi) = seq[i].clone();
@@ -306,9 +315,7 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
             };
             app.questions.at = Some((e, app.q.questions[qi].id.clone()));
             app.reset_cursor();
-            app.info(format!(
-                "Resumed {org} where you left off ({next}): {summary}"
-            ));
+            app.info(format!("Resumed {org} at {next}: {summary}"));
         }
         None => {
             // Nothing left to ask: what the facilitator wants next is the recommendation.

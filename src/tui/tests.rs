@@ -2622,3 +2622,37 @@ fn typed_numbers_and_dates_parse_as_in_plain_mode() {
         "plain mode reads it with the same parser"
     );
 }
+
+/// Point 7: resuming returns to where the facilitator left off (after the answer given last,
+/// not the first gap of the engagement), says where, and its one-line summary of what is open
+/// fits the status line at 80 columns.
+#[test]
+fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    assert_eq!(at(&app), "report_requesters");
+    // The first question is left open; the second answered.
+    let mut fx = feed(&mut app, &[key(KeyCode::Right)]);
+    assert_eq!(at(&app), "sox_customers");
+    fx.extend(keys(&mut app, "2"));
+    let next = at(&app);
+    assert_ne!(next, "sox_customers");
+    apply_all(&mut app, fx);
+    crate::session::lock::release(&path);
+
+    let mut app = App::new(q(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(at(&app), next, "back after the answer given last");
+    let msg = status_text(&app);
+    assert!(
+        msg.starts_with("Resumed Acme Payroll Ltd at the engagement: 1/"),
+        "{msg}"
+    );
+    assert!(msg.contains("more may follow"), "{msg}");
+    assert!(crate::text::width(&msg) <= 78, "{msg}");
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&msg), "shown whole at 80 columns:\n{s}");
+    crate::session::lock::release(&path);
+}

@@ -33,18 +33,10 @@ pub(crate) struct ConflictsState {
 
 /// What a conflict is about, as a heading: "Billing: Who operates this system?".
 fn heading(q: &Questionnaire, s: &Session, c: &Conflict) -> String {
-    let about = match &c.subject {
-        Subject::Answer { question, .. } => q
-            .question(question)
-            .map_or_else(|| question.clone(), |x| x.text.clone()),
-        Subject::Name(_) => "its name".into(),
-        Subject::Removed(_) => "removed in one copy, changed in the other".into(),
-        Subject::Detail(d) => format!("the workshop's {}", d.as_str()),
-    };
-    format!("{}: {about}", merge::entity_label(s, c))
+    format!("{}: {}", merge::entity_label(s, c), merge::about(q, c))
 }
 
-/// One side as a line: "1 ours (this copy, answered 2026-11-20 09:10 UTC): In-house".
+/// One side as a line: "1  In-house  (ours, this copy, answered 2026-11-20 09:10 UTC)".
 fn side_line(q: &Questionnaire, c: &Conflict, side: Side) -> String {
     let (key, whose) = match side {
         Side::Ours => ("1", "ours, this copy"),
