@@ -27,8 +27,8 @@ use chrono::{DateTime, Utc};
 use crate::questionnaire::Questionnaire;
 use crate::secrets::contains_secret;
 use crate::session::{
-    Answer, Answers, Conflict, Detail, EntityId, Identity, OrphanAnswer, QuestionnaireRef, Session,
-    Side, Subject, System, Value, Workshop, value_text,
+    Answer, Answers, Conflict, Detail, EntityId, Identity, Note, OrphanAnswer, QuestionnaireRef,
+    Session, Side, Subject, System, Value, Workshop, value_text,
 };
 
 /// A merged session and the conflicts this merge found.
@@ -688,7 +688,22 @@ pub fn merge(q: &Questionnaire, base: &Session, ours: &Session, theirs: &Session
             hash: q.hash.clone(),
         }
     };
-    let session = Session {
+    // Notes on questions not answered yet merge as sets (theirs' entries renumbered).
+    type Listed = Vec<(EntityId, String, Note)>;
+    let listed = |s: &Session, map: &dyn Fn(&EntityId) -> EntityId| -> Listed {
+        s.notes
+            .iter()
+            .map(|((e, qid), n)| (map(e), qid.clone(), n.clone()))
+            .collect()
+    };
+    let same = |e: &EntityId| e.clone();
+    let notes = merge_set(
+        &listed(base, &same),
+        &listed(ours, &same),
+        &listed(theirs, &map_theirs),
+        |(e, qid, n)| (e.clone(), qid.clone(), n.text.clone()),
+    );
+    let mut session = Session {
         workshop,
         created: pick3(&base.created, &ours.created, &theirs.created)
             .unwrap_or_else(|| ours.created.min(theirs.created)),
@@ -699,12 +714,41 @@ pub fn merge(q: &Questionnaire, base: &Session, ours: &Session, theirs: &Session
         identities,
         orphans,
         conflicts,
+        notes: Default::default(),
         revision: Default::default(),
     };
+    for (e, qid, n) in notes {
+        add_note(&mut session, e, qid, n);
+    }
     Merged {
         session,
         conflicts: found,
     }
+}
+
+/// Adds a merged note on a question not answered yet, losing nothing: a question the other side
+/// answered takes the note into its answer; two notes on one question (both sides changed it)
+/// are both kept, one after the other.
+fn add_note(s: &mut Session, e: EntityId, qid: String, n: Note) {
+    let Some(answers) = s.answers_mut(&e) else {
+        return;
+    };
+    if let Some(a) = answers.get_mut(&qid) {
+        match &mut a.note {
+            Some(t) if t.contains(&n.text) => {}
+            Some(t) => *t = format!("{t}\n\n{}", n.text),
+            None => a.note = Some(n.text),
+        }
+        return;
+    }
+    s.notes
+        .entry((e, qid))
+        .and_modify(|x| {
+            x.text = format!("{}\n\n{}", x.text, n.text);
+            x.at = x.at.max(n.at);
+            x.secret_override |= n.secret_override;
+        })
+        .or_insert(n);
 }
 
 /// A base for two copies with no common ancestor (git gives an empty file when both branches
@@ -732,6 +776,19 @@ pub fn question_label(c: &Conflict) -> String {
         Subject::Name(_) => "name".into(),
         Subject::Removed(_) => "entry".into(),
         Subject::Detail(d) => d.as_str().into(),
+    }
+}
+
+/// What a conflict is about, as people read it: the question's text, "its name", "removed in
+/// one copy, changed in the other", "the workshop's date".
+pub fn about(q: &Questionnaire, c: &Conflict) -> String {
+    match &c.subject {
+        Subject::Answer { question, .. } => q
+            .question(question)
+            .map_or_else(|| question.clone(), |x| x.text.clone()),
+        Subject::Name(_) => "its name".into(),
+        Subject::Removed(_) => "removed in one copy, changed in the other".into(),
+        Subject::Detail(d) => format!("the workshop's {}", d.as_str()),
     }
 }
 

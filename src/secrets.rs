@@ -1171,6 +1171,9 @@ pub fn redact_session(s: &crate::session::Session) -> crate::session::Session {
         x.name = redacted(&x.name);
         answers(&mut x.answers);
     }
+    for n in s.notes.values_mut() {
+        n.text = redacted(&n.text);
+    }
     for c in &mut s.conflicts {
         c.ours
             .iter_mut()

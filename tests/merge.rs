@@ -804,8 +804,8 @@ fn git_merge_of_a_session_added_on_both_branches() {
         }));
 }
 
-/// The app (the real binary in tmux) on a merged session with a conflict: it opens, and the
-/// decision the conflict reaches is provisional.
+/// The app (the real binary in tmux) on a merged session with a conflict: it opens on the
+/// conflict, then on the workshop, and the decision the conflict reaches is provisional.
 #[test]
 fn the_app_opens_a_merged_session_and_shows_what_the_conflict_keeps_open() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -850,13 +850,21 @@ fn the_app_opens_a_merged_session_and_shows_what_the_conflict_keeps_open() {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     };
+    // It opens on the conflicts (both versions); Esc goes on to the workshop.
+    let conflicts = wait_for("Merge conflicts (1)");
+    tmux(&["send-keys", "-t", &name, "Escape"]);
     let first = wait_for("still provisional");
-    // The full recommendation: the Type rests on the conflicting answer.
-    tmux(&["send-keys", "-t", &name, "r"]);
+    // The full recommendation (Tab: the question shown may take typing, where `r` is text):
+    // the Type rests on the conflicting answer.
+    tmux(&["send-keys", "-t", &name, "Tab"]);
     let screen = wait_for("? SOC 2 report type");
     tmux(&["send-keys", "-t", &name, "q"]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     tmux(&["kill-session", "-t", &name]);
+    assert!(
+        conflicts.contains("12 months") && conflicts.contains("2 months"),
+        "it opens on the conflict, both versions:\n{conflicts}"
+    );
     assert!(
         first.contains("NetSuite"),
         "it opens on the merged inventory:\n{first}"

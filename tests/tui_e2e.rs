@@ -146,7 +146,8 @@ fn workshop_end_to_end_in_tmux() {
         t.wait_for("Runs payroll for mid-size firms");
         t.keys(&["Enter"]);
         t.wait_for("question 4/");
-        t.keys(&["q"]);
+        // Question 4 is typed too, where `q` is text: Ctrl-C quits, also while typing.
+        t.keys(&["C-c"]);
         let screen = t.wait_for("[exited]");
         assert!(screen.contains("Workshop saved to"), "{screen}");
     }
@@ -172,7 +173,8 @@ fn workshop_end_to_end_in_tmux() {
     {
         let t = Tmux::start(&name, data.path(), "resume");
         t.wait_for("Resumed E2E Org");
-        t.keys(&["v"]);
+        // It resumes on question 4, answered by typing (`v` would be text): Tab to Review.
+        t.keys(&["Tab", "Tab"]);
         let review = t.wait_for("All answers");
         assert!(
             review.contains("Customers' ex"),

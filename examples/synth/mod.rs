@@ -293,6 +293,7 @@ impl CloneHeader for Session {
             identities: Vec::new(),
             orphans: Vec::new(),
             conflicts: Vec::new(),
+            notes: Default::default(),
             revision: Default::default(),
         }
     }

@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use super::{
-    Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, OrphanAnswer,
+    Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, Note, OrphanAnswer,
     QuestionnaireRef, Session, Side, Subject, System, Touched, Value, Workshop, journal,
 };
 use crate::questionnaire::load::{Locator, Problem};
@@ -94,7 +94,9 @@ struct RawIdentity {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswer {
-    value: toml::Value,
+    /// Absent for a note on a question not answered yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<toml::Value>,
     at: toml::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
@@ -536,6 +538,7 @@ fn convert(
     };
     let kept_aside = raw.orphans;
     let mut orphans = Vec::new();
+    let mut notes: BTreeMap<(EntityId, String), Note> = BTreeMap::new();
     let mut convert = |entity: &str,
                        entity_id: &str,
                        scope: Scope,
@@ -559,7 +562,34 @@ fn convert(
                 ));
                 continue;
             };
-            let value = raw_value(&ra.value);
+            // A note on a question not answered yet: kept as a note, never as an answer.
+            let Some(raw_v) = &ra.value else {
+                match ra.note {
+                    Some(text) => {
+                        let e = match scope {
+                            Scope::Engagement => EntityId::Engagement,
+                            Scope::System => EntityId::System(entity_id.to_string()),
+                            Scope::Identity => EntityId::Identity(entity_id.to_string()),
+                        };
+                        notes.insert(
+                            (e, qid),
+                            Note {
+                                text,
+                                at,
+                                secret_override: ra.secret_override,
+                            },
+                        );
+                    }
+                    None => problems.push(problem(
+                        &loc,
+                        span.start,
+                        format!("answer `{qid}` of {entity} has no `value` (and no `note`)"),
+                        "give it a value, like value = \"yes\", or remove the entry",
+                    )),
+                }
+                continue;
+            };
+            let value = raw_value(raw_v);
             let question = q.question(&qid);
             let reason = match (&value, question) {
                 (None, _) => {
@@ -622,7 +652,7 @@ fn convert(
                         entity: entity.to_string(),
                         entity_id: Some(entity_id.to_string()),
                         question: qid,
-                        value: ra.value.to_string(),
+                        value: raw_v.to_string(),
                         reason,
                         note: ra.note,
                         at: Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
@@ -752,6 +782,7 @@ fn convert(
         identities,
         orphans,
         conflicts,
+        notes,
         revision: Default::default(),
     };
     Ok((session, opened))
@@ -767,7 +798,8 @@ fn conflict(
                        holds (see docs/session-format.md)";
     let side = |ra: Option<RawAnswer>, name: &str| -> Result<Option<Answer>, (String, &str)> {
         let Some(ra) = ra else { return Ok(None) };
-        let (Some(value), Some(at)) = (raw_value(&ra.value), timestamp(&ra.at)) else {
+        let (Some(value), Some(at)) = (ra.value.as_ref().and_then(raw_value), timestamp(&ra.at))
+        else {
             return Err((
                 format!(
                     "conflict side `{name}` needs a value (a string, number or list of strings) \
@@ -978,7 +1010,7 @@ fn migrate(q: &Questionnaire, from: &str, v: &Value, scope: Scope) -> Option<(St
 
 fn raw_answer(a: &Answer) -> RawAnswer {
     RawAnswer {
-        value: value_to_toml(&a.value),
+        value: Some(value_to_toml(&a.value)),
         at: to_datetime(a.at),
         note: a.note.clone(),
         source: a.source.clone(),
@@ -986,10 +1018,26 @@ fn raw_answer(a: &Answer) -> RawAnswer {
     }
 }
 
-fn raw_answers(a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
-    a.iter()
+/// An entity's answers, and its notes on questions not answered yet (written without a value).
+fn raw_answers(s: &Session, e: &EntityId, a: &Answers) -> BTreeMap<String, Spanned<RawAnswer>> {
+    let mut out: BTreeMap<String, Spanned<RawAnswer>> = a
+        .iter()
         .map(|(k, a)| (k.clone(), Spanned::new(0..0, raw_answer(a))))
-        .collect()
+        .collect();
+    let from = (e.clone(), String::new());
+    for ((_, qid), n) in s.notes.range(from..).take_while(|((ne, _), _)| ne == e) {
+        if !out.contains_key(qid) {
+            let raw = RawAnswer {
+                value: None,
+                at: to_datetime(n.at),
+                note: Some(n.text.clone()),
+                source: None,
+                secret_override: n.secret_override,
+            };
+            out.insert(qid.clone(), Spanned::new(0..0, raw));
+        }
+    }
+    out
 }
 
 /// Renders a session (and, when given, the readable summary of its recommendation, written under
@@ -1018,7 +1066,7 @@ pub(crate) fn render_version(
             hash: s.questionnaire.hash.clone(),
         },
         engagement: RawEntityAnswers {
-            answers: raw_answers(&s.engagement),
+            answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
         },
         systems: s
             .systems
@@ -1026,7 +1074,7 @@ pub(crate) fn render_version(
             .map(|x| RawSystem {
                 id: Spanned::new(0..0, x.id.clone()),
                 name: name(&x.name),
-                answers: raw_answers(&x.answers),
+                answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
             })
             .collect(),
         identities: s
@@ -1036,7 +1084,7 @@ pub(crate) fn render_version(
                 id: Spanned::new(0..0, x.id.clone()),
                 name: name(&x.name),
                 systems: x.systems.clone(),
-                answers: raw_answers(&x.answers),
+                answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
             })
             .collect(),
         orphans: s.orphans.clone(),
@@ -1092,7 +1140,7 @@ pub(crate) fn render_record(
         match t {
             Touched::Engagement => {
                 r.engagement = Some(RawEntityAnswers {
-                    answers: raw_answers(&s.engagement),
+                    answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
                 });
             }
             Touched::System(id) => match s.system_index(id) {
@@ -1102,7 +1150,7 @@ pub(crate) fn render_record(
                         position: i,
                         id: Spanned::new(0..0, x.id.clone()),
                         name: name(&x.name),
-                        answers: raw_answers(&x.answers),
+                        answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
                     });
                 }
                 None => r.removed_systems.push(id.clone()),
@@ -1115,7 +1163,7 @@ pub(crate) fn render_record(
                         id: Spanned::new(0..0, x.id.clone()),
                         name: name(&x.name),
                         systems: x.systems.clone(),
-                        answers: raw_answers(&x.answers),
+                        answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
                     });
                 }
                 None => r.removed_identities.push(id.clone()),

@@ -70,6 +70,15 @@ pub enum Secrets {
 
 pub type Answers = BTreeMap<String, Answer>;
 
+/// A note on a question not answered yet (see [`Session::notes`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// Kept as typed although it looks like a secret (exports still redact it).
+    pub secret_override: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct System {
     /// Stable id (`s1`, `s2`...), never reused within a session, so links survive renames.
@@ -232,6 +241,11 @@ pub struct Session {
     /// Conflicts a merge left, until resolved: every decision they reach stays provisional.
     #[serde(skip)]
     pub conflicts: Vec<Conflict>,
+    /// Notes on questions not answered yet, by entity and question. Kept beside the answers and
+    /// never read as one, so a note moves no decision and no progress count; answering the
+    /// question takes its note into the answer, clearing the answer keeps its note here.
+    #[serde(skip)]
+    pub notes: BTreeMap<(EntityId, String), Note>,
     /// Counts the changes made in memory (never saved, never compared): how the application
     /// layer tells "changed since it was read or saved" without trusting clocks.
     #[serde(skip)]
@@ -352,6 +366,7 @@ impl Session {
             identities: Vec::new(),
             orphans: Vec::new(),
             conflicts: Vec::new(),
+            notes: BTreeMap::new(),
             revision: Revision::default(),
         }
     }
@@ -447,6 +462,13 @@ impl Session {
         }
         value.check(q)?;
         let value = value.normalised(q);
+        // A note written before the question was answered joins the answer.
+        let answered = self.answers(e).is_some_and(|a| a.contains_key(&q.id));
+        let pending = if answered {
+            None
+        } else {
+            self.notes.remove(&(e.clone(), q.id.clone()))
+        };
         let (value, findings) = match value {
             Value::Text(t) if q.kind == Kind::Text => {
                 let (red, findings) = secrets::redact(&t);
@@ -461,9 +483,16 @@ impl Session {
             .answers_mut(e)
             .ok_or_else(|| "no such system or identity".to_string())?;
         let old = answers.get(&q.id);
-        let note = old.and_then(|a| a.note.clone());
-        let note_override = old.is_some_and(|a| a.secret_override)
-            && note.as_deref().is_some_and(secrets::contains_secret);
+        let (note, note_override) = match (old, pending) {
+            (Some(a), _) => {
+                let note = a.note.clone();
+                let keep =
+                    a.secret_override && note.as_deref().is_some_and(secrets::contains_secret);
+                (note, keep)
+            }
+            (None, Some(n)) => (Some(n.text), n.secret_override),
+            (None, None) => (None, false),
+        };
         answers.insert(
             q.id.clone(),
             Answer {
@@ -527,17 +556,42 @@ impl Session {
         }
     }
 
+    /// Clears an answer (back to unanswered); its note, if any, is kept.
     pub fn clear_answer(&mut self, qid: &str, e: &EntityId, now: DateTime<Utc>) {
-        if let Some(answers) = self.answers_mut(e)
-            && answers.remove(qid).is_some()
-        {
-            self.touch(now);
+        let Some(answers) = self.answers_mut(e) else {
+            return;
+        };
+        let Some(old) = answers.remove(qid) else {
+            return;
+        };
+        if let Some(text) = old.note {
+            let secret_override = old.secret_override && secrets::contains_secret(&text);
+            self.notes.insert(
+                (e.clone(), qid.to_string()),
+                Note {
+                    text,
+                    at: now,
+                    secret_override,
+                },
+            );
+        }
+        self.touch(now);
+    }
+
+    /// The note on a question, answered or not.
+    pub fn note(&self, e: &EntityId, qid: &str) -> Option<&str> {
+        match self.answers(e).and_then(|a| a.get(qid)) {
+            Some(a) => a.note.as_deref(),
+            None => self
+                .notes
+                .get(&(e.clone(), qid.to_string()))
+                .map(|n| n.text.as_str()),
         }
     }
 
-    /// Sets or clears (empty text) the note on an answer; a note on an unanswered question is
-    /// kept with an `unknown` answer so it is never lost. Secrets in it are redacted; the
-    /// findings say what was found.
+    /// Sets or clears (empty text) the note on a question. A note on an unanswered question is
+    /// kept in [`Session::notes`]: it never answers the question. Secrets in it are redacted;
+    /// the findings say what was found.
     pub fn set_note(
         &mut self,
         qid: &str,
@@ -576,20 +630,26 @@ impl Session {
                 a.note = note;
                 a.secret_override = value_override || kept;
             }
-            None if note.is_some() => {
-                answers.insert(
-                    qid.to_string(),
-                    Answer {
-                        value: Value::Unknown,
-                        at: now,
-                        note,
-                        source: None,
-                        secret_override: kept,
-                    },
-                );
+            None => {
+                let key = (e.clone(), qid.to_string());
+                match note {
+                    Some(text) => {
+                        self.notes.insert(
+                            key,
+                            Note {
+                                text,
+                                at: now,
+                                secret_override: kept,
+                            },
+                        );
+                    }
+                    None if self.notes.remove(&key).is_some() => {}
+                    None => return findings,
+                }
             }
-            None => return findings,
         }
+        // The journal records what is touched: a note is as durable as an answer.
+        self.revision.bump(Some(touched(e)));
         self.touch(now);
         findings
     }
@@ -641,6 +701,7 @@ impl Session {
         self.remove_conflicts_about(&gone);
         self.revision.bump(Some(touched(&gone)));
         self.revision.bump(Some(Touched::Inventory));
+        self.notes.retain(|(e, _), _| *e != gone);
         self.touch(now);
     }
 
@@ -650,6 +711,7 @@ impl Session {
         self.remove_conflicts_about(&gone);
         self.revision.bump(Some(touched(&gone)));
         self.revision.bump(Some(Touched::Inventory));
+        self.notes.retain(|(e, _), _| *e != gone);
         self.touch(now);
     }
 
@@ -735,6 +797,20 @@ impl Session {
                     Some(a) => answers.insert(question.clone(), a),
                     None => answers.remove(question),
                 };
+                // A note kept while the question had no answer here goes with the answer taken.
+                let key = (entity.clone(), question.clone());
+                if let Some(n) = self.notes.remove(&key) {
+                    match self.answers_mut(entity).and_then(|a| a.get_mut(question)) {
+                        Some(a) => match &mut a.note {
+                            Some(t) if t.contains(&n.text) => {}
+                            Some(t) => *t = format!("{t}\n\n{}", n.text),
+                            None => a.note = Some(n.text),
+                        },
+                        None => {
+                            self.notes.insert(key, n);
+                        }
+                    }
+                }
             }
             (Subject::Answer { entity, question }, Resolution::Value(v)) => {
                 let qq = q.question(question).ok_or_else(|| {

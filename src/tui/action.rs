@@ -1,18 +1,19 @@
-//! Terminal events to actions: a pure function of the event and what is on screen.
+//! Terminal events to actions: a pure function of the event and what is on screen. Every key
+//! goes through the one keymap table (`keymap`), on screens and in dialogs alike.
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::app::{App, Modal, Screen};
-use super::keymap::{self, Cmd, Ctx};
+use super::app::{App, Modal};
+use super::keymap::{self, Cmd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Cmd(Cmd),
-    /// A number key: choice N (1-based).
+    /// A choice key: choice N (1-based; 1-9, then letters).
     Pick(usize),
-    /// A character typed on a question answered by typing: opens its text box with it.
+    /// A character typed where the screen takes typing: opens the text box with it.
     TypeStart(char),
     /// A key for the open text editor.
     EditorKey(KeyEvent),
@@ -61,123 +62,43 @@ pub fn from_key(app: &App, key: &KeyEvent) -> Option<Action> {
     if is_ctrl(key, 'c') {
         return Some(Action::Cmd(Cmd::Quit));
     }
-    match &app.modal {
-        Some(Modal::Editor(ed)) => Some(match key.code {
-            KeyCode::Esc => Action::EditorClose,
-            KeyCode::Enter if !ed.multiline => Action::EditorCommit,
-            _ if is_ctrl(key, 's') => Action::EditorCommit,
-            _ => Action::EditorKey(*key),
-        }),
-        Some(Modal::Confirm { .. }) => match key.code {
-            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            _ => None,
-        },
-        // The default is to keep the secret redacted: only `y` keeps it as typed.
-        Some(Modal::Secret(_)) => match key.code {
-            KeyCode::Char('y' | 'Y') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => Some(Action::ConfirmNo),
-            _ => None,
-        },
-        Some(Modal::Locked { .. }) => match key.code {
-            KeyCode::Char('r' | 'R') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Damaged { .. }) => match key.code {
-            KeyCode::Char('b' | 'B') => Some(Action::ConfirmYes),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::ConfirmNo),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Error { .. }) => match key.code {
-            KeyCode::Esc | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Help { .. }) => match key.code {
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
-            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
-            _ => None,
-        },
-        // The import preview's keys are rows of the keymap table (`Ctx::Import`), so its
-        // footer, its `?` list and docs/keys.md say what they do.
-        Some(Modal::Import(p)) if p.help => Some(Action::Cmd(match key.code {
-            KeyCode::Char('q') => Cmd::Quit,
-            // Any other key closes the list of keys.
-            _ => Cmd::Back,
-        })),
-        Some(Modal::Import(_)) => {
-            keymap::lookup(key, Ctx::Import, false).map(|b| Action::Cmd(b.cmd))
+    if let Some(m) = &app.modal {
+        let ctx = m.ctx(app);
+        let found = keymap::lookup(key, ctx, app.work.is_some()).map(|b| b.cmd);
+        if matches!(m, Modal::Editor(_)) {
+            // In a text box every key without a row of its own is text.
+            return Some(match found {
+                Some(Cmd::Commit) => Action::EditorCommit,
+                Some(Cmd::Close) => Action::EditorClose,
+                None | Some(Cmd::Text) => Action::EditorKey(*key),
+                Some(cmd) => Action::Cmd(cmd),
+            });
         }
-        Some(Modal::Compare(_)) => match key.code {
-            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::PageUp => Some(Action::Cmd(Cmd::PageUp)),
-            KeyCode::PageDown => Some(Action::Cmd(Cmd::PageDown)),
-            KeyCode::Home | KeyCode::Char('g') => Some(Action::Cmd(Cmd::Top)),
-            KeyCode::End | KeyCode::Char('G') => Some(Action::Cmd(Cmd::Bottom)),
-            KeyCode::Char('o') => Some(Action::Cmd(Cmd::OpenFile)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        Some(Modal::Kind { .. } | Modal::Links { .. }) => match key.code {
-            KeyCode::Esc => Some(Action::Cmd(Cmd::Back)),
-            KeyCode::Enter => Some(Action::Cmd(Cmd::Select)),
-            KeyCode::Char(' ') => Some(Action::Cmd(Cmd::Toggle)),
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-            KeyCode::Char(c @ '1'..='9') => Some(Action::Pick(c as usize - '0' as usize)),
-            KeyCode::Char('q') => Some(Action::Cmd(Cmd::Quit)),
-            _ => None,
-        },
-        None => {
-            let screen = app.screen();
-            if let Some(c) = starts_typing(app, key) {
-                return Some(Action::TypeStart(c));
-            }
-            let b = keymap::lookup(key, screen.ctx(), app.work.is_some())?;
-            Some(match (b.cmd, key.code) {
-                (Cmd::Pick, KeyCode::Char(c)) => {
-                    Action::Pick(c.to_digit(10).map_or(0, |d| d as usize))
-                }
-                (cmd, _) => Action::Cmd(cmd),
-            })
-        }
+        return match (found, key.code) {
+            (Some(Cmd::Yes), _) => Some(Action::ConfirmYes),
+            (Some(Cmd::No), _) => Some(Action::ConfirmNo),
+            (Some(Cmd::Pick), KeyCode::Char(c)) => Some(Action::Pick(pick(c))),
+            (Some(cmd), _) => Some(Action::Cmd(cmd)),
+            // The import preview's list of keys closes on any key.
+            (None, _) if matches!(m, Modal::Import(p) if p.help) => Some(Action::Cmd(Cmd::Back)),
+            (None, _) => None,
+        };
     }
+    // Where the screen invites typing (a question answered by typing), letters are text.
+    let ctx = app.ctx();
+    if ctx.takes_typing()
+        && let Some(c) = keymap::types(key)
+    {
+        return Some(Action::TypeStart(c));
+    }
+    let b = keymap::lookup(key, ctx, app.work.is_some())?;
+    Some(match (b.cmd, key.code) {
+        (Cmd::Pick, KeyCode::Char(c)) => Action::Pick(pick(c)),
+        (cmd, _) => Action::Cmd(cmd),
+    })
 }
 
-/// On a question answered by typing (text, number, date), typing starts the answer: digits,
-/// capital letters, punctuation and letters without a binding open the text box with that
-/// character, so "14" or "Payroll for..." is never taken as commands. Lower-case letters with a
-/// binding (u unknown, n note, r recommendation, v review...) keep their meaning, so the
-/// documented keys work on every question.
-fn starts_typing(app: &App, key: &KeyEvent) -> Option<char> {
-    let KeyCode::Char(c) = key.code else {
-        return None;
-    };
-    if key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        || c == ' '
-    {
-        return None;
-    }
-    if app.screen() != &Screen::Questions {
-        return None;
-    }
-    let (_, _, question) = app.current()?;
-    if question.kind.is_choice() {
-        return None;
-    }
-    let bound = keymap::lookup(key, Screen::Questions.ctx(), app.work.is_some()).is_some();
-    let command = bound && (c.is_ascii_lowercase() || "?[]/".contains(c));
-    (!command).then_some(c)
+/// The 1-based choice a choice key picks (0: none).
+fn pick(c: char) -> usize {
+    keymap::choice_of(c).map_or(0, |i| i + 1)
 }

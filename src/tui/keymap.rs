@@ -1,10 +1,12 @@
-//! The one keymap table. It drives key handling, the footer hints, the `?` overlay and the
-//! keymap documentation (`markdown()`), so they can never disagree.
+//! The one keymap table. It drives key handling on every screen and in every dialog, the footer
+//! hints, the `?` overlay and the keymap documentation (`document()`), so they can never
+//! disagree.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies. `Global` is everywhere; `Workshop` is every screen of an open
-/// workshop (not the start screen).
+/// Where a binding applies: a screen, a dialog, or `Global` (every screen) and `Workshop` (every
+/// screen of an open workshop). Dialogs take only their own rows: a letter typed in a dialog
+/// never runs a screen's command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ctx {
     Global,
@@ -13,14 +15,55 @@ pub enum Ctx {
     Details,
     Inventory,
     Questions,
+    /// The questions screen on a question answered by typing: letters and digits are text.
+    TypedQuestion,
     Recommendation,
     Decision,
     Review,
     Export,
     Changes,
+    Conflicts,
+    // Dialogs
+    AnswerBox,
+    /// The answer box after a jump from a rationale or the review: saving stays there.
+    AnswerBoxStay,
+    NoteBox,
+    FieldBox,
+    /// A name or a path: a new workshop, a system or identity, a file to open or import.
+    NameBox,
+    FilterBox,
+    Confirm,
+    Secret,
+    Locked,
+    Damaged,
+    Error,
+    Help,
     /// The import preview (a dialog over the Inventory): its column mapping and dry run.
     Import,
+    Compare,
+    Kind,
+    Links,
 }
+
+/// The dialogs, in the order the documentation lists them.
+pub(crate) const DIALOGS: [Ctx; 16] = [
+    Ctx::AnswerBox,
+    Ctx::AnswerBoxStay,
+    Ctx::NoteBox,
+    Ctx::FieldBox,
+    Ctx::NameBox,
+    Ctx::FilterBox,
+    Ctx::Kind,
+    Ctx::Links,
+    Ctx::Confirm,
+    Ctx::Secret,
+    Ctx::Locked,
+    Ctx::Damaged,
+    Ctx::Error,
+    Ctx::Import,
+    Ctx::Compare,
+    Ctx::Help,
+];
 
 impl Ctx {
     pub fn label(self) -> &'static str {
@@ -31,17 +74,80 @@ impl Ctx {
             Ctx::Details => "Workshop details",
             Ctx::Inventory => "Inventory",
             Ctx::Questions => "Questions",
+            Ctx::TypedQuestion => "Questions answered by typing",
             Ctx::Recommendation => "Recommendation",
             Ctx::Decision => "Decision rationale",
             Ctx::Review => "Review",
             Ctx::Export => "Export",
             Ctx::Changes => "Changes since…",
+            Ctx::Conflicts => "Merge conflicts",
+            Ctx::AnswerBox => "Answer text box",
+            Ctx::AnswerBoxStay => "Answer text box after a jump (from a rationale or the review)",
+            Ctx::NoteBox => "Note",
+            Ctx::FieldBox => "Workshop detail",
+            Ctx::NameBox => "New workshop, add, rename, open a file, import path",
+            Ctx::FilterBox => "Filter",
+            Ctx::Confirm => "Remove?",
+            Ctx::Secret => "Possible secret (after an answer or note was redacted)",
+            Ctx::Locked => "Workshop in use (another socscope has it open)",
+            Ctx::Damaged => "Damaged session file (its backup is readable)",
+            Ctx::Error => "Error",
+            Ctx::Help => "Help",
             Ctx::Import => "Import preview",
+            Ctx::Compare => "Compare with another session",
+            Ctx::Kind => "Identity kind",
+            Ctx::Links => "Systems an identity can access",
+        }
+    }
+
+    /// Dialogs take only their own rows (no `Global` or `Workshop` ones).
+    pub fn is_dialog(self) -> bool {
+        DIALOGS.contains(&self)
+    }
+
+    /// Where the screen invites typing, every letter and digit is text: only the other keys are
+    /// commands there.
+    pub fn takes_typing(self) -> bool {
+        self == Ctx::TypedQuestion
+    }
+
+    /// The context whose rows also apply here (a typed question has the questions' keys that
+    /// typing leaves free).
+    fn parent(self) -> Option<Ctx> {
+        match self {
+            Ctx::TypedQuestion => Some(Ctx::Questions),
+            _ => None,
         }
     }
 }
 
-/// A command, without data. Number keys carry their digit separately (see `input`).
+/// Whether a key types a character where the screen takes typing: any printable character
+/// but `?`, `[` and `]` (help and the sections, which no answer starts with).
+pub fn types(ev: &KeyEvent) -> Option<char> {
+    let KeyCode::Char(c) = ev.code else {
+        return None;
+    };
+    let plain = !ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    (plain && c != ' ' && !"?[]".contains(c)).then_some(c)
+}
+
+/// The key of each choice, in order: 1-9, then the letters no command on the questions screen
+/// (or in the kind picker) uses, so every choice is one key away.
+pub const CHOICE_KEYS: &str = "123456789abcdefiopstwyz";
+
+/// The key shown beside choice `i` (0-based), if it has one.
+pub fn choice_key(i: usize) -> Option<char> {
+    CHOICE_KEYS.chars().nth(i)
+}
+
+/// The choice (0-based) a key picks.
+pub fn choice_of(c: char) -> Option<usize> {
+    CHOICE_KEYS.chars().position(|k| k == c)
+}
+
+/// A command, without data. Number keys carry their digit separately (see `action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmd {
     Quit,
@@ -85,11 +191,27 @@ pub enum Cmd {
     Compare,
     /// Write the comparison as Markdown.
     WriteChanges,
+    /// Merge conflicts: take this copy's version, or the other copy's.
+    TakeOurs,
+    TakeTheirs,
+    OpenConflicts,
     /// Import preview: the highlighted column feeds no field.
     IgnoreColumn,
     /// Import preview: leave out (or take back) the rows that cannot be read.
     SkipBadRows,
     OverwriteLive,
+    // Text boxes
+    /// Keep the text and close; an answer goes on to the next question.
+    Commit,
+    /// Keep the text and close, staying (a name or path not yet used: cancel).
+    Close,
+    /// Clear the text box back to the start of the line.
+    ClearText,
+    /// The key is text for the box (documentation rows: typing, Enter in a note).
+    Text,
+    // Questions in dialogs
+    Yes,
+    No,
 }
 
 /// One key as the table writes it.
@@ -141,7 +263,7 @@ pub struct Binding {
     pub ctx: &'static [Ctx],
 }
 
-const DIGITS: &[K] = &[
+const CHOICES: &[K] = &[
     k('1'),
     k('2'),
     k('3'),
@@ -151,523 +273,956 @@ const DIGITS: &[K] = &[
     k('7'),
     k('8'),
     k('9'),
+    k('a'),
+    k('b'),
+    k('c'),
+    k('d'),
+    k('e'),
+    k('f'),
+    k('i'),
+    k('o'),
+    k('p'),
+    k('s'),
+    k('t'),
+    k('w'),
+    k('y'),
+    k('z'),
 ];
+
+const UP: &[K] = &[code(KeyCode::Up), k('k')];
+const DOWN: &[K] = &[code(KeyCode::Down), k('j')];
+const HOME: &[K] = &[code(KeyCode::Home), k('g')];
+const END: &[K] = &[code(KeyCode::End), k('G')];
+const ENTER: &[K] = &[code(KeyCode::Enter)];
+const ESC: &[K] = &[code(KeyCode::Esc)];
+const QUIT: &[K] = &[k('q'), ctrl('c')];
+
+/// A table row.
+const fn b(
+    keys: &'static [K],
+    label: &'static str,
+    cmd: Cmd,
+    hint: &'static str,
+    desc: &'static str,
+    ctx: &'static [Ctx],
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        cmd,
+        hint,
+        desc,
+        ctx,
+    }
+}
 
 use Ctx::*;
 
 /// Screen-specific bindings come before global ones, so they win when both match.
 pub static KEYMAP: &[Binding] = &[
     // Start
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "open",
-        desc: "Open the selected workshop, or start a new one (one open in another socscope can be opened read-only; a damaged one offers its backup)",
-        ctx: &[Start],
-    },
-    Binding {
-        keys: &[k('n')],
-        label: "n",
-        cmd: Cmd::New,
-        hint: "new",
-        desc: "Start a new workshop",
-        ctx: &[Start],
-    },
-    Binding {
-        keys: &[k('o')],
-        label: "o",
-        cmd: Cmd::OpenFile,
-        hint: "open file",
-        desc: "Open a session file by path",
-        ctx: &[Start],
-    },
-    Binding {
-        keys: &[k('c')],
-        label: "c",
-        cmd: Cmd::Compare,
-        hint: "compare",
-        desc: "Open the highlighted workshop and compare it with another saved session (changes since…)",
-        ctx: &[Start],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "open",
+        "Open the selected workshop, or start a new one (one open in another socscope can be opened read-only; a damaged one offers its backup)",
+        &[Start],
+    ),
+    b(
+        &[k('n')],
+        "n",
+        Cmd::New,
+        "new",
+        "Start a new workshop",
+        &[Start],
+    ),
+    b(
+        &[k('o')],
+        "o",
+        Cmd::OpenFile,
+        "open file",
+        "Open a session file by path",
+        &[Start],
+    ),
+    b(
+        &[k('c')],
+        "c",
+        Cmd::Compare,
+        "compare",
+        "Open the highlighted workshop and compare it with another saved session (changes since…)",
+        &[Start],
+    ),
     // Details
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "edit",
-        desc: "Edit the selected field",
-        ctx: &[Details],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "edit",
+        "Edit the selected field",
+        &[Details],
+    ),
     // Inventory
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "questions",
-        desc: "Answer the selected item's questions",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('a')],
-        label: "a",
-        cmd: Cmd::Add,
-        hint: "add",
-        desc: "Add a system or identity (to the focused list)",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('e'), code(KeyCode::F(2))],
-        label: "e/F2",
-        cmd: Cmd::Rename,
-        hint: "",
-        desc: "Rename the selected system or identity",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('d'), code(KeyCode::Delete)],
-        label: "d/Del",
-        cmd: Cmd::Remove,
-        hint: "",
-        desc: "Remove the selected system or identity (asks first)",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('t')],
-        label: "t",
-        cmd: Cmd::Kind,
-        hint: "kind",
-        desc: "Pick the selected identity's kind",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('s')],
-        label: "s",
-        cmd: Cmd::Links,
-        hint: "systems",
-        desc: "Link the selected identity to the systems it can access",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[k('i')],
-        label: "i",
-        cmd: Cmd::Import,
-        hint: "import CSV",
-        desc: "Import identities from a CSV (preview first; nothing changes until confirmed)",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[code(KeyCode::Left), k('h')],
-        label: "←/h",
-        cmd: Cmd::Left,
-        hint: "",
-        desc: "Focus the systems list",
-        ctx: &[Inventory],
-    },
-    Binding {
-        keys: &[code(KeyCode::Right), k('l')],
-        label: "→/l",
-        cmd: Cmd::Right,
-        hint: "",
-        desc: "Focus the identities list",
-        ctx: &[Inventory],
-    },
-    // Import preview (the dialog `i` opens)
-    Binding {
-        keys: &[k('y'), code(KeyCode::Enter)],
-        label: "y/Enter",
-        cmd: Cmd::Select,
-        hint: "import",
-        desc: "Import what the dry run shows, once it has no errors (saved at once)",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[k('n'), code(KeyCode::Esc)],
-        label: "n/Esc",
-        cmd: Cmd::Back,
-        hint: "cancel",
-        desc: "Cancel the import: nothing changes",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        label: "↑/k",
-        cmd: Cmd::Up,
-        hint: "",
-        desc: "Highlight the previous column of the file",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        label: "↓/j",
-        cmd: Cmd::Down,
-        hint: "column",
-        desc: "Highlight the next column of the file",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::Right), k('l')],
-        label: "→/l",
-        cmd: Cmd::Right,
-        hint: "field",
-        desc: "The highlighted column feeds the next field: name, kind, owner, systems, privilege, last rotated, last reviewed, MFA, or ignored (fields chosen for another column are skipped); the dry run follows",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::Left), k('h')],
-        label: "←/h",
-        cmd: Cmd::Left,
-        hint: "",
-        desc: "The highlighted column feeds the previous field",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::Backspace), code(KeyCode::Delete)],
-        label: "Bksp/Del",
-        cmd: Cmd::IgnoreColumn,
-        hint: "ignore",
-        desc: "Ignore the highlighted column (it feeds no field)",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[k('o')],
-        label: "o",
-        cmd: Cmd::OverwriteLive,
-        hint: "replace live answers",
-        desc: "Let the file replace answers given in the workshop (again: keep them)",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[k('s')],
-        label: "s",
-        cmd: Cmd::SkipBadRows,
-        hint: "skip bad rows",
-        desc: "Preview without the rows that cannot be read (again: with them)",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageUp)],
-        label: "PgUp",
-        cmd: Cmd::PageUp,
-        hint: "",
-        desc: "Scroll the dry run up",
-        ctx: &[Import],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageDown)],
-        label: "PgDn",
-        cmd: Cmd::PageDown,
-        hint: "scroll",
-        desc: "Scroll the dry run down",
-        ctx: &[Import],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "questions",
+        "Answer the selected item's questions",
+        &[Inventory],
+    ),
+    b(
+        &[k('a')],
+        "a",
+        Cmd::Add,
+        "add",
+        "Add a system or identity (to the focused list)",
+        &[Inventory],
+    ),
+    b(
+        &[k('e'), code(KeyCode::F(2))],
+        "e/F2",
+        Cmd::Rename,
+        "rename",
+        "Rename the selected system or identity",
+        &[Inventory],
+    ),
+    b(
+        &[k('d'), code(KeyCode::Delete)],
+        "d/Del",
+        Cmd::Remove,
+        "remove",
+        "Remove the selected system or identity (asks first)",
+        &[Inventory],
+    ),
+    b(
+        &[k('t')],
+        "t",
+        Cmd::Kind,
+        "kind",
+        "Pick the selected identity's kind",
+        &[Inventory],
+    ),
+    b(
+        &[k('s')],
+        "s",
+        Cmd::Links,
+        "systems",
+        "Link the selected identity to the systems it can access",
+        &[Inventory],
+    ),
+    b(
+        &[k('i')],
+        "i",
+        Cmd::Import,
+        "import CSV",
+        "Import identities from a CSV (preview first; nothing changes until confirmed)",
+        &[Inventory],
+    ),
+    b(
+        &[code(KeyCode::Left), k('h')],
+        "←/h",
+        Cmd::Left,
+        "",
+        "Focus the systems list",
+        &[Inventory],
+    ),
+    b(
+        &[code(KeyCode::Right), k('l')],
+        "→/l",
+        Cmd::Right,
+        "",
+        "Focus the identities list",
+        &[Inventory],
+    ),
     // Questions
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "answer",
-        desc: "Choose the highlighted answer and go on (typed answers: open the text box)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[k(' ')],
-        label: "Space",
-        cmd: Cmd::Toggle,
-        hint: "toggle",
-        desc: "Tick or untick a choice (multiple choice); choose (single choice)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: DIGITS,
-        label: "1-9",
-        cmd: Cmd::Pick,
-        hint: "pick",
-        desc: "Pick choice number N directly",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[k('u'), k('0')],
-        label: "u/0",
-        cmd: Cmd::Unknown,
-        hint: "unknown",
-        desc: "Answer \"unknown\" (always allowed; keeps dependent decisions open)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[k('n')],
-        label: "n",
-        cmd: Cmd::Note,
-        hint: "note",
-        desc: "Write a note on this answer (multi-line)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[code(KeyCode::Left), k('h')],
-        label: "←/h",
-        cmd: Cmd::PrevQuestion,
-        hint: "prev",
-        desc: "Previous question",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[code(KeyCode::Right), k('l')],
-        label: "→/l",
-        cmd: Cmd::NextQuestion,
-        hint: "next",
-        desc: "Next question",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[k('[')],
-        label: "[",
-        cmd: Cmd::PrevEntity,
-        hint: "",
-        desc: "Previous section (engagement, each system, each identity)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[k(']')],
-        label: "]",
-        cmd: Cmd::NextEntity,
-        hint: "",
-        desc: "Next section",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[code(KeyCode::Backspace)],
-        label: "Bksp",
-        cmd: Cmd::ClearAnswer,
-        hint: "",
-        desc: "Clear the answer (back to unanswered)",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageUp)],
-        label: "PgUp",
-        cmd: Cmd::PageUp,
-        hint: "",
-        desc: "Scroll the help text up",
-        ctx: &[Questions],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageDown)],
-        label: "PgDn",
-        cmd: Cmd::PageDown,
-        hint: "",
-        desc: "Scroll the help text down",
-        ctx: &[Questions],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "answer",
+        "Choose the highlighted answer and go on (typed answers: open the text box)",
+        &[Questions],
+    ),
+    b(
+        &[k(' ')],
+        "Space",
+        Cmd::Toggle,
+        "toggle",
+        "Tick or untick a choice (multiple choice); choose (single choice)",
+        &[Questions],
+    ),
+    b(
+        CHOICES,
+        "1-9 a…",
+        Cmd::Pick,
+        "pick",
+        "Pick the choice with that key, shown beside it: 1-9, then a, b, c… after the ninth",
+        &[Questions],
+    ),
+    b(
+        &[k('u'), k('0')],
+        "u/0",
+        Cmd::Unknown,
+        "unknown",
+        "Answer \"unknown\" (always allowed; keeps dependent decisions open)",
+        &[Questions],
+    ),
+    b(
+        &[k('n'), ctrl('n')],
+        "n/C-n",
+        Cmd::Note,
+        "note",
+        "Write a note on this question (multi-line); it never changes the answer",
+        &[Questions],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "edit",
+        "Open the text box with the answer (Enter in the box saves and goes on; \"u\" alone is unknown)",
+        &[TypedQuestion],
+    ),
+    b(
+        &[],
+        "type",
+        Cmd::Text,
+        "answer",
+        "Letters, digits and punctuation start the answer: typing never runs a command here",
+        &[TypedQuestion],
+    ),
+    b(
+        UP,
+        "↑/k",
+        Cmd::Up,
+        "",
+        "Scroll \"why we ask\" up a line (Home: its top)",
+        &[TypedQuestion],
+    ),
+    b(
+        DOWN,
+        "↓/j",
+        Cmd::Down,
+        "",
+        "Scroll \"why we ask\" down a line (End: its end)",
+        &[TypedQuestion],
+    ),
+    b(
+        &[code(KeyCode::Left), k('h')],
+        "←/h",
+        Cmd::PrevQuestion,
+        "prev",
+        "Previous question",
+        &[Questions],
+    ),
+    b(
+        &[code(KeyCode::Right), k('l')],
+        "→/l",
+        Cmd::NextQuestion,
+        "next",
+        "Next question",
+        &[Questions],
+    ),
+    b(
+        &[k('[')],
+        "[",
+        Cmd::PrevEntity,
+        "",
+        "Previous section (engagement, each system, each identity)",
+        &[Questions],
+    ),
+    b(
+        &[k(']')],
+        "]",
+        Cmd::NextEntity,
+        "",
+        "Next section",
+        &[Questions],
+    ),
+    b(
+        &[code(KeyCode::Backspace)],
+        "Bksp",
+        Cmd::ClearAnswer,
+        "",
+        "Clear the answer (back to unanswered)",
+        &[Questions],
+    ),
+    b(
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Cmd::PageUp,
+        "",
+        "Scroll the help text up",
+        &[Questions],
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Cmd::PageDown,
+        "",
+        "Scroll the help text down",
+        &[Questions],
+    ),
     // Recommendation and decisions
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "why",
-        desc: "Show why: rules fired, triggering answers, evidence gaps, open questions, and what would change it",
-        ctx: &[Recommendation],
-    },
-    Binding {
-        keys: &[k('c')],
-        label: "c",
-        cmd: Cmd::Compare,
-        hint: "compare",
-        desc: "Changes since…: compare with another saved session (e.g. last year's) or a file: verdict, inventory, decisions that flipped and the answers behind them",
-        ctx: &[Recommendation, Changes],
-    },
-    Binding {
-        keys: &[k('x')],
-        label: "x",
-        cmd: Cmd::WriteChanges,
-        hint: "write .md",
-        desc: "Write the changes as Markdown next to the session file (same name, ending -changes.md)",
-        ctx: &[Changes],
-    },
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "go to question",
-        desc: "Jump to the highlighted answer, open question or flip to change it (Esc comes back)",
-        ctx: &[Decision, Review],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "why",
+        "Show why: rules fired, triggering answers, evidence gaps, open questions, and what would change it",
+        &[Recommendation],
+    ),
+    b(
+        &[k('c')],
+        "c",
+        Cmd::Compare,
+        "compare",
+        "Changes since…: compare with another saved session (e.g. last year's) or a file: verdict, inventory, decisions that flipped and the answers behind them",
+        &[Recommendation, Changes],
+    ),
+    b(
+        &[k('x')],
+        "x",
+        Cmd::WriteChanges,
+        "write .md",
+        "Write the changes as Markdown next to the session file (same name, ending -changes.md)",
+        &[Changes],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "go to question",
+        "Jump to the highlighted answer, open question or flip to change it (Esc comes back)",
+        &[Decision, Review],
+    ),
+    // Merge conflicts
+    b(
+        &[k('1')],
+        "1",
+        Cmd::TakeOurs,
+        "ours",
+        "Take ours (this copy's version) for the highlighted conflict, and save",
+        &[Conflicts],
+    ),
+    b(
+        &[k('2')],
+        "2",
+        Cmd::TakeTheirs,
+        "theirs",
+        "Take theirs (the merged-in copy's version) for the highlighted conflict, and save",
+        &[Conflicts],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "new answer",
+        "Type a new answer for the highlighted conflict (parsed like any typed answer), and save",
+        &[Conflicts],
+    ),
     // Review
-    Binding {
-        keys: &[k('f')],
-        label: "f",
-        cmd: Cmd::UnansweredOnly,
-        hint: "unanswered only",
-        desc: "Show only unanswered questions (toggle)",
-        ctx: &[Review],
-    },
+    b(
+        &[k('f')],
+        "f",
+        Cmd::UnansweredOnly,
+        "unanswered only",
+        "Show only unanswered questions (toggle)",
+        &[Review],
+    ),
     // Export
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        cmd: Cmd::Select,
-        hint: "write",
-        desc: "Write the selected export (full report or evidence plan) next to the session file",
-        ctx: &[Export],
-    },
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "write",
+        "Write the selected export (full report or evidence plan) next to the session file",
+        &[Export],
+    ),
     // Lists
-    Binding {
-        keys: &[k('/')],
-        label: "/",
-        cmd: Cmd::Filter,
-        hint: "filter",
-        desc: "Filter the list by text",
-        ctx: &[Start, Inventory, Review, Recommendation],
-    },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        label: "↑/k",
-        cmd: Cmd::Up,
-        hint: "",
-        desc: "Move up",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        label: "↓/j",
-        cmd: Cmd::Down,
-        hint: "",
-        desc: "Move down",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageUp)],
-        label: "PgUp",
-        cmd: Cmd::PageUp,
-        hint: "",
-        desc: "Page up",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[code(KeyCode::PageDown)],
-        label: "PgDn",
-        cmd: Cmd::PageDown,
-        hint: "",
-        desc: "Page down",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[code(KeyCode::Home), k('g')],
-        label: "Home/g",
-        cmd: Cmd::Top,
-        hint: "",
-        desc: "First item",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[code(KeyCode::End), k('G')],
-        label: "End/G",
-        cmd: Cmd::Bottom,
-        hint: "",
-        desc: "Last item",
-        ctx: &[Global],
-    },
+    b(
+        &[k('/')],
+        "/",
+        Cmd::Filter,
+        "filter",
+        "Filter the list by text",
+        &[Start, Inventory, Review, Recommendation],
+    ),
+    b(UP, "↑/k", Cmd::Up, "", "Move up", &[Global]),
+    b(DOWN, "↓/j", Cmd::Down, "", "Move down", &[Global]),
+    b(
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Cmd::PageUp,
+        "",
+        "Page up",
+        &[Global],
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Cmd::PageDown,
+        "",
+        "Page down",
+        &[Global],
+    ),
+    b(HOME, "Home/g", Cmd::Top, "", "First item", &[Global]),
+    b(END, "End/G", Cmd::Bottom, "", "Last item", &[Global]),
     // Workshop-wide
-    Binding {
-        keys: &[code(KeyCode::Tab)],
-        label: "Tab",
-        cmd: Cmd::NextScreen,
-        hint: "screens",
-        desc: "Next screen (Details, Inventory, Questions, Recommendation, Review, Export)",
-        ctx: &[Workshop],
-    },
-    Binding {
-        keys: &[code(KeyCode::BackTab)],
-        label: "S-Tab",
-        cmd: Cmd::PrevScreen,
-        hint: "",
-        desc: "Previous screen",
-        ctx: &[Workshop],
-    },
-    Binding {
-        keys: &[k('r')],
-        label: "r",
-        cmd: Cmd::OpenRecommendation,
-        hint: "recommendation",
-        desc: "Open the full recommendation",
-        ctx: &[Workshop],
-    },
-    Binding {
-        keys: &[k('v')],
-        label: "v",
-        cmd: Cmd::OpenReview,
-        hint: "",
-        desc: "Review all answers",
-        ctx: &[Workshop],
-    },
-    Binding {
-        keys: &[k('x')],
-        label: "x",
-        cmd: Cmd::OpenExport,
-        hint: "",
-        desc: "Export the report or the evidence plan (Markdown or JSON)",
-        ctx: &[Workshop],
-    },
+    b(
+        &[code(KeyCode::Tab)],
+        "Tab",
+        Cmd::NextScreen,
+        "screens",
+        "Next screen (Details, Inventory, Questions, Recommendation, Review, Export)",
+        &[Workshop],
+    ),
+    b(
+        &[code(KeyCode::BackTab)],
+        "S-Tab",
+        Cmd::PrevScreen,
+        "",
+        "Previous screen",
+        &[Workshop],
+    ),
+    b(
+        &[k('r')],
+        "r",
+        Cmd::OpenRecommendation,
+        "recommendation",
+        "Open the full recommendation",
+        &[Workshop],
+    ),
+    b(
+        &[k('v')],
+        "v",
+        Cmd::OpenReview,
+        "",
+        "Review all answers",
+        &[Workshop],
+    ),
+    b(
+        &[k('C')],
+        "C",
+        Cmd::OpenConflicts,
+        "",
+        "Merge conflicts a merge left (the workshop opens on them while any is left)",
+        &[Workshop],
+    ),
+    b(
+        &[k('x')],
+        "x",
+        Cmd::OpenExport,
+        "",
+        "Export the report or the evidence plan (Markdown or JSON)",
+        &[Workshop],
+    ),
     // Everywhere
-    Binding {
-        keys: &[code(KeyCode::Esc)],
-        label: "Esc",
-        cmd: Cmd::Back,
-        hint: "back",
-        desc: "Go back (never discards anything)",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[k('?')],
-        label: "?",
-        cmd: Cmd::Help,
-        hint: "help",
-        desc: "Show all keys for this screen",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[k('m')],
-        label: "m",
-        cmd: Cmd::ToggleMouse,
-        hint: "",
-        desc: "Mouse on/off (off lets you select and copy text)",
-        ctx: &[Global],
-    },
-    Binding {
-        keys: &[k('q'), ctrl('c')],
-        label: "q/C-c",
-        cmd: Cmd::Quit,
-        hint: "quit",
-        desc: "Quit (everything is already saved)",
-        ctx: &[Global],
-    },
+    b(
+        ESC,
+        "Esc",
+        Cmd::Back,
+        "back",
+        "Go back (never discards anything)",
+        &[Global],
+    ),
+    b(
+        &[k('?')],
+        "?",
+        Cmd::Help,
+        "help",
+        "Show all keys for this screen",
+        &[Global, Import],
+    ),
+    b(
+        &[k('m')],
+        "m",
+        Cmd::ToggleMouse,
+        "",
+        "Mouse on/off (off lets you select and copy text)",
+        &[Global, Import],
+    ),
+    b(
+        &[k('q')],
+        "q",
+        Cmd::Quit,
+        "quit",
+        "Quit (everything is already saved)",
+        &[Global],
+    ),
+    b(
+        &[ctrl('c')],
+        "C-c",
+        Cmd::Quit,
+        "quit",
+        "Quit, also while typing",
+        &[Global],
+    ),
+    // ----- Dialogs ---------------------------------------------------------------------------
+    // Text boxes: every other key is text.
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Commit,
+        "save and go on",
+        "Save the answer and go on to the next question",
+        &[AnswerBox],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Commit,
+        "save",
+        "Save the answer and stay (Esc then goes back to where the jump came from)",
+        &[AnswerBoxStay],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Close,
+        "save and stay",
+        "Save the answer and stay on this question",
+        &[AnswerBox],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Close,
+        "save",
+        "Save the answer and stay on this question",
+        &[AnswerBoxStay],
+    ),
+    b(
+        &[ctrl('s')],
+        "C-s",
+        Cmd::Commit,
+        "",
+        "Save, as Enter does",
+        &[AnswerBox, AnswerBoxStay, FieldBox, NameBox],
+    ),
+    b(
+        &[code(KeyCode::Esc), ctrl('s')],
+        "Esc/C-s",
+        Cmd::Close,
+        "keep the note",
+        "Keep the note and close it",
+        &[NoteBox],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Text,
+        "new line",
+        "A new line in the note",
+        &[NoteBox],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Commit,
+        "save, next field",
+        "Save and type the next field (the last one: save and leave)",
+        &[FieldBox],
+    ),
+    b(
+        &[code(KeyCode::Esc), code(KeyCode::Tab)],
+        "Esc/Tab",
+        Cmd::Close,
+        "save, leave",
+        "Save the field and leave the boxes",
+        &[FieldBox],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Commit,
+        "confirm",
+        "Create, add, rename, open or preview with what is typed",
+        &[NameBox],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Close,
+        "cancel",
+        "Cancel (nothing changes)",
+        &[NameBox],
+    ),
+    b(
+        &[],
+        "type",
+        Cmd::Text,
+        "filters as you go",
+        "The list is filtered as you type",
+        &[FilterBox],
+    ),
+    b(
+        &[code(KeyCode::Enter), code(KeyCode::Esc)],
+        "Enter/Esc",
+        Cmd::Close,
+        "done",
+        "Keep the filter and close the box",
+        &[FilterBox],
+    ),
+    b(
+        &[ctrl('u')],
+        "C-u",
+        Cmd::ClearText,
+        "clear",
+        "Clear the text back to the start of the line",
+        &[
+            AnswerBox,
+            AnswerBoxStay,
+            NoteBox,
+            FieldBox,
+            NameBox,
+            FilterBox,
+        ],
+    ),
+    // The identity's kind, and the systems it can access.
+    b(
+        &[code(KeyCode::Enter), k(' ')],
+        "Enter/Space",
+        Cmd::Select,
+        "choose",
+        "Choose the highlighted kind",
+        &[Kind],
+    ),
+    b(
+        CHOICES,
+        "1-9 a…",
+        Cmd::Pick,
+        "pick",
+        "Choose the kind with that key, shown beside it",
+        &[Kind],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Back,
+        "close",
+        "Close (nothing changes)",
+        &[Kind],
+    ),
+    b(
+        &[k(' ')],
+        "Space",
+        Cmd::Toggle,
+        "tick",
+        "Tick or untick the highlighted system",
+        &[Links],
+    ),
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "done",
+        "Done (ticks the highlighted system first if none is ticked yet)",
+        &[Links],
+    ),
+    b(ESC, "Esc", Cmd::Back, "done", "Done", &[Links]),
+    // Questions a dialog asks.
+    b(
+        &[k('y'), k('Y'), code(KeyCode::Enter)],
+        "y",
+        Cmd::Yes,
+        "remove",
+        "Remove it",
+        &[Confirm],
+    ),
+    b(
+        &[k('n'), k('N'), code(KeyCode::Esc)],
+        "n/Esc",
+        Cmd::No,
+        "keep",
+        "Keep it (nothing changes)",
+        &[Confirm],
+    ),
+    b(
+        &[k('y'), k('Y')],
+        "y",
+        Cmd::Yes,
+        "keep as typed",
+        "Keep it as typed (saved in the session file, marked `secret_override`; never exported)",
+        &[Secret],
+    ),
+    b(
+        &[k('n'), k('N'), code(KeyCode::Enter), code(KeyCode::Esc)],
+        "n/Enter/Esc",
+        Cmd::No,
+        "keep redacted",
+        "Keep it redacted",
+        &[Secret],
+    ),
+    b(
+        &[k('r'), k('R')],
+        "r",
+        Cmd::Yes,
+        "open read-only",
+        "Open it read-only: view, recommendation and export work; changes are refused",
+        &[Locked],
+    ),
+    b(
+        &[k('b'), k('B')],
+        "b",
+        Cmd::Yes,
+        "open the backup",
+        "Open the backup instead: restored as the session, the damaged file kept untouched as `FILE.corrupt` (as `resume --from-backup`)",
+        &[Damaged],
+    ),
+    b(
+        &[code(KeyCode::Esc), k('n'), k('N')],
+        "Esc/n",
+        Cmd::No,
+        "cancel",
+        "Cancel (nothing changes)",
+        &[Locked, Damaged],
+    ),
+    b(
+        &[code(KeyCode::Enter), code(KeyCode::Esc)],
+        "Enter/Esc",
+        Cmd::Back,
+        "close",
+        "Close the message",
+        &[Error],
+    ),
+    // Import preview (the dialog `i` opens)
+    b(
+        &[k('y'), code(KeyCode::Enter)],
+        "y/Enter",
+        Cmd::Select,
+        "import",
+        "Import what the dry run shows, once it has no errors (saved at once)",
+        &[Import],
+    ),
+    b(
+        &[k('n'), code(KeyCode::Esc)],
+        "n/Esc",
+        Cmd::Back,
+        "cancel",
+        "Cancel the import: nothing changes",
+        &[Import],
+    ),
+    b(
+        UP,
+        "↑/k",
+        Cmd::Up,
+        "",
+        "Highlight the previous column of the file",
+        &[Import],
+    ),
+    b(
+        DOWN,
+        "↓/j",
+        Cmd::Down,
+        "column",
+        "Highlight the next column of the file",
+        &[Import],
+    ),
+    b(
+        &[code(KeyCode::Right), k('l')],
+        "→/l",
+        Cmd::Right,
+        "field",
+        "The highlighted column feeds the next field: name, kind, owner, systems, privilege, last rotated, last reviewed, MFA, or ignored (fields chosen for another column are skipped); the dry run follows",
+        &[Import],
+    ),
+    b(
+        &[code(KeyCode::Left), k('h')],
+        "←/h",
+        Cmd::Left,
+        "",
+        "The highlighted column feeds the previous field",
+        &[Import],
+    ),
+    b(
+        &[code(KeyCode::Backspace), code(KeyCode::Delete)],
+        "Bksp/Del",
+        Cmd::IgnoreColumn,
+        "ignore",
+        "Ignore the highlighted column (it feeds no field)",
+        &[Import],
+    ),
+    b(
+        &[k('o')],
+        "o",
+        Cmd::OverwriteLive,
+        "replace live answers",
+        "Let the file replace answers given in the workshop (again: keep them)",
+        &[Import],
+    ),
+    b(
+        &[k('s')],
+        "s",
+        Cmd::SkipBadRows,
+        "skip bad rows",
+        "Preview without the rows that cannot be read (again: with them)",
+        &[Import],
+    ),
+    b(
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Cmd::PageUp,
+        "",
+        "Scroll the dry run up",
+        &[Import],
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Cmd::PageDown,
+        "scroll",
+        "Scroll the dry run down",
+        &[Import],
+    ),
+    // Compare with another session
+    b(
+        ENTER,
+        "Enter",
+        Cmd::Select,
+        "compare",
+        "Compare with the highlighted session (the same organisation's come first)",
+        &[Compare],
+    ),
+    b(
+        &[k('o')],
+        "o",
+        Cmd::OpenFile,
+        "a file by path",
+        "Compare with a session file, by path",
+        &[Compare],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Back,
+        "close",
+        "Close (nothing compared)",
+        &[Compare],
+    ),
+    // Help
+    b(
+        &[code(KeyCode::Esc), k('?'), code(KeyCode::Enter)],
+        "Esc/?",
+        Cmd::Back,
+        "close",
+        "Close the list of keys",
+        &[Help],
+    ),
+    // Moving in dialogs with a list or a text.
+    b(
+        &[],
+        "↑/↓ PgUp/PgDn",
+        Cmd::Down,
+        "scroll",
+        "Scroll the list of keys",
+        &[Help],
+    ),
+    b(
+        UP,
+        "↑/k",
+        Cmd::Up,
+        "",
+        "Move or scroll up",
+        &[Compare, Kind, Links, Help],
+    ),
+    b(
+        DOWN,
+        "↓/j",
+        Cmd::Down,
+        "",
+        "Move or scroll down",
+        &[Compare, Kind, Links, Help],
+    ),
+    b(
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Cmd::PageUp,
+        "",
+        "Page up",
+        &[Compare, Links, Help],
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Cmd::PageDown,
+        "",
+        "Page down",
+        &[Compare, Links, Help],
+    ),
+    b(
+        HOME,
+        "Home/g",
+        Cmd::Top,
+        "",
+        "First",
+        &[Compare, Kind, Links, Import],
+    ),
+    b(
+        END,
+        "End/G",
+        Cmd::Bottom,
+        "",
+        "Last",
+        &[Compare, Kind, Links, Import],
+    ),
+    b(
+        QUIT,
+        "q/C-c",
+        Cmd::Quit,
+        "quit",
+        "Quit (everything is already saved)",
+        &[Locked, Damaged, Error, Help, Import, Compare, Kind, Links],
+    ),
 ];
 
 fn applies(b: &Binding, ctx: Ctx, in_workshop: bool) -> bool {
-    b.ctx
-        .iter()
-        .any(|c| *c == ctx || *c == Global || (*c == Workshop && in_workshop))
+    if ctx.takes_typing()
+        && !b.keys.is_empty()
+        && b.keys.iter().all(|k| {
+            k.code == KeyCode::Char(' ') || types(&KeyEvent::new(k.code, k.mods)).is_some()
+        })
+    {
+        // Every key of it types text here.
+        return false;
+    }
+    b.ctx.iter().any(|c| {
+        *c == ctx
+            || Some(*c) == ctx.parent()
+            || (!ctx.is_dialog() && (*c == Global || (*c == Workshop && in_workshop)))
+    })
 }
 
-/// The binding for a key on a screen: screen-specific rows first (table order).
+/// The binding for a key on a screen or in a dialog: the most specific rows first (table
+/// order).
 pub fn lookup(ev: &KeyEvent, ctx: Ctx, in_workshop: bool) -> Option<&'static Binding> {
     KEYMAP
         .iter()
         .find(|b| applies(b, ctx, in_workshop) && b.keys.iter().any(|key| key.matches(ev)))
 }
 
-/// Bindings that apply on a screen, most specific first: for the `?` overlay.
+/// Bindings that apply on a screen or in a dialog, most specific first: for the `?` overlay.
 pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
-    let specific = KEYMAP.iter().filter(|b| b.ctx.contains(&ctx));
+    let parent = ctx.parent();
+    let specific = KEYMAP.iter().filter(|b| b.ctx.contains(&ctx)).chain(
+        KEYMAP
+            .iter()
+            .filter(|b| parent.is_some_and(|p| b.ctx.contains(&p))),
+    );
+    let general = !ctx.is_dialog();
     let workshop = KEYMAP
         .iter()
-        .filter(|b| in_workshop && b.ctx.contains(&Workshop));
-    let global = KEYMAP.iter().filter(|b| b.ctx.contains(&Global));
+        .filter(|b| general && in_workshop && b.ctx.contains(&Workshop));
+    let global = KEYMAP.iter().filter(|b| general && b.ctx.contains(&Global));
     let mut out: Vec<&'static Binding> = Vec::new();
     for b in specific.chain(workshop).chain(global) {
-        // A general binding hidden by a more specific one for the same key is left out.
+        // A general binding hidden by a more specific one for the same key is left out, and so
+        // is one whose keys all type text here.
         let shadowed = out
             .iter()
-            .any(|o| o.keys.iter().any(|k| b.keys.contains(k)));
+            .any(|o| std::ptr::eq(*o, b) || o.keys.iter().any(|k| b.keys.contains(k)))
+            || (ctx.takes_typing() && !applies(b, ctx, in_workshop) && !b.keys.is_empty());
         if !shadowed {
             out.push(b);
         }
@@ -675,10 +1230,34 @@ pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
     out
 }
 
-/// Footer hints (key, hint) for a screen, in the same order as the overlay.
-pub fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
+/// How a binding's keys are written in `ctx`: where the screen takes typing, the keys that type
+/// text are left out ("←/h" is "←" on a typed question).
+pub fn label(b: &'static Binding, ctx: Ctx) -> &'static str {
+    if !ctx.takes_typing() {
+        return b.label;
+    }
+    let typed = |part: &str| {
+        let mut c = part.chars();
+        matches!((c.next(), c.next()), (Some(ch), None) if ch.is_ascii_graphic() && !"?[]".contains(ch))
+    };
+    let mut s = b.label;
+    while let Some((first, rest)) = s.split_once('/')
+        && typed(first)
+    {
+        s = rest;
+    }
+    while let Some((rest, last)) = s.rsplit_once('/')
+        && typed(last)
+    {
+        s = rest;
+    }
+    s
+}
+
+/// Footer hints (key, hint) from bindings, in order, one per command.
+pub fn hints_of(ctx: Ctx, bindings: Vec<&'static Binding>) -> Vec<(&'static str, &'static str)> {
     let mut seen: Vec<Cmd> = Vec::new();
-    bindings_for(ctx, in_workshop)
+    bindings
         .into_iter()
         .filter(|b| !b.hint.is_empty())
         .filter(|b| {
@@ -686,15 +1265,40 @@ pub fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
             seen.push(b.cmd);
             fresh
         })
-        .map(|b| (b.label, b.hint))
+        .map(|b| (label(b, ctx), b.hint))
         .collect()
 }
 
-/// The keymap as a Markdown table, for the docs.
+/// Some of a screen's keys as one line of hints, in the order given: "Enter questions · t
+/// kind" (for a line that says what can be done with the item shown).
+pub fn say(ctx: Ctx, in_workshop: bool, cmds: &[Cmd]) -> String {
+    let bindings = bindings_for(ctx, in_workshop);
+    cmds.iter()
+        .filter_map(|c| bindings.iter().find(|b| b.cmd == *c && !b.hint.is_empty()))
+        .map(|b| format!("{} {}", label(b, ctx), b.hint))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Footer hints (key, hint) for a screen or dialog, in the same order as the overlay.
+pub fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
+    hints_of(ctx, bindings_for(ctx, in_workshop))
+}
+
+/// The screens' keys as a Markdown table, for the docs.
+#[cfg(test)]
 pub fn markdown() -> String {
     let mut out = String::from("| Key | Action | Screens |\n|---|---|---|\n");
     for b in KEYMAP {
-        let screens: Vec<&str> = b.ctx.iter().map(|c| c.label()).collect();
+        let screens: Vec<&str> = b
+            .ctx
+            .iter()
+            .filter(|c| !c.is_dialog())
+            .map(|c| c.label())
+            .collect();
+        if screens.is_empty() {
+            continue;
+        }
         out.push_str(&format!(
             "| `{}` | {} | {} |\n",
             b.label,
@@ -705,15 +1309,40 @@ pub fn markdown() -> String {
     out
 }
 
+/// The dialogs' keys, one row per dialog, from the same table.
+#[cfg(test)]
+fn dialogs_markdown() -> String {
+    let mut out = String::from("| Dialog | Keys |\n|---|---|\n");
+    for ctx in DIALOGS {
+        let keys: Vec<String> = bindings_for(ctx, true)
+            .into_iter()
+            .map(|b| format!("`{}` {}", b.label, lower_first(b.desc)))
+            .collect();
+        out.push_str(&format!("| {} | {} |\n", ctx.label(), keys.join(" · ")));
+    }
+    out
+}
+
+#[cfg(test)]
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// The whole of `docs/keys.md`: generated, and checked by a test so the docs cannot drift.
+#[cfg(test)]
 pub fn document() -> String {
     let mut out = String::from(
         "# Keys of the workshop app\n\n\
          <!-- Generated from src/tui/keymap.rs by `keymap::document()`. Do not edit by hand:\n\
          run `UPDATE_KEYS_DOC=1 cargo test --lib keys_doc` to regenerate. -->\n\n\
-         One table drives the keys, the footer hints, the `?` overlay and this page. Keys for\n\
-         a screen come first; a key listed for \"Everywhere\" works on every screen unless the\n\
-         screen gives it another meaning.\n\n",
+         One table drives the keys, the footer hints, the `?` overlay and this page, on every\n\
+         screen and in every dialog. Keys for a screen come first; a key listed for\n\
+         \"Everywhere\" works on every screen unless the screen gives it another meaning.\n\
+         Dialogs take only their own keys.\n\n",
     );
     out.push_str(&markdown());
     out.push_str(
@@ -724,24 +1353,11 @@ pub fn document() -> String {
          with a binding (`u` unknown, `n` note, `r` recommendation, `v` review...) keep their\n\
          meaning, so the keys below work on every question; Enter opens the box with the current\n\
          answer.\n\
-         \n## In dialogs\n\n\
-         | Dialog | Keys |\n\
-         |---|---|\n\
-         | Answer text box | `Enter` save and go on (after a jump: save and stay) · `Esc` save and stay · `Ctrl-U` clear |\n\
-         | Note | `Enter` new line · `Esc` or `Ctrl-S` keep the note |\n\
-         | Workshop detail | `Enter` save and go to the next field · `Esc` save |\n\
-         | New workshop, add, rename, open a file, import path | `Enter` confirm · `Esc` cancel (nothing changes) |\n\
-         | Filter | typing filters as you go · `Enter` or `Esc` done · `Ctrl-U` clear |\n\
-         | Identity kind | `1-9` or `Enter` choose · `Esc` close |\n\
-         | Systems an identity can access | `Space` tick · `Enter` done (ticks the highlighted one if none is ticked yet) · `Esc` done |\n\
-         | Remove? | `y` remove · `n` or `Esc` keep |\n\
-         | Possible secret (after an answer or note was redacted) | `y` keep as typed (saved in the session file, marked `secret_override`; never exported) · `n`, `Enter` or `Esc` keep redacted |\n\
-         | Workshop in use (another socscope has it open) | `r` open read-only · `Esc` or `n` cancel |\n\
-         | Damaged session file (its backup is readable) | `b` open the backup instead: restored as the session, the damaged file kept untouched as `FILE.corrupt` (as `resume --from-backup`) · `Esc` or `n` cancel |\n\
-         | Import preview | the rows for *Import preview* above: the file's columns come first, each with the field it feeds (`↑/↓` a column · `←/→` its field · `Bksp` ignore it), then the dry run, recomputed after each change (`PgUp/PgDn`) · `y` or `Enter` import, once the dry run has no errors · `s` without the bad rows · `?` these keys · `n` or `Esc` cancel |\n\
-         | Compare with another session | `↑/↓` choose (same organisation first) · `Enter` compare · `o` a file by path · `Esc` close |\n\
-         | Help | `↑/↓` scroll · `Esc` or `?` close |\n\
-         \n## Read-only workshops\n\n\
+         \n## In dialogs\n\n",
+    );
+    out.push_str(&dialogs_markdown());
+    out.push_str(
+        "\n## Read-only workshops\n\n\
          Opened with `socscope resume FILE --read-only`, or with `r` when another socscope has it\n\
          open: the header shows READ-ONLY. Moving around, filters, the recommendation, review,\n\
          compare and export work; every key that would change the workshop is refused with a\n\

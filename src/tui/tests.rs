@@ -14,6 +14,7 @@ use super::keymap::{self, Cmd, Ctx};
 use super::theme::Theme;
 use super::update::{Effect, update};
 use crate::questionnaire::{self, Questionnaire};
+use crate::report::wording;
 use crate::session::{EntityId, Session, Value};
 use crate::workshop::catalogue::SessionInfo;
 
@@ -102,7 +103,7 @@ fn with_inventory(app: &mut App) {
     typed(app, "deploy-bot");
     enter(app);
     // The kind picker opens by itself; 5 = service account in the built-in questionnaire.
-    assert!(matches!(app.modal, Some(Modal::Kind { .. })));
+    assert!(matches!(app.modal, Some(Modal::Kind(_))));
     keys(app, "5");
     keys(app, "s");
     keys(app, " ");
@@ -134,15 +135,14 @@ fn details_fields_are_edited_and_saved() {
     keys(&mut app, "j");
     enter(&mut app);
     typed(&mut app, "Dana");
+    // Enter saves and opens the next field's box.
     assert_eq!(enter(&mut app), vec![Effect::Save]);
-    enter(&mut app);
     typed(&mut app, "Ann, Bob ; Cy");
     enter(&mut app);
     let ws = &app.work.as_ref().unwrap().session.workshop;
     assert_eq!(ws.facilitator, "Dana");
     assert_eq!(ws.participants, vec!["Ann", "Bob", "Cy"]);
     // A bad date is refused with a reason and the text is kept for fixing.
-    enter(&mut app);
     feed(
         &mut app,
         &[Event::Key(KeyEvent::new(
@@ -201,7 +201,7 @@ fn inventory_adds_links_renames_and_removes_with_confirmation() {
     keys(&mut app, "h");
     assert_eq!(app.inventory.pane, Pane::Systems);
     keys(&mut app, "d");
-    assert!(matches!(app.modal, Some(Modal::Confirm { .. })));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
     keys(&mut app, "n");
     assert_eq!(app.work.as_ref().unwrap().session.systems.len(), 1);
     keys(&mut app, "d");
@@ -304,12 +304,15 @@ fn notes_are_multi_line_and_esc_keeps_them() {
     typed(&mut app, "follow up");
     assert_eq!(esc(&mut app), vec![Effect::Save]);
     let w = app.work.as_ref().unwrap();
-    let a = w
-        .answer(&EntityId::Engagement, "report_requesters")
-        .unwrap();
-    assert_eq!(a.note.as_deref(), Some("Asked by the CFO\nfollow up"));
-    // The note alone does not answer the question for the engine: it is kept with "unknown".
-    assert_eq!(a.value, Value::Unknown);
+    assert_eq!(
+        w.session.note(&EntityId::Engagement, "report_requesters"),
+        Some("Asked by the CFO\nfollow up")
+    );
+    // A note never answers the question (issue 14, point 2).
+    assert!(
+        w.answer(&EntityId::Engagement, "report_requesters")
+            .is_none()
+    );
 }
 
 #[test]
@@ -322,13 +325,8 @@ fn paste_goes_into_the_editor_cleaned() {
     );
     esc(&mut app);
     let w = app.work.as_ref().unwrap();
-    let note = w
-        .answer(&EntityId::Engagement, "report_requesters")
-        .unwrap()
-        .note
-        .clone()
-        .unwrap();
-    assert_eq!(note, "line one\nline [31mtwo");
+    let note = w.session.note(&EntityId::Engagement, "report_requesters");
+    assert_eq!(note, Some("line one\nline [31mtwo"));
 }
 
 #[test]
@@ -347,10 +345,7 @@ fn ctrl_c_quits_and_keeps_what_is_being_typed() {
     assert!(fx.contains(&Effect::Save));
     let w = app.work.as_ref().unwrap();
     assert_eq!(
-        w.answer(&EntityId::Engagement, "report_requesters")
-            .unwrap()
-            .note
-            .as_deref(),
+        w.session.note(&EntityId::Engagement, "report_requesters"),
         Some("half a thought")
     );
 }
@@ -361,7 +356,8 @@ fn recommendation_drill_down_jumps_to_a_question_and_esc_comes_back() {
     keys(&mut app, "1");
     enter(&mut app);
     keys(&mut app, "1");
-    keys(&mut app, "r");
+    // Now on a typed question, where r is text: Tab goes to the screens.
+    feed(&mut app, &[key(KeyCode::Tab)]);
     assert_eq!(app.screen(), &Screen::Recommendation);
     enter(&mut app);
     let Screen::Decision(id) = app.screen().clone() else {
@@ -383,8 +379,7 @@ fn recommendation_drill_down_jumps_to_a_question_and_esc_comes_back() {
     esc(&mut app);
     assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
     esc(&mut app);
-    esc(&mut app);
-    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(app.screen(), &Screen::Recommendation);
 }
 
 #[test]
@@ -450,17 +445,23 @@ fn one_keymap_feeds_footer_and_help() {
         Ctx::Details,
         Ctx::Inventory,
         Ctx::Questions,
+        Ctx::TypedQuestion,
         Ctx::Recommendation,
         Ctx::Decision,
         Ctx::Review,
         Ctx::Export,
         Ctx::Changes,
+        Ctx::Conflicts,
         Ctx::Import,
     ] {
         let in_workshop = ctx != Ctx::Start;
         let bindings = keymap::bindings_for(ctx, in_workshop);
         for (label, hint) in keymap::hints(ctx, in_workshop) {
-            assert!(bindings.iter().any(|b| b.label == label && b.hint == hint));
+            assert!(
+                bindings
+                    .iter()
+                    .any(|b| keymap::label(b, ctx) == label && b.hint == hint)
+            );
         }
         // Every key on a screen does what its row says.
         for b in &bindings {
@@ -515,11 +516,22 @@ fn sample() -> App {
     keys(&mut app, "12");
     enter(&mut app);
     keys(&mut app, "1");
-    keys(&mut app, "n");
+    // A note on the typed question that follows (n would be text there).
+    ctrl(&mut app, 'n');
     typed(&mut app, "Confirmed by the CFO");
     esc(&mut app);
     app.status = None;
     app
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    feed(
+        app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        ))],
+    )
 }
 
 fn start_app() -> App {
@@ -568,7 +580,9 @@ fn screens() -> Vec<(&'static str, App)> {
     sens.stack = vec![Screen::Recommendation];
     enter(&mut sens);
     let lines = sens.detail_lines("verdict");
-    sens.decision_cursor = lines.iter().rposition(|l| l.jump.is_some()).unwrap_or(0);
+    sens.decision
+        .window
+        .focus(lines.iter().rposition(|l| l.jump.is_some()).unwrap_or(0));
     out.push(("decision_sensitivity", sens));
     let mut help = sample();
     keys(&mut help, "?");
@@ -583,7 +597,7 @@ fn screens() -> Vec<(&'static str, App)> {
     keys(&mut confirm, "d");
     out.push(("confirm_remove", confirm));
     let mut note = sample();
-    keys(&mut note, "n");
+    ctrl(&mut note, 'n');
     out.push(("note_editor", note));
     // Never lose a workshop: the secret, locked and damaged dialogs, and a read-only workshop.
     let mut secret = sample();
@@ -734,9 +748,10 @@ fn typing_on_a_typed_question_starts_the_answer_instead_of_running_commands() {
     assert_eq!(app.screen(), &Screen::Questions);
     assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "Runs payroll"));
     esc(&mut app);
-    // Lower-case command letters keep their meaning on such a question.
-    keys(&mut app, "r");
-    assert_eq!(app.screen(), &Screen::Recommendation);
+    // Letters are text wherever the screen invites typing: even command letters.
+    typed(&mut app, "r");
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "r"));
 }
 
 #[test]
@@ -792,7 +807,7 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
     assert!(lines.iter().any(|l| l.text == "What would change this?"));
     let flip = lines
         .iter()
-        .position(|l| l.style == super::app::LineStyle::Flip)
+        .position(|l| l.style == super::screen::decision::LineStyle::Flip)
         .expect("a single answer change flips the verdict");
     // Worded as the change to make, as every output words it: "adding X would make it ...".
     assert!(
@@ -801,13 +816,13 @@ fn drill_down_shows_what_would_change_it_and_enter_on_a_flip_jumps_there() {
         lines[flip].text
     );
     let target = lines[flip].jump.clone().unwrap();
-    app.decision_cursor = flip;
+    app.decision.window.cursor = flip;
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     assert_eq!(app.questions.at, Some(target.clone()));
     // The cursor is on the choice the flip suggests adding, ready for Space.
     let (_, _, question) = app.current().unwrap();
-    let row = app.questions.cursor;
+    let row = app.questions.choices.cursor;
     assert!(
         lines[flip].text.contains(&question.choices[row].label),
         "cursor on {:?} for {}",
@@ -863,7 +878,7 @@ fn identity_drill_down_lists_evidence_gaps() {
     let lines = app.detail_lines(&id);
     let gaps: Vec<&str> = lines
         .iter()
-        .filter(|l| l.style == super::app::LineStyle::Gap)
+        .filter(|l| l.style == super::screen::decision::LineStyle::Gap)
         .map(|l| l.text.as_str())
         .collect();
     assert!(gaps.iter().any(|g| g.contains("owner")), "{gaps:?}");
@@ -1096,10 +1111,10 @@ fn mouse_click_selects_a_row_and_a_second_click_acts_on_it() {
     render(&mut app, 80, 24);
     let hit = app.hits[0].clone();
     assert!(feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]).is_empty());
-    assert_eq!(app.questions.cursor, 0);
+    assert_eq!(app.questions.choices.cursor, 0);
     app.mouse = true;
     feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]);
-    assert_eq!(app.questions.cursor, 2);
+    assert_eq!(app.questions.choices.cursor, 2);
     // The second click on the highlighted choice ticks it (multiple choice).
     assert_eq!(
         feed(&mut app, &[click(hit.area.x + 4, hit.area.y + 2)]),
@@ -1138,7 +1153,7 @@ fn this_years(old: &Session) -> Session {
 
 #[test]
 fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
-    use super::changes::PickRow;
+    use super::dialog::compare::PickRow;
     let dir = tempfile::tempdir().unwrap();
     let old_path = dir.path().join("loglight-2026.toml");
     let new_path = dir.path().join("loglight-2027.toml");
@@ -1156,7 +1171,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
 
     // c asks for the picker; the loop lists the data directory (here: the temporary one).
     assert_eq!(keys(&mut app, "c"), vec![Effect::ComparePicker]);
-    super::changes::open_picker_in(&mut app, Ok(dir.path().to_path_buf()));
+    super::screen::changes::open_picker_in(&mut app, Ok(dir.path().to_path_buf()));
     let Some(Modal::Compare(p)) = &app.modal else {
         panic!("the picker should be open");
     };
@@ -1194,7 +1209,7 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
         .find(|d| d.id == "type.soc2")
         .expect("the Type decision flipped");
     assert_eq!(flipped.answers[0].question, "controls_months");
-    let text = super::changes::diff_lines(&view.diff)
+    let text = super::screen::changes::diff_lines(&view.diff)
         .into_iter()
         .map(|l| l.text)
         .collect::<Vec<_>>()
@@ -1209,10 +1224,10 @@ fn compare_picks_another_session_and_shows_the_decision_that_flipped() {
     // It scrolls, and x writes the Markdown next to the session file.
     render(&mut app, 80, 24);
     keys(&mut app, "j");
-    assert_eq!(app.compare.view.as_ref().unwrap().scroll, 1);
+    assert_eq!(app.compare.view.as_ref().unwrap().window.offset, 1);
     keys(&mut app, "G");
     render(&mut app, 80, 24);
-    assert!(app.compare.view.as_ref().unwrap().scroll < 100);
+    assert!(app.compare.view.as_ref().unwrap().window.offset < 100);
     let fx = keys(&mut app, "x");
     assert_eq!(fx, vec![Effect::WriteChanges]);
     for e in fx {
@@ -1238,7 +1253,7 @@ fn compare_with_an_unreadable_file_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_at(Screen::Recommendation, dir.path().join("acme.toml"));
     keys(&mut app, "c");
-    super::changes::open_picker_in(&mut app, Ok(dir.path().join("missing")));
+    super::screen::changes::open_picker_in(&mut app, Ok(dir.path().join("missing")));
     // Only "Open a file…" is offered; o (or Enter on it) asks for a path.
     keys(&mut app, "o");
     assert!(matches!(&app.modal, Some(Modal::Editor(_))));
@@ -1286,7 +1301,7 @@ fn an_older_session_of_the_same_organisation_is_hinted_on_resume() {
             Some("bad".into()),
         ),
     ];
-    super::changes::set_hint(&mut app, &sessions);
+    super::screen::changes::set_hint(&mut app, &sessions);
     assert_eq!(
         app.compare.hint.as_deref(),
         Some("Last workshop for Acme Payroll Ltd: 2024-03-10")
@@ -1302,14 +1317,14 @@ fn an_older_session_of_the_same_organisation_is_hinted_on_resume() {
         .collect();
     assert!(screen.contains("press c to compare"), "{screen}");
     // Only a newer one: no hint.
-    super::changes::set_hint(&mut app, &sessions[..2]);
+    super::screen::changes::set_hint(&mut app, &sessions[..2]);
     assert!(app.compare.hint.is_none());
 }
 
 #[test]
 fn c_on_the_start_screen_opens_the_workshop_then_the_picker() {
     let mut app = start_app();
-    app.start.cursor = 1;
+    app.start.list.cursor = 1;
     assert_eq!(
         keys(&mut app, "c"),
         vec![
@@ -1317,7 +1332,7 @@ fn c_on_the_start_screen_opens_the_workshop_then_the_picker() {
             Effect::ComparePicker
         ]
     );
-    app.start.cursor = 0;
+    app.start.list.cursor = 0;
     assert!(keys(&mut app, "c").is_empty());
 }
 
@@ -1333,11 +1348,12 @@ fn changes_app() -> App {
         PathBuf::from("/data/loglight-2027.toml"),
         Screen::Recommendation,
     );
-    app.compare.view = Some(super::changes::ChangesView {
+    app.compare.view = Some(super::screen::changes::ChangesView {
         old,
         old_path: PathBuf::from("/data/loglight-2026.toml"),
         diff,
-        scroll: 0,
+        window: Default::default(),
+        rows: Default::default(),
         written: None,
     });
     app.stack.push(Screen::Changes);
@@ -1353,34 +1369,35 @@ fn changes_snapshots() {
     }
     let mut app = changes_app();
     app.stack.pop();
-    app.modal = Some(Modal::Compare(Box::new(super::changes::Picker {
-        rows: super::changes::picker_rows(
-            &[
-                SessionInfo {
-                    path: PathBuf::from("/data/globex.toml"),
-                    organisation: "Globex Analytics".into(),
-                    updated: Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
-                    progress: crate::engine::Progress::default(),
-                    verdict: crate::engine::Verdict::Soc2,
-                    provisional: true,
-                    error: None,
-                },
-                SessionInfo {
-                    path: PathBuf::from("/data/loglight-2026.toml"),
-                    organisation: "Loglight Analytics Inc.".into(),
-                    updated: Utc.with_ymd_and_hms(2026, 11, 24, 15, 1, 0).unwrap(),
-                    progress: crate::engine::Progress::default(),
-                    verdict: crate::engine::Verdict::Soc2,
-                    provisional: false,
-                    error: None,
-                },
-            ],
-            std::path::Path::new("/data/loglight-2027.toml"),
-            "Loglight Analytics Inc.",
+    app.modal = Some(Modal::Compare(Box::new(
+        super::dialog::compare::Picker::new(
+            super::dialog::compare::picker_rows(
+                &[
+                    SessionInfo {
+                        path: PathBuf::from("/data/globex.toml"),
+                        organisation: "Globex Analytics".into(),
+                        updated: Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
+                        progress: crate::engine::Progress::default(),
+                        verdict: crate::engine::Verdict::Soc2,
+                        provisional: true,
+                        error: None,
+                    },
+                    SessionInfo {
+                        path: PathBuf::from("/data/loglight-2026.toml"),
+                        organisation: "Loglight Analytics Inc.".into(),
+                        updated: Utc.with_ymd_and_hms(2026, 11, 24, 15, 1, 0).unwrap(),
+                        progress: crate::engine::Progress::default(),
+                        verdict: crate::engine::Verdict::Soc2,
+                        provisional: false,
+                        error: None,
+                    },
+                ],
+                std::path::Path::new("/data/loglight-2027.toml"),
+                "Loglight Analytics Inc.",
+            ),
+            None,
         ),
-        cursor: 0,
-        error: None,
-    })));
+    )));
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("compare_picker_80x24", t.backend());
 }
@@ -1681,10 +1698,7 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     }
     assert_eq!(app.work.as_ref().unwrap().session, session);
     // Should a dialog that edits be open anyway, its change is undone and refused.
-    app.modal = Some(Modal::Kind {
-        identity: "i1".into(),
-        cursor: 0,
-    });
+    app.modal = Some(Modal::Kind(super::dialog::KindPicker::new("i1")));
     app.work
         .as_mut()
         .unwrap()
@@ -1743,7 +1757,7 @@ fn a_damaged_session_offers_its_backup_and_the_damaged_file_stays_byte_for_byte(
     let mut app = App::new(q.clone(), Theme { color: true });
     app.start.sessions = crate::workshop::catalogue::list(dir.path(), &q).unwrap();
     assert!(app.start.sessions[0].error.is_some());
-    app.start.cursor = 1;
+    app.start.list.cursor = 1;
     let fx = enter(&mut app);
     assert_eq!(fx, vec![Effect::Open(path.clone())]);
     apply_all(&mut app, fx);
@@ -1826,7 +1840,7 @@ fn links_picker_space_ticks_and_enter_finishes_without_unticking() {
     typed(&mut app, "svc-billing");
     enter(&mut app);
     keys(&mut app, "4"); // service account; the systems picker opens next
-    assert!(matches!(app.modal, Some(Modal::Links { .. })));
+    assert!(matches!(app.modal, Some(Modal::Links(_))));
     // Space ticks, Enter closes: the link stays (Enter used to untick it again).
     keys(&mut app, " ");
     enter(&mut app);
@@ -1857,7 +1871,7 @@ fn drill_down_lists_each_answer_once() {
         .iter()
         .find(|d| d.id == crate::engine::DecisionId::Verdict)
         .unwrap();
-    let lines = super::app::decision_lines(&r, d, None);
+    let lines = super::screen::decision::decision_lines(&r, d, None);
     let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
     let unique: std::collections::HashSet<_> = jumps.iter().collect();
     assert_eq!(jumps.len(), unique.len(), "an answer listed twice");
@@ -1915,7 +1929,7 @@ fn coming_back_from_a_jump_names_every_report_decision_that_moved() {
                 .is_some_and(|(_, qid)| qid == "confidential_data")
         })
         .expect("the verdict rests on the confidentiality answer");
-    app.decision_cursor = confidential;
+    app.decision.window.cursor = confidential;
     enter(&mut app);
     assert_eq!(app.screen(), &Screen::Questions);
     keys(&mut app, "2"); // No: nothing confidential any more
@@ -1978,6 +1992,339 @@ fn slow_effects_say_what_they_are_doing() {
     assert!(Effect::Save.busy().is_none());
 }
 
+// ----- Facilitating in the room (issue 14): each point as keystrokes ---------------------------
+
+/// The screen's text, rows joined by newlines (wide characters take their cells).
+fn rows_of(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    screen_text(app, w, h).lines().map(str::to_string).collect()
+}
+
+/// Point 1: Enter in a detail's box saves it and opens the next field's box, so what is typed
+/// next (a participants list with `r` and `c` in it) is that field, never commands; Tab and Esc
+/// leave. The edits are saved to the file.
+#[test]
+fn details_enter_types_the_next_field_and_letters_never_run_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Details, path.clone());
+    let mut fx = keys(&mut app, "j");
+    fx.extend(enter(&mut app));
+    fx.extend(typed(&mut app, "Dana"));
+    fx.extend(enter(&mut app));
+    fx.extend(typed(&mut app, "Ann, Bob, rcx"));
+    fx.extend(enter(&mut app));
+    assert_eq!(
+        app.screen(),
+        &Screen::Details,
+        "r did not open the recommendation"
+    );
+    assert!(
+        !fx.contains(&Effect::ComparePicker),
+        "c did not open the compare dialog"
+    );
+    // The date's box is open: a date typed the short way, and Tab leaves.
+    fx.extend(ctrl(&mut app, 'u'));
+    fx.extend(typed(&mut app, "2026-9-1"));
+    fx.extend(feed(&mut app, &[key(KeyCode::Tab)]));
+    assert!(app.modal.is_none(), "Tab leaves the boxes");
+    assert_eq!(app.screen(), &Screen::Details);
+    let ws = &app.work.as_ref().unwrap().session.workshop;
+    assert_eq!(ws.facilitator, "Dana");
+    assert_eq!(ws.participants, vec!["Ann", "Bob", "rcx"]);
+    assert_eq!(
+        ws.date,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap())
+    );
+    apply_all(&mut app, fx);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        file.contains("Dana") && file.contains("rcx"),
+        "the details are saved: {file}"
+    );
+}
+
+/// Point 1, more generally: on a question answered by typing, letters are text, command letters
+/// included (`h` used to go to the previous question, `r` to the recommendation).
+#[test]
+fn letters_are_text_on_a_typed_question() {
+    let mut app = app(Screen::Questions);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.reset_cursor();
+    typed(&mut app, "hosted payroll for retailers");
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(at(&app), "customer_base");
+    assert_eq!(enter(&mut app), vec![Effect::Save]);
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "customer_base"),
+        Some(Value::Text("hosted payroll for retailers".into()))
+    );
+}
+
+/// Point 2: a note on a question not answered yet records no answer and moves no count; it is
+/// saved, read back, and joins the answer when there is one.
+#[test]
+fn a_note_never_answers_the_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    assert_eq!(at(&app), "report_requesters");
+    let before = app.work.as_ref().unwrap().rec.progress;
+    let mut fx = keys(&mut app, "n");
+    fx.extend(typed(&mut app, "Ask the CFO who asked"));
+    fx.extend(esc(&mut app));
+    let w = app.work.as_ref().unwrap();
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "report_requesters"),
+        None
+    );
+    assert_eq!(w.rec.progress, before, "the progress count did not move");
+    apply_all(&mut app, fx);
+    let (back, _) = crate::session::store::open(&path, &app.q).unwrap();
+    assert_eq!(
+        back.note(&EntityId::Engagement, "report_requesters"),
+        Some("Ask the CFO who asked")
+    );
+    assert!(!back.engagement.contains_key("report_requesters"));
+    // Answering it keeps the note with the answer.
+    keys(&mut app, "1");
+    let w = app.work.as_ref().unwrap();
+    let a = w
+        .answer(&EntityId::Engagement, "report_requesters")
+        .unwrap();
+    assert_eq!(a.note.as_deref(), Some("Ask the CFO who asked"));
+}
+
+/// Point 3: every choice has a key (the identity kind and the financial processes have 11), and
+/// End reaches the last choice, not "unknown".
+#[test]
+fn every_choice_has_a_key_and_end_reaches_the_last_choice() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    // The 11th kind, by its key, in the kind picker.
+    app.stack = vec![Screen::Inventory];
+    app.inventory.pane = Pane::Identities;
+    keys(&mut app, "t");
+    let kq = app.q.identity_kind_question().unwrap().clone();
+    assert_eq!(kq.choices.len(), 11);
+    let screen = screen_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("b ( ) "),
+        "the 11th kind shows its key: {screen}"
+    );
+    keys(&mut app, "b");
+    assert_eq!(
+        answer(&app, &EntityId::Identity("i1".into()), &kq.id),
+        Some(Value::Text(kq.choices[10].id.clone()))
+    );
+    // The 10th and 11th financial processes, by key, on the question.
+    app.modal = None;
+    let sys = EntityId::System("s1".into());
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((sys.clone(), "fin_process".into()));
+    app.reset_cursor();
+    let fin = app.q.question("fin_process").unwrap().clone();
+    assert_eq!(fin.choices.len(), 11);
+    let screen = screen_text(&mut app, 80, 40);
+    assert!(
+        screen.contains("a [ ]") && screen.contains("b [ ]"),
+        "{screen}"
+    );
+    keys(&mut app, "a");
+    assert_eq!(
+        answer(&app, &sys, "fin_process"),
+        Some(Value::List(vec![fin.choices[9].id.clone()]))
+    );
+    feed(&mut app, &[key(KeyCode::End)]);
+    assert_eq!(app.questions.choices.cursor, 10, "End: the last choice");
+    feed(&mut app, &[key(KeyCode::Home)]);
+    assert_eq!(app.questions.choices.cursor, 0, "Home: the first choice");
+}
+
+/// Point 4: a dialog's keys come from the keymap table like the screens' (the systems dialog
+/// said "Space tick · Enter/Esc done" while the footer said "Space/Enter tick"), and every key a
+/// dialog lists does what its row says.
+#[test]
+fn dialog_keys_and_hints_come_from_the_one_keymap() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    keys(&mut app, "s");
+    assert!(matches!(app.modal, Some(Modal::Links(_))));
+    let rows = rows_of(&mut app, 80, 24);
+    let footer = rows.last().unwrap();
+    assert!(
+        footer.contains("Space tick") && footer.contains("Enter done"),
+        "{footer}"
+    );
+    assert!(!rows.iter().any(|r| r.contains("Space/Enter")), "{rows:?}");
+    for ctx in keymap::DIALOGS {
+        for b in keymap::bindings_for(ctx, true) {
+            for k in b.keys {
+                let ev = KeyEvent::new(k.code, k.mods);
+                assert_eq!(
+                    keymap::lookup(&ev, ctx, true).map(|x| x.cmd),
+                    Some(b.cmd),
+                    "{} in {ctx:?}",
+                    b.label
+                );
+            }
+        }
+    }
+}
+
+/// Point 5: the drill-down reads line by line and page by page, says when there is more below,
+/// and every line of a decision is seen on the way down at 80x24.
+#[test]
+fn a_rationale_reads_line_by_line_with_a_more_below_marker() {
+    let mut app = App::new(q(), Theme { color: true });
+    app.install(
+        example("s1-payroll-provider.toml"),
+        PathBuf::from("/tmp/socscope-test/s1.toml"),
+        Screen::Recommendation,
+    );
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision("verdict".into()));
+    let lines = app.detail_lines("verdict");
+    let mut seen = String::new();
+    let first = screen_text(&mut app, 80, 24);
+    assert!(first.contains("more below"), "{first}");
+    seen.push_str(&first);
+    let mut presses = 0;
+    loop {
+        feed(&mut app, &[key(KeyCode::PageDown)]);
+        presses += 1;
+        let s = screen_text(&mut app, 80, 24);
+        seen.push_str(&s);
+        if !s.contains("more below") || presses > 50 {
+            break;
+        }
+    }
+    assert!(
+        presses <= 12,
+        "a whole decision in a handful of pages: {presses}"
+    );
+    let flat: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for l in &lines {
+        let start: String = crate::text::clean(&l.text)
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(&start), "never shown: {:?}", l.text);
+    }
+    // Line by line back up: one line at a time, never skipping.
+    feed(&mut app, &[key(KeyCode::Home)]);
+    let top = screen_text(&mut app, 80, 24);
+    assert!(top.contains("Which report"), "{top}");
+}
+
+/// Point 5: "why we ask" opens at its first line; PgDn scrolls it (saying there is more), PgUp
+/// brings the first line back.
+#[test]
+fn why_we_ask_opens_on_its_first_line_and_pages_both_ways() {
+    let mut app = app(Screen::Inventory);
+    with_inventory(&mut app);
+    app.stack = vec![Screen::Questions];
+    app.questions.at = Some((EntityId::Identity("i1".into()), "identity_kind".into()));
+    app.reset_cursor();
+    let question = app.q.question("identity_kind").unwrap().clone();
+    let help = question.help.trim_start();
+    let help = help.strip_prefix("Why we ask:").unwrap_or(help);
+    let first_words: String = help
+        .split_whitespace()
+        .skip(1)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&first_words), "{s}");
+    assert!(s.contains("more below"), "{s}");
+    feed(&mut app, &[key(KeyCode::PageDown)]);
+    let s = screen_text(&mut app, 80, 24);
+    assert!(!s.contains(&first_words) && s.contains("more above"), "{s}");
+    feed(&mut app, &[key(KeyCode::PageUp)]);
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&first_words), "{s}");
+}
+
+/// Point 6: with a parent answered "unknown", its follow-up may still be asked: progress counts
+/// it and says so, never "every question is answered".
+#[test]
+fn progress_counts_what_could_still_be_asked() {
+    let mut app = app(Screen::Questions);
+    let mut last = String::new();
+    for _ in 0..40 {
+        keys(&mut app, "u");
+        if matches!(app.modal, Some(Modal::Editor(_))) {
+            // A typed question: "u" alone is unknown.
+            enter(&mut app);
+        }
+        last = status_text(&app);
+        if last.contains("answered") {
+            break;
+        }
+    }
+    assert!(!last.contains("Every question is answered"), "{last}");
+    assert!(last.contains("may follow"), "{last}");
+    app.stack = vec![Screen::Details];
+    let s = screen_text(&mut app, 100, 30);
+    assert!(s.contains("may follow"), "{s}");
+}
+
+/// Point 7: resuming goes back where the facilitator left off and says in one line what is
+/// open; at the end, the details screen no longer sends the facilitator to add systems.
+#[test]
+fn resume_says_what_is_open_and_hints_follow_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s1.toml");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples/s1-payroll-provider.toml"),
+        &path,
+    )
+    .unwrap();
+    let mut app = App::new(q(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    let msg = status_text(&app);
+    assert!(msg.contains("answered"), "{msg}");
+    app.stack = vec![Screen::Details];
+    let s = screen_text(&mut app, 100, 30);
+    assert!(!s.contains("Tab to Inventory to add"), "{s}");
+    assert!(s.contains("Next:"), "{s}");
+    crate::session::lock::release(&path);
+}
+
+/// Point 8: names that share a long beginning stay apart on Review at 80 columns, and columns
+/// line up by display width with wide characters.
+#[test]
+fn names_stay_apart_and_columns_line_up_by_display_width() {
+    let mut app = app(Screen::Inventory);
+    for name in [
+        "Billing service account (EU)",
+        "Billing service account (US)",
+        "給与計算システム本番環境",
+    ] {
+        keys(&mut app, "a");
+        typed(&mut app, name);
+        enter(&mut app);
+    }
+    app.stack = vec![Screen::Review];
+    let rows = rows_of(&mut app, 80, 60);
+    let cell = |r: &str| r.chars().skip(3).take(20).collect::<String>();
+    let eu = rows.iter().find(|r| r.contains("(EU)")).map(|r| cell(r));
+    let us = rows.iter().find(|r| r.contains("(US)")).map(|r| cell(r));
+    assert!(eu.is_some() && us.is_some() && eu != us, "{rows:#?}");
+    // The question column starts at the same display column on every row.
+    // One symbol per cell: a wide character's second cell is a blank.
+    let col = |r: &str, text: &str| -> Option<usize> {
+        let at = r.find(text)?;
+        Some(r[..at].chars().count())
+    };
+    let q = "Who owns this system";
+    let cols: Vec<usize> = rows.iter().filter_map(|r| col(r, q)).collect();
+    assert!(cols.len() >= 3, "{rows:#?}");
+    assert!(cols.iter().all(|c| *c == cols[0]), "{cols:?}\n{rows:#?}");
+}
+
 /// Naming the hosting provider in the app adds it to the inventory once, says so where the
 /// facilitator looks, and the message survives moving on to the next question.
 #[test]
@@ -2016,4 +2363,302 @@ fn naming_a_hosting_provider_adds_it_and_says_so() {
         w.rec.subservices.iter().any(|x| x.system.name == "CloudCo"),
         "triaged as a subservice organisation (carve-out by default)"
     );
+}
+
+/// Issue 17: a session a merge left with conflicts opens on them: each with both versions and
+/// when each side changed it, and the recommendation with each version; Enter types a new
+/// answer, `2` takes theirs, `1` takes ours; each saves, and the saved file has no markers left.
+#[test]
+fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
+    let q = q();
+    let t = |m: u32| Utc.with_ymd_and_hms(2026, 11, 20, 9, m, 0).unwrap();
+    let mut base = Session::new(&q, "Acme Payroll Ltd", t(0));
+    let sys = EntityId::System(base.add_system("Billing", t(1)));
+    let (mut ours, mut theirs) = (base.clone(), base.clone());
+    let set = |s: &mut Session, e: &EntityId, qid: &str, v: Value, at| {
+        s.set_answer(q.question(qid).unwrap(), e, v, at).unwrap();
+    };
+    let list = |ids: &[&str]| Value::List(ids.iter().map(|x| x.to_string()).collect());
+    let text = |x: &str| Value::Text(x.into());
+    let eng = EntityId::Engagement;
+    set(
+        &mut ours,
+        &eng,
+        "report_requesters",
+        list(&["security_teams"]),
+        t(10),
+    );
+    set(
+        &mut theirs,
+        &eng,
+        "report_requesters",
+        list(&["none_yet"]),
+        t(11),
+    );
+    set(&mut ours, &eng, "customer_base", text("retailers"), t(12));
+    set(&mut theirs, &eng, "customer_base", text("banks"), t(13));
+    set(&mut ours, &sys, "operated_by", text("in_house"), t(14));
+    set(&mut theirs, &sys, "operated_by", text("vendor"), t(15));
+    let merged = crate::merge::merge(&q, &base, &ours, &theirs);
+    assert_eq!(merged.conflicts.len(), 3, "{:?}", merged.conflicts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    crate::session::store::save_with(&path, &merged.session, None).unwrap();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("[[conflicts]]")
+    );
+
+    let mut app = App::new(q.clone(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert_eq!(
+        app.screen(),
+        &Screen::Conflicts,
+        "it opens on the conflicts"
+    );
+    let s = screen_text(&mut app, 80, 24);
+    for want in [
+        "Who is asking",
+        "Customers' security, procurement",
+        "Nobody outside the company has asked yet",
+        "answered 2026-11-20 09:10 UTC",
+        "answered 2026-11-20 09:11 UTC",
+        "With 1 (ours):",
+        "With 2 (theirs):",
+    ] {
+        assert!(s.contains(want), "{want:?} not on screen:\n{s}");
+    }
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("SOC 2 categories"), "{s}");
+    insta::assert_snapshot!("conflicts_80x24", s);
+
+    // Conflicts in session order: the engagement's answers by question, then the systems.
+    // Enter: a new answer, typed (letters are text in the box, `r` and `c` included).
+    let mut fx = enter(&mut app);
+    assert!(matches!(app.modal, Some(Modal::Editor(_))));
+    fx.extend(typed(&mut app, "retailers and credit unions"));
+    fx.extend(enter(&mut app));
+    apply_all(&mut app, fx);
+    assert_eq!(
+        answer(&app, &eng, "customer_base"),
+        Some(text("retailers and credit unions"))
+    );
+    // 2: theirs, saved.
+    let fx = keys(&mut app, "2");
+    assert_eq!(fx, vec![Effect::Save]);
+    apply_all(&mut app, fx);
+    assert_eq!(
+        answer(&app, &eng, "report_requesters"),
+        Some(list(&["none_yet"]))
+    );
+    assert_eq!(app.screen(), &Screen::Conflicts);
+    // 1: ours; the last one resolved, the app goes on to the questions.
+    let fx = keys(&mut app, "1");
+    apply_all(&mut app, fx);
+    assert_eq!(answer(&app, &sys, "operated_by"), Some(text("in_house")));
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert!(status_text(&app).contains("No merge conflicts left"));
+    // Resolutions are journaled at once; leaving writes them into the file.
+    let (journaled, _) = crate::session::store::open(&path, &q).unwrap();
+    assert!(journaled.conflicts.is_empty());
+    app.quit = true;
+    super::apply(&mut app, Effect::Save);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(!file.contains("[[conflicts]]"), "{file}");
+    let (back, _) = crate::session::store::open(&path, &q).unwrap();
+    assert!(back.conflicts.is_empty());
+    crate::session::lock::release(&path);
+}
+
+/// Issue 12 in the app, on the reference workshops: a report's Type decision shows its dated
+/// plan (S8: a new financial module in a mature SOC 2 company), a "no" names the answers behind
+/// it (S7: SOC 1 asked, nothing financial), a contradiction is shown with both answers (S10),
+/// and unknown evidence is "unverified", never "no gaps" (S11); each worded as the exports word
+/// it (`report::wording`).
+#[test]
+fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence() {
+    let open = |name: &str| {
+        let mut app = App::new(q(), Theme { color: true });
+        app.install(
+            example(name),
+            PathBuf::from(format!("/tmp/socscope-test/{name}")),
+            Screen::Recommendation,
+        );
+        app
+    };
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let texts = |app: &App, id: &str| -> Vec<String> {
+        app.detail_lines(id)
+            .iter()
+            .map(|l| l.text.clone())
+            .collect()
+    };
+
+    // S8: each report's Type with its dated plan, step by step.
+    let app = open("s8-new-financial-module.toml");
+    let r = &app.work.as_ref().unwrap().rec;
+    assert!(r.plans.len() >= 2, "{:?}", r.plans);
+    for p in &r.plans {
+        let id = crate::engine::DecisionId::Type(p.report).to_string();
+        let lines = texts(&app, &id);
+        assert!(
+            lines.contains(&format!("Plan: {}", wording::plan_short(p))),
+            "{id}: {lines:#?}"
+        );
+        for st in &p.steps {
+            assert!(
+                lines.contains(&format!("• {}", wording::step(st))),
+                "{id}: {lines:#?}"
+            );
+        }
+    }
+    let mut app = app;
+    let s = flat(&screen_text(&mut app, 100, 30));
+    for p in &app.work.as_ref().unwrap().rec.plans {
+        let short = flat(&wording::plan_short(p));
+        assert!(s.contains(&short), "{short} not on:\n{s}");
+    }
+
+    // S7: why not SOC 1, and the finding to take back to the requester.
+    let mut app = open("s7-soc1-asked-nothing-financial.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    let verdict = r.decision(&crate::engine::DecisionId::Verdict).unwrap();
+    assert!(!verdict.exclusions.is_empty(), "{verdict:?}");
+    let lines = texts(&app, "verdict");
+    for x in &verdict.exclusions {
+        let head = format!("{}, because:", wording::excluded(&x.what));
+        assert!(lines.contains(&head), "{head}: {lines:#?}");
+        for f in &x.because {
+            assert!(
+                lines.iter().any(|l| l.contains(&f.rationale)),
+                "{}: {lines:#?}",
+                f.rationale
+            );
+        }
+    }
+    let s = flat(&screen_text(&mut app, 120, 40));
+    for f in &r.findings {
+        let start: String = flat(&f.text).chars().take(40).collect();
+        assert!(s.contains(&start), "{start} not on:\n{s}");
+    }
+
+    // S10: the conflict with both answers, on the recommendation and in the rationale.
+    let mut app = open("s10-conflicting-answers.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    assert!(!r.conflicts.is_empty());
+    let s = screen_text(&mut app, 120, 40);
+    assert!(s.contains("! Conflict:"), "{s}");
+    let touched = r
+        .all_decisions()
+        .find(|d| !d.conflicts.is_empty())
+        .expect("a decision the conflict touches");
+    assert!(touched.provisional, "a conflict keeps it provisional");
+    let lines = texts(&app, &touched.id.to_string());
+    let c = &r.conflicts[touched.conflicts[0]];
+    assert!(
+        lines.contains(&format!("Conflict: {}", c.text)),
+        "{lines:#?}"
+    );
+    for t in &c.answers {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&t.question_text) && l.contains(&t.answer)),
+            "{lines:#?}"
+        );
+    }
+
+    // S11: unverified evidence is listed and counted, apart from confirmed gaps.
+    let mut app = open("s11-unverified-evidence.toml");
+    let r = app.work.as_ref().unwrap().rec.clone();
+    let who = r
+        .identities
+        .iter()
+        .find(|i| {
+            i.gaps
+                .iter()
+                .any(|g| g.status == crate::engine::GapStatus::Unverified)
+        })
+        .expect("an identity with unverified evidence");
+    let lines = texts(&app, &who.decision.id.to_string());
+    assert!(
+        lines.iter().any(|l| l.starts_with("? Unverified: ")),
+        "{lines:#?}"
+    );
+    let s = flat(&screen_text(&mut app, 120, 40));
+    assert!(s.contains("unverified"), "{s}");
+}
+
+/// Issue 14, parsing: the app reads typed answers as plain mode does (`workshop::answer`): a
+/// decimal comma is a number, a date typed without padding is stored padded (and compared as a
+/// date by the engine).
+#[test]
+fn typed_numbers_and_dates_parse_as_in_plain_mode() {
+    let mut app = app(Screen::Questions);
+    let eng = EntityId::Engagement;
+    app.questions.at = Some((eng.clone(), "controls_months".into()));
+    app.reset_cursor();
+    assert_eq!(at(&app), "controls_months");
+    typed(&mut app, "3,5");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &eng, "controls_months"),
+        Some(Value::Number(3.5))
+    );
+    app.questions.at = Some((eng.clone(), "deadline".into()));
+    app.reset_cursor();
+    keys(&mut app, "1"); // yes: a customer needs it by a date
+    app.questions.at = Some((eng.clone(), "needed_by".into()));
+    app.reset_cursor();
+    assert_eq!(at(&app), "needed_by");
+    typed(&mut app, "2026-9-1");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &eng, "needed_by"),
+        Some(Value::Text("2026-09-01".into()))
+    );
+    let q = app.q.question("needed_by").unwrap().clone();
+    assert_eq!(
+        crate::workshop::answer::parse(&q, "2026-9-1"),
+        Ok(Value::Text("2026-09-01".into())),
+        "plain mode reads it with the same parser"
+    );
+}
+
+/// Point 7: resuming returns to where the facilitator left off (after the answer given last,
+/// not the first gap of the engagement), says where, and its one-line summary of what is open
+/// fits the status line at 80 columns.
+#[test]
+fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    assert_eq!(at(&app), "report_requesters");
+    // The first question is left open; the second answered.
+    let mut fx = feed(&mut app, &[key(KeyCode::Right)]);
+    assert_eq!(at(&app), "sox_customers");
+    fx.extend(keys(&mut app, "2"));
+    let next = at(&app);
+    assert_ne!(next, "sox_customers");
+    apply_all(&mut app, fx);
+    // Quitting writes the journal into the file.
+    app.quit = true;
+    super::apply(&mut app, Effect::Save);
+    crate::session::lock::release(&path);
+
+    let mut app = App::new(q(), Theme { color: true });
+    super::apply(&mut app, Effect::Open(path.clone()));
+    assert_eq!(app.screen(), &Screen::Questions);
+    assert_eq!(at(&app), next, "back after the answer given last");
+    let msg = status_text(&app);
+    assert!(
+        msg.starts_with("Resumed Acme Payroll Ltd at the engagement: 1/"),
+        "{msg}"
+    );
+    assert!(msg.contains("more may follow"), "{msg}");
+    assert!(crate::text::width(&msg) <= 78, "{msg}");
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains(&msg), "shown whole at 80 columns:\n{s}");
+    crate::session::lock::release(&path);
 }

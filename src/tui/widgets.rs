@@ -7,12 +7,7 @@ use super::theme::Theme;
 use crate::text::width;
 
 /// One line of user or questionnaire text, safe to draw (the one sanitiser, `crate::text`).
-pub use crate::text::{clean, clean_multiline};
-
-/// Text lines from multi-line text, each cleaned.
-pub fn lines(s: &str) -> Vec<Line<'static>> {
-    s.split('\n').map(|l| Line::raw(clean(l))).collect()
-}
+pub use crate::text::clean;
 
 /// Shortens to `width` display columns with an ellipsis.
 pub use crate::text::truncate;

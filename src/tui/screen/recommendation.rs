@@ -1,15 +1,84 @@
-//! The full recommendation: summary, every decision, and one decision's rationale drill-down.
+//! The full recommendation: summary, and every decision (Enter opens its rationale).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::engine::Decision;
 use crate::report::wording;
-use crate::tui::app::{App, Hit, HitList, LineStyle};
-use crate::tui::widgets::{clean, marker, truncate, wrap, wrap_hanging};
+use crate::tui::action::Action;
+use crate::tui::app::{App, HitList};
+use crate::tui::dialog::editor::{self, EditTarget};
+use crate::tui::keymap::{Cmd, Ctx};
+use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::update::Effect;
+use crate::tui::widgets::{clean, marker, truncate, wrap};
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+#[derive(Default)]
+pub(crate) struct RecState {
+    pub(crate) list: Window,
+    pub(crate) filter: String,
+}
+
+impl App {
+    /// The decisions listed (the filter applied), in the order the recommendation lists them.
+    pub(crate) fn decisions(&self) -> Vec<&Decision> {
+        let Some(w) = &self.work else {
+            return Vec::new();
+        };
+        listed(&w.rec, &self.rec.filter)
+    }
+}
+
+/// Every decision matching the filter (by title or outcome).
+fn listed<'a>(r: &'a crate::engine::Recommendation, filter: &str) -> Vec<&'a Decision> {
+    let needle = filter.to_lowercase();
+    r.all_decisions()
+        .filter(|d| {
+            needle.is_empty()
+                || d.title().to_lowercase().contains(&needle)
+                || d.outcome.to_string().to_lowercase().contains(&needle)
+        })
+        .collect()
+}
+
+pub(crate) fn set_filter(app: &mut App, text: String) {
+    app.rec.filter = text;
+    app.rec.list.cursor = 0;
+}
+
+pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let ids: Vec<String> = app.decisions().iter().map(|d| d.id.to_string()).collect();
+    let Action::Cmd(cmd) = action else {
+        return Vec::new();
+    };
+    if app.rec.list.select(cmd, ids.len()) {
+        return Vec::new();
+    }
+    match cmd {
+        Cmd::Compare => return vec![Effect::ComparePicker],
+        Cmd::Filter => {
+            let f = app.rec.filter.clone();
+            editor::open(
+                app,
+                EditTarget::Filter(Ctx::Recommendation),
+                "Filter decisions",
+                &f,
+                false,
+            );
+        }
+        Cmd::Select => {
+            if let Some(id) = ids.get(app.rec.list.cursor).cloned() {
+                super::decision::open(app, id);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let r = &w.rec;
@@ -110,13 +179,13 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .map(|l| wrap(&l.to_string(), area.width.max(1) as usize).len() as u16)
         .sum::<u16>()
         .min(area.height.saturating_sub(3));
-    let [top, list] =
+    let [top, list_a] =
         Layout::vertical([Constraint::Length(summary_h), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(summary).wrap(Wrap { trim: true }), top);
 
-    let decisions = app.decisions();
-    let cursor = app.rec.cursor.min(decisions.len().saturating_sub(1));
-    let width = list.width.saturating_sub(4) as usize;
+    let decisions = listed(&w.rec, &app.rec.filter);
+    let cursor = app.rec.list.cursor.min(decisions.len().saturating_sub(1));
+    let width = list_a.width.saturating_sub(4) as usize;
     // Titles get what the longest needs, leaving the outcome at least 20 columns.
     let longest = decisions
         .iter()
@@ -140,34 +209,6 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         })
         .collect();
     let gaps = |id: &crate::engine::DecisionId| gap_counts.get(id).copied().unwrap_or((0, 0));
-    let items: Vec<ListItem> = decisions
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let flag = if d.provisional { "?" } else { "✓" };
-            ListItem::new(Line::from(vec![
-                Span::raw(marker(i == cursor)),
-                Span::styled(
-                    format!("{flag} "),
-                    if d.provisional { t.warn() } else { t.good() },
-                ),
-                Span::styled(
-                    format!(
-                        "{} ",
-                        crate::text::pad(&truncate(&d.title(), title_w), title_w)
-                    ),
-                    t.bold(),
-                ),
-                Span::raw(truncate(
-                    &match gaps(&d.id) {
-                        (0, 0) => d.outcome.to_string(),
-                        (c, u) => format!("{} · {}", d.outcome, wording::gap_counts(c, u)),
-                    },
-                    width.saturating_sub(title_w + 5),
-                )),
-            ]))
-        })
-        .collect();
     let title = if app.rec.filter.is_empty() {
         format!(" Decisions ({}) · ? = provisional ", decisions.len())
     } else {
@@ -179,109 +220,52 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Paragraph::new("No decision matches the filter (/ changes it, Ctrl-U clears it).")
                 .style(t.dim())
                 .block(block),
-            list,
+            list_a,
         );
         return;
     }
-    let inner = block.inner(list);
-    let n = decisions.len();
-    let mut state = ListState::default().with_selected(Some(cursor));
-    frame.render_stateful_widget(
-        List::new(items).block(block).highlight_style(t.focus()),
-        list,
-        &mut state,
+    let hit = list::draw(
+        frame,
+        list_a,
+        &mut app.rec.list,
+        decisions.len(),
+        Look {
+            block: Some(block),
+            focus: t.focus(),
+            highlight: true,
+            mode: Mode::Select,
+            marker_style: t.dim(),
+            actionable: None,
+        },
+        Some(HitList::Decisions),
+        |i, _| {
+            let d = decisions[i];
+            let flag = if d.provisional { "?" } else { "✓" };
+            vec![Line::from(vec![
+                Span::raw(marker(i == cursor)),
+                Span::styled(
+                    format!("{flag} "),
+                    if d.provisional { t.warn() } else { t.good() },
+                ),
+                Span::styled(
+                    format!(
+                        "{} ",
+                        crate::text::pad(
+                            &crate::text::truncate_middle(&d.title(), title_w),
+                            title_w
+                        )
+                    ),
+                    t.bold(),
+                ),
+                Span::raw(truncate(
+                    &match gaps(&d.id) {
+                        (0, 0) => d.outcome.to_string(),
+                        (c, u) => format!("{} · {}", d.outcome, wording::gap_counts(c, u)),
+                    },
+                    width.saturating_sub(title_w + 5),
+                )),
+            ])]
+        },
     );
-    app.hits.push(Hit {
-        list: HitList::Decisions,
-        area: inner,
-        offset: state.offset(),
-        heights: vec![1; n],
-    });
-}
-
-pub fn draw_decision(frame: &mut Frame, app: &mut App, id: &str, area: Rect) {
-    let t = app.theme;
-    let Some(d) = app.decision(id) else {
-        let msg = "This decision no longer applies after the latest answers. Esc goes back.";
-        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
-        return;
-    };
-    let title = d.title();
-    let lines = app.detail_lines(id);
-    let cursor = app.decision_cursor;
-    let items: Vec<ListItem> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let focused = i == cursor && l.jump.is_some();
-            let style = match l.style {
-                LineStyle::Heading => t.bold(),
-                LineStyle::Rule => t.accent(),
-                LineStyle::Trigger => ratatui::style::Style::default(),
-                LineStyle::Open | LineStyle::Gap => t.warn(),
-                LineStyle::Flip => t.accent(),
-                LineStyle::Plain => t.dim(),
-            };
-            let indent = " ".repeat(l.indent as usize * 2);
-            let jump = if l.jump.is_some() { "↵ " } else { "" };
-            let prefix = format!("{}{indent}{jump}", marker(focused));
-            // Continuation lines hang under the text, past a leading bullet.
-            let bullet = ["• ", "! ", "? "]
-                .iter()
-                .find(|b| l.text.starts_with(**b))
-                .map_or(0, |b| b.chars().count());
-            let hang = prefix.chars().count() + bullet;
-            let width = (area.width.saturating_sub(2) as usize)
-                .saturating_sub(prefix.chars().count())
-                .max(10);
-            let rows: Vec<Line> =
-                wrap_hanging(&clean(&l.text), width, width.saturating_sub(bullet).max(10))
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        let lead = if i == 0 {
-                            prefix.clone()
-                        } else {
-                            " ".repeat(hang)
-                        };
-                        Line::styled(format!("{lead}{s}"), style)
-                    })
-                    .collect();
-            ListItem::new(rows)
-        })
-        .collect();
-    let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
-    let computing = app
-        .work
-        .as_ref()
-        .is_some_and(|w| w.cached_sensitivity(id).is_none());
-    let block = Block::bordered()
-        .title(format!(" Why: {} ", truncate(&title, 40)))
-        .title_bottom(if computing {
-            " Enter on ↵ lines jumps to that question · Esc back "
-        } else {
-            " ↑/↓ ↵ lines · Enter: go to that question and change it · Esc back "
-        })
-        .border_style(t.border());
-    let selected = lines
-        .get(cursor)
-        .and_then(|l| l.jump.as_ref())
-        .map(|_| cursor);
-    let inner = block.inner(area);
-    let mut state = ListState::default().with_selected(selected);
-    // Lines without a jump (headings, gaps) around the highlighted one stay in view.
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(block)
-            .highlight_style(t.focus())
-            .scroll_padding(3),
-        area,
-        &mut state,
-    );
-    app.hits.push(Hit {
-        list: HitList::DecisionLines,
-        area: inner,
-        offset: state.offset(),
-        heights,
-    });
+    app.hits.extend(hit);
 }

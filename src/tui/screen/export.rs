@@ -1,16 +1,39 @@
 //! Export: the full report (Markdown or JSON) and the evidence plan (a Markdown checklist or
 //! JSON), written next to the session file.
 
+use std::path::PathBuf;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::tui::action::Action;
 use crate::tui::app::{App, Hit, HitList};
-use crate::tui::update::Format;
+use crate::tui::keymap::Cmd;
+use crate::tui::update::{Effect, Format};
 use crate::tui::widgets::{clean, marker};
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+#[derive(Default)]
+pub(crate) struct ExportState {
+    pub(crate) cursor: usize,
+    pub(crate) written: Vec<PathBuf>,
+}
+
+pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Cmd(cmd) if crate::tui::list::is_move(cmd) => {
+            crate::tui::list::move_cursor(&mut app.export.cursor, Format::ALL.len(), cmd, 1);
+            Vec::new()
+        }
+        Action::Cmd(Cmd::Select) => vec![Effect::Export(
+            Format::ALL[app.export.cursor.min(Format::ALL.len() - 1)],
+        )],
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let mut lines = vec![
@@ -30,7 +53,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "    → {}",
-                clean(&crate::tui::export_path(w.path(), *f).display().to_string())
+                clean(
+                    &crate::tui::effect::export_path(w.path(), *f)
+                        .display()
+                        .to_string()
+                )
             ),
             t.dim(),
         ));

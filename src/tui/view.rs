@@ -1,24 +1,14 @@
-//! Drawing: one module per screen, plus the frame around them (tabs, status, footer, modals).
-
-mod changes;
-mod details;
-mod export;
-mod help;
-mod inventory;
-mod modal;
-mod questions;
-mod recommendation;
-mod review;
-mod start;
+//! Drawing the frame: tabs, status line and footer around the screen showing (each screen and
+//! dialog draws itself: `screen/`, `dialog/`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, Modal, Screen, StatusKind, TABS};
-use super::keymap;
+use super::app::{App, Screen, StatusKind, TABS};
 use super::widgets::{self, hint_line, truncate};
+use super::{dialog, keymap, screen as screens};
 
 /// Below this the screens cannot be drawn usefully.
 pub const MIN_WIDTH: u16 = 60;
@@ -49,20 +39,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     ])
     .areas(area);
     draw_header(frame, app, header);
-    // Lists page by the height they were last drawn at.
-    app.page = body.height.saturating_sub(4).max(1) as usize;
     let screen = app.screen().clone();
-    match &screen {
-        Screen::Start => start::draw(frame, app, body),
-        Screen::Details => details::draw(frame, app, body),
-        Screen::Inventory => inventory::draw(frame, app, body),
-        Screen::Questions => questions::draw(frame, app, body),
-        Screen::Recommendation => recommendation::draw(frame, app, body),
-        Screen::Decision(id) => recommendation::draw_decision(frame, app, id, body),
-        Screen::Review => review::draw(frame, app, body),
-        Screen::Export => export::draw(frame, app, body),
-        Screen::Changes => changes::draw(frame, app, body),
-    }
+    screens::draw(frame, app, body);
     draw_status(
         frame,
         app,
@@ -71,18 +49,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     );
     // With a dialog open, the footer gives the dialog's keys, not the screen's below it.
     let hints = match &app.modal {
-        Some(_) => modal::keys(app),
-        None => keymap::hints(screen.ctx(), app.work.is_some()),
+        Some(_) => dialog::hints(app),
+        None => keymap::hints(app.ctx(), app.work.is_some()),
     };
     frame.render_widget(
         Paragraph::new(hint_line(&app.theme, &hints, footer.width)),
         footer,
     );
-    match &app.modal {
-        Some(Modal::Help { scroll }) => help::draw(frame, app, *scroll, area),
-        Some(_) => modal::draw(frame, app, area),
-        None => {}
-    }
+    dialog::draw(frame, app, area);
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {

@@ -8,79 +8,45 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::action::Action;
-use super::app::{App, EditTarget, Editor, Modal, Screen};
-use super::keymap::Cmd;
-use super::update::Effect;
 use crate::diff::{self, Diff, InventoryDiff};
 use crate::session::Session;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Modal, Screen};
+use crate::tui::dialog::compare::{Picker, picker_rows};
+use crate::tui::keymap::Cmd;
+use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::update::Effect;
+use crate::tui::widgets::{clean, truncate, wrap_hanging};
 use crate::workshop::catalogue::{self, SessionInfo, same_file};
 use crate::workshop::{self, Error};
 
-/// A row of the "Compare with another session" picker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PickRow {
-    Session {
-        path: PathBuf,
-        organisation: String,
-        updated: DateTime<Utc>,
-        /// Same organisation as the open workshop (listed first).
-        same_org: bool,
-        /// Why the file cannot be read, if it cannot.
-        error: Option<String>,
-    },
-    /// "Open a file…": any session file, by path.
-    OpenFile,
-}
-
-/// The picker dialog.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Picker {
-    pub rows: Vec<PickRow>,
-    pub cursor: usize,
-    /// Why the saved sessions could not be listed, if they could not.
-    pub error: Option<String>,
-}
-
 /// The "Changes since…" view: the diff from the picked (old) session to the open one.
-pub struct ChangesView {
-    pub old: Session,
-    pub old_path: PathBuf,
-    pub diff: Diff,
-    pub scroll: u16,
+pub(crate) struct ChangesView {
+    pub(crate) old: Session,
+    pub(crate) old_path: PathBuf,
+    pub(crate) diff: Diff,
+    pub(crate) window: Window,
+    /// Rows of the text as last drawn (it wraps to the width).
+    pub(crate) rows: std::cell::Cell<usize>,
     /// Where the Markdown was last written from this view.
-    pub written: Option<PathBuf>,
+    pub(crate) written: Option<PathBuf>,
 }
 
 /// What the app remembers for comparisons; reset when a workshop is opened.
 #[derive(Default)]
-pub struct CompareState {
-    pub view: Option<ChangesView>,
+pub(crate) struct CompareState {
+    pub(crate) view: Option<ChangesView>,
     /// "Last workshop for <org>: <date>", when a resumed workshop has an older one.
-    pub hint: Option<String>,
-}
-
-/// The other saved sessions (not the open one): those of the same organisation first, each
-/// group most recently updated first, then "Open a file…".
-pub fn picker_rows(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<PickRow> {
-    let mut rows: Vec<PickRow> = catalogue::compare_candidates(sessions, current, org)
-        .into_iter()
-        .map(|c| PickRow::Session {
-            path: c.path,
-            organisation: c.organisation,
-            updated: c.updated,
-            same_org: c.same_org,
-            error: c.error,
-        })
-        .collect();
-    rows.push(PickRow::OpenFile);
-    rows
+    pub(crate) hint: Option<String>,
 }
 
 /// `<stem>-changes.md` next to the session file.
-pub fn changes_path(session: &Path) -> PathBuf {
+pub(crate) fn changes_path(session: &Path) -> PathBuf {
     let stem = session
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -112,7 +78,7 @@ pub struct DiffLine {
 /// The view's text: verdict, categories and Type (changed or not); systems and identities added
 /// (with their verdict), removed, renamed or changed; each decision that flipped with the
 /// answers that flipped it; then every answer that changed.
-pub fn diff_lines(d: &Diff) -> Vec<DiffLine> {
+pub(crate) fn diff_lines(d: &Diff) -> Vec<DiffLine> {
     let mut out = Vec::new();
     let mut push = |text: String, indent: u16, style: Style| {
         out.push(DiffLine {
@@ -323,8 +289,7 @@ fn answer_lines(d: &Diff, push: &mut impl FnMut(String, u16, Style)) {
 // ----- Keys ----------------------------------------------------------------------------------
 
 /// Keys on the "Changes since…" view: scroll, write the Markdown, compare with another.
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let page = app.page.clamp(1, u16::MAX as usize) as u16;
+pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let Action::Cmd(cmd) = action else {
         return Vec::new();
     };
@@ -333,77 +298,23 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Cmd::Compare => return vec![Effect::ComparePicker],
         _ => {}
     }
-    let Some(v) = app.compare.view.as_mut() else {
-        return Vec::new();
-    };
-    // The view keeps the scroll within the text when it draws.
-    v.scroll = match cmd {
-        Cmd::Up => v.scroll.saturating_sub(1),
-        Cmd::Down => v.scroll.saturating_add(1),
-        Cmd::PageUp => v.scroll.saturating_sub(page),
-        Cmd::PageDown => v.scroll.saturating_add(page),
-        Cmd::Top => 0,
-        Cmd::Bottom => u16::MAX,
-        _ => v.scroll,
-    };
-    Vec::new()
-}
-
-/// Keys in the picker.
-pub fn picker(app: &mut App, cmd: Cmd) -> Vec<Effect> {
-    let Some(Modal::Compare(p)) = app.modal.as_mut() else {
-        return Vec::new();
-    };
-    let last = p.rows.len().saturating_sub(1);
-    match cmd {
-        Cmd::Up => p.cursor = p.cursor.saturating_sub(1),
-        Cmd::Down => p.cursor = (p.cursor + 1).min(last),
-        Cmd::PageUp => p.cursor = p.cursor.saturating_sub(10),
-        Cmd::PageDown => p.cursor = (p.cursor + 10).min(last),
-        Cmd::Top => p.cursor = 0,
-        Cmd::Bottom => p.cursor = last,
-        Cmd::Back => {
-            app.modal = None;
-            app.info("Nothing compared.");
-        }
-        Cmd::OpenFile => open_path_editor(app),
-        Cmd::Select => match p.rows.get(p.cursor).cloned() {
-            Some(PickRow::Session {
-                path,
-                error: Some(e),
-                ..
-            }) => app.error(format!("Cannot read {}: {e}", path.display())),
-            Some(PickRow::Session { path, .. }) => {
-                app.modal = None;
-                return vec![Effect::Compare(path)];
-            }
-            Some(PickRow::OpenFile) => open_path_editor(app),
-            None => {}
-        },
-        _ => {}
+    if let Some(v) = app.compare.view.as_mut() {
+        let n = v.rows.get();
+        v.window.scroll(cmd, n);
     }
     Vec::new()
-}
-
-fn open_path_editor(app: &mut App) {
-    app.modal = Some(Modal::Editor(Box::new(Editor::new(
-        EditTarget::ComparePath,
-        "Compare with a session file: path",
-        "",
-        false,
-    ))));
 }
 
 // ----- Effects (I/O) -------------------------------------------------------------------------
 
 /// Opens the picker with the saved sessions of the data directory.
-pub fn open_picker(app: &mut App) {
+pub(crate) fn open_picker(app: &mut App) {
     let dir = crate::session::store::data_dir().map_err(Error::from);
     open_picker_in(app, dir);
 }
 
 /// [`open_picker`] with the data directory given (tests).
-pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, Error>) {
+pub(crate) fn open_picker_in(app: &mut App, dir: Result<PathBuf, Error>) {
     let Some(w) = &app.work else { return };
     let (sessions, error) = match dir.and_then(|d| catalogue::list(&d, &app.q)) {
         Ok(list) => (list, None),
@@ -414,15 +325,11 @@ pub fn open_picker_in(app: &mut App, dir: Result<PathBuf, Error>) {
     if !matches!(app.screen(), Screen::Recommendation | Screen::Changes) {
         app.stack = vec![Screen::Recommendation];
     }
-    app.modal = Some(Modal::Compare(Box::new(Picker {
-        rows,
-        cursor: 0,
-        error,
-    })));
+    app.modal = Some(Modal::Compare(Box::new(Picker::new(rows, error))));
 }
 
 /// Reads the other session (never saved) and shows what changed since it.
-pub fn compare_with(app: &mut App, path: &Path) {
+pub(crate) fn compare_with(app: &mut App, path: &Path) {
     let Some(w) = &app.work else { return };
     if same_file(path, w.path()) {
         app.error("That is the open workshop: pick another session to compare with.");
@@ -436,7 +343,8 @@ pub fn compare_with(app: &mut App, path: &Path) {
                 old,
                 old_path: path.to_path_buf(),
                 diff,
-                scroll: 0,
+                window: Window::default(),
+                rows: Default::default(),
                 written: None,
             });
             if app.screen() != &Screen::Changes {
@@ -453,7 +361,7 @@ pub fn compare_with(app: &mut App, path: &Path) {
 
 /// Writes the comparison as Markdown next to the session file. Like every export, it is made
 /// from redacted sessions, so it never holds a detected secret.
-pub fn write(app: &mut App) {
+pub(crate) fn write(app: &mut App) {
     let (Some(w), Some(v)) = (&app.work, &app.compare.view) else {
         return;
     };
@@ -476,8 +384,9 @@ pub fn write(app: &mut App) {
 
 /// After a workshop is resumed: if an older session of the same organisation is saved, says so
 /// (on the status line now, and on the recommendation screen until the workshop is closed).
-pub fn hint_after_resume(app: &mut App) {
-    if app.work.is_none() {
+pub(crate) fn hint_after_resume(app: &mut App) {
+    // Merge conflicts to settle say so first; the hint can wait.
+    if app.work.is_none() || app.screen() == &Screen::Conflicts {
         return;
     }
     let sessions = if app.start.sessions.is_empty() {
@@ -492,7 +401,7 @@ pub fn hint_after_resume(app: &mut App) {
 }
 
 /// [`hint_after_resume`] with the saved sessions given.
-pub fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
+pub(crate) fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
     let Some(w) = &app.work else { return };
     let hint = catalogue::last_workshop(
         sessions,
@@ -508,16 +417,91 @@ pub fn set_hint(app: &mut App, sessions: &[SessionInfo]) {
     app.compare.hint = hint;
 }
 
+pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let t = app.theme;
+    let Some(v) = &app.compare.view else {
+        let msg =
+            "Nothing compared yet: c on the Recommendation screen picks a session. Esc goes back.";
+        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    };
+    let width = (area.width.saturating_sub(2) as usize).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(p) = &v.written {
+        lines.push(Line::styled(
+            format!("✓ Written: {}", clean(&p.display().to_string())),
+            t.good(),
+        ));
+    }
+    for l in diff_lines(&v.diff) {
+        let style = match l.style {
+            Style::Heading => t.bold(),
+            Style::Plain | Style::Because => ratatui::style::Style::default(),
+            Style::Dim => t.dim(),
+            Style::Added => t.good(),
+            Style::Removed => t.warn(),
+            Style::Changed => t.accent(),
+        };
+        let indent = l.indent as usize * 2;
+        // Continuation lines hang under the text, past a leading bullet or sign.
+        let bullet = ["• ", "+ ", "- ", "~ "]
+            .iter()
+            .find(|b| l.text.starts_with(**b))
+            .map_or(0, |b| b.chars().count());
+        let first = width.saturating_sub(indent).max(10);
+        let rest = first.saturating_sub(bullet).max(10);
+        for (i, s) in wrap_hanging(&clean(&l.text), first, rest)
+            .into_iter()
+            .enumerate()
+        {
+            let lead = " ".repeat(if i == 0 { indent } else { indent + bullet });
+            lines.push(Line::styled(format!("{lead}{s}"), style));
+        }
+    }
+    let old_name = v
+        .old_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let block = Block::bordered()
+        .title(format!(
+            " Changes since {} ",
+            truncate(&old_name, (area.width as usize).saturating_sub(20))
+        ))
+        .title_bottom(" ↑/↓ PgUp/PgDn scroll · x write Markdown · Esc back ")
+        .border_style(t.border());
+    let Some(v) = app.compare.view.as_mut() else {
+        return;
+    };
+    v.rows.set(lines.len());
+    list::draw(
+        frame,
+        area,
+        &mut v.window,
+        lines.len(),
+        Look {
+            block: Some(block),
+            focus: t.focus(),
+            highlight: false,
+            mode: Mode::Read,
+            marker_style: t.dim(),
+            actionable: None,
+        },
+        None,
+        |i, _| vec![lines[i].clone()],
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use chrono::Utc;
 
-    use super::super::app::{App, Screen};
-    use super::super::theme::Theme;
     use super::*;
     use crate::session::{EntityId, Value};
+    use crate::tui::app::{App, Screen};
+    use crate::tui::theme::Theme;
 
     fn example(name: &str) -> (Session, PathBuf) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
