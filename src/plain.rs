@@ -381,6 +381,7 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             }
             Reply::Answer(v) => {
                 let shown = sanitize(&crate::secrets::redacted(&v.display(question)));
+                let before = self.s.systems.len();
                 let found = self
                     .s
                     .set_answer(question, e, v, Utc::now())
@@ -389,6 +390,17 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                         help: "answer it again".into(),
                     })?;
                 self.io.say(&format!("Recorded: {shown}."))?;
+                if self.s.systems.len() > before {
+                    let names: Vec<String> = self.s.systems[before..]
+                        .iter()
+                        .map(|x| sanitize(&x.name))
+                        .collect();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    self.io.say(&format!(
+                        "{}.",
+                        crate::report::wording::created_systems(&names)
+                    ))?;
+                }
                 if !found.is_empty() {
                     self.io
                         .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;

@@ -757,6 +757,45 @@ fn answer_to_a_removed_question_is_kept_aside_and_reported() {
     );
 }
 
+/// A v2.0 "SOC 1 (Type 1 or Type 2)" does not say which Type: it is kept aside, not guessed,
+/// and the question is asked again.
+#[test]
+fn a_vendor_soc1_of_unknown_type_is_kept_aside_not_guessed() {
+    let q = builtin();
+    let text = std::fs::read_to_string(fixture("sessions/s1-removed-question.toml"))
+        .expect("fixture")
+        .replace(
+            "[systems.answers.vendor_soc_report]\nvalue = \"soc2_type2\"",
+            "[systems.answers.vendor_soc_report]\nvalue = \"soc1\"",
+        );
+    assert!(
+        text.contains("value = \"soc1\""),
+        "the fixture still has the answer"
+    );
+    let (s, opened) = file::parse("old.toml", &text, &q).expect("opens");
+    let okta = s
+        .systems
+        .iter()
+        .find(|x| x.name.starts_with("Okta"))
+        .expect("Okta");
+    assert!(!okta.answers.contains_key("vendor_reports"), "not guessed");
+    assert!(
+        s.orphans
+            .iter()
+            .any(|o| o.question == "vendor_soc_report" && o.value.contains("soc1")),
+        "{:?}",
+        s.orphans
+    );
+    assert!(
+        opened
+            .notices
+            .iter()
+            .any(|n| n.contains("vendor_soc_report")),
+        "{:?}",
+        opened.notices
+    );
+}
+
 /// docs/session-format.md: "Nothing is silently dropped". A kept-aside answer's note and
 /// timestamp must survive the next save, not only its value.
 #[test]
@@ -777,6 +816,17 @@ fn kept_aside_answer_keeps_its_note_when_saved_again() {
         Some(&socscope::session::Value::List(vec!["none".into()]))
     );
     assert!(s.orphans.iter().any(|o| o.question == "first_audit"));
+    // v2.1: one vendor report became a list of reports.
+    let okta = s
+        .systems
+        .iter()
+        .find(|x| x.name.starts_with("Okta"))
+        .expect("Okta");
+    assert_eq!(
+        okta.answers.get("vendor_reports").map(|a| &a.value),
+        Some(&socscope::session::Value::List(vec!["soc2_type2".into()]))
+    );
+    assert!(s.orphans.iter().any(|o| o.question == "vendor_soc_report"));
     let saved = file::render(&s, None).expect("renders");
     assert!(
         saved.contains("removed_question"),

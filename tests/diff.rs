@@ -486,7 +486,7 @@ fn a_resumed_copy_with_last_years_date_is_told_apart() {
     let text = diff::render_text(&d);
     assert!(
         text.starts_with(
-            "Changes from Paywell Payroll Ltd (2026-11-20, updated 2026-11-20 10:20 UTC) to \
+            "Changes from Paywell Payroll Ltd (2026-11-20, updated 2026-11-20 10:29 UTC) to \
              Paywell Payroll Ltd (2026-11-20, updated 2027-11-18 14:02 UTC)"
         ),
         "{text}"

@@ -54,11 +54,16 @@ const FIRST_SITTING: &[&str] = &[
     "2",     // no
     "1",     // confidential_data: yes
     "2",     // personal_data: no (privacy_commitments is then not asked)
+    "2",     // cardholder_data: no
+    "2",     // us_health_data: no
+    "1",     // customer_duties: customers manage their own users
+    "",      // programme_owner: skipped
     // Menu: add a system
     "a",
     "Web app",
     "Head of engineering", // system_owner
     "1",                   // operated_by: in-house
+    "3",                   // hosted_on: our own premises (no provider to name)
     "1",                   // customer_data: yes
     "1",                   // outage_impact: yes
     "3",                   // enforces_control: no
@@ -164,6 +169,7 @@ fn scripted_workshop_then_resume() {
         resume(&path),
         &[
             "Engineering teams at SaaS companies", // customer_base
+            "Head of security",                    // programme_owner
             "2",                                   // access_reviewed: no
             "1",                                   // revocation_record: yes
             "n",                                   // third_party: no
@@ -457,4 +463,58 @@ fn read_only_asks_nothing_saves_nothing_and_says_q_to_quit() {
     assert!(out.contains("Nothing was saved"), "{out}");
     assert!(!out.contains("Saved to"), "{out}");
     assert_eq!(std::fs::read(&path).expect("read"), before);
+}
+
+/// Naming where a system runs brings the provider into the inventory once, as a vendor system
+/// carved out by default; a second system on the same provider reuses it (domain.md §3).
+#[test]
+fn naming_a_hosting_provider_adds_it_to_the_inventory_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // S2 is fully answered: the menu comes at once.
+    let path = copy_example(dir.path(), "s2-log-analytics.toml");
+    let mut script = vec![
+        "a", "Web app", "",  // system_owner: skipped
+        "1", // operated_by: in-house
+        "1", // hosted_on: a cloud or platform provider
+        "CloudCo",
+    ];
+    script.extend([""; 4]); // the rest of Web app's questions
+    script.extend([""; 6]); // then CloudCo's, which come next
+    script.extend(["a", "Database", "", "1", "1", "cloudco "]);
+    script.extend([""; 4]);
+    script.push("q");
+    let out = run(resume(&path), &script);
+    assert_eq!(
+        out.matches("Added to the inventory: CloudCo").count(),
+        1,
+        "told once, then reused: {out}"
+    );
+    assert!(
+        out.contains("== System: CloudCo =="),
+        "its questions follow: {out}"
+    );
+    let s = open(&path);
+    let names: Vec<&str> = s.systems[4..].iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["Web app", "CloudCo", "Database"]);
+    let cloud = &s.systems[5];
+    assert_eq!(
+        text(cloud.answers.get("operated_by").map(|a| &a.value)),
+        Some("vendor")
+    );
+    assert_eq!(
+        text(cloud.answers.get("subservice_method").map(|a| &a.value)),
+        Some("carve_out")
+    );
+    assert!(
+        cloud.answers["operated_by"].source.is_some(),
+        "pre-filled answers say where they came from"
+    );
+    let r = socscope::engine::recommend(&common::builtin(), &s);
+    let sub = r
+        .subservices
+        .iter()
+        .find(|x| x.system.name == "CloudCo")
+        .expect("CloudCo is a subservice organisation");
+    let hosts: Vec<&str> = sub.supports.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(hosts, ["Web app", "Database"]);
 }

@@ -62,7 +62,12 @@ fn s1_payroll_provider_needs_both_type2_with_privacy() {
     );
     assert_eq!(report_type(&r, Report::Soc1), Some(ReportType::Type2));
     assert_eq!(report_type(&r, Report::Soc2), Some(ReportType::Type2));
-    assert!(r.sox_note.is_some(), "SOX-driven user auditors are noted");
+    assert!(
+        r.frameworks
+            .iter()
+            .any(|f| f.framework.as_deref() == Some("SOX")),
+        "SOX-driven user auditors are noted as a related framework"
+    );
     let verdict = decision(&r, "verdict");
     assert!(triggered_by(verdict, "fin_process"), "payroll drives SOC 1");
     assert!(
@@ -355,6 +360,240 @@ fn s8_each_report_has_its_own_type_and_dated_plan() {
         decision(&r, "type.soc1"),
         "fin_controls_months"
     ));
+}
+
+#[test]
+fn s9_the_platform_provider_is_one_subservice_organisation_and_the_api_key_stays_in_scope() {
+    let s = example("s9-software-on-a-platform.toml");
+    let r = recommend(&s);
+    assert_eq!(r.verdict, Verdict::Soc2);
+    assert_eq!(
+        r.soc2_categories,
+        vec![Category::Security, Category::Availability]
+    );
+    // The provider appears once, linked to every system that runs on it.
+    let named: Vec<&str> = r
+        .subservices
+        .iter()
+        .map(|x| x.system.name.as_str())
+        .collect();
+    assert_eq!(named, ["CloudCo", "MailRelay (e-mail delivery)"]);
+    let cloud = &r.subservices[0];
+    assert_eq!(cloud.method, SubserviceMethod::CarveOut);
+    let hosts: Vec<&str> = cloud.supports.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        hosts,
+        [
+            "Scheduling app",
+            "Scheduling database",
+            "Notification service"
+        ]
+    );
+    assert_eq!(
+        cloud.needs,
+        [Report::Soc2],
+        "carved out of a SOC 2: its SOC 2"
+    );
+    assert!(
+        cloud.csocs.iter().any(|c| c.contains("Physical access")),
+        "a host's data centres are among what we rely on: {:?}",
+        cloud.csocs
+    );
+    assert!(
+        cloud
+            .evidence
+            .iter()
+            .any(|e| e.contains("SOC 2") && e.contains("each year")),
+        "{:?}",
+        cloud.evidence
+    );
+    // The e-mail vendor hosts nothing: no data-centre controls expected of it.
+    let mail = &r.subservices[1];
+    assert!(mail.supports.is_empty());
+    assert!(!mail.csocs.iter().any(|c| c.contains("Physical access")));
+    // Both reports are held and current: no finding about them.
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule.starts_with("sys_subservice_missing")),
+        "{:?}",
+        r.findings
+    );
+    // The API key the notification service uses to call the carved-out vendor stays in scope.
+    let key = r
+        .identities
+        .iter()
+        .find(|i| i.name == "MailRelay API key")
+        .expect("the API key");
+    assert!(key.soc2, "our key at a carved-out vendor is ours to govern");
+    assert!(fired(&key.decision, "id_subservice_account"));
+    // Customers' own controls and the GDPR processor note are there.
+    assert!(r.cuecs.iter().any(|c| c.text.contains("their own users")));
+    assert!(
+        r.frameworks
+            .iter()
+            .any(|f| f.framework.as_deref() == Some("GDPR")),
+        "{:?}",
+        r.frameworks
+    );
+    // Entity-level controls: per in-scope system, and programme-wide with their owner.
+    let app = r
+        .evidence_plan
+        .iter()
+        .find(|e| e.subject.name == "Scheduling app")
+        .expect("the app's evidence");
+    for kind in [
+        "change_tickets",
+        "vulnerability_management",
+        "monitoring_alerts",
+    ] {
+        assert!(app.tasks.iter().any(|t| t.id == kind), "{kind}");
+    }
+    let programme = r
+        .evidence_plan
+        .iter()
+        .find(|e| e.subject.id.is_empty())
+        .expect("programme-wide evidence");
+    assert_eq!(
+        programme.owner.as_deref(),
+        Some("Head of Security (Priya Nair)")
+    );
+    for kind in ["risk_assessment", "incident_response", "vendor_management"] {
+        assert!(programme.tasks.iter().any(|t| t.id == kind), "{kind}");
+    }
+}
+
+#[test]
+fn a_key_that_reaches_only_a_carved_out_vendor_stays_in_scope_with_its_gaps() {
+    let mut s = example("s9-software-on-a-platform.toml");
+    let key = s
+        .identities
+        .iter()
+        .position(|i| i.name == "MailRelay API key")
+        .expect("key");
+    let mail = s
+        .systems
+        .iter()
+        .find(|x| x.name.starts_with("MailRelay"))
+        .expect("vendor")
+        .id
+        .clone();
+    s.identities[key].systems = vec![mail];
+    let r = recommend(&s);
+    let key = &r.identities[key];
+    assert_eq!(
+        key.verdict,
+        Verdict::Soc2,
+        "observed: it fell to \"out of scope\""
+    );
+    assert!(
+        key.gaps.iter().any(|g| g.id == "standing_privilege"),
+        "its gaps are evidence: {:?}",
+        key.gaps
+    );
+    assert!(
+        r.evidence_plan
+            .iter()
+            .any(|e| e.subject.name == "MailRelay API key"),
+        "and it is in the evidence plan"
+    );
+}
+
+#[test]
+fn a_vendor_carved_out_of_a_soc1_owes_its_soc1_report() {
+    // S8: both financial systems run on AWS, from which only a SOC 2 is held.
+    let r = recommend(&example("s8-new-financial-module.toml"));
+    let aws = r
+        .subservices
+        .iter()
+        .find(|x| x.system.name == "Amazon Web Services")
+        .expect("AWS is a subservice organisation");
+    assert_eq!(aws.needs, [Report::Soc1, Report::Soc2]);
+    let missing = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "sys_subservice_missing_soc1")
+        .expect("a finding: no SOC 1 from the host of a SOC 1 system");
+    assert_eq!(missing.references, ["CC9.2"]);
+    assert_eq!(
+        missing.subject.as_ref().map(|e| e.name.as_str()),
+        Some("Amazon Web Services")
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "sys_subservice_missing_soc2")
+    );
+}
+
+#[test]
+fn a_vendor_report_not_yet_recorded_is_an_open_question() {
+    let mut s = example("s9-software-on-a-platform.toml");
+    let q = builtin();
+    let cloud = s
+        .systems
+        .iter()
+        .position(|x| x.name == "CloudCo")
+        .expect("CloudCo");
+    s.systems[cloud].answers.remove("vendor_reports");
+    s.systems[cloud].answers.remove("vendor_report_period_end");
+    let r = socscope::engine::recommend(&q, &s);
+    let sub = &r.subservices[0];
+    assert!(
+        sub.open_questions
+            .iter()
+            .any(|o| o.question == "vendor_reports"),
+        "{:?}",
+        sub.open_questions
+    );
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.question == "vendor_reports")
+    );
+    // Recorded as none: a finding, naming the criterion.
+    let none = q.question("vendor_reports").expect("question");
+    s.set_answer(
+        none,
+        &socscope::session::EntityId::System(s.systems[cloud].id.clone()),
+        socscope::session::Value::List(vec!["none".into()]),
+        Utc::now(),
+    )
+    .expect("answer");
+    let r = socscope::engine::recommend(&q, &s);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "sys_subservice_missing_soc2" && f.references == ["CC9.2"])
+    );
+}
+
+#[test]
+fn a_vendor_report_older_than_a_year_is_a_finding() {
+    let mut s = example("s9-software-on-a-platform.toml");
+    let q = builtin();
+    let mail = s
+        .systems
+        .iter()
+        .position(|x| x.name.starts_with("MailRelay"))
+        .expect("MailRelay");
+    let question = q.question("vendor_report_period_end").expect("question");
+    let id = socscope::session::EntityId::System(s.systems[mail].id.clone());
+    s.set_answer(
+        question,
+        &id,
+        socscope::session::Value::Text("2025-06-30".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    let r = socscope::engine::recommend(&q, &s);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "sys_vendor_report_out_of_date"),
+        "{:?}",
+        r.findings
+    );
 }
 
 #[test]

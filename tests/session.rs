@@ -246,3 +246,92 @@ fn split_tables(src: &str) -> Vec<&str> {
     starts.push(src.len());
     starts.windows(2).map(|w| &src[w[0]..w[1]]).collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Naming answers (`creates`): the hosting provider a system runs on (domain.md §3).
+
+fn hosted(s: &mut Session, system: &str, providers: &str) {
+    let q = builtin();
+    let question = q.question("hosting_provider").expect("hosting_provider");
+    let id = EntityId::System(system.to_string());
+    s.set_answer(question, &id, Value::Text(providers.into()), Utc::now())
+        .expect("answer");
+}
+
+#[test]
+fn a_named_provider_is_created_once_and_reused_without_regard_to_case() {
+    let q = builtin();
+    let mut s = Session::new(&q, "Hosted Ltd", Utc::now());
+    let app = s.add_system("App", Utc::now());
+    let db = s.add_system("Database", Utc::now());
+    hosted(&mut s, &app, "CloudCo, EdgeNet");
+    hosted(&mut s, &db, " cloudco ;App");
+    let names: Vec<&str> = s.systems.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["App", "Database", "CloudCo", "EdgeNet"],
+        "each provider once; a system named by another is not created again"
+    );
+    let cloud = &s.systems[2];
+    assert_eq!(
+        cloud.answers.get("operated_by").map(|a| &a.value),
+        Some(&Value::Text("vendor".into()))
+    );
+    assert!(
+        cloud.answers.values().all(|a| a.source.is_some()),
+        "pre-filled answers are marked as such"
+    );
+    // Changing the answer adds only what is new; nothing is removed unasked.
+    hosted(&mut s, &app, "EdgeNet");
+    assert_eq!(s.systems.len(), 4);
+    // A system already there (added by hand, or by an identity import) is triaged where it
+    // has no answer yet, and nothing it was told is overwritten.
+    let byhand = s.add_system("Colo Ltd", Utc::now());
+    let q = builtin();
+    let method = q.question("subservice_method").expect("question");
+    s.set_answer(
+        method,
+        &EntityId::System(byhand.clone()),
+        Value::Text("inclusive".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    hosted(&mut s, &db, "colo ltd");
+    let colo = s.system(&byhand).expect("colo");
+    assert_eq!(s.systems.len(), 5, "reused, not created");
+    assert_eq!(
+        colo.answers.get("operated_by").map(|a| &a.value),
+        Some(&Value::Text("vendor".into()))
+    );
+    assert_eq!(
+        colo.answers.get("subservice_method").map(|a| &a.value),
+        Some(&Value::Text("inclusive".into())),
+        "an answer given is kept"
+    );
+}
+
+#[test]
+fn renaming_a_provider_keeps_the_answers_that_name_it() {
+    let q = builtin();
+    let mut s = Session::new(&q, "Hosted Ltd", Utc::now());
+    let app = s.add_system("App", Utc::now());
+    hosted(&mut s, &app, "cloudco, EdgeNet");
+    let cloud = EntityId::System(s.systems[1].id.clone());
+    s.rename_in(&q, &cloud, "CloudCo Inc.", Utc::now());
+    assert_eq!(
+        s.systems[0]
+            .answers
+            .get("hosting_provider")
+            .map(|a| &a.value),
+        Some(&Value::Text("CloudCo Inc., EdgeNet".into()))
+    );
+    // The link holds: the engine still finds the provider by its new name.
+    let r = socscope::engine::recommend(&q, &s);
+    let sub = r
+        .subservices
+        .iter()
+        .find(|x| x.system.name == "CloudCo Inc.")
+        .expect("still a subservice organisation");
+    let hosts: Vec<&str> = sub.supports.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(hosts, ["App"]);
+}

@@ -14,7 +14,14 @@ fn the_generator_builds_a_valid_session_that_reads_back() {
     let q = common::builtin();
     // More systems than size S, so that multiple-choice answers of every kind come up.
     let s = synth::generate(&q, &synth::Spec::new(80, 30));
-    assert_eq!(s.systems.len(), 80);
+    // The 80 generated systems, then each hosting provider they name, once.
+    let providers = s.systems.len() - 80;
+    assert!((1..=3).contains(&providers), "{providers} providers");
+    assert!(
+        s.systems[80..]
+            .iter()
+            .all(|x| x.answers.contains_key("subservice_method"))
+    );
     assert_eq!(s.identities.len(), 30);
     let text = synth::render(&q, &s);
     let (back, opened) = file::parse("synth-S.toml", &text, &q).expect("parses");

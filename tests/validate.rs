@@ -67,6 +67,56 @@ fn reports_every_reference_problem_with_position() {
 }
 
 #[test]
+fn boundary_features_used_where_they_cannot_work_are_located() {
+    let p = problems("bad-boundary.toml");
+    let expected = [
+        (
+            18,
+            11,
+            "`creates` of `provider` pre-fills unknown question `missing`",
+        ),
+        (18, 11, "the answer for `operated_by` does not fit"),
+        (
+            25,
+            11,
+            "`creates` of `nickname` needs a system-scope text question",
+        ),
+        (
+            27,
+            1,
+            "rule `identity_in_scope` tests `in_scope` or `supports` but is not a system rule",
+        ),
+        (
+            34,
+            1,
+            "rule `late_decides` tests `in_scope` or `supports` and decides something",
+        ),
+        (
+            44,
+            8,
+            "`supports` takes \"soc1\", \"soc2\" or \"any\", not `soc3`",
+        ),
+        (
+            54,
+            1,
+            "rule `framework_alone` names a framework without a note",
+        ),
+        (
+            61,
+            1,
+            "rule `cuecs_on_a_system` yields `cuecs/framework` but has scope system",
+        ),
+    ];
+    for (line, col, needle) in expected {
+        assert!(
+            has(&p, line, col, needle),
+            "missing {line}:{col} {needle}; got {p:#?}"
+        );
+    }
+    assert_eq!(p.len(), expected.len(), "no follow-on noise: {p:#?}");
+}
+
+#[test]
 fn fix_hints_name_the_likely_fix() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/questionnaires/bad-references.toml");

@@ -103,6 +103,9 @@ const IDENTITY_NAMES: [&str; 8] = [
     "ai-agent-triage",
 ];
 
+/// Hosting providers named by the generated systems.
+const PROVIDERS: [&str; 3] = ["CloudCo", "Northwind Cloud", "Bluepeak PaaS"];
+
 const OWNERS: [&str; 6] = [
     "Dana Reyes",
     "Sam Okafor",
@@ -143,6 +146,10 @@ fn value_for(question: &Question, rng: &mut Rng) -> Value {
         }
         Kind::Text if question.role.as_deref() == Some("owner") => {
             Value::Text(OWNERS[rng.below(OWNERS.len())].to_string())
+        }
+        // A naming question (`creates`): a few providers shared by many systems, as in life.
+        Kind::Text if question.creates.is_some() => {
+            Value::Text(PROVIDERS[rng.below(PROVIDERS.len())].to_string())
         }
         _ => Value::Text(format!("Synthetic answer {}", rng.below(1000))),
     }
@@ -203,7 +210,9 @@ pub fn generate(q: &Questionnaire, spec: &Spec) -> Session {
     answer_entity(q, &mut s, EntityKey::Engagement, spec, &mut rng, &mut clock);
     let engagement = s.engagement.clone();
 
-    // Systems: each is answered on a scratch session of its own.
+    // Systems: each is answered on a scratch session of its own. Providers its naming answers
+    // create are kept once, by name, and added after the generated systems.
+    let mut providers: Vec<System> = Vec::new();
     for i in 0..spec.systems {
         let mut scratch = s.clone_header(&engagement);
         scratch.systems.push(System {
@@ -219,8 +228,15 @@ pub fn generate(q: &Questionnaire, spec: &Spec) -> Session {
             &mut rng,
             &mut clock,
         );
+        for mut created in scratch.systems.drain(1..) {
+            if !providers.iter().any(|p| p.name == created.name) {
+                created.id = format!("s{}", spec.systems + providers.len() + 1);
+                providers.push(created);
+            }
+        }
         s.systems.push(scratch.systems.pop().expect("just pushed"));
     }
+    s.systems.extend(providers);
 
     // Identities: K distinct systems each, in inventory order.
     let k = spec.links_per_identity.min(spec.systems);

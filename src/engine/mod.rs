@@ -440,15 +440,32 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         }
         if let Some(method) = sum.subservice {
             let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
+            let needs: Vec<Report> = Report::ALL
+                .into_iter()
+                .filter(|r| true_evals().any(|e| e.rule.findings.needs_report == Some(*r)))
+                .collect();
+            let holds = q
+                .with_role(Scope::System, "vendor_reports")
+                .and_then(|vq| Some(s.systems[i].answers.get(&vq.id)?.value.display(vq)));
             subservices.push(Subservice {
                 system: entity.clone(),
                 method,
+                supports: st.hosted_by[i]
+                    .iter()
+                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                    .collect(),
+                needs,
+                holds,
                 csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
                 evidence: dedup(
                     true_evals()
                         .flat_map(|e| e.rule.findings.evidence.iter())
                         .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
                 ),
+                open_questions: cx.opens(evals.iter().filter(|e| {
+                    let f = &e.rule.findings;
+                    f.needs_report.is_some() || f.finding.is_some()
+                })),
             });
             if !sum.carved_out() {
                 decisions.push(cx.decision(
@@ -480,7 +497,12 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         let all: Vec<&Eval> = evals.iter().collect();
         let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
         let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-        let gaps = gaps(&cx, evals, sum.in_scope());
+        // Out of both reports, nothing it lacks is evidence anyone will ask for.
+        let gaps = if sum.in_scope() == Tri::False {
+            Vec::new()
+        } else {
+            gaps(&cx, evals, sum.in_scope())
+        };
         let verdict = sum.verdict();
         let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
         // While it may be in scope, what it lacks is still being found out.
@@ -756,23 +778,41 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     // run once over the totals.
     let mut findings = Vec::new();
     let mut notes = Vec::new();
+    let mut cuecs: Vec<Finding> = Vec::new();
+    let mut frameworks = Vec::new();
     let mut record = |e_rule: &crate::questionnaire::Rule,
                       subject: Option<EntityRef>,
                       trace: &Trace,
                       provisional: bool| {
         let f = &e_rule.findings;
-        for (text, list) in [(&f.finding, &mut findings), (&f.note, &mut notes)] {
+        let notes_list = if f.framework.is_some() {
+            &mut frameworks
+        } else {
+            &mut notes
+        };
+        let texts = [
+            (f.finding.as_ref(), &mut findings),
+            (f.note.as_ref(), notes_list),
+        ];
+        let finding = |text: &String, framework: Option<String>| Finding {
+            id: e_rule.id.clone(),
+            rule: e_rule.id.clone(),
+            text: text.clone(),
+            rationale: e_rule.rationale.clone(),
+            references: e_rule.references.clone(),
+            subject: subject.clone(),
+            triggers: cx.triggers(trace),
+            provisional,
+            framework,
+        };
+        for (text, list) in texts {
             if let Some(text) = text {
-                list.push(Finding {
-                    id: e_rule.id.clone(),
-                    rule: e_rule.id.clone(),
-                    text: text.clone(),
-                    rationale: e_rule.rationale.clone(),
-                    references: e_rule.references.clone(),
-                    subject: subject.clone(),
-                    triggers: cx.triggers(trace),
-                    provisional,
-                });
+                list.push(finding(text, f.framework.clone()));
+            }
+        }
+        for text in &f.cuecs {
+            if !cuecs.iter().any(|c| &c.text == text) {
+                cuecs.push(finding(text, None));
             }
         }
     };
@@ -812,6 +852,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .take(12)
             .collect()
     };
+    let mut report_evals: Vec<Eval> = Vec::new();
     for rule in q.report_rules() {
         let mut trace = Trace::default();
         if rule.when.eval(&env, &mut trace) == Tri::True {
@@ -819,6 +860,12 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 trace.triggers.extend(total_subjects(t));
             }
             record(rule, None, &trace, false);
+            report_evals.push(Eval {
+                rule,
+                key: EntityKey::Engagement,
+                result: Tri::True,
+                trace,
+            });
         }
     }
 
@@ -832,20 +879,19 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .filter(|e| e.result == Tri::True)
             .flat_map(|e| e.rule.findings.control_objectives.iter().cloned()),
     );
-    let evidence_plan = evidence_plan(&cx, st, verdict, &soc2_categories);
+    let evidence_plan = evidence_plan(&cx, st, &report_evals, verdict, &soc2_categories);
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
     let mut seen: HashSet<OpenQuestion> = HashSet::new();
-    for d in decisions
+    let deciding = decisions
         .iter()
         .chain(systems.iter().map(|s| &s.decision))
         .chain(identities.iter().map(|i| &i.decision))
-    {
-        for o in &d.open_questions {
-            if seen.insert(o.clone()) {
-                open_questions.push(o.clone());
-            }
+        .flat_map(|d| &d.open_questions);
+    for o in deciding.chain(subservices.iter().flat_map(|x| &x.open_questions)) {
+        if seen.insert(o.clone()) {
+            open_questions.push(o.clone());
         }
     }
     let provisional = decisions.iter().any(|d| d.provisional) || !conflicts.is_empty();
@@ -864,6 +910,8 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         decisions,
         findings,
         notes,
+        cuecs,
+        frameworks,
         conflicts,
         open_questions,
         progress: st.vis.progress(q, s),
@@ -876,7 +924,7 @@ fn totals_in(c: &Condition) -> Vec<Total> {
         Condition::Total(t) => vec![*t],
         Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(totals_in).collect(),
         Condition::Not(c) | Condition::AnySystem(c) => totals_in(c),
-        Condition::Atom(_) | Condition::AnySystemInScope => Vec::new(),
+        Condition::Atom(_) | Condition::AnySystemInScope | Condition::Boundary(_) => Vec::new(),
     }
 }
 
@@ -890,6 +938,7 @@ fn cat_pos(c: Category) -> usize {
 fn evidence_plan(
     cx: &Ctx,
     st: &Stage,
+    report_evals: &[Eval],
     verdict: Verdict,
     categories: &[Category],
 ) -> Vec<EvidencePlanEntry> {
@@ -907,14 +956,11 @@ fn evidence_plan(
     };
     // A task supports the control objectives of the rule that asked for it; a rule listing as
     // many evidence kinds as objectives pairs them in order (the i-th kind, the i-th objective).
-    let tasks = |evals: &[Eval], in_scope: bool| -> Vec<EvidenceTask> {
+    let tasks = |evals: &mut dyn Iterator<Item = &Eval>, in_scope: bool| -> Vec<EvidenceTask> {
         let mut out: Vec<EvidenceTask> = Vec::new();
         let unverified =
             |e: &Eval| in_scope && e.result == Tri::Open && e.rule.findings.gap.is_some();
-        for e in evals
-            .iter()
-            .filter(|e| e.result == Tri::True || unverified(e))
-        {
+        for e in evals.filter(|e| e.result == Tri::True || unverified(e)) {
             let f = &e.rule.findings;
             let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
             for (n, id) in f.evidence.iter().enumerate() {
@@ -958,17 +1004,18 @@ fn evidence_plan(
         out
     };
     let mut plan = Vec::new();
-    let eng_tasks = tasks(&st.engagement, false);
+    // The engagement's own tasks and the entity-level controls report rules ask for.
+    let eng_tasks = tasks(&mut st.engagement.iter().chain(report_evals), false);
     if !eng_tasks.is_empty() {
         plan.push(EvidencePlanEntry {
             subject: cx.entity_ref(EntityKey::Engagement),
-            owner: None,
+            owner: owner(Scope::Engagement, &s.engagement),
             tasks: eng_tasks,
         });
     }
     for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
         if sum.in_scope() == Tri::True || sum.subservice.is_some() {
-            let t = tasks(evals, sum.in_scope() == Tri::True);
+            let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
             if !t.is_empty() {
                 plan.push(EvidencePlanEntry {
                     subject: cx.entity_ref(EntityKey::System(i)),
@@ -982,7 +1029,7 @@ fn evidence_plan(
         if sum.in_scope() != Tri::True {
             continue;
         }
-        let t = tasks(evals, true);
+        let t = tasks(&mut evals.iter(), true);
         if !t.is_empty() {
             plan.push(EvidencePlanEntry {
                 subject: cx.entity_ref(EntityKey::Identity(i)),

@@ -256,8 +256,17 @@ pub struct IdentityResult {
 pub struct Subservice {
     pub system: EntityRef,
     pub method: SubserviceMethod,
+    /// The systems that run on it (their naming answers name it: a hosting provider).
+    pub supports: Vec<EntityRef>,
+    /// The reports of its own it must give us: carved out of our SOC 1, its SOC 1; of our
+    /// SOC 2, its SOC 2 (domain.md §3).
+    pub needs: Vec<Report>,
+    /// The reports we hold from it, as the workshop recorded them (`vendor_reports` role).
+    pub holds: Option<String>,
     pub csocs: Vec<String>,
     pub evidence: Vec<String>,
+    /// Questions whose answers would settle what it owes us (the reports it must give).
+    pub open_questions: Vec<OpenQuestion>,
 }
 
 /// One thing to collect over the observation window.
@@ -381,6 +390,9 @@ pub struct Finding {
     pub triggers: Vec<Trigger>,
     /// The rule could still come out either way: said as "to confirm".
     pub provisional: bool,
+    /// A related framework's name (PCI DSS, HIPAA...), for the notes that name one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
 }
 
 /// One step of a report's dated plan.
@@ -474,6 +486,11 @@ pub struct Recommendation {
     pub findings: Vec<Finding>,
     /// Things worth saying beside the recommendation, that decide nothing.
     pub notes: Vec<Finding>,
+    /// Complementary user entity controls: what customers must do for our controls to work
+    /// (each as a finding: its text, the rule and the answers behind it).
+    pub cuecs: Vec<Finding>,
+    /// Related frameworks the answers imply (PCI DSS, HIPAA, GDPR, SOX): notes, never verdicts.
+    pub frameworks: Vec<Finding>,
     /// Answers that cannot all be true, until one of them changes.
     pub conflicts: Vec<Conflict>,
     pub open_questions: Vec<OpenQuestion>,

@@ -2,11 +2,11 @@
 //! report totals. Kept separate from the rationale so that "what if this answer changed" can
 //! re-run one entity and re-fold the totals without rebuilding everything.
 
-use crate::questionnaire::condition::{Condition, EntityKey, Env, Trace, Tri};
+use crate::questionnaire::condition::{Boundary, Condition, EntityKey, Env, Lookup, Trace, Tri};
 use crate::questionnaire::{
     Category, Findings, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod,
 };
-use crate::session::{Answers, Session};
+use crate::session::{Answers, Session, Value};
 
 use super::Verdict;
 use super::visibility::{Overlay, Visibility, entity_visibility, visibility};
@@ -150,6 +150,17 @@ impl Summary {
 
     pub fn in_scope(&self) -> Tri {
         tri_or(self.soc1, self.soc2)
+    }
+
+    /// Whether an identity that can reach this system is reaching the boundary: a system in
+    /// scope, or a subservice organisation (a carve-out excludes the vendor's controls, not
+    /// ours over our use of it: our accounts and keys there stay in scope, domain.md §3).
+    pub fn reached(&self) -> Tri {
+        if self.subservice.is_some() {
+            Tri::True
+        } else {
+            self.in_scope()
+        }
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -396,7 +407,8 @@ pub struct Evaluation {
     pub(crate) eng_sum: Summary,
     pub(crate) sys_sum: Vec<Summary>,
     pub(crate) id_sum: Vec<Summary>,
-    /// Per system: in SOC 1 or SOC 2 scope (what `any_system_in_scope` sees).
+    /// Per system: in SOC 1 or SOC 2 scope, or a subservice organisation (what
+    /// `any_system_in_scope` sees, `Summary::reached`).
     pub(crate) in_scope: Vec<Tri>,
     /// Per system: the identities that can access it (sorted, once each).
     pub(crate) linked_identities: Vec<Vec<usize>>,
@@ -414,7 +426,7 @@ impl Evaluation {
             .iter()
             .map(|r| Summary::of_results(&rules.system, r))
             .collect();
-        let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::in_scope).collect();
+        let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::reached).collect();
         let id_res: Vec<Vec<Tri>> = (0..s.identities.len())
             .map(|i| {
                 rule_values(
@@ -559,11 +571,11 @@ impl Evaluation {
                 // Only the identities that can access the system see its change; the scope
                 // vector is copied only when the system's scope changes.
                 let changed_scope;
-                let in_scope = if sys_j.in_scope() == self.in_scope[j] {
+                let in_scope = if sys_j.reached() == self.in_scope[j] {
                     &self.in_scope
                 } else {
                     let mut v = self.in_scope.clone();
-                    v[j] = sys_j.in_scope();
+                    v[j] = sys_j.reached();
                     changed_scope = v;
                     &changed_scope
                 };
@@ -676,8 +688,8 @@ impl Evaluation {
         for j in systems {
             let sum = system(j);
             if sum != self.sys_sum[j] {
-                if sum.in_scope() != self.in_scope[j] {
-                    in_scope.get_or_insert_with(|| self.in_scope.clone())[j] = sum.in_scope();
+                if sum.reached() != self.in_scope[j] {
+                    in_scope.get_or_insert_with(|| self.in_scope.clone())[j] = sum.reached();
                 }
                 sys.push((j, sum));
             }
@@ -788,7 +800,7 @@ impl Evaluation {
                 Summary::of_results(&rules.system, &rule_values(&rules.system, &env))
             })
             .collect();
-        let in_scope: Vec<Tri> = sys.iter().map(Summary::in_scope).collect();
+        let in_scope: Vec<Tri> = sys.iter().map(Summary::reached).collect();
         let ids = (0..s.identities.len())
             .map(|i| {
                 let env = v.env_with(q, s, EntityKey::Identity(i), &in_scope, ov);
@@ -808,8 +820,11 @@ impl Evaluation {
 pub(crate) struct Stage<'a> {
     pub ev: Evaluation,
     pub engagement: Vec<Eval<'a>>,
+    /// Per system: its rules, then the late rules (`Rule::late`) that did not come out false.
     pub systems: Vec<Vec<Eval<'a>>>,
     pub identities: Vec<Vec<Eval<'a>>>,
+    /// Per system: the systems whose naming answers (`creates`) name it, i.e. that run on it.
+    pub hosted_by: Vec<Vec<usize>>,
 }
 
 impl std::ops::Deref for Stage<'_> {
@@ -845,18 +860,143 @@ impl<'a> Stage<'a> {
                 })
                 .collect::<Vec<_>>()
         };
-        let systems = (0..s.systems.len())
+        let mut systems: Vec<Vec<Eval<'a>>> = (0..s.systems.len())
             .map(|j| traced(&rules.system, EntityKey::System(j), &[]))
             .collect();
         let identities = (0..s.identities.len())
             .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
             .collect();
         let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
+        let hosted_by = hosted_by(q, s);
+        // Late rules see every system's decision; they decide nothing themselves (checked when
+        // loading), so the evaluation and its "what if" overlays never need them.
+        let late: Vec<&'a Rule> = q.late_rules().collect();
+        if !late.is_empty() {
+            for (j, evals) in systems.iter_mut().enumerate() {
+                let key = EntityKey::System(j);
+                let env = BoundaryEnv {
+                    inner: ev.vis.env(q, s, key, &[]),
+                    this: j,
+                    sums: &ev.sys_sum,
+                    hosted_by: &hosted_by[j],
+                };
+                for rule in &late {
+                    let mut trace = Trace::default();
+                    let result = rule.when.eval(&env, &mut trace);
+                    if result != Tri::False {
+                        evals.push(Eval {
+                            rule,
+                            key,
+                            result,
+                            trace,
+                        });
+                    }
+                }
+            }
+        }
         Stage {
             ev,
             engagement,
             systems,
             identities,
+            hosted_by,
+        }
+    }
+}
+
+/// Per system, the systems that name it in a naming answer (`creates`): the systems that run on
+/// it. Linear: names are matched through one index.
+pub(crate) fn hosted_by(q: &Questionnaire, s: &Session) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); s.systems.len()];
+    let naming: Vec<&str> = q
+        .questions_in(crate::questionnaire::Scope::System)
+        .filter(|x| x.creates.is_some())
+        .map(|x| x.id.as_str())
+        .collect();
+    if naming.is_empty() {
+        return out;
+    }
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (j, x) in s.systems.iter().enumerate() {
+        index.entry(crate::session::name_key(&x.name)).or_insert(j);
+    }
+    for (k, x) in s.systems.iter().enumerate() {
+        for qid in &naming {
+            if let Some(crate::session::Answer {
+                value: Value::Text(t),
+                ..
+            }) = x.answers.get(*qid)
+            {
+                for name in crate::session::named_systems(t) {
+                    match index.get(&crate::session::name_key(name)) {
+                        Some(&j) if j != k && !out[j].contains(&k) => out[j].push(k),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A system's environment plus where systems stand, for late rules.
+struct BoundaryEnv<'e> {
+    inner: crate::engine::EntityEnv<'e>,
+    this: usize,
+    sums: &'e [Summary],
+    hosted_by: &'e [usize],
+}
+
+impl BoundaryEnv<'_> {
+    fn of(sum: &Summary, r: Option<Report>) -> Tri {
+        match r {
+            Some(Report::Soc1) => sum.soc1,
+            Some(Report::Soc2) => sum.soc2,
+            None => sum.in_scope(),
+        }
+    }
+}
+
+impl Env for BoundaryEnv<'_> {
+    fn owner(&self, qi: usize) -> EntityKey {
+        self.inner.owner(qi)
+    }
+    fn lookup(&self, qi: usize) -> Lookup<'_> {
+        self.inner.lookup(qi)
+    }
+    fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri {
+        self.inner.any_system(c, trace)
+    }
+    fn any_system_in_scope(&self, trace: &mut Trace) -> Tri {
+        self.inner.any_system_in_scope(trace)
+    }
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        self.inner.today()
+    }
+    fn boundary(&self, b: Boundary, trace: &mut Trace) -> Tri {
+        match b {
+            Boundary::InScope(r) => self
+                .sums
+                .get(self.this)
+                .map_or(Tri::False, |sum| BoundaryEnv::of(sum, r)),
+            Boundary::Supports(r) => {
+                let mut result = Tri::False;
+                for &k in self.hosted_by {
+                    match self
+                        .sums
+                        .get(k)
+                        .map_or(Tri::False, |sum| BoundaryEnv::of(sum, r))
+                    {
+                        Tri::True => {
+                            result = Tri::True;
+                            trace.via_systems.push(k);
+                        }
+                        Tri::Open if result == Tri::False => result = Tri::Open,
+                        _ => {}
+                    }
+                }
+                result
+            }
         }
     }
 }

@@ -231,6 +231,13 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
                 escape(&sub.system.name),
                 sub.method.label()
             );
+            let _ = writeln!(w, "{}.\n", escape(&wording::subservice_line(sub)));
+            for o in &sub.open_questions {
+                let _ = writeln!(w, "- To settle: {}", escape(&o.question_text));
+            }
+            if !sub.open_questions.is_empty() {
+                let _ = writeln!(w);
+            }
             if !sub.csocs.is_empty() {
                 let _ = writeln!(
                     w,
@@ -250,6 +257,8 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
             }
         }
     }
+
+    boundary_notes(w, r);
 
     if !r.control_objectives.is_empty() {
         let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
@@ -349,6 +358,42 @@ fn plans(w: &mut String, r: &Recommendation) {
             for t in &p.waiting_for {
                 let _ = writeln!(w, "  - {}", escape(t));
             }
+        }
+        let _ = writeln!(w);
+    }
+}
+
+/// Complementary user entity controls and related frameworks.
+fn boundary_notes(w: &mut String, r: &Recommendation) {
+    if r.verdict != crate::engine::Verdict::None && !r.cuecs.is_empty() {
+        let _ = writeln!(w, "## Complementary user entity controls\n");
+        let _ = writeln!(
+            w,
+            "Controls customers must operate for ours to work; the report lists them.\n"
+        );
+        for c in &r.cuecs {
+            let refs = if c.references.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.references.join(", "))
+            };
+            let _ = writeln!(w, "- {}{refs}", escape(&c.text));
+        }
+        let _ = writeln!(w);
+    }
+    if !r.frameworks.is_empty() {
+        let _ = writeln!(w, "## Related frameworks\n");
+        let _ = writeln!(
+            w,
+            "What customers will ask for beside the SOC report; notes, not part of the verdict.\n"
+        );
+        for f in &r.frameworks {
+            let _ = writeln!(
+                w,
+                "- **{}**: {}",
+                escape(f.framework.as_deref().unwrap_or_default()),
+                escape(&f.text)
+            );
         }
         let _ = writeln!(w);
     }
@@ -826,6 +871,27 @@ pub fn summary_text(s: &Session, r: &Recommendation) -> String {
     }
     for n in &r.notes {
         let _ = writeln!(w, "Note: {}", sanitize(&n.text));
+    }
+    for x in &r.subservices {
+        let _ = writeln!(
+            w,
+            "{}: {}",
+            sanitize(&x.system.name),
+            sanitize(&wording::subservice_line(x))
+        );
+    }
+    if r.verdict != crate::engine::Verdict::None {
+        for c in &r.cuecs {
+            let _ = writeln!(w, "Customers' control (CUEC): {}", sanitize(&c.text));
+        }
+    }
+    for f in &r.frameworks {
+        let _ = writeln!(
+            w,
+            "Related framework: {}: {}",
+            sanitize(f.framework.as_deref().unwrap_or_default()),
+            sanitize(&f.text)
+        );
     }
     let _ = writeln!(w);
     for d in r.all_decisions() {

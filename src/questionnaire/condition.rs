@@ -90,6 +90,29 @@ pub enum Condition {
     /// A report total, for report rules (`{ total = "soc1" }`): true, false or open as the
     /// whole report is.
     Total(Total),
+    /// Where a system stands once every system's decision is made, for system rules that run
+    /// after them (`{ in_scope = "soc1" }`, `{ supports = "any" }`).
+    Boundary(Boundary),
+}
+
+/// What a system rule that runs after the system decisions can test (domain.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Boundary {
+    /// This system is in the report's scope (`None`: in either report's).
+    InScope(Option<crate::vocab::Report>),
+    /// A system in the report's scope runs on this one (it hosts it).
+    Supports(Option<crate::vocab::Report>),
+}
+
+impl Boundary {
+    /// `"soc1"`, `"soc2"` or `"any"`.
+    pub fn report(s: &str) -> Option<Option<crate::vocab::Report>> {
+        match s {
+            "any" => Some(None),
+            other => crate::vocab::Report::from_id(other).map(Some),
+        }
+    }
 }
 
 /// What a report rule can test besides engagement answers.
@@ -145,6 +168,11 @@ pub trait Env {
     fn today(&self) -> Option<chrono::NaiveDate> {
         None
     }
+    /// Where the system stands; only system rules that run after the system decisions see it
+    /// (`Tri::False` elsewhere).
+    fn boundary(&self, _: Boundary, _: &mut Trace) -> Tri {
+        Tri::False
+    }
 }
 
 /// Which answers decided a condition (`triggers`) and which open ones could still change it.
@@ -193,6 +221,7 @@ impl Condition {
             Condition::AnySystem(c) => env.any_system(c, trace),
             Condition::AnySystemInScope => env.any_system_in_scope(trace),
             Condition::Total(t) => env.total(*t),
+            Condition::Boundary(b) => env.boundary(*b, trace),
         }
     }
 
@@ -207,6 +236,18 @@ impl Condition {
             Condition::AnySystem(c) => env.any_system(c, &mut Trace::default()),
             Condition::AnySystemInScope => env.any_system_in_scope(&mut Trace::default()),
             Condition::Total(t) => env.total(*t),
+            Condition::Boundary(b) => env.boundary(*b, &mut Trace::default()),
+        }
+    }
+
+    /// Whether the condition tests where systems stand after their decisions (`in_scope`,
+    /// `supports`): its rule runs after the system decisions and may not decide anything.
+    pub fn reads_boundary(&self) -> bool {
+        match self {
+            Condition::Boundary(_) => true,
+            Condition::Atom(_) | Condition::Total(_) | Condition::AnySystemInScope => false,
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(Condition::reads_boundary),
+            Condition::Not(c) | Condition::AnySystem(c) => c.reads_boundary(),
         }
     }
 
@@ -214,7 +255,7 @@ impl Condition {
     pub fn reads_system_scope(&self) -> bool {
         match self {
             Condition::AnySystemInScope => true,
-            Condition::Atom(_) | Condition::Total(_) => false,
+            Condition::Atom(_) | Condition::Total(_) | Condition::Boundary(_) => false,
             Condition::All(cs) | Condition::Any(cs) => cs.iter().any(Condition::reads_system_scope),
             Condition::Not(c) | Condition::AnySystem(c) => c.reads_system_scope(),
         }
@@ -232,7 +273,7 @@ impl Condition {
             Condition::Atom(a) => out.push(a),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.collect_atoms(out)),
             Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms(out),
-            Condition::AnySystemInScope | Condition::Total(_) => {}
+            Condition::AnySystemInScope | Condition::Total(_) | Condition::Boundary(_) => {}
         }
     }
 
@@ -249,7 +290,7 @@ impl Condition {
                 cs.iter_mut().for_each(|c| c.collect_atoms_mut(out))
             }
             Condition::Not(c) | Condition::AnySystem(c) => c.collect_atoms_mut(out),
-            Condition::AnySystemInScope | Condition::Total(_) => {}
+            Condition::AnySystemInScope | Condition::Total(_) | Condition::Boundary(_) => {}
         }
     }
 }

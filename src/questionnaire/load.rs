@@ -8,10 +8,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use super::condition::{Age, Atom, Bound, Condition, Test};
+use super::condition::{Age, Atom, Bound, Boundary, Condition, Test};
 use super::{
-    Category, Choice, EvidenceKind, Findings, Kind, Migration, PlanSettings, Pos, Question,
-    Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod, UNKNOWN, tsc,
+    Category, Choice, Creates, EvidenceKind, Findings, Kind, Migration, PlanSettings, Pos,
+    Question, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod, UNKNOWN, tsc,
 };
 use crate::vocab::Value;
 
@@ -282,6 +282,17 @@ struct RawQuestion {
     unit: Option<String>,
     #[serde(default)]
     role: Option<Spanned<String>>,
+    #[serde(default)]
+    creates: Option<Spanned<RawCreates>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCreates {
+    #[serde(default)]
+    answers: toml::Table,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -344,6 +355,12 @@ struct RawRule {
     conflict: Option<String>,
     #[serde(default)]
     touches: Vec<String>,
+    #[serde(default)]
+    cuecs: Vec<String>,
+    #[serde(default)]
+    framework: Option<String>,
+    #[serde(default)]
+    needs_report: Option<Spanned<String>>,
 }
 
 struct Ctx<'a> {
@@ -670,10 +687,10 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                     "role `identity_kind` needs an identity-scope single-choice question",
                     "set scope = \"identity\" and kind = \"single\"",
                 ),
-                "owner" if scope == Scope::Engagement || kind != Kind::Text => cx.err(
+                "owner" if kind != Kind::Text => cx.err(
                     rpos,
-                    "role `owner` needs a system- or identity-scope text question",
-                    "set kind = \"text\" and scope = \"system\" or \"identity\"",
+                    "role `owner` needs a text question",
+                    "set kind = \"text\"",
                 ),
                 "prior_reports" if scope != Scope::Engagement || kind != Kind::Multi => cx.err(
                     rpos,
@@ -699,13 +716,19 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                         "set scope = \"engagement\" and kind = \"single\" with ids like \"12-31\"",
                     )
                 }
+                "vendor_reports" if scope != Scope::System || kind != Kind::Multi => cx.err(
+                    rpos,
+                    "role `vendor_reports` needs a system-scope multiple-choice question",
+                    "set scope = \"system\" and kind = \"multi\"",
+                ),
                 "identity_kind" | "owner" | "prior_reports" | "soc1_period_end"
-                | "soc2_period_end" | "needed_by" | "fiscal_year_end" => {}
+                | "soc2_period_end" | "needed_by" | "fiscal_year_end" | "vendor_reports" => {}
                 _ => cx.err(
                     rpos,
                     format!("unknown role `{r}`"),
                     "roles are identity_kind, owner, prior_reports, soc1_period_end, \
-                     soc2_period_end, fiscal_year_end and needed_by (docs/questionnaire-format.md)",
+                     soc2_period_end, fiscal_year_end, needed_by and vendor_reports \
+                     (docs/questionnaire-format.md)",
                 ),
             }
             r
@@ -714,6 +737,35 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
         let show_if = rq
             .show_if
             .map(|c| parse_condition(cx, c.get_ref(), &c.span(), &mut Finder::new(&c.span())));
+        let creates = rq.creates.map(|c| {
+            let cpos = cx.at(c.span());
+            let c = c.into_inner();
+            if scope != Scope::System || kind != Kind::Text {
+                cx.err(
+                    cpos,
+                    format!("`creates` of `{id}` needs a system-scope text question"),
+                    "set scope = \"system\" and kind = \"text\": its answer names the systems to create",
+                );
+            }
+            let mut answers = Vec::new();
+            for (qid, v) in c.answers {
+                match toml_answer(&v) {
+                    Some(v) => answers.push((qid, v)),
+                    None => cx.err(
+                        cpos,
+                        format!("`creates` answer for `{qid}` is not a string, number or list of strings"),
+                        "give each pre-filled answer as the value a session stores, e.g. operated_by = \"vendor\"",
+                    ),
+                }
+            }
+            Creates {
+                answers,
+                source: c
+                    .source
+                    .unwrap_or_else(|| format!("named in answer to “{}”", rq.text.trim())),
+                pos: cpos,
+            }
+        });
         out.push(Question {
             id,
             scope,
@@ -726,6 +778,7 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
             choices,
             unit: rq.unit,
             role,
+            creates,
             pos: qpos,
         });
     }
@@ -890,6 +943,17 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
                 None
             })
         });
+        let needs_report = rr.needs_report.and_then(|t| {
+            Report::from_id(t.get_ref()).or_else(|| {
+                let pos = cx.at(t.span());
+                cx.err(
+                    pos,
+                    format!("unknown report `{}`", t.get_ref()),
+                    "use `soc1` or `soc2`",
+                );
+                None
+            })
+        });
         let findings = Findings {
             soc1: rr.soc1,
             soc1_demand: rr.soc1_demand,
@@ -912,7 +976,28 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             note: rr.note,
             conflict: rr.conflict,
             touches: rr.touches,
+            cuecs: rr.cuecs,
+            framework: rr.framework,
+            needs_report,
         };
+        let late = when.reads_boundary();
+        if late && (scope != Scope::System || report_level) {
+            cx.err(
+                rpos,
+                format!("rule `{id}` tests `in_scope` or `supports` but is not a system rule"),
+                "`in_scope` and `supports` say where a system stands: use them in rules with scope = \"system\"",
+            );
+        }
+        if late && findings.decides() {
+            cx.err(
+                rpos,
+                format!(
+                    "rule `{id}` tests `in_scope` or `supports` and decides something: such rules only add findings, notes, evidence and controls"
+                ),
+                "they run after every system's decision; put decisions (soc1, soc2, categories, \
+                 report_type, gap, subservice, conflict) in a rule that tests answers only",
+            );
+        }
         if report_level
             && (findings.soc1.is_some()
                 || findings.soc2.is_some()
@@ -936,6 +1021,7 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             id,
             scope,
             report_level,
+            late,
             when,
             rationale: rr.rationale,
             references,
@@ -946,6 +1032,22 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
     out
 }
 
+/// An answer as written in a questionnaire (migrations, pre-filled answers).
+fn toml_answer(v: &toml::Value) -> Option<Value> {
+    match v {
+        toml::Value::String(v) if v == UNKNOWN => Some(Value::Unknown),
+        toml::Value::String(v) => Some(Value::Text(v.clone())),
+        toml::Value::Integer(n) => Some(Value::Number(*n as f64)),
+        toml::Value::Float(n) => Some(Value::Number(*n)),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List),
+        _ => None,
+    }
+}
+
 fn load_migrations(cx: &mut Ctx, raw: Vec<Spanned<RawMigration>>) -> Vec<Migration> {
     let mut out = Vec::new();
     for rm in raw {
@@ -953,19 +1055,7 @@ fn load_migrations(cx: &mut Ctx, raw: Vec<Spanned<RawMigration>>) -> Vec<Migrati
         let rm = rm.into_inner();
         let mut values = Vec::new();
         for (from, to) in rm.values {
-            let value = match &to {
-                toml::Value::String(v) if v == UNKNOWN => Some(Value::Unknown),
-                toml::Value::String(v) => Some(Value::Text(v.clone())),
-                toml::Value::Integer(n) => Some(Value::Number(*n as f64)),
-                toml::Value::Float(n) => Some(Value::Number(*n)),
-                toml::Value::Array(items) => items
-                    .iter()
-                    .map(|x| x.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-                    .map(Value::List),
-                _ => None,
-            };
-            match value {
+            match toml_answer(&to) {
                 Some(v) => values.push((from, v)),
                 None => cx.err(
                     pos,
@@ -1016,7 +1106,8 @@ fn parse_condition(
 ) -> Condition {
     const FORMS: &str = "a condition is `{ q = \"id\", is = \"value\" }` (or in, has, has_any, \
         answered, gt, gte, lt, lte, older_than), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
-        `{ any_system = {...} }` or `{ any_system_in_scope = true }`";
+        `{ any_system = {...} }`, `{ any_system_in_scope = true }`, `{ total = \"soc2\" }` (report rules), \
+        `{ in_scope = \"any\" }` or `{ supports = \"soc1\" }` (system rules)";
     let here = cx.loc.pos(span.start);
     let Some(t) = v.as_table() else {
         cx.err(here, "a condition must be an inline table", FORMS);
@@ -1055,6 +1146,21 @@ fn parse_condition(
                         format!("unknown total `{name}`"),
                         "a report rule can test `{ total = \"soc1\" }`, \"soc1_demand\", \"soc2\" \
                          or a category id such as \"processing_integrity\"",
+                    );
+                    Condition::All(vec![])
+                }
+            };
+        }
+        [key @ ("in_scope" | "supports")] => {
+            let name = t[*key].as_str().unwrap_or_default();
+            return match super::condition::Boundary::report(name) {
+                Some(r) if *key == "in_scope" => Condition::Boundary(Boundary::InScope(r)),
+                Some(r) => Condition::Boundary(Boundary::Supports(r)),
+                None => {
+                    cx.err(
+                        here,
+                        format!("`{key}` takes \"soc1\", \"soc2\" or \"any\", not `{name}`"),
+                        format!("write `{{ {key} = \"any\" }}` (in either report's scope) or name one report"),
                     );
                     Condition::All(vec![])
                 }

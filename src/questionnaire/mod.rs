@@ -56,6 +56,20 @@ pub struct Question {
     pub choices: Vec<Choice>,
     pub unit: Option<String>,
     pub role: Option<String>,
+    /// A text question whose answer names other systems (`creates = {...}`): each name becomes
+    /// a system of the inventory, created once and reused (domain.md §3: the hosting provider).
+    pub creates: Option<Creates>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// What a naming question does with the names in its answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Creates {
+    /// Answers a newly created system starts with (question id, value), marked as pre-filled.
+    pub answers: Vec<(String, crate::vocab::Value)>,
+    /// How the new system's pre-filled answers say where they came from.
+    pub source: String,
     #[serde(skip)]
     pub pos: Pos,
 }
@@ -131,6 +145,12 @@ pub struct Findings {
     pub conflict: Option<String>,
     /// Decisions a conflict keeps provisional besides the verdict and its entity's own.
     pub touches: Vec<String>,
+    /// Complementary user entity controls: what customers must do for our controls to work.
+    pub cuecs: Vec<String>,
+    /// A related framework the answers imply (`note` says what it means): never a verdict.
+    pub framework: Option<String>,
+    /// A subservice organisation carved out of this report must give us its own report on it.
+    pub needs_report: Option<Report>,
 }
 
 impl Findings {
@@ -152,6 +172,23 @@ impl Findings {
             && self.finding.is_none()
             && self.note.is_none()
             && self.conflict.is_none()
+            && self.cuecs.is_empty()
+            && self.framework.is_none()
+            && self.needs_report.is_none()
+    }
+    /// Whether the rule decides anything (a report, a category, a Type, a gap, a method), as
+    /// opposed to adding findings, notes, evidence and controls.
+    pub fn decides(&self) -> bool {
+        self.soc1.is_some()
+            || self.soc2.is_some()
+            || self.soc1_demand.is_some()
+            || !self.categories.is_empty()
+            || !self.excluded_categories.is_empty()
+            || self.report_type.is_some()
+            || self.first_examination.is_some()
+            || self.gap.is_some()
+            || self.subservice.is_some()
+            || self.conflict.is_some()
     }
     /// Whether the rule calls for a SOC 2. Categories alone never do: a commitment chooses
     /// categories once a SOC 2 is called for (domain.md §1).
@@ -173,6 +210,9 @@ pub struct Rule {
     /// Runs once over the report totals, after every entity's rules (`scope = "report"`): its
     /// condition may test totals (`{ total = "soc1" }`) as well as engagement answers.
     pub report_level: bool,
+    /// A system rule that tests where systems stand (`in_scope`, `supports`): it runs after
+    /// every system's decision and may only add findings, notes, evidence and controls.
+    pub late: bool,
     pub when: Condition,
     pub rationale: String,
     pub references: Vec<String>,
@@ -268,7 +308,11 @@ impl Questionnaire {
     pub fn rules_in(&self, scope: Scope) -> impl Iterator<Item = &Rule> {
         self.rules
             .iter()
-            .filter(move |r| r.scope == scope && !r.report_level)
+            .filter(move |r| r.scope == scope && !r.report_level && !r.late)
+    }
+    /// The system rules that run after every system's decision (`Rule::late`).
+    pub fn late_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.late)
     }
     /// The rules that run once over the report totals.
     pub fn report_rules(&self) -> impl Iterator<Item = &Rule> {

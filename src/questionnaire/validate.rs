@@ -102,6 +102,7 @@ pub(crate) fn check_semantics(
             );
         }
     }
+    check_creates(q, &cx.index, out);
     check_migrations(q, &cx.index, out);
     if let Some(notes) = search {
         search_rules(q, out, notes);
@@ -145,8 +146,16 @@ impl<'a> Checker<'a> {
             }
             Condition::AnySystem(inner) => self.condition(inner, site, Scope::System, true, out),
             Condition::AnySystemInScope => {}
-            // Where totals may appear is checked per rule (`has_total`), which knows its line.
+            // Where totals and boundary tests may appear is checked per rule (`has_total`, and
+            // `Rule::late` when loading), which knows its line.
             Condition::Total(_) => {}
+            Condition::Boundary(_) if matches!(site, Site::ShowIf(_)) => push(
+                out,
+                first_pos(c).unwrap_or_default(),
+                "`in_scope` and `supports` are not allowed in show_if".to_string(),
+                "a question's show_if may test earlier answers only",
+            ),
+            Condition::Boundary(_) => {}
             Condition::Atom(a) => self.atom(a, site, scope, out),
         }
     }
@@ -173,6 +182,8 @@ impl<'a> Checker<'a> {
             let hint = if scope == Scope::Identity && tq.scope == Scope::System {
                 "identity rules reach system answers through `{ any_system = { q = ..., ... } }`"
                     .to_string()
+            } else if scope == Scope::Engagement {
+                "an engagement condition may use engagement questions only".to_string()
             } else {
                 format!(
                     "a {} condition may use {} and engagement questions only",
@@ -184,10 +195,11 @@ impl<'a> Checker<'a> {
                 out,
                 a.pos,
                 format!(
-                    "question `{}` is a {} question, not available in a {} \
-                condition",
+                    "question `{}` is {} {} question, not available in {} {} condition",
                     a.q,
+                    article(tq.scope),
                     tq.scope.as_str(),
+                    article(scope),
                     scope.as_str()
                 ),
                 hint,
@@ -385,8 +397,21 @@ fn check_findings(rule: &Rule, evidence: &HashSet<&str>, out: &mut Vec<Problem>)
             ),
         );
     };
-    if rule.scope != Scope::System && (f.subservice.is_some() || !f.csocs.is_empty()) {
-        misplaced("subservice/csocs", Scope::System, out);
+    if rule.scope != Scope::System
+        && (f.subservice.is_some() || !f.csocs.is_empty() || f.needs_report.is_some())
+    {
+        misplaced("subservice/csocs/needs_report", Scope::System, out);
+    }
+    if rule.scope != Scope::Engagement && (!f.cuecs.is_empty() || f.framework.is_some()) {
+        misplaced("cuecs/framework", Scope::Engagement, out);
+    }
+    if f.framework.is_some() && f.note.is_none() {
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` names a framework without a note", rule.id),
+            "add note = \"...\": what the framework means for this engagement and the SOC 2 criteria it overlaps",
+        );
     }
     if rule.scope == Scope::Engagement && (f.gap.is_some() || f.unverified.is_some()) {
         misplaced("gap", Scope::Identity, out);
@@ -652,8 +677,9 @@ fn search<'a>(
     if !budget.spend(rule_atoms.len()) {
         return Outcome::CutShort;
     }
-    // Report rules test totals, which no answer of the engagement settles: not searched.
-    if has_total(&rule.when) {
+    // Report rules test totals, and late rules where systems stand, which no answer of one
+    // entity settles: not searched.
+    if has_total(&rule.when) || rule.late {
         return Outcome::Unchecked;
     }
     // The questions the rule reads: its atoms' and the policy questions `older_than` names.
@@ -862,8 +888,9 @@ fn possible(c: &Condition, env: &SatEnv) -> (bool, bool) {
         }),
         Condition::AnySystem(c) => possible(c, env),
         Condition::AnySystemInScope => (true, false),
-        // A report total can come out either way, whatever the engagement answers.
-        Condition::Total(_) => (true, true),
+        // A report total can come out either way, whatever the engagement answers; so can
+        // where a system stands.
+        Condition::Total(_) | Condition::Boundary(_) => (true, true),
     }
 }
 
@@ -872,7 +899,61 @@ fn has_total(c: &Condition) -> bool {
         Condition::Total(_) => true,
         Condition::All(cs) | Condition::Any(cs) => cs.iter().any(has_total),
         Condition::Not(c) | Condition::AnySystem(c) => has_total(c),
-        Condition::Atom(_) | Condition::AnySystemInScope => false,
+        Condition::Atom(_) | Condition::AnySystemInScope | Condition::Boundary(_) => false,
+    }
+}
+
+/// "a" or "an" before a scope's name.
+fn article(scope: Scope) -> &'static str {
+    if scope == Scope::Engagement {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The answers a naming question pre-fills in the systems it creates name system questions and
+/// fit them.
+fn check_creates(q: &Questionnaire, index: &HashMap<&str, usize>, out: &mut Vec<Problem>) {
+    for question in &q.questions {
+        let Some(c) = &question.creates else { continue };
+        for (qid, v) in &c.answers {
+            tick(1);
+            let Some(target) = index.get(qid.as_str()).map(|&i| &q.questions[i]) else {
+                push(
+                    out,
+                    c.pos,
+                    format!(
+                        "`creates` of `{}` pre-fills unknown question `{qid}`",
+                        question.id
+                    ),
+                    "name a system question of this file",
+                );
+                continue;
+            };
+            if target.scope != Scope::System {
+                push(
+                    out,
+                    c.pos,
+                    format!(
+                        "`creates` of `{}` pre-fills `{qid}`, a {} question",
+                        question.id,
+                        target.scope.as_str()
+                    ),
+                    "the created entries are systems: pre-fill system questions only",
+                );
+            } else if let Err(e) = v.check(target) {
+                push(
+                    out,
+                    c.pos,
+                    format!(
+                        "`creates` of `{}`: the answer for `{qid}` does not fit: {e}",
+                        question.id
+                    ),
+                    "use a value the question accepts (a choice id, yes/no, a number or a date)",
+                );
+            }
+        }
     }
 }
 
@@ -1040,6 +1121,9 @@ impl Env for SatEnv<'_> {
         Tri::True
     }
     fn total(&self, _: crate::questionnaire::condition::Total) -> Tri {
+        Tri::Open
+    }
+    fn boundary(&self, _: crate::questionnaire::condition::Boundary, _: &mut Trace) -> Tri {
         Tri::Open
     }
     /// Between the earliest and latest candidate dates, so `older_than` can go either way.

@@ -323,3 +323,42 @@ pub fn plan_short(p: &ReportPlan) -> String {
 pub fn method(m: SubserviceMethod) -> &'static str {
     m.label()
 }
+
+/// "its SOC 2 report", "its SOC 1 and SOC 2 reports": what a subservice organisation owes us.
+pub fn needs(reports: &[Report]) -> String {
+    let names: Vec<&str> = reports.iter().map(|r| r.label()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("its {one} report"),
+        many => format!("its {} reports", many.join(" and ")),
+    }
+}
+
+/// One line about a subservice organisation: its method, what runs on it, what it owes us and
+/// what we hold. "Subservice organisation (carve-out); runs Scheduling app, Scheduling
+/// database; must give us its SOC 2 report; we hold: SOC 2 Type 2".
+pub fn subservice_line(x: &crate::engine::Subservice) -> String {
+    let mut parts = vec![format!("Subservice organisation ({})", method(x.method))];
+    if !x.supports.is_empty() {
+        let names: Vec<&str> = x.supports.iter().map(|e| e.name.as_str()).collect();
+        parts.push(format!("hosts {}", names.join(", ")));
+    }
+    if !x.needs.is_empty() {
+        parts.push(format!("must give us {}", needs(&x.needs)));
+    }
+    match &x.holds {
+        Some(h) => parts.push(format!("we hold: {h}")),
+        None if !x.needs.is_empty() => parts.push("reports held not recorded yet".into()),
+        None => {}
+    }
+    parts.join("; ")
+}
+
+/// What a facilitator is told when a naming answer (the hosting provider) added systems.
+pub fn created_systems(names: &[&str]) -> String {
+    format!(
+        "Added to the inventory: {} (a vendor system with pre-filled answers; its remaining \
+         questions come with the other systems)",
+        names.join(", ")
+    )
+}

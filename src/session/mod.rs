@@ -18,6 +18,21 @@ pub use crate::vocab::{EntityId, Value, format_number};
 
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The system names in a naming answer (`creates` questions): separated by commas, semicolons
+/// or line breaks, trimmed, each once (names compare without case).
+pub fn named_systems(text: &str) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && seen.insert(name_key(n)))
+        .collect()
+}
+
+/// How names compare when a naming answer is matched to the inventory.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
     pub value: Value,
@@ -413,8 +428,56 @@ impl Session {
                     || (policy == Secrets::KeepAsTyped && !findings.is_empty()),
             },
         );
+        if let (Some(creates), EntityId::System(sid)) = (&q.creates, e) {
+            self.create_named(q, creates, sid, now);
+        }
         self.touch(now);
         Ok(findings)
+    }
+
+    /// The systems a naming question's answer names (`creates`): each name not yet in the
+    /// inventory becomes a system with the pre-filled answers; existing ones are reused, so a
+    /// provider shared by several systems is one entry (domain.md §3).
+    fn create_named(
+        &mut self,
+        q: &Question,
+        creates: &crate::questionnaire::Creates,
+        sid: &str,
+        now: DateTime<Utc>,
+    ) {
+        let text = match self.system(sid).and_then(|x| x.answers.get(&q.id)) {
+            Some(Answer {
+                value: Value::Text(t),
+                ..
+            }) => t.clone(),
+            _ => return,
+        };
+        let mut known: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (j, x) in self.systems.iter().enumerate() {
+            known.entry(name_key(&x.name)).or_insert(j);
+        }
+        for name in named_systems(&text) {
+            let j = match known.get(&name_key(name)) {
+                Some(&j) if self.systems[j].id == sid => continue,
+                Some(&j) => j,
+                None => {
+                    self.add_system(name, now);
+                    let j = self.systems.len() - 1;
+                    known.insert(name_key(name), j);
+                    j
+                }
+            };
+            // A system already in the inventory (added by hand or by an import) is triaged too,
+            // but only where nobody has answered yet.
+            let x = &mut self.systems[j];
+            for (qid, v) in &creates.answers {
+                if !x.answers.contains_key(qid) {
+                    let mut a = Answer::new(v.clone(), now);
+                    a.source = Some(creates.source.clone());
+                    x.answers.insert(qid.clone(), a);
+                }
+            }
+        }
     }
 
     pub fn clear_answer(&mut self, qid: &str, e: &EntityId, now: DateTime<Utc>) {
@@ -721,6 +784,45 @@ impl Session {
             }
         }
         self.touch(now);
+    }
+
+    /// [`Session::rename`], keeping the answers that name the renamed system (`creates`
+    /// questions of `q`) pointing at it.
+    pub fn rename_in(&mut self, q: &Questionnaire, e: &EntityId, name: &str, now: DateTime<Utc>) {
+        let old = match e {
+            EntityId::System(id) => self.system(id).map(|x| name_key(&x.name)),
+            _ => None,
+        };
+        self.rename(e, name, now);
+        let (Some(old), EntityId::System(id)) = (old, e) else {
+            return;
+        };
+        let Some(new) = self.system(id).map(|x| x.name.clone()) else {
+            return;
+        };
+        let naming: Vec<&str> = q
+            .questions_in(crate::questionnaire::Scope::System)
+            .filter(|x| x.creates.is_some())
+            .map(|x| x.id.as_str())
+            .collect();
+        for x in &mut self.systems {
+            for qid in &naming {
+                if let Some(Answer {
+                    value: Value::Text(t),
+                    ..
+                }) = x.answers.get_mut(*qid)
+                {
+                    let names = named_systems(t);
+                    if names.iter().any(|n| name_key(n) == old) {
+                        let renamed: Vec<&str> = names
+                            .iter()
+                            .map(|n| if name_key(n) == old { new.as_str() } else { n })
+                            .collect();
+                        *t = renamed.join(", ");
+                    }
+                }
+            }
+        }
     }
 
     /// Links or unlinks an identity and a system; returns whether they are now linked.

@@ -1150,6 +1150,9 @@ impl Hit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
+    /// Information about what an answer did (a provider added to the inventory): it outlives
+    /// moving on to the next question, as a warning does.
+    Notice,
     Error,
 }
 
@@ -1247,6 +1250,10 @@ impl App {
 
     pub fn info(&mut self, msg: impl Into<String>) {
         self.status = Some((StatusKind::Info, msg.into()));
+    }
+
+    pub fn notice(&mut self, msg: impl Into<String>) {
+        self.status = Some((StatusKind::Notice, msg.into()));
     }
 
     pub fn error(&mut self, msg: impl Into<String>) {

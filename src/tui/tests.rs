@@ -1979,3 +1979,43 @@ fn slow_effects_say_what_they_are_doing() {
     assert!(Effect::Open(PathBuf::from("x.toml")).busy().is_some());
     assert!(Effect::Save.busy().is_none());
 }
+
+/// Naming the hosting provider in the app adds it to the inventory once, says so where the
+/// facilitator looks, and the message survives moving on to the next question.
+#[test]
+fn naming_a_hosting_provider_adds_it_and_says_so() {
+    let mut app = app(Screen::Questions);
+    with_inventory(&mut app);
+    app.stack = vec![Screen::Questions];
+    let sys = EntityId::System("s1".into());
+    app.questions.at = Some((sys.clone(), "operated_by".into()));
+    app.reset_cursor();
+    keys(&mut app, "1"); // in-house
+    assert_eq!(at(&app), "hosted_on");
+    keys(&mut app, "1"); // a cloud or platform provider
+    assert_eq!(at(&app), "hosting_provider");
+    enter(&mut app);
+    assert!(
+        matches!(app.modal, Some(Modal::Editor(_))),
+        "the text box opens"
+    );
+    typed(&mut app, "CloudCo");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &sys, "hosting_provider"),
+        Some(Value::Text("CloudCo".into()))
+    );
+    assert_ne!(at(&app), "hosting_provider", "it moved on");
+    assert!(
+        matches!(&app.status, Some((super::app::StatusKind::Notice, m)) if m.contains("Added to the inventory: CloudCo")),
+        "{:?}",
+        app.status
+    );
+    let w = app.work.as_ref().unwrap();
+    let names: Vec<&str> = w.session.systems.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["Payroll engine", "CloudCo"]);
+    assert!(
+        w.rec.subservices.iter().any(|x| x.system.name == "CloudCo"),
+        "triaged as a subservice organisation (carve-out by default)"
+    );
+}

@@ -944,10 +944,19 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
         (Value::Text(t), Kind::Text) => Some(t.clone()),
         _ => None,
     };
+    let systems_before = w.session.systems.len();
     match w.session.set_answer(question, e, value, Utc::now()) {
         Ok(findings) => {
+            let created: Vec<String> = w.session.systems[systems_before..]
+                .iter()
+                .map(|x| crate::text::clean(&x.name))
+                .collect();
             w.refresh(&app.q);
             app.ensure_question();
+            if !created.is_empty() {
+                let names: Vec<&str> = created.iter().map(String::as_str).collect();
+                app.notice(crate::report::wording::created_systems(&names));
+            }
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
                 if let Some(typed) = typed {
@@ -969,9 +978,12 @@ fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) -> Vec<Effect
 /// jump to change one answer, it stays put: Esc goes back to the rationale or review.
 /// A warning given with an answer (e.g. a redacted secret) outlives the messages of moving on.
 fn advance(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
-    let warning = app
-        .status
-        .take_if(|(kind, _)| matches!(kind, super::app::StatusKind::Error));
+    let warning = app.status.take_if(|(kind, _)| {
+        matches!(
+            kind,
+            super::app::StatusKind::Error | super::app::StatusKind::Notice
+        )
+    });
     let fx = advance_after_save(app, fx);
     if warning.is_some() {
         app.status = warning;
@@ -1910,7 +1922,7 @@ fn editor_done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
                 app.info("Name unchanged (a name cannot be empty).");
                 return Vec::new();
             }
-            w.session.rename(&e, &line, now);
+            w.session.rename_in(&app.q, &e, &line, now);
             w.refresh(&app.q);
             vec![Effect::Save]
         }

@@ -9,7 +9,7 @@ use socscope::questionnaire::{self, Questionnaire};
 use socscope::session::{Session, store};
 
 /// The reference workshops of ../shared/scenarios.md, shipped in assets/examples/.
-pub const EXAMPLES: [&str; 10] = [
+pub const EXAMPLES: [&str; 11] = [
     "s1-payroll-provider.toml",
     "s2-log-analytics.toml",
     "s3-billing-service-account.toml",
@@ -18,6 +18,7 @@ pub const EXAMPLES: [&str; 10] = [
     "s6-cloud-subservice.toml",
     "s7-soc1-asked-nothing-financial.toml",
     "s8-new-financial-module.toml",
+    "s9-software-on-a-platform.toml",
     "s10-conflicting-answers.toml",
     "s11-unverified-evidence.toml",
 ];

@@ -135,7 +135,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
             ),
             t.error(),
         ),
-        (Some((StatusKind::Info, msg)), _) => Line::styled(
+        (Some((StatusKind::Info | StatusKind::Notice, msg)), _) => Line::styled(
             format!(" {}", truncate(msg, area.width.saturating_sub(2) as usize)),
             t.accent(),
         ),

@@ -70,6 +70,34 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw(clean(sox)),
         ]));
     }
+    if !r.subservices.is_empty() {
+        let subs: Vec<String> = r
+            .subservices
+            .iter()
+            .map(|x| format!("{} ({})", clean(&x.system.name), wording::method(x.method)))
+            .collect();
+        summary.push(Line::from(vec![
+            Span::styled("Subservice organisations: ", t.dim()),
+            Span::raw(subs.join(", ")),
+        ]));
+    }
+    if r.verdict != crate::engine::Verdict::None && !r.cuecs.is_empty() {
+        summary.push(Line::from(vec![
+            Span::styled("Customers' own controls (CUECs): ", t.dim()),
+            Span::raw(r.cuecs.len().to_string()),
+        ]));
+    }
+    if !r.frameworks.is_empty() {
+        let names: Vec<String> = r
+            .frameworks
+            .iter()
+            .filter_map(|f| f.framework.as_deref().map(clean))
+            .collect();
+        summary.push(Line::from(vec![
+            Span::styled("Related frameworks: ", t.dim()),
+            Span::raw(names.join(", ")),
+        ]));
+    }
     if let Some(h) = &app.compare.hint {
         summary.push(Line::styled(
             format!("{} — press c to compare", clean(h)),
