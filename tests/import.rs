@@ -1024,7 +1024,8 @@ fn cli_errors_are_located_and_progress_stays_off_a_pipe() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "latin1.csv:3:2: not UTF-8 text: byte 0xe9 is not valid UTF-8",
+            "latin1.csv:3:2: not UTF-8 text: byte 0xe9 at offset 28 of the file (counting from \
+             0) is not valid UTF-8",
         ))
         .stderr(predicate::str::contains("CSV UTF-8"));
     let quotes = dir.path().join("quotes.csv");
@@ -1050,4 +1051,58 @@ fn cli_errors_are_located_and_progress_stays_off_a_pipe() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("importing") && !err.contains('\r'), "{err}");
+}
+
+/// Issue 11, "smaller": invalid UTF-8 was reported with no offset. The error gives the line,
+/// the column and the byte's offset in the file (a byte-order mark counted: it is in the file),
+/// for a hex editor.
+#[test]
+fn invalid_utf8_is_located_by_line_column_and_byte_offset() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Bytes Ltd", Utc::now());
+    let csv: &[u8] = b"\xEF\xBB\xBFname,kind\r\n\r\nalice,employee\r\nbob,emp\xffloyee\r\n";
+    let err = import::plan_from(
+        &q,
+        &s,
+        Csv {
+            name: "bytes.csv".into(),
+            reader: csv,
+            len: None,
+        },
+        &Mapping::default(),
+        &opts(),
+        &mut |_| ControlFlow::Continue(()),
+    )
+    .expect_err("invalid UTF-8");
+    assert!(
+        err.to_string().contains(
+            "bytes.csv:4:8: not UTF-8 text: byte 0xff at offset 39 of the file (counting from 0)"
+        ),
+        "{err}"
+    );
+}
+
+/// The redraw limit the command line's progress line uses (and the app's dialog can): the
+/// first report and the last are passed on, the thousands between them only once each period.
+#[test]
+fn throttled_progress_passes_the_first_and_the_last_report() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Throttle Ltd", Utc::now());
+    let csv = identities::csv(20_000, 3);
+    let mut heard: Vec<Stage> = Vec::new();
+    let mut report = import::throttled(std::time::Duration::from_secs(3600), |p| {
+        heard.push(p.stage);
+        ControlFlow::Continue(())
+    });
+    import::plan_from(
+        &q,
+        &s,
+        Csv::text("ids.csv", &csv),
+        &Mapping::default(),
+        &opts(),
+        &mut report,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(report);
+    assert_eq!(heard, [Stage::Reading, Stage::Done]);
 }

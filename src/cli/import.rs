@@ -69,10 +69,12 @@ pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
         reader: file,
         len,
     };
-    let planned = import::plan_from(q, &opened.session, csv, &mapping, &opts, &mut |p| {
+    let mut report = import::throttled(EVERY, |p| {
         meter.show(p);
         ControlFlow::Continue(())
     });
+    let planned = import::plan_from(q, &opened.session, csv, &mapping, &opts, &mut report);
+    drop(report);
     let p = match planned {
         Ok(p) => p,
         Err(mut e) => {
@@ -200,18 +202,18 @@ impl<W: Write> fmt::Write for Clean<W> {
     }
 }
 
-/// The progress line on standard error: only on a terminal, at most four times a second, and
-/// only once the import has taken a moment (a small file is imported without one).
+/// The progress line on standard error, redrawn in place: only on a terminal, at most ten
+/// times a second, and only once the import has taken a moment (a small file is imported
+/// without one).
 struct Meter<'a> {
     file: &'a str,
     on: bool,
     started: Instant,
-    last: Option<Instant>,
     /// A line is on the screen and not ended yet.
     showing: bool,
 }
 
-const EVERY: Duration = Duration::from_millis(250);
+const EVERY: Duration = Duration::from_millis(100);
 
 impl<'a> Meter<'a> {
     fn new(file: &'a str, on: bool) -> Meter<'a> {
@@ -219,7 +221,6 @@ impl<'a> Meter<'a> {
             file,
             on,
             started: Instant::now(),
-            last: None,
             showing: false,
         }
     }
@@ -228,16 +229,12 @@ impl<'a> Meter<'a> {
         let mut err = io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{}", crate::text::clean(text));
         let _ = err.flush();
-        self.last = Some(Instant::now());
         self.showing = true;
     }
 
+    /// A report from the plan ([`import::throttled`] keeps them to one per [`EVERY`]).
     fn show(&mut self, p: &Progress) {
-        let due = match self.last {
-            None => self.started.elapsed() >= EVERY,
-            Some(t) => t.elapsed() >= EVERY,
-        };
-        if !self.on || !due {
+        if !self.on || self.started.elapsed() < EVERY {
             return;
         }
         let share = p

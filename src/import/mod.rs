@@ -31,7 +31,7 @@ pub use apply::apply;
 pub use mapping::{Field, FieldColumn, Mapping, ResolvedMapping, assign, resolve};
 pub use plan::{
     Action, Csv, IdentityPlan, ImportPlan, Options, PlannedAnswer, Progress, Stage, SystemLink,
-    plan, plan_from,
+    plan, plan_from, throttled,
 };
 pub use read::{ImportErrors, RowError};
 pub use render::{render_plan, render_plan_hinting, write_plan};

@@ -189,6 +189,26 @@ impl<'a> Csv<&'a [u8]> {
     }
 }
 
+/// `report` called at most once per `every` (and always for [`Stage::Done`]), for a progress
+/// indicator that is redrawn in place: the plan reports every few thousand rows, far more
+/// often than a screen needs. The app's import dialog can draw its frame and look for a
+/// cancelling key in `report` (returning [`ControlFlow::Break`] stops the plan); between
+/// reports the callback returns at once.
+pub fn throttled<'f>(
+    every: std::time::Duration,
+    mut report: impl FnMut(&Progress) -> ControlFlow<()> + 'f,
+) -> impl FnMut(&Progress) -> ControlFlow<()> + 'f {
+    let mut last: Option<std::time::Instant> = None;
+    move |p: &Progress| {
+        let due = p.stage == Stage::Done || last.is_none_or(|t| t.elapsed() >= every);
+        if !due {
+            return ControlFlow::Continue(());
+        }
+        last = Some(std::time::Instant::now());
+        report(p)
+    }
+}
+
 /// How often (in rows) the progress callback hears from the plan while it reads.
 const EVERY: usize = 4096;
 

@@ -297,7 +297,9 @@ impl<R: Read> Records<R> {
         let (line, cr) = advance(self.line, self.cr, &raw[..lead]);
         let line = line + u64::from(cr && lead < raw.len());
         let body = &raw[lead..];
-        let checked = check(body, line, self.delimiter);
+        // Where the record starts in the file, for errors an editor cannot show by line.
+        let offset = end - (body.len() as u64);
+        let checked = check(body, line, offset, self.delimiter);
         (self.line, self.cr) = advance(line, false, body);
         if let Err(e) = checked {
             return Some(Err(ReadError::Row(e)));
@@ -352,7 +354,8 @@ fn locate(body: &[u8], line: u64, at: usize) -> (u64, u64) {
 /// Checks one record as written: UTF-8, and every quote where RFC 4180 allows it (opening a
 /// value, closing it, or doubled inside a quoted value). The csv parser takes anything else
 /// as it comes: `"bo"b"` would be read as `bob"`.
-fn check(body: &[u8], line: u64, delimiter: u8) -> Result<(), RowError> {
+/// `offset`: where `body` starts in the file, in bytes.
+fn check(body: &[u8], line: u64, offset: u64, delimiter: u8) -> Result<(), RowError> {
     let located = |at: usize, message: String| {
         let (line, col) = locate(body, line, at);
         RowError {
@@ -366,9 +369,11 @@ fn check(body: &[u8], line: u64, delimiter: u8) -> Result<(), RowError> {
         return Err(located(
             at,
             format!(
-                "not UTF-8 text: byte 0x{:02x} is not valid UTF-8\n  help: save the file as \
-                 UTF-8 (in Excel: Save As, \"CSV UTF-8\"), or fix the character there",
-                body[at]
+                "not UTF-8 text: byte 0x{:02x} at offset {} of the file (counting from 0) \
+                 is not valid UTF-8\n  help: save the file as UTF-8 (in Excel: Save As, \
+                 \"CSV UTF-8\"), or fix the character there",
+                body[at],
+                offset + at as u64
             ),
         ));
     }
