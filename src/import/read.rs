@@ -369,9 +369,9 @@ fn check(body: &[u8], line: u64, offset: u64, delimiter: u8) -> Result<(), RowEr
         return Err(located(
             at,
             format!(
-                "not UTF-8 text: byte 0x{:02x} at offset {} of the file (counting from 0) \
-                 is not valid UTF-8\n  help: save the file as UTF-8 (in Excel: Save As, \
-                 \"CSV UTF-8\"), or fix the character there",
+                "not UTF-8 text: byte 0x{:02x} at byte offset {} is not valid UTF-8\n  \
+                 help: save the file as UTF-8 (in Excel: Save As, \"CSV UTF-8\"), or fix the \
+                 character there",
                 body[at],
                 offset + at as u64
             ),
