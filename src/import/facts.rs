@@ -40,9 +40,12 @@ pub(super) struct Facts {
     pub mfa: Option<Fact>,
 }
 
+/// One of a row's facts.
+pub(super) type FactOf = fn(&Facts) -> Option<&Fact>;
+
 /// The facts that two rows for one identity must agree on, in the order disagreements are
 /// reported: what people call them and where they are.
-pub(super) const COMPARED: [(&str, fn(&Facts) -> Option<&Fact>); 5] = [
+pub(super) const COMPARED: [(&str, FactOf); 5] = [
     ("kind", |f| f.kind.as_ref()),
     ("owner", |f| f.owner.as_ref()),
     ("last rotated", |f| f.rotation.as_ref()),

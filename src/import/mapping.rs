@@ -158,9 +158,6 @@ impl Field {
     }
 }
 
-/// Every CSV value shown (previews, errors, the mapping) goes through here: control characters
-/// dropped and secrets redacted, as they would be once stored.
-
 /// Letters and digits only, lower case: `Password Last Changed` and `password_last_changed`
 /// are the same header.
 pub(super) fn norm(s: &str) -> String {

@@ -568,11 +568,10 @@ impl Session {
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
     ) -> Vec<String> {
-        let mut n = Self::next_number("s", self.systems.iter().map(|s| s.id.as_str()));
+        let first = Self::next_number("s", self.systems.iter().map(|s| s.id.as_str()));
         let mut ids = Vec::new();
-        for name in names {
+        for (n, name) in (first..).zip(names) {
             let id = format!("s{n}");
-            n += 1;
             self.systems.push(System {
                 id: id.clone(),
                 name: secrets::redacted(name),
@@ -597,11 +596,10 @@ impl Session {
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
     ) -> Vec<String> {
-        let mut n = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()));
+        let first = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()));
         let mut ids = Vec::new();
-        for name in names {
+        for (n, name) in (first..).zip(names) {
             let id = format!("i{n}");
-            n += 1;
             self.identities.push(Identity {
                 id: id.clone(),
                 name: secrets::redacted(name),
