@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::name_key;
 use super::plan::ImportPlan;
-use crate::questionnaire::{Question, Questionnaire, Scope};
+use super::{identity_questions, name_key};
+use crate::questionnaire::{Question, Questionnaire};
 use crate::session::{EntityId, Session, Value};
 
 /// Carries out a plan: adds or updates identities, creates and links systems, writes answers
@@ -76,12 +76,7 @@ pub fn apply(
         .enumerate()
         .map(|(i, x)| (x.id.clone(), i))
         .collect();
-    let questions: HashMap<&str, &Question> = q
-        .questions
-        .iter()
-        .filter(|x| x.scope == Scope::Identity)
-        .map(|x| (x.id.as_str(), x))
-        .collect();
+    let questions = identity_questions(q);
     let mut linked_any = false;
     for (ip, id) in plan.identities.iter().zip(&ids) {
         let wanted: Vec<&str> = ip

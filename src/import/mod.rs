@@ -25,6 +25,7 @@ mod read;
 mod render;
 mod values;
 
+use std::collections::HashMap;
 use std::io::Read;
 
 pub use apply::apply;
@@ -36,6 +37,7 @@ pub use plan::{
 pub use read::{ImportErrors, RowError};
 pub use render::{render_plan, render_plan_hinting, write_plan};
 
+use crate::questionnaire::{Question, Questionnaire, Scope};
 use read::{ReadError, Records, header_of};
 
 /// Every CSV value shown (previews, errors, the mapping) goes through here: control characters
@@ -47,6 +49,15 @@ fn sanitize(s: &str) -> String {
 /// A name in a plan, as shown: names are redacted when read (and stored so), so only cleaned.
 fn shown_name(s: &str) -> String {
     crate::text::clean(s)
+}
+
+/// The identity questions by id, looked up once per import rather than per answer.
+fn identity_questions(q: &Questionnaire) -> HashMap<&str, &Question> {
+    q.questions
+        .iter()
+        .filter(|x| x.scope == Scope::Identity)
+        .map(|x| (x.id.as_str(), x))
+        .collect()
 }
 
 /// How names are matched: trimmed, case ignored.

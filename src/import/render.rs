@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write};
 
 use super::plan::{Action, ImportPlan};
-use super::{sanitize, shown_name};
-use crate::questionnaire::{Question, Questionnaire, Scope};
+use super::{identity_questions, sanitize, shown_name};
+use crate::questionnaire::{Question, Questionnaire};
 use crate::session::Value;
 
 /// The preview printed by `--dry-run` (and as the summary of a real import).
@@ -68,12 +68,7 @@ pub fn write_plan(
         plan.identities.len() - added,
         if written == 1 { "" } else { "s" },
     )?;
-    let questions: HashMap<&str, &Question> = q
-        .questions
-        .iter()
-        .filter(|x| x.scope == Scope::Identity)
-        .map(|x| (x.id.as_str(), x))
-        .collect();
+    let questions = identity_questions(q);
     let mut labels: HashMap<(&str, &str), String> = HashMap::new();
     let mut other: String;
     for ip in &plan.identities {
