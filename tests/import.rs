@@ -1,13 +1,18 @@
 //! Inventory import: CSV from an identity provider pre-fills identities (docs/import.md).
 
 mod common;
+#[path = "../examples/identities/mod.rs"]
+mod identities;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use chrono::{NaiveDate, TimeZone, Utc};
 use predicates::prelude::*;
-use socscope::import::{self, Action, Field, Mapping, Options};
+use socscope::import::{self, Action, Csv, Field, Mapping, Options, Progress, Stage};
 use socscope::questionnaire::Questionnaire;
 use socscope::session::{EntityId, Session, Value, store};
 
@@ -750,4 +755,353 @@ fn the_apps_column_choices_are_map_arguments() {
         Mapping::parse(&m.args()).unwrap_or_else(|e| panic!("{e}")),
         m
     );
+}
+
+/// Counts the allocations of the thread that makes them: the work-counting tests below measure
+/// how work grows with the input without timing anything (tests run in parallel threads, so
+/// each counts only its own).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: as the caller promised for this call.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as the caller promised for this call.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: as the caller promised for this call.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// Allocations made by importing `csv` into an empty session: the dry run, the preview, the
+/// import, and the same file again on the result (every identity then matched by name).
+fn import_work(csv: &str) -> u64 {
+    let q = common::builtin();
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+        .single()
+        .expect("time");
+    let mut s = Session::new(&q, "Scale Ltd", now);
+    let start = allocations();
+    let plan = import::plan(&q, &s, "ids.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown = import::render_plan(&q, &plan);
+    import::apply(&q, &plan, &mut s, now);
+    let again = import::plan(&q, &s, "ids.csv", csv, &Mapping::default(), &opts())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!again.changes_anything(), "a second run changes nothing");
+    let work = allocations() - start;
+    assert!(shown.len() > csv.len(), "the preview lists every identity");
+    work
+}
+
+/// Issue 11, item 13: the import was quadratic (100,000 rows took 386 s): identities and
+/// systems were looked up by name in lists, new ids found by scanning every id, links sorted
+/// by scanning the systems. Four times the rows must cost about four times the work.
+#[test]
+fn import_work_grows_linearly_with_the_rows() {
+    let small = import_work(&identities::csv(1_000, 7));
+    let large = import_work(&identities::csv(4_000, 7));
+    let ratio = large as f64 / small as f64;
+    assert!(
+        ratio < 5.5,
+        "4x the rows took {ratio:.1}x the allocations ({small} -> {large}): not linear"
+    );
+}
+
+/// The same for one identity on thousands of rows, one per system (one row per grant), and
+/// for a cell listing thousands of systems: merging and splitting compared every system with
+/// every other.
+#[test]
+fn one_identity_with_many_systems_is_linear_too() {
+    let rows = |n: usize| {
+        let mut csv = String::from("name,kind,systems\n");
+        for i in 0..n {
+            csv.push_str(&format!("ci-bot,service account,System {i}\n"));
+        }
+        csv
+    };
+    let cell = |n: usize| {
+        let list: Vec<String> = (0..n).map(|i| format!("App {i}")).collect();
+        format!("name,systems\nci-bot,{}\n", list.join(";"))
+    };
+    for (what, make) in [
+        ("rows", &rows as &dyn Fn(usize) -> String),
+        ("one cell", &cell),
+    ] {
+        let small = import_work(&make(500));
+        let large = import_work(&make(2_000));
+        let ratio = large as f64 / small as f64;
+        assert!(
+            ratio < 5.5,
+            "{what}: 4x the systems took {ratio:.1}x the allocations ({small} -> {large})"
+        );
+    }
+}
+
+/// The progress callback hears about every stage, in order, with rows and bytes growing, and
+/// can stop the import.
+#[test]
+fn the_plan_reports_progress_and_can_be_cancelled() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Progress Ltd", Utc::now());
+    let csv = identities::csv(20_000, 3);
+    let mut seen: Vec<Progress> = Vec::new();
+    let plan = import::plan_from(
+        &q,
+        &s,
+        Csv::text("ids.csv", &csv),
+        &Mapping::default(),
+        &opts(),
+        &mut |p| {
+            seen.push(*p);
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let reading: Vec<&Progress> = seen.iter().filter(|p| p.stage == Stage::Reading).collect();
+    assert!(reading.len() >= 4, "{seen:?}");
+    assert!(
+        reading
+            .windows(2)
+            .all(|w| w[0].rows < w[1].rows && w[0].bytes <= w[1].bytes)
+    );
+    assert!(
+        reading
+            .iter()
+            .all(|p| p.total_bytes == Some(csv.len() as u64))
+    );
+    let checking: Vec<(usize, usize)> = seen
+        .iter()
+        .filter_map(|p| match p.stage {
+            Stage::Checking { done, of } => Some((done, of)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(checking.first(), Some(&(0, plan.identities.len())));
+    assert_eq!(
+        checking.last(),
+        Some(&(plan.identities.len(), plan.identities.len()))
+    );
+    let last = seen.last().expect("a last report");
+    assert_eq!(last.stage, Stage::Done);
+    assert_eq!(last.rows, 20_000);
+    assert_eq!(last.fraction(), Some(1.0));
+    let fractions: Vec<f64> = seen.iter().filter_map(Progress::fraction).collect();
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+
+    // Stopped at the first report: nothing planned, and it says so.
+    let err = import::plan_from(
+        &q,
+        &s,
+        Csv::text("ids.csv", &csv),
+        &Mapping::default(),
+        &opts(),
+        &mut |_| ControlFlow::Break(()),
+    )
+    .expect_err("cancelled");
+    assert!(err.cancelled);
+    assert!(err.to_string().contains("cancelled"), "{err}");
+}
+
+/// Issue 11, "smaller": CSV line numbers were one too low in files with Windows line ends (and
+/// after blank lines).
+#[test]
+fn line_numbers_are_right_with_crlf_and_blank_lines() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Lines Ltd", Utc::now());
+    let csv = "name,kind\r\nalice,employee\r\n\r\nbob,wizard\r\ncarol,contractor\r\n";
+    let err = import::plan(&q, &s, "crlf.csv", csv, &Mapping::default(), &opts())
+        .expect_err("an unknown kind");
+    assert!(
+        err.to_string()
+            .contains("crlf.csv:4: unknown kind \"wizard\""),
+        "{err}"
+    );
+    let plan = import::plan(
+        &q,
+        &s,
+        "crlf.csv",
+        csv,
+        &Mapping::default(),
+        &Options {
+            skip_bad_rows: true,
+            ..opts()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<(&str, &[u64])> = plan
+        .identities
+        .iter()
+        .map(|i| (i.name.as_str(), i.lines.as_slice()))
+        .collect();
+    assert_eq!(lines, [("alice", &[2][..]), ("carol", &[5][..])]);
+}
+
+/// Issue 11, "smaller": `"bo"b"` was read as `bob"`. A quote that is not doubled is refused,
+/// with its line and column and how to write it.
+#[test]
+fn quotes_that_are_not_doubled_are_refused_where_they_are() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Quotes Ltd", Utc::now());
+    let csv = "name,owner\n\"bo\"b\",Ana\nsvc,Dana \"DJ\" Jones\n\"ok \"\"quoted\"\"\",Ana\n";
+    let err = import::plan(&q, &s, "q.csv", csv, &Mapping::default(), &opts())
+        .expect_err("two bad quotes");
+    let text = err.to_string();
+    assert!(
+        text.contains("q.csv:2:4: this quote ends the quoted value, but more of the value"),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: double each quote inside a quoted value"),
+        "{text}"
+    );
+    assert!(
+        text.contains("q.csv:3:10: a quote inside a value that does not start with one"),
+        "{text}"
+    );
+    assert_eq!(err.bad_rows(), 2, "{text}");
+    let plan = import::plan(
+        &q,
+        &s,
+        "q.csv",
+        csv,
+        &Mapping::default(),
+        &Options {
+            skip_bad_rows: true,
+            ..opts()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = plan.identities.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["ok \"quoted\""]);
+    assert!(
+        import::render_plan(&q, &plan).contains("line 2, column 4: this quote ends"),
+        "{}",
+        import::render_plan(&q, &plan)
+    );
+}
+
+/// What the command line says about a file that is not what it should be: each problem at its
+/// line and column; on a pipe (not a terminal) no progress line.
+#[test]
+fn cli_errors_are_located_and_progress_stays_off_a_pipe() {
+    let (dir, path) = session_copy("s3-billing-service-account.toml");
+    let latin1 = dir.path().join("latin1.csv");
+    std::fs::write(
+        &latin1,
+        b"name,kind\r\nalice,employee\r\nj\xe9r\xf4me,employee\r\n",
+    )
+    .expect("write");
+    socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(&latin1)
+        .arg("--dry-run")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "latin1.csv:3:2: not UTF-8 text: byte 0xe9 at byte offset 28 is not valid UTF-8",
+        ))
+        .stderr(predicate::str::contains("CSV UTF-8"));
+    let quotes = dir.path().join("quotes.csv");
+    std::fs::write(&quotes, "name,kind\r\n\"bo\"b\",employee\r\n").expect("write");
+    let out = socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(&quotes)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("quotes.csv:2:4: this quote ends"), "{err}");
+    let out = socscope()
+        .arg("import")
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("okta-users.csv"))
+        .args(["--as-of", "2026-12-01"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("importing") && !err.contains('\r'), "{err}");
+}
+
+/// Issue 11, "smaller": invalid UTF-8 was reported with no offset. Streamed, the error still
+/// gives the line, the column and the byte's offset in the file (a byte-order mark and blank
+/// CRLF lines counted: they are in the file), for a hex editor.
+#[test]
+fn invalid_utf8_is_located_by_line_column_and_byte_offset() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Bytes Ltd", Utc::now());
+    let csv: &[u8] = b"\xEF\xBB\xBFname,kind\r\n\r\nalice,employee\r\nbob,emp\xffloyee\r\n";
+    let err = import::plan_from(
+        &q,
+        &s,
+        Csv {
+            name: "bytes.csv".into(),
+            reader: csv,
+            len: None,
+        },
+        &Mapping::default(),
+        &opts(),
+        &mut |_| ControlFlow::Continue(()),
+    )
+    .expect_err("invalid UTF-8");
+    assert!(
+        err.to_string().contains(
+            "bytes.csv:4:8: not UTF-8 text: byte 0xff at byte offset 39 is not valid UTF-8"
+        ),
+        "{err}"
+    );
+}
+
+/// The redraw limit the command line's progress line uses (and the app's dialog can): the
+/// first report and the last are passed on, the thousands between them only once each period.
+#[test]
+fn throttled_progress_passes_the_first_and_the_last_report() {
+    let q = common::builtin();
+    let s = Session::new(&q, "Throttle Ltd", Utc::now());
+    let csv = identities::csv(20_000, 3);
+    let mut heard: Vec<Stage> = Vec::new();
+    let mut report = import::throttled(std::time::Duration::from_secs(3600), |p| {
+        heard.push(p.stage);
+        ControlFlow::Continue(())
+    });
+    import::plan_from(
+        &q,
+        &s,
+        Csv::text("ids.csv", &csv),
+        &Mapping::default(),
+        &opts(),
+        &mut report,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(report);
+    assert_eq!(heard, [Stage::Reading, Stage::Done]);
 }

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "../examples/identities/mod.rs"]
+mod identities;
+
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use socscope::import;
 use socscope::questionnaire::Questionnaire;
 use socscope::session::{Session, Value, file, journal, lock, store};
 
@@ -788,4 +792,206 @@ fn kill_9_while_folding_never_loses_an_answer() {
     }
     println!("folding: {killed} killed during the fold, {exited} exited first");
     assert!(killed >= ROUNDS / 2, "the kills landed in the fold");
+}
+
+/// `socscope ARGS` run to the end in `data`, with `stdin`; retried while the session is held by
+/// another writer (exit 1, "is open in"), as a person would. Returns the output of the run that
+/// got the session, and how many runs were refused first.
+fn run_when_free(data: &Path, args: &[&str], stdin: &str) -> (std::process::Output, usize) {
+    let mut refused = 0;
+    loop {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_socscope"))
+            .args(args)
+            .env("SOCSCOPE_DATA_DIR", data)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        // Plain mode may be refused before it reads anything: a closed pipe is fine.
+        let _ = input.write_all(stdin.as_bytes());
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let text = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() == Some(1)
+            && (err.contains("is open in") || text.contains("is open in"))
+        {
+            refused += 1;
+            assert!(refused < 2000, "{args:?} never got the session: {err}");
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        assert!(out.status.success(), "{args:?}: {err}\n{text}");
+        return (out, refused);
+    }
+}
+
+/// A CSV of `rows` identities named `PREFIX-...`, written into `dir`.
+fn identities_csv(dir: &Path, prefix: &str, rows: usize) -> PathBuf {
+    // Every line after the header starts with a name: prefix it (and drop the prefix the
+    // replace leaves after the last line break).
+    let csv = identities::csv(rows, 7).replace("\n", &format!("\n{prefix}-"));
+    let csv = csv
+        .strip_suffix(&format!("{prefix}-"))
+        .unwrap_or(&csv)
+        .to_string();
+    let path = dir.join(format!("{prefix}.csv"));
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+fn names_with(s: &Session, prefix: &str) -> usize {
+    let start = format!("{prefix}-");
+    s.identities
+        .iter()
+        .filter(|i| i.name.starts_with(&start))
+        .count()
+}
+
+/// Issue 11, items 1 and 13: imports racing a plain-mode workshop on one session. Before, the
+/// import read, changed and wrote the session without the lock, and answers given meanwhile
+/// were lost (0 of 2 left). Now each takes the lock for its whole read-modify-write and the
+/// other is refused (and tries again): every import's identities and every answer are kept.
+#[test]
+fn imports_racing_plain_mode_answers_lose_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "race.toml");
+    let file = path.display().to_string();
+    const ROUNDS: usize = 4;
+    const ROWS: usize = 400;
+    let csvs: Vec<PathBuf> = (0..ROUNDS)
+        .map(|r| identities_csv(dir.path(), &format!("r{r}"), ROWS))
+        .collect();
+    let expected: Vec<usize> = {
+        let s = Session::new(&q, "Count", chrono::Utc::now());
+        csvs.iter()
+            .map(|c| {
+                let text = std::fs::read_to_string(c).unwrap();
+                import::plan(&q, &s, "c.csv", &text, &Default::default(), &opts())
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .identities
+                    .len()
+            })
+            .collect()
+    };
+    let data = dir.path().to_path_buf();
+    let importer = {
+        let (file, data, csvs) = (file.clone(), data.clone(), csvs.clone());
+        std::thread::spawn(move || {
+            let mut refused = 0;
+            for csv in &csvs {
+                let csv = csv.display().to_string();
+                let args = ["import", file.as_str(), "--identities", csv.as_str()];
+                refused += run_when_free(&data, &args, "").1;
+            }
+            refused
+        })
+    };
+    // Plain mode meanwhile: each sitting answers the question it asks first (the engagement's,
+    // in order), then quits.
+    let sittings = [
+        "3",                                   // report_requesters: security teams
+        "2",                                   // sox_customers: no
+        "Engineering teams at SaaS companies", // customer_base
+        "18",                                  // months the controls have operated
+    ];
+    let mut plain_refused = 0;
+    for answer in sittings {
+        let (out, refused) = run_when_free(
+            &data,
+            &["--plain", "resume", &file],
+            &format!("{answer}\nq\n"),
+        );
+        plain_refused += refused;
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("Saved to {file}")), "{text}");
+    }
+    let import_refused = importer.join().unwrap();
+    let (s, _) = store::open(&path, &q).expect("the session opens");
+    for (r, n) in expected.iter().enumerate() {
+        assert_eq!(
+            names_with(&s, &format!("r{r}")),
+            *n,
+            "round {r}'s identities"
+        );
+    }
+    let answered = s.engagement.len();
+    assert_eq!(
+        answered,
+        sittings.len(),
+        "one answer per plain-mode sitting ({plain_refused} sittings and {import_refused} \
+         imports refused while the other held the session): {:?}",
+        s.engagement.keys().collect::<Vec<_>>()
+    );
+    assert!(!lock::lock_path(&path).exists(), "every writer let go");
+}
+
+fn opts() -> import::Options {
+    import::Options {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        overwrite: false,
+        skip_bad_rows: false,
+    }
+}
+
+/// Issue 11, item 13: `kill -9` in the middle of an import, at random moments from reading the
+/// CSV to saving. The session must open afterwards and hold either everything it held before
+/// the import or that and the whole import (the save replaces the file in one step), and the
+/// lock must be free.
+#[test]
+fn kill_9_mid_import_leaves_a_readable_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, q) = new_session(dir.path(), "killed.toml");
+    seed(&path, &q);
+    let file = path.display().to_string();
+    const ROWS: usize = 1_000;
+    // How long one import takes here, to kill within it: the second one, on a session that
+    // already holds an import, as the killed ones do.
+    let mut took = 0;
+    for warm in ["warm1", "warm2"] {
+        let csv = identities_csv(dir.path(), warm, ROWS).display().to_string();
+        let started = Instant::now();
+        run_when_free(dir.path(), &["import", &file, "--identities", &csv], "");
+        took = started.elapsed().as_millis() as u64;
+    }
+    let mut rng = Rng(0x5eed_1234);
+    let (mut landed, mut lost) = (0, 0);
+    for round in 0..6u64 {
+        let prefix = format!("k{round}");
+        let csv = identities_csv(dir.path(), &prefix, ROWS);
+        let before = answers(&store::open(&path, &q).expect("opens").0);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_socscope"))
+            .args(["import", &file, "--identities", &csv.display().to_string()])
+            .env("SOCSCOPE_DATA_DIR", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over twice the time one import took (the session grows as imports land), at a
+        // random moment within each round's share.
+        let share = took.max(6) / 3;
+        let at = share * round + rng.below(share);
+        std::thread::sleep(Duration::from_millis(at));
+        let _ = child.kill();
+        let _ = child.wait();
+        let (s, _) = store::open(&path, &q)
+            .unwrap_or_else(|e| panic!("round {round}: unreadable after kill -9: {e}"));
+        let now = answers(&s);
+        for (k, v) in &before {
+            assert_eq!(now.get(k), Some(v), "round {round}: {k:?} lost");
+        }
+        match names_with(&s, &prefix) {
+            0 => lost += 1,
+            n => {
+                assert!(n > ROWS / 2, "round {round}: a part of the import ({n})");
+                landed += 1;
+            }
+        }
+        let _free = socscope::workshop::open(&path, &q, socscope::workshop::Access::Write)
+            .unwrap_or_else(|e| panic!("round {round}: still locked: {}", e.report()));
+    }
+    eprintln!("kill -9 mid-import: {landed} imports had landed, {lost} had not; none lost data");
 }

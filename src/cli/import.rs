@@ -1,19 +1,27 @@
-//! `socscope import`: the shell around [`crate::import::plan`] and [`crate::import::apply`].
+//! `socscope import`: the shell around [`crate::import::plan_from`] and
+//! [`crate::import::apply`].
 //!
 //! The session is opened for writing before the file is read and stays locked until it is
 //! saved: answers given in the app or plain mode meanwhile are never lost, because neither can
 //! open it for writing while the import holds it (nor the import while they do).
+//!
+//! The CSV is streamed (never read whole into memory) and the preview is written to standard
+//! output as it is rendered. On a terminal, standard error shows how far the import has got.
 
+use std::fmt;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 
-use super::print;
 use crate::engine;
-use crate::import::{Mapping, Options, apply, plan, render_plan};
+use crate::import::{self, Csv, Mapping, Options, Progress, Stage};
 use crate::questionnaire::Questionnaire;
 use crate::report::wording;
+use crate::session::store::StoreError;
 use crate::text::clean_multiline;
 use crate::workshop::{self, Access, Error};
 
@@ -44,7 +52,7 @@ pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
     let mut opened = workshop::open(&path, q, access)?;
     super::report_opened(&opened);
     let csv_path = args.identities;
-    let text = workshop::read_text(csv_path)?;
+    let (file, len) = open_csv(csv_path)?;
     let file_name = csv_path.file_name().map_or_else(
         || csv_path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -55,9 +63,22 @@ pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
         skip_bad_rows: args.skip_bad_rows,
     };
     let shown = csv_path.display().to_string();
-    let p = match plan(q, &opened.session, &file_name, &text, &mapping, &opts) {
+    let mut meter = Meter::new(&shown, io::stderr().is_terminal());
+    let csv = Csv {
+        name: file_name,
+        reader: file,
+        len,
+    };
+    let mut report = import::throttled(EVERY, |p| {
+        meter.show(p);
+        ControlFlow::Continue(())
+    });
+    let planned = import::plan_from(q, &opened.session, csv, &mapping, &opts, &mut report);
+    drop(report);
+    let p = match planned {
         Ok(p) => p,
         Err(mut e) => {
+            meter.done("stopped");
             if let Some(m) = &e.mapping {
                 eprintln!(
                     "column mapping ({shown}):\n{}",
@@ -68,38 +89,52 @@ pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
             return Err(Error::Import(e.to_string()));
         }
     };
-    print(&clean_multiline(&format!(
-        "column mapping ({shown}):\n{}{}",
-        p.mapping.render(),
-        render_plan(q, &p)
-    )))?;
+    meter.done(&format!(
+        "{} rows read, {} identities planned",
+        p.rows,
+        p.identities.len()
+    ));
+    {
+        let mut out = Clean::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+        let written = fmt::Write::write_fmt(
+            &mut out,
+            format_args!("column mapping ({shown}):\n{}", p.mapping.render()),
+        )
+        .and_then(|()| import::write_plan(q, &p, "use --overwrite to replace it", &mut out));
+        out.finish(written)?;
+    }
     if args.dry_run {
-        print(&format!(
+        super::print(&format!(
             "\ndry run: nothing saved (run again without --dry-run to import into {})\n",
             path.display()
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let s = &mut opened.session;
-    let before = engine::recommend(q, s);
-    let revision = s.revision.get();
-    let unchanged = s.clone();
-    apply(q, &p, s, Utc::now());
-    if *s == unchanged {
-        print(&format!(
+    if !p.changes_anything() {
+        super::print(&format!(
             "\nnothing to change: {} is already up to date\n",
             path.display()
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    debug_assert!(s.revision.get() != revision);
+    let s = &mut opened.session;
+    meter.status("working out the recommendation before the import");
+    let before = engine::recommend(q, s);
+    let was = wording::verdict_state(before.verdict, before.provisional);
+    drop(before);
+    meter.status("applying the import");
+    import::apply(q, &p, s, Utc::now());
+    drop(p);
+    meter.status("working out the recommendation");
     let after = engine::recommend(q, s);
-    if let Some(problem) = opened.lease.save(s, &after)?.backup_problem {
+    meter.status(&format!("saving {}", path.display()));
+    let saved = opened.lease.save(s, &after);
+    meter.done(if saved.is_ok() { "saved" } else { "not saved" });
+    if let Some(problem) = saved?.backup_problem {
         eprintln!("warning: {problem}");
     }
     let now = wording::verdict_state(after.verdict, after.provisional);
-    let was = wording::verdict_state(before.verdict, before.provisional);
-    print(&if now != was {
+    super::print(&if now != was {
         format!(
             "\nsaved {}\nRecommendation now: {now} (was {was})\n",
             path.display()
@@ -108,4 +143,132 @@ pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
         format!("\nsaved {}\nRecommendation: {now}\n", path.display())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the CSV to stream it, with its size for the progress indicator.
+fn open_csv(path: &Path) -> Result<(std::fs::File, Option<u64>), Error> {
+    let failed = |source: io::Error| StoreError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let meta = file.metadata().map_err(failed)?;
+    if meta.is_dir() {
+        return Err(failed(io::Error::from(io::ErrorKind::IsADirectory)).into());
+    }
+    Ok((file, Some(meta.len()).filter(|_| meta.is_file())))
+}
+
+/// Text on its way to standard output, cleaned for the terminal piece by piece.
+struct Clean<W: Write> {
+    out: W,
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> Clean<W> {
+    fn new(out: W) -> Clean<W> {
+        Clean { out, failed: None }
+    }
+
+    fn finish(mut self, written: fmt::Result) -> Result<(), Error> {
+        let flushed = match (written, self.failed.take()) {
+            (_, Some(e)) => Err(e),
+            (Err(_), None) => Err(io::Error::other("the preview could not be written")),
+            (Ok(()), None) => self.out.flush(),
+        };
+        flushed.map_err(Error::io("write to standard output"))
+    }
+}
+
+impl<W: Write> fmt::Write for Clean<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.failed.is_some() {
+            return Err(fmt::Error);
+        }
+        // Previews are cleaned already; this is the last guard before the terminal.
+        let clean = s.chars().any(|c| c != '\n' && crate::text::is_unsafe(c));
+        let cleaned;
+        let s = if clean {
+            cleaned = clean_multiline(s);
+            cleaned.as_str()
+        } else {
+            s
+        };
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.failed = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+/// The progress line on standard error, redrawn in place: only on a terminal, at most ten
+/// times a second, and only once the import has taken a moment (a small file is imported
+/// without one).
+struct Meter<'a> {
+    file: &'a str,
+    on: bool,
+    started: Instant,
+    /// A line is on the screen and not ended yet.
+    showing: bool,
+}
+
+const EVERY: Duration = Duration::from_millis(100);
+
+impl<'a> Meter<'a> {
+    fn new(file: &'a str, on: bool) -> Meter<'a> {
+        Meter {
+            file,
+            on,
+            started: Instant::now(),
+            showing: false,
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut err = io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{}", crate::text::clean(text));
+        let _ = err.flush();
+        self.showing = true;
+    }
+
+    /// A report from the plan ([`import::throttled`] keeps them to one per [`EVERY`]).
+    fn show(&mut self, p: &Progress) {
+        if !self.on || self.started.elapsed() < EVERY {
+            return;
+        }
+        let share = p
+            .fraction()
+            .map(|f| format!(" ({:.0} %)", f * 100.0))
+            .unwrap_or_default();
+        let text = match p.stage {
+            Stage::Reading => format!("importing {}: {} rows read{share}", self.file, p.rows),
+            Stage::Checking { done, of } => format!(
+                "importing {}: {} rows read, checking identities: {done} of {of}{share}",
+                self.file, p.rows
+            ),
+            Stage::Done => return,
+        };
+        self.line(&text);
+    }
+
+    /// A step after the plan, shown once the import has taken a moment.
+    fn status(&mut self, what: &str) {
+        if self.on && self.started.elapsed() >= EVERY {
+            let text = format!("importing {}: {what}...", self.file);
+            self.line(&text);
+        }
+    }
+
+    /// Ends the line on the screen, if there is one, with what was done and how long it took.
+    fn done(&mut self, summary: &str) {
+        if !self.showing {
+            return;
+        }
+        let secs = self.started.elapsed().as_secs_f64();
+        let text = format!("importing {}: {summary} ({secs:.1} s)", self.file);
+        self.line(&text);
+        let _ = writeln!(io::stderr());
+        self.showing = false;
+    }
 }

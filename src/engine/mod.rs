@@ -178,8 +178,10 @@ impl Ctx<'_> {
         extra_open: Vec<OpenQuestion>,
     ) -> Decision {
         let mut open_questions = extra_open;
+        // A set, not `contains`: the verdict's open questions are every entity's.
+        let mut seen: HashSet<OpenQuestion> = open_questions.iter().cloned().collect();
         for o in self.opens(open) {
-            if !open_questions.contains(&o) {
+            if seen.insert(o.clone()) {
                 open_questions.push(o);
             }
         }

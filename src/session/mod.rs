@@ -654,41 +654,75 @@ impl Session {
         findings
     }
 
-    fn next_id(prefix: &str, taken: impl Iterator<Item = String>) -> String {
-        let max = taken
+    /// The number after the highest `<prefix><N>` id in use.
+    fn next_number<'a>(prefix: &str, taken: impl Iterator<Item = &'a str>) -> u64 {
+        taken
             .filter_map(|id| id.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok()))
             .max()
-            .unwrap_or(0);
-        format!("{prefix}{}", max + 1)
+            .unwrap_or(0)
+            + 1
     }
 
     /// Adds a system; a secret in its name is redacted (names have no "keep as typed").
     pub fn add_system(&mut self, name: &str, now: DateTime<Utc>) -> String {
-        let id = Self::next_id("s", self.systems.iter().map(|s| s.id.clone()));
-        self.systems.push(System {
-            id: id.clone(),
-            name: secrets::redacted(name),
-            answers: Answers::new(),
-        });
-        self.revision.bump(Some(Touched::System(id.clone())));
-        self.revision.bump(Some(Touched::Inventory));
-        self.touch(now);
-        id
+        self.add_systems([name], now).swap_remove(0)
+    }
+
+    /// Adds systems in order and returns their ids: the highest id in use is looked for once,
+    /// so adding many costs one pass over the inventory, not one per system.
+    pub fn add_systems<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let first = Self::next_number("s", self.systems.iter().map(|s| s.id.as_str()));
+        let mut ids = Vec::new();
+        for (n, name) in (first..).zip(names) {
+            let id = format!("s{n}");
+            self.systems.push(System {
+                id: id.clone(),
+                name: secrets::redacted(name),
+                answers: Answers::new(),
+            });
+            self.revision.bump(Some(Touched::System(id.clone())));
+            ids.push(id);
+        }
+        if !ids.is_empty() {
+            self.revision.bump(Some(Touched::Inventory));
+            self.touch(now);
+        }
+        ids
     }
 
     /// Adds an identity; a secret in its name is redacted.
     pub fn add_identity(&mut self, name: &str, now: DateTime<Utc>) -> String {
-        let id = Self::next_id("i", self.identities.iter().map(|s| s.id.clone()));
-        self.identities.push(Identity {
-            id: id.clone(),
-            name: secrets::redacted(name),
-            systems: Vec::new(),
-            answers: Answers::new(),
-        });
-        self.revision.bump(Some(Touched::Identity(id.clone())));
-        self.revision.bump(Some(Touched::Inventory));
-        self.touch(now);
-        id
+        self.add_identities([name], now).swap_remove(0)
+    }
+
+    /// Adds identities in order and returns their ids, as [`Session::add_systems`] does.
+    pub fn add_identities<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let first = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()));
+        let mut ids = Vec::new();
+        for (n, name) in (first..).zip(names) {
+            let id = format!("i{n}");
+            self.identities.push(Identity {
+                id: id.clone(),
+                name: secrets::redacted(name),
+                systems: Vec::new(),
+                answers: Answers::new(),
+            });
+            self.revision.bump(Some(Touched::Identity(id.clone())));
+            ids.push(id);
+        }
+        if !ids.is_empty() {
+            self.revision.bump(Some(Touched::Inventory));
+            self.touch(now);
+        }
+        ids
     }
 
     /// Removes a system, every identity's link to it and any conflict about it.

@@ -1,0 +1,141 @@
+//! Carrying a plan out on a session: linear in the plan and the session (systems and
+//! identities are added in one batch each, links made with a lookup table of system order).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::plan::ImportPlan;
+use super::{identity_questions, name_key};
+use crate::questionnaire::{Question, Questionnaire};
+use crate::session::{EntityId, Session, Value};
+
+/// Carries out a plan: adds or updates identities, creates and links systems, writes answers
+/// marked with the plan's source. Returns the ids of the identities, in plan order.
+pub fn apply(
+    q: &Questionnaire,
+    plan: &ImportPlan,
+    s: &mut Session,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    // Systems the plan creates, by name; one made since the plan was worked out is used
+    // rather than a second of the same name.
+    let mut created: HashMap<String, String> = HashMap::new();
+    if !plan.new_systems.is_empty() {
+        let mut existing: HashMap<String, &str> = HashMap::with_capacity(s.systems.len());
+        for x in &s.systems {
+            existing.entry(name_key(&x.name)).or_insert(x.id.as_str());
+        }
+        let mut missing: Vec<&str> = Vec::new();
+        for name in &plan.new_systems {
+            let key = name_key(name);
+            match existing.get(&key) {
+                Some(id) => {
+                    created.insert(key, (*id).to_string());
+                }
+                None if !created.contains_key(&key) => {
+                    created.insert(key, String::new());
+                    missing.push(name);
+                }
+                None => {}
+            }
+        }
+        let ids = s.add_systems(missing.iter().copied(), now);
+        for (name, id) in missing.into_iter().zip(ids) {
+            created.insert(name_key(name), id);
+        }
+    }
+
+    // Identities: the existing ones (if still there), the others added in one batch.
+    let mut ids: Vec<Option<String>> = plan
+        .identities
+        .iter()
+        .map(|ip| {
+            ip.existing
+                .as_ref()
+                .filter(|id| s.identity(id).is_some())
+                .cloned()
+        })
+        .collect();
+    let names: Vec<&str> = plan
+        .identities
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| id.is_none())
+        .map(|(ip, _)| ip.name.as_str())
+        .collect();
+    let mut added = s.add_identities(names, now).into_iter();
+    for id in ids.iter_mut().filter(|id| id.is_none()) {
+        *id = added.next();
+    }
+    let ids: Vec<String> = ids.into_iter().flatten().collect();
+
+    let order: HashMap<String, usize> = s
+        .systems
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.clone(), i))
+        .collect();
+    let questions = identity_questions(q);
+    let mut linked_any = false;
+    for (ip, id) in plan.identities.iter().zip(&ids) {
+        let wanted: Vec<&str> = ip
+            .systems
+            .iter()
+            .filter_map(|link| match &link.existing {
+                Some(sid) => Some(sid.as_str()),
+                None => created
+                    .get(&name_key(&link.name))
+                    .map(String::as_str)
+                    .filter(|sid| !sid.is_empty()),
+            })
+            .filter(|sid| order.contains_key(*sid))
+            .collect();
+        if let Some(i) = s.identity_index(id)
+            && !wanted.is_empty()
+        {
+            let systems = &mut s.identities[i].systems;
+            let mut have: HashSet<String> = systems.iter().cloned().collect();
+            let before = systems.len();
+            for sid in wanted {
+                if have.insert(sid.to_string()) {
+                    systems.push(sid.to_string());
+                }
+            }
+            if systems.len() != before {
+                // Links are kept in the inventory's order of systems, as `toggle_link` keeps
+                // them.
+                systems.sort_by_key(|sid| order.get(sid).copied().unwrap_or(usize::MAX));
+                linked_any = true;
+            }
+        }
+        let entity = EntityId::Identity(id.clone());
+        for a in ip.answers.iter().filter(|a| a.action.writes()) {
+            if let Some(question) = questions.get(a.question.as_str()) {
+                write(s, question, &entity, &a.value, now, &plan.source);
+            }
+        }
+    }
+    if linked_any {
+        s.touch(now);
+    }
+    ids
+}
+
+/// Records an imported answer: checked and stored as any answer is, marked with its source.
+pub(super) fn write(
+    s: &mut Session,
+    question: &Question,
+    entity: &EntityId,
+    value: &Value,
+    now: DateTime<Utc>,
+    source: &str,
+) {
+    if s.set_answer(question, entity, value.clone(), now).is_ok()
+        && let Some(stored) = s
+            .answers_mut(entity)
+            .and_then(|answers| answers.get_mut(&question.id))
+    {
+        stored.source = Some(source.to_string());
+    }
+}
