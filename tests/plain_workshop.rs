@@ -341,3 +341,51 @@ fn an_answer_behind_several_reasons_is_said_once_with_its_count() {
     );
     assert!(reasons.contains("answers given above"), "{out}");
 }
+
+#[test]
+fn a_note_goes_with_an_answer_and_never_answers_a_question() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = copy_example(dir.path(), "s2-log-analytics.toml");
+    let s = open(&path);
+    let months = number_of(&s, EntityKey::Engagement, "controls_months");
+    let p = path_arg(&path);
+    let out = plain(
+        dir.path(),
+        &["resume", &p],
+        &[
+            "g",
+            "1",
+            &months,
+            "note",
+            "Records since March, per the CTO",
+            "", // the answer kept
+            "",
+            "q",
+        ],
+    );
+    assert!(out.contains("Note saved."), "{out}");
+    assert!(out.contains("It has a note."), "the list says so: {out}");
+    let s = open(&path);
+    let a = &s.engagement["controls_months"];
+    assert_eq!(a.value, Value::Number(2.0), "the answer is unchanged");
+    assert_eq!(a.note.as_deref(), Some("Records since March, per the CTO"));
+
+    // On a question with no answer yet, the note waits for one: skipping keeps neither.
+    let path = dir.path().join("note.toml");
+    let p = path_arg(&path);
+    let out = plain(
+        dir.path(),
+        &["new", "--organisation", "Note Ltd", "-o", &p],
+        &["", "", "note", "Ask the CFO", "", "q"],
+    );
+    assert!(
+        out.contains("Skipped; the note was not kept, as it goes with an answer."),
+        "{out}"
+    );
+    let s = open(&path);
+    assert!(
+        !s.engagement.contains_key("report_requesters"),
+        "a note never answers: {:?}",
+        s.engagement
+    );
+}

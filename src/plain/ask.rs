@@ -53,6 +53,12 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             self.io
                 .say(&format!("Answer now: {c}. Press Enter to keep it."))?;
         }
+        let had_note = self.note(e, qi);
+        if let Some(n) = &had_note {
+            self.io.say(&format!("Note: {n}"))?;
+        }
+        // A note typed before the answer waits for it: a note never answers a question.
+        let mut note: Option<String> = None;
         let hint = match question.kind {
             Kind::Multi => "Numbers, separated by spaces or commas: ".to_string(),
             Kind::YesNo | Kind::Single => {
@@ -74,6 +80,29 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 "q" | "quit" => break Reply::Quit,
                 "m" | "menu" => break Reply::Menu,
                 "u" => break Reply::Answer(Value::Unknown),
+                "note" => {
+                    let Some(text) = self.io.ask(if had_note.is_some() {
+                        "Note (Enter keeps it, - removes it): "
+                    } else {
+                        "Note (Enter for none): "
+                    })?
+                    else {
+                        break Reply::Quit;
+                    };
+                    match text.as_str() {
+                        "" => {}
+                        "-" => note = Some(String::new()),
+                        _ => note = Some(text),
+                    }
+                    if note.is_some() {
+                        self.io.say(if current.is_some() {
+                            "The note goes with the answer: type one, or press Enter to keep it."
+                        } else {
+                            "The note goes with the answer: now type the answer."
+                        })?;
+                    }
+                    continue;
+                }
                 "?" | "help" => {
                     self.io.say(&question.help)?;
                     if !question.references.is_empty() {
@@ -98,12 +127,20 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             Reply::Quit => Ok(Next::Quit),
             Reply::Menu => Ok(Next::Menu),
             Reply::Pass if current.is_some() => {
+                if let Some(n) = note {
+                    self.set_note(e, qi, &n)?;
+                    self.save()?;
+                }
                 self.io.say("Kept.")?;
                 Ok(Next::Go)
             }
             Reply::Pass => {
                 self.skipped.insert((e.clone(), question.id.clone()));
-                self.io.say("Skipped.")?;
+                self.io.say(if note.is_some() {
+                    "Skipped; the note was not kept, as it goes with an answer."
+                } else {
+                    "Skipped."
+                })?;
                 Ok(Next::Go)
             }
             Reply::Answer(v) => {
@@ -133,10 +170,39 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                     self.io
                         .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;
                 }
+                if let Some(n) = note {
+                    self.set_note(e, qi, &n)?;
+                }
                 self.save()?;
                 Ok(Next::Go)
             }
         }
+    }
+
+    /// The note on an answer, cleaned for the terminal.
+    fn note(&self, e: &EntityId, qi: usize) -> Option<String> {
+        self.s
+            .answers(e)
+            .and_then(|a| a.get(&self.q.questions[qi].id))
+            .and_then(|a| a.note.as_deref())
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| sanitize(&crate::secrets::redacted(n)))
+    }
+
+    /// Sets (or, empty, removes) the note on an answered question, and says so.
+    fn set_note(&mut self, e: &EntityId, qi: usize, note: &str) -> Result<(), Error> {
+        let qid = self.q.questions[qi].id.clone();
+        let found = self.s.set_note(&qid, e, note, Utc::now());
+        self.io.say(if note.is_empty() {
+            "Note removed."
+        } else {
+            "Note saved."
+        })?;
+        if !found.is_empty() {
+            self.io
+                .say(&format!("Warning: {}.", crate::secrets::warning(&found)))?;
+        }
+        Ok(())
     }
 
     /// Picks the engagement, a system or an identity; `None` for Enter.
@@ -171,8 +237,13 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                 .iter()
                 .map(|&qi| {
                     let text = &self.q.questions[qi].text;
+                    let note = if self.note(&e, qi).is_some() {
+                        " It has a note."
+                    } else {
+                        ""
+                    };
                     match self.current(&e, qi) {
-                        Some(a) => format!("{text} Answer: {a}."),
+                        Some(a) => format!("{text} Answer: {a}.{note}"),
                         None => format!("{text} Not answered."),
                     }
                 })

@@ -7,7 +7,8 @@
 //! sits on `crate::workshop` like the app, and never uses the app or the command line.
 //!
 //! At a question: a choice number (or its id or label), `u` for unknown, `?` for the help text,
-//! an empty line to skip (or keep the answer it has), `m` for the menu, `q` to save and quit.
+//! `note` to add a note to the answer, an empty line to skip (or keep the answer it has), `m`
+//! for the menu, `q` to save and quit.
 //! Questions come in order: the engagement, then each system, then each identity; only those
 //! the questionnaire shows, starting with the first unanswered one. The menu (at once when no
 //! question is left) changes any answer, revisits the unknown and unanswered ones, edits the
@@ -90,8 +91,9 @@ pub fn run<R: BufRead, W: Write>(
         )?;
     } else {
         w.io.say(
-            "At each question: type a choice number, u for unknown, ? for help, press Enter to \
-             skip, m for the menu (change an answer, details, inventory), or q to save and quit.",
+            "At each question: type a choice number, u for unknown, ? for help, note to add a \
+             note, press Enter to skip, m for the menu (change an answer, details, inventory), \
+             or q to save and quit.",
         )?;
     }
     w.main_loop()
