@@ -82,9 +82,15 @@ fn any_answer_can_be_changed_from_the_menu() {
         ],
     );
     assert!(out.contains("  g. Change an answer"), "{out}");
-    assert!(out.contains("Answer now: 2 months. Press Enter to keep it."), "{out}");
+    assert!(
+        out.contains("Answer now: 2 months. Press Enter to keep it."),
+        "{out}"
+    );
     assert!(out.contains("Recorded: 8 months."), "{out}");
-    assert!(out.contains("Answer: 8 months."), "the list shows the new answer: {out}");
+    assert!(
+        out.contains("Answer: 8 months."),
+        "the list shows the new answer: {out}"
+    );
     let s = open(&path);
     assert_eq!(s.engagement["controls_months"].value, Value::Number(8.0));
 }
@@ -110,9 +116,14 @@ fn the_menu_is_one_key_away_at_any_question_and_enter_goes_back_to_the_questions
             "q",
         ],
     );
-    assert!(out.contains("  Enter. Go on with the next question"), "{out}");
     assert!(
-        out.contains("Answer now: Customers' external auditors (user auditors). Press Enter to keep it."),
+        out.contains("  Enter. Go on with the next question"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Answer now: Customers' external auditors (user auditors). Press Enter to keep it."
+        ),
         "{out}"
     );
     let s = open(&path);
@@ -168,7 +179,10 @@ fn unknown_answers_are_revisited() {
         out.contains("  o. Revisit the open questions (2 unknown, 0 not answered)"),
         "{out}"
     );
-    assert!(out.contains("Answer now: unknown. Press Enter to keep it."), "{out}");
+    assert!(
+        out.contains("Answer now: unknown. Press Enter to keep it."),
+        "{out}"
+    );
     assert!(out.contains("Recorded: 14 months."), "{out}");
     assert!(
         out.contains("Gone through them all: 1 unknown and 0 not answered remain."),
@@ -189,7 +203,10 @@ fn a_new_workshop_asks_who_is_in_the_room_and_details_can_be_edited() {
         &["new", "--organisation", "Room Ltd", "-o", &p],
         &["Dana", "Ann, Bob", "q"],
     );
-    assert!(out.contains("Facilitator (Enter to leave it for later): "), "{out}");
+    assert!(
+        out.contains("Facilitator (Enter to leave it for later): "),
+        "{out}"
+    );
     let s = open(&path);
     assert_eq!(s.workshop.facilitator, "Dana");
     assert_eq!(s.workshop.participants, ["Ann", "Bob"]);
@@ -202,10 +219,10 @@ fn a_new_workshop_asks_who_is_in_the_room_and_details_can_be_edited() {
         &[
             "m",
             "d",
-            "",                // organisation kept
-            "",                // facilitator kept
-            "Ann, Bob, Chen",  // participants
-            "2026-9-1",        // workshop date
+            "",               // organisation kept
+            "",               // facilitator kept
+            "Ann, Bob, Chen", // participants
+            "2026-9-1",       // workshop date
             "q",
         ],
     );
@@ -253,9 +270,15 @@ fn systems_and_identities_are_renamed_and_removed() {
             "q",
         ],
     );
-    assert!(out.contains(&format!("Renamed {first} to Warehouse.")), "{out}");
+    assert!(
+        out.contains(&format!("Renamed {first} to Warehouse.")),
+        "{out}"
+    );
     assert!(out.contains("Kept billing-sync service account."), "{out}");
-    assert!(out.contains("Removed billing-sync service account."), "{out}");
+    assert!(
+        out.contains("Removed billing-sync service account."),
+        "{out}"
+    );
     let s = open(&path);
     assert_eq!(s.systems[0].name, "Warehouse");
     assert!(s.identities.is_empty());
@@ -293,7 +316,10 @@ fn syntax_in(out: &str) -> Vec<String> {
 fn a_whole_workshop_reads_as_plain_text() {
     let dir = tempfile::tempdir().expect("temp dir");
     // S11 has unknown evidence; S10 a conflict: between them every part of the text.
-    for name in ["s11-unverified-evidence.toml", "s10-conflicting-answers.toml"] {
+    for name in [
+        "s11-unverified-evidence.toml",
+        "s10-conflicting-answers.toml",
+    ] {
         let path = copy_example(dir.path(), name);
         let p = path_arg(&path);
         let out = plain(

@@ -298,7 +298,11 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
     }
 
     fn is_open(&self, e: &EntityId, qi: usize) -> bool {
-        match self.s.answers(e).and_then(|a| a.get(&self.q.questions[qi].id)) {
+        match self
+            .s
+            .answers(e)
+            .and_then(|a| a.get(&self.q.questions[qi].id))
+        {
             None => true,
             Some(a) => a.value == Value::Unknown,
         }
@@ -309,7 +313,11 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         let vis = engine::visibility(self.q, &self.s);
         let mut counts = (0, 0);
         for (e, qi) in workshop::answer::sequence(&self.s, &vis) {
-            match self.s.answers(&e).and_then(|a| a.get(&self.q.questions[qi].id)) {
+            match self
+                .s
+                .answers(&e)
+                .and_then(|a| a.get(&self.q.questions[qi].id))
+            {
                 None => counts.1 += 1,
                 Some(a) if a.value == Value::Unknown => counts.0 += 1,
                 Some(_) => {}

@@ -49,9 +49,8 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                     "  o. Revisit the open questions ({unknown} unknown, {unanswered} not answered)"
                 ))?;
             }
-            self.io.say(
-                "  d. Session details (organisation, facilitator, participants, date)",
-            )?;
+            self.io
+                .say("  d. Session details (organisation, facilitator, participants, date)")?;
             self.io.say("  a. Add a system")?;
             self.io.say("  i. Add an identity")?;
         }
@@ -517,7 +516,8 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                         ));
                     }
                     self.save()?;
-                    self.io.say(&format!("{}.", super::capitalise(&said.join(", "))))?;
+                    self.io
+                        .say(&format!("{}.", super::capitalise(&said.join(", "))))?;
                     return Ok(());
                 }
                 Err(m) => self.io.say(&format!("{m}; type numbers from the list."))?,

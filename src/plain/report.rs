@@ -97,12 +97,7 @@ pub(super) fn recommendation_text(q: &Questionnaire, s: &Session) -> String {
                 .as_ref()
                 .map(|e| format!(" (about {})", clean(&e.name)))
                 .unwrap_or_default();
-            let _ = writeln!(
-                w,
-                "  {}{about}: {}",
-                clean(&f.text),
-                clean(&f.rationale)
-            );
+            let _ = writeln!(w, "  {}{about}: {}", clean(&f.text), clean(&f.rationale));
             for t in &f.triggers {
                 let _ = writeln!(w, "    {}", answer(t));
             }
@@ -403,10 +398,16 @@ pub(super) fn evidence_text(s: &Session, r: &Recommendation) -> String {
         let owner = entry
             .owner
             .as_deref()
-            .map_or("no owner named yet".to_string(), |o| format!("owner {}", clean(o)));
+            .map_or("no owner named yet".to_string(), |o| {
+                format!("owner {}", clean(o))
+            });
         let who = match entry.subject.kind {
             Scope::Engagement => "Programme-wide".to_string(),
-            kind => format!("{} {}", capitalised(kind.as_str()), clean(&entry.subject.name)),
+            kind => format!(
+                "{} {}",
+                capitalised(kind.as_str()),
+                clean(&entry.subject.name)
+            ),
         };
         let _ = writeln!(
             w,
