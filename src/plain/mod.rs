@@ -10,7 +10,8 @@
 //! `note` to add a note to the answer, an empty line to skip (or keep the answer it has), `m`
 //! for the menu, `q` to save and quit.
 //! Questions come in order: the engagement, then each system, then each identity; only those
-//! the questionnaire shows, starting with the first unanswered one. The menu (at once when no
+//! the questionnaire shows, each time the next unanswered one from the last asked (a resumed
+//! workshop goes on where it stopped, saying what is open). The menu (at once when no
 //! question is left) changes any answer, revisits the unknown and unanswered ones, edits the
 //! session details, adds, renames, removes and links systems and identities, and reads out the
 //! recommendation with what would change it, the evidence plan, and the changes since another
@@ -56,8 +57,13 @@ pub fn run<R: BufRead, W: Write>(
     out: W,
 ) -> Result<(), Error> {
     let mut io = Io { input, out };
+    // Whether a saved workshop goes on (not a new one).
+    let mut resumed = matches!(start, Start::Resume(_));
     let opened = match start {
-        Start::Home => home(q, &mut io)?,
+        Start::Home => home(q, &mut io)?.map(|(o, saved)| {
+            resumed = saved;
+            o
+        }),
         Start::New { organisation, path } => Some(new(q, &mut io, organisation, path)?),
         Start::Resume(opened) => {
             io.say(&format!(
@@ -82,7 +88,23 @@ pub fn run<R: BufRead, W: Write>(
         last_entity: None,
         conflicts_asked: false,
         at_menu: false,
+        cursor: None,
     };
+    if resumed {
+        // Back where the facilitator left off, saying what is open.
+        let vis = engine::visibility(q, &w.s);
+        let seq = workshop::answer::sequence(&w.s, &vis);
+        w.cursor = workshop::answer::resume_position(q, &w.s, &seq)
+            .map(|i| (seq[i].0.clone(), q.questions[seq[i].1].id.clone()));
+        let (unknown, unanswered) = w.open_questions();
+        let conflicts = match w.s.conflicts.len() {
+            0 => String::new(),
+            n => format!(", {n} merge conflict(s)"),
+        };
+        w.io.say(&format!(
+            "Open: {unknown} answered unknown, {unanswered} not answered{conflicts}."
+        ))?;
+    }
     w.io.say(&format!("Recommendation: {}", w.verdict))?;
     if w.lease.read_only() {
         w.io.say(
@@ -146,7 +168,7 @@ impl<R: BufRead, W: Write> Io<R, W> {
 fn home<R: BufRead, W: Write>(
     q: &Questionnaire,
     io: &mut Io<R, W>,
-) -> Result<Option<Opened>, Error> {
+) -> Result<Option<(Opened, bool)>, Error> {
     let recent = workshop::catalogue::saved(q)
         .ok()
         .and_then(|l| l.into_iter().find(|s| s.error.is_none()));
@@ -168,7 +190,7 @@ fn home<R: BufRead, W: Write>(
             return Ok(None);
         };
         let path = match line.to_lowercase().as_str() {
-            "1" | "n" | "new" => return new(q, io, None, None).map(Some),
+            "1" | "n" | "new" => return new(q, io, None, None).map(|o| Some((o, false))),
             "2" | "r" | "resume" => match &recent {
                 Some(r) => r.path.clone(),
                 None => {
@@ -204,7 +226,7 @@ fn home<R: BufRead, W: Write>(
                 for n in opened.notes() {
                     io.say(&format!("Note: {n}"))?;
                 }
-                return Ok(Some(opened));
+                return Ok(Some((opened, true)));
             }
             Err(e) => io.say_error(&e)?,
         }
@@ -306,6 +328,8 @@ struct Workshop<'q, R, W> {
     conflicts_asked: bool,
     /// The facilitator asked for the menu while questions are left.
     at_menu: bool,
+    /// The question asked last (entity, question id): asking goes on from there.
+    cursor: Option<(EntityId, String)>,
 }
 
 impl<R: BufRead, W: Write> Workshop<'_, R, W> {
@@ -326,7 +350,10 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                         Next::Go
                     }
                 }
-                Some((e, qi)) => match self.ask_question(&e, qi)? {
+                Some((e, qi)) => match {
+                    self.cursor = Some((e.clone(), self.q.questions[qi].id.clone()));
+                    self.ask_question(&e, qi)?
+                } {
                     Next::Menu => {
                         self.at_menu = true;
                         Next::Go
@@ -373,19 +400,28 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
         v
     }
 
-    /// The first visible, unanswered question not skipped in this sitting.
+    /// The next visible, unanswered question not skipped in this sitting, from the one asked
+    /// last on (wrapping around), as the app advances.
     fn next_question(&self) -> Option<(EntityId, usize)> {
         let vis = engine::visibility(self.q, &self.s);
-        for (key, e) in self.entities() {
-            let answers = self.s.answers(&e)?;
-            for qi in vis.shown(key) {
-                let id = &self.q.questions[qi].id;
-                if !answers.contains_key(id) && !self.skipped.contains(&(e.clone(), id.clone())) {
-                    return Some((e, qi));
-                }
-            }
-        }
-        None
+        let seq = workshop::answer::sequence(&self.s, &vis);
+        let start = self
+            .cursor
+            .as_ref()
+            .and_then(|(e, qid)| {
+                seq.iter()
+                    .position(|(x, qi)| x == e && &self.q.questions[*qi].id == qid)
+            })
+            .unwrap_or(0);
+        let n = seq.len();
+        (0..n)
+            .map(|k| &seq[(start + k) % n])
+            .find(|(e, qi)| {
+                let id = &self.q.questions[*qi].id;
+                workshop::answer::unanswered(self.q, &self.s, e, *qi)
+                    && !self.skipped.contains(&(e.clone(), id.clone()))
+            })
+            .cloned()
     }
 
     /// How many visible questions are still to be asked in this sitting.
