@@ -350,17 +350,17 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                         Next::Go
                     }
                 }
-                Some((e, qi)) => match {
+                Some((e, qi)) => {
                     self.cursor = Some((e.clone(), self.q.questions[qi].id.clone()));
                     self.ask_question(&e, qi)?
-                } {
-                    Next::Menu => {
-                        self.at_menu = true;
-                        Next::Go
-                    }
-                    n => n,
-                },
+                }
                 None => self.menu()?,
+            };
+            let step = if step == Next::Menu {
+                self.at_menu = true;
+                Next::Go
+            } else {
+                step
             };
             if step != Next::Quit {
                 continue;
