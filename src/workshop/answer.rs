@@ -87,12 +87,14 @@ fn pick(q: &Question, token: &str) -> Option<String> {
 /// (`1,000`: three digits after it), and the question's unit after it (`14 months`).
 fn number(q: &Question, text: &str) -> Option<f64> {
     let mut t = text.trim();
-    if let Some(unit) = &q.unit {
-        let lower = t.to_lowercase();
-        let unit = unit.to_lowercase();
-        if let Some(rest) = lower.strip_suffix(&unit) {
-            t = t[..rest.len()].trim_end();
-        }
+    // The unit is compared on the original text's own characters: lowercasing the whole text
+    // can change its length ("İ"), so a length from one must never cut the other.
+    if let Some(unit) = &q.unit
+        && let Some(at) = t.len().checked_sub(unit.len())
+        && t.is_char_boundary(at)
+        && t[at..].eq_ignore_ascii_case(unit)
+    {
+        t = t[..at].trim_end();
     }
     let cleaned: String = match (t.matches(',').count(), t.contains('.')) {
         (0, _) => t.to_string(),
@@ -218,6 +220,20 @@ mod tests {
         assert_eq!(parse(&q, "14 months"), Ok(Value::Number(14.0)));
         assert!(parse(&q, "soon").is_err());
         assert_eq!(parse(&q, "Unknown"), Ok(Value::Unknown));
+    }
+
+    /// A facilitator typed "İİİİİİİİ months" in plain mode and it panicked: lowercasing made
+    /// the text longer than the slice taken from it.
+    #[test]
+    fn text_that_grows_when_lowercased_is_refused_not_a_panic() {
+        let q = crate::questionnaire::builtin().expect("built-in");
+        let months = q
+            .questions
+            .iter()
+            .find(|x| x.unit.as_deref() == Some("months"))
+            .expect("a question in months");
+        assert!(parse(months, "İİİİİİİİ months").is_err());
+        assert!(parse(months, "14 Months").is_ok());
     }
 
     #[test]
