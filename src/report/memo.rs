@@ -829,9 +829,20 @@ pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     let _ = writeln!(w);
     w.push_str(&plain(&build(q, s, r)));
     let _ = writeln!(w);
-    let _ = writeln!(w, "Decisions:");
-    for v in decision_views(q, r) {
-        w.push_str(&plain_decision(&v));
+    let views = decision_views(q, r);
+    let _ = writeln!(w, "Decisions ({}):", views.len());
+    // Read aloud, an answer is said once across all decisions, with how many it decides.
+    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+    for v in &views {
+        for g in &v.answers {
+            for a in &g.answers {
+                *counts.entry((&g.entity, &a.question)).or_default() += 1;
+            }
+        }
+    }
+    let mut said: HashSet<(&str, &str)> = HashSet::new();
+    for v in &views {
+        w.push_str(&decision_text(v, &counts, &mut said));
     }
     for (name, gaps) in r
         .systems
@@ -842,7 +853,7 @@ pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     {
         let _ = writeln!(w, "Evidence for {}:", c(name));
         for g in gaps {
-            let _ = writeln!(w, "  - {}", c(&wording::gap(g)));
+            let _ = writeln!(w, "  {}", c(&wording::gap(g)));
         }
     }
     out
@@ -851,6 +862,16 @@ pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
 /// One decision as plain text, for plain mode and `recommend`: reasons once, answers grouped by
 /// entity, no rule ids, no Markdown.
 pub fn plain_decision(v: &DecisionView) -> String {
+    decision_text(v, &HashMap::new(), &mut HashSet::new())
+}
+
+/// [`plain_decision`], skipping the answers already in `said` (counted instead) and saying how
+/// many decisions an answer decides the first time it is given.
+fn decision_text<'v>(
+    v: &'v DecisionView,
+    counts: &HashMap<(&str, &str), usize>,
+    said: &mut HashSet<(&'v str, &'v str)>,
+) -> String {
     use std::fmt::Write;
     let c = |s: &str| crate::text::clean(s);
     let mut out = String::new();
@@ -864,13 +885,46 @@ pub fn plain_decision(v: &DecisionView) -> String {
             let _ = writeln!(w, "  {}, because: {}", x.what, c(&plain_reason(r)));
         }
     }
-    if !v.answers.is_empty() {
+    let mut given_above = 0;
+    let mut lines = Vec::new();
+    for g in &v.answers {
+        let fresh: Vec<&AnswerLine> = g
+            .answers
+            .iter()
+            .filter(|a| {
+                let new = said.insert((&g.entity, &a.question));
+                given_above += usize::from(!new);
+                new
+            })
+            .collect();
+        if fresh.is_empty() {
+            continue;
+        }
+        lines.push(format!("    {}:", c(&g.entity)));
+        for a in fresh {
+            let n = counts
+                .get(&(g.entity.as_str(), a.question.as_str()))
+                .copied()
+                .unwrap_or(1);
+            let times = if n > 1 {
+                format!(" (given for {n} decisions)")
+            } else {
+                String::new()
+            };
+            lines.push(format!("      {} {}{times}", c(&a.question), c(&a.answer)));
+        }
+    }
+    if !lines.is_empty() || given_above > 0 || v.more_answers > 0 {
         let _ = writeln!(w, "  The answers behind it:");
-        for g in &v.answers {
-            let _ = writeln!(w, "    {}:", c(&g.entity));
-            for a in &g.answers {
-                let _ = writeln!(w, "      {} {}", c(&a.question), c(&a.answer));
-            }
+        for l in lines {
+            let _ = writeln!(w, "{l}");
+        }
+        if given_above > 0 {
+            let _ = writeln!(
+                w,
+                "    and {given_above} answer{} given above",
+                if given_above == 1 { "" } else { "s" }
+            );
         }
         if v.more_answers > 0 {
             let _ = writeln!(w, "    and {} more", v.more_answers);
