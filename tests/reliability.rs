@@ -17,6 +17,13 @@ use socscope::import;
 use socscope::questionnaire::Questionnaire;
 use socscope::session::{Session, Value, file, journal, lock, store};
 
+/// The tests here drive real processes in pseudo-terminals with timeouts: run one at a time,
+/// so that on a 2-core machine one test's processes never starve another's of the CPU.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
 const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
 
@@ -282,6 +289,7 @@ impl Rng {
 /// be new.
 #[test]
 fn kill_9_at_random_moments_never_loses_an_acknowledged_answer() {
+    let _one_at_a_time = serial();
     const PROCESSES: usize = 200;
     let q = q();
     let dir = tempfile::tempdir().unwrap();
@@ -458,6 +466,7 @@ fn check_restored(app: &App, what: &str) {
 
 #[test]
 fn sigterm_and_sighup_save_restore_the_terminal_and_exit_cleanly() {
+    let _one_at_a_time = serial();
     for (sig, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
         let dir = tempfile::tempdir().unwrap();
         let (path, q) = new_session(dir.path(), "sig.toml");
@@ -485,6 +494,7 @@ fn sigterm_and_sighup_save_restore_the_terminal_and_exit_cleanly() {
 
 #[test]
 fn quit_panic_and_error_all_restore_the_terminal() {
+    let _one_at_a_time = serial();
     // Quit.
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "quit.toml");
@@ -558,6 +568,7 @@ fn quit_panic_and_error_all_restore_the_terminal() {
 
 #[test]
 fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "locked.toml");
     let file = path.display().to_string();
@@ -622,6 +633,7 @@ fn a_second_process_is_told_who_has_the_session_and_can_only_read_it() {
 /// app must notice the hang-up, save and exit, not spin on end-of-file forever.
 #[test]
 fn a_closed_terminal_is_noticed_the_session_saved_and_the_app_exits() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "hangup.toml");
     let mut app = resume_ready(dir.path(), &path, &[]);
@@ -645,13 +657,16 @@ fn app_answers(app: &mut App, path: &Path, q: &Questionnaire) -> usize {
 /// next clean exit folds them into the file and removes the journal.
 #[test]
 fn kill_9_between_journal_append_and_fold_loses_nothing() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "unfolded.toml");
     let mut app = resume_ready(dir.path(), &path, &[]);
-    // "unknown" answers the question shown and moves on: three answers.
-    for _ in 0..3 {
-        assert!(app.key_acknowledged(b"u", Duration::from_secs(5)));
+    // "unknown" answers the question shown and moves on: three answers (the third question
+    // takes typed text, where "u" alone and Enter is unknown).
+    for key in [&b"u"[..], b"u", b"u\r"] {
+        assert!(app.key_acknowledged(key, Duration::from_secs(5)));
     }
+    app.wait_quiet();
     let shown = answers(&store::open(&path, &q).unwrap().0);
     app.kill9();
     assert_eq!(shown.len(), 3, "three answers shown as saved");
@@ -672,9 +687,10 @@ fn kill_9_between_journal_append_and_fold_loses_nothing() {
     assert!(err.contains("included 3 changes from"), "{err}");
     assert_eq!(answers(&store::open(&path, &q).unwrap().0), shown);
 
-    // Resumed, and quit: folded into the file, journal gone, the file readable by any socscope.
+    // Resumed (on a typed question, where C-c quits), and quit: folded into the file, journal
+    // gone, the file readable by any socscope.
     let mut app = resume_ready(dir.path(), &path, &[]);
-    app.send(b"q");
+    app.send(b"\x03");
     assert!(app.wait_exit(Duration::from_secs(10)).success());
     assert!(journal::read(&path).unwrap().is_none(), "journal removed");
     assert_eq!(format_version(&path), "1");
@@ -686,6 +702,7 @@ fn kill_9_between_journal_append_and_fold_loses_nothing() {
 /// stops the replay there, says so, and is set aside, never deleted.
 #[test]
 fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_kept() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "torn.toml");
     let mut app = resume_ready(dir.path(), &path, &[]);
@@ -704,9 +721,11 @@ fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_ke
     assert!(c.torn && c.damaged.is_none() && c.records.len() == 2);
     assert_eq!(answers(&store::open(&path, &q).unwrap().0), shown);
 
-    // Resumed: one more answer, appended after the two whole records.
+    // Resumed: one more answer, appended after the two whole records (a typed question: "u"
+    // alone and Enter is unknown).
     let mut app = resume_ready(dir.path(), &path, &[]);
-    assert!(app.key_acknowledged(b"u", Duration::from_secs(5)));
+    assert!(app.key_acknowledged(b"u\r", Duration::from_secs(5)));
+    app.wait_quiet();
     let shown = answers(&store::open(&path, &q).unwrap().0);
     app.kill9();
     let c = journal::read(&path).unwrap().unwrap();
@@ -759,6 +778,7 @@ fn a_torn_journal_record_is_ignored_and_a_damaged_one_stops_the_replay_and_is_ke
 /// answer shown as saved, and whenever a journal holds changes the file is marked for it.
 #[test]
 fn kill_9_while_folding_never_loses_an_answer() {
+    let _one_at_a_time = serial();
     const ROUNDS: usize = 16;
     let q = q();
     let dir = tempfile::tempdir().unwrap();
@@ -857,6 +877,7 @@ fn names_with(s: &Session, prefix: &str) -> usize {
 /// other is refused (and tries again): every import's identities and every answer are kept.
 #[test]
 fn imports_racing_plain_mode_answers_lose_neither() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "race.toml");
     let file = path.display().to_string();
@@ -943,6 +964,7 @@ fn opts() -> import::Options {
 /// lock must be free.
 #[test]
 fn kill_9_mid_import_leaves_a_readable_session() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (path, q) = new_session(dir.path(), "killed.toml");
     seed(&path, &q);

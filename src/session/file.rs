@@ -581,7 +581,7 @@ fn convert(
                         );
                     }
                     None => problems.push(problem(
-                        &loc,
+                        loc,
                         span.start,
                         format!("answer `{qid}` of {entity} has no `value` (and no `note`)"),
                         "give it a value, like value = \"yes\", or remove the entry",

@@ -184,14 +184,15 @@ pub fn next_unanswered(
 
 /// Where a resumed workshop continues: the first unanswered question after the one answered
 /// last (by time), so the facilitator is back where they left off; the first unanswered one
-/// when nothing was answered yet; `None` when every question has an answer.
+/// when nothing was answered yet; `None` when every question has an answer. Pre-filled
+/// answers (an import, a naming question) are not where anyone left off, so they do not count.
 pub fn resume_position(q: &Questionnaire, s: &Session, seq: &[(EntityId, usize)]) -> Option<usize> {
     let last = seq
         .iter()
         .enumerate()
         .filter_map(|(i, (e, qi))| {
             let a = s.answers(e)?.get(&q.questions[*qi].id)?;
-            Some((a.at, i))
+            a.source.is_none().then_some((a.at, i))
         })
         .max()
         .map(|(_, i)| i);
