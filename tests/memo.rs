@@ -341,7 +341,7 @@ fn no_internal_reference_reaches_any_output() {
         let outputs = [
             markdown::render(q(), &s, &r),
             markdown::evidence_checklist(&s, &r),
-            markdown::summary_text(&s, &r),
+            memo::text(q(), &s, &r),
             json::render_export(q(), &s, &r),
             memo::plain(&memo::build(q(), &s, &r)),
         ];

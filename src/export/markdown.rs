@@ -1,11 +1,11 @@
-//! Markdown export (CommonMark, renders on GitHub) and the plain-text summary of `recommend`.
+//! Markdown export: the scoping memo (CommonMark, renders on GitHub) and the evidence checklist.
 //!
 //! Every piece of user-entered text goes through [`escape`] (or [`cell`] in tables), so names,
 //! answers and notes cannot break a table, start a list, form a link or inject HTML.
 
 use std::fmt::Write;
 
-use crate::engine::{self, Change, Decision, DecisionId, GapStatus, Recommendation, Sensitivity};
+use crate::engine::{self, Decision, DecisionId, GapStatus, Recommendation, Sensitivity};
 use crate::export::mermaid;
 use crate::questionnaire::{Questionnaire, ReportType, Scope};
 use crate::report::{memo, wording};
@@ -728,60 +728,9 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
         return;
     }
     let _ = writeln!(w, ". Single changes that flip it:\n");
-    // Several values of one question with the same effect read as one line: "**A**, **B** or
-    // **C** instead of None of these" rather than a line each.
-    let mut groups: Vec<Vec<&crate::engine::Flip>> = Vec::new();
-    for f in &x.flips {
-        match groups.last_mut() {
-            Some(g)
-                if g[0].entity == f.entity
-                    && g[0].question == f.question
-                    && g[0].outcome == f.outcome
-                    && g[0].opens == f.opens
-                    && std::mem::discriminant(&g[0].change)
-                        == std::mem::discriminant(&f.change) =>
-            {
-                g.push(f)
-            }
-            _ => groups.push(vec![f]),
-        }
-    }
-    for g in groups {
+    for g in wording::flip_groups(&x.flips) {
         let f = g[0];
-        let bold = |t: &str| format!("**{}**", escape(t));
-        let either = |items: Vec<String>| match items.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => items.join(""),
-        };
-        let change = match &f.change {
-            Change::Add { .. } => format!(
-                "adding {}",
-                either(
-                    g.iter()
-                        .map(|x| match &x.change {
-                            Change::Add { choice } => bold(choice),
-                            _ => String::new(),
-                        })
-                        .collect()
-                )
-            ),
-            Change::Remove { .. } => format!(
-                "removing {}",
-                either(
-                    g.iter()
-                        .map(|x| match &x.change {
-                            Change::Remove { choice } => bold(choice),
-                            _ => String::new(),
-                        })
-                        .collect()
-                )
-            ),
-            Change::Replace => format!(
-                "{} instead of {}",
-                either(g.iter().map(|x| bold(&x.to)).collect()),
-                escape(&f.from)
-            ),
-        };
+        let change = wording::group_change(&g, |t| format!("**{}**", escape(t)), escape);
         let opens = f.opens_words(escape);
         let _ = writeln!(
             w,
@@ -950,134 +899,4 @@ fn answers_appendix(w: &mut String, q: &Questionnaire, s: &Session) {
         };
         block(title, EntityKey::Identity(i), &x.answers);
     }
-}
-
-/// The plain-text summary `socscope recommend` prints (no Markdown, no control characters).
-pub fn summary_text(s: &Session, r: &Recommendation) -> String {
-    let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(w, "Organisation: {}", sanitize(&s.workshop.organisation));
-    let _ = writeln!(
-        w,
-        "Verdict: {}",
-        wording::verdict_state(r.verdict, r.provisional)
-    );
-    if !r.soc2_categories.is_empty() {
-        let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
-        let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
-    }
-    for p in &r.plans {
-        let _ = writeln!(w, "{}:", sanitize(&wording::plan_short(p)));
-        for st in &p.steps {
-            let _ = writeln!(w, "  - {}", sanitize(&wording::step(st)));
-        }
-        for t in &p.waiting_for {
-            let _ = writeln!(w, "  - waits for: {}", sanitize(t));
-        }
-    }
-    if let Some(n) = &r.sox_note {
-        let _ = writeln!(w, "SOX: {}", sanitize(n));
-    }
-    let p = r.progress;
-    let _ = writeln!(
-        w,
-        "Progress: {}/{} answered ({} unknown)",
-        p.answered, p.total, p.unknown
-    );
-    for c in &r.conflicts {
-        let _ = writeln!(
-            w,
-            "CONFLICT: {} ({})",
-            sanitize(&c.text),
-            sanitize(&c.subject.name)
-        );
-        for t in &c.answers {
-            let _ = writeln!(
-                w,
-                "  {}: {} = {}",
-                sanitize(&t.entity.name),
-                sanitize(&t.question_text),
-                sanitize(&t.answer)
-            );
-        }
-    }
-    for f in &r.findings {
-        let _ = writeln!(w, "Finding: {}", sanitize(&f.text));
-    }
-    for n in &r.notes {
-        let _ = writeln!(w, "Note: {}", sanitize(&n.text));
-    }
-    for x in &r.subservices {
-        let _ = writeln!(
-            w,
-            "{}: {}",
-            sanitize(&x.system.name),
-            sanitize(&wording::subservice_line(x))
-        );
-    }
-    if r.verdict != crate::engine::Verdict::None {
-        for c in &r.cuecs {
-            let _ = writeln!(w, "Customers' control (CUEC): {}", sanitize(&c.text));
-        }
-    }
-    for f in &r.frameworks {
-        let _ = writeln!(
-            w,
-            "Related framework: {}: {}",
-            sanitize(f.framework.as_deref().unwrap_or_default()),
-            sanitize(&f.text)
-        );
-    }
-    let _ = writeln!(w);
-    for d in r.all_decisions() {
-        let _ = writeln!(
-            w,
-            "{}: {}",
-            sanitize(&d.title()),
-            sanitize(&wording::outcome_state(d))
-        );
-        for f in &d.rationale {
-            let _ = writeln!(w, "  because {}", sanitize(&f.rationale));
-            for t in &f.triggers {
-                let _ = writeln!(
-                    w,
-                    "    {}: {} = {}",
-                    sanitize(&t.entity.name),
-                    sanitize(&t.question_text),
-                    sanitize(&t.answer)
-                );
-            }
-        }
-        for x in &d.exclusions {
-            for f in &x.because {
-                let _ = writeln!(
-                    w,
-                    "  {}: {}",
-                    wording::excluded(&x.what),
-                    sanitize(&f.rationale)
-                );
-            }
-        }
-        for o in &d.open_questions {
-            let _ = writeln!(
-                w,
-                "  open: {}: {}",
-                sanitize(&o.entity.name),
-                sanitize(&o.question_text)
-            );
-        }
-    }
-    for (name, gaps) in r
-        .systems
-        .iter()
-        .map(|x| (&x.name, &x.gaps))
-        .chain(r.identities.iter().map(|x| (&x.name, &x.gaps)))
-        .filter(|(_, g)| !g.is_empty())
-    {
-        let _ = writeln!(w, "Evidence for {}:", sanitize(name));
-        for g in gaps {
-            let _ = writeln!(w, "  - {}", sanitize(&wording::gap(g)));
-        }
-    }
-    out
 }

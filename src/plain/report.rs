@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{self, Change, Flip, Recommendation};
+use crate::engine::{self, Recommendation};
 use crate::questionnaire::{Questionnaire, ReportType, Scope};
 use crate::report::wording;
 use crate::session::Session;
@@ -48,54 +48,9 @@ pub(super) fn recommendation_text(q: &Questionnaire, s: &Session) -> String {
             "  Sensitivity: {}. Single changes that flip it:",
             wording::rests_on(n)
         );
-        // Several values of one question with the same effect are one line: "A, B or C
-        // instead of None of these".
-        let mut groups: Vec<Vec<&Flip>> = Vec::new();
-        for f in &x.flips {
-            match groups.last_mut() {
-                Some(g)
-                    if g[0].entity == f.entity
-                        && g[0].question == f.question
-                        && g[0].outcome == f.outcome
-                        && g[0].opens == f.opens
-                        && std::mem::discriminant(&g[0].change)
-                            == std::mem::discriminant(&f.change) =>
-                {
-                    g.push(f)
-                }
-                _ => groups.push(vec![f]),
-            }
-        }
-        let either = |items: Vec<String>| match items.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => items.join(""),
-        };
-        for g in groups {
+        for g in wording::flip_groups(&x.flips) {
             let f = g[0];
-            let values = |pick: fn(&Flip) -> Option<&str>| {
-                either(g.iter().filter_map(|x| pick(x)).map(clean).collect())
-            };
-            let change = match &f.change {
-                Change::Add { .. } => format!(
-                    "adding {}",
-                    values(|x| match &x.change {
-                        Change::Add { choice } => Some(choice.as_str()),
-                        _ => None,
-                    })
-                ),
-                Change::Remove { .. } => format!(
-                    "removing {}",
-                    values(|x| match &x.change {
-                        Change::Remove { choice } => Some(choice.as_str()),
-                        _ => None,
-                    })
-                ),
-                Change::Replace => format!(
-                    "{} instead of {}",
-                    values(|x| Some(x.to.as_str())),
-                    clean(&f.from)
-                ),
-            };
+            let change = wording::group_change(&g, clean, clean);
             let _ = writeln!(
                 w,
                 "    {}, \u{201c}{}\u{201d}: {change} would make it {}{}",

@@ -147,6 +147,68 @@ pub fn change(f: &Flip, mark: impl Fn(&str) -> String) -> String {
     }
 }
 
+/// Flips in runs that read as one line: the same question, outcome and kind of change
+/// ("**A**, **B** or **C** instead of None of these" rather than a line each).
+pub fn flip_groups(flips: &[Flip]) -> Vec<Vec<&Flip>> {
+    let mut groups: Vec<Vec<&Flip>> = Vec::new();
+    for f in flips {
+        match groups.last_mut() {
+            Some(g)
+                if g[0].entity == f.entity
+                    && g[0].question == f.question
+                    && g[0].outcome == f.outcome
+                    && g[0].opens == f.opens
+                    && std::mem::discriminant(&g[0].change)
+                        == std::mem::discriminant(&f.change) =>
+            {
+                g.push(f)
+            }
+            _ => groups.push(vec![f]),
+        }
+    }
+    groups
+}
+
+/// How a group of flips changes the answer: "adding X or Y", "A, B or C instead of D". `mark`
+/// words a changed value (escaped and emphasised, or cleaned); `text` the current answer.
+pub fn group_change(
+    g: &[&Flip],
+    mark: impl Fn(&str) -> String,
+    text: impl Fn(&str) -> String,
+) -> String {
+    let either = |items: Vec<String>| match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => items.join(""),
+    };
+    let Some(first) = g.first() else {
+        return String::new();
+    };
+    let values = |pick: fn(&Flip) -> Option<&str>| {
+        either(g.iter().filter_map(|x| pick(x)).map(&mark).collect())
+    };
+    match &first.change {
+        Change::Add { .. } => format!(
+            "adding {}",
+            values(|x| match &x.change {
+                Change::Add { choice } => Some(choice.as_str()),
+                _ => None,
+            })
+        ),
+        Change::Remove { .. } => format!(
+            "removing {}",
+            values(|x| match &x.change {
+                Change::Remove { choice } => Some(choice.as_str()),
+                _ => None,
+            })
+        ),
+        Change::Replace => format!(
+            "{} instead of {}",
+            values(|x| Some(x.to.as_str())),
+            text(&first.from)
+        ),
+    }
+}
+
 /// One flip as a sentence after the question: "adding X would make it **SOC 2** (it would
 /// then ask “Q”)". `text` cleans or escapes the user text; `mark` emphasises.
 pub fn flip_sentence(
