@@ -171,9 +171,10 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
             }
             let id = format!("v{i}");
             // What it owes us: held already, or still to obtain.
-            let holds = x.holds.as_deref().unwrap_or_default();
-            let (held, missing): (Vec<_>, Vec<_>) =
-                x.needs.iter().partition(|r| holds.contains(r.label()));
+            let missing =
+                crate::report::wording::not_held(&x.needs, x.holds.as_deref().unwrap_or_default());
+            let held: Vec<_> = x.needs.iter().filter(|r| !missing.contains(r)).collect();
+            let missing: Vec<_> = missing.iter().collect();
             let label_of = |v: &[&crate::questionnaire::Report]| {
                 v.iter().map(|r| r.label()).collect::<Vec<_>>().join(" + ")
             };

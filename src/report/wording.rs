@@ -570,14 +570,20 @@ pub fn memo_step_gaps(n: usize, running: bool) -> String {
     )
 }
 
-/// What to do about a subservice organisation's reports: review those we hold, obtain the
-/// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
-pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
-    let missing: Vec<Report> = needs
+/// The reports a subservice organisation owes us that the recorded ones (`holds`, the labels
+/// of the `vendor_reports` answer, "SOC 2 Type 2, ISO 27001 ...") do not name.
+pub fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
+    needs
         .iter()
         .copied()
         .filter(|r| !holds.contains(r.label()))
-        .collect();
+        .collect()
+}
+
+/// What to do about a subservice organisation's reports: review those we hold, obtain the
+/// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
+pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
+    let missing = not_held(needs, holds);
     if missing.is_empty() {
         format!(
             "Each year, obtain {name}'s {} covering our period (or a bridge letter for the \
