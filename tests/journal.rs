@@ -154,9 +154,13 @@ fn apply(
             s.toggle_link(&i, &j, now);
         }
         Op::Facilitator(n) => {
-            // As the app's details editor does: in place, without a revision.
-            s.workshop.facilitator = format!("Facilitator {n}");
-            s.updated = now;
+            // As the app's details editor does: in place, without a revision, and only when
+            // the value changes (setting the same name again changes nothing to record).
+            let name = format!("Facilitator {n}");
+            if s.workshop.facilitator != name {
+                s.workshop.facilitator = name;
+                s.updated = now;
+            }
         }
         Op::Record => {
             lease
