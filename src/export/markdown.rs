@@ -21,7 +21,7 @@ pub fn sanitize(s: &str) -> String {
 /// Escapes text for inline Markdown: every character that could open emphasis, code, a link,
 /// HTML, an entity or a table cell is backslash-escaped, and line breaks become spaces. The
 /// output never starts a line, so list and heading markers need no escaping.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in sanitize(s).chars() {
         if matches!(
