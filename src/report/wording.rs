@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 
 use crate::engine::{
     Available, CategoryState, Change, Decision, DecisionId, Flip, Gap, GapStatus, Outcome,
-    PlanStep, ReportPlan, Verdict,
+    PlanStep, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
 
@@ -97,6 +97,27 @@ impl Serialize for Decision {
         st.end()
     }
 }
+
+/// The numbers (from 1) of the candidate control objectives a task supports, as the
+/// recommendation lists them: cited `CO-n` in the Markdown and JSON ([`objective_id`]),
+/// "objective n" in plain text.
+pub(crate) fn objective_numbers<'a>(
+    r: &'a Recommendation,
+    supports: &'a [String],
+) -> impl Iterator<Item = usize> + 'a {
+    supports
+        .iter()
+        .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
+        .map(|n| n + 1)
+}
+
+/// How a candidate control objective is cited: `CO-3`.
+pub(crate) fn objective_id(n: usize) -> String {
+    format!("CO-{n}")
+}
+
+/// Why an evidence task comes first: nobody knew whether the control exists.
+pub(crate) const ESTABLISH_FIRST: &str = "nobody could say whether it exists";
 
 /// An outcome with " (provisional)" after it when open questions could still change it.
 pub(crate) fn with_state(outcome: &str, provisional: bool) -> String {
