@@ -1105,3 +1105,50 @@ fn throttled_progress_passes_the_first_and_the_last_report() {
     drop(report);
     assert_eq!(heard, [Stage::Reading, Stage::Done]);
 }
+
+/// `socscope import` writes the report-level summary from the evaluation alone (a full
+/// recommendation of a million imported rows took minutes and over 10 GiB for a summary never
+/// read back): the verdict and categories the recommendation has, and says where the rest is.
+#[test]
+fn import_writes_a_report_level_summary_that_agrees_with_the_recommendation() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    socscope()
+        .args(["import"])
+        .arg(&path)
+        .arg("--identities")
+        .arg(fixture("okta-users.csv"))
+        .args(["--as-of", "2026-12-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Verdict"));
+    let q = common::builtin();
+    let (s, _) = store::open(&path, &q).unwrap_or_else(|e| panic!("{e}"));
+    let r = socscope::engine::recommend(&q, &s);
+    let saved = std::fs::read_to_string(&path).expect("read");
+    let file: toml::Table = toml::from_str(&saved).expect("TOML");
+    let summary = file
+        .get("recommendation")
+        .and_then(toml::Value::as_table)
+        .expect("a [recommendation] summary");
+    assert_eq!(
+        summary.get("verdict").and_then(toml::Value::as_str),
+        Some(r.verdict.id())
+    );
+    let cats: Vec<&str> = summary
+        .get("soc2_categories")
+        .and_then(toml::Value::as_array)
+        .expect("categories")
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .collect();
+    let expected: Vec<&str> = r.soc2_categories.iter().map(|c| c.id()).collect();
+    assert_eq!(cats, expected);
+    assert!(summary.get("decisions").is_none(), "{summary:?}");
+    assert!(
+        summary
+            .get("detail")
+            .and_then(toml::Value::as_str)
+            .is_some_and(|d| d.contains("socscope recommend")),
+        "{summary:?}"
+    );
+}
