@@ -308,6 +308,20 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("json", f.size), |b| {
             b.iter(|| export::json::render_export(&q, &f.session, &r))
         });
+        // What the command line does: written as it is made, never held whole.
+        g.bench_function(BenchmarkId::new("markdown_streamed", f.size), |b| {
+            b.iter(|| {
+                let mut w = Discard(0);
+                export::markdown::write_render(&q, &f.session, &r, &mut w);
+                w.0
+            })
+        });
+        g.bench_function(BenchmarkId::new("json_streamed", f.size), |b| {
+            b.iter(|| {
+                let mut w = std::io::sink();
+                export::json::write_export(&q, &f.session, &r, &mut w).map(|()| 0)
+            })
+        });
     }
     g.finish();
 
@@ -377,3 +391,13 @@ criterion_group! {
     targets = bench
 }
 criterion_main!(benches);
+
+/// A `fmt::Write` that keeps only the length of what it was given.
+struct Discard(usize);
+
+impl std::fmt::Write for Discard {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}

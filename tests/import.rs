@@ -164,17 +164,22 @@ fn good_csv_imports_answers_marked_as_imported() {
     );
 }
 
-#[test]
-fn cli_import_saves_and_reopens() {
-    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+/// `socscope import PATH --identities okta-users.csv`, which succeeds.
+fn import_okta(path: &Path) -> assert_cmd::assert::Assert {
     socscope()
         .args(["import"])
-        .arg(&path)
+        .arg(path)
         .arg("--identities")
         .arg(fixture("okta-users.csv"))
         .args(["--as-of", "2026-12-01"])
         .assert()
         .success()
+}
+
+#[test]
+fn cli_import_saves_and_reopens() {
+    let (_dir, path) = session_copy("s3-billing-service-account.toml");
+    import_okta(&path)
         .stdout(predicate::str::contains(
             "name           <- column \"User\"",
         ))
@@ -1104,4 +1109,38 @@ fn throttled_progress_passes_the_first_and_the_last_report() {
     .unwrap_or_else(|e| panic!("{e}"));
     drop(report);
     assert_eq!(heard, [Stage::Reading, Stage::Done]);
+}
+
+/// `socscope import` writes the report-level summary from the evaluation alone (a full
+/// recommendation of a million imported rows took minutes and over 10 GiB for a summary never
+/// read back): the verdict and categories the recommendation has, and says where the rest is.
+#[test]
+fn import_writes_a_report_level_summary_that_agrees_with_the_recommendation() {
+    let (dir, path) = session_copy("s3-billing-service-account.toml");
+    import_okta(&path).stdout(predicate::str::contains("Verdict"));
+    let q = common::builtin();
+    let (s, _) = store::open(&path, &q).unwrap_or_else(|e| panic!("{e}"));
+    // The full summary, as a save from the workshop writes it.
+    let full_path = dir.path().join("full.toml");
+    socscope::workshop::save(&full_path, &s, &q).unwrap_or_else(|e| panic!("{e}"));
+    let summary_of = |p: &Path| -> toml::Table {
+        let text = std::fs::read_to_string(p).expect("read");
+        let file: toml::Table = toml::from_str(&text).expect("TOML");
+        file.get("recommendation")
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .expect("a [recommendation] summary")
+    };
+    let (summary, full) = (summary_of(&path), summary_of(&full_path));
+    for key in ["verdict", "soc2_categories"] {
+        assert_eq!(summary.get(key), full.get(key), "{key}");
+    }
+    assert!(summary.get("decisions").is_none(), "{summary:?}");
+    assert!(
+        summary
+            .get("detail")
+            .and_then(toml::Value::as_str)
+            .is_some_and(|d| d.contains("socscope recommend")),
+        "{summary:?}"
+    );
 }

@@ -1,7 +1,8 @@
 //! The command line (clap). Each subcommand is a thin shell over the application layer
 //! (`workshop`) and the pure features; errors are printed whole, with their help line.
 
-use std::io::Write;
+use std::fmt;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -219,6 +220,94 @@ fn print(text: &str) -> Result<(), Error> {
         .map_err(Error::io("write to standard output"))
 }
 
+/// Text on its way to an `io::Write`, written piece by piece as it is made (`fmt::Write`):
+/// keeps the first error (a closed pipe, a full disk), after which it writes nothing; with
+/// `clean`, each piece is cleaned for the terminal.
+pub(super) struct Sink<W: io::Write> {
+    out: W,
+    clean: bool,
+    failed: Option<io::Error>,
+}
+
+impl<W: io::Write> Sink<W> {
+    pub(super) fn new(out: W, clean: bool) -> Sink<W> {
+        Sink {
+            out,
+            clean,
+            failed: None,
+        }
+    }
+
+    /// The writer's first error, or the flush.
+    fn done(mut self) -> io::Result<()> {
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+
+    pub(super) fn finish(self, written: fmt::Result) -> Result<(), Error> {
+        let failed = self.failed.is_some();
+        let flushed = match (written, failed) {
+            (Err(_), false) => Err(io::Error::other("the preview could not be written")),
+            _ => self.done(),
+        };
+        flushed.map_err(Error::io("write to standard output"))
+    }
+}
+
+impl<W: io::Write> fmt::Write for Sink<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.failed.is_some() {
+            return Err(fmt::Error);
+        }
+        // Cleaned already where it was made; this is the last guard before the terminal.
+        let cleaned;
+        let s = if self.clean && s.chars().any(|c| c != '\n' && text::is_unsafe(c)) {
+            cleaned = text::clean_multiline(s);
+            cleaned.as_str()
+        } else {
+            s
+        };
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.failed = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+/// Text made by `fill` (`fmt::Write`), streamed to `w`.
+fn text_to(
+    w: &mut dyn io::Write,
+    clean: bool,
+    fill: impl FnOnce(&mut dyn fmt::Write),
+) -> io::Result<()> {
+    let mut sink = Sink::new(w, clean);
+    fill(&mut sink);
+    sink.done()
+}
+
+/// Writes what `fill` makes to standard output, or to `path` (atomically), streamed: an
+/// export is never held whole in memory.
+fn emit(
+    output: Option<&Path>,
+    fill: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    match output {
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            fill(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(Error::io("write to standard output"))
+        }
+        Some(path) => {
+            workshop::write_export_with(path, fill)?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
 fn dispatch(cli: Cli, app: Launch) -> Result<ExitCode, Error> {
     // `--plain` before a command (`socscope --plain resume`, or an alias) is accepted by every
     // command; only the workshop (no command, `new`, `resume`) has a use for it, and only
@@ -261,17 +350,19 @@ fn dispatch(cli: Cli, app: Launch) -> Result<ExitCode, Error> {
         }
         Command::Recommend { session, json } => {
             let q = workshop::load_questionnaire(cli.questionnaire.as_deref())?;
-            let opened = open_to_read(&session, &q)?;
-            // What leaves socscope never holds a detected secret, even one kept on purpose.
-            let s = crate::secrets::redact_session(&opened.session);
+            // What leaves socscope never holds a detected secret, even one kept on purpose;
+            // the session as read is dropped once its redacted copy is made.
+            let s = crate::secrets::redact_session(&open_to_read(&session, &q)?.session);
             let r = engine::recommend(&q, &s);
-            if json {
-                print(&export::json::render(&s, &r))?;
-            } else {
-                print(&text::clean_multiline(&crate::report::memo::text(
-                    &q, &s, &r,
-                )))?;
-            }
+            emit(None, &mut |w| {
+                if json {
+                    export::json::write_render(&s, &r, w)
+                } else {
+                    text_to(w, true, |t| {
+                        let _ = crate::report::memo::write_text(&q, &s, &r, t);
+                    })
+                }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -290,23 +381,19 @@ fn dispatch(cli: Cli, app: Launch) -> Result<ExitCode, Error> {
                     why,
                 });
             }
-            let opened = open_to_read(&session, &q)?;
             // Exports never hold a detected secret, even one stored on purpose.
-            let s = crate::secrets::redact_session(&opened.session);
+            let s = crate::secrets::redact_session(&open_to_read(&session, &q)?.session);
             let r = engine::recommend(&q, &s);
-            let out = match (format, evidence_plan) {
-                (Format::Markdown, false) => export::markdown::render(&q, &s, &r),
-                (Format::Json, false) => export::json::render_export(&q, &s, &r),
-                (Format::Markdown, true) => export::markdown::evidence_checklist(&s, &r),
-                (Format::Json, true) => export::json::evidence_plan(&s, &r),
-            };
-            match output {
-                None => print(&out)?,
-                Some(path) => {
-                    workshop::write_export(&path, &out)?;
-                    eprintln!("wrote {}", path.display());
+            emit(output.as_deref(), &mut |w| match (format, evidence_plan) {
+                (Format::Markdown, false) => {
+                    text_to(w, false, |t| export::markdown::write_render(&q, &s, &r, t))
                 }
-            }
+                (Format::Json, false) => export::json::write_export(&q, &s, &r, w),
+                (Format::Markdown, true) => text_to(w, false, |t| {
+                    export::markdown::write_evidence_checklist(&s, &r, t)
+                }),
+                (Format::Json, true) => w.write_all(export::json::evidence_plan(&s, &r).as_bytes()),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {

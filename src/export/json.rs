@@ -1,5 +1,7 @@
 //! JSON export: the recommendation plus workshop metadata (schema: docs/json-schema.md).
 
+use std::io::Write as _;
+
 use serde::Serialize;
 
 use crate::engine::{self, EntityRef, Recommendation, Sensitivity};
@@ -24,7 +26,7 @@ struct Export<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sensitivity: Option<Vec<Sensitivity>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    answers: Option<Vec<AnswerRow>>,
+    answers: Option<Rows<'a>>,
 }
 
 /// One visible question of one entity, answered or not: the record of the workshop.
@@ -44,13 +46,99 @@ struct AnswerRow {
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
-    let out = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
-        serde_json::json!({ "error": format!("could not render: {e}") }).to_string()
-    });
-    // The same data for a JSON reader; no raw C1 control or bidi override for a terminal.
-    let mut out = crate::text::json_safe(&out);
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    let _ = write_json(value, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Pretty JSON of `value` to `w` as it is serialised, then a line break.
+fn write_json<T: Serialize>(value: &T, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut safe = JsonSafe {
+        out: w,
+        pending: Vec::new(),
+    };
+    if let Err(e) = serde_json::to_writer_pretty(&mut safe, value) {
+        if e.is_io() {
+            return Err(e.into());
+        }
+        // Not reached with socscope's types; said in the output rather than lost.
+        let failed = serde_json::json!({ "error": format!("could not render: {e}") });
+        safe.write_all(b"\n")?;
+        serde_json::to_writer(&mut safe, &failed)?;
+    }
+    safe.write_all(b"\n")?;
+    safe.flush()
+}
+
+/// What [`crate::text::json_safe`] does to a whole string, done as the JSON is written: the
+/// same data for a JSON reader, no raw C1 control or bidi override for a terminal. A UTF-8
+/// sequence split between two writes is held until it is whole.
+struct JsonSafe<'w> {
+    out: &'w mut dyn std::io::Write,
+    pending: Vec<u8>,
+}
+
+impl JsonSafe<'_> {
+    fn text(&mut self, s: &str) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            if c != '\n' && crate::text::is_unsafe(c) {
+                self.out.write_all(&s.as_bytes()[start..i])?;
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    write!(self.out, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        self.out.write_all(&s.as_bytes()[start..])
+    }
+}
+
+impl std::io::Write for JsonSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
+        } else {
+            self.pending.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.pending);
+            joined.as_slice()
+        };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match std::str::from_utf8(rest) {
+                Ok(s) => return self.text(s),
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    self.text(std::str::from_utf8(valid).unwrap_or_default())?;
+                    match e.error_len() {
+                        // Not UTF-8 (serde_json never writes it): passed on as it is.
+                        Some(n) => {
+                            self.out.write_all(&after[..n])?;
+                            rest = &after[n..];
+                        }
+                        None => {
+                            self.pending.extend_from_slice(after);
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        self.out.write_all(&pending)?;
+        self.out.flush()
+    }
 }
 
 /// Pretty JSON for `recommend --json`; serde_json escapes every string, so any user text
@@ -59,24 +147,47 @@ pub fn render(s: &Session, r: &Recommendation) -> String {
     to_json(&export(s, r, None, None))
 }
 
+/// [`render`], written to `w` as it is serialised.
+pub fn write_render(
+    s: &Session,
+    r: &Recommendation,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_json(&export(s, r, None, None), w)
+}
+
 /// The full export: the recommendation, the sensitivity of every decision, and every visible
 /// answer with its note.
 pub fn render_export(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
+    let mut out = Vec::new();
+    let _ = write_export(q, s, r, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`render_export`], written to `w` as it is serialised: the answers are made one row at a
+/// time as they are written, never all held.
+pub fn write_export(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let vis = engine::visibility(q, s);
     let mut e = export(
         s,
         r,
         Some(engine::sensitivities_for(q, s, r)),
-        Some(answer_rows(q, s)),
+        Some(Rows { q, s, vis: &vis }),
     );
     e.memo = Some(crate::report::memo::build(q, s, r));
-    to_json(&e)
+    write_json(&e, w)
 }
 
 fn export<'a>(
     s: &'a Session,
     r: &'a Recommendation,
     sensitivity: Option<Vec<Sensitivity>>,
-    answers: Option<Vec<AnswerRow>>,
+    answers: Option<Rows<'a>>,
 ) -> Export<'a> {
     Export {
         schema: "socscope-recommendation/2",
@@ -92,14 +203,20 @@ fn export<'a>(
     }
 }
 
-fn answer_rows(q: &Questionnaire, s: &Session) -> Vec<AnswerRow> {
-    let vis = engine::visibility(q, s);
-    let mut rows = Vec::new();
-    let mut add = |entity: EntityRef, key: EntityKey, answers: &Answers| {
-        for qi in vis.shown(key) {
+/// Every visible question of every entity, made as it is serialised.
+struct Rows<'a> {
+    q: &'a Questionnaire,
+    s: &'a Session,
+    vis: &'a engine::Visibility,
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let (q, s) = (self.q, self.s);
+        let row = move |entity: &EntityRef, qi: usize, answers: &Answers| {
             let question = &q.questions[qi];
             let a = answers.get(&question.id);
-            rows.push(AnswerRow {
+            AnswerRow {
                 entity: entity.clone(),
                 question: question.id.clone(),
                 question_text: question.text.clone(),
@@ -109,32 +226,44 @@ fn answer_rows(q: &Questionnaire, s: &Session) -> Vec<AnswerRow> {
                 note: a.and_then(|a| a.note.clone()),
                 source: a.and_then(|a| a.source.clone()),
                 at: a.map(|a| a.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            });
-        }
-    };
-    let eng = EntityRef {
-        kind: Scope::Engagement,
-        id: String::new(),
-        name: "Engagement".into(),
-    };
-    add(eng, EntityKey::Engagement, &s.engagement);
-    for (i, x) in s.systems.iter().enumerate() {
-        let e = EntityRef {
-            kind: Scope::System,
-            id: x.id.clone(),
-            name: x.name.clone(),
+            }
         };
-        add(e, EntityKey::System(i), &x.answers);
-    }
-    for (i, x) in s.identities.iter().enumerate() {
-        let e = EntityRef {
-            kind: Scope::Identity,
-            id: x.id.clone(),
-            name: x.name.clone(),
+        let vis = self.vis;
+        let entity = |kind: Scope, id: &str, name: &str| EntityRef {
+            kind,
+            id: id.to_string(),
+            name: name.to_string(),
         };
-        add(e, EntityKey::Identity(i), &x.answers);
+        let eng = std::iter::once((
+            entity(Scope::Engagement, "", "Engagement"),
+            EntityKey::Engagement,
+            &s.engagement,
+        ));
+        let systems = s.systems.iter().enumerate().map(|(i, x)| {
+            (
+                entity(Scope::System, &x.id, &x.name),
+                EntityKey::System(i),
+                &x.answers,
+            )
+        });
+        let identities = s.identities.iter().enumerate().map(|(i, x)| {
+            (
+                entity(Scope::Identity, &x.id, &x.name),
+                EntityKey::Identity(i),
+                &x.answers,
+            )
+        });
+        ser.collect_seq(
+            eng.chain(systems)
+                .chain(identities)
+                .flat_map(|(e, key, answers)| {
+                    vis.shown(key)
+                        .into_iter()
+                        .map(move |qi| row(&e, qi, answers))
+                        .collect::<Vec<_>>()
+                }),
+        )
     }
-    rows
 }
 
 #[derive(Serialize)]
@@ -205,4 +334,32 @@ pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::JsonSafe;
+
+    #[test]
+    fn unsafe_characters_are_escaped_even_when_split_between_writes() {
+        let text = "\"a\u{202e}b\u{85}c\"\n";
+        let bytes = text.as_bytes();
+        for cut in 0..=bytes.len() {
+            let mut out = Vec::new();
+            let mut w = JsonSafe {
+                out: &mut out,
+                pending: Vec::new(),
+            };
+            w.write_all(&bytes[..cut]).expect("written");
+            w.write_all(&bytes[cut..]).expect("written");
+            w.flush().expect("flushed");
+            assert_eq!(
+                String::from_utf8(out).expect("UTF-8"),
+                crate::text::json_safe(text),
+                "cut at {cut}"
+            );
+        }
+    }
 }

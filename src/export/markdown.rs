@@ -66,24 +66,33 @@ fn organisation(s: &Session) -> String {
 /// only in the appendix.
 pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     let mut out = String::new();
-    let w = &mut out;
+    write_render(q, s, r, &mut out);
+    out
+}
+
+/// [`render`], written to `w` as it is made: each decision's view is built, written and
+/// dropped. A writer that fails keeps its error (`fmt::Write` has no room for it).
+pub fn write_render(q: &Questionnaire, s: &Session, r: &Recommendation, w: &mut dyn Write) {
     let m = memo::build(q, s, r);
     let _ = writeln!(w, "# SOC scoping memo: {}\n", organisation(s));
     let _ = writeln!(w, "{}\n", escape(&m.workshop));
     page_one(w, &m);
     boundary(w, s, r);
 
-    let views = memo::decision_views(q, r);
     let _ = writeln!(w, "## Decisions in detail\n");
     let sens = engine::sensitivities_for(q, s, r);
     let sens: std::collections::HashMap<&DecisionId, &Sensitivity> =
         sens.iter().map(|x| (&x.decision, x)).collect();
-    for v in &views {
-        decision(w, v);
+    // The appendix's rows, made while each view is at hand.
+    let mut rule_rows = Vec::new();
+    for v in memo::each_decision_view(q, r) {
+        decision(w, &v);
         if let Some(x) = sens.get(&v.id) {
             sensitivity(w, x);
         }
+        rule_rows.extend(appendix_row(&v));
     }
+    drop(sens);
     plans(w, r);
     findings(w, r);
 
@@ -241,7 +250,7 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     }
 
     workshop_table(w, s, r);
-    appendix(w, q, s, &views);
+    appendix(w, q, s, &rule_rows);
 
     let _ = writeln!(
         w,
@@ -249,11 +258,10 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         env!("CARGO_PKG_VERSION"),
         s.updated.format("%Y-%m-%d %H:%M UTC")
     );
-    out
 }
 
 /// Confirmed gaps, then evidence nobody could vouch for, each with the evidence it needs.
-fn gap_list(w: &mut String, gaps: &[crate::engine::Gap]) {
+fn gap_list(w: &mut dyn Write, gaps: &[crate::engine::Gap]) {
     for g in gaps {
         let _ = writeln!(w, "- **{}**", escape(&wording::gap(g)));
         for o in &g.unknown {
@@ -267,7 +275,7 @@ fn gap_list(w: &mut String, gaps: &[crate::engine::Gap]) {
 }
 
 /// Each report's Type and dated plan.
-fn plans(w: &mut String, r: &Recommendation) {
+fn plans(w: &mut dyn Write, r: &Recommendation) {
     if r.plans.is_empty() {
         return;
     }
@@ -301,7 +309,7 @@ fn plans(w: &mut String, r: &Recommendation) {
 }
 
 /// Complementary user entity controls and related frameworks.
-fn boundary_notes(w: &mut String, r: &Recommendation) {
+fn boundary_notes(w: &mut dyn Write, r: &Recommendation) {
     if r.verdict != crate::engine::Verdict::None && !r.cuecs.is_empty() {
         let _ = writeln!(w, "## Complementary user entity controls\n");
         let _ = writeln!(
@@ -337,7 +345,7 @@ fn boundary_notes(w: &mut String, r: &Recommendation) {
 }
 
 /// Findings to take back to someone, conflicting answers, and notes.
-fn findings(w: &mut String, r: &Recommendation) {
+fn findings(w: &mut dyn Write, r: &Recommendation) {
     if !r.conflicts.is_empty() {
         let _ = writeln!(w, "## Conflicting answers\n");
         let _ = writeln!(
@@ -396,7 +404,7 @@ fn findings(w: &mut String, r: &Recommendation) {
 
 /// One decision's detail: reasons once each, the answers behind it grouped by entity, every
 /// "no" with its reason, and what could still change it.
-fn decision(w: &mut String, v: &memo::DecisionView) {
+fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
     let _ = writeln!(w, "### {}: {}\n", escape(&v.title), escape(&v.outcome));
     if v.provisional {
         let _ = writeln!(
@@ -459,7 +467,7 @@ fn decision(w: &mut String, v: &memo::DecisionView) {
 }
 
 /// One reason: the rationale, for whom it holds, and the criteria.
-fn reason(w: &mut String, r: &memo::Reason) {
+fn reason(w: &mut dyn Write, r: &memo::Reason) {
     let mut line = format!("- {}", escape(&r.text));
     if !r.applies_to.is_empty() {
         let _ = write!(line, " *For: {}.*", escape(&r.applies_to));
@@ -474,7 +482,7 @@ fn reason(w: &mut String, r: &memo::Reason) {
 }
 
 /// Page one: what a client executive and an auditor read first.
-fn page_one(w: &mut String, m: &memo::Memo) {
+fn page_one(w: &mut dyn Write, m: &memo::Memo) {
     let _ = writeln!(w, "## Page one\n");
     let _ = writeln!(w, "**Recommendation: {}.** {}\n", m.headline, m.standing);
     if !m.reports.is_empty() {
@@ -608,7 +616,7 @@ fn page_one(w: &mut String, m: &memo::Memo) {
 }
 
 /// The picture of the boundary, with a sentence when it summarises.
-fn boundary(w: &mut String, s: &Session, r: &Recommendation) {
+fn boundary(w: &mut dyn Write, s: &Session, r: &Recommendation) {
     let d = mermaid::boundary(s, r);
     let _ = writeln!(w, "## The boundary\n");
     let _ = writeln!(
@@ -624,7 +632,7 @@ fn boundary(w: &mut String, s: &Session, r: &Recommendation) {
 }
 
 /// Who was in the room and where the workshop stands.
-fn workshop_table(w: &mut String, s: &Session, r: &Recommendation) {
+fn workshop_table(w: &mut dyn Write, s: &Session, r: &Recommendation) {
     let _ = writeln!(w, "## About this workshop\n");
     let _ = writeln!(w, "| Workshop | |\n|---|---|");
     let _ = writeln!(w, "| Organisation | {} |", cell(&s.workshop.organisation));
@@ -657,7 +665,7 @@ fn workshop_table(w: &mut String, s: &Session, r: &Recommendation) {
 }
 
 /// Rule ids and the questionnaire behind each decision, for whoever checks the reasoning.
-fn appendix(w: &mut String, q: &Questionnaire, s: &Session, views: &[memo::DecisionView]) {
+fn appendix(w: &mut dyn Write, q: &Questionnaire, s: &Session, rows: &[String]) {
     let _ = writeln!(w, "## Appendix: rules and references\n");
     let _ = writeln!(
         w,
@@ -671,43 +679,47 @@ fn appendix(w: &mut String, q: &Questionnaire, s: &Session, views: &[memo::Decis
         }
     );
     let _ = writeln!(w, "| Decision | Rules | Criteria |\n|---|---|---|");
-    for v in views {
-        let mut rules: Vec<&str> = Vec::new();
-        let mut criteria: Vec<&str> = Vec::new();
-        for r in v
-            .reasons
-            .iter()
-            .chain(v.exclusions.iter().flat_map(|x| &x.because))
-        {
-            if !rules.contains(&r.rule.as_str()) {
-                rules.push(&r.rule);
-            }
-            for c in &r.criteria {
-                if !criteria.contains(&c.as_str()) {
-                    criteria.push(c);
-                }
-            }
-        }
-        if rules.is_empty() {
-            continue;
-        }
-        let ids: Vec<String> = rules
-            .iter()
-            .map(|r| format!("`{}`", sanitize(r).replace('`', "'")))
-            .collect();
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} |",
-            cell(&v.title),
-            ids.join(", "),
-            cell(&criteria.join(", "))
-        );
+    for row in rows {
+        let _ = writeln!(w, "{row}");
     }
     let _ = writeln!(w);
 }
 
+/// A decision's row of the appendix: its rules and the criteria they cite (none without rules).
+fn appendix_row(v: &memo::DecisionView) -> Option<String> {
+    let mut rules: Vec<&str> = Vec::new();
+    let mut criteria: Vec<&str> = Vec::new();
+    for r in v
+        .reasons
+        .iter()
+        .chain(v.exclusions.iter().flat_map(|x| &x.because))
+    {
+        if !rules.contains(&r.rule.as_str()) {
+            rules.push(&r.rule);
+        }
+        for c in &r.criteria {
+            if !criteria.contains(&c.as_str()) {
+                criteria.push(c);
+            }
+        }
+    }
+    if rules.is_empty() {
+        return None;
+    }
+    let ids: Vec<String> = rules
+        .iter()
+        .map(|r| format!("`{}`", sanitize(r).replace('`', "'")))
+        .collect();
+    Some(format!(
+        "| {} | {} | {} |",
+        cell(&v.title),
+        ids.join(", "),
+        cell(&criteria.join(", "))
+    ))
+}
+
 /// "What would change this?": the answers a decision rests on and the single changes that flip it.
-fn sensitivity(w: &mut String, x: &Sensitivity) {
+fn sensitivity(w: &mut dyn Write, x: &Sensitivity) {
     if x.rests_on.is_empty() && x.flips.is_empty() {
         return;
     }
@@ -749,7 +761,12 @@ fn sensitivity(w: &mut String, x: &Sensitivity) {
 /// The evidence plan on its own, as a Markdown checklist to track over the observation window.
 pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
     let mut out = String::new();
-    let w = &mut out;
+    write_evidence_checklist(s, r, &mut out);
+    out
+}
+
+/// [`evidence_checklist`], written to `w` as it is made.
+pub fn write_evidence_checklist(s: &Session, r: &Recommendation, w: &mut dyn Write) {
     let org = organisation(s);
     let _ = writeln!(w, "# Evidence plan: {org}\n");
     let _ = write!(w, "Recommendation: **{}**", r.verdict.label());
@@ -762,7 +779,7 @@ pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
             w,
             "Nothing to collect: no system or identity is in scope yet."
         );
-        return out;
+        return;
     }
     evidence_plan(w, r);
     if !r.control_objectives.is_empty() {
@@ -772,11 +789,10 @@ pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
         }
         let _ = writeln!(w);
     }
-    out
 }
 
 /// The evidence plan as a task list, one block per in-scope system or identity.
-fn evidence_plan(w: &mut String, r: &Recommendation) {
+fn evidence_plan(w: &mut dyn Write, r: &Recommendation) {
     if r.evidence_plan.is_empty() {
         return;
     }
@@ -833,7 +849,7 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
 }
 
 /// Every visible answer, per entity, with its note: the record of the workshop.
-fn answers_appendix(w: &mut String, q: &Questionnaire, s: &Session) {
+fn answers_appendix(w: &mut dyn Write, q: &Questionnaire, s: &Session) {
     let vis = engine::visibility(q, s);
     let _ = writeln!(w, "## Workshop answers\n");
     let mut block = |title: String, key, answers: &crate::session::Answers| {

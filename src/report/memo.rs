@@ -348,8 +348,17 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
 
 /// Every decision's detail, report-level first.
 pub fn decision_views(q: &Questionnaire, r: &Recommendation) -> Vec<DecisionView> {
+    each_decision_view(q, r).collect()
+}
+
+/// [`decision_views`] one at a time: a writer that streams keeps only the view it writes (at
+/// 11,000 decisions, all of them were 40 MB).
+pub(crate) fn each_decision_view<'a>(
+    q: &'a Questionnaire,
+    r: &'a Recommendation,
+) -> impl Iterator<Item = DecisionView> + 'a {
     let rules = Rules::new(q);
-    r.all_decisions().map(|d| view(&rules, d)).collect()
+    r.all_decisions().map(move |d| view(&rules, d))
 }
 
 fn supports(rules: &Rules, f: &Firing, report: Report) -> bool {
@@ -810,43 +819,54 @@ pub fn plain(m: &Memo) -> String {
 /// categories:`, `Progress:`), page one, then every decision and each entity's evidence gaps;
 /// plain text, no rule ids.
 pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
-    use std::fmt::Write;
-    let c = |t: &str| crate::text::clean(t);
     let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(w, "Organisation: {}", c(&s.workshop.organisation));
-    let _ = writeln!(
+    let _ = write_text(q, s, r, &mut out);
+    out
+}
+
+/// [`text`], written to `w` as it is made: each decision's view is built, written and dropped
+/// (twice: once to count the answers given for several decisions, once to write).
+pub fn write_text(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    w: &mut dyn std::fmt::Write,
+) -> std::fmt::Result {
+    let c = |t: &str| crate::text::clean(t);
+    writeln!(w, "Organisation: {}", c(&s.workshop.organisation))?;
+    writeln!(
         w,
         "Verdict: {}",
         wording::verdict_state(r.verdict, r.provisional)
-    );
+    )?;
     if !r.soc2_categories.is_empty() {
         let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
-        let _ = writeln!(w, "SOC 2 categories: {}", cats.join(", "));
+        writeln!(w, "SOC 2 categories: {}", cats.join(", "))?;
     }
     let p = r.progress;
-    let _ = writeln!(
+    writeln!(
         w,
         "Progress: {}/{} answered ({} unknown)",
         p.answered, p.total, p.unknown
-    );
-    let _ = writeln!(w);
-    w.push_str(&plain(&build(q, s, r)));
-    let _ = writeln!(w);
-    let views = decision_views(q, r);
-    let _ = writeln!(w, "Decisions ({}):", views.len());
+    )?;
+    writeln!(w)?;
+    w.write_str(&plain(&build(q, s, r)))?;
+    writeln!(w)?;
     // Read aloud, an answer is said once across all decisions, with how many it decides.
-    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
-    for v in &views {
-        for g in &v.answers {
-            for a in &g.answers {
-                *counts.entry((&g.entity, &a.question)).or_default() += 1;
+    let mut counts: HashMap<(String, String), usize> = HashMap::new();
+    let mut n = 0;
+    for v in each_decision_view(q, r) {
+        n += 1;
+        for g in v.answers {
+            for a in g.answers {
+                *counts.entry((g.entity.clone(), a.question)).or_default() += 1;
             }
         }
     }
-    let mut said: HashSet<(&str, &str)> = HashSet::new();
-    for v in &views {
-        w.push_str(&decision_text(v, &counts, &mut said));
+    writeln!(w, "Decisions ({n}):")?;
+    let mut said: HashSet<(String, String)> = HashSet::new();
+    for v in each_decision_view(q, r) {
+        w.write_str(&decision_text(&v, &counts, &mut said))?;
     }
     for (name, gaps) in r
         .systems
@@ -855,12 +875,12 @@ pub fn text(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
         .chain(r.identities.iter().map(|x| (&x.name, &x.gaps)))
         .filter(|(_, g)| !g.is_empty())
     {
-        let _ = writeln!(w, "Evidence for {}:", c(name));
+        writeln!(w, "Evidence for {}:", c(name))?;
         for g in gaps {
-            let _ = writeln!(w, "  {}", c(&wording::gap(g)));
+            writeln!(w, "  {}", c(&wording::gap(g)))?;
         }
     }
-    out
+    Ok(())
 }
 
 /// One decision as plain text, for plain mode and `recommend`: reasons once, answers grouped by
@@ -871,10 +891,10 @@ pub fn plain_decision(v: &DecisionView) -> String {
 
 /// [`plain_decision`], skipping the answers already in `said` (counted instead) and saying how
 /// many decisions an answer decides the first time it is given.
-fn decision_text<'v>(
-    v: &'v DecisionView,
-    counts: &HashMap<(&str, &str), usize>,
-    said: &mut HashSet<(&'v str, &'v str)>,
+fn decision_text(
+    v: &DecisionView,
+    counts: &HashMap<(String, String), usize>,
+    said: &mut HashSet<(String, String)>,
 ) -> String {
     use std::fmt::Write;
     let c = |s: &str| crate::text::clean(s);
@@ -896,7 +916,8 @@ fn decision_text<'v>(
             .answers
             .iter()
             .filter(|a| {
-                let new = said.insert((&g.entity, &a.question));
+                let key = (g.entity.clone(), a.question.clone());
+                let new = said.insert(key);
                 given_above += usize::from(!new);
                 new
             })
@@ -907,7 +928,7 @@ fn decision_text<'v>(
         lines.push(format!("    {}:", c(&g.entity)));
         for a in fresh {
             let n = counts
-                .get(&(g.entity.as_str(), a.question.as_str()))
+                .get(&(g.entity.clone(), a.question.clone()))
                 .copied()
                 .unwrap_or(1);
             let times = if n > 1 {

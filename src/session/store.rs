@@ -292,7 +292,16 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
 /// temporary name is never followed. On failure `path` is left as it was and the temporary file
 /// is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Saved, StoreError> {
-    write_atomic_inner(path, bytes, None)
+    write_atomic_inner(path, &mut |w| w.write_all(bytes), None)
+}
+
+/// [`write_atomic`] of what `fill` writes, streamed to the temporary file (an export of a
+/// large session is never held in memory whole).
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Saved, StoreError> {
+    write_atomic_inner(path, fill, None)
 }
 
 /// Where [`write_atomic_failing`] makes a save fail, to test that failures leave the original.
@@ -309,7 +318,7 @@ pub enum FailPoint {
 /// root, so this is how the suite proves a failed save leaves the original untouched).
 #[doc(hidden)]
 pub fn write_atomic_failing(path: &Path, bytes: &[u8], at: FailPoint) -> Result<Saved, StoreError> {
-    write_atomic_inner(path, bytes, Some(at))
+    write_atomic_inner(path, &mut |w| w.write_all(bytes), Some(at))
 }
 
 fn injected(path: &Path) -> StoreError {
@@ -329,7 +338,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 
 fn write_atomic_inner(
     path: &Path,
-    bytes: &[u8],
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     fail: Option<FailPoint>,
 ) -> Result<Saved, StoreError> {
     let dir = parent_dir(path);
@@ -342,15 +351,21 @@ fn write_atomic_inner(
         });
     }
     let mut tmp = temp_for(path)?;
-    tmp.write_all(bytes).map_err(io(path, "write"))?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(io(path, "write"))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(io(path, "flush to disk"))?;
+    let len = tmp.as_file().metadata().map_err(io(path, "write"))?.len();
     if fail == Some(FailPoint::BeforeRename) {
         return Err(injected(path));
     }
     let mut saved = Saved {
-        bytes: bytes.len() as u64,
+        bytes: len,
         ..Saved::default()
     };
     if path.exists() {

@@ -201,11 +201,21 @@ impl Lease {
     /// Saves `s` whole with the readable summary of `rec`, atomically, under the lock, and
     /// removes the journal it holds everything of. Read-only leases refuse.
     pub fn save(&mut self, s: &Session, rec: &Recommendation) -> Result<Saved, Error> {
+        self.save_with_summary(s, crate::report::summary::file_summary(rec))
+    }
+
+    /// [`Lease::save`] with the `[recommendation]` summary already made (`socscope import`
+    /// writes a report-level one: a full recommendation of a million rows costs minutes).
+    pub(crate) fn save_with_summary(
+        &mut self,
+        s: &Session,
+        summary: Option<toml::Value>,
+    ) -> Result<Saved, Error> {
         if self.read_only() {
             return Err(StoreError::ReadOnly(self.path.clone()).into());
         }
         fold_pause();
-        let saved = store::save_with(&self.real, s, crate::report::summary::file_summary(rec))?;
+        let saved = store::save_with(&self.real, s, summary)?;
         fold_pause();
         self.remove_journal()?;
         self.base = Some(journal::Base {
@@ -727,6 +737,21 @@ pub(crate) fn write_export(target: &Path, text: &str) -> Result<(), Error> {
         });
     }
     store::write_atomic(target, text.as_bytes())?;
+    Ok(())
+}
+
+/// [`write_export`] of what `fill` writes, streamed to the file as it is made.
+pub(crate) fn write_export_with(
+    target: &Path,
+    fill: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if let Some(why) = protected(target) {
+        return Err(Error::Protected {
+            path: target.to_path_buf(),
+            why,
+        });
+    }
+    store::write_atomic_with(target, fill)?;
     Ok(())
 }
 
