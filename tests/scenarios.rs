@@ -820,3 +820,40 @@ fn an_accuracy_promise_alone_never_calls_for_a_soc2() {
             .any(|n| n.id == "report_commitments_without_soc2")
     );
 }
+
+#[test]
+fn cuecs_and_their_criteria_follow_the_categories_in_scope() {
+    // S9: customers are controllers of personal data, but Privacy is not included (no privacy
+    // commitments): no Privacy CUEC, and no CUEC cites a P criterion.
+    let r = recommend(&example("s9-software-on-a-platform.toml"));
+    assert!(!r.soc2_categories.contains(&Category::Privacy));
+    assert!(
+        !r.cuecs.iter().any(|c| c.rule == "cuec_controller_notice_consent"),
+        "observed: the controller's notice-and-consent CUEC, citing P2.1 and P3.1, with Privacy out of scope"
+    );
+    for c in &r.cuecs {
+        assert!(
+            !c.references.iter().any(|x| x.starts_with('P')),
+            "{}: {:?}",
+            c.text,
+            c.references
+        );
+    }
+    assert!(r.cuecs.iter().any(|c| c.text.contains("their own users")));
+    // S1: Privacy is included, so the controller's CUEC is listed with its criteria; input
+    // authorisation serves the SOC 1 and stays, without the Processing Integrity criterion of
+    // a category S1 does not include.
+    let r = recommend(&example("s1-payroll-provider.toml"));
+    let consent = r
+        .cuecs
+        .iter()
+        .find(|c| c.rule == "cuec_controller_notice_consent")
+        .expect("Privacy in scope: the controller's CUEC");
+    assert_eq!(consent.references, ["P2.1", "P3.1"]);
+    let input = r
+        .cuecs
+        .iter()
+        .find(|c| c.rule == "cuec_authorise_input")
+        .expect("a SOC 1 CUEC");
+    assert!(input.references.is_empty(), "{:?}", input.references);
+}

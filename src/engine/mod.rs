@@ -895,6 +895,21 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         }
     }
 
+    // In file order, whether an engagement or a report rule yields it; a CUEC cites only
+    // criteria the report tests: those of an excluded category go.
+    let order: HashMap<&str, usize> = q
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.id.as_str(), n))
+        .collect();
+    cuecs.sort_by_key(|c| order.get(c.rule.as_str()).copied());
+    for c in &mut cuecs {
+        c.references.retain(|r| {
+            tsc::category(r).is_none_or(|c| c == Category::Security || soc2_categories.contains(&c))
+        });
+    }
+
     let sox_note = counted
         .iter()
         .filter(|e| e.result == Tri::True)
