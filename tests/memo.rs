@@ -383,3 +383,48 @@ fn an_open_category_question_does_not_make_the_headline_provisional() {
         availability.state
     );
 }
+
+#[test]
+fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
+    // A questionnaire whose labels word the reports their own way: "SOC2" without the space,
+    // and a "none" that names the report still awaited.
+    let src = socscope::questionnaire::BUILTIN_SOURCE
+        .replacen(
+            "{ id = \"soc2_type2\", label = \"SOC 2 Type 2\" }",
+            "{ id = \"soc2_type2\", label = \"Type 2 report on its controls (SOC2)\" }",
+            1,
+        )
+        .replacen(
+            "{ id = \"none\", label = \"None collected yet\", exclusive = true }",
+            "{ id = \"none\", label = \"None collected yet (SOC 2 requested)\", exclusive = true }",
+            1,
+        );
+    assert_ne!(src, socscope::questionnaire::BUILTIN_SOURCE);
+    let relabelled = socscope::questionnaire::load("relabelled.toml", &src).expect("loads");
+    let mut s = example("s9-software-on-a-platform.toml");
+    let mail = s
+        .systems
+        .iter()
+        .position(|x| x.name.starts_with("MailRelay"))
+        .expect("MailRelay");
+    s.systems[mail].answers.remove("vendor_report_period_end");
+    let question = relabelled.question("vendor_reports").expect("question");
+    let id = EntityId::System(s.systems[mail].id.clone());
+    s.set_answer(question, &id, Value::List(vec!["none".into()]), at())
+        .expect("answer");
+    let r = engine::recommend(&relabelled, &s);
+    let m = memo::build(&relabelled, &s, &r);
+    let steps: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
+    assert!(
+        steps.iter().any(|t| t.starts_with("Each year, obtain CloudCo's SOC 2")),
+        "CloudCo's SOC 2 Type 2 is held whatever its label says: {steps:#?}"
+    );
+    assert!(
+        steps.iter().any(|t| t.starts_with("Obtain MailRelay (e-mail delivery)'s SOC 2")),
+        "nothing is held from MailRelay, though its answer's label names a SOC 2: {steps:#?}"
+    );
+    let md = markdown::render(&relabelled, &s, &r);
+    let picture = diagram_of(&md);
+    assert!(picture.contains("CloudCo<br/>carve-out<br/>its SOC 2 held"), "{picture}");
+    assert!(picture.contains("needs its SOC 2"), "{picture}");
+}

@@ -266,6 +266,8 @@ pub struct Subservice {
     pub needs: Vec<Report>,
     /// The reports we hold from it, as the workshop recorded them (`vendor_reports` role).
     pub holds: Option<String>,
+    /// Which of our reports' kinds those are (from the answer's choice ids, not its labels).
+    pub held: Vec<Report>,
     pub csocs: Vec<String>,
     pub evidence: Vec<String>,
     /// Questions whose answers would settle what it owes us (the reports it must give).

@@ -171,8 +171,7 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
             }
             let id = format!("v{i}");
             // What it owes us: held already, or still to obtain.
-            let missing =
-                crate::report::wording::not_held(&x.needs, x.holds.as_deref().unwrap_or_default());
+            let missing = crate::report::wording::not_held(&x.needs, &x.held);
             let held: Vec<_> = x.needs.iter().filter(|r| !missing.contains(r)).collect();
             let missing: Vec<_> = missing.iter().collect();
             let label_of = |v: &[&crate::questionnaire::Report]| {

@@ -115,6 +115,8 @@ pub struct SubserviceLine {
     /// "its SOC 2 report", or empty when nothing is owed.
     pub needs: String,
     pub needs_reports: Vec<Report>,
+    /// The reports held, by kind (from the answer's choice ids).
+    pub held_reports: Vec<Report>,
     /// What we hold from it, as recorded ("not recorded yet" when unanswered).
     pub holds: String,
 }
@@ -549,6 +551,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             hosts: x.supports.iter().map(|e| e.name.clone()).collect(),
             needs: wording::needs(&x.needs),
             needs_reports: x.needs.clone(),
+            held_reports: x.held.clone(),
             holds: x
                 .holds
                 .clone()
@@ -705,6 +708,7 @@ fn next_steps(
         undated(wording::memo_step_vendor(
             &x.name,
             &x.needs_reports,
+            &x.held_reports,
             &x.holds,
         ));
     }

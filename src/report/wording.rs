@@ -570,20 +570,20 @@ pub fn memo_step_gaps(n: usize, running: bool) -> String {
     )
 }
 
-/// The reports a subservice organisation owes us that the recorded ones (`holds`, the labels
-/// of the `vendor_reports` answer, "SOC 2 Type 2, ISO 27001 ...") do not name.
-pub fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
+/// The reports a subservice organisation owes us that are not among those held (`held`, from
+/// the `vendor_reports` answer's choice ids).
+pub fn not_held(needs: &[Report], held: &[Report]) -> Vec<Report> {
     needs
         .iter()
         .copied()
-        .filter(|r| !holds.contains(r.label()))
+        .filter(|r| !held.contains(r))
         .collect()
 }
 
 /// What to do about a subservice organisation's reports: review those we hold, obtain the
 /// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
-pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
-    let missing = not_held(needs, holds);
+pub fn memo_step_vendor(name: &str, needs: &[Report], held: &[Report], holds: &str) -> String {
+    let missing = not_held(needs, held);
     if missing.is_empty() {
         format!(
             "Each year, obtain {name}'s {} covering our period (or a bridge letter for the \
