@@ -416,15 +416,22 @@ fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
     let m = memo::build(&relabelled, &s, &r);
     let steps: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
     assert!(
-        steps.iter().any(|t| t.starts_with("Each year, obtain CloudCo's SOC 2")),
+        steps
+            .iter()
+            .any(|t| t.starts_with("Each year, obtain CloudCo's SOC 2")),
         "CloudCo's SOC 2 Type 2 is held whatever its label says: {steps:#?}"
     );
     assert!(
-        steps.iter().any(|t| t.starts_with("Obtain MailRelay (e-mail delivery)'s SOC 2")),
+        steps
+            .iter()
+            .any(|t| t.starts_with("Obtain MailRelay (e-mail delivery)'s SOC 2")),
         "nothing is held from MailRelay, though its answer's label names a SOC 2: {steps:#?}"
     );
     let md = markdown::render(&relabelled, &s, &r);
     let picture = diagram_of(&md);
-    assert!(picture.contains("CloudCo<br/>carve-out<br/>its SOC 2 held"), "{picture}");
+    assert!(
+        picture.contains("CloudCo<br/>carve-out<br/>its SOC 2 held"),
+        "{picture}"
+    );
     assert!(picture.contains("needs its SOC 2"), "{picture}");
 }

@@ -479,6 +479,10 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                     .iter()
                     .map(|&k| cx.entity_ref(EntityKey::System(k)))
                     .collect(),
+                used_by: st.used_by[i]
+                    .iter()
+                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                    .collect(),
                 needs,
                 holds,
                 held,

@@ -261,6 +261,8 @@ pub struct Subservice {
     pub method: SubserviceMethod,
     /// The systems that run on it (their naming answers name it: a hosting provider).
     pub supports: Vec<EntityRef>,
+    /// The systems that use it as a service (a `link = "uses"` naming answer names it).
+    pub used_by: Vec<EntityRef>,
     /// The reports of its own it must give us: carved out of our SOC 1, its SOC 1; of our
     /// SOC 2, its SOC 2 (domain.md §3).
     pub needs: Vec<Report>,

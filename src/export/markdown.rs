@@ -548,20 +548,15 @@ fn page_one(w: &mut String, m: &memo::Memo) {
     if !m.subservices.is_empty() {
         let _ = writeln!(
             w,
-            "| Subservice organisation | Method | Hosts | Report needed | Held |\n|---|---|---|---|---|"
+            "| Subservice organisation | Method | Our systems on it | Report needed | Held |\n|---|---|---|---|---|"
         );
         for x in &m.subservices {
-            let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} | {} |",
                 cell(&x.name),
                 wording::method(x.method),
-                if hosts.is_empty() {
-                    "none of our systems".to_string()
-                } else {
-                    cell(&memo::names(&hosts))
-                },
+                cell(&wording::memo_serves(&x.hosts, &x.used_by)),
                 cell(&x.needs),
                 cell(&x.holds)
             );

@@ -197,8 +197,9 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
         let _ = writeln!(w, "  end");
     }
 
-    // Runs-on edges: our systems to the provider that hosts them; with many systems, one edge
-    // from the boundary saying how many run on it.
+    // Runs-on edges: our systems to the provider that hosts them, dotted "uses" edges to the
+    // vendors whose services they call; with many systems, one edge from the boundary saying
+    // how many run on it (or use it).
     let mut edges: HashSet<(String, String)> = HashSet::new();
     for x in &outside {
         let Some(to) = node.get(x.system.id.as_str()) else {
@@ -217,7 +218,26 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
                     if n == 1 { "" } else { "s" }
                 );
             }
+            let n = x
+                .used_by
+                .iter()
+                .filter(|e| node.contains_key(e.id.as_str()))
+                .count();
+            if n > 0 && edges.insert(("boundary uses".into(), to.clone())) {
+                let _ = writeln!(
+                    w,
+                    "  boundary -. {n} system{} use it .-> {to}",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
             continue;
+        }
+        for e in &x.used_by {
+            if let Some(from) = node.get(e.id.as_str())
+                && edges.insert((from.clone(), to.clone()))
+            {
+                let _ = writeln!(w, "  {from} -. uses .-> {to}");
+            }
         }
         for e in &x.supports {
             if let Some(from) = node.get(e.id.as_str())

@@ -70,8 +70,20 @@ pub struct Creates {
     pub answers: Vec<(String, crate::vocab::Value)>,
     /// How the new system's pre-filled answers say where they came from.
     pub source: String,
+    /// What a named system is to the system naming it: its host, or a service it uses.
+    pub link: Link,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+/// How a system named in a naming answer relates to the system that names it (domain.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// It runs the naming system (a hosting provider): `link = "hosts"`, the default.
+    Hosts,
+    /// The naming system calls it to do its work (e-mail delivery, payments): `link = "uses"`.
+    Uses,
 }
 
 impl Question {

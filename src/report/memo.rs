@@ -112,6 +112,8 @@ pub struct SubserviceLine {
     pub method: SubserviceMethod,
     /// The systems of ours it hosts.
     pub hosts: Vec<String>,
+    /// The systems of ours that use its service.
+    pub used_by: Vec<String>,
     /// "its SOC 2 report", or empty when nothing is owed.
     pub needs: String,
     pub needs_reports: Vec<Report>,
@@ -549,6 +551,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             name: x.system.name.clone(),
             method: x.method,
             hosts: x.supports.iter().map(|e| e.name.clone()).collect(),
+            used_by: x.used_by.iter().map(|e| e.name.clone()).collect(),
             needs: wording::needs(&x.needs),
             needs_reports: x.needs.clone(),
             held_reports: x.held.clone(),

@@ -405,6 +405,10 @@ pub fn subservice_line(x: &crate::engine::Subservice) -> String {
         let names: Vec<&str> = x.supports.iter().map(|e| e.name.as_str()).collect();
         parts.push(format!("hosts {}", names.join(", ")));
     }
+    if !x.used_by.is_empty() {
+        let names: Vec<&str> = x.used_by.iter().map(|e| e.name.as_str()).collect();
+        parts.push(format!("used by {}", names.join(", ")));
+    }
     if !x.needs.is_empty() {
         parts.push(format!("must give us {}", needs(&x.needs)));
     }
@@ -615,11 +619,31 @@ pub fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> String {
     format!("Systems: {} ({} in all).", parts.join(", "), c.total)
 }
 
+/// Which of our systems a subservice organisation serves: "hosts Scheduling app; used by
+/// Notification service", or "none of our systems".
+pub fn memo_serves(hosts: &[String], used_by: &[String]) -> String {
+    let names = |v: &[String]| {
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        crate::report::memo::names(&v)
+    };
+    let mut parts = Vec::new();
+    if !hosts.is_empty() {
+        parts.push(format!("hosts {}", names(hosts)));
+    }
+    if !used_by.is_empty() {
+        parts.push(format!("used by {}", names(used_by)));
+    }
+    if parts.is_empty() {
+        "none of our systems".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
 pub fn memo_subservice(x: &crate::report::memo::SubserviceLine) -> String {
     let mut s = format!("{}: subservice organisation ({})", x.name, method(x.method));
-    if !x.hosts.is_empty() {
-        let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
-        s.push_str(&format!("; hosts {}", crate::report::memo::names(&hosts)));
+    if !x.hosts.is_empty() || !x.used_by.is_empty() {
+        s.push_str(&format!("; {}", memo_serves(&x.hosts, &x.used_by)));
     }
     if !x.needs.is_empty() {
         s.push_str(&format!("; must give us {}; held: {}", x.needs, x.holds));

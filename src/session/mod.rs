@@ -20,12 +20,13 @@ pub use crate::vocab::{EntityId, Value, format_number};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The system names in a naming answer (`creates` questions): separated by commas, semicolons
-/// or line breaks, trimmed, each once (names compare without case).
+/// or line breaks, trimmed, each once (names compare without case). "none" names nothing: it
+/// is how a facilitator says a system calls no vendor.
 pub fn named_systems(text: &str) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     text.split([',', ';', '\n'])
         .map(str::trim)
-        .filter(|n| !n.is_empty() && seen.insert(name_key(n)))
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("none") && seen.insert(name_key(n)))
         .collect()
 }
 
