@@ -435,3 +435,51 @@ fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
     );
     assert!(picture.contains("needs its SOC 2"), "{picture}");
 }
+
+#[test]
+fn a_soc1_plan_line_says_which_customer_year_it_covers() {
+    // S8: customers' years end on 31 December; a first SOC 1, Type 1 in January 2027, then a
+    // Type 2 period to 2027-12-31. Their 2026 year has no SOC 1 Type 2, and 2027's first days
+    // fall before the period.
+    let s = example("s8-new-financial-module.toml");
+    let m = memo::build(q(), &s, &recommend(&s));
+    let soc1 = m
+        .reports
+        .iter()
+        .find(|x| x.label == "SOC 1")
+        .expect("a SOC 1 line");
+    assert!(
+        soc1.period.contains(
+            "covers customers' year ending 2027-12-31 from 2027-01-12 (not its first 11 days)"
+        ),
+        "{}",
+        soc1.period
+    );
+    assert!(
+        soc1.period
+            .contains("their year ending 2026-12-31 is covered by no SOC 1 Type 2"),
+        "{}",
+        soc1.period
+    );
+    // S1: a first Type 2 over the whole customer year.
+    let s = example("s1-payroll-provider.toml");
+    let m = memo::build(q(), &s, &recommend(&s));
+    let soc1 = m
+        .reports
+        .iter()
+        .find(|x| x.label == "SOC 1")
+        .expect("a SOC 1 line");
+    assert!(
+        soc1.period
+            .contains("covers customers' year ending 2027-12-31 in full"),
+        "{}",
+        soc1.period
+    );
+    // No SOC 2 line speaks of customers' years.
+    let soc2 = m
+        .reports
+        .iter()
+        .find(|x| x.label == "SOC 2")
+        .expect("SOC 2");
+    assert!(!soc2.period.contains("customers' year"), "{}", soc2.period);
+}

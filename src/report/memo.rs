@@ -388,6 +388,9 @@ fn period(p: &crate::engine::ReportPlan) -> String {
             _ => {}
         }
     }
+    if let Some(c) = soc1_coverage(p) {
+        parts.push(c);
+    }
     if parts.is_empty() {
         if p.waiting_for.is_empty() {
             "dates not set yet".to_string()
@@ -397,6 +400,28 @@ fn period(p: &crate::engine::ReportPlan) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+/// A SOC 1 period ends at customers' year end (domain.md §2): which customer year it covers,
+/// and from when; a first one covers no earlier year, which their auditors must hear now.
+fn soc1_coverage(p: &crate::engine::ReportPlan) -> Option<String> {
+    use chrono::Datelike;
+    p.steps
+        .iter()
+        .find(|s| matches!(s, PlanStep::BridgeLetter { .. }))?;
+    let (from, to, follows_on) = p.steps.iter().rev().find_map(|s| match s {
+        PlanStep::Type2 {
+            from,
+            to,
+            follows_on,
+        } => Some((*from, *to, *follows_on)),
+        _ => None,
+    })?;
+    let year_start = to.with_year(to.year() - 1)?.succ_opt()?;
+    let partly = (from > year_start).then_some(from);
+    let earlier = (!follows_on).then(|| year_start.pred_opt()).flatten();
+    let type1 = p.steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }));
+    Some(wording::soc1_coverage(to, partly, earlier, type1))
 }
 
 fn is_in(v: Verdict) -> bool {

@@ -284,6 +284,49 @@ pub fn year_end(md: &str) -> String {
     format!("{} {month}", d.trim_start_matches('0'))
 }
 
+/// Which customer year a SOC 1 period covers: "covers customers' year ending 2027-12-31 from
+/// 2027-01-12 (not its first 11 days); their year ending 2026-12-31 is covered by no SOC 1
+/// Type 2: tell their auditors now".
+pub fn soc1_coverage(
+    year_end: chrono::NaiveDate,
+    partly_from: Option<chrono::NaiveDate>,
+    earlier_year_end: Option<chrono::NaiveDate>,
+    type1: bool,
+) -> String {
+    let mut s = format!("covers customers' year ending {}", date(year_end));
+    match partly_from {
+        Some(from) => {
+            let start = year_end
+                .checked_sub_months(chrono::Months::new(12))
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(from);
+            let days = (from - start).num_days();
+            s.push_str(&format!(
+                " from {} (not its first {})",
+                date(from),
+                if days > 45 {
+                    format!("{} months", (days + 15) / 30)
+                } else {
+                    format!("{days} day{}", plural(days as usize))
+                }
+            ));
+        }
+        None => s.push_str(" in full"),
+    }
+    if let Some(e) = earlier_year_end {
+        s.push_str(&format!(
+            "; their year ending {} is covered by no SOC 1 Type 2{}: tell their auditors now",
+            date(e),
+            if type1 {
+                " (a Type 1 shows design only)"
+            } else {
+                ""
+            }
+        ));
+    }
+    s
+}
+
 /// One step of a plan as a line: "Readiness assessment: 2026-12-01 to 2027-01-12".
 pub fn step(st: &PlanStep) -> String {
     match st {
