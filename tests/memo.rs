@@ -483,3 +483,49 @@ fn a_soc1_plan_line_says_which_customer_year_it_covers() {
         .expect("SOC 2");
     assert!(!soc2.period.contains("customers' year"), "{}", soc2.period);
 }
+
+#[test]
+fn page_one_names_the_commonest_gaps_by_kind_capped() {
+    // S3's svc-billing, and two more service accounts just like it.
+    let mut s = example("s3-billing-service-account.toml");
+    let bot = s
+        .identities
+        .iter()
+        .position(|i| i.name == "svc-billing")
+        .expect("svc-billing");
+    for n in 2..=3 {
+        let mut twin = s.identities[bot].clone();
+        twin.id = format!("twin{n}");
+        twin.name = format!("svc-billing-{n}");
+        s.identities.push(twin);
+    }
+    let r = recommend(&s);
+    let m = memo::build(q(), &s, &r);
+    let gaps = &m.identities.top_gaps;
+    assert!(
+        gaps.contains(&"3 service accounts: no named owner".to_string()),
+        "{gaps:#?}"
+    );
+    assert!(gaps.len() <= 5, "{gaps:#?}");
+    let groups: std::collections::HashSet<(String, String)> = r
+        .identities
+        .iter()
+        .filter(|x| x.soc1 || x.soc2)
+        .flat_map(|x| {
+            x.gaps
+                .iter()
+                .map(|g| (x.kind.clone().unwrap_or_default(), g.text.clone()))
+        })
+        .collect();
+    assert_eq!(m.identities.more_gaps, groups.len().saturating_sub(5));
+    let p = page_one(&s);
+    assert!(p.contains("- 3 service accounts: no named owner"), "{p}");
+    if m.identities.more_gaps > 0 {
+        assert!(p.contains("more kind"), "{p}");
+    }
+    let plain = memo::plain(&m);
+    assert!(
+        plain.contains("  3 service accounts: no named owner"),
+        "{plain}"
+    );
+}

@@ -568,6 +568,19 @@ fn page_one(w: &mut String, m: &memo::Memo) {
         "**{}**\n",
         escape(&wording::memo_identity_counts(&m.identities))
     );
+    if !m.identities.top_gaps.is_empty() {
+        for x in &m.identities.top_gaps {
+            let _ = writeln!(w, "- {}", escape(x));
+        }
+        if m.identities.more_gaps > 0 {
+            let _ = writeln!(
+                w,
+                "- {}",
+                escape(&wording::memo_more_gaps(m.identities.more_gaps))
+            );
+        }
+        let _ = writeln!(w);
+    }
     if !m.cuecs.is_empty() {
         let _ = writeln!(w, "**{}:**\n", escape(&wording::memo_cuecs(m.cuecs.len())));
         for x in &m.cuecs {

@@ -25,6 +25,8 @@ const NAMES: usize = 3;
 const PAGE_ONE_SYSTEMS: usize = 12;
 /// How many deciding open questions page one lists.
 const DECIDING: usize = 5;
+/// How many kind-and-gap groups page one names.
+const TOP_GAPS: usize = 5;
 /// How many entities a decision's "answers behind it" lists before pointing to the appendix.
 const ANSWER_GROUPS: usize = 12;
 
@@ -131,6 +133,11 @@ pub struct IdentityCounts {
     pub by_kind: Vec<(String, usize)>,
     pub confirmed_gaps: usize,
     pub unverified: usize,
+    /// The most common gaps by identity kind, confirmed first: "3 service accounts: shared
+    /// account or credential".
+    pub top_gaps: Vec<String>,
+    /// Kind-and-gap groups beyond those named.
+    pub more_gaps: usize,
 }
 
 /// One next step, dated when a plan gives it a date.
@@ -402,6 +409,41 @@ fn period(p: &crate::engine::ReportPlan) -> String {
     }
 }
 
+/// In-scope identities' gaps grouped by kind and gap, confirmed before unverified, most
+/// identities first; the first [`TOP_GAPS`] as lines, and how many groups are left.
+fn top_gaps(r: &Recommendation) -> (Vec<String>, usize) {
+    // Per group: how many identities, and the first one's name (a group of one is named).
+    let mut groups: HashMap<(bool, &str, &str), (usize, &str)> = HashMap::new();
+    for x in r.identities.iter().filter(|x| x.soc1 || x.soc2) {
+        let kind = x.kind.as_deref().unwrap_or(wording::memo_kind_unknown());
+        for g in &x.gaps {
+            let unverified = g.status == crate::engine::GapStatus::Unverified;
+            let e = groups
+                .entry((unverified, kind, g.text.as_str()))
+                .or_insert((0, x.name.as_str()));
+            e.0 += 1;
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| {
+        (a.0.0, std::cmp::Reverse(a.1.0), a.0.1, a.0.2).cmp(&(
+            b.0.0,
+            std::cmp::Reverse(b.1.0),
+            b.0.1,
+            b.0.2,
+        ))
+    });
+    let more = groups.len().saturating_sub(TOP_GAPS);
+    let lines = groups
+        .into_iter()
+        .take(TOP_GAPS)
+        .map(|((unverified, kind, gap), (n, name))| {
+            wording::memo_gap_group(n, name, kind, gap, unverified)
+        })
+        .collect();
+    (lines, more)
+}
+
 /// A SOC 1 period ends at customers' year end (domain.md §2): which customer year it covers,
 /// and from when; a first one covers no earlier year, which their auditors must hear now.
 fn soc1_coverage(p: &crate::engine::ReportPlan) -> Option<String> {
@@ -607,6 +649,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
     let (confirmed, unverified) = r.gap_counts();
     identities.confirmed_gaps = confirmed;
     identities.unverified = unverified;
+    (identities.top_gaps, identities.more_gaps) = top_gaps(r);
 
     // The deciding open questions: those of the report-level decisions first.
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -801,6 +844,12 @@ pub fn plain(m: &Memo) -> String {
         let _ = writeln!(w, "  {}", c(&wording::memo_subservice(x)));
     }
     let _ = writeln!(w, "{}", wording::memo_identity_counts(&m.identities));
+    for x in &m.identities.top_gaps {
+        let _ = writeln!(w, "  {}", c(x));
+    }
+    if m.identities.more_gaps > 0 {
+        let _ = writeln!(w, "  {}", wording::memo_more_gaps(m.identities.more_gaps));
+    }
     if !m.cuecs.is_empty() {
         let _ = writeln!(w, "{}", wording::memo_cuecs(m.cuecs.len()));
         for x in &m.cuecs {

@@ -729,6 +729,57 @@ pub fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> String {
     )
 }
 
+/// "3 service accounts: shared account or credential", "svc-billing (service account): no
+/// named owner"; an unverified gap says so.
+pub fn memo_gap_group(n: usize, name: &str, kind: &str, gap: &str, unverified: bool) -> String {
+    // The kind without its gloss: "group of people with the same access", not "(e.g. ...)".
+    let kind = lower_first(kind.split(" (").next().unwrap_or(kind));
+    let who = if n == 1 {
+        format!("{name} ({kind})")
+    } else {
+        format!("{n} {}", plural_kind(&kind, n))
+    };
+    format!(
+        "{who}: {}{}",
+        lower_first(gap),
+        if unverified { " (unverified)" } else { "" }
+    )
+}
+
+pub fn memo_more_gaps(n: usize) -> String {
+    format!(
+        "and {n} more kind{} of gap: see the evidence gaps under Identities in the detail",
+        plural(n)
+    )
+}
+
+/// "service account" -> "service accounts", "administrator (human, privileged)" ->
+/// "administrators (human, privileged)", "certificate or key pair" -> "certificates or key
+/// pairs", "group of people with ..." -> "groups of people with ...": the head noun of each
+/// alternative takes the plural.
+fn plural_kind(kind: &str, n: usize) -> String {
+    if n == 1 {
+        return kind.to_string();
+    }
+    let cut = [" (", " of ", " with "]
+        .iter()
+        .filter_map(|p| kind.find(p))
+        .min()
+        .unwrap_or(kind.len());
+    let (head, tail) = kind.split_at(cut);
+    let noun = |w: &str| -> String {
+        if w.ends_with('s') || w.ends_with('x') || w.ends_with("ch") || w.ends_with("sh") {
+            format!("{w}es")
+        } else if w.ends_with('y') && !w.ends_with("ey") && !w.ends_with("ay") {
+            format!("{}ies", &w[..w.len() - 1])
+        } else {
+            format!("{w}s")
+        }
+    };
+    let head: Vec<String> = head.split(" or ").map(noun).collect();
+    format!("{}{tail}", head.join(" or "))
+}
+
 pub fn memo_cuecs(n: usize) -> String {
     format!(
         "Complementary user entity controls: {n} control{} customers must operate for ours to work",
