@@ -529,3 +529,50 @@ fn page_one_names_the_commonest_gaps_by_kind_capped() {
         "{plain}"
     );
 }
+
+#[test]
+fn every_next_step_has_an_owner_role_from_the_questionnaire() {
+    let s = example("s8-new-financial-module.toml");
+    let m = memo::build(q(), &s, &recommend(&s));
+    for x in &m.next_steps {
+        assert!(x.owner.is_some(), "no owner: {}", x.text);
+    }
+    let owner = |start: &str| {
+        m.next_steps
+            .iter()
+            .find(|x| x.text.starts_with(start))
+            .and_then(|x| x.owner.clone())
+            .unwrap_or_else(|| panic!("no step {start}"))
+    };
+    assert!(owner("Bridge letter").starts_with("Finance"));
+    assert!(owner("Obtain Amazon Web Services").starts_with("Vendor management"));
+    assert!(owner("Now (a period is already running").starts_with("IAM owner"));
+    let p = page_one(&s);
+    assert!(
+        p.contains("*(owner: Finance (controller), signed by management)*"),
+        "{p}"
+    );
+    assert!(memo::plain(&m).contains("(owner: Vendor management (security))"));
+    // The roles are data: another questionnaire names its own.
+    let src = socscope::questionnaire::BUILTIN_SOURCE.replacen(
+        "bridge_letter = \"Finance (controller), signed by management\"",
+        "bridge_letter = \"CFO\"",
+        1,
+    );
+    let other = socscope::questionnaire::load("other.toml", &src).expect("loads");
+    let m = memo::build(&other, &s, &engine::recommend(&other, &s));
+    let bridge = m
+        .next_steps
+        .iter()
+        .find(|x| x.text.starts_with("Bridge letter"))
+        .expect("bridge letter");
+    assert_eq!(bridge.owner.as_deref(), Some("CFO"));
+    // An unknown kind of step is refused, not ignored.
+    let bad = socscope::questionnaire::BUILTIN_SOURCE.replacen(
+        "[plan.owners]\n",
+        "[plan.owners]\nlunch = \"Everyone\"\n",
+        1,
+    );
+    let err = socscope::questionnaire::load("bad.toml", &bad).expect_err("refused");
+    assert!(err.to_string().contains("lunch"), "{err}");
+}

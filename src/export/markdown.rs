@@ -609,7 +609,12 @@ fn page_one(w: &mut String, m: &memo::Memo) {
     if !m.next_steps.is_empty() {
         let _ = writeln!(w, "**Next steps:**\n");
         for (i, x) in m.next_steps.iter().enumerate() {
-            let _ = writeln!(w, "{}. {}", i + 1, escape(&x.text));
+            let owner = x
+                .owner
+                .as_deref()
+                .map(|o| format!(" *{}*", escape(&wording::memo_owner(o))))
+                .unwrap_or_default();
+            let _ = writeln!(w, "{}. {}{owner}", i + 1, escape(&x.text));
         }
         let _ = writeln!(w);
     }

@@ -230,6 +230,7 @@ struct RawPlan {
     renewal_period_months: Option<u32>,
     soc1_min_period_months: Option<u32>,
     report_weeks: Option<u32>,
+    owners: Option<super::StepOwners>,
 }
 
 #[derive(Deserialize)]
@@ -508,6 +509,7 @@ fn load_with(
             .soc1_min_period_months
             .unwrap_or(defaults.soc1_min_period_months),
         report_weeks: plan.report_weeks.unwrap_or(defaults.report_weeks),
+        owners: plan.owners.unwrap_or_default(),
     };
     if !(1..=12).contains(&plan.first_period_months)
         || !(1..=12).contains(&plan.renewal_period_months)

@@ -145,6 +145,8 @@ pub struct IdentityCounts {
 pub struct NextStep {
     pub by: Option<NaiveDate>,
     pub text: String,
+    /// The role that owns it (`[plan.owners]`), when the questionnaire names one.
+    pub owner: Option<String>,
 }
 
 /// One decision as its detail section reads: reasons once each, the answers behind it grouped
@@ -675,7 +677,14 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
         .map(|c| format!("{} ({})", c.text, c.subject.name))
         .collect();
 
-    let next_steps = next_steps(r, &subservices, &identities, open_total, conflicts.len());
+    let next_steps = next_steps(
+        &q.plan.owners,
+        r,
+        &subservices,
+        &identities,
+        open_total,
+        conflicts.len(),
+    );
 
     // The headline is about which report: open questions that only decide a category or a date
     // do not make it provisional.
@@ -725,41 +734,57 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
 /// Dated steps from every plan (one line when both reports share it), then what to do before
 /// the period starts.
 fn next_steps(
+    owners: &crate::questionnaire::StepOwners,
     r: &Recommendation,
     subservices: &[SubserviceLine],
     ids: &IdentityCounts,
     open: usize,
     conflicts: usize,
 ) -> Vec<NextStep> {
-    let mut dated: Vec<(NaiveDate, String, Vec<&str>)> = Vec::new();
+    let owner_of = |st: &PlanStep| match st {
+        PlanStep::Readiness { .. } => &owners.readiness,
+        PlanStep::Type1 { .. } => &owners.type1,
+        PlanStep::Type2 { .. } => &owners.type2,
+        PlanStep::Report { .. } => &owners.report,
+        PlanStep::BridgeLetter { .. } => &owners.bridge_letter,
+        PlanStep::Deadline { .. } => &owners.deadline,
+    };
+    let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
         for st in &p.steps {
             let text = wording::step(st);
-            match dated.iter_mut().find(|(_, t, _)| *t == text) {
-                Some((_, _, reports)) => reports.push(p.report.label()),
-                None => dated.push((step_date(st), text, vec![p.report.label()])),
+            match dated.iter_mut().find(|(_, t, _, _)| *t == text) {
+                Some((_, _, reports, _)) => reports.push(p.report.label()),
+                None => dated.push((step_date(st), text, vec![p.report.label()], owner_of(st))),
             }
         }
     }
-    dated.sort_by_key(|(d, _, _)| *d);
+    dated.sort_by_key(|(d, _, _, _)| *d);
     let both = r.plans.iter().filter(|p| p.settled).count() > 1;
     let mut out: Vec<NextStep> = dated
         .into_iter()
-        .map(|(d, text, reports)| NextStep {
+        .map(|(d, text, reports, owner)| NextStep {
             by: Some(d),
             text: if both {
                 format!("{} ({})", text, reports.join(" and "))
             } else {
                 text
             },
+            owner: owner.clone(),
         })
         .collect();
-    let mut undated = |text: String| out.push(NextStep { by: None, text });
+    let mut undated = |text: String, owner: &Option<String>| {
+        out.push(NextStep {
+            by: None,
+            text,
+            owner: owner.clone(),
+        })
+    };
     if conflicts > 0 {
-        undated(wording::memo_step_conflicts(conflicts));
+        undated(wording::memo_step_conflicts(conflicts), &owners.conflicts);
     }
     if open > 0 {
-        undated(wording::memo_step_open(open));
+        undated(wording::memo_step_open(open), &owners.open_questions);
     }
     // A renewal's period may already be running on the workshop date: then gaps are not fixed
     // "before the period" but found in it.
@@ -770,18 +795,22 @@ fn next_steps(
         })
     });
     if ids.unverified > 0 {
-        undated(wording::memo_step_unverified(ids.unverified, running));
+        undated(
+            wording::memo_step_unverified(ids.unverified, running),
+            &owners.unverified,
+        );
     }
     if ids.confirmed_gaps > 0 {
-        undated(wording::memo_step_gaps(ids.confirmed_gaps, running));
+        undated(
+            wording::memo_step_gaps(ids.confirmed_gaps, running),
+            &owners.gaps,
+        );
     }
     for x in subservices.iter().filter(|x| !x.needs.is_empty()) {
-        undated(wording::memo_step_vendor(
-            &x.name,
-            &x.needs_reports,
-            &x.held_reports,
-            &x.holds,
-        ));
+        undated(
+            wording::memo_step_vendor(&x.name, &x.needs_reports, &x.held_reports, &x.holds),
+            &owners.vendor_reports,
+        );
     }
     out
 }
@@ -877,7 +906,12 @@ pub fn plain(m: &Memo) -> String {
     if !m.next_steps.is_empty() {
         let _ = writeln!(w, "Next steps:");
         for (i, x) in m.next_steps.iter().enumerate() {
-            let _ = writeln!(w, "  {}. {}", i + 1, c(&x.text));
+            let owner = x
+                .owner
+                .as_deref()
+                .map(|o| format!(" {}", c(&wording::memo_owner(o))))
+                .unwrap_or_default();
+            let _ = writeln!(w, "  {}. {}{owner}", i + 1, c(&x.text));
         }
     }
     out

@@ -780,6 +780,11 @@ fn plural_kind(kind: &str, n: usize) -> String {
     format!("{}{tail}", head.join(" or "))
 }
 
+/// Who owns a next step: "(owner: Finance (controller))".
+pub fn memo_owner(role: &str) -> String {
+    format!("(owner: {role})")
+}
+
 pub fn memo_cuecs(n: usize) -> String {
     format!(
         "Complementary user entity controls: {n} control{} customers must operate for ours to work",
