@@ -434,6 +434,10 @@ fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
         "{picture}"
     );
     assert!(picture.contains("needs its SOC 2"), "{picture}");
+    assert!(
+        picture.contains(" -. uses .-> "),
+        "the notification service uses MailRelay: {picture}"
+    );
 }
 
 #[test]
@@ -441,13 +445,15 @@ fn a_soc1_plan_line_says_which_customer_year_it_covers() {
     // S8: customers' years end on 31 December; a first SOC 1, Type 1 in January 2027, then a
     // Type 2 period to 2027-12-31. Their 2026 year has no SOC 1 Type 2, and 2027's first days
     // fall before the period.
-    let s = example("s8-new-financial-module.toml");
-    let m = memo::build(q(), &s, &recommend(&s));
-    let soc1 = m
-        .reports
-        .iter()
-        .find(|x| x.label == "SOC 1")
-        .expect("a SOC 1 line");
+    let line = |name: &str, report: &str| {
+        let s = example(name);
+        let m = memo::build(q(), &s, &recommend(&s));
+        m.reports
+            .into_iter()
+            .find(|x| x.label == report)
+            .expect("a line for the report")
+    };
+    let soc1 = line("s8-new-financial-module.toml", "SOC 1");
     assert!(
         soc1.period.contains(
             "covers customers' year ending 2027-12-31 from 2027-01-12 (not its first 11 days)"
@@ -462,13 +468,7 @@ fn a_soc1_plan_line_says_which_customer_year_it_covers() {
         soc1.period
     );
     // S1: a first Type 2 over the whole customer year.
-    let s = example("s1-payroll-provider.toml");
-    let m = memo::build(q(), &s, &recommend(&s));
-    let soc1 = m
-        .reports
-        .iter()
-        .find(|x| x.label == "SOC 1")
-        .expect("a SOC 1 line");
+    let soc1 = line("s1-payroll-provider.toml", "SOC 1");
     assert!(
         soc1.period
             .contains("covers customers' year ending 2027-12-31 in full"),
@@ -476,11 +476,7 @@ fn a_soc1_plan_line_says_which_customer_year_it_covers() {
         soc1.period
     );
     // No SOC 2 line speaks of customers' years.
-    let soc2 = m
-        .reports
-        .iter()
-        .find(|x| x.label == "SOC 2")
-        .expect("SOC 2");
+    let soc2 = line("s1-payroll-provider.toml", "SOC 2");
     assert!(!soc2.period.contains("customers' year"), "{}", soc2.period);
 }
 

@@ -205,45 +205,34 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
         let Some(to) = node.get(x.system.id.as_str()) else {
             continue;
         };
+        // Hosts draw solid edges, services used dotted ones.
+        let links = [
+            (&x.supports, "run on it", "--", "-->", "runs on"),
+            (&x.used_by, "use it", "-.", ".->", "uses"),
+        ];
         if many {
-            let n = x
-                .supports
-                .iter()
-                .filter(|e| node.contains_key(e.id.as_str()))
-                .count();
-            if n > 0 && edges.insert(("boundary".into(), to.clone())) {
-                let _ = writeln!(
-                    w,
-                    "  boundary -- {n} system{} run on it --> {to}",
-                    if n == 1 { "" } else { "s" }
-                );
-            }
-            let n = x
-                .used_by
-                .iter()
-                .filter(|e| node.contains_key(e.id.as_str()))
-                .count();
-            if n > 0 && edges.insert(("boundary uses".into(), to.clone())) {
-                let _ = writeln!(
-                    w,
-                    "  boundary -. {n} system{} use it .-> {to}",
-                    if n == 1 { "" } else { "s" }
-                );
+            for (list, many_verb, open, close, _) in links {
+                let n = list
+                    .iter()
+                    .filter(|e| node.contains_key(e.id.as_str()))
+                    .count();
+                if n > 0 && edges.insert((format!("boundary {many_verb}"), to.clone())) {
+                    let _ = writeln!(
+                        w,
+                        "  boundary {open} {n} system{} {many_verb} {close} {to}",
+                        if n == 1 { "" } else { "s" }
+                    );
+                }
             }
             continue;
         }
-        for e in &x.used_by {
-            if let Some(from) = node.get(e.id.as_str())
-                && edges.insert((from.clone(), to.clone()))
-            {
-                let _ = writeln!(w, "  {from} -. uses .-> {to}");
-            }
-        }
-        for e in &x.supports {
-            if let Some(from) = node.get(e.id.as_str())
-                && edges.insert((from.clone(), to.clone()))
-            {
-                let _ = writeln!(w, "  {from} -- runs on --> {to}");
+        for (list, _, open, close, verb) in links {
+            for e in list {
+                if let Some(from) = node.get(e.id.as_str())
+                    && edges.insert((from.clone(), to.clone()))
+                {
+                    let _ = writeln!(w, "  {from} {open} {verb} {close} {to}");
+                }
             }
         }
     }
