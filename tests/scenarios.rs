@@ -949,3 +949,26 @@ fn a_vendor_service_used_by_a_soc1_system_is_a_subservice_organisation_owing_its
         .expect("AWS");
     assert!(aws.csocs.iter().any(|c| c.contains("Physical access")));
 }
+
+#[test]
+fn a_group_whose_membership_is_reviewed_behind_mfa_has_no_standing_privilege_gap() {
+    // S9's production admins: admin privilege held standing, MFA enforced, membership reviewed.
+    let r = recommend(&example("s9-software-on-a-platform.toml"));
+    let admins = r
+        .identities
+        .iter()
+        .find(|i| i.name == "Production admins")
+        .expect("the group");
+    assert!(
+        !admins.gaps.iter().any(|g| g.id == "standing_privilege"),
+        "observed: flagged because only an individual's access review was looked at: {:?}",
+        admins.gaps
+    );
+    // The API key, reviewed but without MFA, keeps the gap.
+    let key = r
+        .identities
+        .iter()
+        .find(|i| i.name == "MailRelay API key")
+        .expect("the key");
+    assert!(key.gaps.iter().any(|g| g.id == "standing_privilege"));
+}

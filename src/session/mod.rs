@@ -547,12 +547,21 @@ impl Session {
             // A system already in the inventory (added by hand or by an import) is triaged too,
             // but only where nobody has answered yet.
             let x = &mut self.systems[j];
+            let mut filled = false;
             for (qid, v) in &creates.answers {
                 if !x.answers.contains_key(qid) {
                     let mut a = Answer::new(v.clone(), now);
                     a.source = Some(creates.source.clone());
                     x.answers.insert(qid.clone(), a);
+                    filled = true;
                 }
+            }
+            // The journal writes what is touched: pre-filling a system already there is a change
+            // to it too (a journal property test found it lost when two naming questions name
+            // the same system).
+            if filled {
+                let id = x.id.clone();
+                self.revision.bump(Some(Touched::System(id)));
             }
         }
     }
