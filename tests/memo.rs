@@ -383,3 +383,192 @@ fn an_open_category_question_does_not_make_the_headline_provisional() {
         availability.state
     );
 }
+
+#[test]
+fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
+    // A questionnaire whose labels word the reports their own way: "SOC2" without the space,
+    // and a "none" that names the report still awaited.
+    let src = socscope::questionnaire::BUILTIN_SOURCE
+        .replacen(
+            "{ id = \"soc2_type2\", label = \"SOC 2 Type 2\" }",
+            "{ id = \"soc2_type2\", label = \"Type 2 report on its controls (SOC2)\" }",
+            1,
+        )
+        .replacen(
+            "{ id = \"none\", label = \"None collected yet\", exclusive = true }",
+            "{ id = \"none\", label = \"None collected yet (SOC 2 requested)\", exclusive = true }",
+            1,
+        );
+    assert_ne!(src, socscope::questionnaire::BUILTIN_SOURCE);
+    let relabelled = socscope::questionnaire::load("relabelled.toml", &src).expect("loads");
+    let mut s = example("s9-software-on-a-platform.toml");
+    let mail = s
+        .systems
+        .iter()
+        .position(|x| x.name.starts_with("MailRelay"))
+        .expect("MailRelay");
+    s.systems[mail].answers.remove("vendor_report_period_end");
+    let question = relabelled.question("vendor_reports").expect("question");
+    let id = EntityId::System(s.systems[mail].id.clone());
+    s.set_answer(question, &id, Value::List(vec!["none".into()]), at())
+        .expect("answer");
+    let r = engine::recommend(&relabelled, &s);
+    let m = memo::build(&relabelled, &s, &r);
+    let steps: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
+    assert!(
+        steps
+            .iter()
+            .any(|t| t.starts_with("Each year, obtain CloudCo's SOC 2")),
+        "CloudCo's SOC 2 Type 2 is held whatever its label says: {steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|t| t.starts_with("Obtain MailRelay (e-mail delivery)'s SOC 2")),
+        "nothing is held from MailRelay, though its answer's label names a SOC 2: {steps:#?}"
+    );
+    let md = markdown::render(&relabelled, &s, &r);
+    let picture = diagram_of(&md);
+    assert!(
+        picture.contains("CloudCo<br/>carve-out<br/>its SOC 2 held"),
+        "{picture}"
+    );
+    assert!(picture.contains("needs its SOC 2"), "{picture}");
+    assert!(
+        picture.contains(" -. uses .-> "),
+        "the notification service uses MailRelay: {picture}"
+    );
+}
+
+#[test]
+fn a_soc1_plan_line_says_which_customer_year_it_covers() {
+    // S8: customers' years end on 31 December; a first SOC 1, Type 1 in January 2027, then a
+    // Type 2 period to 2027-12-31. Their 2026 year has no SOC 1 Type 2, and 2027's first days
+    // fall before the period.
+    let line = |name: &str, report: &str| {
+        let s = example(name);
+        let m = memo::build(q(), &s, &recommend(&s));
+        m.reports
+            .into_iter()
+            .find(|x| x.label == report)
+            .expect("a line for the report")
+    };
+    let soc1 = line("s8-new-financial-module.toml", "SOC 1");
+    assert!(
+        soc1.period.contains(
+            "covers customers' year ending 2027-12-31 from 2027-01-12 (not its first 11 days)"
+        ),
+        "{}",
+        soc1.period
+    );
+    assert!(
+        soc1.period
+            .contains("their year ending 2026-12-31 is covered by no SOC 1 Type 2"),
+        "{}",
+        soc1.period
+    );
+    // S1: a first Type 2 over the whole customer year.
+    let soc1 = line("s1-payroll-provider.toml", "SOC 1");
+    assert!(
+        soc1.period
+            .contains("covers customers' year ending 2027-12-31 in full"),
+        "{}",
+        soc1.period
+    );
+    // No SOC 2 line speaks of customers' years.
+    let soc2 = line("s1-payroll-provider.toml", "SOC 2");
+    assert!(!soc2.period.contains("customers' year"), "{}", soc2.period);
+}
+
+#[test]
+fn page_one_names_the_commonest_gaps_by_kind_capped() {
+    // S3's svc-billing, and two more service accounts just like it.
+    let mut s = example("s3-billing-service-account.toml");
+    let bot = s
+        .identities
+        .iter()
+        .position(|i| i.name == "svc-billing")
+        .expect("svc-billing");
+    for n in 2..=3 {
+        let mut twin = s.identities[bot].clone();
+        twin.id = format!("twin{n}");
+        twin.name = format!("svc-billing-{n}");
+        s.identities.push(twin);
+    }
+    let r = recommend(&s);
+    let m = memo::build(q(), &s, &r);
+    let gaps = &m.identities.top_gaps;
+    assert!(
+        gaps.contains(&"3 service accounts: no named owner".to_string()),
+        "{gaps:#?}"
+    );
+    assert!(gaps.len() <= 5, "{gaps:#?}");
+    let groups: std::collections::HashSet<(String, String)> = r
+        .identities
+        .iter()
+        .filter(|x| x.soc1 || x.soc2)
+        .flat_map(|x| {
+            x.gaps
+                .iter()
+                .map(|g| (x.kind.clone().unwrap_or_default(), g.text.clone()))
+        })
+        .collect();
+    assert_eq!(m.identities.more_gaps, groups.len().saturating_sub(5));
+    let p = page_one(&s);
+    assert!(p.contains("- 3 service accounts: no named owner"), "{p}");
+    if m.identities.more_gaps > 0 {
+        assert!(p.contains("more kind"), "{p}");
+    }
+    let plain = memo::plain(&m);
+    assert!(
+        plain.contains("  3 service accounts: no named owner"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn every_next_step_has_an_owner_role_from_the_questionnaire() {
+    let s = example("s8-new-financial-module.toml");
+    let m = memo::build(q(), &s, &recommend(&s));
+    for x in &m.next_steps {
+        assert!(x.owner.is_some(), "no owner: {}", x.text);
+    }
+    let owner = |start: &str| {
+        m.next_steps
+            .iter()
+            .find(|x| x.text.starts_with(start))
+            .and_then(|x| x.owner.clone())
+            .unwrap_or_else(|| panic!("no step {start}"))
+    };
+    assert!(owner("Bridge letter").starts_with("Finance"));
+    assert!(owner("Obtain Amazon Web Services").starts_with("Vendor management"));
+    assert!(owner("Now (a period is already running").starts_with("IAM owner"));
+    let p = page_one(&s);
+    assert!(
+        p.contains("*(owner: Finance (controller), signed by management)*"),
+        "{p}"
+    );
+    assert!(memo::plain(&m).contains("(owner: Vendor management (security))"));
+    // The roles are data: another questionnaire names its own.
+    let src = socscope::questionnaire::BUILTIN_SOURCE.replacen(
+        "bridge_letter = \"Finance (controller), signed by management\"",
+        "bridge_letter = \"CFO\"",
+        1,
+    );
+    let other = socscope::questionnaire::load("other.toml", &src).expect("loads");
+    let m = memo::build(&other, &s, &engine::recommend(&other, &s));
+    let bridge = m
+        .next_steps
+        .iter()
+        .find(|x| x.text.starts_with("Bridge letter"))
+        .expect("bridge letter");
+    assert_eq!(bridge.owner.as_deref(), Some("CFO"));
+    // An unknown kind of step is refused, not ignored.
+    let bad = socscope::questionnaire::BUILTIN_SOURCE.replacen(
+        "[plan.owners]\n",
+        "[plan.owners]\nlunch = \"Everyone\"\n",
+        1,
+    );
+    let err = socscope::questionnaire::load("bad.toml", &bad).expect_err("refused");
+    assert!(err.to_string().contains("lunch"), "{err}");
+}

@@ -66,6 +66,7 @@ const FIRST_SITTING: &[&str] = &[
     "Head of engineering", // system_owner
     "1",                   // operated_by: in-house
     "3",                   // hosted_on: our own premises (no provider to name)
+    "none",                // vendor_services: it calls no vendor
     "1",                   // customer_data: yes
     "1",                   // outage_impact: yes
     "3",                   // enforces_control: no
@@ -485,10 +486,10 @@ fn naming_a_hosting_provider_adds_it_to_the_inventory_once() {
         "1", // hosted_on: a cloud or platform provider
         "CloudCo",
     ];
-    script.extend([""; 4]); // the rest of Web app's questions
+    script.extend([""; 5]); // the rest of Web app's questions
     script.extend([""; 6]); // then CloudCo's, which come next
     script.extend(["a", "Database", "", "1", "1", "cloudco "]);
-    script.extend([""; 4]);
+    script.extend([""; 5]);
     script.push("q");
     let out = run(resume(&path), &script);
     assert_eq!(

@@ -407,9 +407,12 @@ fn s9_the_platform_provider_is_one_subservice_organisation_and_the_api_key_stays
         "{:?}",
         cloud.evidence
     );
-    // The e-mail vendor hosts nothing: no data-centre controls expected of it.
+    // The e-mail vendor hosts nothing: no data-centre controls expected of it. The notification
+    // service names it as a service it uses.
     let mail = &r.subservices[1];
     assert!(mail.supports.is_empty());
+    let users: Vec<&str> = mail.used_by.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(users, ["Notification service"]);
     assert!(!mail.csocs.iter().any(|c| c.contains("Physical access")));
     // Both reports are held and current: no finding about them.
     assert!(
@@ -819,4 +822,153 @@ fn an_accuracy_promise_alone_never_calls_for_a_soc2() {
             .iter()
             .any(|n| n.id == "report_commitments_without_soc2")
     );
+}
+
+#[test]
+fn cuecs_and_their_criteria_follow_the_categories_in_scope() {
+    // S9: customers are controllers of personal data, but Privacy is not included (no privacy
+    // commitments): no Privacy CUEC, and no CUEC cites a P criterion.
+    let r = recommend(&example("s9-software-on-a-platform.toml"));
+    assert!(!r.soc2_categories.contains(&Category::Privacy));
+    assert!(
+        !r.cuecs
+            .iter()
+            .any(|c| c.rule == "cuec_controller_notice_consent"),
+        "observed: the controller's notice-and-consent CUEC, citing P2.1 and P3.1, with Privacy out of scope"
+    );
+    for c in &r.cuecs {
+        assert!(
+            !c.references.iter().any(|x| x.starts_with('P')),
+            "{}: {:?}",
+            c.text,
+            c.references
+        );
+    }
+    assert!(r.cuecs.iter().any(|c| c.text.contains("their own users")));
+    // S1: Privacy is included, so the controller's CUEC is listed with its criteria; input
+    // authorisation serves the SOC 1 and stays, without the Processing Integrity criterion of
+    // a category S1 does not include.
+    let r = recommend(&example("s1-payroll-provider.toml"));
+    let consent = r
+        .cuecs
+        .iter()
+        .find(|c| c.rule == "cuec_controller_notice_consent")
+        .expect("Privacy in scope: the controller's CUEC");
+    assert_eq!(consent.references, ["P2.1", "P3.1"]);
+    let input = r
+        .cuecs
+        .iter()
+        .find(|c| c.rule == "cuec_authorise_input")
+        .expect("a SOC 1 CUEC");
+    assert!(input.references.is_empty(), "{:?}", input.references);
+}
+
+#[test]
+fn a_vendor_service_used_by_a_soc1_system_is_a_subservice_organisation_owing_its_soc1() {
+    // S8: the card reimbursement service (SOC 1) pays out through a payments vendor it calls.
+    let q = builtin();
+    let mut s = example("s8-new-financial-module.toml");
+    let card = s
+        .systems
+        .iter()
+        .find(|x| x.name == "Card reimbursement service")
+        .expect("the SOC 1 system")
+        .id
+        .clone();
+    let uses = q
+        .question("vendor_services")
+        .expect("a question naming the vendor services a system uses");
+    assert!(
+        uses.creates.is_some(),
+        "it names systems, like the hosting question"
+    );
+    s.set_answer(
+        uses,
+        &EntityId::System(card),
+        Value::Text("PayOutCo".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    // "none" names no vendor.
+    let n = s.systems.len();
+    let platform = s.systems[0].id.clone();
+    s.set_answer(
+        uses,
+        &EntityId::System(platform),
+        Value::Text("None".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    assert_eq!(
+        s.systems.len(),
+        n,
+        "{:?}",
+        s.systems.last().map(|x| &x.name)
+    );
+    let vendor = s
+        .systems
+        .iter()
+        .find(|x| x.name == "PayOutCo")
+        .expect("the vendor joins the inventory")
+        .id
+        .clone();
+    // Triaged as a vendor: customer data flows through it.
+    let triage = q.question("customer_data").expect("question");
+    s.set_answer(
+        triage,
+        &EntityId::System(vendor),
+        Value::Text("yes".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    let r = socscope::engine::recommend(&q, &s);
+    let pay = r
+        .subservices
+        .iter()
+        .find(|x| x.system.name == "PayOutCo")
+        .expect("a subservice organisation");
+    assert_eq!(pay.method, SubserviceMethod::CarveOut);
+    let users: Vec<&str> = pay.used_by.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(users, ["Card reimbursement service"]);
+    assert!(pay.supports.is_empty(), "it hosts none of our systems");
+    assert_eq!(
+        pay.needs,
+        [Report::Soc1, Report::Soc2],
+        "used by a SOC 1 system: its SOC 1 too"
+    );
+    assert!(
+        !pay.csocs.iter().any(|c| c.contains("Physical access")),
+        "no data-centre controls from a vendor that hosts nothing: {:?}",
+        pay.csocs
+    );
+    // The host keeps its data-centre controls.
+    let aws = r
+        .subservices
+        .iter()
+        .find(|x| x.system.name == "Amazon Web Services")
+        .expect("AWS");
+    assert!(aws.csocs.iter().any(|c| c.contains("Physical access")));
+}
+
+#[test]
+fn a_group_whose_membership_is_reviewed_behind_mfa_has_no_standing_privilege_gap() {
+    // S9's production admins: admin privilege held standing, MFA enforced, membership reviewed.
+    let r = recommend(&example("s9-software-on-a-platform.toml"));
+    let admins = r
+        .identities
+        .iter()
+        .find(|i| i.name == "Production admins")
+        .expect("the group");
+    assert!(
+        !admins.gaps.iter().any(|g| g.id == "standing_privilege"),
+        "observed: flagged because only an individual's access review was looked at: {:?}",
+        admins.gaps
+    );
+    // The API key, reviewed but without MFA, keeps the gap.
+    let key = r
+        .identities
+        .iter()
+        .find(|i| i.name == "MailRelay API key")
+        .expect("the key");
+    assert!(key.gaps.iter().any(|g| g.id == "standing_privilege"));
 }

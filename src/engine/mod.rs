@@ -467,9 +467,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 .into_iter()
                 .filter(|r| true_evals().any(|e| e.rule.findings.needs_report == Some(*r)))
                 .collect();
-            let holds = q
+            let recorded = q
                 .with_role(Scope::System, "vendor_reports")
-                .and_then(|vq| Some(s.systems[i].answers.get(&vq.id)?.value.display(vq)));
+                .and_then(|vq| Some((vq, &s.systems[i].answers.get(&vq.id)?.value)));
+            let holds = recorded.map(|(vq, v)| v.display(vq));
+            let held = recorded.map_or_else(Vec::new, |(_, v)| held_reports(v));
             subservices.push(Subservice {
                 system: entity.clone(),
                 method,
@@ -477,8 +479,13 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                     .iter()
                     .map(|&k| cx.entity_ref(EntityKey::System(k)))
                     .collect(),
+                used_by: st.used_by[i]
+                    .iter()
+                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                    .collect(),
                 needs,
                 holds,
+                held,
                 csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
                 evidence: dedup(
                     true_evals()
@@ -895,6 +902,21 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         }
     }
 
+    // In file order, whether an engagement or a report rule yields it; a CUEC cites only
+    // criteria the report tests: those of an excluded category go.
+    let order: HashMap<&str, usize> = q
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.id.as_str(), n))
+        .collect();
+    cuecs.sort_by_key(|c| order.get(c.rule.as_str()).copied());
+    for c in &mut cuecs {
+        c.references.retain(|r| {
+            tsc::category(r).is_none_or(|c| c == Category::Security || soc2_categories.contains(&c))
+        });
+    }
+
     let sox_note = counted
         .iter()
         .filter(|e| e.result == Tri::True)
@@ -942,6 +964,26 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         open_questions,
         progress: st.vis.progress(q, s),
     }
+}
+
+/// The reports a `vendor_reports` answer says we hold, by choice id: `soc1_...` is a SOC 1 of
+/// either Type, `soc2_...` a SOC 2. Labels are for people and may say anything ("None yet,
+/// SOC 2 requested").
+fn held_reports(v: &crate::session::Value) -> Vec<Report> {
+    let ids: &[String] = match v {
+        crate::session::Value::List(ids) => ids,
+        crate::session::Value::Text(id) => std::slice::from_ref(id),
+        _ => &[],
+    };
+    Report::ALL
+        .into_iter()
+        .filter(|r| {
+            ids.iter().any(|id| {
+                id.strip_prefix(r.id())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+            })
+        })
+        .collect()
 }
 
 /// The totals a report rule's condition tests.

@@ -261,11 +261,15 @@ pub struct Subservice {
     pub method: SubserviceMethod,
     /// The systems that run on it (their naming answers name it: a hosting provider).
     pub supports: Vec<EntityRef>,
+    /// The systems that use it as a service (a `link = "uses"` naming answer names it).
+    pub used_by: Vec<EntityRef>,
     /// The reports of its own it must give us: carved out of our SOC 1, its SOC 1; of our
     /// SOC 2, its SOC 2 (domain.md §3).
     pub needs: Vec<Report>,
     /// The reports we hold from it, as the workshop recorded them (`vendor_reports` role).
     pub holds: Option<String>,
+    /// Which of our reports' kinds those are (from the answer's choice ids, not its labels).
+    pub held: Vec<Report>,
     pub csocs: Vec<String>,
     pub evidence: Vec<String>,
     /// Questions whose answers would settle what it owes us (the reports it must give).

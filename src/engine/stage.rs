@@ -4,7 +4,7 @@
 
 use crate::questionnaire::condition::{Boundary, Condition, EntityKey, Env, Lookup, Trace, Tri};
 use crate::questionnaire::{
-    Category, Findings, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod,
+    Category, Findings, Link, Questionnaire, Report, ReportType, Rule, Scope, SubserviceMethod,
 };
 use crate::session::{Answers, Session, Value};
 
@@ -891,6 +891,8 @@ pub struct Stage<'a> {
     pub identities: Vec<Vec<Eval<'a>>>,
     /// Per system: the systems whose naming answers (`creates`) name it, i.e. that run on it.
     pub hosted_by: Vec<Vec<usize>>,
+    /// Per system: the systems that name it as a service they use (`link = "uses"`).
+    pub used_by: Vec<Vec<usize>>,
 }
 
 impl std::ops::Deref for Stage<'_> {
@@ -933,7 +935,8 @@ impl<'a> Stage<'a> {
             .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
             .collect();
         let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
-        let hosted_by = hosted_by(q, s);
+        let hosted_by = linked_by(q, s, Link::Hosts);
+        let used_by = linked_by(q, s, Link::Uses);
         // Late rules see every system's decision; they decide nothing themselves (checked when
         // loading), so the evaluation and its "what if" overlays never need them.
         let late: Vec<&'a Rule> = q.late_rules().collect();
@@ -945,6 +948,7 @@ impl<'a> Stage<'a> {
                     this: j,
                     sums: &ev.sys_sum,
                     hosted_by: &hosted_by[j],
+                    used_by: &used_by[j],
                 };
                 for rule in &late {
                     let mut trace = Trace::default();
@@ -966,17 +970,18 @@ impl<'a> Stage<'a> {
             systems,
             identities,
             hosted_by,
+            used_by,
         }
     }
 }
 
-/// Per system, the systems that name it in a naming answer (`creates`): the systems that run on
-/// it. Linear: names are matched through one index.
-pub(crate) fn hosted_by(q: &Questionnaire, s: &Session) -> Vec<Vec<usize>> {
+/// Per system, the systems that name it in a naming answer (`creates`) with that link: with
+/// `Hosts`, the systems that run on it. Linear: names are matched through one index.
+pub(crate) fn linked_by(q: &Questionnaire, s: &Session, link: Link) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); s.systems.len()];
     let naming: Vec<&str> = q
         .questions_in(crate::questionnaire::Scope::System)
-        .filter(|x| x.creates.is_some())
+        .filter(|x| x.creates.as_ref().is_some_and(|c| c.link == link))
         .map(|x| x.id.as_str())
         .collect();
     if naming.is_empty() {
@@ -1011,6 +1016,7 @@ struct BoundaryEnv<'e> {
     this: usize,
     sums: &'e [Summary],
     hosted_by: &'e [usize],
+    used_by: &'e [usize],
 }
 
 impl BoundaryEnv<'_> {
@@ -1045,9 +1051,13 @@ impl Env for BoundaryEnv<'_> {
                 .sums
                 .get(self.this)
                 .map_or(Tri::False, |sum| BoundaryEnv::of(sum, r)),
-            Boundary::Supports(r) => {
+            Boundary::Supports(r) | Boundary::Hosts(r) => {
+                let users: &[usize] = match b {
+                    Boundary::Supports(_) => self.used_by,
+                    _ => &[],
+                };
                 let mut result = Tri::False;
-                for &k in self.hosted_by {
+                for &k in self.hosted_by.iter().chain(users) {
                     match self
                         .sums
                         .get(k)

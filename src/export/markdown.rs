@@ -556,20 +556,15 @@ fn page_one(w: &mut dyn Write, m: &memo::Memo) {
     if !m.subservices.is_empty() {
         let _ = writeln!(
             w,
-            "| Subservice organisation | Method | Hosts | Report needed | Held |\n|---|---|---|---|---|"
+            "| Subservice organisation | Method | Our systems on it | Report needed | Held |\n|---|---|---|---|---|"
         );
         for x in &m.subservices {
-            let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} | {} |",
                 cell(&x.name),
                 wording::method(x.method),
-                if hosts.is_empty() {
-                    "none of our systems".to_string()
-                } else {
-                    cell(&memo::names(&hosts))
-                },
+                cell(&wording::memo_serves(&x.hosts, &x.used_by)),
                 cell(&x.needs),
                 cell(&x.holds)
             );
@@ -581,6 +576,19 @@ fn page_one(w: &mut dyn Write, m: &memo::Memo) {
         "**{}**\n",
         escape(&wording::memo_identity_counts(&m.identities))
     );
+    if !m.identities.top_gaps.is_empty() {
+        for x in &m.identities.top_gaps {
+            let _ = writeln!(w, "- {}", escape(x));
+        }
+        if m.identities.more_gaps > 0 {
+            let _ = writeln!(
+                w,
+                "- {}",
+                escape(&wording::memo_more_gaps(m.identities.more_gaps))
+            );
+        }
+        let _ = writeln!(w);
+    }
     if !m.cuecs.is_empty() {
         let _ = writeln!(w, "**{}:**\n", escape(&wording::memo_cuecs(m.cuecs.len())));
         for x in &m.cuecs {
@@ -609,7 +617,12 @@ fn page_one(w: &mut dyn Write, m: &memo::Memo) {
     if !m.next_steps.is_empty() {
         let _ = writeln!(w, "**Next steps:**\n");
         for (i, x) in m.next_steps.iter().enumerate() {
-            let _ = writeln!(w, "{}. {}", i + 1, escape(&x.text));
+            let owner = x
+                .owner
+                .as_deref()
+                .map(|o| format!(" *{}*", escape(&wording::memo_owner(o))))
+                .unwrap_or_default();
+            let _ = writeln!(w, "{}. {}{owner}", i + 1, escape(&x.text));
         }
         let _ = writeln!(w);
     }

@@ -171,8 +171,7 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
             }
             let id = format!("v{i}");
             // What it owes us: held already, or still to obtain.
-            let missing =
-                crate::report::wording::not_held(&x.needs, x.holds.as_deref().unwrap_or_default());
+            let missing = crate::report::wording::not_held(&x.needs, &x.held);
             let held: Vec<_> = x.needs.iter().filter(|r| !missing.contains(r)).collect();
             let missing: Vec<_> = missing.iter().collect();
             let label_of = |v: &[&crate::questionnaire::Report]| {
@@ -198,33 +197,42 @@ pub fn boundary(s: &Session, r: &Recommendation) -> Diagram {
         let _ = writeln!(w, "  end");
     }
 
-    // Runs-on edges: our systems to the provider that hosts them; with many systems, one edge
-    // from the boundary saying how many run on it.
+    // Runs-on edges: our systems to the provider that hosts them, dotted "uses" edges to the
+    // vendors whose services they call; with many systems, one edge from the boundary saying
+    // how many run on it (or use it).
     let mut edges: HashSet<(String, String)> = HashSet::new();
     for x in &outside {
         let Some(to) = node.get(x.system.id.as_str()) else {
             continue;
         };
+        // Hosts draw solid edges, services used dotted ones.
+        let links = [
+            (&x.supports, "run on it", "--", "-->", "runs on"),
+            (&x.used_by, "use it", "-.", ".->", "uses"),
+        ];
         if many {
-            let n = x
-                .supports
-                .iter()
-                .filter(|e| node.contains_key(e.id.as_str()))
-                .count();
-            if n > 0 && edges.insert(("boundary".into(), to.clone())) {
-                let _ = writeln!(
-                    w,
-                    "  boundary -- {n} system{} run on it --> {to}",
-                    if n == 1 { "" } else { "s" }
-                );
+            for (list, many_verb, open, close, _) in links {
+                let n = list
+                    .iter()
+                    .filter(|e| node.contains_key(e.id.as_str()))
+                    .count();
+                if n > 0 && edges.insert((format!("boundary {many_verb}"), to.clone())) {
+                    let _ = writeln!(
+                        w,
+                        "  boundary {open} {n} system{} {many_verb} {close} {to}",
+                        if n == 1 { "" } else { "s" }
+                    );
+                }
             }
             continue;
         }
-        for e in &x.supports {
-            if let Some(from) = node.get(e.id.as_str())
-                && edges.insert((from.clone(), to.clone()))
-            {
-                let _ = writeln!(w, "  {from} -- runs on --> {to}");
+        for (list, _, open, close, verb) in links {
+            for e in list {
+                if let Some(from) = node.get(e.id.as_str())
+                    && edges.insert((from.clone(), to.clone()))
+                {
+                    let _ = writeln!(w, "  {from} {open} {verb} {close} {to}");
+                }
             }
         }
     }

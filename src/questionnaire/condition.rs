@@ -101,8 +101,10 @@ pub enum Condition {
 pub enum Boundary {
     /// This system is in the report's scope (`None`: in either report's).
     InScope(Option<crate::vocab::Report>),
-    /// A system in the report's scope runs on this one (it hosts it).
+    /// A system in the report's scope runs on this one or uses it (any naming link).
     Supports(Option<crate::vocab::Report>),
+    /// A system in the report's scope runs on this one (a `hosts` naming link).
+    Hosts(Option<crate::vocab::Report>),
 }
 
 impl Boundary {

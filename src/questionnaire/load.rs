@@ -224,6 +224,7 @@ struct RawPlan {
     renewal_period_months: Option<u32>,
     soc1_min_period_months: Option<u32>,
     report_weeks: Option<u32>,
+    owners: Option<super::StepOwners>,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +288,8 @@ struct RawCreates {
     answers: toml::Table,
     #[serde(default)]
     source: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -500,6 +503,7 @@ fn load_with(
             .soc1_min_period_months
             .unwrap_or(defaults.soc1_min_period_months),
         report_weeks: plan.report_weeks.unwrap_or(defaults.report_weeks),
+        owners: plan.owners.unwrap_or_default(),
     };
     if !(1..=12).contains(&plan.first_period_months)
         || !(1..=12).contains(&plan.renewal_period_months)
@@ -754,8 +758,21 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                     ),
                 }
             }
+            let link = match c.link.as_deref() {
+                None | Some("hosts") => super::Link::Hosts,
+                Some("uses") => super::Link::Uses,
+                Some(other) => {
+                    cx.err(
+                        cpos,
+                        format!("`creates` of `{id}` has link = \"{other}\""),
+                        "write link = \"hosts\" (the named systems run this one) or \"uses\" (this one calls them)",
+                    );
+                    super::Link::Hosts
+                }
+            };
             Creates {
                 answers,
+                link,
                 source: c
                     .source
                     .unwrap_or_else(|| format!("named in answer to “{}”", rq.text.trim())),
@@ -1113,7 +1130,7 @@ fn parse_condition(
     const FORMS: &str = "a condition is `{ q = \"id\", is = \"value\" }` (or in, has, has_any, \
         answered, gt, gte, lt, lte, older_than), `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, \
         `{ any_system = {...} }`, `{ any_system_in_scope = true }`, `{ total = \"soc2\" }` (report rules), \
-        `{ in_scope = \"any\" }` or `{ supports = \"soc1\" }` (system rules)";
+        `{ in_scope = \"any\" }`, `{ supports = \"soc1\" }` or `{ hosts = \"any\" }` (system rules)";
     let here = cx.loc.pos(span.start);
     let Some(t) = v.as_table() else {
         cx.err(here, "a condition must be an inline table", FORMS);
@@ -1157,10 +1174,11 @@ fn parse_condition(
                 }
             };
         }
-        [key @ ("in_scope" | "supports")] => {
+        [key @ ("in_scope" | "supports" | "hosts")] => {
             let name = t[*key].as_str().unwrap_or_default();
             return match super::condition::Boundary::report(name) {
                 Some(r) if *key == "in_scope" => Condition::Boundary(Boundary::InScope(r)),
+                Some(r) if *key == "hosts" => Condition::Boundary(Boundary::Hosts(r)),
                 Some(r) => Condition::Boundary(Boundary::Supports(r)),
                 None => {
                     cx.err(

@@ -70,8 +70,20 @@ pub struct Creates {
     pub answers: Vec<(String, crate::vocab::Value)>,
     /// How the new system's pre-filled answers say where they came from.
     pub source: String,
+    /// What a named system is to the system naming it: its host, or a service it uses.
+    pub link: Link,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+/// How a system named in a naming answer relates to the system that names it (domain.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// It runs the naming system (a hosting provider): `link = "hosts"`, the default.
+    Hosts,
+    /// The naming system calls it to do its work (e-mail delivery, payments): `link = "uses"`.
+    Uses,
 }
 
 impl Question {
@@ -268,6 +280,26 @@ pub struct PlanSettings {
     pub soc1_min_period_months: u32,
     /// From the end of a period (or the Type 1 date) to the auditor's report.
     pub report_weeks: u32,
+    /// Who owns each kind of next step (`[plan.owners]`).
+    pub owners: StepOwners,
+}
+
+/// The role that owns each kind of next step in the memo (`[plan.owners]`): the people who
+/// answer that kind of question (finance, engineering, IAM, the facilitator). Unset: no owner.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepOwners {
+    pub readiness: Option<String>,
+    pub type1: Option<String>,
+    pub type2: Option<String>,
+    pub report: Option<String>,
+    pub bridge_letter: Option<String>,
+    pub deadline: Option<String>,
+    pub conflicts: Option<String>,
+    pub open_questions: Option<String>,
+    pub unverified: Option<String>,
+    pub gaps: Option<String>,
+    pub vendor_reports: Option<String>,
 }
 
 impl Default for PlanSettings {
@@ -279,6 +311,7 @@ impl Default for PlanSettings {
             renewal_period_months: 12,
             soc1_min_period_months: 6,
             report_weeks: 6,
+            owners: StepOwners::default(),
         }
     }
 }

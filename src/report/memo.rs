@@ -25,6 +25,8 @@ const NAMES: usize = 3;
 const PAGE_ONE_SYSTEMS: usize = 12;
 /// How many deciding open questions page one lists.
 const DECIDING: usize = 5;
+/// How many kind-and-gap groups page one names.
+const TOP_GAPS: usize = 5;
 /// How many entities a decision's "answers behind it" lists before pointing to the appendix.
 const ANSWER_GROUPS: usize = 12;
 
@@ -112,9 +114,13 @@ pub struct SubserviceLine {
     pub method: SubserviceMethod,
     /// The systems of ours it hosts.
     pub hosts: Vec<String>,
+    /// The systems of ours that use its service.
+    pub used_by: Vec<String>,
     /// "its SOC 2 report", or empty when nothing is owed.
     pub needs: String,
     pub needs_reports: Vec<Report>,
+    /// The reports held, by kind (from the answer's choice ids).
+    pub held_reports: Vec<Report>,
     /// What we hold from it, as recorded ("not recorded yet" when unanswered).
     pub holds: String,
 }
@@ -127,6 +133,11 @@ pub struct IdentityCounts {
     pub by_kind: Vec<(String, usize)>,
     pub confirmed_gaps: usize,
     pub unverified: usize,
+    /// The most common gaps by identity kind, confirmed first: "3 service accounts: shared
+    /// account or credential".
+    pub top_gaps: Vec<String>,
+    /// Kind-and-gap groups beyond those named.
+    pub more_gaps: usize,
 }
 
 /// One next step, dated when a plan gives it a date.
@@ -134,6 +145,8 @@ pub struct IdentityCounts {
 pub struct NextStep {
     pub by: Option<NaiveDate>,
     pub text: String,
+    /// The role that owns it (`[plan.owners]`), when the questionnaire names one.
+    pub owner: Option<String>,
 }
 
 /// One decision as its detail section reads: reasons once each, the answers behind it grouped
@@ -397,6 +410,9 @@ fn period(p: &crate::engine::ReportPlan) -> String {
             _ => {}
         }
     }
+    if let Some(c) = soc1_coverage(p) {
+        parts.push(c);
+    }
     if parts.is_empty() {
         if p.waiting_for.is_empty() {
             "dates not set yet".to_string()
@@ -406,6 +422,63 @@ fn period(p: &crate::engine::ReportPlan) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+/// In-scope identities' gaps grouped by kind and gap, confirmed before unverified, most
+/// identities first; the first [`TOP_GAPS`] as lines, and how many groups are left.
+fn top_gaps(r: &Recommendation) -> (Vec<String>, usize) {
+    // Per group: how many identities, and the first one's name (a group of one is named).
+    let mut groups: HashMap<(bool, &str, &str), (usize, &str)> = HashMap::new();
+    for x in r.identities.iter().filter(|x| x.soc1 || x.soc2) {
+        let kind = x.kind.as_deref().unwrap_or(wording::memo_kind_unknown());
+        for g in &x.gaps {
+            let unverified = g.status == crate::engine::GapStatus::Unverified;
+            let e = groups
+                .entry((unverified, kind, g.text.as_str()))
+                .or_insert((0, x.name.as_str()));
+            e.0 += 1;
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| {
+        (a.0.0, std::cmp::Reverse(a.1.0), a.0.1, a.0.2).cmp(&(
+            b.0.0,
+            std::cmp::Reverse(b.1.0),
+            b.0.1,
+            b.0.2,
+        ))
+    });
+    let more = groups.len().saturating_sub(TOP_GAPS);
+    let lines = groups
+        .into_iter()
+        .take(TOP_GAPS)
+        .map(|((unverified, kind, gap), (n, name))| {
+            wording::memo_gap_group(n, name, kind, gap, unverified)
+        })
+        .collect();
+    (lines, more)
+}
+
+/// A SOC 1 period ends at customers' year end (domain.md §2): which customer year it covers,
+/// and from when; a first one covers no earlier year, which their auditors must hear now.
+fn soc1_coverage(p: &crate::engine::ReportPlan) -> Option<String> {
+    use chrono::Datelike;
+    p.steps
+        .iter()
+        .find(|s| matches!(s, PlanStep::BridgeLetter { .. }))?;
+    let (from, to, follows_on) = p.steps.iter().rev().find_map(|s| match s {
+        PlanStep::Type2 {
+            from,
+            to,
+            follows_on,
+        } => Some((*from, *to, *follows_on)),
+        _ => None,
+    })?;
+    let year_start = to.with_year(to.year() - 1)?.succ_opt()?;
+    let partly = (from > year_start).then_some(from);
+    let earlier = (!follows_on).then(|| year_start.pred_opt()).flatten();
+    let type1 = p.steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }));
+    Some(wording::soc1_coverage(to, partly, earlier, type1))
 }
 
 fn is_in(v: Verdict) -> bool {
@@ -560,8 +633,10 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             name: x.system.name.clone(),
             method: x.method,
             hosts: x.supports.iter().map(|e| e.name.clone()).collect(),
+            used_by: x.used_by.iter().map(|e| e.name.clone()).collect(),
             needs: wording::needs(&x.needs),
             needs_reports: x.needs.clone(),
+            held_reports: x.held.clone(),
             holds: x
                 .holds
                 .clone()
@@ -589,6 +664,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
     let (confirmed, unverified) = r.gap_counts();
     identities.confirmed_gaps = confirmed;
     identities.unverified = unverified;
+    (identities.top_gaps, identities.more_gaps) = top_gaps(r);
 
     // The deciding open questions: those of the report-level decisions first.
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -614,7 +690,14 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
         .map(|c| format!("{} ({})", c.text, c.subject.name))
         .collect();
 
-    let next_steps = next_steps(r, &subservices, &identities, open_total, conflicts.len());
+    let next_steps = next_steps(
+        &q.plan.owners,
+        r,
+        &subservices,
+        &identities,
+        open_total,
+        conflicts.len(),
+    );
 
     // The headline is about which report: open questions that only decide a category or a date
     // do not make it provisional.
@@ -664,41 +747,57 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
 /// Dated steps from every plan (one line when both reports share it), then what to do before
 /// the period starts.
 fn next_steps(
+    owners: &crate::questionnaire::StepOwners,
     r: &Recommendation,
     subservices: &[SubserviceLine],
     ids: &IdentityCounts,
     open: usize,
     conflicts: usize,
 ) -> Vec<NextStep> {
-    let mut dated: Vec<(NaiveDate, String, Vec<&str>)> = Vec::new();
+    let owner_of = |st: &PlanStep| match st {
+        PlanStep::Readiness { .. } => &owners.readiness,
+        PlanStep::Type1 { .. } => &owners.type1,
+        PlanStep::Type2 { .. } => &owners.type2,
+        PlanStep::Report { .. } => &owners.report,
+        PlanStep::BridgeLetter { .. } => &owners.bridge_letter,
+        PlanStep::Deadline { .. } => &owners.deadline,
+    };
+    let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
         for st in &p.steps {
             let text = wording::step(st);
-            match dated.iter_mut().find(|(_, t, _)| *t == text) {
-                Some((_, _, reports)) => reports.push(p.report.label()),
-                None => dated.push((step_date(st), text, vec![p.report.label()])),
+            match dated.iter_mut().find(|(_, t, _, _)| *t == text) {
+                Some((_, _, reports, _)) => reports.push(p.report.label()),
+                None => dated.push((step_date(st), text, vec![p.report.label()], owner_of(st))),
             }
         }
     }
-    dated.sort_by_key(|(d, _, _)| *d);
+    dated.sort_by_key(|(d, _, _, _)| *d);
     let both = r.plans.iter().filter(|p| p.settled).count() > 1;
     let mut out: Vec<NextStep> = dated
         .into_iter()
-        .map(|(d, text, reports)| NextStep {
+        .map(|(d, text, reports, owner)| NextStep {
             by: Some(d),
             text: if both {
                 format!("{} ({})", text, reports.join(" and "))
             } else {
                 text
             },
+            owner: owner.clone(),
         })
         .collect();
-    let mut undated = |text: String| out.push(NextStep { by: None, text });
+    let mut undated = |text: String, owner: &Option<String>| {
+        out.push(NextStep {
+            by: None,
+            text,
+            owner: owner.clone(),
+        })
+    };
     if conflicts > 0 {
-        undated(wording::memo_step_conflicts(conflicts));
+        undated(wording::memo_step_conflicts(conflicts), &owners.conflicts);
     }
     if open > 0 {
-        undated(wording::memo_step_open(open));
+        undated(wording::memo_step_open(open), &owners.open_questions);
     }
     // A renewal's period may already be running on the workshop date: then gaps are not fixed
     // "before the period" but found in it.
@@ -709,17 +808,22 @@ fn next_steps(
         })
     });
     if ids.unverified > 0 {
-        undated(wording::memo_step_unverified(ids.unverified, running));
+        undated(
+            wording::memo_step_unverified(ids.unverified, running),
+            &owners.unverified,
+        );
     }
     if ids.confirmed_gaps > 0 {
-        undated(wording::memo_step_gaps(ids.confirmed_gaps, running));
+        undated(
+            wording::memo_step_gaps(ids.confirmed_gaps, running),
+            &owners.gaps,
+        );
     }
     for x in subservices.iter().filter(|x| !x.needs.is_empty()) {
-        undated(wording::memo_step_vendor(
-            &x.name,
-            &x.needs_reports,
-            &x.holds,
-        ));
+        undated(
+            wording::memo_step_vendor(&x.name, &x.needs_reports, &x.held_reports, &x.holds),
+            &owners.vendor_reports,
+        );
     }
     out
 }
@@ -782,6 +886,12 @@ pub fn plain(m: &Memo) -> String {
         let _ = writeln!(w, "  {}", c(&wording::memo_subservice(x)));
     }
     let _ = writeln!(w, "{}", wording::memo_identity_counts(&m.identities));
+    for x in &m.identities.top_gaps {
+        let _ = writeln!(w, "  {}", c(x));
+    }
+    if m.identities.more_gaps > 0 {
+        let _ = writeln!(w, "  {}", wording::memo_more_gaps(m.identities.more_gaps));
+    }
     if !m.cuecs.is_empty() {
         let _ = writeln!(w, "{}", wording::memo_cuecs(m.cuecs.len()));
         for x in &m.cuecs {
@@ -809,7 +919,12 @@ pub fn plain(m: &Memo) -> String {
     if !m.next_steps.is_empty() {
         let _ = writeln!(w, "Next steps:");
         for (i, x) in m.next_steps.iter().enumerate() {
-            let _ = writeln!(w, "  {}. {}", i + 1, c(&x.text));
+            let owner = x
+                .owner
+                .as_deref()
+                .map(|o| format!(" {}", c(&wording::memo_owner(o))))
+                .unwrap_or_default();
+            let _ = writeln!(w, "  {}. {}{owner}", i + 1, c(&x.text));
         }
     }
     out

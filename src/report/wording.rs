@@ -286,6 +286,49 @@ pub(crate) fn year_end(md: &str) -> String {
     format!("{} {month}", d.trim_start_matches('0'))
 }
 
+/// Which customer year a SOC 1 period covers: "covers customers' year ending 2027-12-31 from
+/// 2027-01-12 (not its first 11 days); their year ending 2026-12-31 is covered by no SOC 1
+/// Type 2: tell their auditors now".
+pub(crate) fn soc1_coverage(
+    year_end: chrono::NaiveDate,
+    partly_from: Option<chrono::NaiveDate>,
+    earlier_year_end: Option<chrono::NaiveDate>,
+    type1: bool,
+) -> String {
+    let mut s = format!("covers customers' year ending {}", date(year_end));
+    match partly_from {
+        Some(from) => {
+            let start = year_end
+                .checked_sub_months(chrono::Months::new(12))
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(from);
+            let days = (from - start).num_days();
+            s.push_str(&format!(
+                " from {} (not its first {})",
+                date(from),
+                if days > 45 {
+                    format!("{} months", (days + 15) / 30)
+                } else {
+                    format!("{days} day{}", plural(days as usize))
+                }
+            ));
+        }
+        None => s.push_str(" in full"),
+    }
+    if let Some(e) = earlier_year_end {
+        s.push_str(&format!(
+            "; their year ending {} is covered by no SOC 1 Type 2{}: tell their auditors now",
+            date(e),
+            if type1 {
+                " (a Type 1 shows design only)"
+            } else {
+                ""
+            }
+        ));
+    }
+    s
+}
+
 /// One step of a plan as a line: "Readiness assessment: 2026-12-01 to 2027-01-12".
 pub(crate) fn step(st: &PlanStep) -> String {
     match st {
@@ -406,6 +449,10 @@ pub(crate) fn subservice_line(x: &crate::engine::Subservice) -> String {
     if !x.supports.is_empty() {
         let names: Vec<&str> = x.supports.iter().map(|e| e.name.as_str()).collect();
         parts.push(format!("hosts {}", names.join(", ")));
+    }
+    if !x.used_by.is_empty() {
+        let names: Vec<&str> = x.used_by.iter().map(|e| e.name.as_str()).collect();
+        parts.push(format!("used by {}", names.join(", ")));
     }
     if !x.needs.is_empty() {
         parts.push(format!("must give us {}", needs(&x.needs)));
@@ -577,20 +624,25 @@ pub(crate) fn memo_step_gaps(n: usize, running: bool) -> String {
     )
 }
 
-/// The reports a subservice organisation owes us that the recorded ones (`holds`, the labels
-/// of the `vendor_reports` answer, "SOC 2 Type 2, ISO 27001 ...") do not name.
-pub(crate) fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
+/// The reports a subservice organisation owes us that are not among those held (`held`, from
+/// the `vendor_reports` answer's choice ids).
+pub(crate) fn not_held(needs: &[Report], held: &[Report]) -> Vec<Report> {
     needs
         .iter()
         .copied()
-        .filter(|r| !holds.contains(r.label()))
+        .filter(|r| !held.contains(r))
         .collect()
 }
 
 /// What to do about a subservice organisation's reports: review those we hold, obtain the
 /// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
-pub(crate) fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
-    let missing = not_held(needs, holds);
+pub(crate) fn memo_step_vendor(
+    name: &str,
+    needs: &[Report],
+    held: &[Report],
+    holds: &str,
+) -> String {
+    let missing = not_held(needs, held);
     if missing.is_empty() {
         format!(
             "Each year, obtain {name}'s {} covering our period (or a bridge letter for the \
@@ -622,11 +674,31 @@ pub(crate) fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> Strin
     format!("Systems: {} ({} in all).", parts.join(", "), c.total)
 }
 
+/// Which of our systems a subservice organisation serves: "hosts Scheduling app; used by
+/// Notification service", or "none of our systems".
+pub(crate) fn memo_serves(hosts: &[String], used_by: &[String]) -> String {
+    let names = |v: &[String]| {
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        crate::report::memo::names(&v)
+    };
+    let mut parts = Vec::new();
+    if !hosts.is_empty() {
+        parts.push(format!("hosts {}", names(hosts)));
+    }
+    if !used_by.is_empty() {
+        parts.push(format!("used by {}", names(used_by)));
+    }
+    if parts.is_empty() {
+        "none of our systems".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
 pub(crate) fn memo_subservice(x: &crate::report::memo::SubserviceLine) -> String {
     let mut s = format!("{}: subservice organisation ({})", x.name, method(x.method));
-    if !x.hosts.is_empty() {
-        let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
-        s.push_str(&format!("; hosts {}", crate::report::memo::names(&hosts)));
+    if !x.hosts.is_empty() || !x.used_by.is_empty() {
+        s.push_str(&format!("; {}", memo_serves(&x.hosts, &x.used_by)));
     }
     if !x.needs.is_empty() {
         s.push_str(&format!("; must give us {}; held: {}", x.needs, x.holds));
@@ -667,6 +739,68 @@ pub(crate) fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> S
         c.total,
         gap_counts(c.confirmed_gaps, c.unverified)
     )
+}
+
+/// "3 service accounts: shared account or credential", "svc-billing (service account): no
+/// named owner"; an unverified gap says so.
+pub(crate) fn memo_gap_group(
+    n: usize,
+    name: &str,
+    kind: &str,
+    gap: &str,
+    unverified: bool,
+) -> String {
+    // The kind without its gloss: "group of people with the same access", not "(e.g. ...)".
+    let kind = lower_first(kind.split(" (").next().unwrap_or(kind));
+    let who = if n == 1 {
+        format!("{name} ({kind})")
+    } else {
+        format!("{n} {}", plural_kind(&kind, n))
+    };
+    format!(
+        "{who}: {}{}",
+        lower_first(gap),
+        if unverified { " (unverified)" } else { "" }
+    )
+}
+
+pub(crate) fn memo_more_gaps(n: usize) -> String {
+    format!(
+        "and {n} more kind{} of gap: see the evidence gaps under Identities in the detail",
+        plural(n)
+    )
+}
+
+/// "service account" -> "service accounts", "administrator (human, privileged)" ->
+/// "administrators (human, privileged)", "certificate or key pair" -> "certificates or key
+/// pairs", "group of people with ..." -> "groups of people with ...": the head noun of each
+/// alternative takes the plural.
+fn plural_kind(kind: &str, n: usize) -> String {
+    if n == 1 {
+        return kind.to_string();
+    }
+    let cut = [" (", " of ", " with "]
+        .iter()
+        .filter_map(|p| kind.find(p))
+        .min()
+        .unwrap_or(kind.len());
+    let (head, tail) = kind.split_at(cut);
+    let noun = |w: &str| -> String {
+        if w.ends_with('s') || w.ends_with('x') || w.ends_with("ch") || w.ends_with("sh") {
+            format!("{w}es")
+        } else if w.ends_with('y') && !w.ends_with("ey") && !w.ends_with("ay") {
+            format!("{}ies", &w[..w.len() - 1])
+        } else {
+            format!("{w}s")
+        }
+    };
+    let head: Vec<String> = head.split(" or ").map(noun).collect();
+    format!("{}{tail}", head.join(" or "))
+}
+
+/// Who owns a next step: "(owner: Finance (controller))".
+pub(crate) fn memo_owner(role: &str) -> String {
+    format!("(owner: {role})")
 }
 
 pub(crate) fn memo_cuecs(n: usize) -> String {

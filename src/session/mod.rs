@@ -20,12 +20,13 @@ pub use crate::vocab::{EntityId, Value, format_number};
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// The system names in a naming answer (`creates` questions): separated by commas, semicolons
-/// or line breaks, trimmed, each once (names compare without case).
+/// or line breaks, trimmed, each once (names compare without case). "none" names nothing: it
+/// is how a facilitator says a system calls no vendor.
 pub(crate) fn named_systems(text: &str) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     text.split([',', ';', '\n'])
         .map(str::trim)
-        .filter(|n| !n.is_empty() && seen.insert(name_key(n)))
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("none") && seen.insert(name_key(n)))
         .collect()
 }
 
@@ -546,12 +547,21 @@ impl Session {
             // A system already in the inventory (added by hand or by an import) is triaged too,
             // but only where nobody has answered yet.
             let x = &mut self.systems[j];
+            let mut filled = false;
             for (qid, v) in &creates.answers {
                 if !x.answers.contains_key(qid) {
                     let mut a = Answer::new(v.clone(), now);
                     a.source = Some(creates.source.clone());
                     x.answers.insert(qid.clone(), a);
+                    filled = true;
                 }
+            }
+            // The journal writes what is touched: pre-filling a system already there is a change
+            // to it too (a journal property test found it lost when two naming questions name
+            // the same system).
+            if filled {
+                let id = x.id.clone();
+                self.revision.bump(Some(Touched::System(id)));
             }
         }
     }
