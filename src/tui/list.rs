@@ -405,6 +405,32 @@ pub(crate) fn draw<'a>(
     })
 }
 
+/// Work the long lists do, counted for tests: "only what is visible" and "not again per
+/// frame" are asserted by counting, never by timing.
+#[cfg(test)]
+pub(crate) mod counted {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Items a filter looked at (Recommendation, Review).
+        pub(crate) static EXAMINED: Cell<usize> = const { Cell::new(0) };
+        /// Rows built to be drawn.
+        pub(crate) static BUILT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(c: &'static std::thread::LocalKey<Cell<usize>>) {
+        c.with(|n| n.set(n.get() + 1));
+    }
+
+    /// (examined, built) since the last call.
+    pub(crate) fn take() -> (usize, usize) {
+        (
+            EXAMINED.with(|n| n.replace(0)),
+            BUILT.with(|n| n.replace(0)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2662,3 +2662,208 @@ fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
     assert!(s.contains(&msg), "shown whole at 80 columns:\n{s}");
     crate::session::lock::release(&path);
 }
+
+/// A workshop with a long inventory: `systems` systems and `identities` identities, nothing
+/// answered about them.
+fn long_inventory(systems: usize, identities: usize, screen: Screen) -> App {
+    let q = q();
+    let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+    let mut s = Session::new(&q, "Acme Payroll Ltd", now);
+    let names: Vec<String> = (0..systems).map(|i| format!("System {i:03}")).collect();
+    s.add_systems(names.iter().map(String::as_str), now);
+    let names: Vec<String> = (0..identities).map(|i| format!("svc-{i:04}")).collect();
+    s.add_identities(names.iter().map(String::as_str), now);
+    let mut app = App::new(q, Theme { color: true });
+    app.install(s, PathBuf::from("/tmp/socscope-test/long.toml"), screen);
+    app
+}
+
+/// The decisions a filter should list, worked out the plain way.
+fn decisions_matching(app: &App, filter: &str) -> Vec<String> {
+    let needle = filter.to_lowercase();
+    let r = &app.work.as_ref().unwrap().rec;
+    r.all_decisions()
+        .filter(|d| {
+            d.title().to_lowercase().contains(&needle)
+                || d.outcome.to_string().to_lowercase().contains(&needle)
+        })
+        .map(|d| d.id.to_string())
+        .collect()
+}
+
+/// Issue 16: the Recommendation and Review lists go through their items once per change of
+/// the recommendation or the filter, not once per frame, and a frame builds only the rows in
+/// view.
+#[test]
+fn long_lists_filter_once_per_change_and_build_only_the_rows_in_view() {
+    use super::list::counted;
+    let mut app = long_inventory(300, 600, Screen::Recommendation);
+    let decisions = decisions_matching(&app, "").len();
+    let questions = app.work.as_ref().unwrap().sequence().len();
+    assert!(
+        decisions > 900 && questions > 900,
+        "{decisions} {questions}"
+    );
+    counted::take();
+    for _ in 0..3 {
+        render(&mut app, 80, 24);
+    }
+    let (examined, built) = counted::take();
+    assert_eq!(
+        examined, decisions,
+        "each decision looked at once, not per frame"
+    );
+    assert!(built <= 3 * 100, "{built} rows built for 3 frames of 80x24");
+    // Moving about looks at nothing again.
+    feed(&mut app, &[key(KeyCode::End), key(KeyCode::PageUp)]);
+    render(&mut app, 80, 24);
+    let (examined, built) = counted::take();
+    assert_eq!(examined, 0);
+    assert!(built <= 100, "{built}");
+
+    app.stack = vec![Screen::Review];
+    for _ in 0..3 {
+        render(&mut app, 80, 24);
+    }
+    let (examined, built) = counted::take();
+    assert_eq!(
+        examined, questions,
+        "each question looked at once, not per frame"
+    );
+    assert!(built <= 3 * 100, "{built}");
+
+    // A change to the session is a new recommendation: listed again, once.
+    app.stack = vec![Screen::Questions];
+    keys(&mut app, "1");
+    app.stack = vec![Screen::Review];
+    render(&mut app, 80, 24);
+    render(&mut app, 80, 24);
+    let (examined, _) = counted::take();
+    let questions = app.work.as_ref().unwrap().sequence().len();
+    assert_eq!(examined, questions);
+}
+
+/// Filtering, paging, Home/End and Enter on the Recommendation list, read from the kept list:
+/// the same decisions as filtering them all, and a new answer or system shows at once.
+#[test]
+fn recommendation_filter_paging_and_selection_at_scale() {
+    let mut app = long_inventory(50, 400, Screen::Recommendation);
+    let all = decisions_matching(&app, "");
+    render(&mut app, 80, 24);
+    assert_eq!(app.listed_decision(0).0, all.len());
+    feed(&mut app, &[key(KeyCode::End)]);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[all.len() - 1].clone()));
+    esc(&mut app);
+    feed(&mut app, &[key(KeyCode::Home)]);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[0].clone()));
+    esc(&mut app);
+    // A page down moves by what fitted in the last frame, less one kept for context.
+    render(&mut app, 80, 24);
+    feed(&mut app, &[key(KeyCode::PageDown), key(KeyCode::PageDown)]);
+    let at = app.rec.list.cursor;
+    assert!(at > 2, "{at}");
+    render(&mut app, 80, 24);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[at].clone()));
+    esc(&mut app);
+
+    // Typed one key at a time (narrowing the last result), then widened again.
+    keys(&mut app, "/");
+    for (typed_now, filter) in [("svc-03", "svc-03"), ("1", "svc-031"), ("7", "svc-0317")] {
+        keys(&mut app, typed_now);
+        render(&mut app, 80, 24);
+        let want = decisions_matching(&app, filter);
+        assert_eq!(app.listed_decision(0).0, want.len(), "{filter}");
+        assert_eq!(app.listed_decision(want.len() - 1).1.as_ref(), want.last());
+    }
+    feed(
+        &mut app,
+        &[key(KeyCode::Backspace), key(KeyCode::Backspace)],
+    );
+    assert_eq!(app.rec.filter, "svc-03");
+    assert_eq!(
+        app.listed_decision(0).0,
+        decisions_matching(&app, "svc-03").len()
+    );
+    keys(&mut app, "17");
+    enter(&mut app);
+    assert!(app.modal.is_none());
+    enter(&mut app);
+    let want = decisions_matching(&app, "svc-0317");
+    assert_eq!(want.len(), 1);
+    assert_eq!(app.screen(), &Screen::Decision(want[0].clone()));
+    esc(&mut app);
+
+    // A new system is listed at once under the same filter-less view.
+    keys(&mut app, "/");
+    ctrl(&mut app, 'u');
+    enter(&mut app);
+    app.stack = vec![Screen::Inventory];
+    keys(&mut app, "a");
+    typed(&mut app, "Payroll engine");
+    enter(&mut app);
+    app.stack = vec![Screen::Recommendation];
+    render(&mut app, 80, 24);
+    assert_eq!(app.listed_decision(0).0, all.len() + 1);
+    assert_eq!(app.listed_decision(0).0, decisions_matching(&app, "").len());
+}
+
+/// The same on Review: the filter, "open only", End and Enter, and an answer given elsewhere.
+#[test]
+fn review_filter_paging_and_selection_at_scale() {
+    let mut app = long_inventory(20, 300, Screen::Review);
+    let matching = |app: &App, filter: &str, open_only: bool| -> Vec<(EntityId, String)> {
+        let w = app.work.as_ref().unwrap();
+        let needle = filter.to_lowercase();
+        w.sequence()
+            .into_iter()
+            .filter(|(e, qi)| {
+                let question = &app.q.questions[*qi];
+                let answer = w.answer(e, &question.id);
+                let open = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
+                let section = match e {
+                    EntityId::Engagement => "Engagement".to_string(),
+                    other => w.session.entity_name(other),
+                };
+                (!open_only || open)
+                    && (question.text.to_lowercase().contains(&needle)
+                        || section.to_lowercase().contains(&needle)
+                        || answer.is_some_and(|a| {
+                            a.value.display(question).to_lowercase().contains(&needle)
+                        }))
+            })
+            .map(|(e, qi)| (e, app.q.questions[qi].id.clone()))
+            .collect()
+    };
+    render(&mut app, 80, 24);
+    let all = matching(&app, "", false);
+    assert_eq!(app.review_row(0).0, all.len());
+    keys(&mut app, "/");
+    for (typed_now, filter) in [("svc-02", "svc-02"), ("9", "svc-029")] {
+        keys(&mut app, typed_now);
+        render(&mut app, 80, 24);
+        assert_eq!(app.review_row(0).0, matching(&app, filter, false).len());
+    }
+    enter(&mut app);
+    keys(&mut app, "f");
+    let want = matching(&app, "svc-029", true);
+    assert!(!want.is_empty());
+    assert_eq!(app.review_row(0).0, want.len());
+    feed(&mut app, &[key(KeyCode::End)]);
+    assert_eq!(app.review.list.cursor, want.len() - 1);
+    feed(&mut app, &[key(KeyCode::Home)]);
+    enter(&mut app);
+    let (e, qid) = want[0].clone();
+    assert_eq!(app.questions.at, Some((e.clone(), qid.clone())));
+    let question = app.q.question(&qid).unwrap().clone();
+    assert!(question.kind.is_choice(), "{qid}");
+    keys(&mut app, "1");
+    assert!(answer(&app, &e, &qid).is_some());
+    app.stack = vec![Screen::Review];
+    render(&mut app, 80, 24);
+    let now = matching(&app, "svc-029", true);
+    assert_eq!(app.review_row(0).0, now.len());
+    assert!(!now.contains(&(e, qid)));
+}

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use crate::questionnaire::Questionnaire;
 use crate::session::{EntityId, Value};
 use crate::text::{pad, truncate_middle};
 use crate::tui::action::Action;
@@ -15,12 +16,15 @@ use crate::tui::list::{self, Look, Mode, Window};
 use crate::tui::screen::jump_to_change;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{marker, truncate};
+use crate::tui::work::Workshop;
 
 #[derive(Default)]
 pub(crate) struct ReviewState {
     pub(crate) list: Window,
     pub(crate) filter: String,
     pub(crate) unanswered_only: bool,
+    /// The rows the filter lets through, kept between frames.
+    listed: Option<Listed>,
 }
 
 /// One row of the review list.
@@ -34,42 +38,152 @@ pub(crate) struct ReviewRow {
     pub(crate) has_note: bool,
 }
 
+/// The questions listed under a filter, as positions in the asking sequence: worked out when
+/// the answers or visibility (`Workshop::revision`) or the filter change, never per frame, so
+/// a frame builds only the rows in view (about 100,000 questions at L).
+struct Listed {
+    revision: u64,
+    filter: String,
+    unanswered_only: bool,
+    /// Every visible question in asking order (`Workshop::sequence`).
+    seq: Vec<(EntityId, usize)>,
+    at: Vec<usize>,
+    /// The widest section name listed, in columns.
+    longest: usize,
+}
+
+/// The listed questions, worked out again only when the workshop or the filter changed. A
+/// longer filter that contains the last one narrows the last result.
+fn listed<'a>(
+    cache: &'a mut Option<Listed>,
+    st: (&str, bool),
+    w: &Workshop,
+    q: &Questionnaire,
+) -> &'a Listed {
+    let (filter, unanswered_only) = st;
+    let needle = filter.to_lowercase();
+    let fresh = cache.as_ref().is_some_and(|l| {
+        l.revision == w.revision && l.filter == needle && l.unanswered_only == unanswered_only
+    });
+    if !fresh {
+        let last = cache.take();
+        *cache = Some(filtered(last, needle, unanswered_only, w, q));
+    }
+    cache.get_or_insert_with(|| filtered(None, filter.to_lowercase(), unanswered_only, w, q))
+}
+
+fn filtered(
+    last: Option<Listed>,
+    needle: String,
+    unanswered_only: bool,
+    w: &Workshop,
+    q: &Questionnaire,
+) -> Listed {
+    let (seq, candidates) = match last {
+        Some(l) if l.revision == w.revision => {
+            let narrow = needle.contains(&l.filter) && (unanswered_only || !l.unanswered_only);
+            let candidates = if narrow {
+                l.at
+            } else {
+                (0..l.seq.len()).collect()
+            };
+            (l.seq, candidates)
+        }
+        _ => {
+            let seq = w.sequence();
+            let all = (0..seq.len()).collect();
+            (seq, all)
+        }
+    };
+    let questions: Vec<String> = if needle.is_empty() {
+        Vec::new()
+    } else {
+        q.questions.iter().map(|x| x.text.to_lowercase()).collect()
+    };
+    // The sequence goes entity by entity: each section's name is looked at once.
+    let mut section: Option<(&EntityId, String, usize)> = None;
+    let mut longest = 0;
+    let mut at = Vec::new();
+    for i in candidates {
+        #[cfg(test)]
+        list::counted::add(&list::counted::EXAMINED);
+        let Some((e, qi)) = seq.get(i) else { continue };
+        let question = &q.questions[*qi];
+        let answer = w.answer(e, &question.id);
+        let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
+        if unanswered_only && !unanswered {
+            continue;
+        }
+        if section.as_ref().is_none_or(|(se, _, _)| *se != e) {
+            let name = section_name(w, e);
+            let width = crate::text::width(&crate::text::clean(&name));
+            section = Some((e, name.to_lowercase(), width));
+        }
+        let Some((_, sec_lower, sec_width)) = &section else {
+            continue;
+        };
+        let keep = needle.is_empty()
+            || questions.get(*qi).is_some_and(|t| t.contains(&needle))
+            || sec_lower.contains(&needle)
+            || answer.is_some_and(|a| a.value.display(question).to_lowercase().contains(&needle));
+        if keep {
+            longest = longest.max(*sec_width);
+            at.push(i);
+        }
+    }
+    Listed {
+        revision: w.revision,
+        filter: needle,
+        unanswered_only,
+        seq,
+        at,
+        longest,
+    }
+}
+
+fn section_name(w: &Workshop, e: &EntityId) -> String {
+    match e {
+        EntityId::Engagement => "Engagement".to_string(),
+        other => w.session.entity_name(other),
+    }
+}
+
+/// The row of one question of the sequence.
+fn row(w: &Workshop, q: &Questionnaire, (e, qi): &(EntityId, usize)) -> ReviewRow {
+    #[cfg(test)]
+    list::counted::add(&list::counted::BUILT);
+    let question = &q.questions[*qi];
+    ReviewRow {
+        entity: e.clone(),
+        qidx: *qi,
+        section: section_name(w, e),
+        question: question.text.clone(),
+        answer: w.answer(e, &question.id).map(|a| a.value.display(question)),
+        has_note: w.session.note(e, &question.id).is_some(),
+    }
+}
+
 impl App {
-    pub(crate) fn review_rows(&self) -> Vec<ReviewRow> {
+    /// Every listed row, built (tests: the screen builds only the rows in view).
+    #[cfg(test)]
+    pub(crate) fn review_rows(&mut self) -> Vec<ReviewRow> {
         let Some(w) = &self.work else {
             return Vec::new();
         };
-        let needle = self.review.filter.to_lowercase();
-        w.sequence()
-            .into_iter()
-            .filter_map(|(e, qi)| {
-                let question = &self.q.questions[qi];
-                let answer = w.answer(&e, &question.id);
-                let has_note = w.session.note(&e, &question.id).is_some();
-                let section = match &e {
-                    EntityId::Engagement => "Engagement".to_string(),
-                    other => w.session.entity_name(other),
-                };
-                let row = ReviewRow {
-                    entity: e,
-                    qidx: qi,
-                    section,
-                    question: question.text.clone(),
-                    answer: answer.map(|a| a.value.display(question)),
-                    has_note,
-                };
-                let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
-                let keep = (!self.review.unanswered_only || unanswered)
-                    && (needle.is_empty()
-                        || row.question.to_lowercase().contains(&needle)
-                        || row.section.to_lowercase().contains(&needle)
-                        || row
-                            .answer
-                            .as_deref()
-                            .is_some_and(|a| a.to_lowercase().contains(&needle)));
-                keep.then_some(row)
-            })
-            .collect()
+        let st = (self.review.filter.as_str(), self.review.unanswered_only);
+        let l = listed(&mut self.review.listed, st, w, &self.q);
+        l.at.iter().map(|&i| row(w, &self.q, &l.seq[i])).collect()
+    }
+
+    /// How many rows are listed, and the row at `i`.
+    pub(crate) fn review_row(&mut self, i: usize) -> (usize, Option<ReviewRow>) {
+        let Some(w) = &self.work else {
+            return (0, None);
+        };
+        let st = (self.review.filter.as_str(), self.review.unanswered_only);
+        let l = listed(&mut self.review.listed, st, w, &self.q);
+        let r = l.at.get(i).map(|&k| row(w, &self.q, &l.seq[k]));
+        (l.at.len(), r)
     }
 }
 
@@ -79,10 +193,10 @@ pub(crate) fn set_filter(app: &mut App, text: String) {
 }
 
 pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let rows = app.review_rows();
     match action {
         Action::Cmd(cmd) if list::is_move(cmd) => {
-            app.review.list.select(cmd, rows.len());
+            let (len, _) = app.review_row(0);
+            app.review.list.select(cmd, len);
         }
         Action::Cmd(Cmd::UnansweredOnly) => {
             app.review.unanswered_only = !app.review.unanswered_only;
@@ -99,7 +213,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             );
         }
         Action::Cmd(Cmd::Select) => {
-            if let Some(row) = rows.get(app.review.list.cursor) {
+            if let (_, Some(row)) = app.review_row(app.review.list.cursor) {
                 let qid = app.q.questions[row.qidx].id.clone();
                 jump_to_change(app, row.entity.clone(), qid);
             }
@@ -111,21 +225,21 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
-    let rows = app.review_rows();
-    let cursor = app.review.list.cursor.min(rows.len().saturating_sub(1));
+    let Some(w) = &app.work else { return };
+    let q = &app.q;
+    let st = (app.review.filter.as_str(), app.review.unanswered_only);
+    let l = listed(&mut app.review.listed, st, w, q);
+    let n = l.at.len();
+    let cursor = app.review.list.cursor.min(n.saturating_sub(1));
     let width = area.width.saturating_sub(4) as usize;
     // The section column is as wide as its longest name needs, up to a quarter of the row.
-    let longest = rows
-        .iter()
-        .map(|r| crate::text::width(&crate::text::clean(&r.section)))
-        .max()
-        .unwrap_or(0);
+    let longest = l.longest;
     let sec_w = longest.clamp(10, (width / 4).max(10));
     let ans_w = (width / 4).clamp(10, 30);
     let q_w = width.saturating_sub(sec_w + ans_w + 6);
-    let mut title = format!(" All answers ({}) ", rows.len());
+    let mut title = format!(" All answers ({n}) ");
     if app.review.unanswered_only {
-        title = format!(" Unanswered or unknown ({}) ", rows.len());
+        title = format!(" Unanswered or unknown ({n}) ");
     }
     if !app.review.filter.is_empty() {
         title.push_str(&format!(
@@ -137,7 +251,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .title(title)
         .title_bottom(" ✎ = has a note ")
         .border_style(t.border());
-    if rows.is_empty() {
+    if n == 0 {
         let msg = if app.review.unanswered_only {
             "Everything visible is answered. f shows all."
         } else {
@@ -150,7 +264,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         frame,
         area,
         &mut app.review.list,
-        rows.len(),
+        n,
         Look {
             block: Some(block),
             focus: t.focus(),
@@ -161,7 +275,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         },
         Some(HitList::Review),
         |i, _| {
-            let r = &rows[i];
+            let r = row(w, q, &l.seq[l.at[i]]);
             // Columns by display width; names keep both ends, so twins stay apart.
             let answer = match &r.answer {
                 None => Span::styled(pad("—", ans_w), t.warn()),
