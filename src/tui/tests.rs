@@ -2432,6 +2432,23 @@ fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
     let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("SOC 2 categories"), "{s}");
     insta::assert_snapshot!("conflicts_80x24", s);
+    // The recommendation with each side is worked out once per highlighted conflict, not per
+    // frame (two engine runs each: a second at L).
+    super::list::counted::take();
+    for _ in 0..3 {
+        screen_text(&mut app, 80, 24);
+    }
+    feed(&mut app, &[key(KeyCode::Down)]);
+    for _ in 0..3 {
+        screen_text(&mut app, 80, 24);
+    }
+    feed(&mut app, &[key(KeyCode::Up)]);
+    screen_text(&mut app, 80, 24);
+    assert_eq!(
+        super::list::counted::take().0,
+        2,
+        "once for each of 2 highlights"
+    );
 
     // Conflicts in session order: the engagement's answers by question, then the systems.
     // Enter: a new answer, typed (letters are text in the box, `r` and `c` included).
