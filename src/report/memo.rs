@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::engine::{
-    CategoryState, Decision, DecisionId, Firing, Outcome, PlanStep, Recommendation, Verdict,
+    CategoryState, Decision, DecisionId, EntityRef, Firing, Outcome, PlanStep, Recommendation,
+    Verdict,
 };
 use crate::questionnaire::{Category, Questionnaire, Report, Rule, Scope, SubserviceMethod, tsc};
 use crate::report::wording;
@@ -181,6 +182,9 @@ pub struct ExclusionView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntityAnswers {
     pub entity: String,
+    /// The entity itself, for a front-end that jumps to its answers (the app's drill-down).
+    #[serde(skip)]
+    pub entity_ref: EntityRef,
     /// (question, answer as read, where a pre-filled answer came from)
     pub answers: Vec<AnswerLine>,
 }
@@ -188,6 +192,9 @@ pub struct EntityAnswers {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnswerLine {
     pub question: String,
+    /// The question's id, for a front-end that jumps to it.
+    #[serde(skip)]
+    pub question_id: String,
     pub answer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -305,6 +312,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
                 index.insert(key, groups.len());
                 groups.push(EntityAnswers {
                     entity: t.entity.name.clone(),
+                    entity_ref: t.entity.clone(),
                     answers: Vec::new(),
                 });
                 groups.len() - 1
@@ -320,6 +328,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
         }
         groups[i].answers.push(AnswerLine {
             question: t.question_text.clone(),
+            question_id: t.question.clone(),
             answer: t.answer.clone(),
             source: t.source.clone(),
         });
