@@ -209,7 +209,10 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw("no report called for yet"),
         ]));
     }
-    for c in &r.conflicts {
+    // Every line takes a row at least, and the box is never taller than the area: lines past
+    // that cannot show, so they are not built (thousands of conflicts or findings at scale).
+    let rows = area.height as usize;
+    for c in r.conflicts.iter().take(rows) {
         summary.push(Line::styled(
             format!(
                 "! Conflict: {} ({})",
@@ -219,7 +222,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             t.error(),
         ));
     }
-    for f in &r.findings {
+    for f in r.findings.iter().take(rows) {
         summary.push(Line::styled(
             format!("Finding: {}", clean(&f.text)),
             t.warn(),
@@ -232,9 +235,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         ]));
     }
     if !r.subservices.is_empty() {
+        // As many names as the box could show.
         let subs: Vec<String> = r
             .subservices
             .iter()
+            .take(rows * area.width as usize / 4 + 1)
             .map(|x| format!("{} ({})", clean(&x.system.name), wording::method(x.method)))
             .collect();
         summary.push(Line::from(vec![
