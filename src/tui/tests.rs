@@ -2796,6 +2796,28 @@ fn long_lists_filter_once_per_change_and_build_only_the_rows_in_view() {
     let (examined, _) = counted::take();
     let questions = app.work.as_ref().unwrap().sequence().len();
     assert_eq!(examined, questions);
+
+    // Typing narrows what the last key let through; Backspace and Ctrl-U go back to a kept
+    // result without looking at anything again.
+    app.stack = vec![Screen::Recommendation];
+    render(&mut app, 80, 24);
+    counted::take();
+    keys(&mut app, "/svc-01");
+    let (examined, _) = counted::take();
+    assert!(examined < 2 * decisions, "{examined}");
+    feed(
+        &mut app,
+        &[
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+        ],
+    );
+    assert_eq!(app.rec.filter, "svc");
+    ctrl(&mut app, 'u');
+    render(&mut app, 80, 24);
+    assert_eq!(counted::take().0, 0);
+    assert_eq!(app.listed_decision(0).0, decisions);
 }
 
 /// Filtering, paging, Home/End and Enter on the Recommendation list, read from the kept list:

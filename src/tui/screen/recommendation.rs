@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Mode, Window};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, truncate, wrap};
 
@@ -28,10 +28,8 @@ pub(crate) struct RecState {
 /// so a frame builds only the rows in view (11,000 decisions at L).
 struct Listed {
     revision: u64,
-    filter: String,
-    at: Vec<usize>,
-    /// The widest title listed, in columns.
-    longest: usize,
+    /// Positions, and the widest title listed, in columns.
+    shown: Filtered,
 }
 
 /// The decision at position `i` of `Recommendation::all_decisions`, without walking it.
@@ -79,43 +77,30 @@ fn listed<'a>(
     filter: &str,
     revision: u64,
     r: &Recommendation,
-) -> &'a Listed {
+) -> &'a Filtered {
     let needle = filter.to_lowercase();
     let fresh = cache
         .as_ref()
-        .is_some_and(|l| l.revision == revision && l.filter == needle);
+        .is_some_and(|l| l.revision == revision && l.shown.filter == needle);
     if !fresh {
-        let last = cache.take();
-        *cache = Some(filtered(last, needle, revision, r));
-    }
-    cache.get_or_insert_with(|| filtered(None, filter.to_lowercase(), revision, r))
-}
-
-fn filtered(last: Option<Listed>, needle: String, revision: u64, r: &Recommendation) -> Listed {
-    let candidates: Vec<usize> = match last {
-        Some(l) if l.revision == revision && needle.contains(&l.filter) => l.at,
-        _ => (0..r.all_decisions().count()).collect(),
-    };
-    let mut longest = 0;
-    let at = candidates
-        .into_iter()
-        .filter(|&i| {
+        let len = r.all_decisions().count();
+        let keep = |i: usize| {
             #[cfg(test)]
             list::counted::add(&list::counted::EXAMINED);
-            let Some(d) = nth(r, i) else { return false };
-            let keep = matches(d, &needle);
-            if keep {
-                longest = longest.max(crate::text::width(&d.title()));
-            }
-            keep
-        })
-        .collect();
-    Listed {
-        revision,
-        filter: needle,
-        at,
-        longest,
+            let d = nth(r, i)?;
+            matches(d, &needle).then(|| crate::text::width(&d.title()))
+        };
+        let shown = match cache.take() {
+            Some(l) if l.revision == revision => l.shown.refilter(needle.clone(), len, keep),
+            _ => Filtered::all(needle.clone(), len, keep),
+        };
+        *cache = Some(Listed { revision, shown });
     }
+    let l = cache.get_or_insert_with(|| Listed {
+        revision,
+        shown: Filtered::default(),
+    });
+    &l.shown
 }
 
 impl App {
@@ -209,10 +194,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw("no report called for yet"),
         ]));
     }
-    // Every line takes a row at least, and the box is never taller than the area: lines past
-    // that cannot show, so they are not built (thousands of conflicts or findings at scale).
-    let rows = area.height as usize;
-    for c in r.conflicts.iter().take(rows) {
+    // A few conflicts and findings by name, the rest counted: at scale there are thousands,
+    // and the list of decisions (each marked ? shows its own) must keep its rows.
+    const NAMED: usize = 3;
+    let named = |n: usize| if n > NAMED + 1 { NAMED } else { n };
+    for c in r.conflicts.iter().take(named(r.conflicts.len())) {
         summary.push(Line::styled(
             format!(
                 "! Conflict: {} ({})",
@@ -222,9 +208,27 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             t.error(),
         ));
     }
-    for f in r.findings.iter().take(rows) {
+    if r.conflicts.len() > named(r.conflicts.len()) {
+        summary.push(Line::styled(
+            format!(
+                "! and {} more conflicts (the drill-down of each decision they touch names them)",
+                r.conflicts.len() - NAMED
+            ),
+            t.error(),
+        ));
+    }
+    for f in r.findings.iter().take(named(r.findings.len())) {
         summary.push(Line::styled(
             format!("Finding: {}", clean(&f.text)),
+            t.warn(),
+        ));
+    }
+    if r.findings.len() > named(r.findings.len()) {
+        summary.push(Line::styled(
+            format!(
+                "and {} more findings (in the export)",
+                r.findings.len() - NAMED
+            ),
             t.warn(),
         ));
     }
@@ -239,7 +243,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         let subs: Vec<String> = r
             .subservices
             .iter()
-            .take(rows * area.width as usize / 4 + 1)
+            .take(area.height as usize * area.width as usize / 4 + 1)
             .map(|x| format!("{} ({})", clean(&x.system.name), wording::method(x.method)))
             .collect();
         summary.push(Line::from(vec![

@@ -12,7 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Mode, Window};
 use crate::tui::screen::jump_to_change;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{marker, truncate};
@@ -43,17 +43,14 @@ pub(crate) struct ReviewRow {
 /// a frame builds only the rows in view (about 100,000 questions at L).
 struct Listed {
     revision: u64,
-    filter: String,
     unanswered_only: bool,
     /// Every visible question in asking order (`Workshop::sequence`).
     seq: Vec<(EntityId, usize)>,
-    at: Vec<usize>,
-    /// The widest section name listed, in columns.
-    longest: usize,
+    /// Positions in `seq`, and the widest section name listed, in columns.
+    shown: Filtered,
 }
 
-/// The listed questions, worked out again only when the workshop or the filter changed. A
-/// longer filter that contains the last one narrows the last result.
+/// The listed questions, worked out again only when the workshop or the filter changed.
 fn listed<'a>(
     cache: &'a mut Option<Listed>,
     st: (&str, bool),
@@ -63,38 +60,44 @@ fn listed<'a>(
     let (filter, unanswered_only) = st;
     let needle = filter.to_lowercase();
     let fresh = cache.as_ref().is_some_and(|l| {
-        l.revision == w.revision && l.filter == needle && l.unanswered_only == unanswered_only
+        l.revision == w.revision && l.shown.filter == needle && l.unanswered_only == unanswered_only
     });
     if !fresh {
-        let last = cache.take();
-        *cache = Some(filtered(last, needle, unanswered_only, w, q));
+        let (seq, earlier) = match cache.take().filter(|l| l.revision == w.revision) {
+            Some(l) if l.unanswered_only == unanswered_only => (l.seq, Some(l.shown)),
+            Some(l) => (l.seq, None),
+            None => (w.sequence(), None),
+        };
+        let shown = {
+            let keep = keeper(&seq, &needle, unanswered_only, w, q);
+            match earlier {
+                Some(e) => e.refilter(needle.clone(), seq.len(), keep),
+                None => Filtered::all(needle.clone(), seq.len(), keep),
+            }
+        };
+        *cache = Some(Listed {
+            revision: w.revision,
+            unanswered_only,
+            seq,
+            shown,
+        });
     }
-    cache.get_or_insert_with(|| filtered(None, filter.to_lowercase(), unanswered_only, w, q))
+    cache.get_or_insert_with(|| Listed {
+        revision: w.revision,
+        unanswered_only,
+        seq: Vec::new(),
+        shown: Filtered::default(),
+    })
 }
 
-fn filtered(
-    last: Option<Listed>,
-    needle: String,
+/// Whether the question at a position of `seq` is listed, and its section's width.
+fn keeper<'a>(
+    seq: &'a [(EntityId, usize)],
+    needle: &'a str,
     unanswered_only: bool,
-    w: &Workshop,
-    q: &Questionnaire,
-) -> Listed {
-    let (seq, candidates) = match last {
-        Some(l) if l.revision == w.revision => {
-            let narrow = needle.contains(&l.filter) && (unanswered_only || !l.unanswered_only);
-            let candidates = if narrow {
-                l.at
-            } else {
-                (0..l.seq.len()).collect()
-            };
-            (l.seq, candidates)
-        }
-        _ => {
-            let seq = w.sequence();
-            let all = (0..seq.len()).collect();
-            (seq, all)
-        }
-    };
+    w: &'a Workshop,
+    q: &'a Questionnaire,
+) -> impl FnMut(usize) -> Option<usize> + 'a {
     let questions: Vec<String> = if needle.is_empty() {
         Vec::new()
     } else {
@@ -102,42 +105,27 @@ fn filtered(
     };
     // The sequence goes entity by entity: each section's name is looked at once.
     let mut section: Option<(&EntityId, String, usize)> = None;
-    let mut longest = 0;
-    let mut at = Vec::new();
-    for i in candidates {
+    move |i| {
         #[cfg(test)]
         list::counted::add(&list::counted::EXAMINED);
-        let Some((e, qi)) = seq.get(i) else { continue };
+        let (e, qi) = seq.get(i)?;
         let question = &q.questions[*qi];
         let answer = w.answer(e, &question.id);
         let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
         if unanswered_only && !unanswered {
-            continue;
+            return None;
         }
         if section.as_ref().is_none_or(|(se, _, _)| *se != e) {
             let name = section_name(w, e);
             let width = crate::text::width(&crate::text::clean(&name));
             section = Some((e, name.to_lowercase(), width));
         }
-        let Some((_, sec_lower, sec_width)) = &section else {
-            continue;
-        };
+        let (_, sec_lower, sec_width) = section.as_ref()?;
         let keep = needle.is_empty()
-            || questions.get(*qi).is_some_and(|t| t.contains(&needle))
-            || sec_lower.contains(&needle)
-            || answer.is_some_and(|a| a.value.display(question).to_lowercase().contains(&needle));
-        if keep {
-            longest = longest.max(*sec_width);
-            at.push(i);
-        }
-    }
-    Listed {
-        revision: w.revision,
-        filter: needle,
-        unanswered_only,
-        seq,
-        at,
-        longest,
+            || questions.get(*qi).is_some_and(|t| t.contains(needle))
+            || sec_lower.contains(needle)
+            || answer.is_some_and(|a| a.value.display(question).to_lowercase().contains(needle));
+        keep.then_some(*sec_width)
     }
 }
 
@@ -172,7 +160,11 @@ impl App {
         };
         let st = (self.review.filter.as_str(), self.review.unanswered_only);
         let l = listed(&mut self.review.listed, st, w, &self.q);
-        l.at.iter().map(|&i| row(w, &self.q, &l.seq[i])).collect()
+        l.shown
+            .at
+            .iter()
+            .map(|&i| row(w, &self.q, &l.seq[i]))
+            .collect()
     }
 
     /// How many rows are listed, and the row at `i`.
@@ -182,8 +174,8 @@ impl App {
         };
         let st = (self.review.filter.as_str(), self.review.unanswered_only);
         let l = listed(&mut self.review.listed, st, w, &self.q);
-        let r = l.at.get(i).map(|&k| row(w, &self.q, &l.seq[k]));
-        (l.at.len(), r)
+        let r = l.shown.at.get(i).map(|&k| row(w, &self.q, &l.seq[k]));
+        (l.shown.at.len(), r)
     }
 }
 
@@ -229,11 +221,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let q = &app.q;
     let st = (app.review.filter.as_str(), app.review.unanswered_only);
     let l = listed(&mut app.review.listed, st, w, q);
-    let n = l.at.len();
+    let n = l.shown.at.len();
     let cursor = app.review.list.cursor.min(n.saturating_sub(1));
     let width = area.width.saturating_sub(4) as usize;
     // The section column is as wide as its longest name needs, up to a quarter of the row.
-    let longest = l.longest;
+    let longest = l.shown.longest;
     let sec_w = longest.clamp(10, (width / 4).max(10));
     let ans_w = (width / 4).clamp(10, 30);
     let q_w = width.saturating_sub(sec_w + ans_w + 6);
@@ -275,7 +267,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         },
         Some(HitList::Review),
         |i, _| {
-            let r = row(w, q, &l.seq[l.at[i]]);
+            let r = row(w, q, &l.seq[l.shown.at[i]]);
             // Columns by display width; names keep both ends, so twins stay apart.
             let answer = match &r.answer {
                 None => Span::styled(pad("—", ans_w), t.warn()),
