@@ -2944,3 +2944,36 @@ fn review_filter_paging_and_selection_at_scale() {
     assert_eq!(app.review_row(0).0, now.len());
     assert!(!now.contains(&(e, qid)));
 }
+
+/// At scale there are thousands of conflicts: the Recommendation names three and counts the
+/// rest, and the list of decisions keeps its rows at 80x24.
+#[test]
+fn many_conflicts_are_counted_and_the_decisions_keep_their_rows() {
+    let q = q();
+    let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+    let mut s = Session::new(&q, "Acme Payroll Ltd", now);
+    let names: Vec<String> = (0..8).map(|i| format!("svc-{i}")).collect();
+    let ids = s.add_identities(names.iter().map(String::as_str), now);
+    for id in &ids {
+        let e = EntityId::Identity(id.clone());
+        for (qid, v) in [("privilege", "read"), ("changes_financial_data", "yes")] {
+            s.set_answer(q.question(qid).unwrap(), &e, Value::Text(v.into()), now)
+                .unwrap();
+        }
+    }
+    let mut app = App::new(q, Theme { color: true });
+    app.install(
+        s,
+        PathBuf::from("/tmp/socscope-test/c.toml"),
+        Screen::Recommendation,
+    );
+    let conflicts = app.work.as_ref().unwrap().rec.conflicts.len();
+    assert!(conflicts >= 8, "{conflicts}");
+    let text = screen_text(&mut app, 80, 24);
+    assert_eq!(text.matches("! Conflict:").count(), 3, "{text}");
+    assert!(
+        text.contains(&format!("! and {} more conflicts", conflicts - 3)),
+        "{text}"
+    );
+    assert!(text.contains("Identity: svc-0"), "{text}");
+}
