@@ -127,7 +127,7 @@ impl Visibility {
             .collect()
     }
 
-    pub fn env<'a>(
+    pub(crate) fn env<'a>(
         &'a self,
         q: &'a Questionnaire,
         s: &'a Session,
@@ -167,7 +167,7 @@ impl Visibility {
         }
     }
 
-    pub fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
+    pub(crate) fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
         let mut p = Progress::default();
         let mut count = |vis: &[Tri], answers: &Answers| {
             for (i, t) in vis.iter().enumerate() {

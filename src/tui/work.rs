@@ -33,7 +33,7 @@ fn next_revision() -> u64 {
 }
 
 impl Workshop {
-    pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
+    pub(crate) fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
         let (rec, eval) = engine::recommend_with_evaluation(q, &session);
         Workshop {
             session,
@@ -47,19 +47,19 @@ impl Workshop {
     }
 
     /// Where the session is saved (as the user named it).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.lease.path()
     }
 
     /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
     /// it): viewing, the recommendation and exports work; every edit is refused.
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         self.lease.read_only()
     }
 
     /// Recomputes the recommendation and visibility after any change to the session: the one
     /// place the app recomputes.
-    pub fn refresh(&mut self, q: &Questionnaire) {
+    pub(crate) fn refresh(&mut self, q: &Questionnaire) {
         (self.rec, self.eval) = engine::recommend_with_evaluation(q, &self.session);
         self.sensitivity = None;
         self.revision = next_revision();
@@ -67,7 +67,7 @@ impl Workshop {
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
     /// evaluated again, from the kept evaluation.
-    pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
+    pub(crate) fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
         self.rec = engine::recommend_after_answer(q, &self.session, &mut self.eval, changed);
         self.sensitivity = None;
         self.revision = next_revision();
@@ -97,17 +97,12 @@ impl Workshop {
         }
     }
 
-    /// Whether a question of an entity has no answer at all ("unknown" counts as answered).
-    pub fn unanswered(&self, e: &EntityId, qid: &str) -> bool {
-        self.answer(e, qid).is_none()
-    }
-
-    pub fn answer(&self, e: &EntityId, qid: &str) -> Option<&Answer> {
+    pub(crate) fn answer(&self, e: &EntityId, qid: &str) -> Option<&Answer> {
         self.session.answers(e).and_then(|a| a.get(qid))
     }
 
     /// Every section in order: the engagement, each system, each identity.
-    pub fn entities(&self) -> Vec<EntityId> {
+    pub(crate) fn entities(&self) -> Vec<EntityId> {
         let mut out = vec![EntityId::Engagement];
         out.extend(
             self.session
@@ -125,7 +120,7 @@ impl Workshop {
     }
 
     /// The visible question indexes of one entity.
-    pub fn shown(&self, e: &EntityId) -> Vec<usize> {
+    pub(crate) fn shown(&self, e: &EntityId) -> Vec<usize> {
         match engine::entity_key(&self.session, e) {
             Some(key) => self.eval.visibility().shown(key),
             None => Vec::new(),
@@ -133,22 +128,22 @@ impl Workshop {
     }
 
     /// Every visible question of every entity, in asking order (the order plain mode asks in).
-    pub fn sequence(&self) -> Vec<(EntityId, usize)> {
+    pub(crate) fn sequence(&self) -> Vec<(EntityId, usize)> {
         answer::sequence(&self.session, self.eval.visibility())
     }
 
     /// Questions that may still be asked once unknown or open answers are settled.
-    pub fn could_follow(&self) -> usize {
+    pub(crate) fn could_follow(&self) -> usize {
         answer::could_follow(self.eval.visibility())
     }
 
     /// Progress counting what could still be asked (`workshop::answer::progress_text`).
-    pub fn progress_text(&self) -> String {
+    pub(crate) fn progress_text(&self) -> String {
         answer::progress_text(self.rec.progress, self.could_follow())
     }
 
     /// "System 2/5" for a section heading.
-    pub fn section_label(&self, e: &EntityId) -> String {
+    pub(crate) fn section_label(&self, e: &EntityId) -> String {
         match e {
             EntityId::Engagement => "Engagement".to_string(),
             EntityId::System(id) => {
@@ -163,7 +158,7 @@ impl Workshop {
     }
 
     /// The identity's kind as people read it, if answered.
-    pub fn identity_kind(&self, q: &Questionnaire, id: &str) -> Option<String> {
+    pub(crate) fn identity_kind(&self, q: &Questionnaire, id: &str) -> Option<String> {
         let kq = q.identity_kind_question()?;
         let a = self.answer(&EntityId::Identity(id.to_string()), &kq.id)?;
         Some(a.value.display(kq))
