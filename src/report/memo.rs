@@ -279,11 +279,7 @@ fn one_line(r: &Reason) -> String {
     }
 }
 
-/// One decision's detail (for the app's drill-down, which moves to it next).
-#[expect(
-    dead_code,
-    reason = "the app's drill-down is moving to the memo's model"
-)]
+/// One decision's detail (the app's drill-down).
 pub(crate) fn decision_view(q: &Questionnaire, d: &Decision) -> DecisionView {
     view(&Rules::new(q), d)
 }
