@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::engine::{
-    CategoryState, Decision, DecisionId, Firing, Outcome, PlanStep, Recommendation, Verdict,
+    CategoryState, Decision, DecisionId, EntityRef, Firing, Outcome, PlanStep, Recommendation,
+    Verdict,
 };
 use crate::questionnaire::{Category, Questionnaire, Report, Rule, Scope, SubserviceMethod, tsc};
 use crate::report::wording;
@@ -194,6 +195,9 @@ pub struct ExclusionView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntityAnswers {
     pub entity: String,
+    /// The entity itself, for a front-end that jumps to its answers (the app's drill-down).
+    #[serde(skip)]
+    pub entity_ref: EntityRef,
     /// (question, answer as read, where a pre-filled answer came from)
     pub answers: Vec<AnswerLine>,
 }
@@ -201,6 +205,9 @@ pub struct EntityAnswers {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnswerLine {
     pub question: String,
+    /// The question's id, for a front-end that jumps to it.
+    #[serde(skip)]
+    pub question_id: String,
     pub answer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -285,11 +292,7 @@ fn one_line(r: &Reason) -> String {
     }
 }
 
-/// One decision's detail (for the app's drill-down, which moves to it next).
-#[expect(
-    dead_code,
-    reason = "the app's drill-down is moving to the memo's model"
-)]
+/// One decision's detail (the app's drill-down).
 pub(crate) fn decision_view(q: &Questionnaire, d: &Decision) -> DecisionView {
     view(&Rules::new(q), d)
 }
@@ -322,6 +325,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
                 index.insert(key, groups.len());
                 groups.push(EntityAnswers {
                     entity: t.entity.name.clone(),
+                    entity_ref: t.entity.clone(),
                     answers: Vec::new(),
                 });
                 groups.len() - 1
@@ -337,6 +341,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
         }
         groups[i].answers.push(AnswerLine {
             question: t.question_text.clone(),
+            question_id: t.question.clone(),
             answer: t.answer.clone(),
             source: t.source.clone(),
         });

@@ -405,6 +405,128 @@ pub(crate) fn draw<'a>(
     })
 }
 
+/// What a filter let through (positions in the full list) and the widest item kept, with the
+/// results of the shorter filters typed on the way to it: typing narrows the last result,
+/// Backspace goes back to a kept one, so neither looks at every item again.
+#[derive(Default)]
+pub(crate) struct Filtered {
+    pub(crate) filter: String,
+    pub(crate) at: Vec<usize>,
+    pub(crate) longest: usize,
+    earlier: Vec<(String, Vec<usize>, usize)>,
+}
+
+/// How many shorter filters' results are kept.
+const EARLIER: usize = 16;
+
+impl Filtered {
+    /// Every item of a list of `len` that `keep` lets through (`keep` gives the kept item's
+    /// width).
+    pub(crate) fn all(
+        filter: String,
+        len: usize,
+        keep: impl FnMut(usize) -> Option<usize>,
+    ) -> Filtered {
+        Filtered::from_candidates(filter, 0..len, keep, Vec::new())
+    }
+
+    fn from_candidates(
+        filter: String,
+        candidates: impl IntoIterator<Item = usize>,
+        mut keep: impl FnMut(usize) -> Option<usize>,
+        earlier: Vec<(String, Vec<usize>, usize)>,
+    ) -> Filtered {
+        let mut longest = 0;
+        let at = candidates
+            .into_iter()
+            .filter(|&i| match keep(i) {
+                Some(w) => {
+                    longest = longest.max(w);
+                    true
+                }
+                None => false,
+            })
+            .collect();
+        Filtered {
+            filter,
+            at,
+            longest,
+            earlier,
+        }
+    }
+
+    /// The same list under another filter (items match a filter only by containing it, so a
+    /// filter that contains an earlier one keeps a subset of that one's items).
+    pub(crate) fn refilter(
+        self,
+        filter: String,
+        len: usize,
+        keep: impl FnMut(usize) -> Option<usize>,
+    ) -> Filtered {
+        let Filtered {
+            filter: last,
+            at,
+            longest,
+            mut earlier,
+        } = self;
+        if last == filter {
+            return Filtered {
+                filter,
+                at,
+                longest,
+                earlier,
+            };
+        }
+        earlier.push((last, at, longest));
+        // The longest kept filter that this one equals or contains.
+        while let Some((f, at, longest)) = earlier.pop() {
+            if f == filter {
+                return Filtered {
+                    filter,
+                    at,
+                    longest,
+                    earlier,
+                };
+            }
+            if filter.contains(f.as_str()) {
+                let candidates = at.clone();
+                earlier.push((f, at, longest));
+                if earlier.len() > EARLIER {
+                    earlier.remove(0);
+                }
+                return Filtered::from_candidates(filter, candidates, keep, earlier);
+            }
+        }
+        Filtered::all(filter, len, keep)
+    }
+}
+
+/// Work the long lists do, counted for tests: "only what is visible" and "not again per
+/// frame" are asserted by counting, never by timing.
+#[cfg(test)]
+pub(crate) mod counted {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Items a filter looked at (Recommendation, Review), previews worked out (Conflicts).
+        pub(crate) static EXAMINED: Cell<usize> = const { Cell::new(0) };
+        /// Rows built to be drawn.
+        pub(crate) static BUILT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(c: &'static std::thread::LocalKey<Cell<usize>>) {
+        c.with(|n| n.set(n.get() + 1));
+    }
+
+    /// (examined, built) since the last call.
+    pub(crate) fn take() -> (usize, usize) {
+        (
+            EXAMINED.with(|n| n.replace(0)),
+            BUILT.with(|n| n.replace(0)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

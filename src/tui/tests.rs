@@ -1858,8 +1858,8 @@ fn links_picker_space_ticks_and_enter_finishes_without_unticking() {
     assert_eq!(s.identities[1].systems, vec![s.systems[0].id.clone()]);
 }
 
-/// The drill-down lists each answer once per decision, pointing back to answers shown under an
-/// earlier rule, so every remaining `↵` line jumps somewhere new.
+/// The drill-down lists each answer once per decision, grouped under the entity that gave it
+/// (as the memo does), so every `↵` line jumps somewhere new.
 #[test]
 fn drill_down_lists_each_answer_once() {
     let q = q();
@@ -1870,16 +1870,54 @@ fn drill_down_lists_each_answer_once() {
         .iter()
         .find(|d| d.id == crate::engine::DecisionId::Verdict)
         .unwrap();
-    let lines = super::screen::decision::decision_lines(&r, d, None);
+    let lines = super::screen::decision::decision_lines(&q, &r, d, None);
     let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
     let unique: std::collections::HashSet<_> = jumps.iter().collect();
     assert_eq!(jumps.len(), unique.len(), "an answer listed twice");
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.text == "and 4 answers shown above (Engagement)"),
-        "the SOC 2 system rule points back to the engagement answers"
-    );
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let behind = texts.iter().position(|t| *t == "The answers behind it:");
+    assert!(behind.is_some(), "{texts:#?}");
+    // Each entity heads its answers once.
+    let engagement = texts.iter().filter(|t| **t == "Engagement:").count();
+    assert_eq!(engagement, 1, "{texts:#?}");
+}
+
+/// Issue 10: the drill-down is worded from the memo's model (`report::memo::DecisionView`):
+/// no rule id reaches it, for any decision of S1, S8 or S9, with or without "What would change
+/// this?".
+#[test]
+fn no_rule_id_reaches_the_drill_down() {
+    let q = q();
+    let ids: Vec<&str> = q.rules.iter().map(|r| r.id.as_str()).collect();
+    for name in [
+        "s1-payroll-provider.toml",
+        "s8-new-financial-module.toml",
+        "s9-software-on-a-platform.toml",
+    ] {
+        let s = example(name);
+        let mut app = App::new(q.clone(), Theme { color: true });
+        app.install(
+            s,
+            PathBuf::from(format!("/tmp/socscope-test/{name}")),
+            Screen::Recommendation,
+        );
+        let all: Vec<String> = {
+            let r = &app.work.as_ref().unwrap().rec;
+            r.all_decisions().map(|d| d.id.to_string()).collect()
+        };
+        assert!(all.len() > 3, "{name}");
+        for id in &all {
+            super::screen::decision::open(&mut app, id.clone());
+            let mut text: Vec<String> = app.detail_lines(id).into_iter().map(|l| l.text).collect();
+            text.push(screen_text(&mut app, 120, 40));
+            for t in &text {
+                for rule in &ids {
+                    assert!(!t.contains(rule), "{name} {id}: rule id {rule} in {t:?}");
+                }
+            }
+            esc(&mut app);
+        }
+    }
 }
 
 /// Ticking "Nobody outside the company has asked yet" clears the requesters, and ticking a
@@ -2430,6 +2468,23 @@ fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
     let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("SOC 2 categories"), "{s}");
     insta::assert_snapshot!("conflicts_80x24", s);
+    // The recommendation with each side is worked out once per highlighted conflict, not per
+    // frame (two engine runs each: a second at L).
+    super::list::counted::take();
+    for _ in 0..3 {
+        screen_text(&mut app, 80, 24);
+    }
+    feed(&mut app, &[key(KeyCode::Down)]);
+    for _ in 0..3 {
+        screen_text(&mut app, 80, 24);
+    }
+    feed(&mut app, &[key(KeyCode::Up)]);
+    screen_text(&mut app, 80, 24);
+    assert_eq!(
+        super::list::counted::take().0,
+        2,
+        "once for each of 2 highlights"
+    );
 
     // Conflicts in session order: the engagement's answers by question, then the systems.
     // Enter: a new answer, typed (letters are text in the box, `r` and `c` included).
@@ -2656,4 +2711,264 @@ fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
     assert!(crate::text::width(&msg) <= 78, "{msg}");
     let s = screen_text(&mut app, 80, 24);
     assert!(s.contains(&msg), "shown whole at 80 columns:\n{s}");
+}
+
+/// A workshop with a long inventory: `systems` systems and `identities` identities, nothing
+/// answered about them.
+fn long_inventory(systems: usize, identities: usize, screen: Screen) -> App {
+    let q = q();
+    let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+    let mut s = Session::new(&q, "Acme Payroll Ltd", now);
+    let names: Vec<String> = (0..systems).map(|i| format!("System {i:03}")).collect();
+    s.add_systems(names.iter().map(String::as_str), now);
+    let names: Vec<String> = (0..identities).map(|i| format!("svc-{i:04}")).collect();
+    s.add_identities(names.iter().map(String::as_str), now);
+    let mut app = App::new(q, Theme { color: true });
+    app.install(s, PathBuf::from("/tmp/socscope-test/long.toml"), screen);
+    app
+}
+
+/// The decisions a filter should list, worked out the plain way.
+fn decisions_matching(app: &App, filter: &str) -> Vec<String> {
+    let needle = filter.to_lowercase();
+    let r = &app.work.as_ref().unwrap().rec;
+    r.all_decisions()
+        .filter(|d| {
+            d.title().to_lowercase().contains(&needle)
+                || d.outcome.to_string().to_lowercase().contains(&needle)
+        })
+        .map(|d| d.id.to_string())
+        .collect()
+}
+
+/// Issue 16: the Recommendation and Review lists go through their items once per change of
+/// the recommendation or the filter, not once per frame, and a frame builds only the rows in
+/// view.
+#[test]
+fn long_lists_filter_once_per_change_and_build_only_the_rows_in_view() {
+    use super::list::counted;
+    let mut app = long_inventory(300, 600, Screen::Recommendation);
+    let decisions = decisions_matching(&app, "").len();
+    let questions = app.work.as_ref().unwrap().sequence().len();
+    assert!(
+        decisions > 900 && questions > 900,
+        "{decisions} {questions}"
+    );
+    counted::take();
+    for _ in 0..3 {
+        render(&mut app, 80, 24);
+    }
+    let (examined, built) = counted::take();
+    assert_eq!(
+        examined, decisions,
+        "each decision looked at once, not per frame"
+    );
+    assert!(built <= 3 * 100, "{built} rows built for 3 frames of 80x24");
+    // Moving about looks at nothing again.
+    feed(&mut app, &[key(KeyCode::End), key(KeyCode::PageUp)]);
+    render(&mut app, 80, 24);
+    let (examined, built) = counted::take();
+    assert_eq!(examined, 0);
+    assert!(built <= 100, "{built}");
+
+    app.stack = vec![Screen::Review];
+    for _ in 0..3 {
+        render(&mut app, 80, 24);
+    }
+    let (examined, built) = counted::take();
+    assert_eq!(
+        examined, questions,
+        "each question looked at once, not per frame"
+    );
+    assert!(built <= 3 * 100, "{built}");
+
+    // A change to the session is a new recommendation: listed again, once.
+    app.stack = vec![Screen::Questions];
+    keys(&mut app, "1");
+    app.stack = vec![Screen::Review];
+    render(&mut app, 80, 24);
+    render(&mut app, 80, 24);
+    let (examined, _) = counted::take();
+    let questions = app.work.as_ref().unwrap().sequence().len();
+    assert_eq!(examined, questions);
+
+    // Typing narrows what the last key let through; Backspace and Ctrl-U go back to a kept
+    // result without looking at anything again.
+    app.stack = vec![Screen::Recommendation];
+    render(&mut app, 80, 24);
+    counted::take();
+    keys(&mut app, "/svc-01");
+    let (examined, _) = counted::take();
+    assert!(examined < 2 * decisions, "{examined}");
+    feed(
+        &mut app,
+        &[
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+        ],
+    );
+    assert_eq!(app.rec.filter, "svc");
+    ctrl(&mut app, 'u');
+    render(&mut app, 80, 24);
+    assert_eq!(counted::take().0, 0);
+    assert_eq!(app.listed_decision(0).0, decisions);
+}
+
+/// Filtering, paging, Home/End and Enter on the Recommendation list, read from the kept list:
+/// the same decisions as filtering them all, and a new answer or system shows at once.
+#[test]
+fn recommendation_filter_paging_and_selection_at_scale() {
+    let mut app = long_inventory(50, 400, Screen::Recommendation);
+    let all = decisions_matching(&app, "");
+    render(&mut app, 80, 24);
+    assert_eq!(app.listed_decision(0).0, all.len());
+    feed(&mut app, &[key(KeyCode::End)]);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[all.len() - 1].clone()));
+    esc(&mut app);
+    feed(&mut app, &[key(KeyCode::Home)]);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[0].clone()));
+    esc(&mut app);
+    // A page down moves by what fitted in the last frame, less one kept for context.
+    render(&mut app, 80, 24);
+    feed(&mut app, &[key(KeyCode::PageDown), key(KeyCode::PageDown)]);
+    let at = app.rec.list.cursor;
+    assert!(at > 2, "{at}");
+    render(&mut app, 80, 24);
+    enter(&mut app);
+    assert_eq!(app.screen(), &Screen::Decision(all[at].clone()));
+    esc(&mut app);
+
+    // Typed one key at a time (narrowing the last result), then widened again.
+    keys(&mut app, "/");
+    for (typed_now, filter) in [("svc-03", "svc-03"), ("1", "svc-031"), ("7", "svc-0317")] {
+        keys(&mut app, typed_now);
+        render(&mut app, 80, 24);
+        let want = decisions_matching(&app, filter);
+        assert_eq!(app.listed_decision(0).0, want.len(), "{filter}");
+        assert_eq!(app.listed_decision(want.len() - 1).1.as_ref(), want.last());
+    }
+    feed(
+        &mut app,
+        &[key(KeyCode::Backspace), key(KeyCode::Backspace)],
+    );
+    assert_eq!(app.rec.filter, "svc-03");
+    assert_eq!(
+        app.listed_decision(0).0,
+        decisions_matching(&app, "svc-03").len()
+    );
+    keys(&mut app, "17");
+    enter(&mut app);
+    assert!(app.modal.is_none());
+    enter(&mut app);
+    let want = decisions_matching(&app, "svc-0317");
+    assert_eq!(want.len(), 1);
+    assert_eq!(app.screen(), &Screen::Decision(want[0].clone()));
+    esc(&mut app);
+
+    // A new system is listed at once under the same filter-less view.
+    keys(&mut app, "/");
+    ctrl(&mut app, 'u');
+    enter(&mut app);
+    app.stack = vec![Screen::Inventory];
+    keys(&mut app, "a");
+    typed(&mut app, "Payroll engine");
+    enter(&mut app);
+    app.stack = vec![Screen::Recommendation];
+    render(&mut app, 80, 24);
+    assert_eq!(app.listed_decision(0).0, all.len() + 1);
+    assert_eq!(app.listed_decision(0).0, decisions_matching(&app, "").len());
+}
+
+/// The same on Review: the filter, "open only", End and Enter, and an answer given elsewhere.
+#[test]
+fn review_filter_paging_and_selection_at_scale() {
+    let mut app = long_inventory(20, 300, Screen::Review);
+    let matching = |app: &App, filter: &str, open_only: bool| -> Vec<(EntityId, String)> {
+        let w = app.work.as_ref().unwrap();
+        let needle = filter.to_lowercase();
+        w.sequence()
+            .into_iter()
+            .filter(|(e, qi)| {
+                let question = &app.q.questions[*qi];
+                let answer = w.answer(e, &question.id);
+                let open = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
+                let section = match e {
+                    EntityId::Engagement => "Engagement".to_string(),
+                    other => w.session.entity_name(other),
+                };
+                (!open_only || open)
+                    && (question.text.to_lowercase().contains(&needle)
+                        || section.to_lowercase().contains(&needle)
+                        || answer.is_some_and(|a| {
+                            a.value.display(question).to_lowercase().contains(&needle)
+                        }))
+            })
+            .map(|(e, qi)| (e, app.q.questions[qi].id.clone()))
+            .collect()
+    };
+    render(&mut app, 80, 24);
+    let all = matching(&app, "", false);
+    assert_eq!(app.review_row(0).0, all.len());
+    keys(&mut app, "/");
+    for (typed_now, filter) in [("svc-02", "svc-02"), ("9", "svc-029")] {
+        keys(&mut app, typed_now);
+        render(&mut app, 80, 24);
+        assert_eq!(app.review_row(0).0, matching(&app, filter, false).len());
+    }
+    enter(&mut app);
+    keys(&mut app, "f");
+    let want = matching(&app, "svc-029", true);
+    assert!(!want.is_empty());
+    assert_eq!(app.review_row(0).0, want.len());
+    feed(&mut app, &[key(KeyCode::End)]);
+    assert_eq!(app.review.list.cursor, want.len() - 1);
+    feed(&mut app, &[key(KeyCode::Home)]);
+    enter(&mut app);
+    let (e, qid) = want[0].clone();
+    assert_eq!(app.questions.at, Some((e.clone(), qid.clone())));
+    let question = app.q.question(&qid).unwrap().clone();
+    assert!(question.kind.is_choice(), "{qid}");
+    keys(&mut app, "1");
+    assert!(answer(&app, &e, &qid).is_some());
+    app.stack = vec![Screen::Review];
+    render(&mut app, 80, 24);
+    let now = matching(&app, "svc-029", true);
+    assert_eq!(app.review_row(0).0, now.len());
+    assert!(!now.contains(&(e, qid)));
+}
+
+/// At scale there are thousands of conflicts: the Recommendation names three and counts the
+/// rest, and the list of decisions keeps its rows at 80x24.
+#[test]
+fn many_conflicts_are_counted_and_the_decisions_keep_their_rows() {
+    let q = q();
+    let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+    let mut s = Session::new(&q, "Acme Payroll Ltd", now);
+    let names: Vec<String> = (0..8).map(|i| format!("svc-{i}")).collect();
+    let ids = s.add_identities(names.iter().map(String::as_str), now);
+    for id in &ids {
+        let e = EntityId::Identity(id.clone());
+        for (qid, v) in [("privilege", "read"), ("changes_financial_data", "yes")] {
+            s.set_answer(q.question(qid).unwrap(), &e, Value::Text(v.into()), now)
+                .unwrap();
+        }
+    }
+    let mut app = App::new(q, Theme { color: true });
+    app.install(
+        s,
+        PathBuf::from("/tmp/socscope-test/c.toml"),
+        Screen::Recommendation,
+    );
+    let conflicts = app.work.as_ref().unwrap().rec.conflicts.len();
+    assert!(conflicts >= 8, "{conflicts}");
+    let text = screen_text(&mut app, 80, 24);
+    assert_eq!(text.matches("! Conflict:").count(), 3, "{text}");
+    assert!(
+        text.contains(&format!("! and {} more conflicts", conflicts - 3)),
+        "{text}"
+    );
+    assert!(text.contains("Identity: svc-0"), "{text}");
 }

@@ -21,6 +21,15 @@ pub struct Workshop {
     /// "What would change this?" for the decision last opened, by decision id. Computed when a
     /// drill-down opens, dropped on any change to the session.
     pub sensitivity: Option<(String, Option<Sensitivity>)>,
+    /// Changes whenever `rec` and `eval` are replaced: screens cache what they derive from them
+    /// (the filtered lists) under it. Unique across workshops, so a cache never outlives one.
+    pub(crate) revision: u64,
+}
+
+/// The next workshop revision (see `Workshop::revision`).
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Workshop {
@@ -33,6 +42,7 @@ impl Workshop {
             eval,
             save_error: None,
             sensitivity: None,
+            revision: next_revision(),
         }
     }
 
@@ -52,6 +62,7 @@ impl Workshop {
     pub(crate) fn refresh(&mut self, q: &Questionnaire) {
         (self.rec, self.eval) = engine::recommend_with_evaluation(q, &self.session);
         self.sensitivity = None;
+        self.revision = next_revision();
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
@@ -59,6 +70,7 @@ impl Workshop {
     pub(crate) fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
         self.rec = engine::recommend_after_answer(q, &self.session, &mut self.eval, changed);
         self.sensitivity = None;
+        self.revision = next_revision();
     }
 
     /// Computes the sensitivity of one decision unless it is already cached.

@@ -26,9 +26,9 @@ use crate::workshop::answer;
 #[derive(Default)]
 pub(crate) struct ConflictsState {
     pub(crate) list: Window,
-    /// The recommendation with each side taken, for the conflict it was computed for (two
-    /// engine runs: computed once per highlighted conflict, not per frame).
-    preview: Option<(Subject, chrono::DateTime<Utc>, [String; 2])>,
+    /// The recommendation with each side taken, for the conflict and workshop revision it was
+    /// computed for (two engine runs: once per highlighted conflict, not per frame).
+    preview: Option<(Subject, u64, [String; 2])>,
 }
 
 /// What a conflict is about, as a heading: "Billing: Who operates this system?".
@@ -69,6 +69,8 @@ fn outcome_line(r: &Recommendation) -> String {
 
 /// The recommendation with each side of conflict `i` taken.
 fn previews(q: &Questionnaire, s: &Session, i: usize) -> [String; 2] {
+    #[cfg(test)]
+    list::counted::add(&list::counted::EXAMINED);
     [Side::Ours, Side::Theirs].map(|side| {
         let mut copy = s.clone();
         match copy.resolve_conflict(q, i, Resolution::Take(side), Utc::now()) {
@@ -258,11 +260,10 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     );
     // How the recommendation reads with each version of the highlighted conflict.
     let subject = s.conflicts[cursor].subject.clone();
-    let fresh =
-        matches!(&app.conflicts.preview, Some((sub, at, _)) if *sub == subject && *at == s.updated);
+    let fresh = matches!(&app.conflicts.preview, Some((sub, rev, _)) if *sub == subject && *rev == w.revision);
     if !fresh {
         let p = previews(&app.q, s, cursor);
-        app.conflicts.preview = Some((subject, s.updated, p));
+        app.conflicts.preview = Some((subject, w.revision, p));
     }
     let Some((_, _, [ours, theirs])) = &app.conflicts.preview else {
         return;

@@ -7,8 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::engine::{Decision, DecisionId, EntityRef, Recommendation, Sensitivity};
-use crate::questionnaire::Scope;
-use crate::report::wording;
+use crate::questionnaire::{Questionnaire, Scope};
+use crate::report::{memo, wording};
 use crate::session::{EntityId, Value};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Screen};
@@ -43,7 +43,7 @@ impl App {
             return Vec::new();
         };
         match DecisionId::parse(id).and_then(|d| w.rec.decision(&d)) {
-            Some(d) => decision_lines(&w.rec, d, w.cached_sensitivity(id)),
+            Some(d) => decision_lines(&self.q, &w.rec, d, w.cached_sensitivity(id)),
             None => Vec::new(),
         }
     }
@@ -96,6 +96,7 @@ fn who(e: &EntityRef) -> String {
 /// The drill-down of one decision: its rationale, the gaps of an identity, the open questions,
 /// and (when computed) what would change it.
 pub(crate) fn decision_lines(
+    q: &Questionnaire,
     r: &Recommendation,
     d: &Decision,
     sens: Option<&Sensitivity>,
@@ -132,115 +133,86 @@ pub(crate) fn decision_lines(
             ));
         }
     }
-    if d.rationale.is_empty() && d.exclusions.is_empty() {
+    // Worded from the model the Markdown and plain mode read: each reason once, the answers
+    // behind it once each, grouped by the entity that gave them; no rule ids.
+    let v = memo::decision_view(q, d);
+    if v.reasons.is_empty() && v.exclusions.is_empty() {
         out.push(line(
             "No rule has fired for this decision yet.".into(),
             0,
             LineStyle::Plain,
             None,
         ));
-    } else if !d.rationale.is_empty() {
+    }
+    let reason_lines = |out: &mut Vec<DetailLine>, r: &memo::Reason| {
+        let mut text = format!("• {}", r.text);
+        if !r.applies_to.is_empty() {
+            text.push_str(&format!(" (for {})", r.applies_to));
+        }
+        if !r.through.is_empty() {
+            text.push_str(&format!(" (through {})", r.through));
+        }
+        out.push(line(text, 1, LineStyle::Rule, None));
+        if !r.criteria.is_empty() {
+            out.push(line(
+                format!("criteria: {}", r.criteria.join(", ")),
+                3,
+                LineStyle::Plain,
+                None,
+            ));
+        }
+    };
+    if !v.reasons.is_empty() {
+        out.push(line("Because:".into(), 0, LineStyle::Heading, None));
+        for r in &v.reasons {
+            reason_lines(&mut out, r);
+        }
+    }
+    for x in &v.exclusions {
         out.push(line(
-            "Why (rules that fired):".into(),
+            format!("{}, because:", x.what),
             0,
             LineStyle::Heading,
             None,
         ));
-    }
-    let mut shown = std::collections::HashSet::new();
-    let reasons = d
-        .rationale
-        .iter()
-        .map(|f| (None, f))
-        .chain(d.exclusions.iter().flat_map(|x| {
-            x.because
-                .iter()
-                .enumerate()
-                .map(move |(i, f)| ((i == 0).then_some(x.what.as_str()), f))
-        }));
-    for (heading, f) in reasons {
-        if let Some(what) = heading {
-            out.push(line(
-                format!("{}, because:", wording::excluded(what)),
-                0,
-                LineStyle::Heading,
-                None,
-            ));
+        for r in &x.because {
+            reason_lines(&mut out, r);
         }
+    }
+    if !v.answers.is_empty() {
         out.push(line(
-            format!("• {}: {}", f.rule, f.rationale),
-            1,
-            LineStyle::Rule,
+            "The answers behind it:".into(),
+            0,
+            LineStyle::Heading,
             None,
         ));
-        if !f.references.is_empty() {
-            out.push(line(
-                format!("references: {}", f.references.join(", ")),
-                3,
-                LineStyle::Plain,
-                None,
-            ));
-        }
-        // An answer listed under an earlier rule is counted, not repeated (as in the export).
-        let mut repeated: Vec<&str> = Vec::new();
-        let mut again = 0;
-        for t in &f.triggers {
-            if !shown.insert((t.entity.kind, t.entity.id.as_str(), t.question.as_str())) {
-                again += 1;
-                if !repeated.contains(&t.entity.name.as_str()) {
-                    repeated.push(&t.entity.name);
-                }
-                continue;
+        for g in &v.answers {
+            out.push(line(format!("{}:", g.entity), 1, LineStyle::Plain, None));
+            for a in &g.answers {
+                out.push(line(
+                    format!("{} → {}", a.question, a.answer),
+                    2,
+                    LineStyle::Trigger,
+                    Some((entity_of(&g.entity_ref), a.question_id.clone())),
+                ));
             }
-            out.push(line(
-                format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
-                3,
-                LineStyle::Trigger,
-                Some((entity_of(&t.entity), t.question.clone())),
-            ));
         }
-        if again > 0 {
+        if v.more_answers > 0 {
             out.push(line(
-                format!(
-                    "and {again} answer{} shown above ({})",
-                    if again == 1 { "" } else { "s" },
-                    repeated.join(", ")
-                ),
-                3,
+                format!("and {} more", v.more_answers),
+                2,
                 LineStyle::Plain,
                 None,
             ));
         }
-        if !f.also.is_empty() {
-            // On large inventories the same rule fires for hundreds of entities: name a few.
-            const SHOWN: usize = 5;
-            let names: Vec<&str> = f.also.iter().take(SHOWN).map(|e| e.name.as_str()).collect();
-            let more = f.also.len().saturating_sub(SHOWN);
-            out.push(line(
-                format!(
-                    "the same rule also fired for {}: {}{}",
-                    plural(f.also.len(), "other"),
-                    names.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ),
-                3,
-                LineStyle::Plain,
-                None,
-            ));
-        }
-        if !f.via_systems.is_empty() {
-            let names: Vec<&str> = f.via_systems.iter().map(|s| s.name.as_str()).collect();
-            out.push(line(
-                format!("via systems: {}", names.join(", ")),
-                3,
-                LineStyle::Plain,
-                None,
-            ));
-        }
+    }
+    if v.conflicted {
+        out.push(line(
+            wording::memo_kept_provisional().into(),
+            0,
+            LineStyle::Gap,
+            None,
+        ));
     }
     // A report's Type comes with its dated plan, worded as the exports word it.
     if let DecisionId::Type(report) = &d.id
@@ -320,24 +292,15 @@ pub(crate) fn decision_lines(
             }
         }
     }
-    if !d.open_questions.is_empty() {
+    if !v.open_questions.is_empty() {
         out.push(line(
             "Open questions that could change it:".into(),
             0,
             LineStyle::Heading,
             None,
         ));
-        for o in &d.open_questions {
-            let who = if o.entity.kind == Scope::Engagement {
-                String::new()
-            } else {
-                format!("{}: ", o.entity.name)
-            };
-            let text = if o.question.is_empty() {
-                o.question_text.clone()
-            } else {
-                format!("{who}{}", o.question_text)
-            };
+        // The view words them in the decision's order: the same question is jumped to.
+        for (text, o) in v.open_questions.iter().zip(&d.open_questions) {
             let jump = (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.clone()));
             out.push(line(format!("? {text}"), 1, LineStyle::Open, jump));
         }
@@ -349,17 +312,45 @@ pub(crate) fn decision_lines(
             LineStyle::Heading,
             None,
         ));
+        // The answers it rests on are listed above, under the answers behind it: only those
+        // not there are listed again.
+        let above: std::collections::HashSet<(Scope, &str, &str)> = v
+            .answers
+            .iter()
+            .flat_map(|g| {
+                g.answers.iter().map(move |a| {
+                    (
+                        g.entity_ref.kind,
+                        g.entity_ref.id.as_str(),
+                        a.question_id.as_str(),
+                    )
+                })
+            })
+            .collect();
+        let rest: Vec<_> = s
+            .rests_on
+            .iter()
+            .filter(|t| {
+                !above.contains(&(t.entity.kind, t.entity.id.as_str(), t.question.as_str()))
+            })
+            .collect();
+        let listed = s.rests_on.len() - rest.len();
         out.push(line(
             format!(
                 "It {}{}",
                 wording::rests_on(s.rests_on.len()),
-                if s.rests_on.is_empty() { "." } else { ":" }
+                match (listed, rest.is_empty()) {
+                    (0, true) => ".".to_string(),
+                    (0, false) => ":".to_string(),
+                    (_, true) => ", listed above.".to_string(),
+                    (n, false) => format!(" ({n} listed above):"),
+                }
             ),
             1,
             LineStyle::Plain,
             None,
         ));
-        for t in &s.rests_on {
+        for t in rest {
             out.push(line(
                 format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
                 2,

@@ -5,13 +5,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::engine::Decision;
+use crate::engine::{Decision, Recommendation};
 use crate::report::wording;
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Mode, Window};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, truncate, wrap};
 
@@ -19,28 +19,103 @@ use crate::tui::widgets::{clean, marker, truncate, wrap};
 pub(crate) struct RecState {
     pub(crate) list: Window,
     pub(crate) filter: String,
+    /// The decisions the filter lets through, kept between frames.
+    listed: Option<Listed>,
 }
 
-impl App {
-    /// The decisions listed (the filter applied), in the order the recommendation lists them.
-    pub(crate) fn decisions(&self) -> Vec<&Decision> {
-        let Some(w) = &self.work else {
-            return Vec::new();
-        };
-        listed(&w.rec, &self.rec.filter)
+/// The decisions listed under a filter, by position in `Recommendation::all_decisions`: worked
+/// out when the recommendation (`Workshop::revision`) or the filter changes, never per frame,
+/// so a frame builds only the rows in view (11,000 decisions at L).
+struct Listed {
+    revision: u64,
+    /// Positions, and the widest title listed, in columns.
+    shown: Filtered,
+}
+
+/// The decision at position `i` of `Recommendation::all_decisions`, without walking it.
+fn nth(r: &Recommendation, i: usize) -> Option<&Decision> {
+    let (n, s) = (r.decisions.len(), r.systems.len());
+    if i < n {
+        r.decisions.get(i)
+    } else if i < n + s {
+        r.systems.get(i - n).map(|x| &x.decision)
+    } else {
+        r.identities.get(i - n - s).map(|x| &x.decision)
     }
 }
 
-/// Every decision matching the filter (by title or outcome).
-fn listed<'a>(r: &'a crate::engine::Recommendation, filter: &str) -> Vec<&'a Decision> {
+/// Confirmed gaps and unverified evidence of the system or identity at position `i`.
+fn gaps_of(r: &Recommendation, i: usize) -> (usize, usize) {
+    let n = r.decisions.len();
+    let gaps = match i.checked_sub(n) {
+        None => return (0, 0),
+        Some(k) if k < r.systems.len() => &r.systems[k].gaps,
+        Some(k) => match r.identities.get(k - r.systems.len()) {
+            Some(x) => &x.gaps,
+            None => return (0, 0),
+        },
+    };
+    let confirmed = gaps
+        .iter()
+        .filter(|g| g.status == crate::engine::GapStatus::Confirmed)
+        .count();
+    (confirmed, gaps.len() - confirmed)
+}
+
+/// Whether a decision matches a filter (lower-cased), by title or outcome.
+fn matches(d: &Decision, needle: &str) -> bool {
+    needle.is_empty()
+        || d.title().to_lowercase().contains(needle)
+        || d.outcome.to_string().to_lowercase().contains(needle)
+}
+
+/// The listed decisions for this recommendation and filter, worked out again only when either
+/// changed. A longer filter that contains the last one narrows the last result instead of going
+/// through every decision again (typing stays instant at scale).
+fn listed<'a>(
+    cache: &'a mut Option<Listed>,
+    filter: &str,
+    revision: u64,
+    r: &Recommendation,
+) -> &'a Filtered {
     let needle = filter.to_lowercase();
-    r.all_decisions()
-        .filter(|d| {
-            needle.is_empty()
-                || d.title().to_lowercase().contains(&needle)
-                || d.outcome.to_string().to_lowercase().contains(&needle)
-        })
-        .collect()
+    let fresh = cache
+        .as_ref()
+        .is_some_and(|l| l.revision == revision && l.shown.filter == needle);
+    if !fresh {
+        let len = r.all_decisions().count();
+        let keep = |i: usize| {
+            #[cfg(test)]
+            list::counted::add(&list::counted::EXAMINED);
+            let d = nth(r, i)?;
+            matches(d, &needle).then(|| crate::text::width(&d.title()))
+        };
+        let shown = match cache.take() {
+            Some(l) if l.revision == revision => l.shown.refilter(needle.clone(), len, keep),
+            _ => Filtered::all(needle.clone(), len, keep),
+        };
+        *cache = Some(Listed { revision, shown });
+    }
+    let l = cache.get_or_insert_with(|| Listed {
+        revision,
+        shown: Filtered::default(),
+    });
+    &l.shown
+}
+
+impl App {
+    /// How many decisions are listed, and the id of the one at `i`.
+    pub(crate) fn listed_decision(&mut self, i: usize) -> (usize, Option<String>) {
+        let Some(w) = &self.work else {
+            return (0, None);
+        };
+        let l = listed(&mut self.rec.listed, &self.rec.filter, w.revision, &w.rec);
+        let id =
+            l.at.get(i)
+                .and_then(|&k| nth(&w.rec, k))
+                .map(|d| d.id.to_string());
+        (l.at.len(), id)
+    }
 }
 
 pub(crate) fn set_filter(app: &mut App, text: String) {
@@ -49,11 +124,11 @@ pub(crate) fn set_filter(app: &mut App, text: String) {
 }
 
 pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let ids: Vec<String> = app.decisions().iter().map(|d| d.id.to_string()).collect();
     let Action::Cmd(cmd) = action else {
         return Vec::new();
     };
-    if app.rec.list.select(cmd, ids.len()) {
+    let (len, _) = app.listed_decision(0);
+    if app.rec.list.select(cmd, len) {
         return Vec::new();
     }
     match cmd {
@@ -69,7 +144,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             );
         }
         Cmd::Select => {
-            if let Some(id) = ids.get(app.rec.list.cursor).cloned() {
+            if let (_, Some(id)) = app.listed_decision(app.rec.list.cursor) {
                 super::decision::open(app, id);
             }
         }
@@ -82,6 +157,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let r = &w.rec;
+    let listed = listed(&mut app.rec.listed, &app.rec.filter, w.revision, r);
+    let (at, longest) = (&listed.at, listed.longest);
     let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
     let mut summary = vec![
         Line::from(vec![
@@ -117,7 +194,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw("no report called for yet"),
         ]));
     }
-    for c in &r.conflicts {
+    // A few conflicts and findings by name, the rest counted: at scale there are thousands,
+    // and the list of decisions (each marked ? shows its own) must keep its rows.
+    const NAMED: usize = 3;
+    let named = |n: usize| if n > NAMED + 1 { NAMED } else { n };
+    for c in r.conflicts.iter().take(named(r.conflicts.len())) {
         summary.push(Line::styled(
             format!(
                 "! Conflict: {} ({})",
@@ -127,9 +208,27 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             t.error(),
         ));
     }
-    for f in &r.findings {
+    if r.conflicts.len() > named(r.conflicts.len()) {
+        summary.push(Line::styled(
+            format!(
+                "! and {} more conflicts (the drill-down of each decision they touch names them)",
+                r.conflicts.len() - NAMED
+            ),
+            t.error(),
+        ));
+    }
+    for f in r.findings.iter().take(named(r.findings.len())) {
         summary.push(Line::styled(
             format!("Finding: {}", clean(&f.text)),
+            t.warn(),
+        ));
+    }
+    if r.findings.len() > named(r.findings.len()) {
+        summary.push(Line::styled(
+            format!(
+                "and {} more findings (in the export)",
+                r.findings.len() - NAMED
+            ),
             t.warn(),
         ));
     }
@@ -140,9 +239,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         ]));
     }
     if !r.subservices.is_empty() {
+        // As many names as the box could show.
         let subs: Vec<String> = r
             .subservices
             .iter()
+            .take(area.height as usize * area.width as usize / 4 + 1)
             .map(|x| format!("{} ({})", clean(&x.system.name), wording::method(x.method)))
             .collect();
         summary.push(Line::from(vec![
@@ -183,39 +284,17 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         Layout::vertical([Constraint::Length(summary_h), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(summary).wrap(Wrap { trim: true }), top);
 
-    let decisions = listed(&w.rec, &app.rec.filter);
-    let cursor = app.rec.list.cursor.min(decisions.len().saturating_sub(1));
+    let cursor = app.rec.list.cursor.min(at.len().saturating_sub(1));
     let width = list_a.width.saturating_sub(4) as usize;
     // Titles get what the longest needs, leaving the outcome at least 20 columns.
-    let longest = decisions
-        .iter()
-        .map(|d| crate::text::width(&d.title()))
-        .max()
-        .unwrap_or(0);
     let title_w = longest.min(width.saturating_sub(25)).clamp(16, 48);
-    // One pass over the identities, not one per decision (thousands of each at scale).
-    let gap_counts: std::collections::HashMap<&crate::engine::DecisionId, (usize, usize)> = w
-        .rec
-        .identities
-        .iter()
-        .map(|i| (&i.decision.id, &i.gaps))
-        .chain(w.rec.systems.iter().map(|x| (&x.decision.id, &x.gaps)))
-        .map(|(id, gaps)| {
-            let confirmed = gaps
-                .iter()
-                .filter(|g| g.status == crate::engine::GapStatus::Confirmed)
-                .count();
-            (id, (confirmed, gaps.len() - confirmed))
-        })
-        .collect();
-    let gaps = |id: &crate::engine::DecisionId| gap_counts.get(id).copied().unwrap_or((0, 0));
     let title = if app.rec.filter.is_empty() {
-        format!(" Decisions ({}) · ? = provisional ", decisions.len())
+        format!(" Decisions ({}) · ? = provisional ", at.len())
     } else {
         format!(" Decisions matching \"{}\" ", truncate(&app.rec.filter, 20))
     };
     let block = Block::bordered().title(title).border_style(t.border());
-    if decisions.is_empty() {
+    if at.is_empty() {
         frame.render_widget(
             Paragraph::new("No decision matches the filter (/ changes it, Ctrl-U clears it).")
                 .style(t.dim())
@@ -228,7 +307,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         frame,
         list_a,
         &mut app.rec.list,
-        decisions.len(),
+        at.len(),
         Look {
             block: Some(block),
             focus: t.focus(),
@@ -239,7 +318,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         },
         Some(HitList::Decisions),
         |i, _| {
-            let d = decisions[i];
+            #[cfg(test)]
+            list::counted::add(&list::counted::BUILT);
+            let Some(d) = nth(r, at[i]) else {
+                return Vec::new();
+            };
             let flag = if d.provisional { "?" } else { "✓" };
             vec![Line::from(vec![
                 Span::raw(marker(i == cursor)),
@@ -258,7 +341,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     t.bold(),
                 ),
                 Span::raw(truncate(
-                    &match gaps(&d.id) {
+                    &match gaps_of(r, at[i]) {
                         (0, 0) => d.outcome.to_string(),
                         (c, u) => format!("{} · {}", d.outcome, wording::gap_counts(c, u)),
                     },

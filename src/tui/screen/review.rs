@@ -5,22 +5,26 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use crate::questionnaire::Questionnaire;
 use crate::session::{EntityId, Value};
 use crate::text::{pad, truncate_middle};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Mode, Window};
 use crate::tui::screen::jump_to_change;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{marker, truncate};
+use crate::tui::work::Workshop;
 
 #[derive(Default)]
 pub(crate) struct ReviewState {
     pub(crate) list: Window,
     pub(crate) filter: String,
     pub(crate) unanswered_only: bool,
+    /// The rows the filter lets through, kept between frames.
+    listed: Option<Listed>,
 }
 
 /// One row of the review list.
@@ -34,42 +38,144 @@ pub(crate) struct ReviewRow {
     pub(crate) has_note: bool,
 }
 
+/// The questions listed under a filter, as positions in the asking sequence: worked out when
+/// the answers or visibility (`Workshop::revision`) or the filter change, never per frame, so
+/// a frame builds only the rows in view (about 100,000 questions at L).
+struct Listed {
+    revision: u64,
+    unanswered_only: bool,
+    /// Every visible question in asking order (`Workshop::sequence`).
+    seq: Vec<(EntityId, usize)>,
+    /// Positions in `seq`, and the widest section name listed, in columns.
+    shown: Filtered,
+}
+
+/// The listed questions, worked out again only when the workshop or the filter changed.
+fn listed<'a>(
+    cache: &'a mut Option<Listed>,
+    st: (&str, bool),
+    w: &Workshop,
+    q: &Questionnaire,
+) -> &'a Listed {
+    let (filter, unanswered_only) = st;
+    let needle = filter.to_lowercase();
+    let fresh = cache.as_ref().is_some_and(|l| {
+        l.revision == w.revision && l.shown.filter == needle && l.unanswered_only == unanswered_only
+    });
+    if !fresh {
+        let (seq, earlier) = match cache.take().filter(|l| l.revision == w.revision) {
+            Some(l) if l.unanswered_only == unanswered_only => (l.seq, Some(l.shown)),
+            Some(l) => (l.seq, None),
+            None => (w.sequence(), None),
+        };
+        let shown = {
+            let keep = keeper(&seq, &needle, unanswered_only, w, q);
+            match earlier {
+                Some(e) => e.refilter(needle.clone(), seq.len(), keep),
+                None => Filtered::all(needle.clone(), seq.len(), keep),
+            }
+        };
+        *cache = Some(Listed {
+            revision: w.revision,
+            unanswered_only,
+            seq,
+            shown,
+        });
+    }
+    cache.get_or_insert_with(|| Listed {
+        revision: w.revision,
+        unanswered_only,
+        seq: Vec::new(),
+        shown: Filtered::default(),
+    })
+}
+
+/// Whether the question at a position of `seq` is listed, and its section's width.
+fn keeper<'a>(
+    seq: &'a [(EntityId, usize)],
+    needle: &'a str,
+    unanswered_only: bool,
+    w: &'a Workshop,
+    q: &'a Questionnaire,
+) -> impl FnMut(usize) -> Option<usize> + 'a {
+    let questions: Vec<String> = if needle.is_empty() {
+        Vec::new()
+    } else {
+        q.questions.iter().map(|x| x.text.to_lowercase()).collect()
+    };
+    // The sequence goes entity by entity: each section's name is looked at once.
+    let mut section: Option<(&EntityId, String, usize)> = None;
+    move |i| {
+        #[cfg(test)]
+        list::counted::add(&list::counted::EXAMINED);
+        let (e, qi) = seq.get(i)?;
+        let question = &q.questions[*qi];
+        let answer = w.answer(e, &question.id);
+        let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
+        if unanswered_only && !unanswered {
+            return None;
+        }
+        if section.as_ref().is_none_or(|(se, _, _)| *se != e) {
+            let name = section_name(w, e);
+            let width = crate::text::width(&crate::text::clean(&name));
+            section = Some((e, name.to_lowercase(), width));
+        }
+        let (_, sec_lower, sec_width) = section.as_ref()?;
+        let keep = needle.is_empty()
+            || questions.get(*qi).is_some_and(|t| t.contains(needle))
+            || sec_lower.contains(needle)
+            || answer.is_some_and(|a| a.value.display(question).to_lowercase().contains(needle));
+        keep.then_some(*sec_width)
+    }
+}
+
+fn section_name(w: &Workshop, e: &EntityId) -> String {
+    match e {
+        EntityId::Engagement => "Engagement".to_string(),
+        other => w.session.entity_name(other),
+    }
+}
+
+/// The row of one question of the sequence.
+fn row(w: &Workshop, q: &Questionnaire, (e, qi): &(EntityId, usize)) -> ReviewRow {
+    #[cfg(test)]
+    list::counted::add(&list::counted::BUILT);
+    let question = &q.questions[*qi];
+    ReviewRow {
+        entity: e.clone(),
+        qidx: *qi,
+        section: section_name(w, e),
+        question: question.text.clone(),
+        answer: w.answer(e, &question.id).map(|a| a.value.display(question)),
+        has_note: w.session.note(e, &question.id).is_some(),
+    }
+}
+
 impl App {
-    pub(crate) fn review_rows(&self) -> Vec<ReviewRow> {
+    /// Every listed row, built (tests: the screen builds only the rows in view).
+    #[cfg(test)]
+    pub(crate) fn review_rows(&mut self) -> Vec<ReviewRow> {
         let Some(w) = &self.work else {
             return Vec::new();
         };
-        let needle = self.review.filter.to_lowercase();
-        w.sequence()
-            .into_iter()
-            .filter_map(|(e, qi)| {
-                let question = &self.q.questions[qi];
-                let answer = w.answer(&e, &question.id);
-                let has_note = w.session.note(&e, &question.id).is_some();
-                let section = match &e {
-                    EntityId::Engagement => "Engagement".to_string(),
-                    other => w.session.entity_name(other),
-                };
-                let row = ReviewRow {
-                    entity: e,
-                    qidx: qi,
-                    section,
-                    question: question.text.clone(),
-                    answer: answer.map(|a| a.value.display(question)),
-                    has_note,
-                };
-                let unanswered = matches!(answer.map(|a| &a.value), None | Some(Value::Unknown));
-                let keep = (!self.review.unanswered_only || unanswered)
-                    && (needle.is_empty()
-                        || row.question.to_lowercase().contains(&needle)
-                        || row.section.to_lowercase().contains(&needle)
-                        || row
-                            .answer
-                            .as_deref()
-                            .is_some_and(|a| a.to_lowercase().contains(&needle)));
-                keep.then_some(row)
-            })
+        let st = (self.review.filter.as_str(), self.review.unanswered_only);
+        let l = listed(&mut self.review.listed, st, w, &self.q);
+        l.shown
+            .at
+            .iter()
+            .map(|&i| row(w, &self.q, &l.seq[i]))
             .collect()
+    }
+
+    /// How many rows are listed, and the row at `i`.
+    pub(crate) fn review_row(&mut self, i: usize) -> (usize, Option<ReviewRow>) {
+        let Some(w) = &self.work else {
+            return (0, None);
+        };
+        let st = (self.review.filter.as_str(), self.review.unanswered_only);
+        let l = listed(&mut self.review.listed, st, w, &self.q);
+        let r = l.shown.at.get(i).map(|&k| row(w, &self.q, &l.seq[k]));
+        (l.shown.at.len(), r)
     }
 }
 
@@ -79,10 +185,10 @@ pub(crate) fn set_filter(app: &mut App, text: String) {
 }
 
 pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let rows = app.review_rows();
     match action {
         Action::Cmd(cmd) if list::is_move(cmd) => {
-            app.review.list.select(cmd, rows.len());
+            let (len, _) = app.review_row(0);
+            app.review.list.select(cmd, len);
         }
         Action::Cmd(Cmd::UnansweredOnly) => {
             app.review.unanswered_only = !app.review.unanswered_only;
@@ -99,7 +205,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             );
         }
         Action::Cmd(Cmd::Select) => {
-            if let Some(row) = rows.get(app.review.list.cursor) {
+            if let (_, Some(row)) = app.review_row(app.review.list.cursor) {
                 let qid = app.q.questions[row.qidx].id.clone();
                 jump_to_change(app, row.entity.clone(), qid);
             }
@@ -111,21 +217,21 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
-    let rows = app.review_rows();
-    let cursor = app.review.list.cursor.min(rows.len().saturating_sub(1));
+    let Some(w) = &app.work else { return };
+    let q = &app.q;
+    let st = (app.review.filter.as_str(), app.review.unanswered_only);
+    let l = listed(&mut app.review.listed, st, w, q);
+    let n = l.shown.at.len();
+    let cursor = app.review.list.cursor.min(n.saturating_sub(1));
     let width = area.width.saturating_sub(4) as usize;
     // The section column is as wide as its longest name needs, up to a quarter of the row.
-    let longest = rows
-        .iter()
-        .map(|r| crate::text::width(&crate::text::clean(&r.section)))
-        .max()
-        .unwrap_or(0);
+    let longest = l.shown.longest;
     let sec_w = longest.clamp(10, (width / 4).max(10));
     let ans_w = (width / 4).clamp(10, 30);
     let q_w = width.saturating_sub(sec_w + ans_w + 6);
-    let mut title = format!(" All answers ({}) ", rows.len());
+    let mut title = format!(" All answers ({n}) ");
     if app.review.unanswered_only {
-        title = format!(" Unanswered or unknown ({}) ", rows.len());
+        title = format!(" Unanswered or unknown ({n}) ");
     }
     if !app.review.filter.is_empty() {
         title.push_str(&format!(
@@ -137,7 +243,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .title(title)
         .title_bottom(" ✎ = has a note ")
         .border_style(t.border());
-    if rows.is_empty() {
+    if n == 0 {
         let msg = if app.review.unanswered_only {
             "Everything visible is answered. f shows all."
         } else {
@@ -150,7 +256,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         frame,
         area,
         &mut app.review.list,
-        rows.len(),
+        n,
         Look {
             block: Some(block),
             focus: t.focus(),
@@ -161,7 +267,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         },
         Some(HitList::Review),
         |i, _| {
-            let r = &rows[i];
+            let r = row(w, q, &l.seq[l.shown.at[i]]);
             // Columns by display width; names keep both ends, so twins stay apart.
             let answer = match &r.answer {
                 None => Span::styled(pad("—", ans_w), t.warn()),
