@@ -268,9 +268,10 @@ fn bench(c: &mut Criterion) {
     for f in &fx {
         let mut app = app_on(&q, f, Screen::Recommendation);
         let w = app.work.as_mut().expect("open workshop");
-        let report: Vec<String> = w.rec.decisions.iter().map(|d| d.id.to_string()).collect();
-        let system = w.rec.systems.first().map(|x| x.decision.id.to_string());
-        let identity = w.rec.identities.first().map(|x| x.decision.id.to_string());
+        let rec = w.rec(&q);
+        let report: Vec<String> = rec.decisions.iter().map(|d| d.id.to_string()).collect();
+        let system = rec.systems.first().map(|x| x.decision.id.to_string());
+        let identity = rec.identities.first().map(|x| x.decision.id.to_string());
         let mut open = |b: &mut criterion::Bencher, ids: &[String]| {
             b.iter(|| {
                 for id in ids {

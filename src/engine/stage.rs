@@ -379,14 +379,14 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
 }
 
 /// The rules of each scope, in the order result vectors use.
-struct Rules<'a> {
-    engagement: Vec<&'a Rule>,
-    system: Vec<&'a Rule>,
-    identity: Vec<&'a Rule>,
+pub(crate) struct Rules<'a> {
+    pub engagement: Vec<&'a Rule>,
+    pub system: Vec<&'a Rule>,
+    pub identity: Vec<&'a Rule>,
 }
 
 impl<'a> Rules<'a> {
-    fn of(q: &'a Questionnaire) -> Rules<'a> {
+    pub(crate) fn of(q: &'a Questionnaire) -> Rules<'a> {
         Rules {
             engagement: q.rules_in(Scope::Engagement).collect(),
             system: q.rules_in(Scope::System).collect(),
@@ -398,7 +398,7 @@ impl<'a> Rules<'a> {
 /// Every rule's result for every entity, with the summaries and totals they fold into. Owns
 /// everything (no borrow of the questionnaire), so the app can keep it between keystrokes and
 /// try "what if" changes against it without evaluating the session again.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     pub(crate) vis: Visibility,
     /// Per entity, every rule of its scope's result, in `rules_in` order.
@@ -535,6 +535,31 @@ impl Evaluation {
     /// Which questions each entity is asked.
     pub fn visibility(&self) -> &Visibility {
         &self.vis
+    }
+
+    /// Every entity in the order the recommendation lists them (the engagement, each system,
+    /// each identity), with its scope's rules and their results (untraced).
+    pub(crate) fn each<'e, 'q>(
+        &'e self,
+        rules: &'e Rules<'q>,
+    ) -> impl Iterator<Item = (EntityKey, &'e [&'q Rule], &'e [Tri])> {
+        std::iter::once((
+            EntityKey::Engagement,
+            &rules.engagement[..],
+            &self.eng_res[..],
+        ))
+        .chain(
+            self.sys_res
+                .iter()
+                .enumerate()
+                .map(|(j, r)| (EntityKey::System(j), &rules.system[..], &r[..])),
+        )
+        .chain(
+            self.id_res
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (EntityKey::Identity(i), &rules.identity[..], &r[..])),
+        )
     }
 
     fn results(&self, key: EntityKey) -> &[Tri] {

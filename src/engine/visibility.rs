@@ -10,7 +10,7 @@ use super::Progress;
 
 /// Per entity, per question index: shown (true), hidden (false) or open (depends on an
 /// unanswered question; not shown yet). Entries for other scopes' questions are false.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Visibility {
     pub engagement: Vec<Tri>,
     pub systems: Vec<Vec<Tri>>,

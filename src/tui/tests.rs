@@ -867,7 +867,7 @@ fn identity_drill_down_lists_evidence_gaps() {
         .work
         .as_ref()
         .unwrap()
-        .rec
+        .rec(&app.q)
         .identities
         .iter()
         .find(|i| i.name == "svc-billing")
@@ -2068,7 +2068,7 @@ fn a_note_never_answers_the_question() {
     let path = dir.path().join("acme.toml");
     let mut app = app_at(Screen::Questions, path.clone());
     assert_eq!(at(&app), "report_requesters");
-    let before = app.work.as_ref().unwrap().rec.progress;
+    let before = app.work.as_ref().unwrap().panel().progress;
     let mut fx = keys(&mut app, "n");
     fx.extend(typed(&mut app, "Ask the CFO who asked"));
     fx.extend(esc(&mut app));
@@ -2077,7 +2077,11 @@ fn a_note_never_answers_the_question() {
         answer(&app, &EntityId::Engagement, "report_requesters"),
         None
     );
-    assert_eq!(w.rec.progress, before, "the progress count did not move");
+    assert_eq!(
+        w.panel().progress,
+        before,
+        "the progress count did not move"
+    );
     apply_all(&mut app, fx);
     let (back, _) = crate::session::store::open(&path, &app.q).unwrap();
     assert_eq!(
@@ -2360,7 +2364,10 @@ fn naming_a_hosting_provider_adds_it_and_says_so() {
     let names: Vec<&str> = w.session.systems.iter().map(|x| x.name.as_str()).collect();
     assert_eq!(names, ["Payroll engine", "CloudCo"]);
     assert!(
-        w.rec.subservices.iter().any(|x| x.system.name == "CloudCo"),
+        w.rec(&app.q)
+            .subservices
+            .iter()
+            .any(|x| x.system.name == "CloudCo"),
         "triaged as a subservice organisation (carve-out by default)"
     );
 }
@@ -2497,7 +2504,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S8: each report's Type with its dated plan, step by step.
     let app = open("s8-new-financial-module.toml");
-    let r = &app.work.as_ref().unwrap().rec;
+    let r = app.work.as_ref().unwrap().rec(&app.q);
     assert!(r.plans.len() >= 2, "{:?}", r.plans);
     for p in &r.plans {
         let id = crate::engine::DecisionId::Type(p.report).to_string();
@@ -2515,14 +2522,14 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
     }
     let mut app = app;
     let s = flat(&screen_text(&mut app, 100, 30));
-    for p in &app.work.as_ref().unwrap().rec.plans {
+    for p in &app.work.as_ref().unwrap().rec(&app.q).plans {
         let short = flat(&wording::plan_short(p));
         assert!(s.contains(&short), "{short} not on:\n{s}");
     }
 
     // S7: why not SOC 1, and the finding to take back to the requester.
     let mut app = open("s7-soc1-asked-nothing-financial.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     let verdict = r.decision(&crate::engine::DecisionId::Verdict).unwrap();
     assert!(!verdict.exclusions.is_empty(), "{verdict:?}");
     let lines = texts(&app, "verdict");
@@ -2545,7 +2552,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S10: the conflict with both answers, on the recommendation and in the rationale.
     let mut app = open("s10-conflicting-answers.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     assert!(!r.conflicts.is_empty());
     let s = screen_text(&mut app, 120, 40);
     assert!(s.contains("! Conflict:"), "{s}");
@@ -2571,7 +2578,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S11: unverified evidence is listed and counted, apart from confirmed gaps.
     let mut app = open("s11-unverified-evidence.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     let who = r
         .identities
         .iter()

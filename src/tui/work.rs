@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use crate::engine::{self, DecisionId, EntityRef, Evaluation, Recommendation, Sensitivity};
+use std::cell::OnceCell;
+
+use crate::engine::{self, DecisionId, EntityRef, Evaluation, Panel, Recommendation, Sensitivity};
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session};
 use crate::workshop::{Lease, answer};
@@ -12,8 +14,13 @@ pub struct Workshop {
     pub session: Session,
     /// The right to write the session file: its lock, where it is saved, what was saved last.
     pub lease: Lease,
-    pub rec: Recommendation,
-    /// What the recommendation was computed from: visibility, and the rule results that
+    /// The full recommendation, built from `eval` when a screen first asks for it after a
+    /// change (`rec`): an answer on the questions screen updates only `eval` and `panel`,
+    /// which at 10,000 identities is the difference between a frame and half a second.
+    rec: OnceCell<Recommendation>,
+    /// What the questions screen shows of the recommendation, always up to date.
+    panel: Panel,
+    /// What the recommendation is computed from: visibility, and the rule results that
     /// "what would change this?" tries changes against.
     pub eval: Evaluation,
     /// The last save failed: said on screen until a save succeeds.
@@ -25,11 +32,13 @@ pub struct Workshop {
 
 impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
-        let (rec, eval) = engine::recommend_with_evaluation(q, &session);
+        let eval = Evaluation::new(q, &session);
+        let panel = engine::panel(q, &session, &eval);
         Workshop {
             session,
             lease,
-            rec,
+            rec: OnceCell::new(),
+            panel,
             eval,
             save_error: None,
             sensitivity: None,
@@ -50,15 +59,52 @@ impl Workshop {
     /// Recomputes the recommendation and visibility after any change to the session: the one
     /// place the app recomputes.
     pub fn refresh(&mut self, q: &Questionnaire) {
-        (self.rec, self.eval) = engine::recommend_with_evaluation(q, &self.session);
-        self.sensitivity = None;
+        self.eval = Evaluation::new(q, &self.session);
+        self.changed(q);
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
     /// evaluated again, from the kept evaluation.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
-        self.rec = engine::recommend_after_answer(q, &self.session, &mut self.eval, changed);
+        engine::apply_answer(q, &self.session, &mut self.eval, changed);
+        self.changed(q);
+    }
+
+    /// After `eval` changed: the panel follows, the full recommendation is built again when
+    /// asked for.
+    fn changed(&mut self, q: &Questionnaire) {
+        self.panel = engine::panel(q, &self.session, &self.eval);
+        self.rec = OnceCell::new();
         self.sensitivity = None;
+    }
+
+    /// The full recommendation, built from the kept evaluation if the session changed since
+    /// it was last asked for.
+    pub fn rec(&self, q: &Questionnaire) -> &Recommendation {
+        self.rec
+            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval))
+    }
+
+    /// Writes the whole session file, with the summary of its recommendation (built now if it
+    /// is not up to date), unless nothing changed since the last write.
+    pub fn save_whole(
+        &mut self,
+        q: &Questionnaire,
+    ) -> Result<Option<crate::session::store::Saved>, crate::workshop::Error> {
+        let rec = self
+            .rec
+            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval));
+        self.lease.save_if_changed(&self.session, rec)
+    }
+
+    /// The full recommendation if it is up to date, without building it.
+    pub fn rec_if_built(&self) -> Option<&Recommendation> {
+        self.rec.get()
+    }
+
+    /// The verdict, categories, plans, conflicts and progress, always up to date.
+    pub fn panel(&self) -> &Panel {
+        &self.panel
     }
 
     /// Computes the sensitivity of one decision unless it is already cached.
@@ -72,7 +118,7 @@ impl Workshop {
         }
         // The decision comes from the recommendation already on screen: no second build.
         let s = DecisionId::parse(decision_id)
-            .and_then(|id| self.rec.decision(&id))
+            .and_then(|id| self.rec(q).decision(&id))
             .map(|d| engine::sensitivity_in(q, &self.session, &self.eval, d));
         self.sensitivity = Some((decision_id.to_string(), s));
     }
@@ -132,7 +178,7 @@ impl Workshop {
 
     /// Progress counting what could still be asked (`workshop::answer::progress_text`).
     pub fn progress_text(&self) -> String {
-        answer::progress_text(self.rec.progress, self.could_follow())
+        answer::progress_text(self.panel.progress, self.could_follow())
     }
 
     /// "System 2/5" for a section heading.

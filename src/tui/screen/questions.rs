@@ -557,7 +557,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .as_deref()
         .map(|s| format!(" › {}", clean(s)))
         .unwrap_or_default();
-    let p = w.rec.progress;
+    let p = w.panel().progress;
     // What could still be asked counts too: never "100%" while a follow-up may come.
     let follow = w.could_follow();
     let total = p.total + follow;
@@ -800,7 +800,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
-    let r = &w.rec;
+    let r = w.panel();
     let mut out = vec![
         Line::styled("Verdict", t.dim()),
         Line::styled(r.verdict.label(), t.bold()),
@@ -834,24 +834,28 @@ fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
             t.error(),
         ));
         for c in r.conflicts.iter().take(3) {
-            out.push(Line::styled(format!("! {}", clean(&c.text)), t.error()));
+            out.push(Line::styled(format!("! {}", clean(c)), t.error()));
         }
     }
     out.push(Line::raw(""));
-    let n = r.provisional_count();
-    out.push(Line::styled(
-        if n == 0 {
-            "All decisions settled".to_string()
-        } else {
-            format!("{n} decision(s) still provisional")
-        },
-        if n == 0 { t.good() } else { t.warn() },
-    ));
-    out.push(Line::styled(
-        format!("{} open question(s)", r.open_questions.len()),
-        t.dim(),
-    ));
-    out.push(Line::raw(""));
+    // Counting provisional decisions and open questions takes the full recommendation, which
+    // an answer does not rebuild (it costs the inventory): said while it is up to date.
+    if let Some(full) = w.rec_if_built() {
+        let n = full.provisional_count();
+        out.push(Line::styled(
+            if n == 0 {
+                "All decisions settled".to_string()
+            } else {
+                format!("{n} decision(s) still provisional")
+            },
+            if n == 0 { t.good() } else { t.warn() },
+        ));
+        out.push(Line::styled(
+            format!("{} open question(s)", full.open_questions.len()),
+            t.dim(),
+        ));
+        out.push(Line::raw(""));
+    }
     out.push(Line::from(vec![
         Span::styled("r", t.key()),
         Span::raw(" full recommendation"),

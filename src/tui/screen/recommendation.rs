@@ -27,7 +27,7 @@ impl App {
         let Some(w) = &self.work else {
             return Vec::new();
         };
-        listed(&w.rec, &self.rec.filter)
+        listed(w.rec(&self.q), &self.rec.filter)
     }
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
-    let r = &w.rec;
+    let r = w.rec(&app.q);
     let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
     let mut summary = vec![
         Line::from(vec![
@@ -183,7 +183,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         Layout::vertical([Constraint::Length(summary_h), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(summary).wrap(Wrap { trim: true }), top);
 
-    let decisions = listed(&w.rec, &app.rec.filter);
+    let decisions = listed(w.rec(&app.q), &app.rec.filter);
     let cursor = app.rec.list.cursor.min(decisions.len().saturating_sub(1));
     let width = list_a.width.saturating_sub(4) as usize;
     // Titles get what the longest needs, leaving the outcome at least 20 columns.
@@ -195,11 +195,16 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let title_w = longest.min(width.saturating_sub(25)).clamp(16, 48);
     // One pass over the identities, not one per decision (thousands of each at scale).
     let gap_counts: std::collections::HashMap<&crate::engine::DecisionId, (usize, usize)> = w
-        .rec
+        .rec(&app.q)
         .identities
         .iter()
         .map(|i| (&i.decision.id, &i.gaps))
-        .chain(w.rec.systems.iter().map(|x| (&x.decision.id, &x.gaps)))
+        .chain(
+            w.rec(&app.q)
+                .systems
+                .iter()
+                .map(|x| (&x.decision.id, &x.gaps)),
+        )
         .map(|(id, gaps)| {
             let confirmed = gaps
                 .iter()
