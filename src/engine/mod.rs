@@ -322,7 +322,9 @@ pub fn recommend_after_answer(
 ) -> Recommendation {
     let mut ev = Evaluation::take(kept);
     match entity_key(s, changed) {
-        Some(key) if ev.fits(s) => ev.apply(q, s, key),
+        Some(key) if ev.fits(s) => {
+            ev.apply(q, s, key);
+        }
         _ => ev = Evaluation::new(q, s),
     }
     let st = Stage::trace(q, s, ev);
@@ -337,10 +339,67 @@ pub fn recommend_after_answer(
 /// inventory (a system added, a link toggled) is made again in full. Nothing is traced: the
 /// questions screen needs only the [`Panel`], and the full recommendation is built from the
 /// evaluation when a screen asks for it ([`recommend_from`]).
-pub fn apply_answer(q: &Questionnaire, s: &Session, kept: &mut Evaluation, changed: &EntityId) {
+///
+/// Returns whether which questions are asked may have changed (the evaluated entities'
+/// visibility, or everything when evaluated in full).
+pub fn apply_answer(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> bool {
+    apply_answer_keys(q, s, kept, changed).0
+}
+
+/// [`apply_answer`], also saying which entities were evaluated again (`None`: all of them).
+pub(crate) fn apply_answer_keys(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> (bool, Option<Vec<EntityKey>>) {
     match entity_key(s, changed) {
-        Some(key) if kept.fits(s) => kept.apply(q, s, key),
-        _ => *kept = Evaluation::new(q, s),
+        Some(key) if kept.fits(s) && key != EntityKey::Engagement => {
+            let asked = kept.apply(q, s, key);
+            let rerun = match key {
+                EntityKey::System(j) => std::iter::once(key)
+                    .chain(
+                        kept.linked_identities[j]
+                            .iter()
+                            .map(|&i| EntityKey::Identity(i)),
+                    )
+                    .collect(),
+                _ => vec![key],
+            };
+            (asked, Some(rerun))
+        }
+        _ => {
+            *kept = Evaluation::new(q, s);
+            (true, None)
+        }
+    }
+}
+
+/// One entity's part of the progress (`Recommendation::progress` is the sum over entities).
+pub(crate) fn progress_of(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    key: EntityKey,
+) -> Progress {
+    ev.vis.progress_of(q, s, key)
+}
+
+/// [`panel`] with the progress already counted.
+pub(crate) fn panel_counted(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    progress: Progress,
+) -> Panel {
+    Panel {
+        progress,
+        ..panel_parts(q, s, ev)
     }
 }
 
@@ -385,6 +444,14 @@ impl Panel {
 /// only the open Type and examination rules are traced, to know whether a Type waits for an
 /// answer.
 pub fn panel(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
+    Panel {
+        progress: ev.vis.progress(q, s),
+        ..panel_parts(q, s, ev)
+    }
+}
+
+/// Everything of the panel but the progress (left at zero).
+fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
     let rules = stage::Rules::of(q);
     let totals = ev.totals(s.systems.is_empty());
     let mut soc2_categories = Vec::new();
@@ -460,7 +527,7 @@ pub fn panel(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
         soc2_categories,
         plans,
         conflicts,
-        progress: ev.vis.progress(q, s),
+        progress: Progress::default(),
     }
 }
 

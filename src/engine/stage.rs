@@ -499,29 +499,40 @@ impl Evaluation {
     /// an identity itself. Engagement answers reach every entity: evaluated again in full.
     /// The inventory (systems, identities, links) must be the one evaluated; a caller that
     /// changed it uses `Evaluation::new`.
-    pub(crate) fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) {
+    ///
+    /// Returns whether any re-run entity's visibility changed (always true for the engagement).
+    pub(crate) fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) -> bool {
         let rules = Rules::of(q);
         match key {
-            EntityKey::Engagement => *self = Evaluation::new(q, s),
+            EntityKey::Engagement => {
+                *self = Evaluation::new(q, s);
+                true
+            }
             EntityKey::System(j) => {
-                self.vis.systems[j] = entity_visibility(q, s, &self.vis, key, None);
+                let vis = entity_visibility(q, s, &self.vis, key, None);
+                let mut asked = vis != self.vis.systems[j];
+                self.vis.systems[j] = vis;
                 self.sys_res[j] = rule_values(&rules.system, &self.vis.env(q, s, key, &[]));
                 self.sys_sum[j] = Summary::of_results(&rules.system, &self.sys_res[j]);
                 self.in_scope[j] = self.sys_sum[j].reached();
                 for n in 0..self.linked_identities[j].len() {
                     let i = self.linked_identities[j][n];
-                    self.apply_identity(q, s, &rules, i);
+                    asked |= self.apply_identity(q, s, &rules, i);
                 }
+                asked
             }
             EntityKey::Identity(i) => self.apply_identity(q, s, &rules, i),
         }
     }
 
-    fn apply_identity(&mut self, q: &Questionnaire, s: &Session, rules: &Rules, i: usize) {
+    fn apply_identity(&mut self, q: &Questionnaire, s: &Session, rules: &Rules, i: usize) -> bool {
         let key = EntityKey::Identity(i);
-        self.vis.identities[i] = entity_visibility(q, s, &self.vis, key, None);
+        let vis = entity_visibility(q, s, &self.vis, key, None);
+        let asked = vis != self.vis.identities[i];
+        self.vis.identities[i] = vis;
         self.id_res[i] = rule_values(&rules.identity, &self.vis.env(q, s, key, &self.in_scope));
         self.id_sum[i] = Summary::of_results(&rules.identity, &self.id_res[i]);
+        asked
     }
 
     /// Whether this evaluation was made for `s`'s inventory: the same systems and identities,

@@ -312,7 +312,7 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
         0 => {}
         n => summary.push_str(&format!(", {n} more may follow")),
     }
-    match workshop::answer::resume_position(&app.q, &w.session, &seq) {
+    match workshop::answer::resume_position(&app.q, &w.session, seq) {
         Some(i) => {
             let (e, qi) = seq[i].clone();
             let next = match &e {

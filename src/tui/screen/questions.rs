@@ -303,7 +303,7 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     let next_open = next.is_some_and(|(se, qi)| answer::unanswered(&app.q, &w.session, se, *qi));
     if section_ends && !next_open {
         // The order plain mode asks in: the next unanswered question, wrapping round.
-        match answer::next_unanswered(&app.q, &w.session, &seq, pos + 1) {
+        match answer::next_unanswered(&app.q, &w.session, seq, pos + 1) {
             Some(i) => {
                 let (ne, nqi) = seq[i].clone();
                 let label = w.section_label(&ne);
@@ -381,16 +381,17 @@ fn step_entity(app: &mut App, dir: i64) -> Vec<Effect> {
     let Some((e, _)) = &app.questions.at else {
         return Vec::new();
     };
-    let with_questions: Vec<EntityId> = w
-        .entities()
-        .into_iter()
-        .filter(|x| !w.shown(x).is_empty())
+    // The sections with a question shown, from the kept sequence (where each starts): no
+    // pass over every entity's visibility at 10,000 identities.
+    let seq = w.sequence();
+    let starts: Vec<usize> = (0..seq.len())
+        .filter(|&n| n == 0 || seq[n - 1].0 != seq[n].0)
         .collect();
-    let here = with_questions.iter().position(|x| x == e).unwrap_or(0) as i64;
+    let here = starts.iter().position(|&n| seq[n].0 == *e).unwrap_or(0) as i64;
     let Some(target) = usize::try_from(here + dir)
         .ok()
-        .and_then(|i| with_questions.get(i))
-        .cloned()
+        .and_then(|i| starts.get(i))
+        .map(|&n| seq[n].0.clone())
     else {
         app.info(if dir < 0 {
             "This is the first section."

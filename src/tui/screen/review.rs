@@ -41,7 +41,8 @@ impl App {
         };
         let needle = self.review.filter.to_lowercase();
         w.sequence()
-            .into_iter()
+            .iter()
+            .cloned()
             .filter_map(|(e, qi)| {
                 let question = &self.q.questions[qi];
                 let answer = w.answer(&e, &question.id);
