@@ -104,7 +104,7 @@ fn keystroke_mix(
     ];
     let mut out = Vec::with_capacity(keys.len());
     for code in keys {
-        if *app.screen() == Screen::Questions {
+        if app.stack.last() == Some(&Screen::Questions) {
             app.questions.at = Some(f.target.clone());
         }
         let start = std::time::Instant::now();
@@ -118,8 +118,8 @@ fn keystroke_mix(
         out.push(start.elapsed());
     }
     assert_eq!(
-        *app.screen(),
-        Screen::Questions,
+        app.stack.last(),
+        Some(&Screen::Questions),
         "back on the questions screen"
     );
     out

@@ -1,5 +1,5 @@
-//! Secret scanning on hostile input (docs/reliability.md §8, issue 11 item 12):
-//! `cargo bench --bench secrets`.
+//! Secret scanning and the display sanitiser on hostile input (docs/reliability.md §7 and §8,
+//! issue 11 items 9 and 12): `cargo bench --bench secrets`.
 //!
 //! Each input is a shape that made the old scanner quadratic: 1 MB of `password=` (42 s in the
 //! attacker's report), a pasted base64url blob full of `-eyJ` (JWT prefixes that fail; the
@@ -16,6 +16,7 @@ use socscope::import::{self, Mapping, Options};
 use socscope::questionnaire;
 use socscope::secrets;
 use socscope::session::Session;
+use socscope::text;
 
 /// `unit` repeated to about `bytes` bytes.
 fn fill(unit: &str, bytes: usize) -> String {
@@ -63,6 +64,27 @@ fn bench(c: &mut Criterion) {
                 .expect("plans");
             import::render_plan(&q, &plan)
         })
+    });
+    g.finish();
+
+    // The one sanitiser every line toward a terminal goes through, on text made of what it
+    // removes (escapes, C1 controls, bidi and zero-width characters) and of wide characters.
+    let hostile = fill(
+        "ok \u{1b}]52;c;SGVsbG8=\u{7}\u{9b}2J\u{202e}\u{200b}日本e\u{301} ",
+        1 << 20,
+    );
+    let json = serde_json::to_string(&hostile).expect("serialises");
+    let mut g = c.benchmark_group("text");
+    g.throughput(Throughput::Bytes(hostile.len() as u64));
+    g.bench_function("clean_1MB", |b| b.iter(|| text::clean(black_box(&hostile))));
+    g.bench_function("clean_multiline_1MB", |b| {
+        b.iter(|| text::clean_multiline(black_box(&hostile)))
+    });
+    g.bench_function("json_safe_1MB", |b| {
+        b.iter(|| text::json_safe(black_box(&json)))
+    });
+    g.bench_function("truncate_middle_1MB_to_40", |b| {
+        b.iter(|| text::truncate_middle(black_box(&hostile), 40))
     });
     g.finish();
 }

@@ -119,7 +119,7 @@ impl Diff {
     }
 
     /// Whether `a` is named as the cause of a decision that flipped.
-    pub fn flipped_something(&self, a: &AnswerChange) -> bool {
+    pub(crate) fn flipped_something(&self, a: &AnswerChange) -> bool {
         a.entity_id.is_some()
             && self.decisions.iter().any(|d| {
                 d.answers
@@ -130,7 +130,7 @@ impl Diff {
 
     /// When the two labels read the same (same organisation, date and update time, as with a
     /// copied file), adds the file each session was read from, so the header tells them apart.
-    pub fn name_files(&mut self, old: &std::path::Path, new: &std::path::Path) {
+    pub(crate) fn name_files(&mut self, old: &std::path::Path, new: &std::path::Path) {
         if self.old_label != self.new_label {
             return;
         }
@@ -682,7 +682,7 @@ fn cats_or_none(c: &[Category]) -> String {
 }
 
 /// The warning printed first when the sessions are for different organisations.
-pub fn organisations_warning(c: &Change) -> String {
+pub(crate) fn organisations_warning(c: &Change) -> String {
     format!(
         "these sessions are for different organisations ({} and {}): compared all the same; \
          check these are the files you meant",

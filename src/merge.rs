@@ -753,7 +753,7 @@ fn add_note(s: &mut Session, e: EntityId, qid: String, n: Note) {
 
 /// A base for two copies with no common ancestor (git gives an empty file when both branches
 /// added the same session): nothing in it, so everything is an addition.
-pub fn empty_base(q: &Questionnaire, like: &Session) -> Session {
+pub(crate) fn empty_base(q: &Questionnaire, like: &Session) -> Session {
     let mut s = Session::new(q, "", like.created);
     s.workshop = Workshop::default();
     s
@@ -762,7 +762,7 @@ pub fn empty_base(q: &Questionnaire, like: &Session) -> Session {
 // ----- conflicts as people read them ------------------------------------------------------
 
 /// The entry a conflict is about, as people read it: `Engagement`, `Workshop`, a name.
-pub fn entity_label(s: &Session, c: &Conflict) -> String {
+pub(crate) fn entity_label(s: &Session, c: &Conflict) -> String {
     match c.subject.entity() {
         Some(e) => s.entity_name(e),
         None => "Workshop".to_string(),
@@ -770,7 +770,7 @@ pub fn entity_label(s: &Session, c: &Conflict) -> String {
 }
 
 /// What about it: the question id, `name`, `entry` (removed or changed), or the detail.
-pub fn question_label(c: &Conflict) -> String {
+pub(crate) fn question_label(c: &Conflict) -> String {
     match &c.subject {
         Subject::Answer { question, .. } => question.clone(),
         Subject::Name(_) => "name".into(),
@@ -781,7 +781,7 @@ pub fn question_label(c: &Conflict) -> String {
 
 /// What a conflict is about, as people read it: the question's text, "its name", "removed in
 /// one copy, changed in the other", "the workshop's date".
-pub fn about(q: &Questionnaire, c: &Conflict) -> String {
+pub(crate) fn about(q: &Questionnaire, c: &Conflict) -> String {
     match &c.subject {
         Subject::Answer { question, .. } => q
             .question(question)
@@ -794,7 +794,7 @@ pub fn about(q: &Questionnaire, c: &Conflict) -> String {
 
 /// One side of a conflict as people read it: the answer (choice labels), with its note when
 /// the notes differ; "no answer", "removed", "kept, changed".
-pub fn side_text(q: &Questionnaire, c: &Conflict, side: Side) -> String {
+pub(crate) fn side_text(q: &Questionnaire, c: &Conflict, side: Side) -> String {
     let a = c.side(side);
     match &c.subject {
         Subject::Answer { question, .. } => {
@@ -826,7 +826,7 @@ pub fn side_text(q: &Questionnaire, c: &Conflict, side: Side) -> String {
 
 /// When a side last changed it: the answer's time, or (names, details, removals) when that
 /// side was last saved.
-pub fn side_time(c: &Conflict, side: Side) -> Option<DateTime<Utc>> {
+pub(crate) fn side_time(c: &Conflict, side: Side) -> Option<DateTime<Utc>> {
     c.side(side).map(|a| a.at)
 }
 

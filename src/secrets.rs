@@ -82,7 +82,7 @@ impl SecretKind {
     }
 
     /// How people read it: "an AWS access key id".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SecretKind::AwsAccessKeyId => "AWS access key id",
             SecretKind::GitHubToken => "GitHub token",
@@ -141,7 +141,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
 }
 
 /// Whether `text` holds anything [`scan`] would flag.
-pub fn contains_secret(text: &str) -> bool {
+pub(crate) fn contains_secret(text: &str) -> bool {
     !scan(text).is_empty()
 }
 
@@ -1079,7 +1079,7 @@ fn high_entropy_segment(sc: &mut Scan, start: usize, end: usize) {
 }
 
 /// Shannon entropy of `s`, in bits per character.
-pub fn entropy(s: &str) -> f64 {
+pub(crate) fn entropy(s: &str) -> f64 {
     let mut counts = [0usize; 256];
     for b in s.bytes() {
         counts[b as usize] += 1;
@@ -1098,7 +1098,7 @@ pub fn entropy(s: &str) -> f64 {
 /// A random-looking token of 20 characters or more: mixed letters and digits (and case) with
 /// high Shannon entropy. Hex strings count from 32 characters. Words joined by dashes or dots
 /// (`svc-billing-eu-west-1`, `payroll.example.com`) and paths are not flagged.
-pub fn high_entropy(t: &str) -> bool {
+pub(crate) fn high_entropy(t: &str) -> bool {
     let n = t.len();
     if !(20..=4096).contains(&n) || !t.is_ascii() || t.contains("://") {
         return false;
@@ -1188,21 +1188,6 @@ pub fn redact_session(s: &crate::session::Session) -> crate::session::Session {
         }
     }
     s
-}
-
-/// A workshop as exports see it: its session redacted ([`redact_session`]) and its path.
-pub struct Redacted {
-    pub session: crate::session::Session,
-    pub path: std::path::PathBuf,
-}
-
-impl Redacted {
-    pub fn of(session: &crate::session::Session, path: &std::path::Path) -> Redacted {
-        Redacted {
-            session: redact_session(session),
-            path: path.to_path_buf(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@
 //! [`clean_multiline`]; the Markdown export uses [`clean`] too; JSON keeps the text exactly but
 //! escapes those characters ([`json_safe`]).
 
+//!
+//! The sanitiser is public for its fuzz target (fuzz/fuzz_targets/sanitiser.rs) and benchmark
+//! (benches/secrets.rs, group `text`): it is on every path to the screen, so it must be linear.
+
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Characters that change how the text around them is shown without being shown themselves:
@@ -149,7 +153,7 @@ pub fn truncate_middle(s: &str, max: usize) -> String {
 }
 
 /// Pads with spaces to `columns` display columns (text wider than that is returned as it is).
-pub fn pad(s: &str, columns: usize) -> String {
+pub(crate) fn pad(s: &str, columns: usize) -> String {
     let w = width(s);
     if w >= columns {
         return s.to_string();
@@ -195,5 +199,67 @@ mod tests {
         let b = truncate_middle("Billing service account (US)", 16);
         assert_ne!(a, b);
         assert!(width(&a) <= 16);
+    }
+
+    use proptest::prelude::*;
+
+    /// Text rich in what the sanitiser exists for: escapes, C1 controls, bidi and zero-width
+    /// characters, wide and combining characters, line breaks.
+    fn hostile() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("\u{1b}[31m".to_string()),
+            Just("\u{1b}]52;c;SGVsbG8=\u{7}".to_string()),
+            Just("\u{9b}2J".to_string()),
+            Just("\u{202e}".to_string()),
+            Just("\u{200b}".to_string()),
+            Just("\u{feff}".to_string()),
+            Just("\u{e0041}".to_string()),
+            Just("e\u{301}".to_string()),
+            Just("日本".to_string()),
+            Just("\r\n".to_string()),
+            Just("\t".to_string()),
+            "[a-z ]{0,6}",
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn cleaned_text_is_safe_keeps_the_rest_in_order_and_is_final(s in hostile()) {
+            let c = clean(&s);
+            prop_assert!(!c.chars().any(is_unsafe), "{:?}", c);
+            prop_assert_eq!(clean(&c), c.clone());
+            let kept: String = s
+                .chars()
+                .filter_map(|ch| match ch {
+                    '\n' | '\t' | '\r' => Some(' '),
+                    ch if is_unsafe(ch) => None,
+                    ch => Some(ch),
+                })
+                .collect();
+            prop_assert_eq!(c, kept);
+            let m = clean_multiline(&s);
+            prop_assert!(!m.chars().any(|ch| ch != '\n' && is_unsafe(ch)), "{:?}", m);
+            prop_assert_eq!(m.split('\n').count(), s.split('\n').count());
+        }
+
+        #[test]
+        fn json_stays_the_same_data_and_shows_nothing_raw(s in hostile()) {
+            let json = serde_json::to_string(&s).unwrap();
+            let safe = json_safe(&json);
+            prop_assert!(!safe.chars().any(|ch| ch != '\n' && is_unsafe(ch)), "{}", safe);
+            let back: String = serde_json::from_str(&safe).unwrap();
+            prop_assert_eq!(back, s);
+        }
+
+        #[test]
+        fn shortened_text_fits_its_columns_and_is_clean(s in hostile(), max in 0usize..30) {
+            for t in [truncate(&s, max), truncate_middle(&s, max)] {
+                prop_assert!(width(&t) <= max, "{:?} is {} columns, more than {}", t, width(&t), max);
+                prop_assert!(!t.chars().any(is_unsafe), "{:?}", t);
+            }
+            prop_assert!(width(&pad(&clean(&s), max)) >= max);
+        }
     }
 }

@@ -16,7 +16,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Scope::Engagement => "engagement",
             Scope::System => "system",
@@ -52,7 +52,7 @@ impl Kind {
         matches!(self, Kind::YesNo | Kind::Single | Kind::Multi)
     }
     /// How an error message names the kind of answer a question takes.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::YesNo => "yes/no",
             Kind::Single => "single-choice",
@@ -75,14 +75,14 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub(crate) const ALL: [Category; 5] = [
         Category::Security,
         Category::Availability,
         Category::ProcessingIntegrity,
         Category::Confidentiality,
         Category::Privacy,
     ];
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Category::Security => "security",
             Category::Availability => "availability",
@@ -91,7 +91,7 @@ impl Category {
             Category::Privacy => "privacy",
         }
     }
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Category::Security => "Security",
             Category::Availability => "Availability",
@@ -100,7 +100,7 @@ impl Category {
             Category::Privacy => "Privacy",
         }
     }
-    pub fn from_id(id: &str) -> Option<Category> {
+    pub(crate) fn from_id(id: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|c| c.id() == id)
     }
 }
@@ -113,7 +113,7 @@ pub enum ReportType {
 }
 
 impl ReportType {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ReportType::Type1 => "Type 1",
             ReportType::Type2 => "Type 2",
@@ -129,7 +129,7 @@ pub enum SubserviceMethod {
 }
 
 impl SubserviceMethod {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SubserviceMethod::CarveOut => "carve-out",
             SubserviceMethod::Inclusive => "inclusive",
@@ -146,24 +146,24 @@ pub enum Report {
 }
 
 impl Report {
-    pub const ALL: [Report; 2] = [Report::Soc1, Report::Soc2];
-    pub fn id(self) -> &'static str {
+    pub(crate) const ALL: [Report; 2] = [Report::Soc1, Report::Soc2];
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Report::Soc1 => "soc1",
             Report::Soc2 => "soc2",
         }
     }
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Report::Soc1 => "SOC 1",
             Report::Soc2 => "SOC 2",
         }
     }
-    pub fn from_id(id: &str) -> Option<Report> {
+    pub(crate) fn from_id(id: &str) -> Option<Report> {
         Report::ALL.into_iter().find(|r| r.id() == id)
     }
     /// Position in per-report arrays.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -183,12 +183,12 @@ pub enum Value {
 
 /// A date answer (`2026-09-01`; `2026-9-1` is read the same), as stored and compared: dates are
 /// compared as dates, never as text, so an unpadded month still sorts right.
-pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 /// A date answer in the one form it is stored in (`YYYY-MM-DD`), if it is a date.
-pub fn normalise_date(s: &str) -> Option<String> {
+pub(crate) fn normalise_date(s: &str) -> Option<String> {
     parse_date(s).map(|d| d.format("%Y-%m-%d").to_string())
 }
 

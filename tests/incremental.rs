@@ -11,10 +11,7 @@ use proptest::prelude::*;
 use socscope::engine::{self, Evaluation, Panel};
 use socscope::questionnaire::{Questionnaire, Scope};
 use socscope::session::{EntityId, Session, Value};
-use socscope::tui::app::Workshop;
 use socscope::vocab::Kind;
-use socscope::workshop::Lease;
-use socscope::workshop::answer::{could_follow, sequence};
 
 /// One change as the questions screen makes it: an entity, one of its scope's questions, and a
 /// value (or clearing the answer).
@@ -116,27 +113,6 @@ proptest! {
             let full = engine::recommend(&q, &s);
             prop_assert_eq!(engine::panel(&q, &s, &kept), Panel::of(&full), "{:?}: panel differs", op);
             prop_assert!(engine::recommend_from(&q, &s, &kept) == full, "{op:?}: recommendation differs");
-        }
-    }
-
-    /// The open workshop as the questions screen uses it: after each answer its panel (with
-    /// the progress it recounts only for the entities re-run), its kept question sequence and
-    /// its full recommendation are what the session gives from scratch.
-    #[test]
-    fn the_workshop_after_answers_is_a_full_recompute(example in 0..common::EXAMPLES.len(), ops in ops()) {
-        let q = common::builtin();
-        let dir = tempfile::tempdir().unwrap();
-        let s = common::example(common::EXAMPLES[example]);
-        let mut w = Workshop::new(&q, s, Lease::per_write(&dir.path().join("w.toml")));
-        for op in &ops {
-            let Some(e) = apply(&q, &mut w.session, op) else { continue };
-            w.refresh_answer(&q, &e);
-            let full = engine::recommend(&q, &w.session);
-            prop_assert_eq!(w.panel(), &Panel::of(&full), "{:?}: panel differs", op);
-            let vis = engine::visibility(&q, &w.session);
-            prop_assert_eq!(w.sequence(), &sequence(&w.session, &vis)[..], "{:?}: sequence differs", op);
-            prop_assert_eq!(w.could_follow(), could_follow(&vis), "{:?}", op);
-            prop_assert!(w.rec(&q) == &full, "{op:?}: recommendation differs");
         }
     }
 }

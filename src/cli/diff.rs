@@ -6,7 +6,12 @@ use super::{open_to_read, print};
 use crate::questionnaire::Questionnaire;
 use crate::workshop::Error;
 
-pub fn run(q: &Questionnaire, old: &str, new: &str, markdown: bool) -> Result<ExitCode, Error> {
+pub(crate) fn run(
+    q: &Questionnaire,
+    old: &str,
+    new: &str,
+    markdown: bool,
+) -> Result<ExitCode, Error> {
     // Like every export, the comparison is made from redacted copies: no detected secret (even
     // one kept as typed on purpose) reaches the output.
     let old_o = open_to_read(old, q)?;

@@ -26,7 +26,7 @@ use crate::text::clean_multiline;
 use crate::workshop::{self, Access, Error};
 
 /// What the `import` subcommand was given.
-pub struct Args<'a> {
+pub(crate) struct Args<'a> {
     pub session: &'a str,
     pub identities: &'a Path,
     pub map: &'a [String],
@@ -36,7 +36,7 @@ pub struct Args<'a> {
     pub as_of: Option<NaiveDate>,
 }
 
-pub fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
+pub(crate) fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
     let mapping = Mapping::parse(args.map).map_err(|message| Error::Usage {
         message,
         help: "write each as --map \"COLUMN=FIELD\", with FIELD one of name, kind, owner, \

@@ -18,7 +18,7 @@ use crate::text::clean;
 use crate::workshop::{self, Access, Error};
 
 /// What the `merge` subcommand was given.
-pub struct Args<'a> {
+pub(crate) struct Args<'a> {
     pub questionnaire: Option<&'a Path>,
     pub base: &'a str,
     pub ours: &'a str,
@@ -26,7 +26,7 @@ pub struct Args<'a> {
     pub output: Option<&'a Path>,
 }
 
-pub fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> ExitCode {
     match merge_files(args) {
         Ok(code) => code,
         Err(e) => {

@@ -157,12 +157,10 @@ pub enum Format {
 
 /// Opens an interactive workshop: the app, or plain mode when the flag (or `ACCESSIBLE=1`) asks.
 /// The binary supplies it, so the command line never imports a front-end of its own rank.
-pub type Launch = fn(Questionnaire, Start, bool) -> Result<(), Error>;
+pub(crate) type Launch = fn(Questionnaire, Start, bool) -> Result<(), Error>;
 
 pub fn run(cli: Cli, launch: Launch) -> ExitCode {
     let result = dispatch(cli, launch);
-    // Lets go of any session lock still held (removing the lock files).
-    crate::session::lock::release_all();
     match result {
         Ok(code) => code,
         Err(e) => {

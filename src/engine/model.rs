@@ -18,7 +18,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Verdict::Soc1 => "soc1",
             Verdict::Soc2 => "soc2",
@@ -122,7 +122,7 @@ impl DecisionId {
     }
 
     /// Whether it is about the report as a whole (not one system or identity).
-    pub fn is_report_level(&self) -> bool {
+    pub(crate) fn is_report_level(&self) -> bool {
         matches!(
             self,
             DecisionId::Verdict | DecisionId::Category(_) | DecisionId::Type(_)
@@ -188,7 +188,7 @@ pub struct Decision {
 
 impl Decision {
     /// Every answer it rests on, once: the triggers of its reasons and of its exclusions.
-    pub fn rests_on(&self) -> Vec<&Trigger> {
+    pub(crate) fn rests_on(&self) -> Vec<&Trigger> {
         let mut out: Vec<&Trigger> = Vec::new();
         let all = self
             .rationale
@@ -325,7 +325,7 @@ pub struct Flip {
 
 impl Flip {
     /// " (it would then ask “Q1”, “Q2”)", or nothing: how the export and plain mode end a flip.
-    pub fn opens_words(&self, text: impl Fn(&str) -> String) -> String {
+    pub(crate) fn opens_words(&self, text: impl Fn(&str) -> String) -> String {
         if self.opens.is_empty() {
             return String::new();
         }
@@ -510,7 +510,7 @@ pub struct Recommendation {
 
 impl Recommendation {
     /// Every decision: the report-level ones, then each system's, then each identity's.
-    pub fn all_decisions(&self) -> impl Iterator<Item = &Decision> {
+    pub(crate) fn all_decisions(&self) -> impl Iterator<Item = &Decision> {
         self.decisions
             .iter()
             .chain(self.systems.iter().map(|s| &s.decision))

@@ -105,7 +105,7 @@ fn plus_weeks(d: NaiveDate, n: u32) -> NaiveDate {
 
 /// Lays out one report's plan. The dates are what the answers allow: a question still open
 /// leaves its step out and is named in `waiting_for`.
-pub(crate) fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> ReportPlan {
+pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> ReportPlan {
     let p = &q.plan;
     let today = workshop_date(s);
     let mut steps = Vec::new();

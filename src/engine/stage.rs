@@ -95,7 +95,7 @@ pub(crate) struct Summary {
 
 impl Summary {
     /// From every rule of the entity's scope (in `rules_in` order) and its result.
-    pub fn of_results(rules: &[&Rule], results: &[Tri]) -> Summary {
+    pub(crate) fn of_results(rules: &[&Rule], results: &[Tri]) -> Summary {
         Summary::from_results(rules.iter().zip(results).map(|(r, t)| (&r.findings, *t)))
     }
 
@@ -144,18 +144,18 @@ impl Summary {
         s
     }
 
-    pub fn carved_out(&self) -> bool {
+    pub(crate) fn carved_out(&self) -> bool {
         self.subservice == Some(SubserviceMethod::CarveOut)
     }
 
-    pub fn in_scope(&self) -> Tri {
+    pub(crate) fn in_scope(&self) -> Tri {
         tri_or(self.soc1, self.soc2)
     }
 
     /// Whether an identity that can reach this system is reaching the boundary: a system in
     /// scope, or a subservice organisation (a carve-out excludes the vendor's controls, not
     /// ours over our use of it: our accounts and keys there stay in scope, domain.md §3).
-    pub fn reached(&self) -> Tri {
+    pub(crate) fn reached(&self) -> Tri {
         if self.subservice.is_some() {
             Tri::True
         } else {
@@ -163,7 +163,7 @@ impl Summary {
         }
     }
 
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         verdict_of(self.soc1, self.soc2)
     }
 }
@@ -181,7 +181,7 @@ pub(crate) struct Totals {
 }
 
 impl Totals {
-    pub fn of<'s>(all: impl Iterator<Item = &'s Summary>, no_systems: bool) -> Totals {
+    pub(crate) fn of<'s>(all: impl Iterator<Item = &'s Summary>, no_systems: bool) -> Totals {
         let mut t = Totals {
             soc1: Tri::False,
             soc1_demand: Tri::False,
@@ -214,17 +214,17 @@ impl Totals {
         t
     }
 
-    pub const FIELD_SOC1: u16 = 1;
-    pub const FIELD_SOC2: u16 = 1 << 1;
+    pub(crate) const FIELD_SOC1: u16 = 1;
+    pub(crate) const FIELD_SOC2: u16 = 1 << 1;
     /// Both Type signals of one report (`field_type`).
     const FIELD_TYPE_SOC1: u16 = 1 << 2;
     const FIELD_TYPE_SOC2: u16 = 1 << 3;
 
-    pub fn field_category(c: Category) -> u16 {
+    pub(crate) fn field_category(c: Category) -> u16 {
         1 << (4 + cat_index(c))
     }
 
-    pub fn field_type(r: Report) -> u16 {
+    pub(crate) fn field_type(r: Report) -> u16 {
         match r {
             Report::Soc1 => Totals::FIELD_TYPE_SOC1,
             Report::Soc2 => Totals::FIELD_TYPE_SOC2,
@@ -249,13 +249,13 @@ impl Totals {
         fs.iter().all(|(bit, t)| fields & bit == 0 || *t)
     }
 
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         verdict_of(self.soc1, self.soc2)
     }
 
     /// Whether the report is called for (relevance for a SOC 1, demand or commitments for a
     /// SOC 2).
-    pub fn report(&self, r: Report) -> Tri {
+    pub(crate) fn report(&self, r: Report) -> Tri {
         match r {
             Report::Soc1 => self.soc1,
             Report::Soc2 => self.soc2,
@@ -264,7 +264,7 @@ impl Totals {
 
     /// A category in a SOC 2: Security comes with any SOC 2; the others when their commitment is
     /// made.
-    pub fn category(&self, c: Category) -> Tri {
+    pub(crate) fn category(&self, c: Category) -> Tri {
         if c == Category::Security {
             self.soc2
         } else {
@@ -275,7 +275,7 @@ impl Totals {
     /// The Type of one report: a settled Type 1 signal wins (controls too new to observe a
     /// period, or a first examination still to be prepared); `None` while undecided or when
     /// the report is not called for.
-    pub fn report_type(&self, r: Report) -> Option<ReportType> {
+    pub(crate) fn report_type(&self, r: Report) -> Option<ReportType> {
         let t = self.types[r.index()];
         if self.report(r) == Tri::False {
             None
@@ -346,7 +346,7 @@ impl Patch {
 
 impl Changed {
     /// No change at all: the evaluation as it is.
-    pub fn unchanged(ev: &Evaluation) -> Changed {
+    pub(crate) fn unchanged(ev: &Evaluation) -> Changed {
         Changed {
             eng: ev.eng_sum,
             sys: Patch::Some(Vec::new()),
@@ -354,16 +354,16 @@ impl Changed {
         }
     }
 
-    pub fn system<'c>(&'c self, ev: &'c Evaluation, j: usize) -> &'c Summary {
+    pub(crate) fn system<'c>(&'c self, ev: &'c Evaluation, j: usize) -> &'c Summary {
         self.sys.get(&ev.sys_sum, j)
     }
 
-    pub fn identity<'c>(&'c self, ev: &'c Evaluation, i: usize) -> &'c Summary {
+    pub(crate) fn identity<'c>(&'c self, ev: &'c Evaluation, i: usize) -> &'c Summary {
         self.ids.get(&ev.id_sum, i)
     }
 
     /// The report totals with the change; linear in the inventory, so computed on demand.
-    pub fn totals(&self, ev: &Evaluation, no_systems: bool) -> Totals {
+    pub(crate) fn totals(&self, ev: &Evaluation, no_systems: bool) -> Totals {
         Totals::of(
             std::iter::once(&self.eng)
                 .chain(self.sys.all(&ev.sys_sum))
@@ -501,7 +501,7 @@ impl Evaluation {
     /// changed it uses `Evaluation::new`.
     ///
     /// Returns whether any re-run entity's visibility changed (always true for the engagement).
-    pub(crate) fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) -> bool {
+    pub fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) -> bool {
         let rules = Rules::of(q);
         match key {
             EntityKey::Engagement => {
@@ -919,7 +919,7 @@ impl Evaluation {
 
 /// The evaluation plus, for every rule that did not come out false, the answers behind its
 /// result: what the recommendation's rationale is built from.
-pub(crate) struct Stage<'a> {
+pub struct Stage<'a> {
     pub ev: Evaluation,
     pub engagement: Vec<Eval<'a>>,
     /// Per system: its rules, then the late rules (`Rule::late`) that did not come out false.
@@ -937,12 +937,12 @@ impl std::ops::Deref for Stage<'_> {
 }
 
 impl<'a> Stage<'a> {
-    pub fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
+    pub(crate) fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
         Stage::trace(q, s, Evaluation::new(q, s))
     }
 
     /// Traces the rules that did not come out false (most do, and tracing allocates).
-    pub fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
+    pub(crate) fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
         let rules = Rules::of(q);
         let traced = |scope_rules: &[&'a Rule], key: EntityKey, in_scope: &[Tri]| {
             let env = ev.vis.env(q, s, key, in_scope);

@@ -127,7 +127,7 @@ impl Visibility {
             .collect()
     }
 
-    pub fn env<'a>(
+    pub(crate) fn env<'a>(
         &'a self,
         q: &'a Questionnaire,
         s: &'a Session,
@@ -167,7 +167,7 @@ impl Visibility {
         }
     }
 
-    pub fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
+    pub(crate) fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
         let mut p = self.progress_of(q, s, EntityKey::Engagement);
         let keys = (0..self.systems.len().min(s.systems.len()))
             .map(EntityKey::System)

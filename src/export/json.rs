@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::engine::{self, EntityRef, Recommendation, Sensitivity};
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Questionnaire, Scope};
+use crate::report::wording;
 use crate::session::{Answers, Session, Value};
 
 #[derive(Serialize)]
@@ -181,7 +182,7 @@ pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
             .iter()
             .enumerate()
             .map(|(i, text)| Objective {
-                id: format!("CO-{}", i + 1),
+                id: wording::objective_id(i + 1),
                 text,
             })
             .collect(),
@@ -196,11 +197,8 @@ pub fn evidence_plan(s: &Session, r: &Recommendation) -> String {
                     .iter()
                     .map(|task| PlanTask {
                         task,
-                        supports: task
-                            .control_objectives
-                            .iter()
-                            .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
-                            .map(|n| format!("CO-{}", n + 1))
+                        supports: wording::objective_numbers(r, &task.control_objectives)
+                            .map(wording::objective_id)
                             .collect(),
                     })
                     .collect(),

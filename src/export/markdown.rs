@@ -21,7 +21,7 @@ pub fn sanitize(s: &str) -> String {
 /// Escapes text for inline Markdown: every character that could open emphasis, code, a link,
 /// HTML, an entity or a table cell is backslash-escaped, and line breaks become spaces. The
 /// output never starts a line, so list and heading markers need no escaping.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in sanitize(s).chars() {
         if matches!(
@@ -197,7 +197,7 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
     if !r.control_objectives.is_empty() {
         let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
         for (i, c) in r.control_objectives.iter().enumerate() {
-            let _ = writeln!(w, "- **CO-{}** {}", i + 1, escape(c));
+            let _ = writeln!(w, "- **{}** {}", wording::objective_id(i + 1), escape(c));
         }
         let _ = writeln!(w);
     }
@@ -768,7 +768,7 @@ pub fn evidence_checklist(s: &Session, r: &Recommendation) -> String {
     if !r.control_objectives.is_empty() {
         let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
         for (i, c) in r.control_objectives.iter().enumerate() {
-            let _ = writeln!(w, "- **CO-{}** {}", i + 1, escape(c));
+            let _ = writeln!(w, "- **{}** {}", wording::objective_id(i + 1), escape(c));
         }
         let _ = writeln!(w);
     }
@@ -817,17 +817,14 @@ fn evidence_plan(w: &mut String, r: &Recommendation) {
                 let _ = write!(line, "; {}", escape(&t.references.join(", ")));
             }
             // Objectives are cited by their number in the control objectives section.
-            let numbers: Vec<String> = t
-                .control_objectives
-                .iter()
-                .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
-                .map(|n| format!("CO-{}", n + 1))
+            let numbers: Vec<String> = wording::objective_numbers(r, &t.control_objectives)
+                .map(wording::objective_id)
                 .collect();
             if !numbers.is_empty() {
                 let _ = write!(line, "; supports {}", numbers.join(", "));
             }
             if t.establish_first {
-                line.push_str("; **establish first**: nobody could say whether it exists");
+                let _ = write!(line, "; **establish first**: {}", wording::ESTABLISH_FIRST);
             }
             let _ = writeln!(w, "{line}");
         }

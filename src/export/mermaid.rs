@@ -20,8 +20,8 @@ pub const SYSTEMS: usize = 30;
 /// Up to this many carved-out subservice organisations are all drawn; beyond, the first
 /// [`SHOWN`] and one node.
 pub const VENDORS: usize = 15;
-pub const SHOWN: usize = 12;
-pub const IDENTITIES: usize = 12;
+pub(crate) const SHOWN: usize = 12;
+pub(crate) const IDENTITIES: usize = 12;
 const LABEL: usize = 48;
 
 pub struct Diagram {
@@ -32,7 +32,7 @@ pub struct Diagram {
 
 /// A label: cleaned of controls and invisible characters, cut to [`LABEL`] characters, and
 /// every character outside the allow-list written as a Mermaid entity code.
-pub fn label(s: &str) -> String {
+pub(crate) fn label(s: &str) -> String {
     let clean = crate::text::clean(s);
     let mut chars: Vec<char> = clean.trim().chars().collect();
     if chars.len() > LABEL {

@@ -87,7 +87,7 @@ pub(super) struct RowReader<'q> {
 }
 
 impl<'q> RowReader<'q> {
-    pub fn new(
+    pub(crate) fn new(
         mapping: &ResolvedMapping,
         width: usize,
         kind_q: Option<&'q Question>,
@@ -107,7 +107,7 @@ impl<'q> RowReader<'q> {
     }
 
     /// The facts of a row, or every problem with it (each with its help line).
-    pub fn read(&mut self, line: u64, cells: &[&str]) -> Result<Facts, Vec<String>> {
+    pub(crate) fn read(&mut self, line: u64, cells: &[&str]) -> Result<Facts, Vec<String>> {
         if cells.len() != self.width {
             return Err(vec![format!(
                 "has {} columns, the header has {}\n  help: check for a separator or an \

@@ -211,7 +211,7 @@ pub(super) struct Groups {
 }
 
 impl Groups {
-    pub fn add(&mut self, fx: Facts) {
+    pub(crate) fn add(&mut self, fx: Facts) {
         match self.index.get(name_key(&fx.name).as_str()) {
             Some(&i) => self.groups[i].merge(fx),
             None => {
@@ -223,7 +223,7 @@ impl Groups {
 
     /// The identities whose rows agree (their sets of seen systems dropped), and a problem for
     /// every row of those whose rows do not.
-    pub fn finish(self) -> (VecDeque<Group>, Vec<RowError>) {
+    pub(crate) fn finish(self) -> (VecDeque<Group>, Vec<RowError>) {
         let mut errors = Vec::new();
         let mut groups = self.groups;
         drop(self.index);

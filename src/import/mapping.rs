@@ -19,7 +19,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub(crate) const ALL: [Field; 8] = [
         Field::Name,
         Field::Kind,
         Field::Owner,
@@ -30,7 +30,7 @@ impl Field {
         Field::Mfa,
     ];
 
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Field::Name => "name",
             Field::Kind => "kind",
@@ -44,7 +44,7 @@ impl Field {
     }
 
     /// The field as people read it (the app's column mapping).
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Field::Name => "name",
             Field::Kind => "kind",
@@ -57,7 +57,7 @@ impl Field {
         }
     }
 
-    pub fn from_id(s: &str) -> Option<Field> {
+    pub(crate) fn from_id(s: &str) -> Option<Field> {
         let n = norm(s);
         Field::ALL.into_iter().find(|f| norm(f.id()) == n)
     }

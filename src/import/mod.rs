@@ -75,12 +75,12 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// The header row's columns, read as [`plan`] reads them (the separator guessed from the
 /// header line, a byte-order mark ignored).
-pub fn header(csv_text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn header(csv_text: &str) -> Result<Vec<String>, String> {
     header_from(csv_text.as_bytes())
 }
 
 /// [`header`] from a reader: only the first record is read.
-pub fn header_from(input: impl Read) -> Result<Vec<String>, String> {
+pub(crate) fn header_from(input: impl Read) -> Result<Vec<String>, String> {
     let mut records = Records::new(input).map_err(|e| read::input_failed(&e))?;
     header_of(&mut records).map_err(|e| match e.column {
         Some(c) => format!("line {}, column {c}: {}", e.line, e.message),
@@ -95,7 +95,7 @@ pub fn first_row(csv_text: &str) -> Vec<String> {
 }
 
 /// [`first_row`] from a reader: only the file's first rows are read.
-pub fn first_row_from(input: impl Read) -> Vec<String> {
+pub(crate) fn first_row_from(input: impl Read) -> Vec<String> {
     let Ok(mut records) = Records::new(input) else {
         return Vec::new();
     };

@@ -51,7 +51,7 @@ pub enum Action {
 
 impl Action {
     /// The answer is written (added or replaced).
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         matches!(self, Action::Add | Action::Replace { .. })
     }
 }
@@ -104,7 +104,7 @@ pub struct ImportPlan {
 
 impl ImportPlan {
     /// Answers the import writes (added or replaced).
-    pub fn answers_written(&self) -> usize {
+    pub(crate) fn answers_written(&self) -> usize {
         self.identities
             .iter()
             .flat_map(|i| &i.answers)

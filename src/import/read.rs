@@ -70,7 +70,7 @@ impl ImportErrors {
 
     /// Each problem as `file:line: what is wrong` (`file:line:column:` when it is one place),
     /// with its help lines.
-    pub fn list(&self) -> String {
+    pub(crate) fn list(&self) -> String {
         let mut out = String::new();
         for e in &self.errors {
             out.push_str(&self.file);
@@ -235,7 +235,7 @@ pub(crate) enum ReadError {
 impl<R: Read> Records<R> {
     /// Guesses the separator from the first line: comma, unless that line has none and does
     /// have tabs or semicolons.
-    pub fn new(input: R) -> io::Result<Records<R>> {
+    pub(crate) fn new(input: R) -> io::Result<Records<R>> {
         let mut tap = Tap::new(input);
         let first = tap.first_line()?;
         let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
@@ -265,12 +265,12 @@ impl<R: Read> Records<R> {
     }
 
     /// Bytes of the input read so far.
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.csv.get_ref().read
     }
 
     /// The next record (`None` at the end), or why it cannot be read.
-    pub fn next_record(&mut self) -> Option<Result<Record<'_>, ReadError>> {
+    pub(crate) fn next_record(&mut self) -> Option<Result<Record<'_>, ReadError>> {
         match self.csv.read_byte_record(&mut self.record) {
             Ok(false) => return None,
             Ok(true) => {}

@@ -120,17 +120,14 @@ pub(super) fn evidence_text(s: &Session, r: &Recommendation) -> String {
             if !t.references.is_empty() {
                 let _ = write!(line, "; criteria {}", clean(&t.references.join(", ")));
             }
-            let numbers: Vec<String> = t
-                .control_objectives
-                .iter()
-                .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
-                .map(|n| format!("objective {}", n + 1))
+            let numbers: Vec<String> = wording::objective_numbers(r, &t.control_objectives)
+                .map(|n| format!("objective {n}"))
                 .collect();
             if !numbers.is_empty() {
                 let _ = write!(line, "; supports {}", numbers.join(", "));
             }
             if t.establish_first {
-                line.push_str("; establish first: nobody could say whether it exists");
+                let _ = write!(line, "; establish first: {}", wording::ESTABLISH_FIRST);
             }
             let _ = writeln!(w, "{line}.");
         }

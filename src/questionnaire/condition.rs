@@ -17,7 +17,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    pub fn from_bool(b: bool) -> Tri {
+    pub(crate) fn from_bool(b: bool) -> Tri {
         if b { Tri::True } else { Tri::False }
     }
     pub fn negate(self) -> Tri {
@@ -107,7 +107,7 @@ pub enum Boundary {
 
 impl Boundary {
     /// `"soc1"`, `"soc2"` or `"any"`.
-    pub fn report(s: &str) -> Option<Option<crate::vocab::Report>> {
+    pub(crate) fn report(s: &str) -> Option<Option<crate::vocab::Report>> {
         match s {
             "any" => Some(None),
             other => crate::vocab::Report::from_id(other).map(Some),
@@ -130,7 +130,7 @@ pub enum Total {
 }
 
 impl Total {
-    pub fn parse(s: &str) -> Option<Total> {
+    pub(crate) fn parse(s: &str) -> Option<Total> {
         match s {
             "soc1" => Some(Total::Soc1),
             "soc1_demand" => Some(Total::Soc1Demand),
@@ -150,7 +150,7 @@ pub enum Lookup<'a> {
 }
 
 /// A question of a particular entity, as the evaluator reports it back.
-pub type Subject = (EntityKey, usize);
+pub(crate) type Subject = (EntityKey, usize);
 
 /// The answers a condition is evaluated against.
 pub trait Env {
@@ -185,7 +185,7 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub fn absorb(&mut self, other: Trace) {
+    pub(crate) fn absorb(&mut self, other: Trace) {
         self.triggers.extend(other.triggers);
         self.open.extend(other.open);
         self.via_systems.extend(other.via_systems);
@@ -242,7 +242,7 @@ impl Condition {
 
     /// Whether the condition tests where systems stand after their decisions (`in_scope`,
     /// `supports`): its rule runs after the system decisions and may not decide anything.
-    pub fn reads_boundary(&self) -> bool {
+    pub(crate) fn reads_boundary(&self) -> bool {
         match self {
             Condition::Boundary(_) => true,
             Condition::Atom(_) | Condition::Total(_) | Condition::AnySystemInScope => false,
@@ -252,7 +252,7 @@ impl Condition {
     }
 
     /// Whether the condition reads the scope of the systems an identity can access.
-    pub fn reads_system_scope(&self) -> bool {
+    pub(crate) fn reads_system_scope(&self) -> bool {
         match self {
             Condition::AnySystemInScope => true,
             Condition::Atom(_) | Condition::Total(_) | Condition::Boundary(_) => false,
@@ -262,7 +262,7 @@ impl Condition {
     }
 
     /// Every atom in the condition, depth first.
-    pub fn atoms(&self) -> Vec<&Atom> {
+    pub(crate) fn atoms(&self) -> Vec<&Atom> {
         let mut out = Vec::new();
         self.collect_atoms(&mut out);
         out
@@ -277,7 +277,7 @@ impl Condition {
         }
     }
 
-    pub fn atoms_mut(&mut self) -> Vec<&mut Atom> {
+    pub(crate) fn atoms_mut(&mut self) -> Vec<&mut Atom> {
         let mut out = Vec::new();
         self.collect_atoms_mut(&mut out);
         out
@@ -369,7 +369,7 @@ fn older_than(value: &Value, age: &Age, env: &dyn Env) -> Tri {
 }
 
 /// Whether a known (not `unknown`) answer passes a test.
-pub fn test_value(test: &Test, value: &Value) -> bool {
+pub(crate) fn test_value(test: &Test, value: &Value) -> bool {
     match (test, value) {
         (Test::Is(want), Value::Text(s)) => s == want,
         (Test::In(wants), Value::Text(s)) => wants.iter().any(|w| w == s),

@@ -59,7 +59,7 @@ fn write_located(
 impl std::error::Error for LoadError {}
 
 /// Maps byte offsets to 1-based line and column (columns count characters).
-pub struct Locator<'a> {
+pub(crate) struct Locator<'a> {
     src: &'a str,
     line_starts: Vec<usize>,
     /// Characters before each multiple of [`BLOCK`] bytes, so that a column costs at most a
@@ -75,7 +75,7 @@ fn char_starts(bytes: &[u8]) -> usize {
 }
 
 impl<'a> Locator<'a> {
-    pub fn new(src: &'a str) -> Locator<'a> {
+    pub(crate) fn new(src: &'a str) -> Locator<'a> {
         let mut line_starts = vec![0];
         line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
         let mut chars_before = vec![0];
@@ -102,18 +102,12 @@ impl<'a> Locator<'a> {
                 .map_or(0, char_starts)
     }
 
-    pub fn pos(&self, offset: usize) -> Pos {
+    pub(crate) fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.src.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
         let col = self.chars_to(offset) - self.chars_to(start) + 1;
         Pos { line, col }
-    }
-
-    /// The position of `needle` (as a quoted string) inside `span`, else the span's start; used to
-    /// point at the exact id inside a condition, whose inner spans TOML values do not keep.
-    pub fn find_in(&self, span: &Range<usize>, needle: &str) -> Pos {
-        Finder::new(span).next(self, needle, false)
     }
 }
 
@@ -410,7 +404,7 @@ fn valid_id(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-pub fn hash_source(src: &str) -> String {
+pub(crate) fn hash_source(src: &str) -> String {
     let digest = Sha256::digest(src.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")

@@ -75,7 +75,7 @@ pub struct Creates {
 }
 
 impl Question {
-    pub fn choice(&self, id: &str) -> Option<&Choice> {
+    pub(crate) fn choice(&self, id: &str) -> Option<&Choice> {
         self.choices.iter().find(|c| c.id == id)
     }
 
@@ -97,7 +97,7 @@ impl Question {
         out
     }
     /// The label people read for a stored choice id; the id itself when unknown.
-    pub fn choice_label<'a>(&'a self, id: &'a str) -> &'a str {
+    pub(crate) fn choice_label<'a>(&'a self, id: &'a str) -> &'a str {
         if id == UNKNOWN {
             return "unknown";
         }
@@ -154,7 +154,7 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.soc1.is_none()
             && self.soc1_demand.is_none()
             && self.soc2.is_none()
@@ -178,7 +178,7 @@ impl Findings {
     }
     /// Whether the rule decides anything (a report, a category, a Type, a gap, a method), as
     /// opposed to adding findings, notes, evidence and controls.
-    pub fn decides(&self) -> bool {
+    pub(crate) fn decides(&self) -> bool {
         self.soc1.is_some()
             || self.soc2.is_some()
             || self.soc1_demand.is_some()
@@ -192,11 +192,11 @@ impl Findings {
     }
     /// Whether the rule calls for a SOC 2. Categories alone never do: a commitment chooses
     /// categories once a SOC 2 is called for (domain.md §1).
-    pub fn soc2_positive(&self) -> bool {
+    pub(crate) fn soc2_positive(&self) -> bool {
         self.soc2 == Some(true)
     }
     /// Whether the rule's Type or first-examination finding is about `r`.
-    pub fn about(&self, r: Report) -> bool {
+    pub(crate) fn about(&self, r: Report) -> bool {
         self.report.is_none_or(|x| x == r)
     }
 }
@@ -307,30 +307,30 @@ impl Questionnaire {
         self.questions.iter().filter(move |q| q.scope == scope)
     }
     /// The rules that run for each entity of `scope` (not the report rules).
-    pub fn rules_in(&self, scope: Scope) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn rules_in(&self, scope: Scope) -> impl Iterator<Item = &Rule> {
         self.rules
             .iter()
             .filter(move |r| r.scope == scope && !r.report_level && !r.late)
     }
     /// The system rules that run after every system's decision (`Rule::late`).
-    pub fn late_rules(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn late_rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|r| r.late)
     }
     /// The rules that run once over the report totals.
-    pub fn report_rules(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn report_rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|r| r.report_level)
     }
     /// The question with a role (`role = "..."`) in a scope.
-    pub fn with_role(&self, scope: Scope, role: &str) -> Option<&Question> {
+    pub(crate) fn with_role(&self, scope: Scope, role: &str) -> Option<&Question> {
         self.questions
             .iter()
             .find(|q| q.scope == scope && q.role.as_deref() == Some(role))
     }
-    pub fn evidence_kind(&self, id: &str) -> Option<&EvidenceKind> {
+    pub(crate) fn evidence_kind(&self, id: &str) -> Option<&EvidenceKind> {
         self.evidence_kinds.iter().find(|e| e.id == id)
     }
     /// The text question naming an entity's owner in this scope (`role = "owner"`), if any.
-    pub fn owner_question(&self, scope: Scope) -> Option<&Question> {
+    pub(crate) fn owner_question(&self, scope: Scope) -> Option<&Question> {
         self.questions
             .iter()
             .find(|q| q.scope == scope && q.role.as_deref() == Some("owner"))

@@ -1,6 +1,6 @@
 //! The 61 valid Trust Services Criteria IDs (2017 TSC; ../shared/domain.md section 5).
 
-pub const IDS: [&str; 61] = [
+pub(crate) const IDS: [&str; 61] = [
     "CC1.1", "CC1.2", "CC1.3", "CC1.4", "CC1.5", "CC2.1", "CC2.2", "CC2.3", "CC3.1", "CC3.2",
     "CC3.3", "CC3.4", "CC4.1", "CC4.2", "CC5.1", "CC5.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3",
     "CC6.4", "CC6.5", "CC6.6", "CC6.7", "CC6.8", "CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5",
@@ -9,7 +9,7 @@ pub const IDS: [&str; 61] = [
     "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P7.1", "P8.1",
 ];
 
-pub fn is_valid(id: &str) -> bool {
+pub(crate) fn is_valid(id: &str) -> bool {
     IDS.contains(&id)
 }
 
@@ -33,7 +33,7 @@ pub fn category(id: &str) -> Option<super::Category> {
 
 /// A reference shaped like a criterion ID (letters, digits, a dot, digits), e.g. `CC6.1` or the
 /// common mistake `PP1.2`; other references (`domain.md §4`, `seed 001`) are free text.
-pub fn looks_like_tsc(r: &str) -> bool {
+pub(crate) fn looks_like_tsc(r: &str) -> bool {
     let Some((head, tail)) = r.split_once('.') else {
         return false;
     };
@@ -51,7 +51,7 @@ pub fn looks_like_tsc(r: &str) -> bool {
 }
 
 /// A fix hint for an invalid ID, naming the known mistakes (domain.md §5).
-pub fn suggest(r: &str) -> String {
+pub(crate) fn suggest(r: &str) -> String {
     if let Some(rest) = r.strip_prefix("PP") {
         return format!("processing integrity criteria are PI1.1-PI1.5: did you mean `PI{rest}`?");
     }

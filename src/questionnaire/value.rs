@@ -50,7 +50,7 @@ impl Value {
     }
 
     /// What people read: choice labels rather than ids.
-    pub fn display(&self, q: &Question) -> String {
+    pub(crate) fn display(&self, q: &Question) -> String {
         match self {
             Value::Unknown => "unknown".to_string(),
             Value::Text(s) if q.kind.is_choice() => q.choice_label(s).to_string(),
@@ -74,7 +74,7 @@ impl Value {
 
 impl Value {
     /// The value in the one form it is stored in for `q`: dates as `YYYY-MM-DD`.
-    pub fn normalised(self, q: &Question) -> Value {
+    pub(crate) fn normalised(self, q: &Question) -> Value {
         match self {
             Value::Text(s) if q.kind == Kind::Date => Value::Text(normalise_date(&s).unwrap_or(s)),
             v => v,

@@ -3,4 +3,4 @@
 
 pub mod memo;
 pub mod summary;
-pub mod wording;
+pub(crate) mod wording;

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 
 use crate::engine::{
     Available, CategoryState, Change, Decision, DecisionId, Flip, Gap, GapStatus, Outcome,
-    PlanStep, ReportPlan, Verdict,
+    PlanStep, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
 
@@ -30,7 +30,7 @@ impl Verdict {
 }
 
 /// A report's Type, or that it is not decided yet.
-pub fn report_type(t: Option<ReportType>) -> &'static str {
+pub(crate) fn report_type(t: Option<ReportType>) -> &'static str {
     t.map_or("Type not decided yet", ReportType::label)
 }
 
@@ -64,7 +64,7 @@ impl Serialize for Outcome {
 
 /// What a decision is about, as a heading: "Which report", "SOC 2 category: Security",
 /// "SOC 1 report type", "System: Billing".
-pub fn title(d: &Decision) -> String {
+pub(crate) fn title(d: &Decision) -> String {
     let name = d.subject.as_ref().map_or("", |e| e.name.as_str());
     match &d.id {
         DecisionId::Verdict => "Which report".to_string(),
@@ -78,7 +78,7 @@ pub fn title(d: &Decision) -> String {
 
 impl Decision {
     /// The decision's heading (see [`title`]).
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         title(self)
     }
 }
@@ -98,17 +98,29 @@ impl Serialize for Decision {
     }
 }
 
-/// "provisional" or "settled": whether open questions could still change a decision.
-pub fn state(provisional: bool) -> &'static str {
-    if provisional {
-        "provisional"
-    } else {
-        "settled"
-    }
+/// The numbers (from 1) of the candidate control objectives a task supports, as the
+/// recommendation lists them: cited `CO-n` in the Markdown and JSON ([`objective_id`]),
+/// "objective n" in plain text.
+pub(crate) fn objective_numbers<'a>(
+    r: &'a Recommendation,
+    supports: &'a [String],
+) -> impl Iterator<Item = usize> + 'a {
+    supports
+        .iter()
+        .filter_map(|o| r.control_objectives.iter().position(|x| x == o))
+        .map(|n| n + 1)
 }
 
+/// How a candidate control objective is cited: `CO-3`.
+pub(crate) fn objective_id(n: usize) -> String {
+    format!("CO-{n}")
+}
+
+/// Why an evidence task comes first: nobody knew whether the control exists.
+pub(crate) const ESTABLISH_FIRST: &str = "nobody could say whether it exists";
+
 /// An outcome with " (provisional)" after it when open questions could still change it.
-pub fn with_state(outcome: &str, provisional: bool) -> String {
+pub(crate) fn with_state(outcome: &str, provisional: bool) -> String {
     if provisional {
         format!("{outcome} (provisional)")
     } else {
@@ -117,17 +129,17 @@ pub fn with_state(outcome: &str, provisional: bool) -> String {
 }
 
 /// The verdict as one phrase: "SOC 1 and SOC 2 (provisional)".
-pub fn verdict_state(v: Verdict, provisional: bool) -> String {
+pub(crate) fn verdict_state(v: Verdict, provisional: bool) -> String {
     with_state(v.label(), provisional)
 }
 
 /// A decision's outcome with its state: "Included (provisional)".
-pub fn outcome_state(d: &Decision) -> String {
+pub(crate) fn outcome_state(d: &Decision) -> String {
     with_state(&d.outcome.to_string(), d.provisional)
 }
 
 /// What an exclusion rules out, as the start of a sentence: "Not SOC 1", "Not included".
-pub fn excluded(what: &str) -> String {
+pub(crate) fn excluded(what: &str) -> String {
     match Report::from_id(what) {
         Some(r) => format!("Not {}", r.label()),
         None => match crate::questionnaire::Category::from_id(what) {
@@ -137,19 +149,9 @@ pub fn excluded(what: &str) -> String {
     }
 }
 
-/// How a flip changes the answer: "adding X", "removing X", "Y instead of Z". `mark` wraps
-/// the changed value (bold in Markdown, nothing in plain text).
-pub fn change(f: &Flip, mark: impl Fn(&str) -> String) -> String {
-    match &f.change {
-        Change::Add { choice } => format!("adding {}", mark(choice)),
-        Change::Remove { choice } => format!("removing {}", mark(choice)),
-        Change::Replace => format!("{} instead of {}", mark(&f.to), f.from),
-    }
-}
-
 /// Flips in runs that read as one line: the same question, outcome and kind of change
 /// ("**A**, **B** or **C** instead of None of these" rather than a line each).
-pub fn flip_groups(flips: &[Flip]) -> Vec<Vec<&Flip>> {
+pub(crate) fn flip_groups(flips: &[Flip]) -> Vec<Vec<&Flip>> {
     let mut groups: Vec<Vec<&Flip>> = Vec::new();
     for f in flips {
         match groups.last_mut() {
@@ -171,7 +173,7 @@ pub fn flip_groups(flips: &[Flip]) -> Vec<Vec<&Flip>> {
 
 /// How a group of flips changes the answer: "adding X or Y", "A, B or C instead of D". `mark`
 /// words a changed value (escaped and emphasised, or cleaned); `text` the current answer.
-pub fn group_change(
+pub(crate) fn group_change(
     g: &[&Flip],
     mark: impl Fn(&str) -> String,
     text: impl Fn(&str) -> String,
@@ -211,7 +213,7 @@ pub fn group_change(
 
 /// One flip as a sentence after the question: "adding X would make it **SOC 2** (it would
 /// then ask “Q”)". `text` cleans or escapes the user text; `mark` emphasises.
-pub fn flip_sentence(
+pub(crate) fn flip_sentence(
     f: &Flip,
     text: impl Fn(&str) -> String,
     mark: impl Fn(&str) -> String,
@@ -229,7 +231,7 @@ pub fn flip_sentence(
 }
 
 /// "rests on 3 answers".
-pub fn rests_on(n: usize) -> String {
+pub(crate) fn rests_on(n: usize) -> String {
     match n {
         0 => "rests on no answer yet".to_string(),
         1 => "rests on 1 answer".to_string(),
@@ -238,7 +240,7 @@ pub fn rests_on(n: usize) -> String {
 }
 
 /// How a gap reads in a list: "No named owner", or "Unverified: access reviews not confirmed".
-pub fn gap(g: &Gap) -> String {
+pub(crate) fn gap(g: &Gap) -> String {
     match g.status {
         GapStatus::Confirmed => g.text.clone(),
         GapStatus::Unverified => format!("Unverified: {}", g.text),
@@ -246,7 +248,7 @@ pub fn gap(g: &Gap) -> String {
 }
 
 /// "2 confirmed gaps, 3 unverified".
-pub fn gap_counts(confirmed: usize, unverified: usize) -> String {
+pub(crate) fn gap_counts(confirmed: usize, unverified: usize) -> String {
     let c = match confirmed {
         1 => "1 confirmed gap".to_string(),
         n => format!("{n} confirmed gaps"),
@@ -262,7 +264,7 @@ fn date(d: chrono::NaiveDate) -> String {
 }
 
 /// A year end written `MM-DD` as people read it: "31 December".
-pub fn year_end(md: &str) -> String {
+pub(crate) fn year_end(md: &str) -> String {
     let Some((m, d)) = md.split_once('-') else {
         return md.to_string();
     };
@@ -285,7 +287,7 @@ pub fn year_end(md: &str) -> String {
 }
 
 /// One step of a plan as a line: "Readiness assessment: 2026-12-01 to 2027-01-12".
-pub fn step(st: &PlanStep) -> String {
+pub(crate) fn step(st: &PlanStep) -> String {
     match st {
         PlanStep::Readiness { from, to } => format!(
             "Readiness assessment (a first examination): {} to {}",
@@ -352,7 +354,7 @@ fn months_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> u32 {
 
 /// A report's plan in one line, for the live panel: "SOC 2 Type 1 as of 2027-01-12, then a
 /// Type 2 period 2027-01-12 to 2027-07-11".
-pub fn plan_short(p: &ReportPlan) -> String {
+pub(crate) fn plan_short(p: &ReportPlan) -> String {
     let head = if p.settled {
         format!("{} {}", p.report.label(), report_type(p.report_type))
     } else {
@@ -382,12 +384,12 @@ pub fn plan_short(p: &ReportPlan) -> String {
 }
 
 /// The subservice method as people read it.
-pub fn method(m: SubserviceMethod) -> &'static str {
+pub(crate) fn method(m: SubserviceMethod) -> &'static str {
     m.label()
 }
 
 /// "its SOC 2 report", "its SOC 1 and SOC 2 reports": what a subservice organisation owes us.
-pub fn needs(reports: &[Report]) -> String {
+pub(crate) fn needs(reports: &[Report]) -> String {
     let names: Vec<&str> = reports.iter().map(|r| r.label()).collect();
     match names.as_slice() {
         [] => String::new(),
@@ -399,7 +401,7 @@ pub fn needs(reports: &[Report]) -> String {
 /// One line about a subservice organisation: its method, what runs on it, what it owes us and
 /// what we hold. "Subservice organisation (carve-out); runs Scheduling app, Scheduling
 /// database; must give us its SOC 2 report; we hold: SOC 2 Type 2".
-pub fn subservice_line(x: &crate::engine::Subservice) -> String {
+pub(crate) fn subservice_line(x: &crate::engine::Subservice) -> String {
     let mut parts = vec![format!("Subservice organisation ({})", method(x.method))];
     if !x.supports.is_empty() {
         let names: Vec<&str> = x.supports.iter().map(|e| e.name.as_str()).collect();
@@ -417,7 +419,7 @@ pub fn subservice_line(x: &crate::engine::Subservice) -> String {
 }
 
 /// What a facilitator is told when a naming answer (the hosting provider) added systems.
-pub fn created_systems(names: &[&str]) -> String {
+pub(crate) fn created_systems(names: &[&str]) -> String {
     format!(
         "Added to the inventory: {} (a vendor system with pre-filled answers; its remaining \
          questions come with the other systems)",
@@ -428,46 +430,46 @@ pub fn created_systems(names: &[&str]) -> String {
 // ---- The scoping memo's phrases (`report::memo`) ----
 
 /// A report with no reason recorded yet (it is only possible).
-pub fn memo_report_waits() -> &'static str {
+pub(crate) fn memo_report_waits() -> &'static str {
     "Possible: open questions decide whether it is called for"
 }
 
-pub fn memo_type_waits() -> &'static str {
+pub(crate) fn memo_type_waits() -> &'static str {
     "The Type waits for open questions"
 }
 
-pub fn memo_security_always() -> &'static str {
+pub(crate) fn memo_security_always() -> &'static str {
     "Always part of a SOC 2: the common criteria apply to every examination"
 }
 
-pub fn memo_no_commitment() -> &'static str {
+pub(crate) fn memo_no_commitment() -> &'static str {
     "No commitment to customers calls for it"
 }
 
 /// "Decided by: Do we commit to an uptime target?"
-pub fn memo_decided_by(question: &str) -> String {
+pub(crate) fn memo_decided_by(question: &str) -> String {
     format!("Open questions decide, first: {question}")
 }
 
-pub fn memo_not_recorded() -> &'static str {
+pub(crate) fn memo_not_recorded() -> &'static str {
     "not recorded yet"
 }
 
-pub fn memo_kind_unknown() -> &'static str {
+pub(crate) fn memo_kind_unknown() -> &'static str {
     "Kind not recorded"
 }
 
-pub fn memo_unnamed() -> &'static str {
+pub(crate) fn memo_unnamed() -> &'static str {
     "(organisation not named)"
 }
 
-pub fn memo_if_called_for() -> &'static str {
+pub(crate) fn memo_if_called_for() -> &'static str {
     ", if one is called for"
 }
 
 /// "Workshop of 2026-11-20, facilitated by Dana Reyes with Sam Okafor and Lee Tran; 76 of 76
 /// questions answered."
-pub fn memo_workshop(
+pub(crate) fn memo_workshop(
     date: Option<chrono::NaiveDate>,
     facilitator: &str,
     participants: &[String],
@@ -494,7 +496,12 @@ pub fn memo_workshop(
 }
 
 /// The sentence under the headline.
-pub fn memo_standing(v: Verdict, provisional: bool, open: usize, conflicts: usize) -> String {
+pub(crate) fn memo_standing(
+    v: Verdict,
+    provisional: bool,
+    open: usize,
+    conflicts: usize,
+) -> String {
     let waits = match (open, conflicts) {
         (0, 0) => String::new(),
         (o, 0) => format!("{o} open question{}", plural(o)),
@@ -525,7 +532,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-pub fn memo_step_conflicts(n: usize) -> String {
+pub(crate) fn memo_step_conflicts(n: usize) -> String {
     if n == 1 {
         return "Resolve the conflicting answer with the people who gave it; the decisions it \
                 touches stay provisional until then"
@@ -538,7 +545,7 @@ pub fn memo_step_conflicts(n: usize) -> String {
     )
 }
 
-pub fn memo_step_open(n: usize) -> String {
+pub(crate) fn memo_step_open(n: usize) -> String {
     format!(
         "Answer the {n} open question{}, the deciding ones first",
         plural(n)
@@ -554,7 +561,7 @@ fn remediation_when(running: bool) -> &'static str {
     }
 }
 
-pub fn memo_step_unverified(n: usize, running: bool) -> String {
+pub(crate) fn memo_step_unverified(n: usize, running: bool) -> String {
     format!(
         "{}: establish the {n} piece{} of evidence nobody could vouch for",
         remediation_when(running),
@@ -562,7 +569,7 @@ pub fn memo_step_unverified(n: usize, running: bool) -> String {
     )
 }
 
-pub fn memo_step_gaps(n: usize, running: bool) -> String {
+pub(crate) fn memo_step_gaps(n: usize, running: bool) -> String {
     format!(
         "{}: close the {n} confirmed gap{}",
         remediation_when(running),
@@ -572,7 +579,7 @@ pub fn memo_step_gaps(n: usize, running: bool) -> String {
 
 /// The reports a subservice organisation owes us that the recorded ones (`holds`, the labels
 /// of the `vendor_reports` answer, "SOC 2 Type 2, ISO 27001 ...") do not name.
-pub fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
+pub(crate) fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
     needs
         .iter()
         .copied()
@@ -582,7 +589,7 @@ pub fn not_held(needs: &[Report], holds: &str) -> Vec<Report> {
 
 /// What to do about a subservice organisation's reports: review those we hold, obtain the
 /// missing ones. A recorded Type 1 only, or an old report, is a finding of its own.
-pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
+pub(crate) fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
     let missing = not_held(needs, holds);
     if missing.is_empty() {
         format!(
@@ -598,7 +605,7 @@ pub fn memo_step_vendor(name: &str, needs: &[Report], holds: &str) -> String {
     }
 }
 
-pub fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> String {
+pub(crate) fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> String {
     if c.total == 0 {
         return "Systems: none added yet.".to_string();
     }
@@ -615,7 +622,7 @@ pub fn memo_system_counts(c: &crate::report::memo::SystemCounts) -> String {
     format!("Systems: {} ({} in all).", parts.join(", "), c.total)
 }
 
-pub fn memo_subservice(x: &crate::report::memo::SubserviceLine) -> String {
+pub(crate) fn memo_subservice(x: &crate::report::memo::SubserviceLine) -> String {
     let mut s = format!("{}: subservice organisation ({})", x.name, method(x.method));
     if !x.hosts.is_empty() {
         let hosts: Vec<&str> = x.hosts.iter().map(String::as_str).collect();
@@ -638,7 +645,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-pub fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> String {
+pub(crate) fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> String {
     if c.total == 0 {
         return "Identities: none added yet.".to_string();
     }
@@ -662,13 +669,13 @@ pub fn memo_identity_counts(c: &crate::report::memo::IdentityCounts) -> String {
     )
 }
 
-pub fn memo_cuecs(n: usize) -> String {
+pub(crate) fn memo_cuecs(n: usize) -> String {
     format!(
         "Complementary user entity controls: {n} control{} customers must operate for ours to work",
         plural(n)
     )
 }
 
-pub fn memo_kept_provisional() -> &'static str {
+pub(crate) fn memo_kept_provisional() -> &'static str {
     "Kept provisional by conflicting answers."
 }

@@ -216,7 +216,7 @@ pub struct Replay {
 
 /// `format_version` of a session that a journal may extend: refused by a socscope that knows
 /// no journal, so that it never shows (and saves) the file without the journal's changes.
-pub const JOURNALED_VERSION: u32 = 2;
+pub(crate) const JOURNALED_VERSION: u32 = 2;
 
 fn problem(loc: &Locator, offset: usize, message: String, help: &str) -> Problem {
     Problem {
@@ -310,7 +310,7 @@ fn without_summary(src: &str) -> Option<&str> {
 
 /// [`parse`], with the journal beside the file (`journal::read`) replayed over it when it
 /// extends this very file (see [`Replay`]).
-pub fn parse_with_journal(
+pub(crate) fn parse_with_journal(
     file: &str,
     src: &str,
     journal: Option<journal::Contents>,

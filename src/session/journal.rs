@@ -155,7 +155,7 @@ fn whole_record_within(bytes: &[u8]) -> bool {
 
 /// Reads the journal's bytes (see [`read`]); `Ok(None)` when there is no journal, or only the
 /// beginning of a header a crash cut short.
-pub fn parse(bytes: &[u8]) -> Option<Contents> {
+pub(crate) fn parse(bytes: &[u8]) -> Option<Contents> {
     let Some(nl) = bytes.iter().position(|b| *b == b'\n') else {
         // Not even a whole header: the journal was being created.
         return None;
@@ -266,7 +266,7 @@ fn open_nofollow(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
 
 /// Appends records to one journal; held by the session's lease while it has unfolded changes.
 #[derive(Debug)]
-pub struct Writer {
+pub(crate) struct Writer {
     file: File,
     path: PathBuf,
     records: usize,
@@ -276,7 +276,7 @@ pub struct Writer {
 impl Writer {
     /// Starts a new journal for the session file described by `base`. An old journal in the
     /// way is replaced (the caller has folded or set aside whatever it held).
-    pub fn create(session: &Path, base: &Base) -> std::io::Result<Writer> {
+    pub(crate) fn create(session: &Path, base: &Base) -> std::io::Result<Writer> {
         let path = journal_path(session);
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_dir() => {
@@ -304,7 +304,7 @@ impl Writer {
 
     /// Goes on appending to a journal that was read (`contents`): an incomplete last record
     /// is cut off first, so the next record follows the last whole one.
-    pub fn resume(session: &Path, contents: &Contents) -> std::io::Result<Writer> {
+    pub(crate) fn resume(session: &Path, contents: &Contents) -> std::io::Result<Writer> {
         let path = journal_path(session);
         let file = open_nofollow(&path, OpenOptions::new().append(true))?;
         if file.metadata()?.len() != contents.valid_len {
@@ -320,7 +320,7 @@ impl Writer {
     }
 
     /// Appends one record and waits until it is on disk (`fdatasync`).
-    pub fn append(&mut self, payload: &str) -> std::io::Result<()> {
+    pub(crate) fn append(&mut self, payload: &str) -> std::io::Result<()> {
         let bytes = frame(payload);
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
@@ -330,27 +330,23 @@ impl Writer {
     }
 
     /// Records appended (including those found when the journal was resumed).
-    pub fn records(&self) -> usize {
+    pub(crate) fn records(&self) -> usize {
         self.records
     }
 
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.bytes
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Removes the journal once the session file holds everything in it.
-    pub fn remove(self) -> std::io::Result<()> {
+    pub(crate) fn remove(self) -> std::io::Result<()> {
         drop(self.file);
         remove(&self.path)
     }
 }
 
 /// Removes a journal file (and makes its removal durable).
-pub fn remove(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
         Ok(()) => {
             super::store::sync_parent(path);

@@ -9,7 +9,7 @@
 //! until [`release_all`] (the app and plain mode), and [`check_writable`] is what every save
 //! asks first (`store::save_with`), so no code path can write a file another process holds.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -57,7 +57,7 @@ pub enum LockError {
 
 impl LockError {
     /// What to do about it, in one sentence.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         Some(match self {
             LockError::Locked { path, .. } => format!(
                 "close it there first, or open it read-only: socscope resume {} --read-only",
@@ -105,16 +105,9 @@ pub fn lock_path(session: &Path) -> PathBuf {
 /// Holds the lock on one session until dropped; dropping removes the lock file.
 #[derive(Debug)]
 pub struct LockGuard {
-    session: PathBuf,
     key: PathBuf,
     lock: PathBuf,
     file: Option<File>,
-}
-
-impl LockGuard {
-    pub fn session(&self) -> &Path {
-        &self.session
-    }
 }
 
 impl Drop for LockGuard {
@@ -135,14 +128,12 @@ impl Drop for LockGuard {
 
 /// Sessions this process holds a lock on (by canonical path).
 static OWN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-/// Guards kept by [`hold`] until [`release_all`].
-static HELD: Mutex<Option<HashMap<PathBuf, LockGuard>>> = Mutex::new(None);
 /// Sessions opened read-only in this process: saving them is refused.
 static READ_ONLY: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 /// The real file behind a session path: canonical (links resolved) where the file exists, else
 /// its folder's canonical path and its name. The lock, the registry and every write use it.
-pub fn key(session: &Path) -> PathBuf {
+pub(crate) fn key(session: &Path) -> PathBuf {
     if let Ok(c) = std::fs::canonicalize(session) {
         return c;
     }
@@ -246,7 +237,6 @@ pub fn acquire(session: &Path) -> Result<LockGuard, LockError> {
             own.push(key.clone());
         }
         return Ok(LockGuard {
-            session: session.to_path_buf(),
             key,
             lock,
             file: Some(file),
@@ -317,7 +307,7 @@ pub fn parse_holder(text: &str) -> Option<Holder> {
 }
 
 /// Who holds `session` now, if anyone (another process, or this one).
-pub fn holder(session: &Path) -> Option<Holder> {
+pub(crate) fn holder(session: &Path) -> Option<Holder> {
     match acquire(session) {
         Ok(_guard) => None,
         Err(LockError::Locked { holder, .. }) => holder,
@@ -346,39 +336,8 @@ pub fn hostname() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-/// Keeps a lock on `session` for the rest of this process (until [`release`] or
-/// [`release_all`]). Taking a lock this process already holds succeeds.
-pub fn hold(session: &Path) -> Result<(), LockError> {
-    if holds(session) {
-        return Ok(());
-    }
-    let guard = acquire(session)?;
-    let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
-    held.get_or_insert_with(HashMap::new)
-        .insert(key(session), guard);
-    Ok(())
-}
-
-/// Lets go of a session kept by [`hold`].
-pub fn release(session: &Path) {
-    let guard = {
-        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
-        held.as_mut().and_then(|h| h.remove(&key(session)))
-    };
-    drop(guard);
-}
-
-/// Lets go of every session kept by [`hold`] (removing their lock files).
-pub fn release_all() {
-    let guards = {
-        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
-        held.take()
-    };
-    drop(guards);
-}
-
 /// Whether this process holds the lock on `session`.
-pub fn holds(session: &Path) -> bool {
+pub(crate) fn holds(session: &Path) -> bool {
     let k = key(session);
     OWN.lock().map(|own| own.contains(&k)).unwrap_or(false)
 }
@@ -391,14 +350,14 @@ pub fn set_read_only(session: &Path) {
 
 /// Lifts [`set_read_only`]: this process may write `session` again (once it holds the lock,
 /// or nobody does). The app calls it when it reopens a session after taking its lock.
-pub fn clear_read_only(session: &Path) {
+pub(crate) fn clear_read_only(session: &Path) {
     let mut ro = READ_ONLY.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(set) = ro.as_mut() {
         set.remove(&key(session));
     }
 }
 
-pub fn is_read_only(session: &Path) -> bool {
+pub(crate) fn is_read_only(session: &Path) -> bool {
     let k = key(session);
     READ_ONLY
         .lock()
@@ -407,14 +366,17 @@ pub fn is_read_only(session: &Path) -> bool {
 }
 
 /// Why a save of `session` must not happen now, if it must not.
-pub enum Refusal {
+pub(crate) enum Refusal {
     ReadOnly,
     Locked(LockError),
 }
 
 /// Runs `write` only if this process may write `session`: it holds the lock, or nobody does
 /// (then the lock is taken for the duration of the write). Read-only sessions are refused.
-pub fn with_write_access<T>(session: &Path, write: impl FnOnce() -> T) -> Result<T, Refusal> {
+pub(crate) fn with_write_access<T>(
+    session: &Path,
+    write: impl FnOnce() -> T,
+) -> Result<T, Refusal> {
     if is_read_only(session) {
         return Err(Refusal::ReadOnly);
     }

@@ -17,11 +17,11 @@ use crate::questionnaire::{Kind, Question, Questionnaire};
 use crate::secrets::{self, Finding};
 pub use crate::vocab::{EntityId, Value, format_number};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// The system names in a naming answer (`creates` questions): separated by commas, semicolons
 /// or line breaks, trimmed, each once (names compare without case).
-pub fn named_systems(text: &str) -> Vec<&str> {
+pub(crate) fn named_systems(text: &str) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     text.split([',', ';', '\n'])
         .map(str::trim)
@@ -30,7 +30,7 @@ pub fn named_systems(text: &str) -> Vec<&str> {
 }
 
 /// How names compare when a naming answer is matched to the inventory.
-pub fn name_key(name: &str) -> String {
+pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
@@ -141,7 +141,7 @@ pub enum Side {
 }
 
 impl Side {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Side::Ours => "ours",
             Side::Theirs => "theirs",
@@ -159,8 +159,8 @@ pub enum Detail {
 }
 
 impl Detail {
-    pub const ALL: [Detail; 3] = [Detail::Organisation, Detail::Facilitator, Detail::Date];
-    pub fn as_str(self) -> &'static str {
+    pub(crate) const ALL: [Detail; 3] = [Detail::Organisation, Detail::Facilitator, Detail::Date];
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Detail::Organisation => "organisation",
             Detail::Facilitator => "facilitator",
@@ -185,7 +185,7 @@ pub enum Subject {
 
 impl Subject {
     /// The system or identity it is about, if any.
-    pub fn entity(&self) -> Option<&EntityId> {
+    pub(crate) fn entity(&self) -> Option<&EntityId> {
         match self {
             Subject::Answer { entity, .. } | Subject::Name(entity) | Subject::Removed(entity) => {
                 Some(entity)
@@ -209,7 +209,7 @@ pub struct Conflict {
 }
 
 impl Conflict {
-    pub fn side(&self, side: Side) -> Option<&Answer> {
+    pub(crate) fn side(&self, side: Side) -> Option<&Answer> {
         match side {
             Side::Ours => self.ours.as_ref(),
             Side::Theirs => self.theirs.as_ref(),
@@ -255,7 +255,7 @@ pub struct Session {
 /// What a change touched, so that the journal writes only the changed entries and the app
 /// re-evaluates only what they reach, without comparing whole sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Touched {
+pub(crate) enum Touched {
     Engagement,
     /// A system's name or answers, or the system added or removed (by id).
     System(String),
@@ -285,7 +285,7 @@ pub struct Revision {
 }
 
 impl Revision {
-    pub fn get(&self) -> u64 {
+    pub(crate) fn get(&self) -> u64 {
         self.n
     }
 
@@ -297,7 +297,7 @@ impl Revision {
     }
 
     /// What changed after revision `since`, oldest first.
-    pub fn touched_since(&self, since: u64) -> Vec<&Touched> {
+    pub(crate) fn touched_since(&self, since: u64) -> Vec<&Touched> {
         let mut out: Vec<(u64, &Touched)> = self
             .touched
             .iter()
@@ -316,7 +316,7 @@ impl PartialEq for Revision {
 }
 
 /// A value as plain text: a name or a workshop detail kept as an answer's value in a conflict.
-pub fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::Unknown => String::new(),
         Value::Text(t) => t.clone(),
@@ -372,13 +372,13 @@ impl Session {
     }
 
     /// Records that the session changed at `now`: every change goes through here.
-    pub fn touch(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
         self.updated = now;
         self.revision.bump(None);
     }
 
     /// Sets the workshop details (who is in the room).
-    pub fn set_details(&mut self, details: Workshop, now: DateTime<Utc>) {
+    pub(crate) fn set_details(&mut self, details: Workshop, now: DateTime<Utc>) {
         if self.workshop != details {
             self.workshop = details;
             self.touch(now);
@@ -394,7 +394,7 @@ impl Session {
     }
 
     /// Where the system with this id is in the inventory.
-    pub fn system_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn system_index(&self, id: &str) -> Option<usize> {
         index_of(&self.systems, id, "s", |s| &s.id)
     }
 
@@ -579,7 +579,7 @@ impl Session {
     }
 
     /// The note on a question, answered or not.
-    pub fn note(&self, e: &EntityId, qid: &str) -> Option<&str> {
+    pub(crate) fn note(&self, e: &EntityId, qid: &str) -> Option<&str> {
         match self.answers(e).and_then(|a| a.get(qid)) {
             Some(a) => a.note.as_deref(),
             None => self
@@ -670,7 +670,7 @@ impl Session {
 
     /// Adds systems in order and returns their ids: the highest id in use is looked for once,
     /// so adding many costs one pass over the inventory, not one per system.
-    pub fn add_systems<'a>(
+    pub(crate) fn add_systems<'a>(
         &mut self,
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
@@ -700,7 +700,7 @@ impl Session {
     }
 
     /// Adds identities in order and returns their ids, as [`Session::add_systems`] does.
-    pub fn add_identities<'a>(
+    pub(crate) fn add_identities<'a>(
         &mut self,
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
@@ -788,7 +788,7 @@ impl Session {
     }
 
     /// A workshop detail as text (a date as YYYY-MM-DD; empty when not set).
-    pub fn detail_text(&self, d: Detail) -> String {
+    pub(crate) fn detail_text(&self, d: Detail) -> String {
         match d {
             Detail::Organisation => self.workshop.organisation.clone(),
             Detail::Facilitator => self.workshop.facilitator.clone(),

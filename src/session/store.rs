@@ -55,7 +55,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// What to do about it, in one sentence.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         Some(match self {
             StoreError::Io { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound => {
@@ -90,13 +90,13 @@ impl StoreError {
     }
 
     /// Whether the file exists but cannot be read as a session (so its backup may help).
-    pub fn is_damaged(&self) -> bool {
+    pub(crate) fn is_damaged(&self) -> bool {
         matches!(self, StoreError::Format(_) | StoreError::NotUtf8 { .. })
     }
 }
 
 /// An I/O error as people read it: "the disk is full" rather than an errno.
-pub fn io_cause(e: &std::io::Error) -> String {
+pub(crate) fn io_cause(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::StorageFull => "the disk is full".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -116,7 +116,7 @@ fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> Store
 
 /// Sessions directory: `$SOCSCOPE_DATA_DIR` if set, else the platform data directory
 /// (e.g. `~/.local/share/socscope/sessions` on Linux).
-pub fn data_dir() -> Result<PathBuf, StoreError> {
+pub(crate) fn data_dir() -> Result<PathBuf, StoreError> {
     if let Some(dir) = std::env::var_os("SOCSCOPE_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -126,7 +126,7 @@ pub fn data_dir() -> Result<PathBuf, StoreError> {
 }
 
 /// A file name for a new session: organisation slug and date, never an existing file.
-pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
+pub(crate) fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
     let mut slug = String::new();
     for c in organisation.chars() {
         let c = if c.is_ascii_alphanumeric() {
@@ -156,7 +156,7 @@ pub fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> P
 }
 
 /// Reads a file as UTF-8 text; a byte that is not says where it is.
-pub fn read_text(path: &Path) -> Result<String, StoreError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, StoreError> {
     let bytes = std::fs::read(path).map_err(io(path, "read"))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
@@ -396,7 +396,7 @@ fn temp_for(target: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
 /// session). Call it only while holding the session's lock. Files of the old naming
 /// (`.socscope-*.tmp`) are removed once they are an hour old: no save takes that long.
 /// Returns how many were removed.
-pub fn remove_stale_temps(session: &Path) -> usize {
+pub(crate) fn remove_stale_temps(session: &Path) -> usize {
     let dir = parent_dir(session);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return 0;
@@ -468,7 +468,7 @@ pub(crate) fn sync_parent(path: &Path) {
 
 /// Every `*.toml` file in `dir`, for the catalogue of saved sessions (the application layer
 /// reads each and computes its verdict).
-pub fn session_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+pub(crate) fn session_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

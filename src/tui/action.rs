@@ -34,7 +34,7 @@ pub enum Action {
     },
 }
 
-pub fn from_event(app: &App, ev: &Event) -> Option<Action> {
+pub(crate) fn from_event(app: &App, ev: &Event) -> Option<Action> {
     match ev {
         Event::Key(key) if key.kind != KeyEventKind::Release => from_key(app, key),
         Event::Paste(text) => Some(Action::Paste(text.clone())),

@@ -16,15 +16,11 @@ use super::keymap::Ctx;
 use super::theme::Theme;
 
 pub use super::dialog::Modal;
-pub use super::dialog::compare::{PickRow, Picker};
 pub use super::dialog::editor::{EditTarget, Editor};
 pub use super::dialog::import::ImportPreview;
-pub use super::dialog::secret::{SecretChoice, SecretField};
-pub use super::dialog::{Confirm, KindPicker, LinksPicker, Pending};
-pub use super::list::Window;
 pub use super::screen::details::DetailField;
-pub use super::screen::questions::QuestionsState;
-pub use super::work::Workshop;
+pub(crate) use super::screen::questions::QuestionsState;
+pub(crate) use super::work::Workshop;
 
 pub(crate) use super::screen::changes::CompareState;
 pub(crate) use super::screen::conflicts::ConflictsState;
@@ -36,7 +32,7 @@ pub(crate) use super::screen::review::ReviewState;
 pub(crate) use super::screen::start::StartState;
 
 /// The screens of an open workshop, in Tab order.
-pub const TABS: [Screen; 6] = [
+pub(crate) const TABS: [Screen; 6] = [
     Screen::Details,
     Screen::Inventory,
     Screen::Questions,
@@ -63,7 +59,7 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub fn ctx(&self) -> Ctx {
+    pub(crate) fn ctx(&self) -> Ctx {
         match self {
             Screen::Start => Ctx::Start,
             Screen::Details => Ctx::Details,
@@ -77,7 +73,7 @@ impl Screen {
             Screen::Conflicts => Ctx::Conflicts,
         }
     }
-    pub fn title(&self) -> &'static str {
+    pub(crate) fn title(&self) -> &'static str {
         match self {
             Screen::Start => "Start",
             Screen::Details => "Details",
@@ -91,7 +87,7 @@ impl Screen {
         }
     }
     /// The tab this screen belongs to.
-    pub fn tab(&self) -> Option<usize> {
+    pub(crate) fn tab(&self) -> Option<usize> {
         let s = match self {
             Screen::Decision(_) | Screen::Changes => &Screen::Recommendation,
             s => s,
@@ -206,7 +202,7 @@ impl App {
         }
     }
 
-    pub fn screen(&self) -> &Screen {
+    pub(crate) fn screen(&self) -> &Screen {
         self.stack.last().unwrap_or(&Screen::Start)
     }
 
@@ -217,7 +213,7 @@ impl App {
     }
 
     /// Opens a workshop read from its file (or just created) on the given screen.
-    pub fn install_leased(&mut self, session: Session, lease: Lease, screen: Screen) {
+    pub(crate) fn install_leased(&mut self, session: Session, lease: Lease, screen: Screen) {
         let w = Workshop::new(&self.q, session, lease);
         self.work = Some(w);
         self.details = Default::default();

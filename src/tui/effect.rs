@@ -46,7 +46,7 @@ pub enum Effect {
 impl Effect {
     /// What to show while an effect that reads or computes a whole session runs (about a
     /// second for 10,000 identities), so the screen does not look frozen.
-    pub fn busy(&self) -> Option<&'static str> {
+    pub(crate) fn busy(&self) -> Option<&'static str> {
         match self {
             Effect::Open(_) | Effect::OpenReadOnly(_) | Effect::RestoreBackup(_) => {
                 Some("Opening the workshop…")
@@ -71,13 +71,13 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [
+    pub(crate) const ALL: [Format; 4] = [
         Format::Markdown,
         Format::Json,
         Format::EvidenceMarkdown,
         Format::EvidenceJson,
     ];
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Format::Markdown => "Full report, Markdown (.md): for people",
             Format::Json => "Full report, JSON (.json): for tools",
@@ -87,14 +87,14 @@ impl Format {
             Format::EvidenceJson => "Evidence plan, JSON (-evidence.json): for trackers",
         }
     }
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Markdown | Format::EvidenceMarkdown => "md",
             Format::Json | Format::EvidenceJson => "json",
         }
     }
     /// What goes between the session file's stem and the extension.
-    pub fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             Format::Markdown | Format::Json => "",
             Format::EvidenceMarkdown | Format::EvidenceJson => "-evidence",

@@ -66,7 +66,7 @@ pub(crate) const DIALOGS: [Ctx; 16] = [
 ];
 
 impl Ctx {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Ctx::Global => "Everywhere",
             Ctx::Workshop => "Any workshop screen",
@@ -101,13 +101,13 @@ impl Ctx {
     }
 
     /// Dialogs take only their own rows (no `Global` or `Workshop` ones).
-    pub fn is_dialog(self) -> bool {
+    pub(crate) fn is_dialog(self) -> bool {
         DIALOGS.contains(&self)
     }
 
     /// Where the screen invites typing, every letter and digit is text: only the other keys are
     /// commands there.
-    pub fn takes_typing(self) -> bool {
+    pub(crate) fn takes_typing(self) -> bool {
         self == Ctx::TypedQuestion
     }
 
@@ -123,7 +123,7 @@ impl Ctx {
 
 /// Whether a key types a character where the screen takes typing: any printable character
 /// but `?`, `[` and `]` (help and the sections, which no answer starts with).
-pub fn types(ev: &KeyEvent) -> Option<char> {
+pub(crate) fn types(ev: &KeyEvent) -> Option<char> {
     let KeyCode::Char(c) = ev.code else {
         return None;
     };
@@ -135,15 +135,15 @@ pub fn types(ev: &KeyEvent) -> Option<char> {
 
 /// The key of each choice, in order: 1-9, then the letters no command on the questions screen
 /// (or in the kind picker) uses, so every choice is one key away.
-pub const CHOICE_KEYS: &str = "123456789abcdefiopstwyz";
+pub(crate) const CHOICE_KEYS: &str = "123456789abcdefiopstwyz";
 
 /// The key shown beside choice `i` (0-based), if it has one.
-pub fn choice_key(i: usize) -> Option<char> {
+pub(crate) fn choice_key(i: usize) -> Option<char> {
     CHOICE_KEYS.chars().nth(i)
 }
 
 /// The choice (0-based) a key picks.
-pub fn choice_of(c: char) -> Option<usize> {
+pub(crate) fn choice_of(c: char) -> Option<usize> {
     CHOICE_KEYS.chars().position(|k| k == c)
 }
 
@@ -216,7 +216,7 @@ pub enum Cmd {
 
 /// One key as the table writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct K {
+pub(crate) struct K {
     pub code: KeyCode,
     pub mods: KeyModifiers,
 }
@@ -243,7 +243,7 @@ const fn ctrl(c: char) -> K {
 impl K {
     /// Shift is ignored for characters (the terminal already reports `?` or `G`), and for
     /// BackTab, which some terminals send with Shift and some without.
-    pub fn matches(&self, ev: &KeyEvent) -> bool {
+    pub(crate) fn matches(&self, ev: &KeyEvent) -> bool {
         let mods = match ev.code {
             KeyCode::Char(_) | KeyCode::BackTab => ev.modifiers - KeyModifiers::SHIFT,
             _ => ev.modifiers,
@@ -252,7 +252,7 @@ impl K {
     }
 }
 
-pub struct Binding {
+pub(crate) struct Binding {
     pub keys: &'static [K],
     /// How the keys are written in hints and help.
     pub label: &'static str,
@@ -319,7 +319,7 @@ const fn b(
 use Ctx::*;
 
 /// Screen-specific bindings come before global ones, so they win when both match.
-pub static KEYMAP: &[Binding] = &[
+pub(crate) static KEYMAP: &[Binding] = &[
     // Start
     b(
         ENTER,
@@ -1196,14 +1196,14 @@ fn applies(b: &Binding, ctx: Ctx, in_workshop: bool) -> bool {
 
 /// The binding for a key on a screen or in a dialog: the most specific rows first (table
 /// order).
-pub fn lookup(ev: &KeyEvent, ctx: Ctx, in_workshop: bool) -> Option<&'static Binding> {
+pub(crate) fn lookup(ev: &KeyEvent, ctx: Ctx, in_workshop: bool) -> Option<&'static Binding> {
     KEYMAP
         .iter()
         .find(|b| applies(b, ctx, in_workshop) && b.keys.iter().any(|key| key.matches(ev)))
 }
 
 /// Bindings that apply on a screen or in a dialog, most specific first: for the `?` overlay.
-pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
+pub(crate) fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
     let parent = ctx.parent();
     let specific = KEYMAP.iter().filter(|b| b.ctx.contains(&ctx)).chain(
         KEYMAP
@@ -1232,7 +1232,7 @@ pub fn bindings_for(ctx: Ctx, in_workshop: bool) -> Vec<&'static Binding> {
 
 /// How a binding's keys are written in `ctx`: where the screen takes typing, the keys that type
 /// text are left out ("←/h" is "←" on a typed question).
-pub fn label(b: &'static Binding, ctx: Ctx) -> &'static str {
+pub(crate) fn label(b: &'static Binding, ctx: Ctx) -> &'static str {
     if !ctx.takes_typing() {
         return b.label;
     }
@@ -1255,7 +1255,10 @@ pub fn label(b: &'static Binding, ctx: Ctx) -> &'static str {
 }
 
 /// Footer hints (key, hint) from bindings, in order, one per command.
-pub fn hints_of(ctx: Ctx, bindings: Vec<&'static Binding>) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn hints_of(
+    ctx: Ctx,
+    bindings: Vec<&'static Binding>,
+) -> Vec<(&'static str, &'static str)> {
     let mut seen: Vec<Cmd> = Vec::new();
     bindings
         .into_iter()
@@ -1271,7 +1274,7 @@ pub fn hints_of(ctx: Ctx, bindings: Vec<&'static Binding>) -> Vec<(&'static str,
 
 /// Some of a screen's keys as one line of hints, in the order given: "Enter questions · t
 /// kind" (for a line that says what can be done with the item shown).
-pub fn say(ctx: Ctx, in_workshop: bool, cmds: &[Cmd]) -> String {
+pub(crate) fn say(ctx: Ctx, in_workshop: bool, cmds: &[Cmd]) -> String {
     let bindings = bindings_for(ctx, in_workshop);
     cmds.iter()
         .filter_map(|c| bindings.iter().find(|b| b.cmd == *c && !b.hint.is_empty()))
@@ -1281,13 +1284,13 @@ pub fn say(ctx: Ctx, in_workshop: bool, cmds: &[Cmd]) -> String {
 }
 
 /// Footer hints (key, hint) for a screen or dialog, in the same order as the overlay.
-pub fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn hints(ctx: Ctx, in_workshop: bool) -> Vec<(&'static str, &'static str)> {
     hints_of(ctx, bindings_for(ctx, in_workshop))
 }
 
 /// The screens' keys as a Markdown table, for the docs.
 #[cfg(test)]
-pub fn markdown() -> String {
+pub(crate) fn markdown() -> String {
     let mut out = String::from("| Key | Action | Screens |\n|---|---|---|\n");
     for b in KEYMAP {
         let screens: Vec<&str> = b
@@ -1334,7 +1337,7 @@ fn lower_first(s: &str) -> String {
 
 /// The whole of `docs/keys.md`: generated, and checked by a test so the docs cannot drift.
 #[cfg(test)]
-pub fn document() -> String {
+pub(crate) fn document() -> String {
     let mut out = String::from(
         "# Keys of the workshop app\n\n\
          <!-- Generated from src/tui/keymap.rs by `keymap::document()`. Do not edit by hand:\n\

@@ -23,7 +23,7 @@ static WHICH: AtomicI32 = AtomicI32::new(0);
 
 /// Registers the handlers (once). Failure to register is not fatal: the app still works, it just
 /// cannot save on a signal.
-pub fn install() {
+pub(crate) fn install() {
     let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
     #[cfg(unix)]
     {
@@ -65,18 +65,17 @@ fn start_watchdog() {
             }
             std::thread::sleep(Duration::from_secs(3));
             let _ = ratatui::try_restore();
-            crate::session::lock::release_all();
             std::process::exit(0);
         });
 }
 
 /// Whether a termination signal has arrived.
-pub fn requested() -> bool {
+pub(crate) fn requested() -> bool {
     FLAG.get().is_some_and(|f| f.load(Ordering::SeqCst))
 }
 
 /// The name of the signal that arrived, if any.
-pub fn received() -> Option<&'static str> {
+pub(crate) fn received() -> Option<&'static str> {
     if !requested() {
         return None;
     }
@@ -100,7 +99,7 @@ pub fn received() -> Option<&'static str> {
 /// once a terminal has hung up, its reads return end-of-file forever and crossterm's reader
 /// loops on them without returning (100% CPU, and the signal flag never seen). Checking for
 /// POLLHUP before every call into crossterm avoids that.
-pub fn next_event() -> io::Result<Option<Event>> {
+pub(crate) fn next_event() -> io::Result<Option<Event>> {
     // crossterm may hold events parsed from an earlier read: ask it first, without waiting.
     let mut buffered = true;
     loop {
@@ -150,13 +149,13 @@ pub fn next_event() -> io::Result<Option<Event>> {
 /// Whether the terminal has hung up (closed window, dropped connection). Then there is nothing
 /// to restore, and ratatui's `Terminal` must not be dropped: its drop prints a failure with
 /// `eprintln!`, which panics on a dead terminal.
-pub fn terminal_hung_up() -> bool {
+pub(crate) fn terminal_hung_up() -> bool {
     matches!(wait_for_input(0), Input::HungUp)
 }
 
 /// Whether the terminal can no longer be written to (it hung up, or writing fails after a
 /// signal): then the app must not drop ratatui's `Terminal` (see [`terminal_hung_up`]).
-pub fn terminal_gone() -> bool {
+pub(crate) fn terminal_gone() -> bool {
     if terminal_hung_up() {
         return true;
     }

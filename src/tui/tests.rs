@@ -1580,7 +1580,7 @@ fn a_secret_in_a_note_is_redacted_and_y_keeps_the_note_as_typed() {
     assert!(!on_disk(&path).contains("Hunter2"));
     match &app.modal {
         Some(Modal::Secret(c)) => {
-            assert_eq!(c.field, super::app::SecretField::Note);
+            assert_eq!(c.field, super::dialog::secret::SecretField::Note);
             assert_eq!(c.stored, "…[REDACTED credential]");
         }
         _ => panic!("the choice is offered for notes too"),
@@ -1736,7 +1736,6 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     apply_all(&mut app, fx);
     assert_ne!(std::fs::read(&path).unwrap(), before);
     assert_eq!(keys(&mut app, "q"), vec![Effect::Save]);
-    crate::session::lock::release(&path);
 }
 
 #[test]
@@ -2294,7 +2293,6 @@ fn resume_says_what_is_open_and_hints_follow_the_state() {
     let s = screen_text(&mut app, 100, 30);
     assert!(!s.contains("Tab to Inventory to add"), "{s}");
     assert!(s.contains("Next:"), "{s}");
-    crate::session::lock::release(&path);
 }
 
 /// Point 8: names that share a long beginning stay apart on Review at 80 columns, and columns
@@ -2475,7 +2473,6 @@ fn a_merged_session_opens_on_its_conflicts_and_resolving_clears_the_markers() {
     assert!(!file.contains("[[conflicts]]"), "{file}");
     let (back, _) = crate::session::store::open(&path, &q).unwrap();
     assert!(back.conflicts.is_empty());
-    crate::session::lock::release(&path);
 }
 
 /// Issue 12 in the app, on the reference workshops: a report's Type decision shows its dated
@@ -2652,7 +2649,6 @@ fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
     // Quitting writes the journal into the file.
     app.quit = true;
     super::apply(&mut app, Effect::Save);
-    crate::session::lock::release(&path);
 
     let mut app = App::new(q(), Theme { color: true });
     super::apply(&mut app, Effect::Open(path.clone()));
@@ -2667,5 +2663,4 @@ fn resume_returns_after_the_last_answer_with_a_summary_that_fits() {
     assert!(crate::text::width(&msg) <= 78, "{msg}");
     let s = screen_text(&mut app, 80, 24);
     assert!(s.contains(&msg), "shown whole at 80 columns:\n{s}");
-    crate::session::lock::release(&path);
 }

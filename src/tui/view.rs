@@ -11,10 +11,10 @@ use super::widgets::{self, hint_line, truncate};
 use super::{dialog, keymap, screen as screens};
 
 /// Below this the screens cannot be drawn usefully.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub(crate) const MIN_WIDTH: u16 = 60;
+pub(crate) const MIN_HEIGHT: u16 = 16;
 /// From this width, the live recommendation sits beside the questions.
-pub const WIDE: u16 = 100;
+pub(crate) const WIDE: u16 = 100;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();

@@ -7,13 +7,13 @@ use super::theme::Theme;
 use crate::text::width;
 
 /// One line of user or questionnaire text, safe to draw (the one sanitiser, `crate::text`).
-pub use crate::text::clean;
+pub(crate) use crate::text::clean;
 
 /// Shortens to `width` display columns with an ellipsis.
-pub use crate::text::truncate;
+pub(crate) use crate::text::truncate;
 
 /// A box of at most `w` x `h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -25,7 +25,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// Footer hints as one line: `key hint  key hint`, cut to fit; help and quit are always shown
 /// (at the end), so the way to every other key is never cut off.
-pub fn hint_line(theme: &Theme, hints: &[(&str, &str)], width: u16) -> Line<'static> {
+pub(crate) fn hint_line(theme: &Theme, hints: &[(&str, &str)], width: u16) -> Line<'static> {
     let pinned = |h: &str| h == "help" || h == "quit";
     let len = |k: &str, h: &str| crate::text::width(k) + crate::text::width(h) + 3;
     let reserved: usize = hints
@@ -51,13 +51,13 @@ pub fn hint_line(theme: &Theme, hints: &[(&str, &str)], width: u16) -> Line<'sta
 }
 
 /// The focus marker: never colour alone.
-pub fn marker(focused: bool) -> &'static str {
+pub(crate) fn marker(focused: bool) -> &'static str {
     if focused { "> " } else { "  " }
 }
 
 /// Word-wraps `text` to `columns` display columns (a word longer than that gets a line of its
 /// own).
-pub fn wrap(text: &str, columns: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, columns: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -75,7 +75,7 @@ pub fn wrap(text: &str, columns: usize) -> Vec<String> {
 
 /// Word-wraps with a first line of `first` columns and further lines of `rest` columns (for
 /// text that hangs under a bullet).
-pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+pub(crate) fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

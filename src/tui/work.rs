@@ -62,19 +62,19 @@ impl Workshop {
     }
 
     /// Where the session is saved (as the user named it).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.lease.path()
     }
 
     /// Opened read-only (`resume --read-only`, or "open read-only" when another socscope has
     /// it): viewing, the recommendation and exports work; every edit is refused.
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         self.lease.read_only()
     }
 
     /// Recomputes the recommendation and visibility after any change to the session: the one
     /// place the app recomputes.
-    pub fn refresh(&mut self, q: &Questionnaire) {
+    pub(crate) fn refresh(&mut self, q: &Questionnaire) {
         self.eval = Evaluation::new(q, &self.session);
         self.parts = progress_parts(q, &self.session, &self.eval);
         self.changed(q, true);
@@ -124,7 +124,7 @@ impl Workshop {
 
     /// Writes the whole session file, with the summary of its recommendation (built now if it
     /// is not up to date), unless nothing changed since the last write.
-    pub fn save_whole(
+    pub(crate) fn save_whole(
         &mut self,
         q: &Questionnaire,
     ) -> Result<Option<crate::session::store::Saved>, crate::workshop::Error> {
@@ -135,7 +135,7 @@ impl Workshop {
     }
 
     /// The full recommendation if it is up to date, without building it.
-    pub fn rec_if_built(&self) -> Option<&Recommendation> {
+    pub(crate) fn rec_if_built(&self) -> Option<&Recommendation> {
         self.rec.get()
     }
 
@@ -168,35 +168,12 @@ impl Workshop {
         }
     }
 
-    /// Whether a question of an entity has no answer at all ("unknown" counts as answered).
-    pub fn unanswered(&self, e: &EntityId, qid: &str) -> bool {
-        self.answer(e, qid).is_none()
-    }
-
-    pub fn answer(&self, e: &EntityId, qid: &str) -> Option<&Answer> {
+    pub(crate) fn answer(&self, e: &EntityId, qid: &str) -> Option<&Answer> {
         self.session.answers(e).and_then(|a| a.get(qid))
     }
 
-    /// Every section in order: the engagement, each system, each identity.
-    pub fn entities(&self) -> Vec<EntityId> {
-        let mut out = vec![EntityId::Engagement];
-        out.extend(
-            self.session
-                .systems
-                .iter()
-                .map(|s| EntityId::System(s.id.clone())),
-        );
-        out.extend(
-            self.session
-                .identities
-                .iter()
-                .map(|i| EntityId::Identity(i.id.clone())),
-        );
-        out
-    }
-
     /// The visible question indexes of one entity.
-    pub fn shown(&self, e: &EntityId) -> Vec<usize> {
+    pub(crate) fn shown(&self, e: &EntityId) -> Vec<usize> {
         match engine::entity_key(&self.session, e) {
             Some(key) => self.eval.visibility().shown(key),
             None => Vec::new(),
@@ -215,12 +192,12 @@ impl Workshop {
     }
 
     /// Progress counting what could still be asked (`workshop::answer::progress_text`).
-    pub fn progress_text(&self) -> String {
+    pub(crate) fn progress_text(&self) -> String {
         answer::progress_text(self.panel.progress, self.could_follow())
     }
 
     /// "System 2/5" for a section heading.
-    pub fn section_label(&self, e: &EntityId) -> String {
+    pub(crate) fn section_label(&self, e: &EntityId) -> String {
         match e {
             EntityId::Engagement => "Engagement".to_string(),
             EntityId::System(id) => {
@@ -235,7 +212,7 @@ impl Workshop {
     }
 
     /// The identity's kind as people read it, if answered.
-    pub fn identity_kind(&self, q: &Questionnaire, id: &str) -> Option<String> {
+    pub(crate) fn identity_kind(&self, q: &Questionnaire, id: &str) -> Option<String> {
         let kq = q.identity_kind_question()?;
         let a = self.answer(&EntityId::Identity(id.to_string()), &kq.id)?;
         Some(a.value.display(kq))
@@ -265,5 +242,91 @@ pub(crate) fn entity_of(r: &EntityRef) -> EntityId {
         Scope::Engagement => EntityId::Engagement,
         Scope::System => EntityId::System(r.id.clone()),
         Scope::Identity => EntityId::Identity(r.id.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The open workshop as the questions screen uses it: after each answer its panel (with
+    //! the progress recounted only for the entities re-run), its kept question sequence and
+    //! its full recommendation are what the session gives from scratch.
+
+    use super::*;
+    use crate::session::{Value, store};
+    use crate::vocab::Kind;
+
+    #[test]
+    fn the_workshop_after_answers_is_a_full_recompute() {
+        let q = crate::questionnaire::builtin().expect("built-in questionnaire");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("assets/examples")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        names.sort();
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let now = chrono::Utc::now();
+        let mut checked = 0;
+        for path in &names {
+            let s = store::open(path, &q).expect("example").0;
+            let mut w = Workshop::new(&q, s, Lease::per_write(&tmp.path().join("w.toml")));
+            let entities: Vec<EntityId> = std::iter::once(EntityId::Engagement)
+                .chain(
+                    w.session
+                        .systems
+                        .iter()
+                        .map(|x| EntityId::System(x.id.clone())),
+                )
+                .chain(
+                    w.session
+                        .identities
+                        .iter()
+                        .map(|x| EntityId::Identity(x.id.clone())),
+                )
+                .collect();
+            for (n, e) in entities.iter().enumerate() {
+                let scope = match e {
+                    EntityId::Engagement => Scope::Engagement,
+                    EntityId::System(_) => Scope::System,
+                    EntityId::Identity(_) => Scope::Identity,
+                };
+                // A few questions per entity, each answered with another choice, unknown or
+                // cleared in turn: answers that change what is asked, and ones that do not.
+                let questions = q
+                    .questions
+                    .iter()
+                    .filter(|x| x.scope == scope && x.creates.is_none() && x.kind.is_choice());
+                for (k, question) in questions.enumerate().filter(|(k, _)| (k + n) % 3 == 0) {
+                    match (k + n) % 4 {
+                        0 => w.session.clear_answer(&question.id, e, now),
+                        1 => {
+                            let _ = w.session.set_answer(question, e, Value::Unknown, now);
+                        }
+                        m => {
+                            let c = &question.choices[m % question.choices.len()];
+                            let v = match question.kind {
+                                Kind::Multi => Value::List(vec![c.id.clone()]),
+                                _ => Value::Text(c.id.clone()),
+                            };
+                            let _ = w.session.set_answer(question, e, v, now);
+                        }
+                    }
+                    w.refresh_answer(&q, e);
+                    let full = engine::recommend(&q, &w.session);
+                    let what = format!("{} {e:?} {}", path.display(), question.id);
+                    assert_eq!(w.panel(), &Panel::of(&full), "{what}: panel");
+                    let vis = engine::visibility(&q, &w.session);
+                    assert_eq!(
+                        w.sequence(),
+                        &answer::sequence(&w.session, &vis)[..],
+                        "{what}: sequence"
+                    );
+                    assert_eq!(w.could_follow(), answer::could_follow(&vis), "{what}");
+                    assert!(w.rec(&q) == &full, "{what}: recommendation");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "checked {checked}");
     }
 }

@@ -13,7 +13,7 @@ use crate::vocab::{EntityId, EntityKey, Value, normalise_date};
 /// `1,000`, optionally followed by the question's unit), a date (`2026-09-01`, or `2026-9-1`,
 /// stored as `2026-09-01`), or text. `unknown` is unknown for every kind. The result fits the
 /// question (an exclusive choice is never combined with others).
-pub fn parse(q: &Question, typed: &str) -> Result<Value, String> {
+pub(crate) fn parse(q: &Question, typed: &str) -> Result<Value, String> {
     let text = typed.trim();
     // `u` alone too: no answer is the single letter, and it is the key for unknown everywhere.
     if text.eq_ignore_ascii_case(crate::vocab::UNKNOWN) || text.eq_ignore_ascii_case("u") {
@@ -115,7 +115,7 @@ fn number(q: &Question, text: &str) -> Option<f64> {
 /// Questions not shown yet only because an answer they depend on is unknown or not given: what
 /// could still be asked beyond the questions shown, so progress never says "done" while a
 /// follow-up may come.
-pub fn could_follow(vis: &Visibility) -> usize {
+pub(crate) fn could_follow(vis: &Visibility) -> usize {
     let open = |v: &[Tri]| v.iter().filter(|t| **t == Tri::Open).count();
     open(&vis.engagement)
         + vis.systems.iter().map(|v| open(v)).sum::<usize>()
@@ -124,7 +124,7 @@ pub fn could_follow(vis: &Visibility) -> usize {
 
 /// Progress as people read it, counting what could still be asked: "14 of 27 answered (51%),
 /// 3 unknown; 2 more may follow once the unknown answers are settled".
-pub fn progress_text(p: Progress, follow: usize) -> String {
+pub(crate) fn progress_text(p: Progress, follow: usize) -> String {
     let total = p.total + follow;
     let percent = (p.answered * 100).checked_div(total).unwrap_or(0);
     let mut out = format!("{} of {total} answered ({percent}%)", p.answered);
@@ -143,7 +143,7 @@ pub fn progress_text(p: Progress, follow: usize) -> String {
 
 /// Every visible question of every entity, in asking order: the engagement, each system, each
 /// identity.
-pub fn sequence(s: &Session, vis: &Visibility) -> Vec<(EntityId, usize)> {
+pub(crate) fn sequence(s: &Session, vis: &Visibility) -> Vec<(EntityId, usize)> {
     let mut out = Vec::new();
     for qi in vis.shown(EntityKey::Engagement) {
         out.push((EntityId::Engagement, qi));
@@ -163,14 +163,14 @@ pub fn sequence(s: &Session, vis: &Visibility) -> Vec<(EntityId, usize)> {
 
 /// Whether a question of an entity has no answer at all. "Unknown" is an answer: the question
 /// was asked, and it stays open for the decisions (and the review lists it to revisit).
-pub fn unanswered(q: &Questionnaire, s: &Session, e: &EntityId, qi: usize) -> bool {
+pub(crate) fn unanswered(q: &Questionnaire, s: &Session, e: &EntityId, qi: usize) -> bool {
     s.answers(e)
         .is_none_or(|a| !a.contains_key(&q.questions[qi].id))
 }
 
 /// The position in `seq` of the first unanswered question from `from` on (wrapping around), if
 /// any is left: where advancing goes, in the app and in plain mode alike.
-pub fn next_unanswered(
+pub(crate) fn next_unanswered(
     q: &Questionnaire,
     s: &Session,
     seq: &[(EntityId, usize)],
@@ -186,7 +186,11 @@ pub fn next_unanswered(
 /// last (by time), so the facilitator is back where they left off; the first unanswered one
 /// when nothing was answered yet; `None` when every question has an answer. Pre-filled
 /// answers (an import, a naming question) are not where anyone left off, so they do not count.
-pub fn resume_position(q: &Questionnaire, s: &Session, seq: &[(EntityId, usize)]) -> Option<usize> {
+pub(crate) fn resume_position(
+    q: &Questionnaire,
+    s: &Session,
+    seq: &[(EntityId, usize)],
+) -> Option<usize> {
     let last = seq
         .iter()
         .enumerate()

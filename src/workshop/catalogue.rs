@@ -11,7 +11,7 @@ use crate::session::store;
 
 /// One saved session as `socscope list` and the start screen show it.
 #[derive(Debug, Clone)]
-pub struct SessionInfo {
+pub(crate) struct SessionInfo {
     pub path: PathBuf,
     pub organisation: String,
     pub updated: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub struct SessionInfo {
 
 /// Every `*.toml` session in `dir`, most recently updated first. Files that cannot be read are
 /// listed too, with the first line of their error.
-pub fn list(dir: &Path, q: &Questionnaire) -> Result<Vec<SessionInfo>, super::Error> {
+pub(crate) fn list(dir: &Path, q: &Questionnaire) -> Result<Vec<SessionInfo>, super::Error> {
     let mut out = Vec::new();
     for path in store::session_files(dir)? {
         match store::open(&path, q) {
@@ -56,7 +56,7 @@ pub fn list(dir: &Path, q: &Questionnaire) -> Result<Vec<SessionInfo>, super::Er
 }
 
 /// The saved sessions of the sessions directory (empty when it cannot be read).
-pub fn saved(q: &Questionnaire) -> Result<Vec<SessionInfo>, super::Error> {
+pub(crate) fn saved(q: &Questionnaire) -> Result<Vec<SessionInfo>, super::Error> {
     list(&store::data_dir()?, q)
 }
 
@@ -65,13 +65,13 @@ fn same_org(a: &str, b: &str) -> bool {
 }
 
 /// Whether two paths name the same file.
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 /// A session another workshop can be compared with.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub path: PathBuf,
     pub organisation: String,
     pub updated: DateTime<Utc>,
@@ -83,7 +83,11 @@ pub struct Candidate {
 
 /// The other saved sessions (not the open one): those of the same organisation first, each
 /// group most recently updated first (as [`list`] gives them).
-pub fn compare_candidates(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<Candidate> {
+pub(crate) fn compare_candidates(
+    sessions: &[SessionInfo],
+    current: &Path,
+    org: &str,
+) -> Vec<Candidate> {
     let others: Vec<&SessionInfo> = sessions
         .iter()
         .filter(|s| !same_file(&s.path, current))
@@ -112,7 +116,7 @@ pub fn compare_candidates(sessions: &[SessionInfo], current: &Path, org: &str) -
 /// "Last workshop for <org>: <date>" when another readable session of the same organisation
 /// was last updated no later than the open one (a copy of last year's file keeps its time until
 /// it is changed). The most recent such session is named.
-pub fn last_workshop(
+pub(crate) fn last_workshop(
     sessions: &[SessionInfo],
     current: &Path,
     org: &str,

@@ -137,7 +137,7 @@ impl Error {
     }
 
     /// Whether the message is already located (`file:line:col: error: ...`).
-    pub fn is_located(&self) -> bool {
+    pub(crate) fn is_located(&self) -> bool {
         self.to_string()
             .lines()
             .next()

@@ -9,8 +9,8 @@
 //! replaces a session, a healthy file is never "restored", and a session that was only looked
 //! at is never rewritten.
 
-pub mod answer;
-pub mod catalogue;
+pub(crate) mod answer;
+pub(crate) mod catalogue;
 mod error;
 
 use std::collections::HashSet;
@@ -27,7 +27,7 @@ use crate::session::store::{self, Saved, StoreError};
 use crate::session::{Session, Touched, file, journal};
 
 /// Loads the questionnaire given on the command line, or the built-in one.
-pub fn load_questionnaire(path: Option<&Path>) -> Result<Questionnaire, Error> {
+pub(crate) fn load_questionnaire(path: Option<&Path>) -> Result<Questionnaire, Error> {
     match path {
         None => Ok(questionnaire::builtin()?),
         Some(p) => {
@@ -57,7 +57,7 @@ pub fn resolve(arg: &str) -> Result<PathBuf, Error> {
 }
 
 /// The most recently updated readable session in the sessions directory.
-pub fn most_recent(q: &Questionnaire) -> Result<PathBuf, Error> {
+pub(crate) fn most_recent(q: &Questionnaire) -> Result<PathBuf, Error> {
     let dir = store::data_dir()?;
     catalogue::list(&dir, q)?
         .into_iter()
@@ -135,7 +135,7 @@ fn kept_secrets(s: &Session) -> HashSet<Touched> {
 }
 
 /// Records in the journal after which the app folds it into the session file.
-pub const FOLD_EVERY: usize = 256;
+pub(crate) const FOLD_EVERY: usize = 256;
 /// The same in bytes (a record holds whole entries: the engagement's are the largest).
 const FOLD_BYTES: u64 = 4 << 20;
 
@@ -172,7 +172,8 @@ impl Lease {
     }
 
     /// A lease that never writes, for a session shown read-only.
-    pub fn never_writes(path: &Path) -> Lease {
+    #[cfg(test)]
+    pub(crate) fn never_writes(path: &Path) -> Lease {
         Lease {
             read_only: true,
             ..Lease::per_write(path)
@@ -183,18 +184,13 @@ impl Lease {
         &self.path
     }
 
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         self.read_only
     }
 
     /// Whether `s` has changed since it was read or last saved.
-    pub fn changed(&self, s: &Session) -> bool {
+    pub(crate) fn changed(&self, s: &Session) -> bool {
         s.revision.get() != self.saved || self.details.as_ref().is_some_and(|d| *d != s.workshop)
-    }
-
-    /// Records in the journal not yet folded into the file.
-    pub fn unfolded(&self) -> usize {
-        self.journal.as_ref().map_or(0, journal::Writer::records)
     }
 
     fn saved_now(&mut self, s: &Session) {
@@ -593,7 +589,7 @@ pub fn save(path: &Path, s: &Session, q: &Questionnaire) -> Result<Saved, Error>
 
 /// The backup of a session that failed to open because the file is damaged (not a session, not
 /// UTF-8), when that backup itself opens; `None` for any other failure or no readable backup.
-pub fn readable_backup(path: &Path, q: &Questionnaire, e: &Error) -> Option<PathBuf> {
+pub(crate) fn readable_backup(path: &Path, q: &Questionnaire, e: &Error) -> Option<PathBuf> {
     let damaged = matches!(e, Error::Store(s) if s.is_damaged()) && path.is_file();
     let bak = store::backup_path(&lock::key(path));
     (damaged && store::open(&bak, q).is_ok()).then_some(bak)
@@ -620,7 +616,7 @@ pub fn corrupt_path(path: &Path) -> PathBuf {
 
 /// What a restore from the backup did.
 #[derive(Debug)]
-pub struct Restored {
+pub(crate) struct Restored {
     pub opened: Opened,
     /// Where the damaged file was kept (`None` if there was no file).
     pub kept_as: Option<PathBuf>,
@@ -631,7 +627,7 @@ pub struct Restored {
 /// checks the backup reads as a session; renames the damaged file to `FILE.corrupt` (its bytes
 /// untouched, never deleted); writes the backup's content as FILE atomically and opens it. The
 /// backup stays as it was.
-pub fn restore_from_backup(path: &Path, q: &Questionnaire) -> Result<Restored, Error> {
+pub(crate) fn restore_from_backup(path: &Path, q: &Questionnaire) -> Result<Restored, Error> {
     let real = lock::key(path);
     refuse_hard_links(&real)?;
     let guard = lock::acquire(path)?;
@@ -679,7 +675,7 @@ pub fn restore_from_backup(path: &Path, q: &Questionnaire) -> Result<Restored, E
 
 /// Why `target` must not be written by an export, if it must not: a session file (or its lock,
 /// backup or journal), a file a socscope holds open, or a folder.
-pub fn protected(target: &Path) -> Option<&'static str> {
+pub(crate) fn protected(target: &Path) -> Option<&'static str> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -723,7 +719,7 @@ fn looks_like_session(path: &Path) -> bool {
 
 /// Writes an export (Markdown, JSON, a changes report) to `target`, atomically, unless it is a
 /// file socscope must never overwrite (see [`protected`]).
-pub fn write_export(target: &Path, text: &str) -> Result<(), Error> {
+pub(crate) fn write_export(target: &Path, text: &str) -> Result<(), Error> {
     if let Some(why) = protected(target) {
         return Err(Error::Protected {
             path: target.to_path_buf(),
@@ -735,13 +731,13 @@ pub fn write_export(target: &Path, text: &str) -> Result<(), Error> {
 }
 
 /// Reads a text file the user points at (a CSV to import), saying where invalid UTF-8 starts.
-pub fn read_text(path: &Path) -> Result<String, Error> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
     Ok(store::read_text(path)?)
 }
 
 /// Opens a session only to read it, without marking it read-only for this process (the other
 /// side of a comparison, the catalogue).
-pub fn peek(path: &Path, q: &Questionnaire) -> Result<(Session, file::Opened), Error> {
+pub(crate) fn peek(path: &Path, q: &Questionnaire) -> Result<(Session, file::Opened), Error> {
     Ok(store::open(path, q)?)
 }
 

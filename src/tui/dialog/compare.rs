@@ -44,7 +44,7 @@ pub struct Picker {
 }
 
 impl Picker {
-    pub fn new(rows: Vec<PickRow>, error: Option<String>) -> Picker {
+    pub(crate) fn new(rows: Vec<PickRow>, error: Option<String>) -> Picker {
         Picker {
             rows,
             list: Window::default(),
@@ -55,7 +55,7 @@ impl Picker {
 
 /// The other saved sessions (not the open one): those of the same organisation first, each
 /// group most recently updated first, then "Open a file…".
-pub fn picker_rows(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<PickRow> {
+pub(crate) fn picker_rows(sessions: &[SessionInfo], current: &Path, org: &str) -> Vec<PickRow> {
     let mut rows: Vec<PickRow> = catalogue::compare_candidates(sessions, current, org)
         .into_iter()
         .map(|c| PickRow::Session {

@@ -94,7 +94,7 @@ impl ImportPreview {
     }
 
     /// The file's name: the source recorded on imported answers (`import:FILE`).
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         self.path.file_name().map_or_else(
             || self.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -102,7 +102,7 @@ impl ImportPreview {
     }
 
     /// The field the highlighted column feeds (`None`: ignored).
-    pub fn field_at(&self, column: usize) -> Option<crate::import::Field> {
+    pub(crate) fn field_at(&self, column: usize) -> Option<crate::import::Field> {
         self.resolved
             .as_ref()
             .and_then(|r| r.field_of(column))
@@ -113,7 +113,7 @@ impl ImportPreview {
     /// included. Fields the facilitator chose for another column are skipped, so a choice is
     /// never undone by passing through it; a field only recognised from another column's
     /// header can be taken. Returns the column and what it feeds now.
-    pub fn cycle(
+    pub(crate) fn cycle(
         &mut self,
         forward: bool,
         q: &Questionnaire,
@@ -155,7 +155,7 @@ impl ImportPreview {
     }
 
     /// Makes `column` feed `field` (`None`: ignored) and recomputes the dry run.
-    pub fn set(
+    pub(crate) fn set(
         &mut self,
         column: &str,
         field: Option<crate::import::Field>,
@@ -167,7 +167,7 @@ impl ImportPreview {
     }
 
     /// Works out the mapping and the dry run again, from the file's text read at the start.
-    pub fn recompute(&mut self, q: &Questionnaire, s: &Session) {
+    pub(crate) fn recompute(&mut self, q: &Questionnaire, s: &Session) {
         use crate::import::{self, Field};
         self.plan = None;
         self.problem = None;

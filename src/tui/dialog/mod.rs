@@ -23,7 +23,7 @@ use super::keymap::{self, Ctx};
 use super::update::Effect;
 use super::widgets::{centered, clean};
 
-pub use pickers::{Confirm, KindPicker, LinksPicker, Pending};
+pub(crate) use pickers::{Confirm, KindPicker, LinksPicker, Pending};
 
 pub enum Modal {
     /// The keys of the screen below (`?`), scrolled.

@@ -35,7 +35,7 @@ pub struct KindPicker {
 }
 
 impl KindPicker {
-    pub fn new(identity: impl Into<String>) -> KindPicker {
+    pub(crate) fn new(identity: impl Into<String>) -> KindPicker {
         KindPicker {
             identity: identity.into(),
             list: Window::default(),
@@ -50,7 +50,7 @@ pub struct LinksPicker {
 }
 
 impl LinksPicker {
-    pub fn new(identity: impl Into<String>) -> LinksPicker {
+    pub(crate) fn new(identity: impl Into<String>) -> LinksPicker {
         LinksPicker {
             identity: identity.into(),
             list: Window::default(),

@@ -35,7 +35,7 @@ pub struct SecretChoice {
 }
 
 impl SecretChoice {
-    pub fn new(
+    pub(crate) fn new(
         entity: EntityId,
         qid: String,
         field: SecretField,

@@ -57,7 +57,7 @@ pub(crate) fn changes_path(session: &Path) -> PathBuf {
 // ----- Lines of the view ---------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Heading,
     Plain,
     Dim,
@@ -69,7 +69,7 @@ pub enum Style {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiffLine {
+pub(crate) struct DiffLine {
     pub text: String,
     pub indent: u16,
     pub style: Style,

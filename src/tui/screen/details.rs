@@ -29,7 +29,7 @@ pub(crate) const DETAIL_FIELDS: [DetailField; 4] = [
 ];
 
 impl DetailField {
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             DetailField::Organisation => "Organisation",
             DetailField::Facilitator => "Facilitator",
@@ -37,7 +37,7 @@ impl DetailField {
             DetailField::Date => "Date",
         }
     }
-    pub fn hint(&self) -> &'static str {
+    pub(crate) fn hint(&self) -> &'static str {
         match self {
             DetailField::Organisation => "the organisation being scoped",
             DetailField::Facilitator => "who runs the workshop",
