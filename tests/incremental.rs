@@ -1,12 +1,14 @@
 //! The app keeps the evaluation between answers and re-runs only what an answer reaches
 //! (`engine::recommend_after_answer`): after any sequence of answers it must be exactly what
-//! evaluating the session from scratch gives, and so must the recommendation.
+//! evaluating the session from scratch gives, and so must the recommendation, the panel the
+//! questions screen draws from the evaluation alone (`engine::panel`), and the full
+//! recommendation built later from the kept evaluation (`engine::recommend_from`).
 
 mod common;
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
-use socscope::engine::{self, Evaluation};
+use socscope::engine::{self, Evaluation, Panel};
 use socscope::questionnaire::{Questionnaire, Scope};
 use socscope::session::{EntityId, Session, Value};
 use socscope::vocab::Kind;
@@ -91,6 +93,26 @@ proptest! {
             let r = engine::recommend_after_answer(&q, &s, &mut kept, &e);
             prop_assert!(kept == Evaluation::new(&q, &s), "{op:?}: evaluation differs");
             prop_assert!(r == engine::recommend(&q, &s), "{op:?}: recommendation differs");
+        }
+    }
+
+    /// What the app does per answer now: the evaluation only, the panel from it, and the full
+    /// recommendation when a screen asks for it.
+    #[test]
+    fn panel_and_later_recommendation_are_a_full_recompute(example in 0..common::EXAMPLES.len(), ops in ops()) {
+        let q = common::builtin();
+        let mut s = common::example(common::EXAMPLES[example]);
+        let mut kept = Evaluation::new(&q, &s);
+        prop_assert_eq!(engine::panel(&q, &s, &kept), Panel::of(&engine::recommend(&q, &s)));
+        for op in &ops {
+            let Some(e) = apply(&q, &mut s, op) else { continue };
+            let before = kept.visibility().clone();
+            let asked = engine::apply_answer(&q, &s, &mut kept, &e);
+            // The app keeps its question sequence when an answer says nothing else is asked.
+            prop_assert!(asked || *kept.visibility() == before, "{op:?}: visibility changed unsaid");
+            let full = engine::recommend(&q, &s);
+            prop_assert_eq!(engine::panel(&q, &s, &kept), Panel::of(&full), "{:?}: panel differs", op);
+            prop_assert!(engine::recommend_from(&q, &s, &kept) == full, "{op:?}: recommendation differs");
         }
     }
 }

@@ -853,7 +853,7 @@ fn the_app_opens_a_merged_session_and_shows_what_the_conflict_keeps_open() {
     // It opens on the conflicts (both versions); Esc goes on to the workshop.
     let conflicts = wait_for("Merge conflicts (1)");
     tmux(&["send-keys", "-t", &name, "Escape"]);
-    let first = wait_for("still provisional");
+    let first = wait_for("Live recommendation");
     // The full recommendation (Tab: the question shown may take typing, where `r` is text):
     // the Type rests on the conflicting answer.
     tmux(&["send-keys", "-t", &name, "Tab"]);

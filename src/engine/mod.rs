@@ -322,7 +322,9 @@ pub fn recommend_after_answer(
 ) -> Recommendation {
     let mut ev = Evaluation::take(kept);
     match entity_key(s, changed) {
-        Some(key) if ev.fits(s) => ev.apply(q, s, key),
+        Some(key) if ev.fits(s) => {
+            ev.apply(q, s, key);
+        }
         _ => ev = Evaluation::new(q, s),
     }
     let st = Stage::trace(q, s, ev);
@@ -330,6 +332,203 @@ pub fn recommend_after_answer(
     conflicts::mark(q, s, &mut r);
     *kept = st.ev;
     r
+}
+
+/// The kept evaluation brought up to date after answers of one entity changed in `s`: only
+/// what those answers reach is evaluated again (`Evaluation::apply`); an evaluation of another
+/// inventory (a system added, a link toggled) is made again in full. Nothing is traced: the
+/// questions screen needs only the [`Panel`], and the full recommendation is built from the
+/// evaluation when a screen asks for it ([`recommend_from`]).
+///
+/// Returns whether which questions are asked may have changed (the evaluated entities'
+/// visibility, or everything when evaluated in full).
+pub fn apply_answer(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> bool {
+    apply_answer_keys(q, s, kept, changed).0
+}
+
+/// [`apply_answer`], also saying which entities were evaluated again (`None`: all of them).
+pub(crate) fn apply_answer_keys(
+    q: &Questionnaire,
+    s: &Session,
+    kept: &mut Evaluation,
+    changed: &EntityId,
+) -> (bool, Option<Vec<EntityKey>>) {
+    match entity_key(s, changed) {
+        Some(key) if kept.fits(s) && key != EntityKey::Engagement => {
+            let asked = kept.apply(q, s, key);
+            let rerun = match key {
+                EntityKey::System(j) => std::iter::once(key)
+                    .chain(
+                        kept.linked_identities[j]
+                            .iter()
+                            .map(|&i| EntityKey::Identity(i)),
+                    )
+                    .collect(),
+                _ => vec![key],
+            };
+            (asked, Some(rerun))
+        }
+        _ => {
+            *kept = Evaluation::new(q, s);
+            (true, None)
+        }
+    }
+}
+
+/// One entity's part of the progress (`Recommendation::progress` is the sum over entities).
+pub(crate) fn progress_of(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    key: EntityKey,
+) -> Progress {
+    ev.vis.progress_of(q, s, key)
+}
+
+/// [`panel`] with the progress already counted.
+pub(crate) fn panel_counted(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    progress: Progress,
+) -> Panel {
+    Panel {
+        progress,
+        ..panel_parts(q, s, ev)
+    }
+}
+
+/// The recommendation for `s` from its evaluation `ev` (kept by the caller): what
+/// [`recommend`] gives, without evaluating the rules again.
+pub fn recommend_from(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Recommendation {
+    let st = Stage::trace(q, s, ev.clone());
+    let mut r = build(q, s, &st);
+    conflicts::mark(q, s, &mut r);
+    r
+}
+
+/// What the questions screen shows of the recommendation while the facilitator answers: the
+/// parts that follow from the report totals and the rule results, without the rationale of
+/// every decision (which costs the size of the inventory to build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub verdict: Verdict,
+    pub soc2_categories: Vec<Category>,
+    pub plans: Vec<ReportPlan>,
+    /// The text of each conflict (answers that cannot all be true), in the recommendation's
+    /// order.
+    pub conflicts: Vec<String>,
+    pub progress: Progress,
+}
+
+impl Panel {
+    /// The panel of a recommendation built in full.
+    pub fn of(r: &Recommendation) -> Panel {
+        Panel {
+            verdict: r.verdict,
+            soc2_categories: r.soc2_categories.clone(),
+            plans: r.plans.clone(),
+            conflicts: r.conflicts.iter().map(|c| c.text.clone()).collect(),
+            progress: r.progress,
+        }
+    }
+}
+
+/// The panel of `s` from its evaluation: equal to `Panel::of(&recommend(q, s))`
+/// (tests/incremental.rs), at the cost of folding the summaries and reading the rule results;
+/// only the open Type and examination rules are traced, to know whether a Type waits for an
+/// answer.
+pub fn panel(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
+    Panel {
+        progress: ev.vis.progress(q, s),
+        ..panel_parts(q, s, ev)
+    }
+}
+
+/// Everything of the panel but the progress (left at zero).
+fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
+    let rules = stage::Rules::of(q);
+    let totals = ev.totals(s.systems.is_empty());
+    let mut soc2_categories = Vec::new();
+    if totals.soc2 != Tri::False {
+        soc2_categories.extend(
+            Category::ALL
+                .into_iter()
+                .filter(|c| category_state(&totals, *c) == CategoryState::Included),
+        );
+    }
+    let counted = |key: EntityKey| match key {
+        EntityKey::System(j) => !ev.sys_sum[j].carved_out(),
+        _ => true,
+    };
+    let mut conflicts = Vec::new();
+    for (_, scope_rules, results) in ev.each(&rules) {
+        for (rule, r) in scope_rules.iter().zip(results) {
+            if let (Tri::True, Some(text)) = (r, &rule.findings.conflict) {
+                conflicts.push(text.clone());
+            }
+        }
+    }
+    let mut plans = Vec::new();
+    for report in Report::ALL {
+        let called_for = totals.report(report);
+        if called_for == Tri::False {
+            continue;
+        }
+        let report_type = totals.report_type(report);
+        // As `build`: the Type decision is provisional while an open rule that could change
+        // it waits for an answer (its trace names one).
+        let could_change = |f: &Findings| {
+            f.about(report)
+                && ((f.report_type.is_some()
+                    && (report_type.is_none() || f.report_type != report_type))
+                    || f.first_examination.is_some())
+        };
+        let waits = || {
+            ev.each(&rules)
+                .filter(|(k, _, _)| counted(*k))
+                .any(|(key, scope_rules, results)| {
+                    let in_scope: &[Tri] = match key {
+                        EntityKey::Identity(_) => &ev.in_scope,
+                        _ => &[],
+                    };
+                    scope_rules.iter().zip(results).any(|(rule, r)| {
+                        *r == Tri::Open && could_change(&rule.findings) && {
+                            let mut trace = Trace::default();
+                            rule.when.eval(&ev.vis.env(q, s, key, in_scope), &mut trace);
+                            !trace.open.is_empty()
+                        }
+                    })
+                })
+        };
+        let type_open = report_type.is_none() || called_for != Tri::True || waits();
+        let idx = report.index();
+        plans.push(plan::plan(
+            q,
+            s,
+            &ev.vis,
+            &plan::Inputs {
+                report,
+                called_for,
+                report_type,
+                type_open,
+                first: totals.first[idx],
+                renewal: totals.renewal[idx],
+            },
+        ));
+    }
+    Panel {
+        verdict: totals.verdict(),
+        soc2_categories,
+        plans,
+        conflicts,
+        progress: Progress::default(),
+    }
 }
 
 /// The gaps of one in-scope entity: confirmed when a gap rule holds, unverified when it is open

@@ -467,6 +467,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Adds (`plus`) or takes away another part's counts.
+    pub(crate) fn add(&mut self, o: Progress, plus: bool) {
+        let f = |a: usize, b: usize| if plus { a + b } else { a.saturating_sub(b) };
+        self.answered = f(self.answered, o.answered);
+        self.total = f(self.total, o.total);
+        self.unknown = f(self.unknown, o.unknown);
+    }
+
     pub fn percent(&self) -> usize {
         (self.answered * 100).checked_div(self.total).unwrap_or(0)
     }

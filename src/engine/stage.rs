@@ -379,14 +379,14 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
 }
 
 /// The rules of each scope, in the order result vectors use.
-struct Rules<'a> {
-    engagement: Vec<&'a Rule>,
-    system: Vec<&'a Rule>,
-    identity: Vec<&'a Rule>,
+pub(crate) struct Rules<'a> {
+    pub engagement: Vec<&'a Rule>,
+    pub system: Vec<&'a Rule>,
+    pub identity: Vec<&'a Rule>,
 }
 
 impl<'a> Rules<'a> {
-    fn of(q: &'a Questionnaire) -> Rules<'a> {
+    pub(crate) fn of(q: &'a Questionnaire) -> Rules<'a> {
         Rules {
             engagement: q.rules_in(Scope::Engagement).collect(),
             system: q.rules_in(Scope::System).collect(),
@@ -398,7 +398,7 @@ impl<'a> Rules<'a> {
 /// Every rule's result for every entity, with the summaries and totals they fold into. Owns
 /// everything (no borrow of the questionnaire), so the app can keep it between keystrokes and
 /// try "what if" changes against it without evaluating the session again.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     pub(crate) vis: Visibility,
     /// Per entity, every rule of its scope's result, in `rules_in` order.
@@ -499,29 +499,40 @@ impl Evaluation {
     /// an identity itself. Engagement answers reach every entity: evaluated again in full.
     /// The inventory (systems, identities, links) must be the one evaluated; a caller that
     /// changed it uses `Evaluation::new`.
-    pub fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) {
+    ///
+    /// Returns whether any re-run entity's visibility changed (always true for the engagement).
+    pub fn apply(&mut self, q: &Questionnaire, s: &Session, key: EntityKey) -> bool {
         let rules = Rules::of(q);
         match key {
-            EntityKey::Engagement => *self = Evaluation::new(q, s),
+            EntityKey::Engagement => {
+                *self = Evaluation::new(q, s);
+                true
+            }
             EntityKey::System(j) => {
-                self.vis.systems[j] = entity_visibility(q, s, &self.vis, key, None);
+                let vis = entity_visibility(q, s, &self.vis, key, None);
+                let mut asked = vis != self.vis.systems[j];
+                self.vis.systems[j] = vis;
                 self.sys_res[j] = rule_values(&rules.system, &self.vis.env(q, s, key, &[]));
                 self.sys_sum[j] = Summary::of_results(&rules.system, &self.sys_res[j]);
                 self.in_scope[j] = self.sys_sum[j].reached();
                 for n in 0..self.linked_identities[j].len() {
                     let i = self.linked_identities[j][n];
-                    self.apply_identity(q, s, &rules, i);
+                    asked |= self.apply_identity(q, s, &rules, i);
                 }
+                asked
             }
             EntityKey::Identity(i) => self.apply_identity(q, s, &rules, i),
         }
     }
 
-    fn apply_identity(&mut self, q: &Questionnaire, s: &Session, rules: &Rules, i: usize) {
+    fn apply_identity(&mut self, q: &Questionnaire, s: &Session, rules: &Rules, i: usize) -> bool {
         let key = EntityKey::Identity(i);
-        self.vis.identities[i] = entity_visibility(q, s, &self.vis, key, None);
+        let vis = entity_visibility(q, s, &self.vis, key, None);
+        let asked = vis != self.vis.identities[i];
+        self.vis.identities[i] = vis;
         self.id_res[i] = rule_values(&rules.identity, &self.vis.env(q, s, key, &self.in_scope));
         self.id_sum[i] = Summary::of_results(&rules.identity, &self.id_res[i]);
+        asked
     }
 
     /// Whether this evaluation was made for `s`'s inventory: the same systems and identities,
@@ -535,6 +546,31 @@ impl Evaluation {
     /// Which questions each entity is asked.
     pub fn visibility(&self) -> &Visibility {
         &self.vis
+    }
+
+    /// Every entity in the order the recommendation lists them (the engagement, each system,
+    /// each identity), with its scope's rules and their results (untraced).
+    pub(crate) fn each<'e, 'q>(
+        &'e self,
+        rules: &'e Rules<'q>,
+    ) -> impl Iterator<Item = (EntityKey, &'e [&'q Rule], &'e [Tri])> {
+        std::iter::once((
+            EntityKey::Engagement,
+            &rules.engagement[..],
+            &self.eng_res[..],
+        ))
+        .chain(
+            self.sys_res
+                .iter()
+                .enumerate()
+                .map(|(j, r)| (EntityKey::System(j), &rules.system[..], &r[..])),
+        )
+        .chain(
+            self.id_res
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (EntityKey::Identity(i), &rules.identity[..], &r[..])),
+        )
     }
 
     fn results(&self, key: EntityKey) -> &[Tri] {

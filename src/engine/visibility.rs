@@ -10,7 +10,7 @@ use super::Progress;
 
 /// Per entity, per question index: shown (true), hidden (false) or open (depends on an
 /// unanswered question; not shown yet). Entries for other scopes' questions are false.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Visibility {
     pub engagement: Vec<Tri>,
     pub systems: Vec<Vec<Tri>>,
@@ -168,26 +168,34 @@ impl Visibility {
     }
 
     pub(crate) fn progress(&self, q: &Questionnaire, s: &Session) -> Progress {
+        let mut p = self.progress_of(q, s, EntityKey::Engagement);
+        let keys = (0..self.systems.len().min(s.systems.len()))
+            .map(EntityKey::System)
+            .chain((0..self.identities.len().min(s.identities.len())).map(EntityKey::Identity));
+        for key in keys {
+            p.add(self.progress_of(q, s, key), true);
+        }
+        p
+    }
+
+    /// One entity's part of `progress`.
+    pub(crate) fn progress_of(&self, q: &Questionnaire, s: &Session, key: EntityKey) -> Progress {
+        let (vis, answers) = match key {
+            EntityKey::Engagement => (&self.engagement, &s.engagement),
+            EntityKey::System(j) => (&self.systems[j], &s.systems[j].answers),
+            EntityKey::Identity(i) => (&self.identities[i], &s.identities[i].answers),
+        };
         let mut p = Progress::default();
-        let mut count = |vis: &[Tri], answers: &Answers| {
-            for (i, t) in vis.iter().enumerate() {
-                if *t == Tri::True {
-                    p.total += 1;
-                    if let Some(a) = answers.get(&q.questions[i].id) {
-                        p.answered += 1;
-                        if a.value == Value::Unknown {
-                            p.unknown += 1;
-                        }
+        for (i, t) in vis.iter().enumerate() {
+            if *t == Tri::True {
+                p.total += 1;
+                if let Some(a) = answers.get(&q.questions[i].id) {
+                    p.answered += 1;
+                    if a.value == Value::Unknown {
+                        p.unknown += 1;
                     }
                 }
             }
-        };
-        count(&self.engagement, &s.engagement);
-        for (vis, sys) in self.systems.iter().zip(&s.systems) {
-            count(vis, &sys.answers);
-        }
-        for (vis, id) in self.identities.iter().zip(&s.identities) {
-            count(vis, &id.answers);
         }
         p
     }

@@ -115,7 +115,7 @@ pub fn apply(app: &mut App, effect: Effect) {
             let leaving = app.quit || super::signals::requested();
             let saved = w.lease.record(&w.session).and_then(|r| {
                 if leaving || r.fold_due {
-                    w.lease.save_if_changed(&w.session, &w.rec)
+                    w.save_whole(&app.q)
                 } else {
                     Ok(None)
                 }
@@ -303,7 +303,7 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
     let seq = w.sequence();
     // One line on what is open, short enough for the status line at 80 columns (the full
     // progress sentence is on Details).
-    let p = w.rec.progress;
+    let p = w.panel().progress;
     let mut summary = format!("{}/{} answered", p.answered, p.total);
     if p.unknown > 0 {
         summary.push_str(&format!(", {} unknown", p.unknown));
@@ -312,7 +312,7 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
         0 => {}
         n => summary.push_str(&format!(", {n} more may follow")),
     }
-    match workshop::answer::resume_position(&app.q, &w.session, &seq) {
+    match workshop::answer::resume_position(&app.q, &w.session, seq) {
         Some(i) => {
             let (e, qi) = seq[i].clone();
             let next = match &e {

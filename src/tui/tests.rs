@@ -867,7 +867,7 @@ fn identity_drill_down_lists_evidence_gaps() {
         .work
         .as_ref()
         .unwrap()
-        .rec
+        .rec(&app.q)
         .identities
         .iter()
         .find(|i| i.name == "svc-billing")
@@ -1902,7 +1902,7 @@ fn no_rule_id_reaches_the_drill_down() {
             Screen::Recommendation,
         );
         let all: Vec<String> = {
-            let r = &app.work.as_ref().unwrap().rec;
+            let r = &app.work.as_ref().unwrap().rec(&app.q);
             r.all_decisions().map(|d| d.id.to_string()).collect()
         };
         assert!(all.len() > 3, "{name}");
@@ -2105,7 +2105,7 @@ fn a_note_never_answers_the_question() {
     let path = dir.path().join("acme.toml");
     let mut app = app_at(Screen::Questions, path.clone());
     assert_eq!(at(&app), "report_requesters");
-    let before = app.work.as_ref().unwrap().rec.progress;
+    let before = app.work.as_ref().unwrap().panel().progress;
     let mut fx = keys(&mut app, "n");
     fx.extend(typed(&mut app, "Ask the CFO who asked"));
     fx.extend(esc(&mut app));
@@ -2114,7 +2114,11 @@ fn a_note_never_answers_the_question() {
         answer(&app, &EntityId::Engagement, "report_requesters"),
         None
     );
-    assert_eq!(w.rec.progress, before, "the progress count did not move");
+    assert_eq!(
+        w.panel().progress,
+        before,
+        "the progress count did not move"
+    );
     apply_all(&mut app, fx);
     let (back, _) = crate::session::store::open(&path, &app.q).unwrap();
     assert_eq!(
@@ -2396,7 +2400,10 @@ fn naming_a_hosting_provider_adds_it_and_says_so() {
     let names: Vec<&str> = w.session.systems.iter().map(|x| x.name.as_str()).collect();
     assert_eq!(names, ["Payroll engine", "CloudCo"]);
     assert!(
-        w.rec.subservices.iter().any(|x| x.system.name == "CloudCo"),
+        w.rec(&app.q)
+            .subservices
+            .iter()
+            .any(|x| x.system.name == "CloudCo"),
         "triaged as a subservice organisation (carve-out by default)"
     );
 }
@@ -2549,7 +2556,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S8: each report's Type with its dated plan, step by step.
     let app = open("s8-new-financial-module.toml");
-    let r = &app.work.as_ref().unwrap().rec;
+    let r = app.work.as_ref().unwrap().rec(&app.q);
     assert!(r.plans.len() >= 2, "{:?}", r.plans);
     for p in &r.plans {
         let id = crate::engine::DecisionId::Type(p.report).to_string();
@@ -2567,14 +2574,14 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
     }
     let mut app = app;
     let s = flat(&screen_text(&mut app, 100, 30));
-    for p in &app.work.as_ref().unwrap().rec.plans {
+    for p in &app.work.as_ref().unwrap().rec(&app.q).plans {
         let short = flat(&wording::plan_short(p));
         assert!(s.contains(&short), "{short} not on:\n{s}");
     }
 
     // S7: why not SOC 1, and the finding to take back to the requester.
     let mut app = open("s7-soc1-asked-nothing-financial.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     let verdict = r.decision(&crate::engine::DecisionId::Verdict).unwrap();
     assert!(!verdict.exclusions.is_empty(), "{verdict:?}");
     let lines = texts(&app, "verdict");
@@ -2597,7 +2604,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S10: the conflict with both answers, on the recommendation and in the rationale.
     let mut app = open("s10-conflicting-answers.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     assert!(!r.conflicts.is_empty());
     let s = screen_text(&mut app, 120, 40);
     assert!(s.contains("! Conflict:"), "{s}");
@@ -2623,7 +2630,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
 
     // S11: unverified evidence is listed and counted, apart from confirmed gaps.
     let mut app = open("s11-unverified-evidence.toml");
-    let r = app.work.as_ref().unwrap().rec.clone();
+    let r = app.work.as_ref().unwrap().rec(&app.q).clone();
     let who = r
         .identities
         .iter()
@@ -2731,7 +2738,7 @@ fn long_inventory(systems: usize, identities: usize, screen: Screen) -> App {
 /// The decisions a filter should list, worked out the plain way.
 fn decisions_matching(app: &App, filter: &str) -> Vec<String> {
     let needle = filter.to_lowercase();
-    let r = &app.work.as_ref().unwrap().rec;
+    let r = &app.work.as_ref().unwrap().rec(&app.q);
     r.all_decisions()
         .filter(|d| {
             d.title().to_lowercase().contains(&needle)
@@ -2890,7 +2897,7 @@ fn review_filter_paging_and_selection_at_scale() {
         let w = app.work.as_ref().unwrap();
         let needle = filter.to_lowercase();
         w.sequence()
-            .into_iter()
+            .iter()
             .filter(|(e, qi)| {
                 let question = &app.q.questions[*qi];
                 let answer = w.answer(e, &question.id);
@@ -2906,7 +2913,7 @@ fn review_filter_paging_and_selection_at_scale() {
                             a.value.display(question).to_lowercase().contains(&needle)
                         }))
             })
-            .map(|(e, qi)| (e, app.q.questions[qi].id.clone()))
+            .map(|(e, qi)| (e.clone(), app.q.questions[*qi].id.clone()))
             .collect()
     };
     render(&mut app, 80, 24);
@@ -2962,7 +2969,7 @@ fn many_conflicts_are_counted_and_the_decisions_keep_their_rows() {
         PathBuf::from("/tmp/socscope-test/c.toml"),
         Screen::Recommendation,
     );
-    let conflicts = app.work.as_ref().unwrap().rec.conflicts.len();
+    let conflicts = app.work.as_ref().unwrap().rec(&app.q).conflicts.len();
     assert!(conflicts >= 8, "{conflicts}");
     let text = screen_text(&mut app, 80, 24);
     assert_eq!(text.matches("! Conflict:").count(), 3, "{text}");

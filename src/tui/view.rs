@@ -115,7 +115,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
         ),
         (None, Some(w)) if !panel_shown => {
             // Most important first, so a narrow terminal cuts only the category list.
-            let r = &w.rec;
+            let r = w.panel();
             let mut parts = vec![format!("Verdict: {}", r.verdict.label())];
             // Only the reports called for: a report that is merely possible is the verdict's.
             for p in r.plans.iter().filter(|p| p.settled) {
@@ -128,10 +128,13 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
             if !r.conflicts.is_empty() {
                 parts.insert(1, format!("{} CONFLICT(S)", r.conflicts.len()));
             }
-            parts.push(match r.provisional_count() {
-                0 => "settled".to_string(),
-                n => format!("{n} provisional"),
-            });
+            // Only while the full recommendation is up to date: an answer does not rebuild it.
+            if let Some(full) = w.rec_if_built() {
+                parts.push(match full.provisional_count() {
+                    0 => "settled".to_string(),
+                    n => format!("{n} provisional"),
+                });
+            }
             if !r.soc2_categories.is_empty() {
                 let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
                 parts.push(cats.join(", "));

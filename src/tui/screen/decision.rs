@@ -34,7 +34,10 @@ pub(crate) struct DecisionState {
 
 impl App {
     pub(crate) fn decision(&self, id: &str) -> Option<&Decision> {
-        self.work.as_ref()?.rec.decision(&DecisionId::parse(id)?)
+        self.work
+            .as_ref()?
+            .rec(&self.q)
+            .decision(&DecisionId::parse(id)?)
     }
 
     /// The drill-down lines of a decision (with its sensitivity when computed).
@@ -42,8 +45,8 @@ impl App {
         let Some(w) = &self.work else {
             return Vec::new();
         };
-        match DecisionId::parse(id).and_then(|d| w.rec.decision(&d)) {
-            Some(d) => decision_lines(&self.q, &w.rec, d, w.cached_sensitivity(id)),
+        match DecisionId::parse(id).and_then(|d| w.rec(&self.q).decision(&d)) {
+            Some(d) => decision_lines(&self.q, w.rec(&self.q), d, w.cached_sensitivity(id)),
             None => Vec::new(),
         }
     }
@@ -447,7 +450,7 @@ pub(crate) fn update(app: &mut App, id: &str, action: Action) -> Vec<Effect> {
                     .work
                     .as_ref()
                     .map(|w| {
-                        w.rec
+                        w.rec(&app.q)
                             .decisions
                             .iter()
                             .map(|x| (x.title(), x.outcome.to_string()))
@@ -582,7 +585,7 @@ pub(crate) fn say_what_changed(app: &mut App, id: &str) {
         .work
         .as_ref()
         .map(|w| {
-            w.rec
+            w.rec(&app.q)
                 .decisions
                 .iter()
                 .filter(|x| x.id.to_string() != id)

@@ -63,11 +63,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         ));
     }
     lines.push(Line::raw(""));
-    if w.rec.provisional {
+    if w.rec(&app.q).provisional {
         lines.push(Line::styled(
             format!(
                 "Note: {} decision(s) are still provisional; the export says so.",
-                w.rec.provisional_count()
+                w.rec(&app.q).provisional_count()
             ),
             t.warn(),
         ));

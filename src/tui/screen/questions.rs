@@ -303,7 +303,7 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     let next_open = next.is_some_and(|(se, qi)| answer::unanswered(&app.q, &w.session, se, *qi));
     if section_ends && !next_open {
         // The order plain mode asks in: the next unanswered question, wrapping round.
-        match answer::next_unanswered(&app.q, &w.session, &seq, pos + 1) {
+        match answer::next_unanswered(&app.q, &w.session, seq, pos + 1) {
             Some(i) => {
                 let (ne, nqi) = seq[i].clone();
                 let label = w.section_label(&ne);
@@ -381,16 +381,17 @@ fn step_entity(app: &mut App, dir: i64) -> Vec<Effect> {
     let Some((e, _)) = &app.questions.at else {
         return Vec::new();
     };
-    let with_questions: Vec<EntityId> = w
-        .entities()
-        .into_iter()
-        .filter(|x| !w.shown(x).is_empty())
+    // The sections with a question shown, from the kept sequence (where each starts): no
+    // pass over every entity's visibility at 10,000 identities.
+    let seq = w.sequence();
+    let starts: Vec<usize> = (0..seq.len())
+        .filter(|&n| n == 0 || seq[n - 1].0 != seq[n].0)
         .collect();
-    let here = with_questions.iter().position(|x| x == e).unwrap_or(0) as i64;
+    let here = starts.iter().position(|&n| seq[n].0 == *e).unwrap_or(0) as i64;
     let Some(target) = usize::try_from(here + dir)
         .ok()
-        .and_then(|i| with_questions.get(i))
-        .cloned()
+        .and_then(|i| starts.get(i))
+        .map(|&n| seq[n].0.clone())
     else {
         app.info(if dir < 0 {
             "This is the first section."
@@ -557,7 +558,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .as_deref()
         .map(|s| format!(" › {}", clean(s)))
         .unwrap_or_default();
-    let p = w.rec.progress;
+    let p = w.panel().progress;
     // What could still be asked counts too: never "100%" while a follow-up may come.
     let follow = w.could_follow();
     let total = p.total + follow;
@@ -800,7 +801,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
-    let r = &w.rec;
+    let r = w.panel();
     let mut out = vec![
         Line::styled("Verdict", t.dim()),
         Line::styled(r.verdict.label(), t.bold()),
@@ -834,24 +835,28 @@ fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
             t.error(),
         ));
         for c in r.conflicts.iter().take(3) {
-            out.push(Line::styled(format!("! {}", clean(&c.text)), t.error()));
+            out.push(Line::styled(format!("! {}", clean(c)), t.error()));
         }
     }
     out.push(Line::raw(""));
-    let n = r.provisional_count();
-    out.push(Line::styled(
-        if n == 0 {
-            "All decisions settled".to_string()
-        } else {
-            format!("{n} decision(s) still provisional")
-        },
-        if n == 0 { t.good() } else { t.warn() },
-    ));
-    out.push(Line::styled(
-        format!("{} open question(s)", r.open_questions.len()),
-        t.dim(),
-    ));
-    out.push(Line::raw(""));
+    // Counting provisional decisions and open questions takes the full recommendation, which
+    // an answer does not rebuild (it costs the inventory): said while it is up to date.
+    if let Some(full) = w.rec_if_built() {
+        let n = full.provisional_count();
+        out.push(Line::styled(
+            if n == 0 {
+                "All decisions settled".to_string()
+            } else {
+                format!("{n} decision(s) still provisional")
+            },
+            if n == 0 { t.good() } else { t.warn() },
+        ));
+        out.push(Line::styled(
+            format!("{} open question(s)", full.open_questions.len()),
+            t.dim(),
+        ));
+        out.push(Line::raw(""));
+    }
     out.push(Line::from(vec![
         Span::styled("r", t.key()),
         Span::raw(" full recommendation"),

@@ -109,10 +109,11 @@ impl App {
         let Some(w) = &self.work else {
             return (0, None);
         };
-        let l = listed(&mut self.rec.listed, &self.rec.filter, w.revision, &w.rec);
+        let r = w.rec(&self.q);
+        let l = listed(&mut self.rec.listed, &self.rec.filter, w.revision, r);
         let id =
             l.at.get(i)
-                .and_then(|&k| nth(&w.rec, k))
+                .and_then(|&k| nth(r, k))
                 .map(|d| d.id.to_string());
         (l.at.len(), id)
     }
@@ -156,7 +157,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
-    let r = &w.rec;
+    let r = w.rec(&app.q);
     let listed = listed(&mut app.rec.listed, &app.rec.filter, w.revision, r);
     let (at, longest) = (&listed.at, listed.longest);
     let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();

@@ -66,7 +66,7 @@ fn listed<'a>(
         let (seq, earlier) = match cache.take().filter(|l| l.revision == w.revision) {
             Some(l) if l.unanswered_only == unanswered_only => (l.seq, Some(l.shown)),
             Some(l) => (l.seq, None),
-            None => (w.sequence(), None),
+            None => (w.sequence().to_vec(), None),
         };
         let shown = {
             let keep = keeper(&seq, &needle, unanswered_only, w, q);
