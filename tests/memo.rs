@@ -572,3 +572,50 @@ fn every_next_step_has_an_owner_role_from_the_questionnaire() {
     let err = socscope::questionnaire::load("bad.toml", &bad).expect_err("refused");
     assert!(err.to_string().contains("lunch"), "{err}");
 }
+
+/// A reason cites only criteria of the categories in scope: S9's "Which report" rests on a rule
+/// whose references include C1.1, but Confidentiality is not included there, so no decision of
+/// another subject cites a Confidentiality criterion; only Security's and the included ones.
+#[test]
+fn reasons_cite_only_criteria_of_categories_in_scope() {
+    use socscope::engine::DecisionId;
+    use socscope::questionnaire::{Category, tsc};
+    for name in EXAMPLES {
+        let s = example(name);
+        let r = recommend(&s);
+        for v in memo::decision_views(q(), &r) {
+            let own = match v.id {
+                DecisionId::Category(c) => Some(c),
+                _ => None,
+            };
+            let cited = v
+                .reasons
+                .iter()
+                .chain(v.exclusions.iter().flat_map(|x| &x.because))
+                .flat_map(|x| &x.criteria);
+            for c in cited {
+                let cat = tsc::category(c).expect("only criteria IDs are cited");
+                assert!(
+                    cat == Category::Security
+                        || r.soc2_categories.contains(&cat)
+                        || own == Some(cat),
+                    "{name}: {} cites {c} although {cat:?} is not in scope",
+                    v.title
+                );
+            }
+        }
+    }
+    // And criteria are still cited where their category is in scope (not dropped wholesale).
+    let s = example("s1-payroll-provider.toml");
+    let r = recommend(&s);
+    assert!(
+        memo::decision_views(q(), &r)
+            .iter()
+            .flat_map(|v| &v.reasons)
+            .flat_map(|x| &x.criteria)
+            .filter_map(|c| tsc::category(c))
+            .any(|c| c != Category::Security && r.soc2_categories.contains(&c)),
+        "S1 cites its included categories' criteria ({:?})",
+        r.soc2_categories
+    );
+}

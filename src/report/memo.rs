@@ -213,15 +213,31 @@ pub struct AnswerLine {
     pub source: Option<String>,
 }
 
-/// Rules by id, built once per memo (a lookup per firing stays linear).
-struct Rules<'q>(HashMap<&'q str, &'q Rule>);
+/// Rules by id, built once per memo (a lookup per firing stays linear), and the categories
+/// whose criteria a reason may cite.
+struct Rules<'q> {
+    by_id: HashMap<&'q str, &'q Rule>,
+    /// Security and the categories included: a reason for the SOC 2 does not cite C1.1 when
+    /// Confidentiality is out (domain.md §2: the report covers the categories in scope).
+    cited: Vec<Category>,
+}
 
 impl<'q> Rules<'q> {
-    fn new(q: &'q Questionnaire) -> Self {
-        Rules(q.rules.iter().map(|r| (r.id.as_str(), r)).collect())
+    fn new(q: &'q Questionnaire, r: &Recommendation) -> Self {
+        let mut cited = vec![Category::Security];
+        cited.extend(r.soc2_categories.iter().copied());
+        Rules {
+            by_id: q.rules.iter().map(|r| (r.id.as_str(), r)).collect(),
+            cited,
+        }
     }
     fn get(&self, id: &str) -> Option<&'q Rule> {
-        self.0.get(id).copied()
+        self.by_id.get(id).copied()
+    }
+    /// Whether a criterion may be cited: it belongs to a category in scope, or to `own`, the
+    /// category the decision is about (its "not included" may cite the criteria it leaves out).
+    fn cites(&self, criterion: &str, own: Option<Category>) -> bool {
+        tsc::category(criterion).is_some_and(|c| self.cited.contains(&c) || own == Some(c))
     }
 }
 
@@ -267,6 +283,11 @@ fn subjects(f: &Firing) -> Vec<&str> {
 }
 
 fn reason(rules: &Rules, f: &Firing) -> Reason {
+    reason_about(rules, f, None)
+}
+
+/// A reason of a decision about `own` (a category), which may cite that category's criteria.
+fn reason_about(rules: &Rules, f: &Firing, own: Option<Category>) -> Reason {
     let via: Vec<&str> = f.via_systems.iter().map(|e| e.name.as_str()).collect();
     Reason {
         text: f.rationale.clone(),
@@ -274,7 +295,7 @@ fn reason(rules: &Rules, f: &Firing) -> Reason {
         criteria: f
             .references
             .iter()
-            .filter(|r| tsc::is_valid(r))
+            .filter(|r| rules.cites(r, own))
             .cloned()
             .collect(),
         applies_to: names(&subjects(f)),
@@ -293,24 +314,32 @@ fn one_line(r: &Reason) -> String {
 }
 
 /// One decision's detail (the app's drill-down).
-pub(crate) fn decision_view(q: &Questionnaire, d: &Decision) -> DecisionView {
-    view(&Rules::new(q), d)
+pub(crate) fn decision_view(q: &Questionnaire, r: &Recommendation, d: &Decision) -> DecisionView {
+    view(&Rules::new(q, r), d)
 }
 
 fn view(rules: &Rules, d: &Decision) -> DecisionView {
+    let own = match d.id {
+        DecisionId::Category(c) => Some(c),
+        _ => None,
+    };
     let mut seen_rules: HashSet<&str> = HashSet::new();
     let reasons = d
         .rationale
         .iter()
         .filter(|f| seen_rules.insert(f.rule.as_str()))
-        .map(|f| reason(rules, f))
+        .map(|f| reason_about(rules, f, own))
         .collect();
     let exclusions = d
         .exclusions
         .iter()
         .map(|x| ExclusionView {
             what: wording::excluded(&x.what),
-            because: x.because.iter().map(|f| reason(rules, f)).collect(),
+            because: x
+                .because
+                .iter()
+                .map(|f| reason_about(rules, f, own))
+                .collect(),
         })
         .collect();
     // The answers behind it, once each, grouped by the entity that gave them.
@@ -375,7 +404,7 @@ pub(crate) fn each_decision_view<'a>(
     q: &'a Questionnaire,
     r: &'a Recommendation,
 ) -> impl Iterator<Item = DecisionView> + 'a {
-    let rules = Rules::new(q);
+    let rules = Rules::new(q, r);
     r.all_decisions().map(move |d| view(&rules, d))
 }
 
@@ -492,7 +521,7 @@ fn is_in(v: Verdict) -> bool {
 
 /// Builds the memo. Linear in the recommendation.
 pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
-    let rules = Rules::new(q);
+    let rules = Rules::new(q, r);
     let verdict_decision = r.decisions.iter().find(|d| d.id == DecisionId::Verdict);
 
     let reports = r

@@ -138,7 +138,7 @@ pub(crate) fn decision_lines(
     }
     // Worded from the model the Markdown and plain mode read: each reason once, the answers
     // behind it once each, grouped by the entity that gave them; no rule ids.
-    let v = memo::decision_view(q, d);
+    let v = memo::decision_view(q, r, d);
     if v.reasons.is_empty() && v.exclusions.is_empty() {
         out.push(line(
             "No rule has fired for this decision yet.".into(),
