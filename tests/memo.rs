@@ -619,3 +619,23 @@ fn reasons_cite_only_criteria_of_categories_in_scope() {
         r.soc2_categories
     );
 }
+
+/// "42 of 42 questions answered" read as complete although one answer was "unknown": the memo's
+/// workshop line and plain text say how many answers are "unknown" (found by a facilitator
+/// run: 88 of 173 were).
+#[test]
+fn page_one_says_how_many_answers_are_unknown() {
+    let s = example("s3-billing-service-account.toml");
+    let r = recommend(&s);
+    assert!(r.progress.unknown > 0);
+    let md = markdown::render(q(), &s, &r);
+    let plain = memo::text(q(), &s, &r);
+    let n = r.progress.unknown;
+    let said = if n == 1 {
+        "1 of them \"unknown\"".to_string()
+    } else {
+        format!("{n} of them \"unknown\"")
+    };
+    assert!(md.contains(&said), "{md}");
+    assert!(plain.contains(&said), "{plain}");
+}

@@ -745,6 +745,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             &ws.participants,
             r.progress.answered,
             r.progress.total,
+            r.progress.unknown,
         ),
         verdict: r.verdict,
         headline: wording::verdict_state(r.verdict, provisional),

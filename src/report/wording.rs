@@ -515,13 +515,15 @@ pub(crate) fn memo_if_called_for() -> &'static str {
 }
 
 /// "Workshop of 2026-11-20, facilitated by Dana Reyes with Sam Okafor and Lee Tran; 76 of 76
-/// questions answered."
+/// questions answered, 12 of them "unknown"." An "unknown" counts as answered (someone was
+/// asked), but a reader must see how many there are.
 pub(crate) fn memo_workshop(
     date: Option<chrono::NaiveDate>,
     facilitator: &str,
     participants: &[String],
     answered: usize,
     total: usize,
+    unknown: usize,
 ) -> String {
     let mut s = match date {
         Some(d) => format!("Workshop of {}", self::date(d)),
@@ -538,7 +540,12 @@ pub(crate) fn memo_workshop(
     if !people.is_empty() {
         s.push_str(&format!(" with {}", people.join(", ")));
     }
-    s.push_str(&format!("; {answered} of {total} questions answered."));
+    s.push_str(&format!("; {answered} of {total} questions answered"));
+    match unknown {
+        0 => s.push('.'),
+        1 => s.push_str(", 1 of them \"unknown\"."),
+        n => s.push_str(&format!(", {n} of them \"unknown\".")),
+    }
     s
 }
 
