@@ -1201,3 +1201,21 @@ fn plain_is_offered_only_where_a_workshop_runs() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("Loglight"), "{}", r.stdout);
 }
+
+/// `socscope list` shows the organisation, so a facilitator types `resume Spendwise`: a session
+/// is found by its organisation's name (the newest of its files), not only by its file name;
+/// "Acme" does not find "Acme Corp"'s file.
+#[test]
+fn a_session_is_found_by_its_organisation_as_list_shows_it() {
+    let data = TempDir::new().expect("temp dir");
+    let s1 = example_path("s1-payroll-provider.toml");
+    std::fs::copy(&s1, data.path().join("spendwise-ltd-2026-11-02.toml")).unwrap();
+    std::fs::copy(&s1, data.path().join("acme-corp-2026-11-02.toml")).unwrap();
+    let r = run_in(data.path(), &["recommend", "Spendwise Ltd", "--json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = run_in(data.path(), &["recommend", "spendwise ltd", "--json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = run_in(data.path(), &["recommend", "Acme", "--json"]);
+    assert_ne!(r.code, Some(0), "Acme must not find Acme Corp's session");
+    assert!(r.stderr.contains("no session file"), "{}", r.stderr);
+}

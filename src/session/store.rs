@@ -125,8 +125,9 @@ pub(crate) fn data_dir() -> Result<PathBuf, StoreError> {
         .ok_or(StoreError::NoDataDir)
 }
 
-/// A file name for a new session: organisation slug and date, never an existing file.
-pub(crate) fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
+/// The organisation as it starts a session's file name: lower-case ASCII letters and digits,
+/// one dash for anything else, at most 40 characters ("Spendwise Ltd" -> "spendwise-ltd").
+pub(crate) fn slug(organisation: &str) -> String {
     let mut slug = String::new();
     for c in organisation.chars() {
         let c = if c.is_ascii_alphanumeric() {
@@ -140,11 +141,16 @@ pub(crate) fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc
         }
     }
     let slug = slug.trim_matches('-');
-    let slug: String = if slug.is_empty() {
+    if slug.is_empty() {
         "workshop".into()
     } else {
         slug.chars().take(40).collect()
-    };
+    }
+}
+
+/// A file name for a new session: organisation slug and date, never an existing file.
+pub(crate) fn new_session_path(dir: &Path, organisation: &str, now: DateTime<Utc>) -> PathBuf {
+    let slug = slug(organisation);
     let date = now.format("%Y-%m-%d");
     let mut path = dir.join(format!("{slug}-{date}.toml"));
     let mut n = 2;

@@ -81,7 +81,7 @@ impl Error {
             Error::Lock(e) => e.help(),
             Error::Questionnaire(_) | Error::Import(_) => None,
             Error::NoSuchSession { .. } => Some(
-                "give a path to a session file, or run `socscope list` to see saved sessions"
+                "give a path to a session file or an organisation's name, or run `socscope list` to see saved sessions"
                     .into(),
             ),
             Error::NoSessions(_) => Some("start one with `socscope new`".into()),

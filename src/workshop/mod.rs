@@ -49,11 +49,40 @@ pub fn resolve(arg: &str) -> Result<PathBuf, Error> {
             return Ok(candidate);
         }
     }
+    if let Some(newest) = by_organisation(&dir, arg) {
+        return Ok(newest);
+    }
     Err(Error::NoSuchSession {
         arg: arg.to_string(),
         tried: direct,
         dir,
     })
+}
+
+/// The newest session in `dir` whose file name is `organisation`'s (as `socscope list` shows it):
+/// `resume Spendwise` finds `spendwise-2026-12-01.toml`. The name is what `new` gave the file,
+/// its organisation slug then the date, so no file needs to be opened to find it.
+fn by_organisation(dir: &Path, organisation: &str) -> Option<PathBuf> {
+    let prefix = format!("{}-", store::slug(organisation));
+    let files = store::session_files(dir).ok()?;
+    files
+        .into_iter()
+        .filter(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_prefix(&prefix))
+                // The date follows: "acme" must not find "acme-corp-2026-12-01.toml".
+                .is_some_and(|rest| {
+                    // Bytes, not a str slice: a file name may have any characters.
+                    rest.as_bytes().get(..10).is_some_and(|d| {
+                        d[0].is_ascii_digit() && d.iter().all(|b| b.is_ascii_digit() || *b == b'-')
+                    })
+                })
+        })
+        .max_by_key(|p| {
+            let modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            (modified, p.clone())
+        })
 }
 
 /// The most recently updated readable session in the sessions directory.
