@@ -764,7 +764,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
         },
         identities,
         conflicts,
-        findings: r.findings.iter().map(|f| f.text.clone()).collect(),
+        findings: r.findings.iter().map(wording::finding).collect(),
         frameworks: r
             .frameworks
             .iter()

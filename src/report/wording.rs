@@ -11,7 +11,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::engine::{
-    Available, CategoryState, Change, Decision, DecisionId, Flip, Gap, GapStatus, Outcome,
+    Available, CategoryState, Change, Decision, DecisionId, Finding, Flip, Gap, GapStatus, Outcome,
     PlanStep, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
@@ -95,6 +95,15 @@ impl Serialize for Decision {
         st.serialize_field("open_questions", &self.open_questions)?;
         st.serialize_field("conflicts", &self.conflicts)?;
         st.end()
+    }
+}
+
+/// A finding as one line, led by whom it is about: "Twilio: No SOC 2 report is held from this
+/// subservice organisation: ..." (a list of findings without names reads as one vendor's).
+pub(crate) fn finding(f: &Finding) -> String {
+    match &f.subject {
+        Some(e) => format!("{}: {}", e.name, f.text),
+        None => f.text.clone(),
     }
 }
 

@@ -220,7 +220,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     for f in r.findings.iter().take(named(r.findings.len())) {
         summary.push(Line::styled(
-            format!("Finding: {}", clean(&f.text)),
+            format!("Finding: {}", clean(&wording::finding(f))),
             t.warn(),
         ));
     }
