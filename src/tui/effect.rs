@@ -26,6 +26,9 @@ pub enum Effect {
     /// The session file is damaged: restore its backup (the damaged file is kept as
     /// `FILE.corrupt`, as `resume --from-backup` does), then open it.
     RestoreBackup(PathBuf),
+    /// Leave the open workshop for the start screen: its journal is written into the file
+    /// first, as on quitting, so opening it again has nothing to recover.
+    Close,
     /// Re-read the list of saved sessions for the start screen.
     RefreshSessions,
     Export(Format),
@@ -162,6 +165,32 @@ pub fn apply(app: &mut App, effect: Effect) {
             }
         }
         Effect::RestoreBackup(path) => restore_backup(app, path),
+        Effect::Close => {
+            let Some(w) = app.work.as_mut() else { return };
+            let read_only = w.read_only();
+            if !read_only {
+                let saved = w
+                    .lease
+                    .record(&w.session)
+                    .and_then(|_| w.save_whole(&app.q));
+                if let Err(e) = saved {
+                    w.save_error = Some(e.to_string());
+                    app.show_error("NOT SAVED", &e);
+                    app.last_save_error = Some(e);
+                    return;
+                }
+            }
+            let saved = w.path().display().to_string();
+            app.work = None;
+            app.stack = vec![Screen::Start];
+            app.start.list.cursor = 1;
+            app.info(if read_only {
+                format!("Closed {saved} (open read-only: nothing was changed)")
+            } else {
+                format!("Saved to {saved}")
+            });
+            refresh_sessions(app);
+        }
         Effect::RefreshSessions => refresh_sessions(app),
         Effect::Export(format) => {
             let Some(w) = &app.work else { return };

@@ -414,7 +414,9 @@ fn tab_cycles_screens_and_esc_at_the_root_returns_to_start() {
     assert_eq!(seen, super::app::TABS.to_vec());
     feed(&mut app, &[key(KeyCode::BackTab)]);
     assert_eq!(app.screen(), &Screen::Export);
-    assert_eq!(esc(&mut app), vec![Effect::RefreshSessions]);
+    let fx = esc(&mut app);
+    assert_eq!(fx, vec![Effect::Close]);
+    apply_all(&mut app, fx);
     assert_eq!(app.screen(), &Screen::Start);
 }
 
@@ -1723,8 +1725,8 @@ fn a_session_open_elsewhere_offers_read_only_or_cancel_and_read_only_refuses_edi
     // Back to the start, the other process gone: opening it again makes it writable.
     app.stack = vec![Screen::Questions];
     let fx = esc(&mut app);
-    assert!(status_text(&app).contains("nothing was changed"));
     apply_all(&mut app, fx);
+    assert!(status_text(&app).contains("nothing was changed"));
     drop(other);
     super::apply(&mut app, Effect::Open(path.clone()));
     assert!(app.work.as_ref().is_some_and(|w| !w.read_only()));
@@ -2978,4 +2980,42 @@ fn many_conflicts_are_counted_and_the_decisions_keep_their_rows() {
         "{text}"
     );
     assert!(text.contains("Identity: svc-0"), "{text}");
+}
+
+/// Esc out of a workshop to the start screen said "Saved to…" but left the answers in the
+/// journal, so opening it again said "recovered N changes…", which reads as a crash (found by a
+/// facilitator). Leaving writes the journal into the file, as quitting does.
+#[test]
+fn leaving_a_workshop_writes_its_journal_into_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    let mut app = app_at(Screen::Questions, path.clone());
+    let fx = keys(&mut app, "2");
+    apply_all(&mut app, fx);
+    let journal = crate::session::store::sibling(&path, ".journal");
+    assert!(journal.exists(), "the answer went to the journal first");
+    let mut fx = Vec::new();
+    while app.work.is_some() && fx.len() < 10 {
+        let step = feed(&mut app, &[key(KeyCode::Esc)]);
+        let done = step.is_empty();
+        fx.extend(step.clone());
+        apply_all(&mut app, step);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(app.screen(), &Screen::Start);
+    assert!(app.work.is_none());
+    assert!(!journal.exists(), "the journal was written into the file");
+    let (s, opened) = crate::session::store::open(&path, &q()).unwrap();
+    assert!(
+        s.engagement.contains_key("report_requesters"),
+        "{:?}",
+        s.engagement.keys().collect::<Vec<_>>()
+    );
+    assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+    let mut again = App::new(q(), Theme { color: true });
+    super::apply(&mut again, Effect::Open(path.clone()));
+    let msg = status_text(&again);
+    assert!(!msg.contains("recovered"), "{msg}");
 }

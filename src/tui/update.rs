@@ -224,17 +224,8 @@ fn back(app: &mut App) -> Vec<Effect> {
         ));
         return Vec::new();
     }
-    let saved = w.path().display().to_string();
-    let read_only = w.read_only();
-    app.work = None;
-    app.stack = vec![Screen::Start];
-    app.start.list.cursor = 1;
-    app.info(if read_only {
-        format!("Closed {saved} (open read-only: nothing was changed)")
-    } else {
-        format!("Saved to {saved}")
-    });
-    vec![Effect::RefreshSessions]
+    // The effect writes the journal into the file before the workshop is closed.
+    vec![Effect::Close]
 }
 
 fn quit(app: &mut App) -> Vec<Effect> {
