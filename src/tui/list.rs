@@ -18,6 +18,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{Hit, HitList};
 use super::keymap::Cmd;
+use super::theme::Theme;
 
 /// What the last frame showed, so keys page by what was on screen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,6 +67,20 @@ pub(crate) struct Look<'a> {
     pub(crate) marker_style: Style,
     /// In a text being browsed: the items that can be acted on (highlighted when in view).
     pub(crate) actionable: Option<&'a dyn Fn(usize) -> bool>,
+}
+
+impl<'a> Look<'a> {
+    /// A list to pick from: the highlighted item drawn in the theme's focus style.
+    pub(crate) fn select(t: Theme, block: Option<Block<'a>>) -> Look<'a> {
+        Look {
+            block,
+            focus: t.focus(),
+            highlight: true,
+            mode: Mode::Select,
+            marker_style: t.dim(),
+            actionable: None,
+        }
+    }
 }
 
 impl Window {

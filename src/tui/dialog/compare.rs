@@ -13,7 +13,7 @@ use super::Modal;
 use super::editor::{self, EditTarget};
 use crate::tui::app::App;
 use crate::tui::keymap::Cmd;
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Look, Window};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{centered, clean, marker, truncate};
 use crate::workshop::catalogue::{self, SessionInfo};
@@ -149,14 +149,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         inner_area,
         &mut p.list,
         rows.len(),
-        Look {
-            block: None,
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, None),
         None,
         |i, _| {
             let m = marker(i == cursor);

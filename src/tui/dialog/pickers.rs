@@ -11,7 +11,7 @@ use crate::session::{EntityId, Value};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Screen};
 use crate::tui::keymap::{self, Cmd};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Look, Window};
 use crate::tui::screen::questions::set_value;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{centered, clean, marker, truncate};
@@ -290,14 +290,7 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect) {
         box_,
         &mut p.list,
         n,
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         None,
         |i, _| {
             let c = &kq.choices[i];
@@ -340,14 +333,7 @@ fn draw_links(frame: &mut Frame, app: &mut App, area: Rect) {
         box_,
         &mut p.list,
         n,
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         None,
         |i, _| {
             let s = &w.session.systems[i];

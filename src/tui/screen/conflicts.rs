@@ -17,7 +17,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, Screen};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::Cmd;
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Look, Window};
 use crate::tui::screen::refuse_read_only;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, wrap_hanging};
@@ -219,14 +219,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         top,
         &mut app.conflicts.list,
         n,
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         None,
         |i, _| {
             let c = &s.conflicts[i];

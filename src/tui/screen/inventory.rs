@@ -14,7 +14,7 @@ use crate::tui::app::{App, HitList, Modal, Workshop};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::dialog::{Confirm, LinksPicker, Pending, pickers};
 use crate::tui::keymap::{self, Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Look, Window};
 use crate::tui::screen::{jump_to_entity, refuse_read_only};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, truncate};
@@ -553,12 +553,8 @@ fn draw_list<'a>(
         window,
         len,
         Look {
-            block: Some(block),
-            focus: t.focus(),
             highlight: focused,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
+            ..Look::select(*t, Some(block))
         },
         Some(list),
         |i, _| vec![row(i)],

@@ -654,14 +654,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
             ans_a,
             &mut qs.choices,
             n + 1,
-            Look {
-                block: None,
-                focus: t.focus(),
-                highlight: true,
-                mode: Mode::Select,
-                marker_style: t.dim(),
-                actionable: None,
-            },
+            Look::select(t, None),
             Some(HitList::Choices),
             |i, _| {
                 if i == n {

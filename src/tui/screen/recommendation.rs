@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Filtered, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Window};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, truncate, wrap};
 
@@ -309,14 +309,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         list_a,
         &mut app.rec.list,
         at.len(),
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         Some(HitList::Decisions),
         |i, _| {
             #[cfg(test)]

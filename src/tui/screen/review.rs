@@ -12,7 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList};
 use crate::tui::dialog::editor::{self, EditTarget};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Filtered, Look, Mode, Window};
+use crate::tui::list::{self, Filtered, Look, Window};
 use crate::tui::screen::jump_to_change;
 use crate::tui::update::Effect;
 use crate::tui::widgets::{marker, truncate};
@@ -257,14 +257,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         area,
         &mut app.review.list,
         n,
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         Some(HitList::Review),
         |i, _| {
             let r = row(w, q, &l.seq[l.shown.at[i]]);

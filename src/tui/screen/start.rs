@@ -9,7 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Modal};
 use crate::tui::dialog::editor::{self, EditTarget, Editor};
 use crate::tui::keymap::{Cmd, Ctx};
-use crate::tui::list::{self, Look, Mode, Window};
+use crate::tui::list::{self, Look, Window};
 use crate::tui::update::Effect;
 use crate::tui::widgets::{clean, marker, truncate};
 use crate::workshop::catalogue::SessionInfo;
@@ -183,14 +183,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         list_a,
         &mut app.start.list,
         rows.len(),
-        Look {
-            block: Some(block),
-            focus: t.focus(),
-            highlight: true,
-            mode: Mode::Select,
-            marker_style: t.dim(),
-            actionable: None,
-        },
+        Look::select(t, Some(block)),
         Some(HitList::Start),
         |i, _| {
             let m = marker(i == cursor);
