@@ -788,10 +788,7 @@ pub fn write_evidence_checklist(s: &Session, r: &Recommendation, w: &mut dyn Wri
     }
     let _ = writeln!(w, ".\n");
     if r.evidence_plan.is_empty() {
-        let _ = writeln!(
-            w,
-            "Nothing to collect: no system or identity is in scope yet."
-        );
+        let _ = writeln!(w, "{}", wording::NOTHING_TO_COLLECT);
         return;
     }
     evidence_plan(w, r);

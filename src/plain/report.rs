@@ -78,10 +78,7 @@ pub(super) fn evidence_text(s: &Session, r: &Recommendation) -> String {
     }
     let _ = writeln!(w, ".");
     if r.evidence_plan.is_empty() {
-        let _ = writeln!(
-            w,
-            "Nothing to collect: no system or identity is in scope yet."
-        );
+        let _ = writeln!(w, "{}", wording::NOTHING_TO_COLLECT);
         return out;
     }
     let when = if r

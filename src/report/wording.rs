@@ -125,6 +125,10 @@ pub(crate) fn objective_id(n: usize) -> String {
     format!("CO-{n}")
 }
 
+/// An evidence plan with nothing in it.
+pub(crate) const NOTHING_TO_COLLECT: &str =
+    "Nothing to collect: no system or identity is in scope yet.";
+
 /// Why an evidence task comes first: nobody knew whether the control exists.
 pub(crate) const ESTABLISH_FIRST: &str = "nobody could say whether it exists";
 
