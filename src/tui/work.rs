@@ -139,6 +139,9 @@ impl Workshop {
         &mut self,
         q: &Questionnaire,
     ) -> Result<Option<crate::session::store::Saved>, crate::workshop::Error> {
+        if !self.lease.would_save(&self.session) {
+            return Ok(None);
+        }
         let rec = self
             .rec
             .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval));

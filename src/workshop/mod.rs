@@ -280,10 +280,16 @@ impl Lease {
         s: &Session,
         rec: &Recommendation,
     ) -> Result<Option<Saved>, Error> {
-        if self.read_only() || (!self.changed(s) && self.journal.is_none()) {
+        if !self.would_save(s) {
             return Ok(None);
         }
         self.save(s, rec).map(Some)
+    }
+
+    /// Whether [`Lease::save_if_changed`] would write: callers skip making the recommendation
+    /// for the summary (a second at 10,000 identities) when it would not.
+    pub(crate) fn would_save(&self, s: &Session) -> bool {
+        !self.read_only() && (self.changed(s) || self.journal.is_some())
     }
 
     /// Appends what changed in `s` since it was read or last saved to the journal, durably
