@@ -44,9 +44,8 @@ pub(crate) struct ReviewRow {
 struct Listed {
     revision: u64,
     unanswered_only: bool,
-    /// Every visible question in asking order (`Workshop::sequence`).
-    seq: Vec<(EntityId, usize)>,
-    /// Positions in `seq`, and the widest section name listed, in columns.
+    /// Positions in `Workshop::sequence` (the workshop keeps it under the same revision), and
+    /// the widest section name listed, in columns.
     shown: Filtered,
 }
 
@@ -63,13 +62,13 @@ fn listed<'a>(
         l.revision == w.revision && l.shown.filter == needle && l.unanswered_only == unanswered_only
     });
     if !fresh {
-        let (seq, earlier) = match cache.take().filter(|l| l.revision == w.revision) {
-            Some(l) if l.unanswered_only == unanswered_only => (l.seq, Some(l.shown)),
-            Some(l) => (l.seq, None),
-            None => (w.sequence().to_vec(), None),
+        let earlier = match cache.take().filter(|l| l.revision == w.revision) {
+            Some(l) if l.unanswered_only == unanswered_only => Some(l.shown),
+            _ => None,
         };
+        let seq = w.sequence();
         let shown = {
-            let keep = keeper(&seq, &needle, unanswered_only, w, q);
+            let keep = keeper(seq, &needle, unanswered_only, w, q);
             match earlier {
                 Some(e) => e.refilter(needle.clone(), seq.len(), keep),
                 None => Filtered::all(needle.clone(), seq.len(), keep),
@@ -78,14 +77,12 @@ fn listed<'a>(
         *cache = Some(Listed {
             revision: w.revision,
             unanswered_only,
-            seq,
             shown,
         });
     }
     cache.get_or_insert_with(|| Listed {
         revision: w.revision,
         unanswered_only,
-        seq: Vec::new(),
         shown: Filtered::default(),
     })
 }
@@ -163,7 +160,8 @@ impl App {
         l.shown
             .at
             .iter()
-            .map(|&i| row(w, &self.q, &l.seq[i]))
+            .filter_map(|&i| w.sequence().get(i))
+            .map(|e| row(w, &self.q, e))
             .collect()
     }
 
@@ -174,7 +172,12 @@ impl App {
         };
         let st = (self.review.filter.as_str(), self.review.unanswered_only);
         let l = listed(&mut self.review.listed, st, w, &self.q);
-        let r = l.shown.at.get(i).map(|&k| row(w, &self.q, &l.seq[k]));
+        let r = l
+            .shown
+            .at
+            .get(i)
+            .and_then(|&k| w.sequence().get(k))
+            .map(|e| row(w, &self.q, e));
         (l.shown.at.len(), r)
     }
 }
@@ -260,7 +263,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         Look::select(t, Some(block)),
         Some(HitList::Review),
         |i, _| {
-            let r = row(w, q, &l.seq[l.shown.at[i]]);
+            let r = row(w, q, &w.sequence()[l.shown.at[i]]);
             // Columns by display width; names keep both ends, so twins stay apart.
             let answer = match &r.answer {
                 None => Span::styled(pad("—", ans_w), t.warn()),
