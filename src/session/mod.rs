@@ -637,12 +637,26 @@ impl Session {
             Some(a) => {
                 let value_override = a.secret_override
                     && matches!(&a.value, Value::Text(t) if secrets::contains_secret(t));
+                let secret_override = value_override || kept;
+                // The same note again changes nothing (as in the app: no new record, no new
+                // time), so a copy where it was re-typed still merges as unchanged.
+                if a.note == note && a.secret_override == secret_override {
+                    return findings;
+                }
                 a.note = note;
-                a.secret_override = value_override || kept;
+                a.secret_override = secret_override;
             }
             None => {
                 let key = (e.clone(), qid.to_string());
                 match note {
+                    Some(text)
+                        if self
+                            .notes
+                            .get(&key)
+                            .is_some_and(|n| n.text == text && n.secret_override == kept) =>
+                    {
+                        return findings;
+                    }
                     Some(text) => {
                         self.notes.insert(
                             key,
