@@ -701,7 +701,10 @@ pub fn merge(q: &Questionnaire, base: &Session, ours: &Session, theirs: &Session
         &listed(base, &same),
         &listed(ours, &same),
         &listed(theirs, &map_theirs),
-        |(e, qid, n)| (e.clone(), qid.clone(), n.text.clone()),
+        // The time is part of a note: answering and clearing a question gives its note back
+        // with a new time, and a side that did only that changed it (a merge property test
+        // found the older time kept).
+        |(e, qid, n)| (e.clone(), qid.clone(), n.text.clone(), n.at),
     );
     let mut session = Session {
         workshop,
@@ -744,7 +747,9 @@ fn add_note(s: &mut Session, e: EntityId, qid: String, n: Note) {
     s.notes
         .entry((e, qid))
         .and_modify(|x| {
-            x.text = format!("{}\n\n{}", x.text, n.text);
+            if !x.text.contains(&n.text) {
+                x.text = format!("{}\n\n{}", x.text, n.text);
+            }
             x.at = x.at.max(n.at);
             x.secret_override |= n.secret_override;
         })
