@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::plan::ImportPlan;
 use super::{identity_questions, name_key};
-use crate::questionnaire::{Question, Questionnaire};
-use crate::session::{EntityId, Session, Value};
+use crate::questionnaire::Questionnaire;
+use crate::session::{EntityId, Session};
 
 /// Carries out a plan: adds or updates identities, creates and links systems, writes answers
 /// marked with the plan's source. Returns the ids of the identities, in plan order.
@@ -91,28 +91,38 @@ pub fn apply(
             })
             .filter(|sid| order.contains_key(*sid))
             .collect();
-        if let Some(i) = s.identity_index(id)
+        let index = s.identity_index(id);
+        if let Some(i) = index
             && !wanted.is_empty()
         {
             let systems = &mut s.identities[i].systems;
-            let mut have: HashSet<String> = systems.iter().cloned().collect();
-            let before = systems.len();
+            let mut have: HashSet<&str> = systems.iter().map(String::as_str).collect();
+            let mut add: Vec<String> = Vec::new();
             for sid in wanted {
-                if have.insert(sid.to_string()) {
-                    systems.push(sid.to_string());
+                if have.insert(sid) {
+                    add.push(sid.to_string());
                 }
             }
-            if systems.len() != before {
+            if !add.is_empty() {
+                systems.extend(add);
                 // Links are kept in the inventory's order of systems, as `toggle_link` keeps
                 // them.
-                systems.sort_by_key(|sid| order.get(sid).copied().unwrap_or(usize::MAX));
+                systems.sort_by_key(|sid| order.get(sid.as_str()).copied().unwrap_or(usize::MAX));
                 linked_any = true;
             }
         }
         let entity = EntityId::Identity(id.clone());
         for a in ip.answers.iter().filter(|a| a.action.writes()) {
-            if let Some(question) = questions.get(a.question.as_str()) {
-                write(s, question, &entity, &a.value, now, &plan.source);
+            // Checked and stored as any answer is, then marked with its source (found by the
+            // index known here, not looked up again).
+            if let Some(question) = questions.get(a.question.as_str())
+                && s.set_answer(question, &entity, a.value.clone(), now)
+                    .is_ok()
+                && let Some(stored) = index
+                    .and_then(|i| s.identities.get_mut(i))
+                    .and_then(|x| x.answers.get_mut(&question.id))
+            {
+                stored.source = Some(plan.source.clone());
             }
         }
     }
@@ -120,22 +130,4 @@ pub fn apply(
         s.touch(now);
     }
     ids
-}
-
-/// Records an imported answer: checked and stored as any answer is, marked with its source.
-pub(super) fn write(
-    s: &mut Session,
-    question: &Question,
-    entity: &EntityId,
-    value: &Value,
-    now: DateTime<Utc>,
-    source: &str,
-) {
-    if s.set_answer(question, entity, value.clone(), now).is_ok()
-        && let Some(stored) = s
-            .answers_mut(entity)
-            .and_then(|answers| answers.get_mut(&question.id))
-    {
-        stored.source = Some(source.to_string());
-    }
 }
