@@ -1078,6 +1078,41 @@ struct RawHead {
     engagement: RawEntityAnswers,
 }
 
+fn raw_head(s: &Session, version: u32) -> RawHead {
+    RawHead {
+        format_version: i64::from(version),
+        created: to_datetime(s.created),
+        updated: to_datetime(s.updated),
+        workshop: raw_workshop(&s.workshop),
+        questionnaire: RawQRef {
+            id: s.questionnaire.id.clone(),
+            version: s.questionnaire.version.clone(),
+            hash: s.questionnaire.hash.clone(),
+        },
+        engagement: RawEntityAnswers {
+            answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
+        },
+    }
+}
+
+// Names have no "keep as typed": whatever path set one, a secret in it is never written.
+fn raw_system(s: &Session, x: &System) -> RawSystem {
+    RawSystem {
+        id: Spanned::new(0..0, x.id.clone()),
+        name: crate::secrets::redacted(&x.name),
+        answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
+    }
+}
+
+fn raw_identity(s: &Session, x: &Identity) -> RawIdentity {
+    RawIdentity {
+        id: Spanned::new(0..0, x.id.clone()),
+        name: crate::secrets::redacted(&x.name),
+        systems: x.systems.clone(),
+        answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
+    }
+}
+
 /// One part of the file as TOML.
 fn toml_of<T: Serialize>(part: &T) -> Result<String, WriteError> {
     toml::to_string(part)
@@ -1209,43 +1244,21 @@ pub(crate) fn write_version(
         name(&s.workshop.organisation).replace(['\n', '\r'], " ")
     )
     .map_err(io)?;
-    let head = RawHead {
-        format_version: i64::from(version),
-        created: to_datetime(s.created),
-        updated: to_datetime(s.updated),
-        workshop: raw_workshop(&s.workshop),
-        questionnaire: RawQRef {
-            id: s.questionnaire.id.clone(),
-            version: s.questionnaire.version.clone(),
-            hash: s.questionnaire.hash.clone(),
-        },
-        engagement: RawEntityAnswers {
-            answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
-        },
-    };
+    let head = raw_head(s, version);
     w.write_all(toml_of(&head)?.as_bytes()).map_err(io)?;
     let mut part = |text: String| -> Result<(), WriteError> {
         w.write_all(b"\n").map_err(io)?;
         w.write_all(text.as_bytes()).map_err(io)
     };
     for x in &s.systems {
-        let raw = RawSystem {
-            id: Spanned::new(0..0, x.id.clone()),
-            name: name(&x.name),
-            answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
-        };
+        let raw = raw_system(s, x);
         part(
             plain_entry("systems", raw.id.get_ref(), &raw.name, None, &raw.answers)
                 .map_or_else(|| entry("systems", &raw), Ok)?,
         )?;
     }
     for x in &s.identities {
-        let raw = RawIdentity {
-            id: Spanned::new(0..0, x.id.clone()),
-            name: name(&x.name),
-            systems: x.systems.clone(),
-            answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
-        };
+        let raw = raw_identity(s, x);
         let systems = Some(&raw.systems[..]);
         part(
             plain_entry(
@@ -1363,38 +1376,16 @@ mod write_tests {
     /// then one `toml::to_string`. Kept as the oracle the streamed file must match byte for byte.
     fn render_whole(s: &Session, summary: Option<toml::Value>) -> String {
         let name = crate::secrets::redacted;
+        let head = raw_head(s, FORMAT_VERSION);
         let raw = RawSession {
-            format_version: Spanned::new(0..0, i64::from(FORMAT_VERSION)),
-            created: to_datetime(s.created),
-            updated: to_datetime(s.updated),
-            workshop: raw_workshop(&s.workshop),
-            questionnaire: RawQRef {
-                id: s.questionnaire.id.clone(),
-                version: s.questionnaire.version.clone(),
-                hash: s.questionnaire.hash.clone(),
-            },
-            engagement: RawEntityAnswers {
-                answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
-            },
-            systems: s
-                .systems
-                .iter()
-                .map(|x| RawSystem {
-                    id: Spanned::new(0..0, x.id.clone()),
-                    name: name(&x.name),
-                    answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
-                })
-                .collect(),
-            identities: s
-                .identities
-                .iter()
-                .map(|x| RawIdentity {
-                    id: Spanned::new(0..0, x.id.clone()),
-                    name: name(&x.name),
-                    systems: x.systems.clone(),
-                    answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
-                })
-                .collect(),
+            format_version: Spanned::new(0..0, head.format_version),
+            created: head.created,
+            updated: head.updated,
+            workshop: head.workshop,
+            questionnaire: head.questionnaire,
+            engagement: head.engagement,
+            systems: s.systems.iter().map(|x| raw_system(s, x)).collect(),
+            identities: s.identities.iter().map(|x| raw_identity(s, x)).collect(),
             orphans: s.orphans.clone(),
             conflicts: s
                 .conflicts

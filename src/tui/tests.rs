@@ -3034,18 +3034,22 @@ fn leaving_a_workshop_writes_its_journal_into_the_file() {
     assert!(!msg.contains("recovered"), "{msg}");
 }
 
-/// A CSV of `rows` identities, each on a system of 40: larger than the dialog plans at once.
-fn large_csv(dir: &std::path::Path, rows: usize) -> PathBuf {
+/// The import dialog opened on a CSV of 20,000 identities, each on a system of 40: larger than
+/// the dialog plans at once.
+fn large_import_dialog() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("name,kind,systems,mfa\n");
-    for i in 0..rows {
+    for i in 0..20_000 {
         csv.push_str(&format!(
             "user{i:06}@acme.example,employee,App {},yes\n",
             i % 40
         ));
     }
-    let path = dir.join("large.csv");
+    let path = dir.path().join("large.csv");
     std::fs::write(&path, csv).unwrap();
-    path
+    let mut app = app_at(Screen::Inventory, dir.path().join("acme.toml"));
+    super::apply(&mut app, Effect::ImportPreview { path });
+    (dir, app)
 }
 
 /// Issue 11, item 13: the dialog planned a large file while the screen stood still, with no
@@ -3055,10 +3059,7 @@ fn large_csv(dir: &std::path::Path, rows: usize) -> PathBuf {
 fn a_large_import_draws_its_progress_and_esc_cancels_it() {
     use crate::import::{Progress, Stage};
     use std::sync::atomic::{AtomicBool, Ordering};
-    let dir = tempfile::tempdir().unwrap();
-    let csv = large_csv(dir.path(), 20_000);
-    let mut app = app_at(Screen::Inventory, dir.path().join("acme.toml"));
-    super::apply(&mut app, Effect::ImportPreview { path: csv });
+    let (_dir, mut app) = large_import_dialog();
     let Some(Modal::Import(p)) = app.modal.as_mut() else {
         panic!("the preview opens")
     };
@@ -3101,10 +3102,7 @@ fn a_large_import_draws_its_progress_and_esc_cancels_it() {
 /// imports it.
 #[test]
 fn a_large_import_finished_on_the_worker_shows_its_preview() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = large_csv(dir.path(), 20_000);
-    let mut app = app_at(Screen::Inventory, dir.path().join("acme.toml"));
-    super::apply(&mut app, Effect::ImportPreview { path: csv });
+    let (_dir, mut app) = large_import_dialog();
     let start = std::time::Instant::now();
     while super::dialog::import::poll(&mut app) {
         assert!(start.elapsed().as_secs() < 120, "the dry run finishes");
