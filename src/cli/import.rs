@@ -124,8 +124,7 @@ pub(crate) fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
     meter.status("working out the verdict before the import");
     let was = Outline::of(q, s).state();
     meter.status("applying the import");
-    import::apply(q, &p, s, Utc::now());
-    drop(p);
+    import::apply_owned(q, p, s, Utc::now());
     meter.status("working out the verdict");
     let after = Outline::of(q, s);
     meter.status(&format!("saving {}", path.display()));

@@ -1,20 +1,45 @@
 //! Carrying a plan out on a session: linear in the plan and the session (systems and
 //! identities are added in one batch each, links made with a lookup table of system order).
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::plan::ImportPlan;
+use super::plan::{IdentityPlan, ImportPlan};
 use super::{identity_questions, name_key};
-use crate::questionnaire::{Question, Questionnaire};
-use crate::session::{EntityId, Session, Value};
+use crate::questionnaire::Questionnaire;
+use crate::session::{EntityId, Session};
 
 /// Carries out a plan: adds or updates identities, creates and links systems, writes answers
 /// marked with the plan's source. Returns the ids of the identities, in plan order.
 pub fn apply(
     q: &Questionnaire,
     plan: &ImportPlan,
+    s: &mut Session,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    carry_out(q, plan, plan.identities.iter().collect(), s, now)
+}
+
+/// [`apply`], taking the plan: each identity's part of it is freed once applied, so memory
+/// peaks at about the larger of the plan and the imported session, not at both (a million
+/// rows' plan is about 800 MB).
+pub fn apply_owned(
+    q: &Questionnaire,
+    mut plan: ImportPlan,
+    s: &mut Session,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let identities = std::mem::take(&mut plan.identities);
+    carry_out(q, &plan, identities, s, now)
+}
+
+/// [`apply`] of `identities` (the plan's, borrowed or owned) with the rest of `plan`.
+fn carry_out<T: Borrow<IdentityPlan>>(
+    q: &Questionnaire,
+    plan: &ImportPlan,
+    identities: Vec<T>,
     s: &mut Session,
     now: DateTime<Utc>,
 ) -> Vec<String> {
@@ -47,19 +72,19 @@ pub fn apply(
     }
 
     // Identities: the existing ones (if still there), the others added in one batch.
-    let mut ids: Vec<Option<String>> = plan
-        .identities
+    let mut ids: Vec<Option<String>> = identities
         .iter()
-        .map(|ip| {
+        .map(Borrow::borrow)
+        .map(|ip: &IdentityPlan| {
             ip.existing
                 .as_ref()
                 .filter(|id| s.identity(id).is_some())
                 .cloned()
         })
         .collect();
-    let names: Vec<&str> = plan
-        .identities
+    let names: Vec<&str> = identities
         .iter()
+        .map(Borrow::borrow)
         .zip(&ids)
         .filter(|(_, id)| id.is_none())
         .map(|(ip, _)| ip.name.as_str())
@@ -78,7 +103,8 @@ pub fn apply(
         .collect();
     let questions = identity_questions(q);
     let mut linked_any = false;
-    for (ip, id) in plan.identities.iter().zip(&ids) {
+    for (ip, id) in identities.into_iter().zip(&ids) {
+        let ip: &IdentityPlan = ip.borrow();
         let wanted: Vec<&str> = ip
             .systems
             .iter()
@@ -91,28 +117,38 @@ pub fn apply(
             })
             .filter(|sid| order.contains_key(*sid))
             .collect();
-        if let Some(i) = s.identity_index(id)
+        let index = s.identity_index(id);
+        if let Some(i) = index
             && !wanted.is_empty()
         {
             let systems = &mut s.identities[i].systems;
-            let mut have: HashSet<String> = systems.iter().cloned().collect();
-            let before = systems.len();
+            let mut have: HashSet<&str> = systems.iter().map(String::as_str).collect();
+            let mut add: Vec<String> = Vec::new();
             for sid in wanted {
-                if have.insert(sid.to_string()) {
-                    systems.push(sid.to_string());
+                if have.insert(sid) {
+                    add.push(sid.to_string());
                 }
             }
-            if systems.len() != before {
+            if !add.is_empty() {
+                systems.extend(add);
                 // Links are kept in the inventory's order of systems, as `toggle_link` keeps
                 // them.
-                systems.sort_by_key(|sid| order.get(sid).copied().unwrap_or(usize::MAX));
+                systems.sort_by_key(|sid| order.get(sid.as_str()).copied().unwrap_or(usize::MAX));
                 linked_any = true;
             }
         }
         let entity = EntityId::Identity(id.clone());
         for a in ip.answers.iter().filter(|a| a.action.writes()) {
-            if let Some(question) = questions.get(a.question.as_str()) {
-                write(s, question, &entity, &a.value, now, &plan.source);
+            // Checked and stored as any answer is, then marked with its source (found by the
+            // index known here, not looked up again).
+            if let Some(question) = questions.get(a.question.as_str())
+                && s.set_answer(question, &entity, a.value.clone(), now)
+                    .is_ok()
+                && let Some(stored) = index
+                    .and_then(|i| s.identities.get_mut(i))
+                    .and_then(|x| x.answers.get_mut(&question.id))
+            {
+                stored.source = Some(plan.source.clone());
             }
         }
     }
@@ -120,22 +156,4 @@ pub fn apply(
         s.touch(now);
     }
     ids
-}
-
-/// Records an imported answer: checked and stored as any answer is, marked with its source.
-pub(super) fn write(
-    s: &mut Session,
-    question: &Question,
-    entity: &EntityId,
-    value: &Value,
-    now: DateTime<Utc>,
-    source: &str,
-) {
-    if s.set_answer(question, entity, value.clone(), now).is_ok()
-        && let Some(stored) = s
-            .answers_mut(entity)
-            .and_then(|answers| answers.get_mut(&question.id))
-    {
-        stored.source = Some(source.to_string());
-    }
 }

@@ -28,7 +28,7 @@ mod values;
 use std::collections::HashMap;
 use std::io::Read;
 
-pub use apply::apply;
+pub use apply::{apply, apply_owned};
 pub use mapping::{Field, FieldColumn, Mapping, ResolvedMapping, assign, resolve};
 pub use plan::{
     Action, Csv, IdentityPlan, ImportPlan, Options, PlannedAnswer, Progress, Stage, SystemLink,

@@ -18,7 +18,7 @@ use super::{name_key, sanitize};
 use crate::engine;
 use crate::questionnaire::condition::Tri;
 use crate::questionnaire::{Question, Questionnaire, Scope};
-use crate::session::{EntityId, Identity, Session, System, Value};
+use crate::session::{Answer, Identity, Session, System, Value};
 use crate::vocab::EntityKey;
 
 /// Options of one import.
@@ -684,11 +684,16 @@ fn mark_not_asked(
                 answers: current.map(|i| i.answers.clone()).unwrap_or_default(),
             });
         }
-        for (k, ip) in chunk.iter().enumerate() {
-            let entity = EntityId::Identity(format!("i{}", k + 1));
+        for (ip, trial) in chunk.iter().zip(&mut trial.identities) {
             for a in ip.answers.iter().filter(|a| a.action.writes()) {
                 if let Some(question) = writes.get(a.question.as_str()) {
-                    super::apply::write(&mut trial, question, &entity, &a.value, now, &source);
+                    // Stored as `apply` stores it, less what only a real session needs (the
+                    // secret scan, the record of what changed, the lookup of the entity by id):
+                    // a planned value is checked already, and which questions are asked does
+                    // not depend on whether a text was redacted.
+                    let mut stored = Answer::new(a.value.clone().normalised(question), now);
+                    stored.source = Some(source.clone());
+                    trial.answers.insert(question.id.clone(), stored);
                 }
             }
         }

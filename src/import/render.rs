@@ -68,6 +68,51 @@ pub fn write_plan(
         plan.identities.len() - added,
         if written == 1 { "" } else { "s" },
     )?;
+    if plan.identities.len() > BLOCK {
+        write_blocks(plan, w)?;
+    } else {
+        write_identities(q, plan, overwrite_hint, w)?;
+    }
+    if !plan.new_systems.is_empty() {
+        // A large plan names the first few: the rest are in the file.
+        let named = if plan.identities.len() > BLOCK {
+            20
+        } else {
+            usize::MAX
+        };
+        write!(w, "\nnew systems: ")?;
+        for (i, n) in plan.new_systems.iter().take(named).enumerate() {
+            write!(w, "{}\"{}\"", if i > 0 { ", " } else { "" }, shown_name(n))?;
+        }
+        if plan.new_systems.len() > named {
+            write!(w, " and {} more", plan.new_systems.len() - named)?;
+        }
+        writeln!(w)?;
+    }
+    for warn in &plan.warnings {
+        writeln!(w, "note: {warn}")?;
+    }
+    if !plan.skipped.is_empty() {
+        writeln!(
+            w,
+            "\nskipped {} bad row{} (not imported):",
+            plan.skipped.len(),
+            if plan.skipped.len() == 1 { "" } else { "s" }
+        )?;
+        for e in &plan.skipped {
+            writeln!(w, "  {}: {}", e.place(), e.message.replace('\n', "\n  "))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every identity and what happens to each answer, for a plan of at most [`BLOCK`] identities.
+fn write_identities(
+    q: &Questionnaire,
+    plan: &ImportPlan,
+    overwrite_hint: &str,
+    w: &mut dyn Write,
+) -> fmt::Result {
     let questions = identity_questions(q);
     let mut labels: HashMap<(&str, &str), String> = HashMap::new();
     let mut other: String;
@@ -134,26 +179,58 @@ pub fn write_plan(
             }
         }
     }
-    if !plan.new_systems.is_empty() {
-        write!(w, "\nnew systems: ")?;
-        for (i, n) in plan.new_systems.iter().enumerate() {
-            write!(w, "{}\"{}\"", if i > 0 { ", " } else { "" }, shown_name(n))?;
+    Ok(())
+}
+
+/// Identities per line of a large plan's preview.
+pub(crate) const BLOCK: usize = 1000;
+
+/// A large plan, one line per [`BLOCK`] identities: a million identities' preview is about a
+/// thousand lines (the whole of it was 240 MB at a million rows, longer to print than to plan).
+fn write_blocks(plan: &ImportPlan, w: &mut dyn Write) -> fmt::Result {
+    writeln!(
+        w,
+        "\n(more than {BLOCK} identities: one line per {BLOCK}, in the file's order)"
+    )?;
+    for (k, block) in plan.identities.chunks(BLOCK).enumerate() {
+        let (mut new, mut links, mut written, mut same, mut kept, mut hidden) = (0, 0, 0, 0, 0, 0);
+        let (mut first, mut last) = (u64::MAX, 0);
+        for ip in block {
+            new += usize::from(ip.existing.is_none());
+            links += ip.systems.iter().filter(|l| !l.linked).count();
+            for l in &ip.lines {
+                first = first.min(*l);
+                last = last.max(*l);
+            }
+            for a in &ip.answers {
+                match a.action {
+                    Action::Add | Action::Replace { .. } => written += 1,
+                    Action::Unchanged => same += 1,
+                    Action::KeepLive { .. } => kept += 1,
+                    Action::NotAsked { .. } => hidden += 1,
+                }
+            }
+        }
+        let from = k * BLOCK + 1;
+        write!(
+            w,
+            "identities {from}-{} (lines {first}-{last}): {new} new, {} updated; {links} \
+             link{}; {written} answer{} pre-filled",
+            from + block.len() - 1,
+            block.len() - new,
+            if links == 1 { "" } else { "s" },
+            if written == 1 { "" } else { "s" },
+        )?;
+        for (n, what) in [
+            (same, "already so"),
+            (kept, "live kept"),
+            (hidden, "not asked"),
+        ] {
+            if n > 0 {
+                write!(w, ", {n} {what}")?;
+            }
         }
         writeln!(w)?;
-    }
-    for warn in &plan.warnings {
-        writeln!(w, "note: {warn}")?;
-    }
-    if !plan.skipped.is_empty() {
-        writeln!(
-            w,
-            "\nskipped {} bad row{} (not imported):",
-            plan.skipped.len(),
-            if plan.skipped.len() == 1 { "" } else { "s" }
-        )?;
-        for e in &plan.skipped {
-            writeln!(w, "  {}: {}", e.place(), e.message.replace('\n', "\n  "))?;
-        }
     }
     Ok(())
 }

@@ -1044,19 +1044,43 @@ fn raw_answers(s: &Session, e: &EntityId, a: &Answers) -> BTreeMap<String, Spann
 /// `[recommendation]`) as TOML. Maps are sorted and the layout fixed, so saving the same session
 /// twice gives the same bytes.
 pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, String> {
-    render_version(s, summary, FORMAT_VERSION)
+    let mut out = Vec::new();
+    write_version(s, summary, FORMAT_VERSION, &mut out).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| format!("could not render the session: {e}"))
 }
 
-/// [`render`] with another `format_version` ([`JOURNALED_VERSION`] when a journal follows).
-pub(crate) fn render_version(
-    s: &Session,
-    summary: Option<toml::Value>,
-    version: u32,
-) -> Result<String, String> {
-    // Names have no "keep as typed": whatever path set one, a secret in it is never written.
-    let name = crate::secrets::redacted;
-    let raw = RawSession {
-        format_version: Spanned::new(0..0, i64::from(version)),
+/// Why [`write_version`] stopped: the session could not be rendered (a defect), or the output
+/// could not be written.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    Render(String),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Render(m) => f.write_str(m),
+            WriteError::Io(e) => write!(f, "could not write the session: {e}"),
+        }
+    }
+}
+
+/// The head of the file: everything but the lists, which [`write_version`] writes entry by
+/// entry after it.
+#[derive(Serialize)]
+struct RawHead {
+    format_version: i64,
+    created: toml::Value,
+    updated: toml::Value,
+    workshop: RawWorkshop,
+    questionnaire: RawQRef,
+    engagement: RawEntityAnswers,
+}
+
+fn raw_head(s: &Session, version: u32) -> RawHead {
+    RawHead {
+        format_version: i64::from(version),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
         workshop: raw_workshop(&s.workshop),
@@ -1068,39 +1092,198 @@ pub(crate) fn render_version(
         engagement: RawEntityAnswers {
             answers: raw_answers(s, &EntityId::Engagement, &s.engagement),
         },
-        systems: s
-            .systems
-            .iter()
-            .map(|x| RawSystem {
-                id: Spanned::new(0..0, x.id.clone()),
-                name: name(&x.name),
-                answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
-            })
-            .collect(),
-        identities: s
-            .identities
-            .iter()
-            .map(|x| RawIdentity {
-                id: Spanned::new(0..0, x.id.clone()),
-                name: name(&x.name),
-                systems: x.systems.clone(),
-                answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
-            })
-            .collect(),
-        orphans: s.orphans.clone(),
-        conflicts: s
-            .conflicts
-            .iter()
-            .map(|c| Spanned::new(0..0, raw_conflict(s, c)))
-            .collect(),
-        recommendation: summary,
-    };
-    let body = toml::to_string(&raw).map_err(|e| format!("could not render the session: {e}"))?;
-    Ok(format!(
+    }
+}
+
+// Names have no "keep as typed": whatever path set one, a secret in it is never written.
+fn raw_system(s: &Session, x: &System) -> RawSystem {
+    RawSystem {
+        id: Spanned::new(0..0, x.id.clone()),
+        name: crate::secrets::redacted(&x.name),
+        answers: raw_answers(s, &EntityId::System(x.id.clone()), &x.answers),
+    }
+}
+
+fn raw_identity(s: &Session, x: &Identity) -> RawIdentity {
+    RawIdentity {
+        id: Spanned::new(0..0, x.id.clone()),
+        name: crate::secrets::redacted(&x.name),
+        systems: x.systems.clone(),
+        answers: raw_answers(s, &EntityId::Identity(x.id.clone()), &x.answers),
+    }
+}
+
+/// One part of the file as TOML.
+fn toml_of<T: Serialize>(part: &T) -> Result<String, WriteError> {
+    toml::to_string(part)
+        .map_err(|e| WriteError::Render(format!("could not render the session: {e}")))
+}
+
+/// One entry of a list as TOML: `{ identities = [entry] }` renders as `[[identities]]`.
+fn entry<T: Serialize>(list: &'static str, item: &T) -> Result<String, WriteError> {
+    toml_of(&BTreeMap::from([(list, [item])]))
+}
+
+/// One system or identity as `toml` renders it, written directly when every string in it is
+/// plain (printable ASCII without quotes or backslashes), every key bare and every value a
+/// string, an integer, a date-time or a list of strings; `None` otherwise, and the entry is
+/// rendered by `toml`. Nearly every entry of an imported inventory is plain, and the generic
+/// serialiser builds a document per entry: a third of saving a million identities.
+fn plain_entry(
+    list: &str,
+    id: &str,
+    name: &str,
+    systems: Option<&[String]>,
+    answers: &BTreeMap<String, Spanned<RawAnswer>>,
+) -> Option<String> {
+    use std::fmt::Write;
+    fn plain(s: &str) -> bool {
+        s.bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    }
+    fn bare(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    }
+    fn string(out: &mut String, s: &str) -> Option<()> {
+        plain(s).then(|| {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        })
+    }
+    fn strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) -> Option<()> {
+        out.push('[');
+        for (i, x) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            string(out, x)?;
+        }
+        out.push(']');
+        Some(())
+    }
+    fn value(out: &mut String, v: &toml::Value) -> Option<()> {
+        match v {
+            toml::Value::String(s) => string(out, s),
+            toml::Value::Integer(i) => {
+                let _ = write!(out, "{i}");
+                Some(())
+            }
+            toml::Value::Datetime(d) => {
+                let _ = write!(out, "{d}");
+                Some(())
+            }
+            toml::Value::Array(items) => {
+                let items: Option<Vec<&str>> = items.iter().map(toml::Value::as_str).collect();
+                strings(out, items?)
+            }
+            _ => None,
+        }
+    }
+    let mut out = String::with_capacity(128 + 96 * answers.len());
+    let _ = write!(out, "[[{list}]]\nid = ");
+    string(&mut out, id)?;
+    out.push_str("\nname = ");
+    string(&mut out, name)?;
+    if let Some(systems) = systems {
+        out.push_str("\nsystems = ");
+        strings(&mut out, systems.iter().map(String::as_str))?;
+    }
+    out.push('\n');
+    for (key, a) in answers {
+        if !bare(key) {
+            return None;
+        }
+        let a = a.get_ref();
+        let _ = write!(out, "\n[{list}.answers.{key}]\n");
+        if let Some(v) = &a.value {
+            out.push_str("value = ");
+            value(&mut out, v)?;
+            out.push('\n');
+        }
+        out.push_str("at = ");
+        value(&mut out, &a.at)?;
+        out.push('\n');
+        if let Some(note) = &a.note {
+            out.push_str("note = ");
+            string(&mut out, note)?;
+            out.push('\n');
+        }
+        if let Some(source) = &a.source {
+            out.push_str("source = ");
+            string(&mut out, source)?;
+            out.push('\n');
+        }
+        if a.secret_override {
+            out.push_str("secret_override = true\n");
+        }
+    }
+    Some(out)
+}
+
+/// [`render`] into `w`, with `format_version = version` ([`JOURNALED_VERSION`] when a journal
+/// follows), one system, identity, kept-aside answer and conflict at a
+/// time: the text of a million identities is never held whole, nor a copy of the session in
+/// the file's model. The bytes are those of rendering the whole file's model at once: every
+/// table of a TOML document is written after a blank line, whichever document it is in.
+pub(crate) fn write_version(
+    s: &Session,
+    summary: Option<toml::Value>,
+    version: u32,
+    w: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
+    // Names have no "keep as typed": whatever path set one, a secret in it is never written.
+    let name = crate::secrets::redacted;
+    let io = WriteError::Io;
+    write!(
+        w,
         "# socscope session: {}. Readable and diff-friendly; see docs/session-format.md.\n\
-         # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
+         # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n",
         name(&s.workshop.organisation).replace(['\n', '\r'], " ")
-    ))
+    )
+    .map_err(io)?;
+    let head = raw_head(s, version);
+    w.write_all(toml_of(&head)?.as_bytes()).map_err(io)?;
+    let mut part = |text: String| -> Result<(), WriteError> {
+        w.write_all(b"\n").map_err(io)?;
+        w.write_all(text.as_bytes()).map_err(io)
+    };
+    for x in &s.systems {
+        let raw = raw_system(s, x);
+        part(
+            plain_entry("systems", raw.id.get_ref(), &raw.name, None, &raw.answers)
+                .map_or_else(|| entry("systems", &raw), Ok)?,
+        )?;
+    }
+    for x in &s.identities {
+        let raw = raw_identity(s, x);
+        let systems = Some(&raw.systems[..]);
+        part(
+            plain_entry(
+                "identities",
+                raw.id.get_ref(),
+                &raw.name,
+                systems,
+                &raw.answers,
+            )
+            .map_or_else(|| entry("identities", &raw), Ok)?,
+        )?;
+    }
+    for o in &s.orphans {
+        part(entry("orphans", o)?)?;
+    }
+    for c in &s.conflicts {
+        part(entry("conflicts", &raw_conflict(s, c))?)?;
+    }
+    if let Some(recommendation) = summary {
+        part(toml_of(&BTreeMap::from([(
+            "recommendation",
+            recommendation,
+        )]))?)?;
+    }
+    Ok(())
 }
 
 fn raw_workshop(w: &Workshop) -> RawWorkshop {
@@ -1180,4 +1363,237 @@ pub(crate) fn render_record(
         }
     }
     toml::to_string(&r).map_err(|e| format!("could not render a journal record: {e}"))
+}
+
+#[cfg(test)]
+mod write_tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::questionnaire::builtin;
+
+    /// How the file was rendered before it was written entry by entry: the whole `RawSession`,
+    /// then one `toml::to_string`. Kept as the oracle the streamed file must match byte for byte.
+    fn render_whole(s: &Session, summary: Option<toml::Value>) -> String {
+        let name = crate::secrets::redacted;
+        let head = raw_head(s, FORMAT_VERSION);
+        let raw = RawSession {
+            format_version: Spanned::new(0..0, head.format_version),
+            created: head.created,
+            updated: head.updated,
+            workshop: head.workshop,
+            questionnaire: head.questionnaire,
+            engagement: head.engagement,
+            systems: s.systems.iter().map(|x| raw_system(s, x)).collect(),
+            identities: s.identities.iter().map(|x| raw_identity(s, x)).collect(),
+            orphans: s.orphans.clone(),
+            conflicts: s
+                .conflicts
+                .iter()
+                .map(|c| Spanned::new(0..0, raw_conflict(s, c)))
+                .collect(),
+            recommendation: summary,
+        };
+        let body = toml::to_string(&raw).unwrap_or_default();
+        format!(
+            "# socscope session: {}. Readable and diff-friendly; see docs/session-format.md.\n\
+             # [recommendation] is written for readers and recomputed whenever the session is opened.\n\n{body}",
+            name(&s.workshop.organisation).replace(['\n', '\r'], " ")
+        )
+    }
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    /// Sessions with every part of the file, each part present or absent.
+    fn sessions() -> Vec<Session> {
+        let q = builtin().unwrap_or_else(|e| panic!("built-in questionnaire: {e}"));
+        let mut out = vec![Session::new(&q, "Empty \"org\"\nline two", at(1))];
+        let mut s = Session::new(&q, "Acme", at(1));
+        s.workshop.participants = vec!["Ann".into(), "Bo's \"team\"".into()];
+        s.workshop.facilitator = "F\u{7f}x".into();
+        out.push(s.clone());
+        // A text answer and a choice of each scope, where the questionnaire has them.
+        let pick = |scope: Scope| {
+            q.questions
+                .iter()
+                .filter(|x| x.scope == scope && x.show_if.is_none())
+                .find_map(|x| {
+                    let v = match x.kind.is_choice() {
+                        true => Value::Unknown,
+                        false => Value::Text("typed \"text\"\nand a second line".into()),
+                    };
+                    v.check(x).is_ok().then_some((x, v))
+                })
+        };
+        if let Some((e, v)) = pick(Scope::Engagement) {
+            let _ = s.set_answer(e, &EntityId::Engagement, v, at(2));
+        }
+        let sys = s.add_systems(
+            ["Billing", "Ledger \"prod\"", "AKIAIOSFODNN7EXAMPLE"],
+            at(3),
+        );
+        let ids = s.add_identities(
+            [
+                "svc-a",
+                "ann\nmultiline",
+                "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            ],
+            at(3),
+        );
+        out.push(s.clone());
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(i) = s.identity_index(id) {
+                s.identities[i].systems = sys.iter().take(k + 1).cloned().collect();
+            }
+            if let Some((iq, v)) = pick(Scope::Identity) {
+                let e = EntityId::Identity(id.clone());
+                let _ = s.set_answer(iq, &e, v, at(4));
+                if let Some(a) = s.answers_mut(&e).and_then(|a| a.get_mut(&iq.id)) {
+                    a.note = Some("a note\nover \"two\" lines\t'x'".into());
+                    a.source = (k == 1).then(|| "import:ids.csv".to_string());
+                }
+            }
+        }
+        if let (Some((sq, v)), Some(first)) = (pick(Scope::System), sys.first()) {
+            let _ = s.set_answer(sq, &EntityId::System(first.clone()), v, at(5));
+            s.notes.insert(
+                (EntityId::System(first.clone()), "not_answered_yet".into()),
+                Note {
+                    text: "only a note".into(),
+                    at: at(5),
+                    secret_override: false,
+                },
+            );
+        }
+        out.push(s.clone());
+        s.orphans.push(OrphanAnswer {
+            entity: "system `Billing`".into(),
+            entity_id: sys.first().cloned(),
+            question: "gone".into(),
+            value: "yes".into(),
+            reason: "the questionnaire has no such question".into(),
+            note: Some("kept".into()),
+            at: Some("2026-12-01T05:00:00Z".into()),
+            source: None,
+        });
+        out.push(s.clone());
+        s.conflicts.push(Conflict {
+            subject: Subject::Detail(Detail::Organisation),
+            ours: None,
+            theirs: None,
+        });
+        if let Some(id) = ids.first() {
+            s.conflicts.push(Conflict {
+                subject: Subject::Name(EntityId::Identity(id.clone())),
+                ours: Some(Answer::new(Value::Text("a".into()), at(6))),
+                theirs: Some(Answer::new(Value::Text("b".into()), at(7))),
+            });
+        }
+        out.push(s.clone());
+        s.systems.clear();
+        out.push(s);
+        // Names, ids, keys, values and notes that need quoting, escaping or another form of
+        // string, beside plain ones: each entry is written directly or rendered by `toml`.
+        let mut s = Session::new(&q, "Odd", at(1));
+        let odd = [
+            "plain",
+            "",
+            "it's",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "two\nlines",
+            "ünïcode",
+            "emoji 🙂",
+            "'single' and \"double\"",
+            "trailing space ",
+            "x\u{7f}y",
+        ];
+        let sys = s.add_systems(odd, at(2));
+        let ids = s.add_identities(odd, at(2));
+        let answer = |v: Value, h: u32| Answer::new(v, at(h));
+        for (k, id) in ids.iter().enumerate() {
+            let Some(i) = s.identity_index(id) else {
+                continue;
+            };
+            let x = &mut s.identities[i];
+            x.systems = sys.iter().take(k % 4).cloned().collect();
+            let text = odd[k % odd.len()].to_string();
+            x.answers
+                .insert("text".into(), answer(Value::Text(text.clone()), 3));
+            x.answers
+                .insert("unknown".into(), answer(Value::Unknown, 3));
+            x.answers
+                .insert("int".into(), answer(Value::Number(k as f64), 3));
+            x.answers
+                .insert("float".into(), answer(Value::Number(1.5), 3));
+            x.answers.insert(
+                "list".into(),
+                answer(Value::List(vec!["a".into(), text.clone()]), 3),
+            );
+            x.answers
+                .insert("empty_list".into(), answer(Value::List(vec![]), 3));
+            let mut noted = answer(Value::Text("yes".into()), 4);
+            noted.note = Some(text.clone());
+            noted.source = Some(format!("import:{text}.csv"));
+            noted.secret_override = k % 2 == 0;
+            x.answers.insert(format!("noted-{k}"), noted);
+            x.answers
+                .insert(text.clone(), answer(Value::Text("odd key".into()), 5));
+        }
+        for (k, id) in sys.iter().enumerate() {
+            if let Some(i) = s.system_index(id) {
+                let text = odd[k % odd.len()].to_string();
+                s.systems[i]
+                    .answers
+                    .insert("named".into(), answer(Value::Text(text), 6));
+            }
+            s.notes.insert(
+                (EntityId::System(id.clone()), "only_a_note".into()),
+                Note {
+                    text: odd[(k + 3) % odd.len()].into(),
+                    at: at(7),
+                    secret_override: k % 3 == 0,
+                },
+            );
+        }
+        out.push(s);
+        out
+    }
+
+    #[test]
+    fn the_file_written_entry_by_entry_is_the_one_rendered_whole() {
+        let mut summary = toml::Table::new();
+        summary.insert("verdict".into(), "soc2".into());
+        summary.insert(
+            "soc2_categories".into(),
+            vec![toml::Value::from("security")].into(),
+        );
+        for (k, s) in sessions().iter().enumerate() {
+            for summary in [None, Some(toml::Value::Table(summary.clone()))] {
+                let whole = render_whole(s, summary.clone());
+                let streamed = render(s, summary).unwrap_or_default();
+                assert_eq!(streamed, whole, "session {k}");
+            }
+        }
+        // Every part of the file was compared.
+        let all = render(&sessions()[6], None).unwrap_or_default();
+        for part in [
+            "[engagement.answers.",
+            "[[identities]]",
+            "[identities.answers.",
+            "[[orphans]]",
+            "[[conflicts]]",
+        ] {
+            assert!(all.contains(part), "{part} in\n{all}");
+        }
+        let all = render(&sessions()[4], None).unwrap_or_default();
+        for part in ["[[systems]]", "[systems.answers."] {
+            assert!(all.contains(part), "{part} in\n{all}");
+        }
+    }
 }

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::Session;
 use super::file::{self, Opened};
 use super::journal;
 use super::lock::{self, LockError};
+use super::{FORMAT_VERSION, Session};
 use crate::questionnaire::{LoadError, Questionnaire};
 
 #[derive(Debug, thiserror::Error)]
@@ -252,11 +252,35 @@ pub fn save_with(
     s: &Session,
     summary: Option<toml::Value>,
 ) -> Result<Saved, StoreError> {
-    let text = file::render(s, summary).map_err(StoreError::Render)?;
-    match lock::with_write_access(path, || write_atomic(path, text.as_bytes())) {
+    match lock::with_write_access(path, || write_session(path, s, summary, FORMAT_VERSION)) {
         Ok(result) => result,
         Err(lock::Refusal::ReadOnly) => Err(StoreError::ReadOnly(path.to_path_buf())),
         Err(lock::Refusal::Locked(e)) => Err(StoreError::Locked(e)),
+    }
+}
+
+/// Writes `s` as a session file at `path` atomically ([`write_atomic_with`]), rendered entry by
+/// entry into the temporary file: a million identities' TOML is never held in memory.
+pub(crate) fn write_session(
+    path: &Path,
+    s: &Session,
+    summary: Option<toml::Value>,
+    version: u32,
+) -> Result<Saved, StoreError> {
+    let mut summary = summary;
+    let mut unrendered: Option<String> = None;
+    let written = write_atomic_with(path, &mut |w| {
+        file::write_version(s, summary.take(), version, w).map_err(|e| match e {
+            file::WriteError::Io(e) => e,
+            file::WriteError::Render(m) => {
+                unrendered = Some(m);
+                std::io::Error::other("the session could not be rendered")
+            }
+        })
+    });
+    match unrendered {
+        Some(m) => Err(StoreError::Render(m)),
+        None => written,
     }
 }
 

@@ -136,6 +136,8 @@ fn install_panic_hook() {
 
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Error> {
     loop {
+        // A dry run on a worker thread: its progress is drawn every tick until it is done.
+        let working = dialog::import::poll(app);
         if let Err(e) = terminal.draw(|f| view::draw(f, app)) {
             // The window closed while drawing (the write fails before the hang-up is seen):
             // a hang-up like any other, not an error.
@@ -145,10 +147,14 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
             }
             return Err(Error::Terminal(e));
         }
-        let Some(ev) = signals::next_event().map_err(Error::Terminal)? else {
+        let limit = working.then_some(dialog::import::TICK);
+        let Some(ev) = signals::next_event_within(limit).map_err(Error::Terminal)? else {
             // SIGTERM/SIGHUP/SIGINT: save, then leave normally so the terminal is restored.
             apply(app, Effect::Save);
             return Ok(());
+        };
+        let Some(ev) = ev else {
+            continue;
         };
         let Some(action) = action::from_event(app, &ev) else {
             continue;

@@ -99,14 +99,26 @@ pub(crate) fn received() -> Option<&'static str> {
 /// once a terminal has hung up, its reads return end-of-file forever and crossterm's reader
 /// loops on them without returning (100% CPU, and the signal flag never seen). Checking for
 /// POLLHUP before every call into crossterm avoids that.
-pub(crate) fn next_event() -> io::Result<Option<Event>> {
+///
+/// With a `limit`, waits at most that long (for a worker's progress to be drawn): `Some(None)`
+/// when it passed without an event.
+pub(crate) fn next_event_within(limit: Option<Duration>) -> io::Result<Option<Option<Event>>> {
+    let deadline = limit.map(|l| std::time::Instant::now() + l);
     // crossterm may hold events parsed from an earlier read: ask it first, without waiting.
     let mut buffered = true;
     loop {
         if requested() {
             return Ok(None);
         }
-        let wait_ms = if buffered { 0 } else { 200 };
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        if !buffered && left.is_some_and(|l| l.is_zero()) {
+            return Ok(Some(None));
+        }
+        let wait_ms = if buffered {
+            0
+        } else {
+            left.map_or(200, |l| l.as_millis().clamp(1, 200) as i32)
+        };
         buffered = false;
         match wait_for_input(wait_ms) {
             Input::HungUp => {
@@ -117,7 +129,7 @@ pub(crate) fn next_event() -> io::Result<Option<Event>> {
             Input::Nothing | Input::Ready => {}
             Input::Unknown => {
                 // Not a terminal we can poll ourselves: let crossterm wait.
-                match event::poll(Duration::from_millis(200)) {
+                match event::poll(Duration::from_millis(wait_ms.max(1) as u64)) {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -142,7 +154,7 @@ pub(crate) fn next_event() -> io::Result<Option<Event>> {
         if matches!(ev, Event::Key(_)) && test_panic() {
             panic!("SOCSCOPE_TEST_PANIC: panicking on purpose to test terminal restoration");
         }
-        return Ok(Some(ev));
+        return Ok(Some(Some(ev)));
     }
 }
 

@@ -3034,6 +3034,101 @@ fn leaving_a_workshop_writes_its_journal_into_the_file() {
     assert!(!msg.contains("recovered"), "{msg}");
 }
 
+/// The import dialog opened on a CSV of 20,000 identities, each on a system of 40: larger than
+/// the dialog plans at once.
+fn large_import_dialog() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("name,kind,systems,mfa\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "user{i:06}@acme.example,employee,App {},yes\n",
+            i % 40
+        ));
+    }
+    let path = dir.path().join("large.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut app = app_at(Screen::Inventory, dir.path().join("acme.toml"));
+    super::apply(&mut app, Effect::ImportPreview { path });
+    (dir, app)
+}
+
+/// Issue 11, item 13: the dialog planned a large file while the screen stood still, with no
+/// way out. It is planned on a worker now: the progress reported is drawn (at 80x24), and Esc
+/// stops the worker and closes the dialog, leaving the session as it was.
+#[test]
+fn a_large_import_draws_its_progress_and_esc_cancels_it() {
+    use crate::import::{Progress, Stage};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (_dir, mut app) = large_import_dialog();
+    let Some(Modal::Import(p)) = app.modal.as_mut() else {
+        panic!("the preview opens")
+    };
+    assert!(
+        p.running.is_some(),
+        "a file this large is planned on a worker"
+    );
+    assert!(p.plan.is_none());
+    // The worker's reports, from a channel this test holds, so what is drawn is known.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    p.running = Some(super::dialog::import::Running::new(rx, cancel.clone()));
+    tx.send(super::dialog::import::Report::Progress(Progress {
+        stage: Stage::Reading,
+        rows: 420_000,
+        bytes: 50,
+        total_bytes: Some(100),
+    }))
+    .unwrap();
+    assert!(super::dialog::import::poll(&mut app), "still running");
+    let screen = screen_text(&mut app, 80, 24);
+    assert!(screen.contains("Working out the dry run"), "{screen}");
+    assert!(
+        screen.contains("Reading the file: 420,000 rows (45 %)"),
+        "{screen}"
+    );
+    assert!(screen.contains("█████"), "the gauge: {screen}");
+    // `y` does not import a dry run not finished.
+    assert!(keys(&mut app, "y").is_empty());
+    assert!(matches!(&app.modal, Some(Modal::Import(_))));
+    esc(&mut app);
+    assert!(app.modal.is_none(), "Esc closes the dialog");
+    assert!(cancel.load(Ordering::Relaxed), "and stops the worker");
+    let s = &app.work.as_ref().unwrap().session;
+    assert!(s.identities.is_empty() && s.systems.is_empty());
+    assert!(!super::dialog::import::poll(&mut app));
+}
+
+/// The worker's finished plan shows its preview (one line per 1,000 identities), and `y`
+/// imports it.
+#[test]
+fn a_large_import_finished_on_the_worker_shows_its_preview() {
+    let (_dir, mut app) = large_import_dialog();
+    let start = std::time::Instant::now();
+    while super::dialog::import::poll(&mut app) {
+        assert!(start.elapsed().as_secs() < 120, "the dry run finishes");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let Some(Modal::Import(p)) = &app.modal else {
+        panic!("the preview stays open")
+    };
+    assert!(p.running.is_none());
+    assert!(p.plan.is_some(), "{}", p.text);
+    assert!(
+        p.text
+            .starts_with("20000 rows read: 20000 identities (20000 new, 0 updated)"),
+        "{}",
+        p.text
+    );
+    assert!(p.text.contains("identities 19001-20000"), "{}", p.text);
+    let screen = screen_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("Dry run: nothing has changed yet"),
+        "{screen}"
+    );
+    assert_eq!(keys(&mut app, "y"), vec![Effect::Save]);
+    assert_eq!(app.work.as_ref().unwrap().session.identities.len(), 20_000);
+}
+
 /// One count everywhere: the session list, the questions header, the resume line and both
 /// exports say "answered of what could still be asked" alike (QA: one workshop showed 13 % on
 /// the start list, "2/21" in the header and "2/15 answered" from `recommend`).

@@ -344,9 +344,7 @@ impl Lease {
         if !self.marked {
             // Before the first record: from now on the file is not the whole workshop.
             if !store::mark_journaled(&self.real)? {
-                let text = file::render_version(s, None, file::JOURNALED_VERSION)
-                    .map_err(StoreError::Render)?;
-                let saved = store::write_atomic(&self.real, text.as_bytes())?;
+                let saved = store::write_session(&self.real, s, None, file::JOURNALED_VERSION)?;
                 self.base = Some(journal::Base {
                     len: saved.bytes,
                     updated: s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -2,7 +2,12 @@
 //! facilitator can change, and the dry run, recomputed after every change. Nothing changes
 //! until it is confirmed. (Moved here whole from `app.rs`, `update.rs` and `view/modal.rs`.)
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use chrono::Utc;
 use ratatui::Frame;
@@ -23,8 +28,9 @@ use crate::tui::widgets::{clean, marker, truncate, wrap, wrap_hanging};
 /// which the facilitator can change, then the dry run, recomputed after every change.
 pub struct ImportPreview {
     pub path: PathBuf,
-    /// The file's text, read once: each change of mapping recomputes the dry run from it.
-    pub csv: String,
+    /// The file's text, read once: each change of mapping recomputes the dry run from it (on a
+    /// worker thread, which shares it, for a file of [`ImportPreview::background_from`] bytes).
+    pub csv: Arc<str>,
     /// The header's columns (empty when the header cannot be read).
     pub columns: Vec<String>,
     /// The first row's cells, to show what each column holds.
@@ -58,17 +64,62 @@ pub struct ImportPreview {
     pub seen: std::cell::Cell<(u16, u16)>,
     /// The dialog's keys are shown instead of the mapping (`?`).
     pub help: bool,
+    /// The dry run being worked out on a worker thread; `plan` and `text` are empty meanwhile.
+    pub(crate) running: Option<Running>,
+    /// Files this long or longer are planned on a worker thread, with progress and Esc to
+    /// cancel; shorter ones at once (a few milliseconds).
+    pub(crate) background_from: usize,
+}
+
+/// Files of this many bytes or more are planned on a worker thread (about 3,500 rows).
+pub(crate) const BACKGROUND: usize = 256 * 1024;
+
+/// How often the worker reports progress, and the event loop looks for it.
+pub(crate) const TICK: Duration = Duration::from_millis(100);
+
+/// A dry run on a worker thread: its reports, and the flag that stops it. Dropping it (Esc, a
+/// new mapping, the dialog closed) stops the worker at its next report; the session is never
+/// touched by it (the worker plans against a copy).
+pub(crate) struct Running {
+    reports: mpsc::Receiver<Report>,
+    cancel: Arc<AtomicBool>,
+    /// The last progress reported; `None` until the first.
+    pub(crate) progress: Option<crate::import::Progress>,
+}
+
+pub(crate) enum Report {
+    Progress(crate::import::Progress),
+    /// The plan and its preview text, or why the file cannot be imported as mapped.
+    Done(Box<Result<(crate::import::ImportPlan, String), crate::import::ImportErrors>>),
+}
+
+impl Running {
+    /// A dry run whose reports come from `reports` (the worker's, or a test's).
+    pub(crate) fn new(reports: mpsc::Receiver<Report>, cancel: Arc<AtomicBool>) -> Running {
+        Running {
+            reports,
+            cancel,
+            progress: None,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 impl ImportPreview {
     /// A preview of importing `csv` (the text of the file at `path`), mapped automatically.
     pub fn new(
         path: PathBuf,
-        csv: String,
+        csv: impl Into<Arc<str>>,
         today: chrono::NaiveDate,
         q: &Questionnaire,
         s: &Session,
     ) -> ImportPreview {
+        let csv: Arc<str> = csv.into();
         let mut p = ImportPreview {
             path,
             sample: crate::import::first_row(&csv),
@@ -88,6 +139,8 @@ impl ImportPreview {
             scroll: 0,
             seen: std::cell::Cell::new((10, u16::MAX)),
             help: false,
+            running: None,
+            background_from: BACKGROUND,
         };
         p.recompute(q, s);
         p
@@ -169,6 +222,7 @@ impl ImportPreview {
     /// Works out the mapping and the dry run again, from the file's text read at the start.
     pub(crate) fn recompute(&mut self, q: &Questionnaire, s: &Session) {
         use crate::import::{self, Field};
+        self.running = None;
         self.plan = None;
         self.problem = None;
         self.can_skip_bad_rows = false;
@@ -209,9 +263,110 @@ impl ImportPreview {
             overwrite: self.overwrite,
             skip_bad_rows: self.skip_bad_rows,
         };
-        match import::plan(q, s, &file_name, &self.csv, &self.mapping, &opts) {
-            Ok(plan) => {
-                self.text = import::render_plan_hinting(q, &plan, "o replaces it");
+        if self.csv.len() >= self.background_from {
+            self.start(q, s, file_name, opts);
+            return;
+        }
+        let planned = import::plan(q, s, &file_name, &self.csv, &self.mapping, &opts).map(|plan| {
+            let text = import::render_plan_hinting(q, &plan, "o replaces it");
+            (plan, text)
+        });
+        self.finish(planned);
+    }
+
+    /// Plans on a worker thread, against copies of the questionnaire and the session, reading
+    /// the shared text; [`ImportPreview::poll`] takes its reports. A dry run already running
+    /// is stopped first.
+    fn start(
+        &mut self,
+        q: &Questionnaire,
+        s: &Session,
+        file_name: String,
+        opts: crate::import::Options,
+    ) {
+        use crate::import::{self, Csv};
+        self.running = None;
+        let (tx, rx) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
+        let (q, s, csv, mapping) = (
+            q.clone(),
+            s.clone(),
+            Arc::clone(&self.csv),
+            self.mapping.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("import-dry-run".into())
+            .spawn(move || {
+                let progress = tx.clone();
+                let mut report = import::throttled(TICK, move |p| {
+                    let _ = progress.send(Report::Progress(*p));
+                    ControlFlow::Continue(())
+                });
+                let mut report = |p: &import::Progress| {
+                    if stop.load(Ordering::Relaxed) {
+                        return ControlFlow::Break(());
+                    }
+                    report(p)
+                };
+                let input = Csv {
+                    name: file_name,
+                    reader: csv.as_bytes(),
+                    len: Some(csv.len() as u64),
+                };
+                let planned =
+                    import::plan_from(&q, &s, input, &mapping, &opts, &mut report).map(|plan| {
+                        let text = import::render_plan_hinting(&q, &plan, "o replaces it");
+                        (plan, text)
+                    });
+                let _ = tx.send(Report::Done(Box::new(planned)));
+            });
+        match spawned {
+            Ok(_) => self.running = Some(Running::new(rx, cancel)),
+            Err(e) => {
+                self.problem = Some(format!(
+                    "The dry run could not be started ({e}): close other programs and try again."
+                ));
+            }
+        }
+    }
+
+    /// Takes what the worker reported since the last call: progress, or the finished dry run.
+    /// Returns whether it is still running.
+    pub(crate) fn poll(&mut self) -> bool {
+        let Some(run) = self.running.as_mut() else {
+            return false;
+        };
+        loop {
+            match run.reports.try_recv() {
+                Ok(Report::Progress(p)) => run.progress = Some(p),
+                Ok(Report::Done(planned)) => {
+                    self.running = None;
+                    self.finish(*planned);
+                    return false;
+                }
+                Err(mpsc::TryRecvError::Empty) => return true,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.running = None;
+                    self.problem = Some(
+                        "The dry run stopped unexpectedly (a socscope defect: please report                          it); nothing has changed."
+                            .into(),
+                    );
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Shows a finished dry run: the plan and its preview, or why it cannot be imported.
+    fn finish(
+        &mut self,
+        planned: Result<(crate::import::ImportPlan, String), crate::import::ImportErrors>,
+    ) {
+        use crate::import;
+        match planned {
+            Ok((plan, text)) => {
+                self.text = text;
                 self.keeps_live = plan.identities.iter().any(|i| {
                     i.answers
                         .iter()
@@ -220,7 +375,7 @@ impl ImportPreview {
                 self.plan = Some(plan);
             }
             Err(mut e) => {
-                e.file = file_name;
+                e.file = self.file_name();
                 self.text = e.list();
                 let rows = e.bad_rows();
                 self.can_skip_bad_rows = rows > 0 && !self.skip_bad_rows;
@@ -249,6 +404,15 @@ impl ImportPreview {
                 args.join(" ")
             ));
         }
+    }
+}
+
+/// Takes the worker's reports into the open import dialog, if any; whether a dry run is still
+/// running there (then the event loop wakes every [`TICK`] to show its progress).
+pub(crate) fn poll(app: &mut App) -> bool {
+    match app.modal.as_mut() {
+        Some(Modal::Import(p)) => p.poll(),
+        _ => false,
     }
 }
 
@@ -352,6 +516,11 @@ fn import_confirmed(app: &mut App) -> Vec<Effect> {
     let Some(Modal::Import(p)) = app.modal.take() else {
         return Vec::new();
     };
+    if p.running.is_some() {
+        app.modal = Some(Modal::Import(p));
+        app.info("The dry run is still being worked out: wait for it, or Esc to cancel.");
+        return Vec::new();
+    }
     let Some(plan) = p.plan else {
         let why = p
             .problem
@@ -441,7 +610,7 @@ fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
         } else {
             " ?: all keys "
         })
-        .border_style(if p.plan.is_some() {
+        .border_style(if p.plan.is_some() || p.running.is_some() {
             t.accent()
         } else {
             t.error()
@@ -474,6 +643,10 @@ fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
         return;
     }
     let (heading, style) = match (&p.plan, &p.problem) {
+        _ if p.running.is_some() => (
+            "Working out the dry run: nothing has changed yet. Esc cancels.".to_string(),
+            t.bold(),
+        ),
         (Some(_), _) if p.skip_bad_rows => (
             "Dry run without the bad rows: nothing has changed yet. y imports the rest, s puts \
              them back, Esc cancels."
@@ -600,7 +773,17 @@ fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
     ));
     let top = lines.len();
     let mut body: Vec<Line> = Vec::new();
-    if p.text.is_empty() && p.plan.is_none() {
+    if let Some(run) = &p.running {
+        for l in hanging(&progress_text(run.progress.as_ref()), inner_w) {
+            body.push(Line::raw(l));
+        }
+        let share = run
+            .progress
+            .as_ref()
+            .and_then(|p| p.fraction())
+            .unwrap_or(0.0);
+        body.push(Line::styled(gauge(share, inner_w), t.accent()));
+    } else if p.text.is_empty() && p.plan.is_none() {
         body.push(Line::styled(
             "Nothing to preview until a column feeds the name.",
             t.dim(),
@@ -627,6 +810,47 @@ fn import_preview(frame: &mut Frame, app: &App, p: &ImportPreview, area: Rect) {
     ));
     lines.extend(body.into_iter().skip(scroll).take(room));
     frame.render_widget(Paragraph::new(lines).block(block), box_);
+}
+
+/// What the worker is doing, e.g. `Reading the file: 420,000 rows (58 %)`.
+fn progress_text(p: Option<&crate::import::Progress>) -> String {
+    use crate::import::Stage;
+    let Some(p) = p else {
+        return "Reading the file…".to_string();
+    };
+    let share = p
+        .fraction()
+        .map(|f| format!(" ({:.0} %)", f * 100.0))
+        .unwrap_or_default();
+    match p.stage {
+        Stage::Reading => format!("Reading the file: {} rows{share}", thousands(p.rows)),
+        Stage::Checking { done, of } => format!(
+            "Read {} rows; checking which questions each identity is asked: {} of {}{share}",
+            thousands(p.rows),
+            thousands(done),
+            thousands(of)
+        ),
+        Stage::Done => format!("Read {} rows; showing the dry run…", thousands(p.rows)),
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A bar `width` cells wide, filled to `share` (0 to 1).
+fn gauge(share: f64, width: usize) -> String {
+    let filled = ((share.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
 /// Wraps one line of text to `width`, continuation lines indented under the item: by the
