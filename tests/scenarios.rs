@@ -997,6 +997,13 @@ fn set_on(s: &mut socscope::session::Session, e: &EntityId, id: &str, v: Value) 
         .unwrap_or_else(|err| panic!("{id}: {err}"));
 }
 
+fn identity<'a>(r: &'a Recommendation, name: &str) -> &'a socscope::engine::IdentityResult {
+    r.identities
+        .iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(|| panic!("no identity {name}"))
+}
+
 fn scenario(p: &socscope::engine::ReportPlan, t: ReportType) -> &socscope::engine::Scenario {
     p.scenarios
         .iter()
@@ -1305,11 +1312,7 @@ fn cuecs_follow_what_the_systems_do_and_an_unanswered_cuec_question_is_open() {
 fn a_secret_never_rotated_can_be_recorded_and_is_a_gap() {
     let s = spendwise();
     let r = recommend(&s);
-    let principal = r
-        .identities
-        .iter()
-        .find(|i| i.name == "ledger-sync service principal")
-        .expect("identity");
+    let principal = identity(&r, "ledger-sync service principal");
     let never = principal
         .gaps
         .iter()
@@ -1328,11 +1331,7 @@ fn a_secret_never_rotated_can_be_recorded_and_is_a_gap() {
     let mut rotated = s.clone();
     set_on(&mut rotated, &id, "ever_rotated", Value::Text("yes".into()));
     let r = recommend(&rotated);
-    let principal = r
-        .identities
-        .iter()
-        .find(|i| i.name == "ledger-sync service principal")
-        .expect("identity");
+    let principal = identity(&r, "ledger-sync service principal");
     assert!(!principal.gaps.iter().any(|g| g.id == "never_rotated"));
     // A known date is never asked twice: S11's token (rotated 200 days ago) is not asked.
     let q = builtin();

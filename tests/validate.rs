@@ -548,57 +548,44 @@ fn validate_says_which_rules_it_could_not_check_and_still_succeeds() {
 #[test]
 fn which_choices_are_soc_reports_is_declared_and_checked() {
     let src = questionnaire::BUILTIN_SOURCE;
-    let messages = |text: &str| -> Vec<String> {
-        match check("edited.toml", text) {
+    let refused = |text: &str, needle: &str| {
+        assert_ne!(text, src, "the edit applies");
+        let messages: Vec<String> = match check("edited.toml", text) {
             Ok(_) => Vec::new(),
             Err(e) => e.problems.into_iter().map(|p| p.message).collect(),
-        }
+        };
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "{needle}: {messages:?}"
+        );
     };
     // The vendor reports question without any `report`: held reports would silently be none.
     let bare = src
         .replace(", report = \"soc2\" }", " }")
         .replace(", report = \"soc1\" }", " }");
-    assert!(
-        messages(&bare)
-            .iter()
-            .any(|m| m
-                .contains("`vendor_reports` (role vendor_reports) has no choice with `report`")),
-        "{:?}",
-        messages(&bare)
+    refused(
+        &bare,
+        "`vendor_reports` (role vendor_reports) has no choice with `report`",
     );
-    let unknown = src.replacen("report = \"soc2\" }", "report = \"soc3\" }", 1);
-    assert!(
-        messages(&unknown)
-            .iter()
-            .any(|m| m.contains("unknown report `soc3` on choice `soc2_type2`")),
-        "{:?}",
-        messages(&unknown)
+    refused(
+        &src.replacen("report = \"soc2\" }", "report = \"soc3\" }", 1),
+        "unknown report `soc3` on choice `soc2_type2`",
     );
-    let elsewhere = src.replacen(
-        "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\" }",
-        "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\", report = \"soc2\" }",
-        1,
-    );
-    assert_ne!(elsewhere, src);
-    assert!(
-        messages(&elsewhere)
-            .iter()
-            .any(|m| m.contains("`prior_reports` has choices with `report`")),
-        "{:?}",
-        messages(&elsewhere)
+    refused(
+        &src.replacen(
+            "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\" }",
+            "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\", report = \"soc2\" }",
+            1,
+        ),
+        "`prior_reports` has choices with `report`",
     );
     // `scenario` names a Type rule's case: without a Type it is refused.
-    let scenario = src.replacen(
-        "brief = \"Customers' auditors or controllers ask for a SOC 1\"",
-        "brief = \"Customers' auditors or controllers ask for a SOC 1\"\nscenario = \"x\"",
-        1,
-    );
-    assert_ne!(scenario, src);
-    assert!(
-        messages(&scenario)
-            .iter()
-            .any(|m| m.contains("`eng_soc1_requested` names a scenario without a Type")),
-        "{:?}",
-        messages(&scenario)
+    refused(
+        &src.replacen(
+            "brief = \"Customers' auditors or controllers ask for a SOC 1\"",
+            "brief = \"Customers' auditors or controllers ask for a SOC 1\"\nscenario = \"x\"",
+            1,
+        ),
+        "`eng_soc1_requested` names a scenario without a Type",
     );
 }

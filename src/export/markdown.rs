@@ -315,7 +315,8 @@ fn plans(w: &mut dyn Write, r: &Recommendation) {
                     escape(&wording::scenario_when(&sc.when)),
                     wording::report_type(Some(sc.report_type))
                 );
-                for st in &sc.steps {
+                // What every case shares is listed once, above.
+                for st in sc.steps.iter().filter(|st| !p.steps.contains(st)) {
                     let _ = writeln!(w, "    - {}", escape(&wording::step(st)));
                 }
             }
