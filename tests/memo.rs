@@ -390,8 +390,8 @@ fn which_vendor_reports_are_held_follows_the_choice_ids_not_their_labels() {
     // and a "none" that names the report still awaited.
     let src = socscope::questionnaire::BUILTIN_SOURCE
         .replacen(
-            "{ id = \"soc2_type2\", label = \"SOC 2 Type 2\" }",
-            "{ id = \"soc2_type2\", label = \"Type 2 report on its controls (SOC2)\" }",
+            "{ id = \"soc2_type2\", label = \"SOC 2 Type 2\", report = \"soc2\" }",
+            "{ id = \"soc2_type2\", label = \"Type 2 report on its controls (SOC2)\", report = \"soc2\" }",
             1,
         )
         .replacen(

@@ -912,12 +912,20 @@ fn a_vendor_service_used_by_a_soc1_system_is_a_subservice_organisation_owing_its
         .expect("the vendor joins the inventory")
         .id
         .clone();
-    // Triaged as a vendor: customer data flows through it.
+    // Triaged as a vendor: customer data flows through it, and it makes the payments.
     let triage = q.question("customer_data").expect("question");
     s.set_answer(
         triage,
-        &EntityId::System(vendor),
+        &EntityId::System(vendor.clone()),
         Value::Text("yes".into()),
+        Utc::now(),
+    )
+    .expect("answer");
+    let process = q.question("fin_process").expect("question");
+    s.set_answer(
+        process,
+        &EntityId::System(vendor),
+        Value::List(vec!["payments".into()]),
         Utc::now(),
     )
     .expect("answer");
@@ -934,7 +942,7 @@ fn a_vendor_service_used_by_a_soc1_system_is_a_subservice_organisation_owing_its
     assert_eq!(
         pay.needs,
         [Report::Soc1, Report::Soc2],
-        "used by a SOC 1 system: its SOC 1 too"
+        "used by a SOC 1 system for a financially relevant process: its SOC 1 too"
     );
     assert!(
         !pay.csocs.iter().any(|c| c.contains("Physical access")),
@@ -971,4 +979,376 @@ fn a_group_whose_membership_is_reviewed_behind_mfa_has_no_standing_privilege_gap
         .find(|i| i.name == "MailRelay API key")
         .expect("the key");
     assert!(key.gaps.iter().any(|g| g.id == "standing_privilege"));
+}
+
+// ---- Spendwise (the round-three client narrative): expense management posting journal
+// entries into customers' ledgers; Azure, Twilio, Stripe Issuing; months of records unknown.
+
+fn spendwise() -> socscope::session::Session {
+    let (s, notices) = common::fixture("spendwise.toml");
+    assert!(notices.is_empty(), "{notices:?}");
+    s
+}
+
+fn set_on(s: &mut socscope::session::Session, e: &EntityId, id: &str, v: Value) {
+    let q = builtin();
+    let question = q.question(id).unwrap_or_else(|| panic!("question {id}"));
+    s.set_answer(question, e, v, Utc::now())
+        .unwrap_or_else(|err| panic!("{id}: {err}"));
+}
+
+fn identity<'a>(r: &'a Recommendation, name: &str) -> &'a socscope::engine::IdentityResult {
+    r.identities
+        .iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(|| panic!("no identity {name}"))
+}
+
+fn scenario(p: &socscope::engine::ReportPlan, t: ReportType) -> &socscope::engine::Scenario {
+    p.scenarios
+        .iter()
+        .find(|x| x.report_type == t)
+        .unwrap_or_else(|| panic!("no {t:?} scenario in {:?}", p.scenarios))
+}
+
+#[test]
+fn unknown_months_of_records_plan_each_case_not_the_worst_one() {
+    let s = spendwise();
+    let r = recommend(&s);
+    let soc2 = r.plan(Report::Soc2).expect("SOC 2 plan");
+    assert_eq!(soc2.report_type, None, "the months are unknown");
+    // The plan does not pretend the worst case: no deadline verdict outside the scenarios.
+    assert!(
+        !soc2
+            .steps
+            .iter()
+            .any(|st| matches!(st, PlanStep::Deadline { .. })),
+        "{:?}",
+        soc2.steps
+    );
+    let t1 = scenario(soc2, ReportType::Type1);
+    let t2 = scenario(soc2, ReportType::Type2);
+    assert!(
+        t1.when.iter().any(|w| w.contains("under 3 months")),
+        "{:?}",
+        t1.when
+    );
+    assert!(
+        t2.when.iter().any(|w| w.contains("6 months")),
+        "{:?}",
+        t2.when
+    );
+    // Each scenario is the plan the answer it names gives.
+    for (months, t) in [
+        (2.0, ReportType::Type1),
+        (4.0, ReportType::Type1),
+        (8.0, ReportType::Type2),
+    ] {
+        let mut s = s.clone();
+        set_on(
+            &mut s,
+            &EntityId::Engagement,
+            "controls_months",
+            Value::Number(months),
+        );
+        let r = recommend(&s);
+        let p = r.plan(Report::Soc2).expect("plan");
+        assert_eq!(p.report_type, Some(t), "{months} months");
+        assert!(p.scenarios.is_empty(), "settled: {:?}", p.scenarios);
+        assert_eq!(p.steps, scenario(soc2, t).steps, "{months} months");
+    }
+    // The memo says what each case gives by the board's date, and lists the question as open.
+    let m = socscope::report::memo::build(&builtin(), &s, &r);
+    let line = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc2)
+        .expect("SOC 2 line");
+    assert!(
+        line.period
+            .contains("If the key controls have under 3 months"),
+        "{}",
+        line.period
+    );
+    assert!(
+        line.period.contains("Type 1 as of 2027-01-12"),
+        "{}",
+        line.period
+    );
+    let steps: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
+    assert!(
+        steps.contains(&"Needed by 2027-09-30: the Type 2 report can be in hand (SOC 2)"),
+        "every case gives the Type 2 by then: {steps:?}"
+    );
+    assert!(
+        !steps
+            .iter()
+            .any(|t| t.contains("readiness assessment letter") && t.contains("SOC 2")),
+        "{steps:?}"
+    );
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.question == "controls_months"),
+        "{:?}",
+        r.open_questions
+    );
+}
+
+#[test]
+fn the_customers_year_end_dates_every_soc1_scenario() {
+    let s = spendwise();
+    let r = recommend(&s);
+    let soc1 = r.plan(Report::Soc1).expect("SOC 1 plan");
+    assert_eq!(soc1.report_type, None);
+    assert_eq!(soc1.scenarios.len(), 2, "{:?}", soc1.scenarios);
+    for sc in &soc1.scenarios {
+        let end = sc.steps.iter().find_map(|st| match st {
+            PlanStep::Type2 { to, .. } => Some(*to),
+            _ => None,
+        });
+        assert_eq!(end, Some(date("2027-12-31")), "{:?}", sc.steps);
+        assert!(
+            sc.steps.iter().any(|st| matches!(
+                st,
+                PlanStep::BridgeLetter { year_end, .. } if year_end == "12-31"
+            )),
+            "{:?}",
+            sc.steps
+        );
+    }
+    // With the months known on every financial system, the plan is that scenario's.
+    let mut known = s.clone();
+    for x in s
+        .systems
+        .iter()
+        .filter(|x| x.answers.contains_key("fin_controls_months"))
+    {
+        set_on(
+            &mut known,
+            &EntityId::System(x.id.clone()),
+            "fin_controls_months",
+            Value::Number(9.0),
+        );
+    }
+    let r2 = recommend(&known);
+    let p = r2.plan(Report::Soc1).expect("plan");
+    assert_eq!(p.report_type, Some(ReportType::Type2));
+    assert_eq!(p.steps, scenario(soc1, ReportType::Type2).steps);
+}
+
+#[test]
+fn a_processor_with_a_privacy_notice_leaves_privacy_to_its_customers() {
+    let s = spendwise();
+    let r = recommend(&s);
+    assert!(
+        !r.soc2_categories.contains(&Category::Privacy),
+        "{:?}",
+        r.soc2_categories
+    );
+    assert!(r.soc2_categories.contains(&Category::Confidentiality));
+    let privacy = decision(&r, "soc2.privacy");
+    assert!(
+        excluded_by(privacy, "privacy", "eng_privacy_processor"),
+        "the reason names the processor answer: {:?}",
+        privacy.exclusions
+    );
+    assert!(triggered_by(privacy, "customer_controller"));
+    // Personal information it collects under its own notice brings Privacy in.
+    let mut own = s.clone();
+    set_on(
+        &mut own,
+        &EntityId::Engagement,
+        "privacy_own_notice",
+        Value::Text("yes".into()),
+    );
+    assert!(recommend(&own).soc2_categories.contains(&Category::Privacy));
+}
+
+#[test]
+fn a_vendor_owes_a_soc1_only_for_processing_relevant_to_financial_reporting() {
+    let r = recommend(&spendwise());
+    let needs = |name: &str| {
+        r.subservices
+            .iter()
+            .find(|x| x.system.name == name)
+            .unwrap_or_else(|| panic!("{name} is a subservice organisation"))
+            .needs
+            .clone()
+    };
+    // Twilio sends SMS codes for a SOC 1 system: no financial processing, so only its SOC 2.
+    assert_eq!(needs("Twilio"), [Report::Soc2]);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "sys_subservice_missing_soc1"
+                && f.subject.as_ref().is_some_and(|e| e.name == "Twilio")),
+        "{:?}",
+        r.findings
+    );
+    // Card issuing is a financially relevant process; Azure runs the SOC 1 systems.
+    assert_eq!(needs("Stripe Issuing"), [Report::Soc1, Report::Soc2]);
+    assert_eq!(needs("Microsoft Azure"), [Report::Soc1, Report::Soc2]);
+}
+
+#[test]
+fn a_session_saved_with_the_previous_questionnaire_still_opens_whole() {
+    let (s, notices) = common::fixture("s1-questionnaire-2.2.0.toml");
+    assert!(notices.is_empty(), "nothing kept aside: {notices:?}");
+    assert_eq!(s.questionnaire.version, "2.2.0");
+    let current = example("s1-payroll-provider.toml");
+    for (id, a) in &s.engagement {
+        assert_eq!(
+            current.engagement.get(id).map(|x| &x.value),
+            Some(&a.value),
+            "{id}"
+        );
+    }
+    // The new question is asked, and Privacy waits for it instead of being guessed.
+    let r = recommend(&s);
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.question == "privacy_own_notice"),
+        "{:?}",
+        r.open_questions
+    );
+    assert!(decision(&r, "soc2.privacy").provisional);
+    assert_eq!(r.verdict, Verdict::Both);
+}
+
+#[test]
+fn which_vendor_reports_are_held_is_the_choices_report_attribute_not_its_id() {
+    // A questionnaire with a SOC 2 choice whose id says nothing, and a choice whose id looks
+    // like a SOC report but is not one.
+    let anchor = "{ id = \"iso27001\",";
+    let src = socscope::questionnaire::BUILTIN_SOURCE.replacen(
+        anchor,
+        &format!(
+            "{{ id = \"assurance_t2\", label = \"Type 2 report on its controls\", report = \"soc2\" }},\n  \
+             {{ id = \"soc2_bridge_letter\", label = \"Only a bridge letter\" }},\n  {anchor}"
+        ),
+        1,
+    );
+    assert_ne!(src, socscope::questionnaire::BUILTIN_SOURCE);
+    let q = socscope::questionnaire::load("renamed.toml", &src).expect("loads");
+    let s = example("s9-software-on-a-platform.toml");
+    let mail = s
+        .systems
+        .iter()
+        .find(|x| x.name.starts_with("MailRelay"))
+        .expect("MailRelay")
+        .id
+        .clone();
+    let question = q.question("vendor_reports").expect("question");
+    let held = |ids: &[&str]| {
+        let mut s = s.clone();
+        s.set_answer(
+            question,
+            &EntityId::System(mail.clone()),
+            Value::List(ids.iter().map(|x| x.to_string()).collect()),
+            Utc::now(),
+        )
+        .expect("answer");
+        let r = socscope::engine::recommend(&q, &s);
+        r.subservices
+            .iter()
+            .find(|x| x.system.id == mail)
+            .expect("MailRelay is a subservice organisation")
+            .held
+            .clone()
+    };
+    assert_eq!(held(&["assurance_t2"]), [Report::Soc2]);
+    assert_eq!(held(&["soc2_bridge_letter"]), Vec::<Report>::new());
+    assert_eq!(held(&["soc2_type2"]), [Report::Soc2]);
+}
+
+#[test]
+fn cuecs_follow_what_the_systems_do_and_an_unanswered_cuec_question_is_open() {
+    let s = spendwise();
+    let r = recommend(&s);
+    let from = |rule: &str| r.cuecs.iter().filter(|c| c.rule == rule).count();
+    // Journal entries posted into customers' ledgers: approval, review and reconciliation, and
+    // the account mapping, are the customers' side of a SOC 1 over postings.
+    assert_eq!(from("cuec_posted_entries"), 3, "{:?}", r.cuecs);
+    assert!(
+        r.cuecs
+            .iter()
+            .any(|c| c.text.contains("review the journal entries we post"))
+    );
+    assert!(
+        from("cuec_payments") > 0,
+        "refunds and card payments: {:?}",
+        r.cuecs
+    );
+    // Nobody said what customers do for themselves: the list is not complete, and says so.
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.question == "customer_duties"),
+        "{:?}",
+        r.open_questions
+    );
+    let mut answered = s.clone();
+    set_on(
+        &mut answered,
+        &EntityId::Engagement,
+        "customer_duties",
+        Value::List(vec!["review_output".into()]),
+    );
+    let r = recommend(&answered);
+    assert!(
+        !r.open_questions
+            .iter()
+            .any(|o| o.question == "customer_duties")
+    );
+    assert!(r.cuecs.iter().any(|c| c.rule == "cuec_review_output"));
+    // A system that only reads financial data implies none of them.
+    let s3 = recommend(&example("s7-soc1-asked-nothing-financial.toml"));
+    assert!(!s3.cuecs.iter().any(|c| c.rule == "cuec_posted_entries"));
+}
+
+#[test]
+fn a_secret_never_rotated_can_be_recorded_and_is_a_gap() {
+    let s = spendwise();
+    let r = recommend(&s);
+    let principal = identity(&r, "ledger-sync service principal");
+    let never = principal
+        .gaps
+        .iter()
+        .find(|g| g.id == "never_rotated")
+        .unwrap_or_else(|| panic!("{:?}", principal.gaps));
+    assert_eq!(never.status, GapStatus::Confirmed);
+    // Rotated once, date unknown: no "never" gap.
+    let id = EntityId::Identity(
+        s.identities
+            .iter()
+            .find(|i| i.name == "ledger-sync service principal")
+            .expect("identity")
+            .id
+            .clone(),
+    );
+    let mut rotated = s.clone();
+    set_on(&mut rotated, &id, "ever_rotated", Value::Text("yes".into()));
+    let r = recommend(&rotated);
+    let principal = identity(&r, "ledger-sync service principal");
+    assert!(!principal.gaps.iter().any(|g| g.id == "never_rotated"));
+    // A known date is never asked twice: S11's token (rotated 200 days ago) is not asked.
+    let q = builtin();
+    let s11 = example("s11-unverified-evidence.toml");
+    let vis = socscope::engine::visibility(&q, &s11);
+    let token = s11
+        .identities
+        .iter()
+        .position(|i| i.answers.contains_key("last_rotated"))
+        .expect("a token with a rotation date");
+    let qi = q
+        .questions
+        .iter()
+        .position(|x| x.id == "ever_rotated")
+        .expect("question");
+    assert_eq!(
+        vis.identities[token][qi],
+        socscope::questionnaire::condition::Tri::False
+    );
 }

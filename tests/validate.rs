@@ -104,7 +104,7 @@ fn boundary_features_used_where_they_cannot_work_are_located() {
         (
             61,
             1,
-            "rule `cuecs_on_a_system` yields `cuecs/framework` but has scope system",
+            "rule `cuecs_on_an_identity` yields `cuecs` but has scope identity",
         ),
     ];
     for (line, col, needle) in expected {
@@ -543,4 +543,49 @@ fn validate_says_which_rules_it_could_not_check_and_still_succeeds() {
         "{stderr}"
     );
     assert!(!stderr.contains("error:"), "{stderr}");
+}
+
+#[test]
+fn which_choices_are_soc_reports_is_declared_and_checked() {
+    let src = questionnaire::BUILTIN_SOURCE;
+    let refused = |text: &str, needle: &str| {
+        assert_ne!(text, src, "the edit applies");
+        let messages: Vec<String> = match check("edited.toml", text) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems.into_iter().map(|p| p.message).collect(),
+        };
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "{needle}: {messages:?}"
+        );
+    };
+    // The vendor reports question without any `report`: held reports would silently be none.
+    let bare = src
+        .replace(", report = \"soc2\" }", " }")
+        .replace(", report = \"soc1\" }", " }");
+    refused(
+        &bare,
+        "`vendor_reports` (role vendor_reports) has no choice with `report`",
+    );
+    refused(
+        &src.replacen("report = \"soc2\" }", "report = \"soc3\" }", 1),
+        "unknown report `soc3` on choice `soc2_type2`",
+    );
+    refused(
+        &src.replacen(
+            "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\" }",
+            "{ id = \"soc2_type2\", label = \"A SOC 2 Type 2\", report = \"soc2\" }",
+            1,
+        ),
+        "`prior_reports` has choices with `report`",
+    );
+    // `scenario` names a Type rule's case: without a Type it is refused.
+    refused(
+        &src.replacen(
+            "brief = \"Customers' auditors or controllers ask for a SOC 1\"",
+            "brief = \"Customers' auditors or controllers ask for a SOC 1\"\nscenario = \"x\"",
+            1,
+        ),
+        "`eng_soc1_requested` names a scenario without a Type",
+    );
 }

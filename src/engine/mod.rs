@@ -508,6 +508,19 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
         };
         let type_open = report_type.is_none() || called_for != Tri::True || waits();
         let idx = report.index();
+        let cases = if type_open {
+            let results = ev
+                .each(&rules)
+                .filter(|(k, _, _)| counted(*k))
+                .flat_map(|(_, scope_rules, results)| scope_rules.iter().copied().zip(results))
+                .filter(|(rule, _)| {
+                    rule.findings.report_type.is_some() && rule.findings.about(report)
+                })
+                .map(|(rule, r)| (rule, *r));
+            plan::cases(q, report_type, results)
+        } else {
+            Vec::new()
+        };
         plans.push(plan::plan(
             q,
             s,
@@ -519,6 +532,7 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
                 type_open,
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
+                cases,
             },
         ));
     }
@@ -670,7 +684,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 .with_role(Scope::System, "vendor_reports")
                 .and_then(|vq| Some((vq, &s.systems[i].answers.get(&vq.id)?.value)));
             let holds = recorded.map(|(vq, v)| v.display(vq));
-            let held = recorded.map_or_else(Vec::new, |(_, v)| held_reports(v));
+            let held = recorded.map_or_else(Vec::new, |(vq, v)| held_reports(vq, v));
             subservices.push(Subservice {
                 system: entity.clone(),
                 method,
@@ -935,6 +949,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 type_open: d.provisional,
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
+                cases: plan::cases(
+                    q,
+                    report_type,
+                    type_evals.iter().map(|e| (e.rule, e.result)),
+                ),
             },
         ));
         decisions.push(d);
@@ -1085,9 +1104,21 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .collect()
     };
     let mut report_evals: Vec<Eval> = Vec::new();
+    // A CUEC the answers could still call for is an open question of the report: the list of
+    // what customers must do is not complete until it is answered.
+    let mut cuec_open: Vec<Subject> = st
+        .engagement
+        .iter()
+        .filter(|e| e.result == Tri::Open && !e.rule.findings.cuecs.is_empty())
+        .flat_map(|e| e.trace.open.iter().copied())
+        .collect();
     for rule in q.report_rules() {
         let mut trace = Trace::default();
-        if rule.when.eval(&env, &mut trace) == Tri::True {
+        let result = rule.when.eval(&env, &mut trace);
+        if result == Tri::Open && !rule.findings.cuecs.is_empty() {
+            cuec_open.extend(trace.open.iter().copied());
+        }
+        if result == Tri::True {
             for t in totals_in(&rule.when) {
                 trace.triggers.extend(total_subjects(t));
             }
@@ -1141,6 +1172,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             open_questions.push(o.clone());
         }
     }
+    for o in cuec_open.into_iter().map(|x| cx.open_question(x)) {
+        if seen.insert(o.clone()) {
+            open_questions.push(o);
+        }
+    }
     let provisional = decisions.iter().any(|d| d.provisional) || !conflicts.is_empty();
 
     Recommendation {
@@ -1165,10 +1201,9 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     }
 }
 
-/// The reports a `vendor_reports` answer says we hold, by choice id: `soc1_...` is a SOC 1 of
-/// either Type, `soc2_...` a SOC 2. Labels are for people and may say anything ("None yet,
-/// SOC 2 requested").
-fn held_reports(v: &crate::session::Value) -> Vec<Report> {
+/// The reports a `vendor_reports` answer says we hold: those its choices name (`report =
+/// "soc1"` in the questionnaire), never read from ids or labels ("None yet, SOC 2 requested").
+fn held_reports(vq: &crate::questionnaire::Question, v: &crate::session::Value) -> Vec<Report> {
     let ids: &[String] = match v {
         crate::session::Value::List(ids) => ids,
         crate::session::Value::Text(id) => std::slice::from_ref(id),
@@ -1177,10 +1212,8 @@ fn held_reports(v: &crate::session::Value) -> Vec<Report> {
     Report::ALL
         .into_iter()
         .filter(|r| {
-            ids.iter().any(|id| {
-                id.strip_prefix(r.id())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
-            })
+            ids.iter()
+                .any(|id| vq.choice(id).is_some_and(|c| c.report == Some(*r)))
         })
         .collect()
 }

@@ -454,6 +454,21 @@ pub struct ReportPlan {
     pub steps: Vec<PlanStep>,
     /// Questions whose answers the dates wait for (texts).
     pub waiting_for: Vec<String>,
+    /// While the Type rests on open answers: the plan each Type would give, and when (empty
+    /// once the Type is settled). `steps` then keeps only what every case shares.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One way a report's plan can go while the answers its Type rests on are open.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub report_type: ReportType,
+    /// The cases that lead to it, as the questionnaire words them ("the key controls have 6
+    /// months of records or more"); any one of them suffices.
+    pub when: Vec<String>,
+    /// The dated plan in that case, deadline included.
+    pub steps: Vec<PlanStep>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -9,21 +9,63 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-use super::model::{Available, PlanStep, ReportPlan};
+use super::model::{Available, PlanStep, ReportPlan, Scenario};
 use super::visibility::Visibility;
 use crate::questionnaire::condition::Tri;
-use crate::questionnaire::{Questionnaire, Report, ReportType, Scope};
+use crate::questionnaire::{Questionnaire, Report, ReportType, Rule, Scope};
 use crate::session::Session;
 use crate::vocab::{Value, parse_date};
 
 /// What the plan of one report is laid out from.
-pub(crate) struct Inputs {
+pub(crate) struct Inputs<'q> {
     pub report: Report,
     pub called_for: Tri,
     pub report_type: Option<ReportType>,
     pub type_open: bool,
     pub first: Tri,
     pub renewal: Tri,
+    /// The Type rules behind the scenarios, from [`cases`]: empty when the Type is settled.
+    pub cases: Vec<&'q Rule>,
+}
+
+/// The Type rules the scenarios of a report are laid out from, once each in file order: while
+/// an open one could give another Type, the open ones and those that fired for the Type now.
+/// `results` are the report's Type rules' results for every counted entity. A Type 1 that
+/// fired stays (any Type 1 wins), so it has no scenarios.
+pub(crate) fn cases<'q>(
+    q: &'q Questionnaire,
+    current: Option<ReportType>,
+    results: impl Iterator<Item = (&'q Rule, Tri)>,
+) -> Vec<&'q Rule> {
+    if current == Some(ReportType::Type1) {
+        return Vec::new();
+    }
+    let mut rules: Vec<&'q Rule> = Vec::new();
+    let mut other = false;
+    for (rule, r) in results {
+        let t = rule.findings.report_type;
+        let open_other = r == Tri::Open && t != current;
+        other |= open_other;
+        let counts = open_other || (r == Tri::True && t == current);
+        if counts && t.is_some() && !rules.iter().any(|x| std::ptr::eq(*x, rule)) {
+            rules.push(rule);
+        }
+    }
+    if !other {
+        return Vec::new();
+    }
+    let at = |r: &Rule| q.rules.iter().position(|x| std::ptr::eq(x, r));
+    rules.sort_by_key(|r| at(r));
+    rules
+}
+
+/// How a scenario names a Type rule's case: its `scenario`, else its brief or rationale.
+fn case_label(r: &Rule) -> String {
+    r.findings
+        .scenario
+        .clone()
+        .or_else(|| r.brief.clone())
+        .unwrap_or_else(|| r.rationale.clone())
 }
 
 /// The workshop date the plan counts from: the one in the details, else the day it was started.
@@ -104,11 +146,10 @@ fn plus_weeks(d: NaiveDate, n: u32) -> NaiveDate {
 }
 
 /// Lays out one report's plan. The dates are what the answers allow: a question still open
-/// leaves its step out and is named in `waiting_for`.
+/// leaves its step out and is named in `waiting_for`. While the Type rests on open answers,
+/// each Type they could give is laid out as a scenario, with the cases that lead to it, and
+/// `steps` keeps only what every scenario shares (never the worst case as the plan).
 pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> ReportPlan {
-    let p = &q.plan;
-    let today = workshop_date(s);
-    let mut steps = Vec::new();
     let mut waiting_for = Vec::new();
     let first = match (x.first, x.renewal) {
         (Tri::True, _) => Some(true),
@@ -120,6 +161,53 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
     {
         waiting_for.push(t);
     }
+    let mut steps = lay_out(q, s, vis, x, first, x.report_type, &mut waiting_for);
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for rule in &x.cases {
+        let Some(t) = rule.findings.report_type else {
+            continue;
+        };
+        let label = case_label(rule);
+        match scenarios.iter_mut().find(|c| c.report_type == t) {
+            Some(c) if !c.when.contains(&label) => c.when.push(label),
+            Some(_) => {}
+            None => scenarios.push(Scenario {
+                report_type: t,
+                when: vec![label],
+                steps: lay_out(q, s, vis, x, first, Some(t), &mut Vec::new()),
+            }),
+        }
+    }
+    if x.report_type.is_none() && !scenarios.is_empty() {
+        // What can exist by a deadline depends on the Type: said per scenario only.
+        steps.retain(|st| !matches!(st, PlanStep::Deadline { .. }));
+    }
+    ReportPlan {
+        report: x.report,
+        report_type: x.report_type,
+        settled: x.called_for == Tri::True,
+        provisional: x.type_open || x.called_for != Tri::True || !waiting_for.is_empty(),
+        first,
+        from_date: workshop_date(s),
+        steps,
+        waiting_for,
+        scenarios,
+    }
+}
+
+/// The steps of one report's plan for a Type (`None`: undecided), from the workshop date.
+fn lay_out(
+    q: &Questionnaire,
+    s: &Session,
+    vis: &Visibility,
+    x: &Inputs,
+    first: Option<bool>,
+    report_type: Option<ReportType>,
+    waiting_for: &mut Vec<String>,
+) -> Vec<PlanStep> {
+    let p = &q.plan;
+    let today = workshop_date(s);
+    let mut steps = Vec::new();
     let (fye_value, fye_text) = role_answer(q, s, vis, "fiscal_year_end");
     let fye = month_day(fye_value);
     let (needed_value, _) = role_answer(q, s, vis, "needed_by");
@@ -158,7 +246,7 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
             _ => (from, plain_end),
         }
     };
-    match x.report_type {
+    match report_type {
         Some(ReportType::Type1) => {
             steps.push(PlanStep::Type1 { as_of: start });
             let report = plus_weeks(start, p.report_weeks);
@@ -213,7 +301,7 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
         }
         None => {}
     }
-    if x.report == Report::Soc1 && x.report_type.is_some() {
+    if x.report == Report::Soc1 && report_type.is_some() {
         match fye {
             Some(md) => {
                 let end = steps.iter().rev().find_map(|st| match st {
@@ -249,16 +337,7 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
         };
         steps.push(PlanStep::Deadline { by, available });
     }
-    ReportPlan {
-        report: x.report,
-        report_type: x.report_type,
-        settled: x.called_for == Tri::True,
-        provisional: x.type_open || x.called_for != Tri::True || !waiting_for.is_empty(),
-        first,
-        from_date: today,
-        steps,
-        waiting_for,
-    }
+    steps
 }
 
 #[cfg(test)]

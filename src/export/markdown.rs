@@ -298,6 +298,29 @@ fn plans(w: &mut dyn Write, r: &Recommendation) {
         for st in &p.steps {
             let _ = writeln!(w, "- {}", escape(&wording::step(st)));
         }
+        if !p.scenarios.is_empty() {
+            let _ = writeln!(
+                w,
+                "- {}",
+                if p.report_type.is_none() {
+                    "The Type rests on open answers; the plan in each case:"
+                } else {
+                    "Open answers could still change the Type; the plan in each case:"
+                }
+            );
+            for sc in &p.scenarios {
+                let _ = writeln!(
+                    w,
+                    "  - {}: {}",
+                    escape(&wording::scenario_when(&sc.when)),
+                    wording::report_type(Some(sc.report_type))
+                );
+                // What every case shares is listed once, above.
+                for st in sc.steps.iter().filter(|st| !p.steps.contains(st)) {
+                    let _ = writeln!(w, "    - {}", escape(&wording::step(st)));
+                }
+            }
+        }
         if !p.waiting_for.is_empty() {
             let _ = writeln!(w, "- The dates also wait for:");
             for t in &p.waiting_for {

@@ -299,6 +299,8 @@ struct RawChoice {
     label: String,
     #[serde(default)]
     exclusive: bool,
+    #[serde(default)]
+    report: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +326,8 @@ struct RawRule {
     excluded_categories: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     report_type: Option<Spanned<String>>,
+    #[serde(default)]
+    scenario: Option<String>,
     #[serde(default)]
     report: Option<Spanned<String>>,
     #[serde(default)]
@@ -637,10 +641,22 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                      question already excludes the others); remove it",
                 );
             }
+            let report = rc.report.and_then(|r| {
+                Report::from_id(r.get_ref()).or_else(|| {
+                    let pos = cx.at(r.span());
+                    cx.err(
+                        pos,
+                        format!("unknown report `{}` on choice `{cid}`", r.get_ref()),
+                        "use report = \"soc1\" or \"soc2\": the SOC report this choice says we hold",
+                    );
+                    None
+                })
+            });
             choices.push(Choice {
                 id: cid,
                 label: rc.label,
                 exclusive: rc.exclusive,
+                report,
             });
         }
         match kind {
@@ -670,11 +686,13 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
                     id: "yes".into(),
                     label: "Yes".into(),
                     exclusive: false,
+                    report: None,
                 },
                 Choice {
                     id: "no".into(),
                     label: "No".into(),
                     exclusive: false,
+                    report: None,
                 },
             ];
         }
@@ -733,6 +751,26 @@ fn load_questions(cx: &mut Ctx, raw: Vec<Spanned<RawQuestion>>) -> Vec<Question>
             }
             r
         });
+        // Which vendor reports are held is read from the choices' `report`, never from ids.
+        let reports_role = role.as_deref() == Some("vendor_reports");
+        if !reports_role && choices.iter().any(|c| c.report.is_some()) {
+            cx.err(
+                qpos,
+                format!(
+                    "question `{id}` has choices with `report` but not role = \"vendor_reports\""
+                ),
+                "`report` on a choice says which SOC report a vendor's answer holds: only for the \
+                 question with role = \"vendor_reports\"; remove it",
+            );
+        }
+        if reports_role && !choices.iter().any(|c| c.report.is_some()) {
+            cx.err(
+                qpos,
+                format!("question `{id}` (role vendor_reports) has no choice with `report`"),
+                "mark each choice that is a SOC report with report = \"soc1\" or \"soc2\", e.g. \
+                 { id = \"soc2_type2\", label = \"SOC 2 Type 2\", report = \"soc2\" }",
+            );
+        }
         let references = check_references(cx, rq.references);
         let show_if = rq
             .show_if
@@ -980,6 +1018,7 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             categories,
             excluded_categories,
             report_type,
+            scenario: rr.scenario,
             report,
             first_examination: rr.first_examination,
             observation_window: rr.observation_window,

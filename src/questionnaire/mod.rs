@@ -40,6 +40,9 @@ pub struct Choice {
     /// In a multiple-choice question, a choice that excludes every other ("Nobody has asked
     /// yet", "None of these"): choosing it clears the others, and a stored list never mixes them.
     pub exclusive: bool,
+    /// On a `vendor_reports` question: the SOC report this choice says we hold (`report =
+    /// "soc1"`), whatever its id or label.
+    pub report: Option<Report>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +137,9 @@ pub struct Findings {
     /// Categories this rule explains as *not* included (e.g. personal data without commitments).
     pub excluded_categories: Vec<Category>,
     pub report_type: Option<ReportType>,
+    /// How the dated plan names the case of a `report_type` while its answers are open ("the
+    /// key controls have 6 months of records or more").
+    pub scenario: Option<String>,
     /// The report a `report_type` or `first_examination` is about; `None` for both.
     pub report: Option<Report>,
     /// Whether the report would be the first examination of its kind (readiness first).

@@ -402,8 +402,12 @@ fn check_findings(rule: &Rule, evidence: &HashSet<&str>, out: &mut Vec<Problem>)
     {
         misplaced("subservice/csocs/needs_report", Scope::System, out);
     }
-    if rule.scope != Scope::Engagement && (!f.cuecs.is_empty() || f.framework.is_some()) {
-        misplaced("cuecs/framework", Scope::Engagement, out);
+    // CUECs follow what the service does: the engagement's answers, or what a system does.
+    if rule.scope == Scope::Identity && !f.cuecs.is_empty() {
+        misplaced("cuecs", Scope::Engagement, out);
+    }
+    if rule.scope != Scope::Engagement && f.framework.is_some() {
+        misplaced("framework", Scope::Engagement, out);
     }
     if f.framework.is_some() && f.note.is_none() {
         push(
@@ -429,6 +433,15 @@ fn check_findings(rule: &Rule, evidence: &HashSet<&str>, out: &mut Vec<Problem>)
             "observation_window/sox_note/first_examination/soc1_demand",
             Scope::Engagement,
             out,
+        );
+    }
+    if f.scenario.is_some() && f.report_type.is_none() {
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` names a scenario without a Type", rule.id),
+            "`scenario` says how the plan names the case of this rule's `report_type` while its \
+             answers are open: add report_type = \"type1\" (or \"type2\"), or remove it",
         );
     }
     if rule.scope == Scope::System && f.report_type.is_some() && f.report.is_none() {

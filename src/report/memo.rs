@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::engine::{
-    CategoryState, Decision, DecisionId, EntityRef, Firing, Outcome, PlanStep, Recommendation,
-    Verdict,
+    Available, CategoryState, Decision, DecisionId, EntityRef, Firing, Outcome, PlanStep,
+    Recommendation, Verdict,
 };
 use crate::questionnaire::{Category, Questionnaire, Report, Rule, Scope, SubserviceMethod, tsc};
 use crate::report::wording;
@@ -426,12 +426,45 @@ fn step_date(st: &PlanStep) -> NaiveDate {
     }
 }
 
-/// The dated period of a plan in one phrase.
+/// The dated period of a plan in one phrase; while its Type rests on open answers, the period
+/// of each scenario, with the cases that lead to it.
 fn period(p: &crate::engine::ReportPlan) -> String {
+    if !p.scenarios.is_empty() {
+        let cases: Vec<String> = p
+            .scenarios
+            .iter()
+            .map(|sc| {
+                let parts = period_parts(&sc.steps);
+                format!(
+                    "{}: {}",
+                    wording::scenario_when(&sc.when),
+                    if parts.is_empty() {
+                        wording::report_type(Some(sc.report_type)).to_string()
+                    } else {
+                        parts.join("; ")
+                    }
+                )
+            })
+            .collect();
+        return wording::memo_scenarios(&cases);
+    }
+    let parts = period_parts(&p.steps);
+    if parts.is_empty() {
+        if p.waiting_for.is_empty() {
+            "dates not set yet".to_string()
+        } else {
+            "dates wait for open questions".to_string()
+        }
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn period_parts(steps: &[PlanStep]) -> Vec<String> {
     let mut parts = Vec::new();
-    let both = p.steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }))
-        && p.steps.iter().any(|s| matches!(s, PlanStep::Type2 { .. }));
-    for st in &p.steps {
+    let both = steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }))
+        && steps.iter().any(|s| matches!(s, PlanStep::Type2 { .. }));
+    for st in steps {
         match st {
             PlanStep::Type1 { as_of } => parts.push(format!("Type 1 as of {as_of}")),
             PlanStep::Type2 { from, to, .. } if both => {
@@ -444,18 +477,10 @@ fn period(p: &crate::engine::ReportPlan) -> String {
             _ => {}
         }
     }
-    if let Some(c) = soc1_coverage(p) {
+    if let Some(c) = soc1_coverage(steps) {
         parts.push(c);
     }
-    if parts.is_empty() {
-        if p.waiting_for.is_empty() {
-            "dates not set yet".to_string()
-        } else {
-            "dates wait for open questions".to_string()
-        }
-    } else {
-        parts.join("; ")
-    }
+    parts
 }
 
 /// In-scope identities' gaps grouped by kind and gap, confirmed before unverified, most
@@ -495,12 +520,12 @@ fn top_gaps(r: &Recommendation) -> (Vec<String>, usize) {
 
 /// A SOC 1 period ends at customers' year end (domain.md §2): which customer year it covers,
 /// and from when; a first one covers no earlier year, which their auditors must hear now.
-fn soc1_coverage(p: &crate::engine::ReportPlan) -> Option<String> {
+fn soc1_coverage(steps: &[PlanStep]) -> Option<String> {
     use chrono::Datelike;
-    p.steps
+    steps
         .iter()
         .find(|s| matches!(s, PlanStep::BridgeLetter { .. }))?;
-    let (from, to, follows_on) = p.steps.iter().rev().find_map(|s| match s {
+    let (from, to, follows_on) = steps.iter().rev().find_map(|s| match s {
         PlanStep::Type2 {
             from,
             to,
@@ -511,7 +536,7 @@ fn soc1_coverage(p: &crate::engine::ReportPlan) -> Option<String> {
     let year_start = to.with_year(to.year() - 1)?.succ_opt()?;
     let partly = (from > year_start).then_some(from);
     let earlier = (!follows_on).then(|| year_start.pred_opt()).flatten();
-    let type1 = p.steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }));
+    let type1 = steps.iter().any(|s| matches!(s, PlanStep::Type1 { .. }));
     Some(wording::soc1_coverage(to, partly, earlier, type1))
 }
 
@@ -799,12 +824,39 @@ fn next_steps(
     };
     let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
+        let mut add = |d: NaiveDate, text: String, owner| match dated
+            .iter_mut()
+            .find(|(_, t, _, _)| *t == text)
+        {
+            Some((_, _, reports, _)) => reports.push(p.report.label()),
+            None => dated.push((d, text, vec![p.report.label()], owner)),
+        };
         for st in &p.steps {
-            let text = wording::step(st);
-            match dated.iter_mut().find(|(_, t, _, _)| *t == text) {
-                Some((_, _, reports, _)) => reports.push(p.report.label()),
-                None => dated.push((step_date(st), text, vec![p.report.label()], owner_of(st))),
-            }
+            add(step_date(st), wording::step(st), owner_of(st));
+        }
+        // While the Type rests on open answers, what a deadline can be met with is said per
+        // scenario; once when every scenario gives the same.
+        let deadlines: Vec<(&[String], NaiveDate, Available)> = p
+            .scenarios
+            .iter()
+            .filter_map(|sc| {
+                sc.steps.iter().find_map(|st| match st {
+                    PlanStep::Deadline { by, available } => {
+                        Some((sc.when.as_slice(), *by, *available))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        if let Some(&(_, by, available)) = deadlines.first() {
+            let text = if deadlines.iter().all(|(_, _, a)| *a == available) {
+                wording::step(&PlanStep::Deadline { by, available })
+            } else {
+                let cases: Vec<(&[String], Available)> =
+                    deadlines.iter().map(|(w, _, a)| (*w, *a)).collect();
+                wording::deadline_scenarios(by, &cases)
+            };
+            add(by, text, &owners.deadline);
         }
     }
     dated.sort_by_key(|(d, _, _, _)| *d);

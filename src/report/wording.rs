@@ -379,22 +379,57 @@ pub(crate) fn step(st: &PlanStep) -> String {
             date(*from),
             year_end(ye)
         ),
-        PlanStep::Deadline { by, available } => format!(
-            "Needed by {}: {}",
-            date(*by),
-            match available {
-                Available::Type2Report => "the Type 2 report can be in hand",
-                Available::Type1Report => "a Type 1 report can be in hand (the Type 2 follows)",
-                Available::ReadinessLetter => {
-                    "only a readiness assessment letter; the Type 1 report comes after"
-                }
-                Available::ManagementLetter => {
-                    "no attested report yet: send a management letter on the programme and \
-                     these dates"
-                }
-            }
-        ),
+        PlanStep::Deadline { by, available } => {
+            format!("Needed by {}: {}", date(*by), available_text(*available))
+        }
     }
+}
+
+/// What can exist by a deadline.
+fn available_text(a: Available) -> &'static str {
+    match a {
+        Available::Type2Report => "the Type 2 report can be in hand",
+        Available::Type1Report => "a Type 1 report can be in hand (the Type 2 follows)",
+        Available::ReadinessLetter => {
+            "only a readiness assessment letter; the first attested report comes after"
+        }
+        Available::ManagementLetter => {
+            "no attested report yet: send a management letter on the programme and these dates"
+        }
+    }
+}
+
+/// A plan's period while its Type rests on open answers, one sentence per scenario.
+pub(crate) fn memo_scenarios(cases: &[String]) -> String {
+    format!("dates depend on open answers. {}", cases.join(". "))
+}
+
+/// The cases of a scenario: "If A, or B".
+pub(crate) fn scenario_when(when: &[String]) -> String {
+    format!("If {}", when.join(", or "))
+}
+
+/// A deadline whose answer depends on the open answers the Type rests on: "Needed by
+/// 2027-09-30, depending on open answers: if A, the Type 2 report can be in hand; if B, ...".
+pub(crate) fn deadline_scenarios(
+    by: chrono::NaiveDate,
+    cases: &[(&[String], Available)],
+) -> String {
+    let parts: Vec<String> = cases
+        .iter()
+        .map(|(when, a)| {
+            format!(
+                "{}, {}",
+                lower_first(&scenario_when(when)),
+                available_text(*a)
+            )
+        })
+        .collect();
+    format!(
+        "Needed by {}, depending on open answers: {}",
+        date(by),
+        parts.join("; ")
+    )
 }
 
 /// Whole months from `from` to `to` inclusive (2027-01-12 to 2027-07-11 is 6).

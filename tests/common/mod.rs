@@ -48,3 +48,14 @@ pub fn example(name: &str) -> Session {
 pub fn recommend(s: &Session) -> Recommendation {
     engine::recommend(&builtin(), s)
 }
+
+/// A session from tests/fixtures/sessions/, opened with the built-in questionnaire; what
+/// opening reported comes with it.
+pub fn fixture(name: &str) -> (Session, Vec<String>) {
+    let q = builtin();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sessions")
+        .join(name);
+    let (s, opened) = store::open(&path, &q).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (s, opened.notices)
+}
