@@ -5,9 +5,10 @@ use std::path::Path;
 use std::cell::OnceCell;
 
 use crate::engine::{
-    self, DecisionId, EntityRef, Evaluation, Panel, Progress, Recommendation, Sensitivity,
+    self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
+    Sensitivity, Visibility, slot_of,
 };
-use crate::questionnaire::condition::EntityKey;
+use crate::questionnaire::condition::{EntityKey, Tri};
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session};
 use crate::workshop::{Lease, answer};
@@ -23,14 +24,18 @@ pub struct Workshop {
     rec: OnceCell<Recommendation>,
     /// What the questions screen shows of the recommendation, always up to date.
     panel: Panel,
-    /// Every visible question in asking order (`sequence`), kept while an answer leaves what
-    /// is asked as it was: navigation then costs no pass over the inventory.
-    seq: OnceCell<Vec<(EntityId, usize)>>,
-    /// Questions that may still be asked (`could_follow`), counted once per change.
+    /// What the panel is made from, per entity, patched for the entities an answer re-ran.
+    kept: PanelState,
+    /// Every visible question in asking order (`sequence`), patched for the entities an answer
+    /// re-ran: navigation and answers cost no pass over the inventory.
+    seq: Sequence,
+    /// Questions that may still be asked (`could_follow`), and each entity's part of it.
     follow: usize,
+    follow_parts: Vec<usize>,
     /// Each entity's part of the progress (the engagement, each system, each identity), so
-    /// that an answer recounts only the entities it re-ran.
+    /// that an answer recounts only the entities it re-ran; and their sum.
     parts: Vec<Progress>,
+    progress: Progress,
     /// What the recommendation is computed from: visibility, and the rule results that
     /// "what would change this?" tries changes against.
     pub eval: Evaluation,
@@ -54,16 +59,21 @@ impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
         let eval = Evaluation::new(q, &session);
         let parts = progress_parts(q, &session, &eval);
-        let panel = engine::panel_counted(q, &session, &eval, total(&parts));
-        let follow = answer::could_follow(eval.visibility());
+        let progress = total(&parts);
+        let kept = PanelState::new(q, &session, &eval);
+        let panel = engine::panel_counted(q, &session, &eval, &kept, progress);
+        let follow_parts = follow_parts(&session, eval.visibility());
         Workshop {
+            seq: Sequence::new(&session, eval.visibility()),
             session,
             lease,
             rec: OnceCell::new(),
             panel,
-            seq: OnceCell::new(),
-            follow,
+            kept,
+            follow: follow_parts.iter().sum(),
+            follow_parts,
             parts,
+            progress,
             eval,
             save_error: None,
             sensitivity: None,
@@ -86,42 +96,60 @@ impl Workshop {
     /// place the app recomputes.
     pub(crate) fn refresh(&mut self, q: &Questionnaire) {
         self.eval = Evaluation::new(q, &self.session);
+        self.rebuild(q);
+        self.changed(q);
+    }
+
+    /// Everything derived from `eval`, made again for every entity.
+    fn rebuild(&mut self, q: &Questionnaire) {
+        let vis = self.eval.visibility();
         self.parts = progress_parts(q, &self.session, &self.eval);
-        self.changed(q, true);
+        self.progress = total(&self.parts);
+        self.kept = PanelState::new(q, &self.session, &self.eval);
+        self.seq = Sequence::new(&self.session, vis);
+        self.follow_parts = follow_parts(&self.session, vis);
+        self.follow = self.follow_parts.iter().sum();
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
-    /// evaluated again, from the kept evaluation.
+    /// evaluated again, from the kept evaluation, and only those entities' parts of the
+    /// progress, the panel, the question sequence and the follow-up count are made again.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
         let (asked, rerun) = engine::apply_answer_keys(q, &self.session, &mut self.eval, changed);
-        match rerun {
-            Some(keys) => {
-                for key in keys {
-                    let n = match key {
-                        EntityKey::Engagement => 0,
-                        EntityKey::System(j) => 1 + j,
-                        EntityKey::Identity(i) => 1 + self.session.systems.len() + i,
-                    };
-                    if let Some(part) = self.parts.get_mut(n) {
-                        *part = engine::progress_of(q, &self.session, &self.eval, key);
-                    }
+        let Some(keys) = rerun else {
+            self.rebuild(q);
+            self.changed(q);
+            return;
+        };
+        let s = &self.session;
+        for &key in &keys {
+            let n = slot_of(s, key);
+            if let Some(part) = self.parts.get_mut(n) {
+                self.progress.add(*part, false);
+                *part = engine::progress_of(q, s, &self.eval, key);
+                self.progress.add(*part, true);
+            }
+        }
+        self.kept.patch(q, s, &self.eval, &keys);
+        if asked {
+            let vis = self.eval.visibility();
+            self.seq.patch(s, vis, &keys);
+            for &key in &keys {
+                if let Some(f) = self.follow_parts.get_mut(slot_of(s, key)) {
+                    self.follow -= *f;
+                    *f = open_count(vis.of(key));
+                    self.follow += *f;
                 }
             }
-            None => self.parts = progress_parts(q, &self.session, &self.eval),
         }
-        self.changed(q, asked);
+        self.changed(q);
     }
 
-    /// After `eval` changed: the panel follows, the full recommendation is built again when
-    /// asked for, and the question sequence when what is asked (`asked`) changed.
-    fn changed(&mut self, q: &Questionnaire, asked: bool) {
-        // Summing 11,000 parts is microseconds; counting them again was milliseconds.
-        self.panel = engine::panel_counted(q, &self.session, &self.eval, total(&self.parts));
+    /// After `eval` changed: the panel follows, and the full recommendation is built again
+    /// when asked for.
+    fn changed(&mut self, q: &Questionnaire) {
+        self.panel = engine::panel_counted(q, &self.session, &self.eval, &self.kept, self.progress);
         self.rec = OnceCell::new();
-        if asked {
-            self.seq = OnceCell::new();
-            self.follow = answer::could_follow(self.eval.visibility());
-        }
         self.sensitivity = None;
         self.revision = next_revision();
     }
@@ -196,8 +224,43 @@ impl Workshop {
 
     /// Every visible question of every entity, in asking order (the order plain mode asks in).
     pub fn sequence(&self) -> &[(EntityId, usize)] {
-        self.seq
-            .get_or_init(|| answer::sequence(&self.session, self.eval.visibility()))
+        &self.seq.items
+    }
+
+    /// Where an entity's questions are in `sequence` (empty when it has none shown, or is
+    /// not in the session): found by index, not by a search of the sequence.
+    pub(crate) fn section(&self, e: &EntityId) -> std::ops::Range<usize> {
+        match engine::entity_key(&self.session, e) {
+            Some(key) => self.seq.range(slot_of(&self.session, key)),
+            None => 0..0,
+        }
+    }
+
+    /// The position in `sequence` of one entity's question, if it is shown.
+    pub(crate) fn position(&self, e: &EntityId, qi: usize) -> Option<usize> {
+        let r = self.section(e);
+        let k = self.seq.items[r.clone()]
+            .binary_search_by_key(&qi, |(_, x)| *x)
+            .ok()?;
+        Some(r.start + k)
+    }
+
+    /// The next (`dir` > 0) or previous section with a question shown, from `e`'s.
+    pub(crate) fn next_section(&self, e: &EntityId, dir: i64) -> Option<EntityId> {
+        let here = engine::entity_key(&self.session, e).map_or(0, |k| slot_of(&self.session, k));
+        let slots = self.seq.starts.len().saturating_sub(1);
+        let mut n = here;
+        loop {
+            n = if dir < 0 {
+                n.checked_sub(1)?
+            } else {
+                Some(n + 1).filter(|&m| m < slots)?
+            };
+            let r = self.seq.range(n);
+            if !r.is_empty() {
+                return Some(self.seq.items[r.start].0.clone());
+            }
+        }
     }
 
     /// Questions that may still be asked once unknown or open answers are settled.
@@ -233,13 +296,92 @@ impl Workshop {
     }
 }
 
-/// Each entity's part of the progress, in `Workshop::parts` order.
-fn progress_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Vec<Progress> {
+/// Every visible question in asking order, with where each entity's questions start, so that
+/// an answer replaces only the entities it re-ran and a question is found by index. Entities
+/// are numbered as `engine::slot_of` numbers them.
+struct Sequence {
+    items: Vec<(EntityId, usize)>,
+    /// Per entity, where its questions start in `items`; then `items.len()`.
+    starts: Vec<usize>,
+}
+
+impl Sequence {
+    fn new(s: &Session, vis: &Visibility) -> Sequence {
+        let mut items = Vec::new();
+        let mut starts = Vec::with_capacity(2 + s.systems.len() + s.identities.len());
+        for key in keys(s) {
+            starts.push(items.len());
+            let e = entity_id(s, key);
+            items.extend(vis.shown(key).into_iter().map(|qi| (e.clone(), qi)));
+        }
+        starts.push(items.len());
+        engine::steps::add(items.len());
+        Sequence { items, starts }
+    }
+
+    fn range(&self, slot: usize) -> std::ops::Range<usize> {
+        match (self.starts.get(slot), self.starts.get(slot + 1)) {
+            (Some(&a), Some(&b)) => a..b,
+            _ => 0..0,
+        }
+    }
+
+    /// Replaces the questions of the entities `keys` with what `vis` shows now. Moving the
+    /// entries after a section that grew or shrank is one `memmove`, and the later sections'
+    /// starts are shifted (integers, microseconds at 10,000 identities).
+    fn patch(&mut self, s: &Session, vis: &Visibility, keys: &[EntityKey]) {
+        let mut slots: Vec<(usize, EntityKey)> = keys.iter().map(|&k| (slot_of(s, k), k)).collect();
+        slots.sort_unstable_by_key(|(n, _)| std::cmp::Reverse(*n));
+        slots.dedup_by_key(|(n, _)| *n);
+        for (n, key) in slots {
+            let r = self.range(n);
+            let shown = vis.shown(key);
+            engine::steps::add(shown.len());
+            if self.items[r.clone()]
+                .iter()
+                .map(|(_, qi)| *qi)
+                .eq(shown.iter().copied())
+            {
+                continue;
+            }
+            let e = entity_id(s, key);
+            let (old, new) = (r.len(), shown.len());
+            self.items
+                .splice(r, shown.into_iter().map(|qi| (e.clone(), qi)));
+            for start in &mut self.starts[n + 1..] {
+                *start = *start + new - old;
+            }
+        }
+    }
+}
+
+/// Every entity in asking order: the engagement, each system, each identity.
+fn keys(s: &Session) -> impl Iterator<Item = EntityKey> + use<> {
     std::iter::once(EntityKey::Engagement)
         .chain((0..s.systems.len()).map(EntityKey::System))
         .chain((0..s.identities.len()).map(EntityKey::Identity))
-        .map(|k| engine::progress_of(q, s, ev, k))
-        .collect()
+}
+
+fn entity_id(s: &Session, key: EntityKey) -> EntityId {
+    match key {
+        EntityKey::Engagement => EntityId::Engagement,
+        EntityKey::System(j) => EntityId::System(s.systems[j].id.clone()),
+        EntityKey::Identity(i) => EntityId::Identity(s.identities[i].id.clone()),
+    }
+}
+
+/// Questions that may still be asked of one entity (`answer::could_follow`, per entity).
+fn open_count(v: &[Tri]) -> usize {
+    v.iter().filter(|t| **t == Tri::Open).count()
+}
+
+fn follow_parts(s: &Session, vis: &Visibility) -> Vec<usize> {
+    keys(s).map(|k| open_count(vis.of(k))).collect()
+}
+
+/// Each entity's part of the progress, in `Workshop::parts` order.
+fn progress_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Vec<Progress> {
+    keys(s).map(|k| engine::progress_of(q, s, ev, k)).collect()
 }
 
 fn total(parts: &[Progress]) -> Progress {

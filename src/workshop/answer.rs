@@ -3,7 +3,6 @@
 //! the same order.
 
 use crate::engine::{Progress, Visibility};
-use crate::questionnaire::condition::Tri;
 use crate::questionnaire::{Kind, Question, Questionnaire};
 use crate::session::Session;
 use crate::vocab::{EntityId, EntityKey, Value, normalise_date};
@@ -115,7 +114,9 @@ fn number(q: &Question, text: &str) -> Option<f64> {
 /// Questions not shown yet only because an answer they depend on is unknown or not given: what
 /// could still be asked beyond the questions shown, so progress never says "done" while a
 /// follow-up may come.
+#[cfg(test)]
 pub(crate) fn could_follow(vis: &Visibility) -> usize {
+    use crate::questionnaire::condition::Tri;
     let open = |v: &[Tri]| v.iter().filter(|t| **t == Tri::Open).count();
     open(&vis.engagement)
         + vis.systems.iter().map(|v| open(v)).sum::<usize>()
