@@ -115,6 +115,9 @@ impl Workshop {
     /// evaluated again, from the kept evaluation, and only those entities' parts of the
     /// progress, the panel, the question sequence and the follow-up count are made again.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
+        // The answer goes to the journal first and is flushed while the recompute runs; the
+        // save before the next frame waits for the flush (`Lease::record`).
+        self.lease.record_ahead(&self.session);
         let (asked, rerun) = engine::apply_answer_keys(q, &self.session, &mut self.eval, changed);
         let Some(keys) = rerun else {
             self.rebuild(q);
