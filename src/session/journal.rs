@@ -467,6 +467,23 @@ mod tests {
     }
 
     #[test]
+    fn records_flushed_on_another_thread_are_whole_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = dir.path().join("w.toml");
+        let mut w = Writer::create(&session, &base()).unwrap();
+        for r in ["one", "two", "three"] {
+            // Each append waits for the flush before it.
+            w.append_started(r).unwrap();
+        }
+        w.settle().unwrap();
+        w.settle().unwrap();
+        let c = read(&session).unwrap().unwrap();
+        assert_eq!(c.records, vec!["one", "two", "three"]);
+        assert!(!c.torn && c.damaged.is_none());
+        assert_eq!(w.records(), 3);
+    }
+
+    #[test]
     fn a_writer_appends_resumes_after_a_torn_record_and_removes() {
         let dir = tempfile::tempdir().unwrap();
         let session = dir.path().join("w.toml");
