@@ -8,10 +8,10 @@ use crate::engine::{
     self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
     Sensitivity, Visibility, slot_of,
 };
-use crate::questionnaire::condition::{EntityKey, Tri};
+use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session};
-use crate::workshop::{Lease, answer};
+use crate::workshop::Lease;
 
 /// The open workshop: the session, where it is saved, and what is derived from it.
 pub struct Workshop {
@@ -29,9 +29,6 @@ pub struct Workshop {
     /// Every visible question in asking order (`sequence`), patched for the entities an answer
     /// re-ran: navigation and answers cost no pass over the inventory.
     seq: Sequence,
-    /// Questions that may still be asked (`could_follow`), and each entity's part of it.
-    follow: usize,
-    follow_parts: Vec<usize>,
     /// Each entity's part of the progress (the engagement, each system, each identity), so
     /// that an answer recounts only the entities it re-ran; and their sum.
     parts: Vec<Progress>,
@@ -62,7 +59,6 @@ impl Workshop {
         let progress = total(&parts);
         let kept = PanelState::new(q, &session, &eval);
         let panel = engine::panel_counted(q, &session, &eval, &kept, progress);
-        let follow_parts = follow_parts(&session, eval.visibility());
         Workshop {
             seq: Sequence::new(&session, eval.visibility()),
             session,
@@ -70,8 +66,6 @@ impl Workshop {
             rec: OnceCell::new(),
             panel,
             kept,
-            follow: follow_parts.iter().sum(),
-            follow_parts,
             parts,
             progress,
             eval,
@@ -107,13 +101,11 @@ impl Workshop {
         self.progress = total(&self.parts);
         self.kept = PanelState::new(q, &self.session, &self.eval);
         self.seq = Sequence::new(&self.session, vis);
-        self.follow_parts = follow_parts(&self.session, vis);
-        self.follow = self.follow_parts.iter().sum();
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
     /// evaluated again, from the kept evaluation, and only those entities' parts of the
-    /// progress, the panel, the question sequence and the follow-up count are made again.
+    /// progress (with what may follow), the panel and the question sequence are made again.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
         // The answer goes to the journal first and is flushed while the recompute runs; the
         // save before the next frame waits for the flush (`Lease::record`).
@@ -135,15 +127,7 @@ impl Workshop {
         }
         self.kept.patch(q, s, &self.eval, &keys);
         if asked {
-            let vis = self.eval.visibility();
-            self.seq.patch(s, vis, &keys);
-            for &key in &keys {
-                if let Some(f) = self.follow_parts.get_mut(slot_of(s, key)) {
-                    self.follow -= *f;
-                    *f = open_count(vis.of(key));
-                    self.follow += *f;
-                }
-            }
+            self.seq.patch(s, self.eval.visibility(), &keys);
         }
         self.changed(q);
     }
@@ -270,12 +254,12 @@ impl Workshop {
 
     /// Questions that may still be asked once unknown or open answers are settled.
     pub fn could_follow(&self) -> usize {
-        self.follow
+        self.panel.progress.may_follow
     }
 
-    /// Progress counting what could still be asked (`workshop::answer::progress_text`).
+    /// Progress counting what could still be asked (`wording::progress`).
     pub(crate) fn progress_text(&self) -> String {
-        answer::progress_text(self.panel.progress, self.could_follow())
+        crate::report::wording::progress(self.panel.progress)
     }
 
     /// "System 2/5" for a section heading.
@@ -385,15 +369,6 @@ fn entity_id(s: &Session, key: EntityKey) -> EntityId {
     }
 }
 
-/// Questions that may still be asked of one entity (`answer::could_follow`, per entity).
-fn open_count(v: &[Tri]) -> usize {
-    v.iter().filter(|t| **t == Tri::Open).count()
-}
-
-fn follow_parts(s: &Session, vis: &Visibility) -> Vec<usize> {
-    keys(s).map(|k| open_count(vis.of(k))).collect()
-}
-
 /// Each entity's part of the progress, in `Workshop::parts` order.
 fn progress_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Vec<Progress> {
     keys(s).map(|k| engine::progress_of(q, s, ev, k)).collect()
@@ -425,6 +400,7 @@ mod tests {
     use super::*;
     use crate::session::{Value, store};
     use crate::vocab::Kind;
+    use crate::workshop::answer;
 
     #[test]
     fn the_workshop_after_answers_is_a_full_recompute() {

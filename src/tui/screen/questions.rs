@@ -86,6 +86,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Cmd(Cmd::PrevQuestion) => step(app, -1),
         Action::Cmd(Cmd::NextQuestion) => step(app, 1),
+        Action::Cmd(Cmd::NextUnanswered) => next_unanswered(app),
         Action::Cmd(Cmd::PrevEntity) => step_entity(app, -1),
         Action::Cmd(Cmd::NextEntity) => step_entity(app, 1),
         Action::Cmd(Cmd::Unknown) => {
@@ -225,6 +226,10 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
         _ => None,
     };
     let systems_before = w.session.systems.len();
+    let known = match (&value, &question.creates, e) {
+        (Value::Text(t), Some(_), EntityId::System(sid)) => w.session.known_as(t, sid),
+        _ => Vec::new(),
+    };
     match w.session.set_answer(question, e, value, Utc::now()) {
         Ok(findings) => {
             let created: Vec<String> = w.session.systems[systems_before..]
@@ -238,9 +243,18 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
                 w.refresh_answer(&app.q, e);
             }
             app.ensure_question();
+            let mut said = Vec::new();
+            if !known.is_empty() {
+                let clean = |t: &str| crate::text::clean(t);
+                let known: Vec<_> = known.iter().map(|(a, b)| (clean(a), clean(b))).collect();
+                said.push(crate::report::wording::known_systems(&known));
+            }
             if !created.is_empty() {
                 let names: Vec<&str> = created.iter().map(String::as_str).collect();
-                app.notice(crate::report::wording::created_systems(&names));
+                said.push(crate::report::wording::created_systems(&names));
+            }
+            if !said.is_empty() {
+                app.notice(said.join(" · "));
             }
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
@@ -300,37 +314,64 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     let next_open = next.is_some_and(|(se, qi)| answer::unanswered(&app.q, &w.session, se, *qi));
     if section_ends && !next_open {
         // The order plain mode asks in: the next unanswered question, wrapping round.
-        match answer::next_unanswered(&app.q, &w.session, seq, pos + 1) {
-            Some(i) => {
-                let (ne, nqi) = seq[i].clone();
-                let label = w.section_label(&ne);
-                let name = w.session.entity_name(&ne);
-                app.info(if ne == EntityId::Engagement {
-                    "Now: the next unanswered engagement question".to_string()
-                } else {
-                    format!("Now: the next unanswered question · {label} · {name}")
-                });
-                app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
-                app.reset_cursor();
-                return fx;
-            }
-            None if next.is_none() => {
-                let follow = w.could_follow();
-                app.info(if follow > 0 {
-                    format!(
-                        "Every question shown is answered, but {follow} more may follow once \
-                         unknown answers are settled (v then f lists them). r: recommendation"
-                    )
-                } else {
-                    "Every question is answered: r shows the recommendation.".to_string()
-                });
-                return fx;
-            }
-            None => {}
+        let any = answer::next_unanswered(&app.q, &w.session, seq, pos + 1).is_some();
+        if any || next.is_none() {
+            go_to_unanswered(app, pos + 1);
+            return fx;
         }
     }
     fx.extend(step(app, 1));
     fx
+}
+
+/// Moves to the first unanswered question from position `from` of the asking order on, wrapping
+/// round, and says where; says what is left when every question shown has an answer. Where
+/// saving goes at the end of a section, and the "next unanswered" key.
+fn go_to_unanswered(app: &mut App, from: usize) {
+    let Some(w) = &app.work else { return };
+    let seq = w.sequence();
+    match answer::next_unanswered(&app.q, &w.session, seq, from) {
+        Some(i) => {
+            let (ne, nqi) = seq[i].clone();
+            app.info(if ne == EntityId::Engagement {
+                "Now: the next unanswered engagement question".to_string()
+            } else {
+                format!(
+                    "Now: the next unanswered question · {} · {}",
+                    w.section_label(&ne),
+                    w.session.entity_name(&ne)
+                )
+            });
+            app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
+            app.questions.jumped = false;
+            app.reset_cursor();
+        }
+        None => {
+            let follow = w.could_follow();
+            app.info(if follow > 0 {
+                format!(
+                    "Every question shown is answered, but {follow} more may follow once \
+                     unknown answers are settled (v then f lists them). r: recommendation"
+                )
+            } else {
+                "Every question is answered: r shows the recommendation.".to_string()
+            });
+        }
+    }
+}
+
+/// The "next unanswered" key: from the question after the current one.
+fn next_unanswered(app: &mut App) -> Vec<Effect> {
+    let Some(w) = &app.work else {
+        return Vec::new();
+    };
+    let pos = app
+        .questions
+        .at
+        .as_ref()
+        .and_then(|(e, qid)| w.position(e, app.q.question_index(qid)?));
+    go_to_unanswered(app, pos.map_or(0, |p| p + 1));
+    Vec::new()
 }
 
 pub(crate) fn step(app: &mut App, dir: i64) -> Vec<Effect> {
@@ -545,9 +586,8 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .unwrap_or_default();
     let p = w.panel().progress;
     // What could still be asked counts too: never "100%" while a follow-up may come.
-    let follow = w.could_follow();
-    let total = p.total + follow;
-    let percent = (p.answered * 100).checked_div(total).unwrap_or(0);
+    let follow = p.may_follow;
+    let (total, percent) = (p.askable(), p.percent());
     // Said here only where there is room; Details and the messages always say it.
     let right = if follow > 0 && area.width >= 90 {
         format!(
