@@ -284,6 +284,13 @@ fn bench(c: &mut Criterion) {
             pct(&mut all, 95),
             pct(&mut all, 100)
         );
+        let mut without: Vec<Duration> = kinds[..3].iter().flatten().copied().collect();
+        eprintln!(
+            "keystroke_mix/{}:   without the recommendation: p50 {:?}, p95 {:?}",
+            f.size,
+            pct(&mut without, 50),
+            pct(&mut without, 95)
+        );
         let names = [
             "answer",
             "next/previous question and section",

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::engine::{
     self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
@@ -22,6 +22,10 @@ pub struct Workshop {
     /// change (`rec`): an answer on the questions screen updates only `eval` and `panel`,
     /// which at 10,000 identities is the difference between a frame and half a second.
     rec: OnceCell<Recommendation>,
+    /// The recommendation an answer made out of date, kept until the next one is built: at
+    /// 10,000 identities freeing it is a second of millions of small frees, which the answer
+    /// would pay; the screen that builds the next one (itself seconds) pays it instead.
+    stale: RefCell<Option<Recommendation>>,
     /// What the questions screen shows of the recommendation, always up to date.
     panel: Panel,
     /// What the panel is made from, per entity, patched for the entities an answer re-ran.
@@ -64,6 +68,7 @@ impl Workshop {
             session,
             lease,
             rec: OnceCell::new(),
+            stale: RefCell::new(None),
             panel,
             kept,
             parts,
@@ -137,7 +142,7 @@ impl Workshop {
     fn changed(&mut self, q: &Questionnaire) {
         self.panel = engine::panel_counted(q, &self.session, &self.eval, &self.kept, self.progress);
         if let Some(old) = self.rec.take() {
-            drop_elsewhere(old);
+            *self.stale.get_mut() = Some(old);
         }
         self.sensitivity = None;
         self.revision = next_revision();
@@ -146,8 +151,7 @@ impl Workshop {
     /// The full recommendation, built from the kept evaluation if the session changed since
     /// it was last asked for.
     pub fn rec(&self, q: &Questionnaire) -> &Recommendation {
-        self.rec
-            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval))
+        self.rec.get_or_init(|| self.build_rec(q))
     }
 
     /// Writes the whole session file, with the summary of its recommendation (built now if it
@@ -159,10 +163,15 @@ impl Workshop {
         if !self.lease.would_save(&self.session) {
             return Ok(None);
         }
-        let rec = self
-            .rec
-            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval));
+        let rec = self.rec.get_or_init(|| self.build_rec(q));
         self.lease.save_if_changed(&self.session, rec)
+    }
+
+    /// The recommendation from the kept evaluation, the out-of-date one freed first (so that
+    /// two are never held at once).
+    fn build_rec(&self, q: &Questionnaire) -> Recommendation {
+        drop(self.stale.borrow_mut().take());
+        engine::recommend_from(q, &self.session, &self.eval)
     }
 
     /// The full recommendation if it is up to date, without building it.
@@ -283,16 +292,6 @@ impl Workshop {
         let a = self.answer(&EntityId::Identity(id.to_string()), &kq.id)?;
         Some(a.value.display(kq))
     }
-}
-
-/// Frees a recommendation on another thread: at 10,000 identities it is millions of small
-/// allocations, and freeing them made the answer after a visit to the Recommendation screen
-/// take a second instead of milliseconds.
-fn drop_elsewhere(r: Recommendation) {
-    // Without a thread to spare the closure, and the recommendation with it, is freed here.
-    let _ = std::thread::Builder::new()
-        .name("drop-recommendation".into())
-        .spawn(move || drop(r));
 }
 
 /// Every visible question in asking order, with where each entity's questions start, so that
