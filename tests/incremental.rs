@@ -118,7 +118,6 @@ proptest! {
 }
 
 #[path = "../examples/synth/mod.rs"]
-#[allow(dead_code)]
 mod synth;
 
 /// The work (`engine::steps`) of each key, pressed on the questions screen of a synthetic
