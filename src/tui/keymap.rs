@@ -442,7 +442,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
         "Enter",
         Cmd::Select,
         "answer",
-        "Choose the highlighted answer and go on (typed answers: open the text box)",
+        "Choose the highlighted answer and go on (an unanswered question highlights no choice until ↑/↓ moves to one; a choice's key answers at once; typed answers: open the text box)",
         &[Questions],
     ),
     b(

@@ -3165,3 +3165,74 @@ fn the_next_unanswered_key_finds_the_open_question() {
         }
     }
 }
+
+/// Enter on an unanswered choice question answers nothing until a choice is highlighted:
+/// closing a note with Esc and pressing Enter to go on recorded "Yes" (QA). A choice's key
+/// still answers at once, and ↓ then Enter chooses the first choice.
+#[test]
+fn enter_alone_never_chooses_for_the_facilitator() {
+    use crate::questionnaire::Kind;
+    let mut app = app(Screen::Questions);
+    while !matches!(app.current().unwrap().2.kind, Kind::YesNo | Kind::Single) {
+        let before = at(&app);
+        feed(&mut app, &[key(KeyCode::Right)]);
+        assert_ne!(at(&app), before, "a single-choice question is asked");
+    }
+    let (e, _, question) = app.current().unwrap();
+    let qid = question.id.clone();
+    let first = question.choices[0].id.clone();
+    let answer = |app: &App| {
+        app.work
+            .as_ref()
+            .and_then(|w| w.answer(&e, &qid))
+            .map(|a| a.value.clone())
+    };
+    let s = screen_text(&mut app, 80, 24);
+    assert!(!s.contains("> 1"), "no choice highlighted yet:\n{s}");
+    enter(&mut app);
+    assert_eq!(answer(&app), None);
+    assert_eq!(at(&app), qid, "stays on the question");
+    assert!(
+        status_text(&app).contains("Not answered yet"),
+        "{}",
+        status_text(&app)
+    );
+    feed(&mut app, &[key(KeyCode::Down)]);
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains("> 1"), "↓ highlights the first choice:\n{s}");
+    enter(&mut app);
+    assert_eq!(answer(&app), Some(Value::Text(first)));
+}
+
+/// Esc in an answer box saves; on text that cannot be saved it says why, and a second Esc
+/// leaves the box with the answer as it was (QA: a stray "x" on a number question had no way
+/// out but clearing it and typing "u").
+#[test]
+fn a_second_esc_leaves_an_answer_that_cannot_be_saved() {
+    let mut app = app(Screen::Questions);
+    while app.current().unwrap().2.kind != crate::questionnaire::Kind::Number {
+        let before = at(&app);
+        feed(&mut app, &[key(KeyCode::Right)]);
+        assert_ne!(at(&app), before, "a number question is asked");
+    }
+    let qid = at(&app);
+    keys(&mut app, "x");
+    assert!(matches!(app.modal, Some(Modal::Editor(_))));
+    feed(&mut app, &[key(KeyCode::Esc)]);
+    assert!(
+        matches!(app.modal, Some(Modal::Editor(_))),
+        "first Esc: says why"
+    );
+    let s = screen_text(&mut app, 80, 24);
+    assert!(s.contains("Esc again"), "{s}");
+    feed(&mut app, &[key(KeyCode::Esc)]);
+    assert!(app.modal.is_none(), "second Esc leaves");
+    assert_eq!(at(&app), qid);
+    let (e, _, _) = app.current().unwrap();
+    assert!(app.work.as_ref().unwrap().answer(&e, &qid).is_none());
+    assert!(
+        status_text(&app).contains("Not saved"),
+        "{}",
+        status_text(&app)
+    );
+}

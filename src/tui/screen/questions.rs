@@ -35,6 +35,10 @@ pub struct QuestionsState {
     pub(crate) jumped: bool,
     /// Rows of "why we ask" as last drawn, so PgUp/PgDn know how far it goes.
     pub(crate) help_rows: usize,
+    /// The choice cursor was moved on this question: Enter then chooses where it is. On an
+    /// unanswered question it starts on the first choice, and Enter there alone answers
+    /// nothing (QA: Enter to go on after a note recorded "Yes" without anyone choosing it).
+    pub(crate) moved: bool,
 }
 
 pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -73,10 +77,16 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         // End is the last choice; "unknown" is one more ↓ below it.
         Action::Cmd(Cmd::Bottom) if kind.is_choice() => {
             app.questions.choices.cursor = n_choices.saturating_sub(1);
+            app.questions.moved = true;
             Vec::new()
         }
         Action::Cmd(cmd @ (Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom)) => {
-            app.questions.choices.select(cmd, rows);
+            // On an unanswered question no choice is highlighted yet: ↓ or ↑ highlights the
+            // first one, where the cursor already is.
+            if app.questions.moved || !unchosen(app, &e, &qid, kind) {
+                app.questions.choices.select(cmd, rows);
+            }
+            app.questions.moved = true;
             Vec::new()
         }
         Action::Cmd(cmd @ (Cmd::PageUp | Cmd::PageDown)) => {
@@ -141,6 +151,14 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             step(app, 1)
         }
         Action::Cmd(Cmd::Select) if kind.is_choice() => {
+            if unchosen(app, &e, &qid, kind) {
+                let last = keymap::choice_key(n_choices.saturating_sub(1)).unwrap_or('9');
+                app.info(format!(
+                    "Not answered yet: press a choice's key (1 to {last}), or ↓ to it and Enter; \
+                     u unknown, → skips"
+                ));
+                return Vec::new();
+            }
             let row = app.questions.choices.cursor;
             choose(app, &e, qi, row, true)
         }
@@ -154,6 +172,15 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// A single-choice question not answered, whose cursor nobody has moved: no choice is
+/// highlighted and Enter answers nothing.
+fn unchosen(app: &App, e: &EntityId, qid: &str, kind: Kind) -> bool {
+    kind.is_choice()
+        && kind != Kind::Multi
+        && !app.questions.moved
+        && app.work.as_ref().and_then(|w| w.answer(e, qid)).is_none()
 }
 
 /// Opens the text box of a typed question, with its current answer, or (when typing started
@@ -478,6 +505,18 @@ pub(crate) fn answer_done(
             vec![Effect::Save]
         }
         Err(msg) => {
+            // Esc saves; on text that cannot be saved it says so, and a second Esc on the same
+            // text leaves the box with the answer as it was (QA: a stray "x" on a number
+            // question could not be left any other way).
+            let msg = if go_on {
+                msg
+            } else {
+                format!("{msg} (Esc again: leave it unsaved)")
+            };
+            if !go_on && ed.error.as_deref() == Some(msg.as_str()) {
+                app.info("Not saved: the answer stays as it was.");
+                return Vec::new();
+            }
             app.modal = Some(Modal::Editor(Box::new(Editor {
                 error: Some(msg),
                 ..ed
@@ -618,7 +657,9 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 
     let text = clean(&question.text);
     let kind_hint = match question.kind {
-        Kind::YesNo | Kind::Single => "Enter or a choice's key chooses and goes on · u unknown",
+        Kind::YesNo | Kind::Single => {
+            "A choice's key (or ↓ to it, Enter) chooses and goes on · u unknown"
+        }
         Kind::Multi => "Space or a choice's key ticks · Enter goes on · u unknown",
         Kind::Text => "Type the answer; Enter saves and goes on · \"u\" alone: unknown · C-n note",
         Kind::Number => "Type a number; Enter saves and goes on · \"u\" alone: unknown · C-n note",
@@ -673,13 +714,21 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         };
         let is_unknown = matches!(answer.map(|a| &a.value), Some(Value::Unknown));
         let n = question.choices.len();
-        let cursor = qs.choices.cursor.min(n_rows.saturating_sub(1) as usize);
+        let unchosen = question.kind != Kind::Multi && answer.is_none() && !qs.moved;
+        let cursor = if unchosen {
+            usize::MAX
+        } else {
+            qs.choices.cursor.min(n_rows.saturating_sub(1) as usize)
+        };
         hit = list::draw(
             frame,
             ans_a,
             &mut qs.choices,
             n + 1,
-            Look::select(t, None),
+            Look {
+                highlight: !unchosen,
+                ..Look::select(t, None)
+            },
             Some(HitList::Choices),
             |i, _| {
                 if i == n {
