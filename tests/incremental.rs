@@ -116,3 +116,90 @@ proptest! {
         }
     }
 }
+
+#[path = "../examples/synth/mod.rs"]
+mod synth;
+
+/// The work (`engine::steps`) of each key, pressed on the questions screen of a synthetic
+/// workshop as the event loop carries it out (key, update, the save): two answers to an
+/// identity's and to a system's choice question, and moving to the next and previous question and
+/// section.
+fn steps_per_key(spec: &synth::Spec) -> Vec<(String, u64)> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use socscope::questionnaire::condition::EntityKey;
+    use socscope::tui::app::{App, Screen};
+    use socscope::tui::theme::Theme;
+    use socscope::tui::{self, action, update};
+
+    let q = common::builtin();
+    let s = synth::generate(&q, spec);
+    let vis = engine::visibility(&q, &s);
+    let yes_no = |key: EntityKey, e: EntityId| {
+        vis.shown(key)
+            .into_iter()
+            .map(|qi| &q.questions[qi])
+            .find(|x| {
+                matches!(x.kind, Kind::YesNo | Kind::Single)
+                    && x.choices.len() >= 2
+                    && x.creates.is_none()
+            })
+            .map(|x| (e, x.id.clone()))
+    };
+    let targets = [
+        yes_no(
+            EntityKey::Identity(0),
+            EntityId::Identity(s.identities[0].id.clone()),
+        ),
+        yes_no(
+            EntityKey::System(0),
+            EntityId::System(s.systems[0].id.clone()),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("w.toml");
+    std::fs::write(&path, synth::render(&q, &s)).expect("session file");
+    let mut app = App::new(q.clone(), Theme::from_env());
+    app.install(s, path, Screen::Questions);
+    let mut out = Vec::new();
+    for (n, target) in targets.into_iter().enumerate() {
+        let target = target.expect("a yes/no question");
+        let keys = [
+            KeyCode::Char('1'),
+            KeyCode::Char('2'),
+            KeyCode::Right,
+            KeyCode::Left,
+            KeyCode::Char(']'),
+            KeyCode::Char('['),
+        ];
+        for code in keys {
+            app.questions.at = Some(target.clone());
+            engine::steps::take();
+            let key = KeyEvent::new(code, KeyModifiers::NONE);
+            if let Some(a) = action::from_key(&app, &key) {
+                for e in update::update(&mut app, a) {
+                    tui::apply(&mut app, e);
+                }
+            }
+            out.push((format!("{code:?} on target {n}"), engine::steps::take()));
+        }
+    }
+    out
+}
+
+/// An answer re-runs what it reaches and patches what the questions screen shows (panel,
+/// progress, question sequence); navigation finds questions by index. Twice the inventory must
+/// not mean twice the work per key: before, each answer resolved every identity's links, folded
+/// every summary and made the whole question sequence again.
+#[test]
+fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
+    let small = steps_per_key(&synth::Spec::new(20, 200));
+    let large = steps_per_key(&synth::Spec::new(40, 400));
+    for ((what, a), (_, b)) in small.iter().zip(&large) {
+        assert!(
+            *b <= a + a / 4 + 64,
+            "{what}: {a} steps at 200 identities, {b} at 400"
+        );
+    }
+    // The answers did work (the counter counts): the identity's rules at least.
+    assert!(small[0].1 > 0, "{small:?}");
+}

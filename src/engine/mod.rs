@@ -28,9 +28,31 @@ pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 use crate::questionnaire::condition::{
     Condition, EntityKey, Env, Lookup, Subject, Total, Trace, Tri,
 };
-use crate::questionnaire::{Category, Findings, Questionnaire, Report, Scope, tsc};
+use crate::questionnaire::{Category, Findings, Questionnaire, Report, ReportType, Scope, tsc};
 use crate::session::{EntityId, Session};
-use stage::{Eval, Stage, Summary, Totals, fold};
+use stage::{Eval, Rules, Stage, Summary, Tally, Totals, fold};
+
+/// Work counted, not timed: the engine's inner loops add what they go through (rules
+/// evaluated, questions' visibility worked out, summaries folded, rule results read, question
+/// sequence entries made), so a test can assert that an answer's work does not grow with the
+/// inventory (tests/incremental.rs). Per thread, so parallel tests do not mix.
+#[doc(hidden)]
+pub mod steps {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(n: usize) {
+        STEPS.with(|c| c.set(c.get().saturating_add(n as u64)));
+    }
+
+    /// The steps counted on this thread since the last call.
+    pub fn take() -> u64 {
+        STEPS.with(|c| c.replace(0))
+    }
+}
 
 struct Ctx<'a> {
     q: &'a Questionnaire,
@@ -390,16 +412,17 @@ pub(crate) fn progress_of(
     ev.vis.progress_of(q, s, key)
 }
 
-/// [`panel`] with the progress already counted.
+/// [`panel`] from the kept per-entity parts, with the progress already counted.
 pub(crate) fn panel_counted(
     q: &Questionnaire,
     s: &Session,
     ev: &Evaluation,
+    kept: &PanelState,
     progress: Progress,
 ) -> Panel {
     Panel {
         progress,
-        ..panel_parts(q, s, ev)
+        ..panel_parts(q, s, ev, kept)
     }
 }
 
@@ -444,16 +467,235 @@ impl Panel {
 /// only the open Type and examination rules are traced, to know whether a Type waits for an
 /// answer.
 pub fn panel(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
+    let kept = PanelState::new(q, s, ev);
     Panel {
         progress: ev.vis.progress(q, s),
-        ..panel_parts(q, s, ev)
+        ..panel_parts(q, s, ev, &kept)
     }
 }
 
-/// Everything of the panel but the progress (left at zero).
-fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
-    let rules = stage::Rules::of(q);
-    let totals = ev.totals(s.systems.is_empty());
+/// The Type rules whose result could still change a report's Type, for each Type the totals
+/// may give (`type_slot`): an open rule asking for another Type (or for one while none is
+/// settled), or an open first-examination rule.
+fn could_change(f: &Findings, report: Report, report_type: Option<ReportType>) -> bool {
+    f.about(report)
+        && ((f.report_type.is_some() && (report_type.is_none() || f.report_type != report_type))
+            || f.first_examination.is_some())
+}
+
+/// The Types `PanelState::waits` is kept for: none settled, Type 1, Type 2.
+const TYPE_SLOTS: [Option<ReportType>; 3] =
+    [None, Some(ReportType::Type1), Some(ReportType::Type2)];
+
+fn type_slot(t: Option<ReportType>) -> usize {
+    TYPE_SLOTS.iter().position(|x| *x == t).unwrap_or(0)
+}
+
+/// What one entity adds to the panel.
+#[derive(Debug, Clone, PartialEq)]
+struct SlotPart {
+    sum: Summary,
+    /// Per report, per `TYPE_SLOTS`: an open rule of this entity, counted in the report, could
+    /// change the Type and waits for an answer (its trace names one).
+    waits: [[bool; 3]; 2],
+    /// The positions (in its scope's rules) of the rules that hold and state a conflict.
+    conflicts: Vec<usize>,
+}
+
+/// What the panel needs from every entity, kept per entity with running counts, so that an
+/// answer patches only the entities `Evaluation::apply` re-ran instead of reading every
+/// entity's rule results again. Entities are numbered as `Workshop` numbers them: the
+/// engagement, each system, each identity.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PanelState {
+    slots: Vec<SlotPart>,
+    tally: Tally,
+    /// Per report, per `TYPE_SLOTS`: how many entities wait (`SlotPart::waits`).
+    waits: [[u32; 3]; 2],
+    /// The entities with a conflict, in order.
+    conflicted: BTreeSet<usize>,
+}
+
+/// An entity's number in `PanelState` (and the app's progress parts).
+pub(crate) fn slot_of(s: &Session, key: EntityKey) -> usize {
+    match key {
+        EntityKey::Engagement => 0,
+        EntityKey::System(j) => 1 + j,
+        EntityKey::Identity(i) => 1 + s.systems.len() + i,
+    }
+}
+
+impl PanelState {
+    pub(crate) fn new(q: &Questionnaire, s: &Session, ev: &Evaluation) -> PanelState {
+        let rules = Rules::of(q);
+        let mut st = PanelState {
+            slots: Vec::with_capacity(1 + s.systems.len() + s.identities.len()),
+            tally: Tally::default(),
+            waits: [[0; 3]; 2],
+            conflicted: BTreeSet::new(),
+        };
+        let keys = std::iter::once(EntityKey::Engagement)
+            .chain((0..s.systems.len()).map(EntityKey::System))
+            .chain((0..s.identities.len()).map(EntityKey::Identity));
+        for key in keys {
+            let part = slot_part(q, s, ev, &rules, key);
+            let n = st.slots.len();
+            st.count(n, &part, true);
+            st.slots.push(part);
+        }
+        st
+    }
+
+    /// After `ev` re-ran the entities `keys` (`Evaluation::apply`).
+    pub(crate) fn patch(
+        &mut self,
+        q: &Questionnaire,
+        s: &Session,
+        ev: &Evaluation,
+        keys: &[EntityKey],
+    ) {
+        let rules = Rules::of(q);
+        for &key in keys {
+            let n = slot_of(s, key);
+            if n >= self.slots.len() {
+                continue;
+            }
+            let part = slot_part(q, s, ev, &rules, key);
+            let old = std::mem::replace(&mut self.slots[n], part.clone());
+            self.count(n, &old, false);
+            self.count(n, &part, true);
+        }
+    }
+
+    fn count(&mut self, n: usize, part: &SlotPart, add: bool) {
+        if add {
+            self.tally.add(&part.sum);
+        } else {
+            self.tally.remove(&part.sum);
+        }
+        for (w, flags) in self.waits.iter_mut().zip(part.waits) {
+            for (c, f) in w.iter_mut().zip(flags) {
+                if f {
+                    *c = if add { *c + 1 } else { c.saturating_sub(1) };
+                }
+            }
+        }
+        if !part.conflicts.is_empty() {
+            if add {
+                self.conflicted.insert(n);
+            } else {
+                self.conflicted.remove(&n);
+            }
+        }
+    }
+}
+
+/// One entity's part of the panel: its summary, its conflicts and whether it keeps a Type open.
+fn slot_part(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    rules: &Rules,
+    key: EntityKey,
+) -> SlotPart {
+    let scope_rules: &[&crate::questionnaire::Rule] = match key {
+        EntityKey::Engagement => &rules.engagement,
+        EntityKey::System(_) => &rules.system,
+        EntityKey::Identity(_) => &rules.identity,
+    };
+    let results = ev.results(key);
+    steps::add(results.len());
+    // Carved-out systems are not part of the report.
+    let counted = match key {
+        EntityKey::System(j) => !ev.sys_sum[j].carved_out(),
+        _ => true,
+    };
+    let in_scope: &[Tri] = match key {
+        EntityKey::Identity(_) => &ev.in_scope,
+        _ => &[],
+    };
+    let mut part = SlotPart {
+        sum: *ev.summary(key),
+        waits: [[false; 3]; 2],
+        conflicts: Vec::new(),
+    };
+    for (p, (rule, r)) in scope_rules.iter().zip(results).enumerate() {
+        let f = &rule.findings;
+        if *r == Tri::True && f.conflict.is_some() {
+            part.conflicts.push(p);
+        }
+        if *r != Tri::Open || !counted {
+            continue;
+        }
+        // As `build`: a Type waits while an open rule that could change it names an answer.
+        let mut waits_for_answer: Option<bool> = None;
+        for report in Report::ALL {
+            for (k, rt) in TYPE_SLOTS.into_iter().enumerate() {
+                if part.waits[report.index()][k] || !could_change(f, report, rt) {
+                    continue;
+                }
+                let names = *waits_for_answer.get_or_insert_with(|| {
+                    let mut trace = Trace::default();
+                    rule.when.eval(&ev.vis.env(q, s, key, in_scope), &mut trace);
+                    !trace.open.is_empty()
+                });
+                part.waits[report.index()][k] = names;
+            }
+        }
+    }
+    part
+}
+
+/// Every counted entity's result of each Type rule about `report` (carved-out systems do not
+/// count, as in the totals): what `plan::cases` lays the scenarios out from.
+fn type_results<'q>(
+    s: &Session,
+    ev: &Evaluation,
+    rules: &Rules<'q>,
+    report: Report,
+) -> impl Iterator<Item = (&'q crate::questionnaire::Rule, Tri)> {
+    let about =
+        |scope: &[&'q crate::questionnaire::Rule]| -> Vec<(usize, &'q crate::questionnaire::Rule)> {
+            scope
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.findings.report_type.is_some() && r.findings.about(report))
+                .map(|(i, r)| (i, *r))
+                .collect()
+        };
+    let (eng, sys, ids) = (
+        about(&rules.engagement),
+        about(&rules.system),
+        about(&rules.identity),
+    );
+    let mut out = Vec::new();
+    let mut take = |key: EntityKey, which: &[(usize, &'q crate::questionnaire::Rule)]| {
+        let results = ev.results(key);
+        for &(i, rule) in which {
+            if let Some(r) = results.get(i) {
+                out.push((rule, *r));
+            }
+        }
+    };
+    take(EntityKey::Engagement, &eng);
+    if !sys.is_empty() {
+        for j in 0..s.systems.len().min(ev.sys_sum.len()) {
+            if !ev.sys_sum[j].carved_out() {
+                take(EntityKey::System(j), &sys);
+            }
+        }
+    }
+    if !ids.is_empty() {
+        for i in 0..s.identities.len() {
+            take(EntityKey::Identity(i), &ids);
+        }
+    }
+    out.into_iter()
+}
+
+/// Everything of the panel but the progress (left at zero), from the kept per-entity parts.
+fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation, kept: &PanelState) -> Panel {
+    let totals = kept.tally.totals(s.systems.is_empty());
     let mut soc2_categories = Vec::new();
     if totals.soc2 != Tri::False {
         soc2_categories.extend(
@@ -462,14 +704,21 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
                 .filter(|c| category_state(&totals, *c) == CategoryState::Included),
         );
     }
-    let counted = |key: EntityKey| match key {
-        EntityKey::System(j) => !ev.sys_sum[j].carved_out(),
-        _ => true,
-    };
+    let rules = Rules::of(q);
     let mut conflicts = Vec::new();
-    for (_, scope_rules, results) in ev.each(&rules) {
-        for (rule, r) in scope_rules.iter().zip(results) {
-            if let (Tri::True, Some(text)) = (r, &rule.findings.conflict) {
+    for &n in &kept.conflicted {
+        let scope_rules = if n == 0 {
+            &rules.engagement
+        } else if n <= s.systems.len() {
+            &rules.system
+        } else {
+            &rules.identity
+        };
+        for &p in &kept.slots[n].conflicts {
+            if let Some(text) = scope_rules
+                .get(p)
+                .and_then(|r| r.findings.conflict.as_ref())
+            {
                 conflicts.push(text.clone());
             }
         }
@@ -481,43 +730,13 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Panel {
             continue;
         }
         let report_type = totals.report_type(report);
-        // As `build`: the Type decision is provisional while an open rule that could change
-        // it waits for an answer (its trace names one).
-        let could_change = |f: &Findings| {
-            f.about(report)
-                && ((f.report_type.is_some()
-                    && (report_type.is_none() || f.report_type != report_type))
-                    || f.first_examination.is_some())
-        };
-        let waits = || {
-            ev.each(&rules)
-                .filter(|(k, _, _)| counted(*k))
-                .any(|(key, scope_rules, results)| {
-                    let in_scope: &[Tri] = match key {
-                        EntityKey::Identity(_) => &ev.in_scope,
-                        _ => &[],
-                    };
-                    scope_rules.iter().zip(results).any(|(rule, r)| {
-                        *r == Tri::Open && could_change(&rule.findings) && {
-                            let mut trace = Trace::default();
-                            rule.when.eval(&ev.vis.env(q, s, key, in_scope), &mut trace);
-                            !trace.open.is_empty()
-                        }
-                    })
-                })
-        };
-        let type_open = report_type.is_none() || called_for != Tri::True || waits();
+        let waits = kept.waits[report.index()][type_slot(report_type)] > 0;
+        let type_open = report_type.is_none() || called_for != Tri::True || waits;
         let idx = report.index();
+        // The scenarios of an open Type: a pass over the entities, but only while the Type is
+        // open and only over the few Type rules of this report.
         let cases = if type_open {
-            let results = ev
-                .each(&rules)
-                .filter(|(k, _, _)| counted(*k))
-                .flat_map(|(_, scope_rules, results)| scope_rules.iter().copied().zip(results))
-                .filter(|(rule, _)| {
-                    rule.findings.report_type.is_some() && rule.findings.about(report)
-                })
-                .map(|(rule, r)| (rule, *r));
-            plan::cases(q, report_type, results)
+            plan::cases(q, report_type, type_results(s, ev, &rules, report))
         } else {
             Vec::new()
         };

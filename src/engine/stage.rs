@@ -191,7 +191,9 @@ impl Totals {
             first: [Tri::False; 2],
             renewal: [Tri::False; 2],
         };
+        let mut n = 0;
         for s in all {
+            n += 1;
             t.soc1 = tri_or(t.soc1, s.soc1);
             t.soc1_demand = tri_or(t.soc1_demand, s.soc1_demand);
             t.soc2 = tri_or(t.soc2, s.soc2);
@@ -206,12 +208,17 @@ impl Totals {
                 t.renewal[r] = tri_or(t.renewal[r], s.renewal[r]);
             }
         }
+        super::steps::add(n);
+        t.settle(no_systems)
+    }
+
+    /// With no systems nothing is settled negatively.
+    fn settle(mut self, no_systems: bool) -> Totals {
         if no_systems {
-            // With no systems nothing is settled negatively.
-            t.soc1 = tri_or(t.soc1, Tri::Open);
-            t.soc2 = tri_or(t.soc2, Tri::Open);
+            self.soc1 = tri_or(self.soc1, Tri::Open);
+            self.soc2 = tri_or(self.soc2, Tri::Open);
         }
-        t
+        self
     }
 
     pub(crate) const FIELD_SOC1: u16 = 1;
@@ -286,6 +293,85 @@ impl Totals {
         } else {
             None
         }
+    }
+}
+
+/// The report totals kept as counts of true and open values per field, so that replacing a
+/// few entities' summaries costs what they are, not a fold over the inventory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Tally {
+    /// Per field (`Tally::fields` order): how many summaries have it true, and open.
+    counts: [[u32; 2]; 16],
+}
+
+impl Tally {
+    fn fields(s: &Summary) -> [Tri; 16] {
+        let [c0, c1, c2, c3, c4] = s.cats;
+        let [[t00, t01], [t10, t11]] = s.types;
+        [
+            s.soc1,
+            s.soc1_demand,
+            s.soc2,
+            c0,
+            c1,
+            c2,
+            c3,
+            c4,
+            t00,
+            t01,
+            t10,
+            t11,
+            s.first[0],
+            s.first[1],
+            s.renewal[0],
+            s.renewal[1],
+        ]
+    }
+
+    fn count(&mut self, s: &Summary, add: bool) {
+        for (c, t) in self.counts.iter_mut().zip(Tally::fields(s)) {
+            let k = match t {
+                Tri::True => 0,
+                Tri::Open => 1,
+                Tri::False => continue,
+            };
+            c[k] = if add {
+                c[k] + 1
+            } else {
+                c[k].saturating_sub(1)
+            };
+        }
+    }
+
+    pub(crate) fn add(&mut self, s: &Summary) {
+        self.count(s, true);
+    }
+
+    pub(crate) fn remove(&mut self, s: &Summary) {
+        self.count(s, false);
+    }
+
+    /// What `Totals::of` gives for the summaries counted.
+    pub(crate) fn totals(&self, no_systems: bool) -> Totals {
+        let f: [Tri; 16] = self.counts.map(|[t, o]| {
+            if t > 0 {
+                Tri::True
+            } else if o > 0 {
+                Tri::Open
+            } else {
+                Tri::False
+            }
+        });
+        Totals {
+            soc1: f[0],
+            soc1_demand: f[1],
+            soc2: f[2],
+            cats: [f[3], f[4], f[5], f[6], f[7]],
+            types: [[f[8], f[9]], [f[10], f[11]]],
+            first: [f[12], f[13]],
+            renewal: [f[14], f[15]],
+        }
+        .settle(no_systems)
     }
 }
 
@@ -375,6 +461,7 @@ impl Changed {
 
 /// The result of every rule of the entity's scope, in `rules_in` order (untraced).
 fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
+    super::steps::add(rules.len());
     rules.iter().map(|r| r.when.value(env)).collect()
 }
 
@@ -413,6 +500,9 @@ pub struct Evaluation {
     pub(crate) in_scope: Vec<Tri>,
     /// Per system: the identities that can access it (sorted, once each).
     pub(crate) linked_identities: Vec<Vec<usize>>,
+    /// The session's inventory revision when evaluated (`Revision::inventory`): `fits` compares
+    /// it instead of resolving every identity's links again.
+    inventory: u64,
 }
 
 impl Evaluation {
@@ -464,6 +554,7 @@ impl Evaluation {
             id_sum,
             in_scope,
             linked_identities,
+            inventory: s.revision.inventory(),
         }
     }
 
@@ -485,6 +576,7 @@ impl Evaluation {
             id_sum: Vec::new(),
             in_scope: Vec::new(),
             linked_identities: Vec::new(),
+            inventory: u64::MAX,
         }
     }
 
@@ -536,11 +628,13 @@ impl Evaluation {
     }
 
     /// Whether this evaluation was made for `s`'s inventory: the same systems and identities,
-    /// each identity linked to the same systems (what `apply` needs).
+    /// each identity linked to the same systems (what `apply` needs). Every change to the
+    /// inventory moves its revision, so no link is resolved again (that was a pass over every
+    /// identity per answer).
     pub(crate) fn fits(&self, s: &Session) -> bool {
         self.sys_res.len() == s.systems.len()
             && self.id_res.len() == s.identities.len()
-            && self.vis.links == visibility::links(s)
+            && self.inventory == s.revision.inventory()
     }
 
     /// Which questions each entity is asked.
@@ -548,32 +642,16 @@ impl Evaluation {
         &self.vis
     }
 
-    /// Every entity in the order the recommendation lists them (the engagement, each system,
-    /// each identity), with its scope's rules and their results (untraced).
-    pub(crate) fn each<'e, 'q>(
-        &'e self,
-        rules: &'e Rules<'q>,
-    ) -> impl Iterator<Item = (EntityKey, &'e [&'q Rule], &'e [Tri])> {
-        std::iter::once((
-            EntityKey::Engagement,
-            &rules.engagement[..],
-            &self.eng_res[..],
-        ))
-        .chain(
-            self.sys_res
-                .iter()
-                .enumerate()
-                .map(|(j, r)| (EntityKey::System(j), &rules.system[..], &r[..])),
-        )
-        .chain(
-            self.id_res
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (EntityKey::Identity(i), &rules.identity[..], &r[..])),
-        )
+    /// One entity's summary.
+    pub(crate) fn summary(&self, key: EntityKey) -> &Summary {
+        match key {
+            EntityKey::Engagement => &self.eng_sum,
+            EntityKey::System(j) => &self.sys_sum[j],
+            EntityKey::Identity(i) => &self.id_sum[i],
+        }
     }
 
-    fn results(&self, key: EntityKey) -> &[Tri] {
+    pub(crate) fn results(&self, key: EntityKey) -> &[Tri] {
         match key {
             EntityKey::Engagement => &self.eng_res,
             EntityKey::System(j) => &self.sys_res[j],

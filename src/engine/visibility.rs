@@ -41,6 +41,7 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
 
 /// For each identity, the indexes of the systems it can access that exist, in link order.
 pub(crate) fn links(s: &Session) -> Vec<Vec<usize>> {
+    super::steps::add(s.systems.len() + s.identities.len());
     let index: HashMap<&str, usize> = s
         .systems
         .iter()
@@ -79,6 +80,7 @@ pub(crate) fn entity_visibility(
         _ => answers_of(s, key),
     };
     let scope = scope_of(key);
+    super::steps::add(q.questions.len());
     let mut own: Vec<Tri> = Vec::with_capacity(q.questions.len());
     for question in &q.questions {
         let t = if question.scope != scope {

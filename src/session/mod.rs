@@ -311,6 +311,12 @@ impl Revision {
         }
     }
 
+    /// The revision of the last change to the inventory (systems, identities, links): an
+    /// evaluation made since then still fits the session (`engine::Evaluation::fits`).
+    pub(crate) fn inventory(&self) -> u64 {
+        self.touched.get(&Touched::Inventory).copied().unwrap_or(0)
+    }
+
     /// What changed after revision `since`, oldest first.
     pub(crate) fn touched_since(&self, since: u64) -> Vec<&Touched> {
         let mut out: Vec<(u64, &Touched)> = self

@@ -138,6 +138,11 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
     loop {
         // A dry run on a worker thread: its progress is drawn every tick until it is done.
         let working = dialog::import::poll(app);
+        // Nothing is shown before it is on disk: a record written ahead of the recompute
+        // (`Lease::record_ahead`) is waited for, its failure reported, before the frame.
+        if app.work.as_ref().is_some_and(|w| w.lease.unsettled()) {
+            apply(app, Effect::Save);
+        }
         if let Err(e) = terminal.draw(|f| view::draw(f, app)) {
             // The window closed while drawing (the write fails before the hang-up is seen):
             // a hang-up like any other, not an error.

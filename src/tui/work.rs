@@ -2,15 +2,16 @@
 
 use std::path::Path;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::engine::{
-    self, DecisionId, EntityRef, Evaluation, Panel, Progress, Recommendation, Sensitivity,
+    self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
+    Sensitivity, Visibility, slot_of,
 };
 use crate::questionnaire::condition::EntityKey;
 use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session};
-use crate::workshop::{Lease, answer};
+use crate::workshop::Lease;
 
 /// The open workshop: the session, where it is saved, and what is derived from it.
 pub struct Workshop {
@@ -21,14 +22,21 @@ pub struct Workshop {
     /// change (`rec`): an answer on the questions screen updates only `eval` and `panel`,
     /// which at 10,000 identities is the difference between a frame and half a second.
     rec: OnceCell<Recommendation>,
+    /// The recommendation an answer made out of date, kept until the next one is built: at
+    /// 10,000 identities freeing it is a second of millions of small frees, which the answer
+    /// would pay; the screen that builds the next one (itself seconds) pays it instead.
+    stale: RefCell<Option<Recommendation>>,
     /// What the questions screen shows of the recommendation, always up to date.
     panel: Panel,
-    /// Every visible question in asking order (`sequence`), kept while an answer leaves what
-    /// is asked as it was: navigation then costs no pass over the inventory.
-    seq: OnceCell<Vec<(EntityId, usize)>>,
+    /// What the panel is made from, per entity, patched for the entities an answer re-ran.
+    kept: PanelState,
+    /// Every visible question in asking order (`sequence`), patched for the entities an answer
+    /// re-ran: navigation and answers cost no pass over the inventory.
+    seq: Sequence,
     /// Each entity's part of the progress (the engagement, each system, each identity), so
-    /// that an answer recounts only the entities it re-ran.
+    /// that an answer recounts only the entities it re-ran; and their sum.
     parts: Vec<Progress>,
+    progress: Progress,
     /// What the recommendation is computed from: visibility, and the rule results that
     /// "what would change this?" tries changes against.
     pub eval: Evaluation,
@@ -52,14 +60,19 @@ impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
         let eval = Evaluation::new(q, &session);
         let parts = progress_parts(q, &session, &eval);
-        let panel = engine::panel_counted(q, &session, &eval, total(&parts));
+        let progress = total(&parts);
+        let kept = PanelState::new(q, &session, &eval);
+        let panel = engine::panel_counted(q, &session, &eval, &kept, progress);
         Workshop {
+            seq: Sequence::new(&session, eval.visibility()),
             session,
             lease,
             rec: OnceCell::new(),
+            stale: RefCell::new(None),
             panel,
-            seq: OnceCell::new(),
+            kept,
             parts,
+            progress,
             eval,
             save_error: None,
             sensitivity: None,
@@ -82,40 +95,54 @@ impl Workshop {
     /// place the app recomputes.
     pub(crate) fn refresh(&mut self, q: &Questionnaire) {
         self.eval = Evaluation::new(q, &self.session);
+        self.rebuild(q);
+        self.changed(q);
+    }
+
+    /// Everything derived from `eval`, made again for every entity.
+    fn rebuild(&mut self, q: &Questionnaire) {
+        let vis = self.eval.visibility();
         self.parts = progress_parts(q, &self.session, &self.eval);
-        self.changed(q, true);
+        self.progress = total(&self.parts);
+        self.kept = PanelState::new(q, &self.session, &self.eval);
+        self.seq = Sequence::new(&self.session, vis);
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
-    /// evaluated again, from the kept evaluation.
+    /// evaluated again, from the kept evaluation, and only those entities' parts of the
+    /// progress (with what may follow), the panel and the question sequence are made again.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
+        // The answer goes to the journal first and is flushed while the recompute runs; the
+        // save before the next frame waits for the flush (`Lease::record`).
+        self.lease.record_ahead(&self.session);
         let (asked, rerun) = engine::apply_answer_keys(q, &self.session, &mut self.eval, changed);
-        match rerun {
-            Some(keys) => {
-                for key in keys {
-                    let n = match key {
-                        EntityKey::Engagement => 0,
-                        EntityKey::System(j) => 1 + j,
-                        EntityKey::Identity(i) => 1 + self.session.systems.len() + i,
-                    };
-                    if let Some(part) = self.parts.get_mut(n) {
-                        *part = engine::progress_of(q, &self.session, &self.eval, key);
-                    }
-                }
+        let Some(keys) = rerun else {
+            self.rebuild(q);
+            self.changed(q);
+            return;
+        };
+        let s = &self.session;
+        for &key in &keys {
+            let n = slot_of(s, key);
+            if let Some(part) = self.parts.get_mut(n) {
+                self.progress.add(*part, false);
+                *part = engine::progress_of(q, s, &self.eval, key);
+                self.progress.add(*part, true);
             }
-            None => self.parts = progress_parts(q, &self.session, &self.eval),
         }
-        self.changed(q, asked);
+        self.kept.patch(q, s, &self.eval, &keys);
+        if asked {
+            self.seq.patch(s, self.eval.visibility(), &keys);
+        }
+        self.changed(q);
     }
 
-    /// After `eval` changed: the panel follows, the full recommendation is built again when
-    /// asked for, and the question sequence when what is asked (`asked`) changed.
-    fn changed(&mut self, q: &Questionnaire, asked: bool) {
-        // Summing 11,000 parts is microseconds; counting them again was milliseconds.
-        self.panel = engine::panel_counted(q, &self.session, &self.eval, total(&self.parts));
-        self.rec = OnceCell::new();
-        if asked {
-            self.seq = OnceCell::new();
+    /// After `eval` changed: the panel follows, and the full recommendation is built again
+    /// when asked for.
+    fn changed(&mut self, q: &Questionnaire) {
+        self.panel = engine::panel_counted(q, &self.session, &self.eval, &self.kept, self.progress);
+        if let Some(old) = self.rec.take() {
+            *self.stale.get_mut() = Some(old);
         }
         self.sensitivity = None;
         self.revision = next_revision();
@@ -124,8 +151,7 @@ impl Workshop {
     /// The full recommendation, built from the kept evaluation if the session changed since
     /// it was last asked for.
     pub fn rec(&self, q: &Questionnaire) -> &Recommendation {
-        self.rec
-            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval))
+        self.rec.get_or_init(|| self.build_rec(q))
     }
 
     /// Writes the whole session file, with the summary of its recommendation (built now if it
@@ -137,10 +163,15 @@ impl Workshop {
         if !self.lease.would_save(&self.session) {
             return Ok(None);
         }
-        let rec = self
-            .rec
-            .get_or_init(|| engine::recommend_from(q, &self.session, &self.eval));
+        let rec = self.rec.get_or_init(|| self.build_rec(q));
         self.lease.save_if_changed(&self.session, rec)
+    }
+
+    /// The recommendation from the kept evaluation, the out-of-date one freed first (so that
+    /// two are never held at once).
+    fn build_rec(&self, q: &Questionnaire) -> Recommendation {
+        drop(self.stale.borrow_mut().take());
+        engine::recommend_from(q, &self.session, &self.eval)
     }
 
     /// The full recommendation if it is up to date, without building it.
@@ -191,8 +222,43 @@ impl Workshop {
 
     /// Every visible question of every entity, in asking order (the order plain mode asks in).
     pub fn sequence(&self) -> &[(EntityId, usize)] {
-        self.seq
-            .get_or_init(|| answer::sequence(&self.session, self.eval.visibility()))
+        &self.seq.items
+    }
+
+    /// Where an entity's questions are in `sequence` (empty when it has none shown, or is
+    /// not in the session): found by index, not by a search of the sequence.
+    pub(crate) fn section(&self, e: &EntityId) -> std::ops::Range<usize> {
+        match engine::entity_key(&self.session, e) {
+            Some(key) => self.seq.range(slot_of(&self.session, key)),
+            None => 0..0,
+        }
+    }
+
+    /// The position in `sequence` of one entity's question, if it is shown.
+    pub(crate) fn position(&self, e: &EntityId, qi: usize) -> Option<usize> {
+        let r = self.section(e);
+        let k = self.seq.items[r.clone()]
+            .binary_search_by_key(&qi, |(_, x)| *x)
+            .ok()?;
+        Some(r.start + k)
+    }
+
+    /// The next (`dir` > 0) or previous section with a question shown, from `e`'s.
+    pub(crate) fn next_section(&self, e: &EntityId, dir: i64) -> Option<EntityId> {
+        let here = engine::entity_key(&self.session, e).map_or(0, |k| slot_of(&self.session, k));
+        let slots = self.seq.starts.len().saturating_sub(1);
+        let mut n = here;
+        loop {
+            n = if dir < 0 {
+                n.checked_sub(1)?
+            } else {
+                Some(n + 1).filter(|&m| m < slots)?
+            };
+            let r = self.seq.range(n);
+            if !r.is_empty() {
+                return Some(self.seq.items[r.start].0.clone());
+            }
+        }
     }
 
     /// Questions that may still be asked once unknown or open answers are settled.
@@ -228,13 +294,83 @@ impl Workshop {
     }
 }
 
-/// Each entity's part of the progress, in `Workshop::parts` order.
-fn progress_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Vec<Progress> {
+/// Every visible question in asking order, with where each entity's questions start, so that
+/// an answer replaces only the entities it re-ran and a question is found by index. Entities
+/// are numbered as `engine::slot_of` numbers them.
+struct Sequence {
+    items: Vec<(EntityId, usize)>,
+    /// Per entity, where its questions start in `items`; then `items.len()`.
+    starts: Vec<usize>,
+}
+
+impl Sequence {
+    fn new(s: &Session, vis: &Visibility) -> Sequence {
+        let mut items = Vec::new();
+        let mut starts = Vec::with_capacity(2 + s.systems.len() + s.identities.len());
+        for key in keys(s) {
+            starts.push(items.len());
+            let e = entity_id(s, key);
+            items.extend(vis.shown(key).into_iter().map(|qi| (e.clone(), qi)));
+        }
+        starts.push(items.len());
+        engine::steps::add(items.len());
+        Sequence { items, starts }
+    }
+
+    fn range(&self, slot: usize) -> std::ops::Range<usize> {
+        match (self.starts.get(slot), self.starts.get(slot + 1)) {
+            (Some(&a), Some(&b)) => a..b,
+            _ => 0..0,
+        }
+    }
+
+    /// Replaces the questions of the entities `keys` with what `vis` shows now. Moving the
+    /// entries after a section that grew or shrank is one `memmove`, and the later sections'
+    /// starts are shifted (integers, microseconds at 10,000 identities).
+    fn patch(&mut self, s: &Session, vis: &Visibility, keys: &[EntityKey]) {
+        let mut slots: Vec<(usize, EntityKey)> = keys.iter().map(|&k| (slot_of(s, k), k)).collect();
+        slots.sort_unstable_by_key(|(n, _)| std::cmp::Reverse(*n));
+        slots.dedup_by_key(|(n, _)| *n);
+        for (n, key) in slots {
+            let r = self.range(n);
+            let shown = vis.shown(key);
+            engine::steps::add(shown.len());
+            if self.items[r.clone()]
+                .iter()
+                .map(|(_, qi)| *qi)
+                .eq(shown.iter().copied())
+            {
+                continue;
+            }
+            let e = entity_id(s, key);
+            let (old, new) = (r.len(), shown.len());
+            self.items
+                .splice(r, shown.into_iter().map(|qi| (e.clone(), qi)));
+            for start in &mut self.starts[n + 1..] {
+                *start = *start + new - old;
+            }
+        }
+    }
+}
+
+/// Every entity in asking order: the engagement, each system, each identity.
+fn keys(s: &Session) -> impl Iterator<Item = EntityKey> + use<> {
     std::iter::once(EntityKey::Engagement)
         .chain((0..s.systems.len()).map(EntityKey::System))
         .chain((0..s.identities.len()).map(EntityKey::Identity))
-        .map(|k| engine::progress_of(q, s, ev, k))
-        .collect()
+}
+
+fn entity_id(s: &Session, key: EntityKey) -> EntityId {
+    match key {
+        EntityKey::Engagement => EntityId::Engagement,
+        EntityKey::System(j) => EntityId::System(s.systems[j].id.clone()),
+        EntityKey::Identity(i) => EntityId::Identity(s.identities[i].id.clone()),
+    }
+}
+
+/// Each entity's part of the progress, in `Workshop::parts` order.
+fn progress_parts(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Vec<Progress> {
+    keys(s).map(|k| engine::progress_of(q, s, ev, k)).collect()
 }
 
 fn total(parts: &[Progress]) -> Progress {
@@ -263,6 +399,7 @@ mod tests {
     use super::*;
     use crate::session::{Value, store};
     use crate::vocab::Kind;
+    use crate::workshop::answer;
 
     #[test]
     fn the_workshop_after_answers_is_a_full_recompute() {
@@ -337,5 +474,60 @@ mod tests {
             }
         }
         assert!(checked > 100, "checked {checked}");
+    }
+}
+
+#[cfg(test)]
+mod journal_tests {
+    //! The save of an answer overlaps its recompute: the record is in the journal before the
+    //! recompute runs, and the save before the next frame reports it without a second record.
+
+    use super::*;
+    use crate::session::{Value, journal};
+    use crate::workshop::{self, Access};
+
+    #[test]
+    fn an_answer_is_in_the_journal_before_it_is_recomputed_and_saved_once() {
+        let q = crate::questionnaire::builtin().expect("built-in questionnaire");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("w.toml");
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples/s1-payroll-provider.toml");
+        std::fs::copy(&example, &path).expect("copy the example");
+        let opened = workshop::open(&path, &q, Access::Write).expect("open with the lock");
+        let mut w = Workshop::new(&q, opened.session, opened.lease);
+        let e = EntityId::Identity(w.session.identities[0].id.clone());
+        let key = engine::entity_key(&w.session, &e).expect("the identity");
+        let question = w
+            .eval
+            .visibility()
+            .shown(key)
+            .into_iter()
+            .map(|qi| q.questions[qi].clone())
+            .find(|x| x.kind.is_choice() && x.creates.is_none() && x.choices.len() > 1)
+            .expect("a choice question");
+        let value = match w.answer(&e, &question.id).map(|a| &a.value) {
+            Some(Value::Text(t)) if *t == question.choices[0].id => question.choices[1].id.clone(),
+            _ => question.choices[0].id.clone(),
+        };
+        let value = match question.kind {
+            crate::vocab::Kind::Multi => Value::List(vec![value]),
+            _ => Value::Text(value),
+        };
+        w.session
+            .set_answer(&question, &e, value, chrono::Utc::now())
+            .expect("a valid answer");
+        w.refresh_answer(&q, &e);
+        let records = |p: &std::path::Path| {
+            journal::read(p)
+                .expect("readable journal")
+                .map_or(0, |c| c.records.len())
+        };
+        assert_eq!(records(&path), 1, "written while the answer was recomputed");
+        assert!(w.lease.unsettled(), "not yet acknowledged");
+        let r = w.lease.record(&w.session).expect("saved");
+        assert!(r.appended, "the save reports the record written ahead");
+        assert!(!w.lease.unsettled());
+        assert_eq!(records(&path), 1, "and writes no second one");
     }
 }

@@ -139,6 +139,20 @@ pub struct Lease {
     /// looks like a secret: a change to one is folded at once, so the superseded text does not
     /// stay in the journal.
     kept_secrets: HashSet<Touched>,
+    /// A record written by [`Lease::record_ahead`] whose flush may still be running.
+    ahead: Option<Ahead>,
+    /// What went wrong writing a record ahead, for the next [`Lease::record`] to report.
+    ahead_error: Option<Error>,
+}
+
+/// A record written ahead: what it said, and what to go back to if its flush fails (the next
+/// record then carries its entries again).
+#[derive(Debug)]
+struct Ahead {
+    recorded: Recorded,
+    saved: u64,
+    details: Option<crate::session::Workshop>,
+    orphans_pending: bool,
 }
 
 /// The entries holding an answer or note kept as typed although it looks like a secret.
@@ -191,6 +205,8 @@ impl Lease {
             marked: false,
             orphans_pending: false,
             kept_secrets: HashSet::new(),
+            ahead: None,
+            ahead_error: None,
         }
     }
 
@@ -243,6 +259,10 @@ impl Lease {
         if self.read_only() {
             return Err(StoreError::ReadOnly(self.path.clone()).into());
         }
+        // A record written ahead is in the journal this save replaces: once the file holds
+        // everything its flush no longer matters, and if the save fails, a failed flush has
+        // put its changes back among those to record.
+        let _ = self.settle();
         fold_pause();
         let saved = store::save_with(&self.real, s, summary)?;
         fold_pause();
@@ -296,6 +316,76 @@ impl Lease {
     /// (`fdatasync`), under the lock: each changed system or identity, the engagement and the
     /// workshop details, whole. Nothing changed, or a read-only lease: nothing is written.
     pub fn record(&mut self, s: &Session) -> Result<Recorded, Error> {
+        let ahead = self.settle()?;
+        let now = self.write_record(s, true)?;
+        Ok(Recorded {
+            appended: ahead.appended || now.appended,
+            fold_due: ahead.fold_due || now.fold_due,
+        })
+    }
+
+    /// [`Lease::record`], with the record's `fdatasync` left running on another thread so that
+    /// the caller can recompute meanwhile: an answer then costs the longer of the flush and the
+    /// recompute, not their sum. Nothing is acknowledged yet: [`Lease::record`] (the save
+    /// before the next frame) waits for the flush and reports any failure, so nothing is shown
+    /// before it is on disk (docs/reliability.md). Only while this process holds the lock for
+    /// the whole session; a lease that takes the lock per write records in `record`, under it.
+    pub(crate) fn record_ahead(&mut self, s: &Session) {
+        if self.read_only() || !self.changed(s) || !lock::holds(&self.real) {
+            return;
+        }
+        if let Err(e) = self.settle() {
+            self.ahead_error = Some(e);
+            return;
+        }
+        let (saved, details, orphans_pending) =
+            (self.saved, self.details.clone(), self.orphans_pending);
+        match self.write_record(s, false) {
+            Ok(recorded) => {
+                self.ahead = Some(Ahead {
+                    recorded,
+                    saved,
+                    details,
+                    orphans_pending,
+                })
+            }
+            Err(e) => self.ahead_error = Some(e),
+        }
+    }
+
+    /// Whether a record written ahead is not yet known to be on disk.
+    pub(crate) fn unsettled(&self) -> bool {
+        self.ahead.is_some() || self.ahead_error.is_some()
+    }
+
+    /// Waits for the flush of a record written ahead; on failure its changes count as not
+    /// saved again, so the next record carries them.
+    fn settle(&mut self) -> Result<Recorded, Error> {
+        if let Some(e) = self.ahead_error.take() {
+            return Err(e);
+        }
+        let Some(ahead) = self.ahead.take() else {
+            return Ok(Recorded::default());
+        };
+        let flushed = self.journal.as_mut().map_or(Ok(()), |w| w.settle());
+        match flushed {
+            Ok(()) => Ok(ahead.recorded),
+            Err(source) => {
+                self.saved = ahead.saved;
+                self.details = ahead.details;
+                self.orphans_pending = ahead.orphans_pending;
+                Err(StoreError::Io {
+                    path: journal::journal_path(&self.real),
+                    action: "append to",
+                    source,
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Appends what changed to the journal; `wait`: until it is on disk.
+    fn write_record(&mut self, s: &Session, wait: bool) -> Result<Recorded, Error> {
         if self.read_only() || !self.changed(s) {
             return Ok(Recorded::default());
         }
@@ -303,7 +393,7 @@ impl Lease {
         let payload =
             file::render_record(s, &touched, self.orphans_pending).map_err(StoreError::Render)?;
         let real = self.real.clone();
-        match lock::with_write_access(&real, || self.append(s, &payload)) {
+        match lock::with_write_access(&real, || self.append(s, &payload, wait)) {
             Ok(result) => result?,
             Err(lock::Refusal::ReadOnly) => return Err(StoreError::ReadOnly(real).into()),
             Err(lock::Refusal::Locked(e)) => return Err(StoreError::Locked(e).into()),
@@ -331,7 +421,7 @@ impl Lease {
         })
     }
 
-    fn append(&mut self, s: &Session, payload: &str) -> Result<(), Error> {
+    fn append(&mut self, s: &Session, payload: &str, wait: bool) -> Result<(), Error> {
         let jpath = journal::journal_path(&self.real);
         let jio = |action: &'static str| {
             let path = jpath.clone();
@@ -364,7 +454,12 @@ impl Lease {
             self.journal = Some(journal::Writer::create(&self.real, &base).map_err(jio("create"))?);
         }
         if let Some(w) = self.journal.as_mut() {
-            w.append(payload).map_err(jio("append to"))?;
+            if wait {
+                w.append(payload)
+            } else {
+                w.append_started(payload)
+            }
+            .map_err(jio("append to"))?;
         }
         Ok(())
     }

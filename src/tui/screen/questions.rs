@@ -333,10 +333,7 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
         return fx;
     };
     let seq = w.sequence();
-    let Some(pos) = seq
-        .iter()
-        .position(|(se, qi)| *se == e && app.q.questions[*qi].id == qid)
-    else {
+    let Some(pos) = app.q.question_index(&qid).and_then(|qi| w.position(&e, qi)) else {
         return fx;
     };
     let next = seq.get(pos + 1);
@@ -395,11 +392,11 @@ fn next_unanswered(app: &mut App) -> Vec<Effect> {
     let Some(w) = &app.work else {
         return Vec::new();
     };
-    let seq = w.sequence();
-    let pos = app.questions.at.as_ref().and_then(|(e, qid)| {
-        seq.iter()
-            .position(|(se, qi)| se == e && app.q.questions[*qi].id == *qid)
-    });
+    let pos = app
+        .questions
+        .at
+        .as_ref()
+        .and_then(|(e, qid)| w.position(e, app.q.question_index(qid)?));
     go_to_unanswered(app, pos.map_or(0, |p| p + 1));
     Vec::new()
 }
@@ -412,10 +409,7 @@ pub(crate) fn step(app: &mut App, dir: i64) -> Vec<Effect> {
     let Some((e, qid)) = app.questions.at.clone() else {
         return Vec::new();
     };
-    let Some(pos) = seq
-        .iter()
-        .position(|(se, qi)| *se == e && app.q.questions[*qi].id == qid)
-    else {
+    let Some(pos) = app.q.question_index(&qid).and_then(|qi| w.position(&e, qi)) else {
         return Vec::new();
     };
     let next = pos as i64 + dir;
@@ -449,18 +443,9 @@ fn step_entity(app: &mut App, dir: i64) -> Vec<Effect> {
     let Some((e, _)) = &app.questions.at else {
         return Vec::new();
     };
-    // The sections with a question shown, from the kept sequence (where each starts): no
-    // pass over every entity's visibility at 10,000 identities.
-    let seq = w.sequence();
-    let starts: Vec<usize> = (0..seq.len())
-        .filter(|&n| n == 0 || seq[n - 1].0 != seq[n].0)
-        .collect();
-    let here = starts.iter().position(|&n| seq[n].0 == *e).unwrap_or(0) as i64;
-    let Some(target) = usize::try_from(here + dir)
-        .ok()
-        .and_then(|i| starts.get(i))
-        .map(|&n| seq[n].0.clone())
-    else {
+    // The next section with a question shown, from where each entity's questions start in
+    // the kept sequence: no pass over the sequence at 10,000 identities.
+    let Some(target) = w.next_section(e, dir) else {
         app.info(if dir < 0 {
             "This is the first section."
         } else {
