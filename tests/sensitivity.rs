@@ -29,9 +29,11 @@ fn every_flip_named_really_flips_the_decision() {
                 let mut changed: Session = s.clone();
                 let entity = match f.entity.kind {
                     socscope::questionnaire::Scope::Engagement => EntityId::Engagement,
-                    socscope::questionnaire::Scope::System => EntityId::System(f.entity.id.clone()),
+                    socscope::questionnaire::Scope::System => {
+                        EntityId::System(f.entity.id.to_string())
+                    }
                     socscope::questionnaire::Scope::Identity => {
-                        EntityId::Identity(f.entity.id.clone())
+                        EntityId::Identity(f.entity.id.to_string())
                     }
                 };
                 let question = q.question(&f.question).expect("question");

@@ -161,7 +161,7 @@ fn analyse(
     // ("can it change financial data? No" keeps an identity out of SOC 1).
     let mut candidates: Vec<(EntityRef, String)> = rests_on
         .iter()
-        .map(|t| (t.entity.clone(), t.question.clone()))
+        .map(|t| (t.entity.clone(), t.question.to_string()))
         .collect();
     for c in also_read(q, s, &target) {
         if !candidates.contains(&c) {
@@ -175,8 +175,8 @@ fn analyse(
         };
         let entity = match t.entity.kind {
             Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(t.entity.id.clone()),
-            Scope::Identity => EntityId::Identity(t.entity.id.clone()),
+            Scope::System => EntityId::System(t.entity.id.to_string()),
+            Scope::Identity => EntityId::Identity(t.entity.id.to_string()),
         };
         let (Some(key), Some(question), Some(answers)) = (
             super::entity_key(s, &entity),
@@ -286,7 +286,7 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
             Scope::Engagement,
             EntityRef {
                 kind: Scope::Engagement,
-                id: String::new(),
+                id: Default::default(),
                 name: "Engagement".into(),
             },
             &s.engagement,
@@ -297,8 +297,8 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
                 Scope::System,
                 EntityRef {
                     kind: Scope::System,
-                    id: x.id.clone(),
-                    name: x.name.clone(),
+                    id: x.id.clone().into(),
+                    name: x.name.clone().into(),
                 },
                 &x.answers,
             )
@@ -309,8 +309,8 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
                 Scope::Identity,
                 EntityRef {
                     kind: Scope::Identity,
-                    id: x.id.clone(),
-                    name: x.name.clone(),
+                    id: x.id.clone().into(),
+                    name: x.name.clone().into(),
                 },
                 &x.answers,
             )

@@ -2592,7 +2592,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
         assert!(lines.contains(&head), "{head}: {lines:#?}");
         for f in &x.because {
             assert!(
-                lines.iter().any(|l| l.contains(&f.rationale)),
+                lines.iter().any(|l| l.contains(f.rationale.as_str())),
                 "{}: {lines:#?}",
                 f.rationale
             );
@@ -2625,7 +2625,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains(&t.question_text) && l.contains(&t.answer)),
+                .any(|l| l.contains(t.question_text.as_str()) && l.contains(&t.answer)),
             "{lines:#?}"
         );
     }
