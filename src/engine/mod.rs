@@ -47,14 +47,23 @@ struct Shared<'a> {
     identities: Vec<(Text, Text)>,
     engagement: Text,
     rules: HashMap<&'a str, RuleTexts>,
-    /// Per evidence kind: its id, title and cadence.
-    kinds: HashMap<&'a str, (Text, Text, Text)>,
+    kinds: HashMap<&'a str, KindTexts>,
+}
+
+/// An evidence kind's id, title, cadence and criteria.
+struct KindTexts {
+    id: Text,
+    title: Text,
+    cadence: Text,
+    references: Vec<Text>,
 }
 
 #[derive(Clone)]
 struct RuleTexts {
     id: Text,
     rationale: Text,
+    references: Vec<Text>,
+    objectives: Vec<Text>,
     /// Its gap: id, confirmed text and unverified text.
     gap: Option<(Text, Text, Text)>,
 }
@@ -76,7 +85,12 @@ impl<'a> Shared<'a> {
                 .evidence_kinds
                 .iter()
                 .map(|k| {
-                    let texts = (k.id.as_str().into(), (&k.title).into(), (&k.cadence).into());
+                    let texts = KindTexts {
+                        id: (&k.id).into(),
+                        title: (&k.title).into(),
+                        cadence: (&k.cadence).into(),
+                        references: k.references.iter().map(Text::from).collect(),
+                    };
                     (k.id.as_str(), texts)
                 })
                 .collect(),
@@ -90,6 +104,8 @@ impl RuleTexts {
         RuleTexts {
             id: (&r.id).into(),
             rationale: (&r.rationale).into(),
+            references: r.references.iter().map(Text::from).collect(),
+            objectives: f.control_objectives.iter().map(Text::from).collect(),
             gap: f.gap.as_ref().map(|text| {
                 let unverified = f
                     .unverified
@@ -127,8 +143,7 @@ impl Ctx<'_> {
         }
     }
 
-    /// An evidence kind's id, title and cadence.
-    fn kind(&self, id: &str) -> Option<&(Text, Text, Text)> {
+    fn kind(&self, id: &str) -> Option<&KindTexts> {
         self.t.kinds.get(id)
     }
 
@@ -181,7 +196,7 @@ impl Ctx<'_> {
         Firing {
             rule: texts.id.clone(),
             rationale: texts.rationale.clone(),
-            references: e.rule.references.clone(),
+            references: texts.references.clone(),
             triggers: self.triggers(&e.trace),
             subject: (e.key != EntityKey::Engagement).then(|| self.entity_ref(e.key)),
             via_systems: via
@@ -648,7 +663,7 @@ fn gaps(cx: &Ctx, evals: &[Eval], in_scope: Tri) -> Vec<Gap> {
                 evidence: f
                     .evidence
                     .iter()
-                    .filter_map(|id| cx.kind(id).map(|k| k.1.clone()))
+                    .filter_map(|id| cx.kind(id).map(|k| k.title.clone()))
                     .collect(),
                 unknown,
             })
@@ -1319,9 +1334,12 @@ fn evidence_plan(
                     t.establish_first &= unverified(e);
                     continue;
                 }
+                let Some(shared) = cx.kind(id) else {
+                    continue;
+                };
                 // Criteria of a category the report does not include are not tested; a task
                 // that serves only such criteria is not part of the plan.
-                let references: Vec<String> = kind
+                let references: Vec<Text> = shared
                     .references
                     .iter()
                     .filter(|r| {
@@ -1333,18 +1351,15 @@ fn evidence_plan(
                 if references.is_empty() && !kind.references.is_empty() {
                     continue;
                 }
-                let Some((kid, title, cadence)) = cx.kind(id) else {
-                    continue;
-                };
+                let objectives = &cx.rule(e.rule).objectives;
                 out.push(EvidenceTask {
-                    id: kid.clone(),
-                    title: title.clone(),
-                    cadence: cadence.clone(),
+                    id: shared.id.clone(),
+                    title: shared.title.clone(),
+                    cadence: shared.cadence.clone(),
                     references,
-                    control_objectives: if paired {
-                        vec![f.control_objectives[n].clone()]
-                    } else {
-                        f.control_objectives.clone()
+                    control_objectives: match objectives.get(n) {
+                        Some(o) if paired => vec![o.clone()],
+                        _ => objectives.clone(),
                     },
                     rule: cx.rule(e.rule).id.clone(),
                     establish_first: unverified(e),

@@ -167,7 +167,7 @@ pub struct Trigger {
 pub struct Firing {
     pub rule: Text,
     pub rationale: Text,
-    pub references: Vec<String>,
+    pub references: Vec<Text>,
     pub triggers: Vec<Trigger>,
     /// The system or identity the rule ran for (absent for the engagement).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -396,9 +396,9 @@ pub struct EvidenceTask {
     /// How often it is produced ("quarterly", "per change"...).
     pub cadence: Text,
     /// TSC IDs it supports.
-    pub references: Vec<String>,
+    pub references: Vec<Text>,
     /// Candidate SOC 1 control objectives it supports.
-    pub control_objectives: Vec<String>,
+    pub control_objectives: Vec<Text>,
     /// The rule that asked for it.
     pub rule: Text,
     /// Nobody could vouch that this evidence exists (an unknown answer): establish it first,

@@ -296,7 +296,7 @@ fn reason_about(rules: &Rules, f: &Firing, own: Option<Category>) -> Reason {
             .references
             .iter()
             .filter(|r| rules.cites(r, own))
-            .cloned()
+            .map(|r| r.to_string())
             .collect(),
         applies_to: names(&subjects(f)),
         through: names(&via),

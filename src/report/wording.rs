@@ -112,7 +112,7 @@ pub(crate) fn finding(f: &Finding) -> String {
 /// "objective n" in plain text.
 pub(crate) fn objective_numbers<'a>(
     r: &'a Recommendation,
-    supports: &'a [String],
+    supports: &'a [crate::engine::Text],
 ) -> impl Iterator<Item = usize> + 'a {
     supports
         .iter()
