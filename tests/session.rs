@@ -310,6 +310,34 @@ fn a_named_provider_is_created_once_and_reused_without_regard_to_case() {
     );
 }
 
+/// A vendor typed by its short name is the one already listed under a fuller name, not a
+/// second entry (QA: "Twilio" was added beside "Twilio (SMS OTP)"); a short name two listed
+/// systems could be is taken as typed.
+#[test]
+fn a_short_name_for_a_listed_system_is_that_system() {
+    let q = builtin();
+    let mut s = Session::new(&q, "Spendwise", Utc::now());
+    let app = s.add_system("App", Utc::now());
+    s.add_system("Twilio (SMS OTP)", Utc::now());
+    hosted(&mut s, &app, "twilio, CloudCo");
+    let names: Vec<&str> = s.systems.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["App", "Twilio (SMS OTP)", "CloudCo"]);
+    let answer = s.systems[0]
+        .answers
+        .get("hosting_provider")
+        .map(|a| &a.value);
+    assert_eq!(
+        answer,
+        Some(&Value::Text("Twilio (SMS OTP), CloudCo".into())),
+        "the answer names the listed system, so the link to it holds"
+    );
+    // Ambiguous: "AWS" could be either region's entry.
+    s.add_system("AWS (EU)", Utc::now());
+    s.add_system("AWS (US)", Utc::now());
+    hosted(&mut s, &app, "AWS");
+    assert!(s.systems.iter().any(|x| x.name == "AWS"), "taken as typed");
+}
+
 #[test]
 fn renaming_a_provider_keeps_the_answers_that_name_it() {
     let q = builtin();

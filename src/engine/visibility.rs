@@ -187,14 +187,18 @@ impl Visibility {
         };
         let mut p = Progress::default();
         for (i, t) in vis.iter().enumerate() {
-            if *t == Tri::True {
-                p.total += 1;
-                if let Some(a) = answers.get(&q.questions[i].id) {
-                    p.answered += 1;
-                    if a.value == Value::Unknown {
-                        p.unknown += 1;
+            match t {
+                Tri::True => {
+                    p.total += 1;
+                    if let Some(a) = answers.get(&q.questions[i].id) {
+                        p.answered += 1;
+                        if a.value == Value::Unknown {
+                            p.unknown += 1;
+                        }
                     }
                 }
+                Tri::Open => p.may_follow += 1,
+                Tri::False => {}
             }
         }
         p

@@ -669,12 +669,7 @@ fn workshop_table(w: &mut dyn Write, s: &Session, r: &Recommendation) {
             s.questionnaire.id, s.questionnaire.version
         ))
     );
-    let p = r.progress;
-    let _ = writeln!(
-        w,
-        "| Progress | {} of {} questions answered ({} unknown) |\n",
-        p.answered, p.total, p.unknown
-    );
+    let _ = writeln!(w, "| Progress | {} |\n", wording::progress(r.progress));
 }
 
 /// Rule ids and the questionnaire behind each decision, for whoever checks the reasoning.

@@ -146,6 +146,10 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
             Reply::Answer(v) => {
                 let shown = sanitize(&crate::secrets::redacted(&v.display(question)));
                 let before = self.s.systems.len();
+                let known = match (&v, &question.creates, e) {
+                    (Value::Text(t), Some(_), EntityId::System(sid)) => self.s.known_as(t, sid),
+                    _ => Vec::new(),
+                };
                 let found = self
                     .s
                     .set_answer(question, e, v, Utc::now())
@@ -155,6 +159,16 @@ impl<R: BufRead, W: Write> Workshop<'_, R, W> {
                     })?;
                 self.skipped.remove(&(e.clone(), question.id.clone()));
                 self.io.say(&format!("Recorded: {shown}."))?;
+                if !known.is_empty() {
+                    let known: Vec<_> = known
+                        .iter()
+                        .map(|(a, b)| (sanitize(a), sanitize(b)))
+                        .collect();
+                    self.io.say(&format!(
+                        "{}.",
+                        crate::report::wording::known_systems(&known)
+                    ))?;
+                }
                 if self.s.systems.len() > before {
                     let names: Vec<String> = self.s.systems[before..]
                         .iter()

@@ -744,7 +744,7 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             &ws.facilitator,
             &ws.participants,
             r.progress.answered,
-            r.progress.total,
+            r.progress.askable(),
             r.progress.unknown,
         ),
         verdict: r.verdict,
@@ -993,12 +993,7 @@ pub fn write_text(
         let cats: Vec<&str> = r.soc2_categories.iter().map(|c| c.label()).collect();
         writeln!(w, "SOC 2 categories: {}", cats.join(", "))?;
     }
-    let p = r.progress;
-    writeln!(
-        w,
-        "Progress: {}/{} answered ({} unknown)",
-        p.answered, p.total, p.unknown
-    )?;
+    writeln!(w, "Progress: {}", wording::progress(r.progress))?;
     writeln!(w)?;
     w.write_str(&plain(&build(q, s, r)))?;
     writeln!(w)?;

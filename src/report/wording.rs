@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 
 use crate::engine::{
     Available, CategoryState, Change, Decision, DecisionId, Finding, Flip, Gap, GapStatus, Outcome,
-    PlanStep, Recommendation, ReportPlan, Verdict,
+    PlanStep, Progress, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
 
@@ -487,6 +487,20 @@ pub(crate) fn created_systems(names: &[&str]) -> String {
     )
 }
 
+/// Names in a naming answer taken for systems already listed under a fuller name.
+pub(crate) fn known_systems(pairs: &[(String, String)]) -> String {
+    let said: Vec<String> = pairs
+        .iter()
+        .map(|(typed, listed)| format!("\"{typed}\" is {listed}"))
+        .collect();
+    format!(
+        "Already in the inventory: {}, so no new system was added (a name of its own, such as \
+         \"{} (2)\", adds a separate one)",
+        said.join(", "),
+        pairs.first().map_or("", |(t, _)| t.as_str())
+    )
+}
+
 // ---- The scoping memo's phrases (`report::memo`) ----
 
 /// A report with no reason recorded yet (it is only possible).
@@ -525,6 +539,38 @@ pub(crate) fn memo_unnamed() -> &'static str {
 
 pub(crate) fn memo_if_called_for() -> &'static str {
     ", if one is called for"
+}
+
+/// Progress as people read it, over everything that could still be asked (the questions shown
+/// and those that may follow once unknown or open answers are settled), so the session list,
+/// the screens, plain mode and the exports give the same count: "14 of 27 questions answered
+/// (51%), 3 unknown; 2 of the 27 may follow once unknown or open answers are settled".
+pub fn progress(p: Progress) -> String {
+    let total = p.askable();
+    let mut out = format!(
+        "{} of {total} questions answered ({}%)",
+        p.answered,
+        p.percent()
+    );
+    if p.unknown > 0 {
+        out.push_str(&format!(", {} unknown", p.unknown));
+    }
+    match p.may_follow {
+        0 => {}
+        n => out.push_str(&format!(
+            "; {n} of the {total} may follow once unknown or open answers are settled"
+        )),
+    }
+    out
+}
+
+/// The same, short enough for a status line at 80 columns: "14/27 answered (51%), 3 unknown".
+pub(crate) fn progress_short(p: Progress) -> String {
+    let mut out = format!("{}/{} answered ({}%)", p.answered, p.askable(), p.percent());
+    if p.unknown > 0 {
+        out.push_str(&format!(", {} unknown", p.unknown));
+    }
+    out
 }
 
 /// "Workshop of 2026-11-20, facilitated by Dana Reyes with Sam Okafor and Lee Tran; 76 of 76

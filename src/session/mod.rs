@@ -35,6 +35,20 @@ pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// A name without a closing qualifier in brackets: "Twilio (SMS OTP)" and "twilio" are both
+/// "twilio". How a name typed in a naming answer is recognised as a system already listed.
+fn base_key(name: &str) -> String {
+    let n = name.trim();
+    let n = match n
+        .strip_suffix(')')
+        .and_then(|m| m.rfind('(').map(|i| &m[..i]))
+    {
+        Some(base) if !base.trim().is_empty() => base,
+        _ => n,
+    };
+    name_key(n)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
     pub value: Value,
@@ -463,6 +477,13 @@ impl Session {
         }
         value.check(q)?;
         let value = value.normalised(q);
+        // A name typed for a system already listed under a fuller name is that system.
+        let value = match (&value, &q.creates, e) {
+            (Value::Text(t), Some(_), EntityId::System(sid)) => {
+                self.with_listed_names(t, sid).map_or(value, Value::Text)
+            }
+            _ => value,
+        };
         // A note written before the question was answered joins the answer.
         let answered = self.answers(e).is_some_and(|a| a.contains_key(&q.id));
         let pending = if answered {
@@ -510,6 +531,47 @@ impl Session {
         }
         self.touch(now);
         Ok(findings)
+    }
+
+    /// The names in a naming answer that are another way of writing one system already in the
+    /// inventory ("Twilio" for "Twilio (SMS OTP)"), as (typed, listed) pairs: such a name is
+    /// that system, not a new one (QA: a duplicate vendor was added without a word). A name two
+    /// listed systems could be ("AWS" for "AWS (EU)" and "AWS (US)") is left as typed.
+    pub(crate) fn known_as(&self, text: &str, sid: &str) -> Vec<(String, String)> {
+        let exact: std::collections::HashSet<String> =
+            self.systems.iter().map(|x| name_key(&x.name)).collect();
+        let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+        for (j, x) in self.systems.iter().enumerate() {
+            if x.id != sid {
+                by_base.entry(base_key(&x.name)).or_default().push(j);
+            }
+        }
+        named_systems(text)
+            .into_iter()
+            .filter(|n| !exact.contains(&name_key(n)))
+            .filter_map(|n| match by_base.get(&base_key(n)).map(Vec::as_slice) {
+                Some([j]) => Some((n.to_string(), self.systems[*j].name.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A naming answer written with the listed names of the systems it means ([`known_as`]).
+    fn with_listed_names(&self, text: &str, sid: &str) -> Option<String> {
+        let known = self.known_as(text, sid);
+        if known.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = named_systems(text)
+            .into_iter()
+            .map(|n| {
+                known
+                    .iter()
+                    .find(|(typed, _)| typed == n)
+                    .map_or(n, |(_, listed)| listed.as_str())
+            })
+            .collect();
+        Some(names.join(", "))
     }
 
     /// The systems a naming question's answer names (`creates`): each name not yet in the

@@ -315,6 +315,7 @@ impl App {
     pub fn reset_cursor(&mut self) {
         self.questions.help = Default::default();
         self.questions.choices = Default::default();
+        self.questions.moved = false;
         let Some((e, _, question)) = self.current() else {
             return;
         };

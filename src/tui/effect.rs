@@ -333,14 +333,7 @@ pub(crate) fn resume(app: &mut App, opened: Opened) {
     // One line on what is open, short enough for the status line at 80 columns (the full
     // progress sentence is on Details).
     let p = w.panel().progress;
-    let mut summary = format!("{}/{} answered", p.answered, p.total);
-    if p.unknown > 0 {
-        summary.push_str(&format!(", {} unknown", p.unknown));
-    }
-    match w.could_follow() {
-        0 => {}
-        n => summary.push_str(&format!(", {n} more may follow")),
-    }
+    let summary = crate::report::wording::progress_short(p);
     match workshop::answer::resume_position(&app.q, &w.session, seq) {
         Some(i) => {
             let (e, qi) = seq[i].clone();

@@ -173,6 +173,7 @@ pub enum Cmd {
     ClearAnswer,
     PrevQuestion,
     NextQuestion,
+    NextUnanswered,
     PrevEntity,
     NextEntity,
     Filter,
@@ -441,7 +442,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
         "Enter",
         Cmd::Select,
         "answer",
-        "Choose the highlighted answer and go on (typed answers: open the text box)",
+        "Choose the highlighted answer and go on (an unanswered question highlights no choice until ↑/↓ moves to one; a choice's key answers at once; typed answers: open the text box)",
         &[Questions],
     ),
     b(
@@ -454,7 +455,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
     ),
     b(
         CHOICES,
-        "1-9 a…",
+        "1-9",
         Cmd::Pick,
         "pick",
         "Pick the choice with that key, shown beside it: 1-9, then a, b, c… after the ninth",
@@ -522,6 +523,14 @@ pub(crate) static KEYMAP: &[Binding] = &[
         Cmd::NextQuestion,
         "next",
         "Next question",
+        &[Questions],
+    ),
+    b(
+        &[k('N'), ctrl('g')],
+        "N/C-g",
+        Cmd::NextUnanswered,
+        "next open",
+        "Go to the next unanswered question, wherever it is (wrapping round; \"unknown\" counts as answered: v then f lists those)",
         &[Questions],
     ),
     b(
@@ -891,7 +900,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
     ),
     b(
         CHOICES,
-        "1-9 a…",
+        "1-9",
         Cmd::Pick,
         "pick",
         "Choose the kind with that key, shown beside it",

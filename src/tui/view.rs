@@ -31,10 +31,16 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         );
         return;
     }
+    // A message too long for one line takes two, so a notice is read whole at 80 columns
+    // (QA: "Added to the inventory: Stripe Billing (a vendor system with pre-filled answe…").
+    let status_rows = match &app.status {
+        Some((_, msg)) if crate::text::width(msg) + 4 > area.width as usize => 2,
+        _ => 1,
+    };
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -101,18 +107,35 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 /// recommendation in one line.
 fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
     let t = &app.theme;
+    // A message wraps onto the rows it was given (two at most), the rest cut with "…".
+    let message = |prefix: &str, msg: &str, style| {
+        let cols = (area.width as usize)
+            .saturating_sub(prefix.len() + 1)
+            .max(1);
+        let mut rows = widgets::wrap(msg, cols);
+        if rows.len() > area.height as usize {
+            rows.truncate(area.height as usize);
+            if let Some(last) = rows.last_mut() {
+                *last = truncate(&format!("{last} …"), cols);
+            }
+        }
+        let pad = " ".repeat(prefix.len());
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| Line::styled(format!("{}{r}", if i == 0 { prefix } else { &pad }), style))
+            .collect();
+        lines
+    };
     let line = match (&app.status, &app.work) {
-        (Some((StatusKind::Error, msg)), _) => Line::styled(
-            format!(
-                " ! {}",
-                truncate(msg, area.width.saturating_sub(4) as usize)
-            ),
-            t.error(),
-        ),
-        (Some((StatusKind::Info | StatusKind::Notice, msg)), _) => Line::styled(
-            format!(" {}", truncate(msg, area.width.saturating_sub(2) as usize)),
-            t.accent(),
-        ),
+        (Some((StatusKind::Error, msg)), _) => {
+            frame.render_widget(Paragraph::new(message(" ! ", msg, t.error())), area);
+            return;
+        }
+        (Some((StatusKind::Info | StatusKind::Notice, msg)), _) => {
+            frame.render_widget(Paragraph::new(message(" ", msg, t.accent())), area);
+            return;
+        }
         (None, Some(w)) if !panel_shown => {
             // Most important first, so a narrow terminal cuts only the category list.
             let r = w.panel();

@@ -26,8 +26,6 @@ pub struct Workshop {
     /// Every visible question in asking order (`sequence`), kept while an answer leaves what
     /// is asked as it was: navigation then costs no pass over the inventory.
     seq: OnceCell<Vec<(EntityId, usize)>>,
-    /// Questions that may still be asked (`could_follow`), counted once per change.
-    follow: usize,
     /// Each entity's part of the progress (the engagement, each system, each identity), so
     /// that an answer recounts only the entities it re-ran.
     parts: Vec<Progress>,
@@ -55,14 +53,12 @@ impl Workshop {
         let eval = Evaluation::new(q, &session);
         let parts = progress_parts(q, &session, &eval);
         let panel = engine::panel_counted(q, &session, &eval, total(&parts));
-        let follow = answer::could_follow(eval.visibility());
         Workshop {
             session,
             lease,
             rec: OnceCell::new(),
             panel,
             seq: OnceCell::new(),
-            follow,
             parts,
             eval,
             save_error: None,
@@ -120,7 +116,6 @@ impl Workshop {
         self.rec = OnceCell::new();
         if asked {
             self.seq = OnceCell::new();
-            self.follow = answer::could_follow(self.eval.visibility());
         }
         self.sensitivity = None;
         self.revision = next_revision();
@@ -202,12 +197,12 @@ impl Workshop {
 
     /// Questions that may still be asked once unknown or open answers are settled.
     pub fn could_follow(&self) -> usize {
-        self.follow
+        self.panel.progress.may_follow
     }
 
-    /// Progress counting what could still be asked (`workshop::answer::progress_text`).
+    /// Progress counting what could still be asked (`wording::progress`).
     pub(crate) fn progress_text(&self) -> String {
-        answer::progress_text(self.panel.progress, self.could_follow())
+        crate::report::wording::progress(self.panel.progress)
     }
 
     /// "System 2/5" for a section heading.

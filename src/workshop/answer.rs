@@ -2,8 +2,7 @@
 //! order of questions for the app and plain mode, so both accept the same answers and ask in
 //! the same order.
 
-use crate::engine::{Progress, Visibility};
-use crate::questionnaire::condition::Tri;
+use crate::engine::Visibility;
 use crate::questionnaire::{Kind, Question, Questionnaire};
 use crate::session::Session;
 use crate::vocab::{EntityId, EntityKey, Value, normalise_date};
@@ -112,33 +111,16 @@ fn number(q: &Question, text: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-/// Questions not shown yet only because an answer they depend on is unknown or not given: what
-/// could still be asked beyond the questions shown, so progress never says "done" while a
-/// follow-up may come.
+/// Questions not shown yet only because an answer they depend on is unknown or not given,
+/// counted afresh over the whole visibility: what the tests compare `Progress::may_follow`
+/// (kept per entity and patched per answer) with.
+#[cfg(test)]
 pub(crate) fn could_follow(vis: &Visibility) -> usize {
+    use crate::questionnaire::condition::Tri;
     let open = |v: &[Tri]| v.iter().filter(|t| **t == Tri::Open).count();
     open(&vis.engagement)
         + vis.systems.iter().map(|v| open(v)).sum::<usize>()
         + vis.identities.iter().map(|v| open(v)).sum::<usize>()
-}
-
-/// Progress as people read it, counting what could still be asked: "14 of 27 answered (51%),
-/// 3 unknown; 2 more may follow once the unknown answers are settled".
-pub(crate) fn progress_text(p: Progress, follow: usize) -> String {
-    let total = p.total + follow;
-    let percent = (p.answered * 100).checked_div(total).unwrap_or(0);
-    let mut out = format!("{} of {total} answered ({percent}%)", p.answered);
-    if p.unknown > 0 {
-        out.push_str(&format!(", {} unknown", p.unknown));
-    }
-    match follow {
-        0 => {}
-        1 => out.push_str("; 1 more may follow once unknown or open answers are settled"),
-        n => out.push_str(&format!(
-            "; {n} more may follow once unknown or open answers are settled"
-        )),
-    }
-    out
 }
 
 /// Every visible question of every entity, in asking order: the engagement, each system, each

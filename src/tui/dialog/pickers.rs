@@ -279,7 +279,15 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect) {
         })
         .unwrap_or_default();
     let n = kq.choices.len();
-    let box_ = picker_box(area, n);
+    // Labels wrap under themselves (QA: one was cut mid-word at 80 columns); the box grows.
+    let inner = (picker_box(area, n).width.saturating_sub(2) as usize).max(10);
+    let lead = 2 + 2 + 4; // marker, key, "(•) "
+    let labels: Vec<Vec<String>> = kq
+        .choices
+        .iter()
+        .map(|c| crate::tui::widgets::wrap(&clean(&c.label), inner.saturating_sub(lead).max(1)))
+        .collect();
+    let box_ = picker_box(area, labels.iter().map(Vec::len).sum());
     frame.render_widget(Clear, box_);
     let block = Block::bordered()
         .title(format!(" Kind of {} ", truncate(&name, 30)))
@@ -300,11 +308,14 @@ fn draw_kind(frame: &mut Frame, app: &mut App, area: Rect) {
                 "( )"
             };
             let num = keymap::choice_key(i).map_or("  ".to_string(), |k| format!("{k} "));
-            vec![Line::raw(format!(
+            let mut rows = labels[i].iter();
+            let mut out = vec![Line::raw(format!(
                 "{}{num}{mark} {}",
                 marker(i == cursor),
-                clean(&c.label)
-            ))]
+                rows.next().map_or("", String::as_str)
+            ))];
+            out.extend(rows.map(|r| Line::raw(format!("{}{r}", " ".repeat(lead)))));
+            out
         },
     );
 }

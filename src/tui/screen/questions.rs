@@ -35,6 +35,10 @@ pub struct QuestionsState {
     pub(crate) jumped: bool,
     /// Rows of "why we ask" as last drawn, so PgUp/PgDn know how far it goes.
     pub(crate) help_rows: usize,
+    /// The choice cursor was moved on this question: Enter then chooses where it is. On an
+    /// unanswered question it starts on the first choice, and Enter there alone answers
+    /// nothing (QA: Enter to go on after a note recorded "Yes" without anyone choosing it).
+    pub(crate) moved: bool,
 }
 
 pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -73,10 +77,16 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         // End is the last choice; "unknown" is one more ↓ below it.
         Action::Cmd(Cmd::Bottom) if kind.is_choice() => {
             app.questions.choices.cursor = n_choices.saturating_sub(1);
+            app.questions.moved = true;
             Vec::new()
         }
         Action::Cmd(cmd @ (Cmd::Up | Cmd::Down | Cmd::Top | Cmd::Bottom)) => {
-            app.questions.choices.select(cmd, rows);
+            // On an unanswered question no choice is highlighted yet: ↓ or ↑ highlights the
+            // first one, where the cursor already is.
+            if app.questions.moved || !unchosen(app, &e, &qid, kind) {
+                app.questions.choices.select(cmd, rows);
+            }
+            app.questions.moved = true;
             Vec::new()
         }
         Action::Cmd(cmd @ (Cmd::PageUp | Cmd::PageDown)) => {
@@ -86,6 +96,7 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Cmd(Cmd::PrevQuestion) => step(app, -1),
         Action::Cmd(Cmd::NextQuestion) => step(app, 1),
+        Action::Cmd(Cmd::NextUnanswered) => next_unanswered(app),
         Action::Cmd(Cmd::PrevEntity) => step_entity(app, -1),
         Action::Cmd(Cmd::NextEntity) => step_entity(app, 1),
         Action::Cmd(Cmd::Unknown) => {
@@ -140,6 +151,14 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
             step(app, 1)
         }
         Action::Cmd(Cmd::Select) if kind.is_choice() => {
+            if unchosen(app, &e, &qid, kind) {
+                let last = keymap::choice_key(n_choices.saturating_sub(1)).unwrap_or('9');
+                app.info(format!(
+                    "Not answered yet: press a choice's key (1 to {last}), or ↓ to it and Enter; \
+                     u unknown, → skips"
+                ));
+                return Vec::new();
+            }
             let row = app.questions.choices.cursor;
             choose(app, &e, qi, row, true)
         }
@@ -153,6 +172,15 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// A single-choice question not answered, whose cursor nobody has moved: no choice is
+/// highlighted and Enter answers nothing.
+fn unchosen(app: &App, e: &EntityId, qid: &str, kind: Kind) -> bool {
+    kind.is_choice()
+        && kind != Kind::Multi
+        && !app.questions.moved
+        && app.work.as_ref().and_then(|w| w.answer(e, qid)).is_none()
 }
 
 /// Opens the text box of a typed question, with its current answer, or (when typing started
@@ -225,6 +253,10 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
         _ => None,
     };
     let systems_before = w.session.systems.len();
+    let known = match (&value, &question.creates, e) {
+        (Value::Text(t), Some(_), EntityId::System(sid)) => w.session.known_as(t, sid),
+        _ => Vec::new(),
+    };
     match w.session.set_answer(question, e, value, Utc::now()) {
         Ok(findings) => {
             let created: Vec<String> = w.session.systems[systems_before..]
@@ -238,9 +270,18 @@ pub(crate) fn set_value(app: &mut App, e: &EntityId, qi: usize, value: Value) ->
                 w.refresh_answer(&app.q, e);
             }
             app.ensure_question();
+            let mut said = Vec::new();
+            if !known.is_empty() {
+                let clean = |t: &str| crate::text::clean(t);
+                let known: Vec<_> = known.iter().map(|(a, b)| (clean(a), clean(b))).collect();
+                said.push(crate::report::wording::known_systems(&known));
+            }
             if !created.is_empty() {
                 let names: Vec<&str> = created.iter().map(String::as_str).collect();
-                app.notice(crate::report::wording::created_systems(&names));
+                said.push(crate::report::wording::created_systems(&names));
+            }
+            if !said.is_empty() {
+                app.notice(said.join(" · "));
             }
             if !findings.is_empty() {
                 app.error(crate::secrets::warning(&findings));
@@ -303,37 +344,64 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     let next_open = next.is_some_and(|(se, qi)| answer::unanswered(&app.q, &w.session, se, *qi));
     if section_ends && !next_open {
         // The order plain mode asks in: the next unanswered question, wrapping round.
-        match answer::next_unanswered(&app.q, &w.session, seq, pos + 1) {
-            Some(i) => {
-                let (ne, nqi) = seq[i].clone();
-                let label = w.section_label(&ne);
-                let name = w.session.entity_name(&ne);
-                app.info(if ne == EntityId::Engagement {
-                    "Now: the next unanswered engagement question".to_string()
-                } else {
-                    format!("Now: the next unanswered question · {label} · {name}")
-                });
-                app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
-                app.reset_cursor();
-                return fx;
-            }
-            None if next.is_none() => {
-                let follow = w.could_follow();
-                app.info(if follow > 0 {
-                    format!(
-                        "Every question shown is answered, but {follow} more may follow once \
-                         unknown answers are settled (v then f lists them). r: recommendation"
-                    )
-                } else {
-                    "Every question is answered: r shows the recommendation.".to_string()
-                });
-                return fx;
-            }
-            None => {}
+        let any = answer::next_unanswered(&app.q, &w.session, seq, pos + 1).is_some();
+        if any || next.is_none() {
+            go_to_unanswered(app, pos + 1);
+            return fx;
         }
     }
     fx.extend(step(app, 1));
     fx
+}
+
+/// Moves to the first unanswered question from position `from` of the asking order on, wrapping
+/// round, and says where; says what is left when every question shown has an answer. Where
+/// saving goes at the end of a section, and the "next unanswered" key.
+fn go_to_unanswered(app: &mut App, from: usize) {
+    let Some(w) = &app.work else { return };
+    let seq = w.sequence();
+    match answer::next_unanswered(&app.q, &w.session, seq, from) {
+        Some(i) => {
+            let (ne, nqi) = seq[i].clone();
+            app.info(if ne == EntityId::Engagement {
+                "Now: the next unanswered engagement question".to_string()
+            } else {
+                format!(
+                    "Now: the next unanswered question · {} · {}",
+                    w.section_label(&ne),
+                    w.session.entity_name(&ne)
+                )
+            });
+            app.questions.at = Some((ne, app.q.questions[nqi].id.clone()));
+            app.questions.jumped = false;
+            app.reset_cursor();
+        }
+        None => {
+            let follow = w.could_follow();
+            app.info(if follow > 0 {
+                format!(
+                    "Every question shown is answered, but {follow} more may follow once \
+                     unknown answers are settled (v then f lists them). r: recommendation"
+                )
+            } else {
+                "Every question is answered: r shows the recommendation.".to_string()
+            });
+        }
+    }
+}
+
+/// The "next unanswered" key: from the question after the current one.
+fn next_unanswered(app: &mut App) -> Vec<Effect> {
+    let Some(w) = &app.work else {
+        return Vec::new();
+    };
+    let seq = w.sequence();
+    let pos = app.questions.at.as_ref().and_then(|(e, qid)| {
+        seq.iter()
+            .position(|(se, qi)| se == e && app.q.questions[*qi].id == *qid)
+    });
+    go_to_unanswered(app, pos.map_or(0, |p| p + 1));
+    Vec::new()
 }
 
 pub(crate) fn step(app: &mut App, dir: i64) -> Vec<Effect> {
@@ -452,6 +520,18 @@ pub(crate) fn answer_done(
             vec![Effect::Save]
         }
         Err(msg) => {
+            // Esc saves; on text that cannot be saved it says so, and a second Esc on the same
+            // text leaves the box with the answer as it was (QA: a stray "x" on a number
+            // question could not be left any other way).
+            let msg = if go_on {
+                msg
+            } else {
+                format!("{msg} (Esc again: leave it unsaved)")
+            };
+            if !go_on && ed.error.as_deref() == Some(msg.as_str()) {
+                app.info("Not saved: the answer stays as it was.");
+                return Vec::new();
+            }
             app.modal = Some(Modal::Editor(Box::new(Editor {
                 error: Some(msg),
                 ..ed
@@ -560,9 +640,8 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .unwrap_or_default();
     let p = w.panel().progress;
     // What could still be asked counts too: never "100%" while a follow-up may come.
-    let follow = w.could_follow();
-    let total = p.total + follow;
-    let percent = (p.answered * 100).checked_div(total).unwrap_or(0);
+    let follow = p.may_follow;
+    let (total, percent) = (p.askable(), p.percent());
     // Said here only where there is room; Details and the messages always say it.
     let right = if follow > 0 && area.width >= 90 {
         format!(
@@ -593,7 +672,9 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 
     let text = clean(&question.text);
     let kind_hint = match question.kind {
-        Kind::YesNo | Kind::Single => "Enter or a choice's key chooses and goes on · u unknown",
+        Kind::YesNo | Kind::Single => {
+            "A choice's key (or ↓ to it, Enter) chooses and goes on · u unknown"
+        }
         Kind::Multi => "Space or a choice's key ticks · Enter goes on · u unknown",
         Kind::Text => "Type the answer; Enter saves and goes on · \"u\" alone: unknown · C-n note",
         Kind::Number => "Type a number; Enter saves and goes on · \"u\" alone: unknown · C-n note",
@@ -648,13 +729,21 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         };
         let is_unknown = matches!(answer.map(|a| &a.value), Some(Value::Unknown));
         let n = question.choices.len();
-        let cursor = qs.choices.cursor.min(n_rows.saturating_sub(1) as usize);
+        let unchosen = question.kind != Kind::Multi && answer.is_none() && !qs.moved;
+        let cursor = if unchosen {
+            usize::MAX
+        } else {
+            qs.choices.cursor.min(n_rows.saturating_sub(1) as usize)
+        };
         hit = list::draw(
             frame,
             ans_a,
             &mut qs.choices,
             n + 1,
-            Look::select(t, None),
+            Look {
+                highlight: !unchosen,
+                ..Look::select(t, None)
+            },
             Some(HitList::Choices),
             |i, _| {
                 if i == n {

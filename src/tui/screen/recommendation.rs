@@ -195,6 +195,9 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw("no report called for yet"),
         ]));
     }
+    let essential = summary.len();
+    // What each further line is, for the count of those a short terminal leaves out.
+    let mut kinds: Vec<&str> = Vec::new();
     // A few conflicts and findings by name, the rest counted: at scale there are thousands,
     // and the list of decisions (each marked ? shows its own) must keep its rows.
     const NAMED: usize = 3;
@@ -208,6 +211,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             ),
             t.error(),
         ));
+        kinds.push("conflicts");
     }
     if r.conflicts.len() > named(r.conflicts.len()) {
         summary.push(Line::styled(
@@ -217,12 +221,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             ),
             t.error(),
         ));
+        kinds.push("conflicts");
     }
     for f in r.findings.iter().take(named(r.findings.len())) {
         summary.push(Line::styled(
             format!("Finding: {}", clean(&wording::finding(f))),
             t.warn(),
         ));
+        kinds.push("findings");
     }
     if r.findings.len() > named(r.findings.len()) {
         summary.push(Line::styled(
@@ -232,12 +238,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             ),
             t.warn(),
         ));
+        kinds.push("findings");
     }
     if let Some(sox) = &r.sox_note {
         summary.push(Line::from(vec![
             Span::styled("SOX: ", t.dim()),
             Span::raw(clean(sox)),
         ]));
+        kinds.push("the SOX note");
     }
     if !r.subservices.is_empty() {
         // As many names as the box could show.
@@ -251,12 +259,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::styled("Subservice organisations: ", t.dim()),
             Span::raw(subs.join(", ")),
         ]));
+        kinds.push("subservice organisations");
     }
     if r.verdict != crate::engine::Verdict::None && !r.cuecs.is_empty() {
         summary.push(Line::from(vec![
             Span::styled("Customers' own controls (CUECs): ", t.dim()),
             Span::raw(r.cuecs.len().to_string()),
         ]));
+        kinds.push("CUECs");
     }
     if !r.frameworks.is_empty() {
         let names: Vec<String> = r
@@ -268,17 +278,49 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::styled("Related frameworks: ", t.dim()),
             Span::raw(names.join(", ")),
         ]));
+        kinds.push("related frameworks");
     }
     if let Some(h) = &app.compare.hint {
         summary.push(Line::styled(
             format!("{} — press c to compare", clean(h)),
             t.accent(),
         ));
+        kinds.push("a comparison hint");
     }
-    // Lines wrap on narrow terminals; the box grows so nothing (the SOX note) is cut off.
+    // Lines wrap on narrow terminals. The list of decisions is what the facilitator works in:
+    // it keeps ten rows (or all its decisions, when fewer) and the summary gets the rest, at
+    // least a third of the screen, the verdict and plans always. At 80x24 a long summary left
+    // the list six rows (one at 10,000 identities). What does not fit is named in one line.
+    let rows = |l: &Line| wrap(&l.to_string(), area.width.max(1) as usize).len() as u16;
+    let heights: Vec<u16> = summary.iter().map(rows).collect();
+    let head: u16 = heights[..essential].iter().sum();
+    let list_rows = at.len().min(10) as u16 + 2;
+    let budget = (area.height / 3)
+        .max(area.height.saturating_sub(list_rows))
+        .max(head)
+        .min(area.height.saturating_sub(3));
+    let all: u16 = heights.iter().sum();
+    if all > budget {
+        let mut used = head;
+        let mut keep = essential;
+        while keep < summary.len() && used + heights[keep] < budget {
+            used += heights[keep];
+            keep += 1;
+        }
+        let mut left: Vec<&str> = kinds[keep - essential..].to_vec();
+        left.dedup();
+        summary.truncate(keep);
+        summary.push(Line::styled(
+            format!(
+                "… and {}: on a taller terminal and in the export (x)",
+                left.join(", ")
+            ),
+            t.dim(),
+        ));
+    }
     let summary_h = summary
         .iter()
-        .map(|l| wrap(&l.to_string(), area.width.max(1) as usize).len() as u16)
+        .map(rows)
         .sum::<u16>()
         .min(area.height.saturating_sub(3));
     let [top, list_a] =
