@@ -590,43 +590,43 @@ fn changed_answers(
     // (old entity, new entity, question id, name to show)
     let mut subjects: Vec<(Option<EntityId>, Option<EntityId>, String, String)> = Vec::new();
     let rules = |d: Option<&Decision>| -> HashSet<String> {
-        d.map(|d| d.rationale.iter().map(|f| f.rule.clone()).collect())
+        d.map(|d| d.rationale.iter().map(|f| f.rule.to_string()).collect())
             .unwrap_or_default()
     };
     let (old_rules, new_rules) = (rules(od), rules(nd));
     let refs = |d: &Decision, other: &HashSet<String>| -> Vec<(EntityRef, String)> {
         d.rationale
             .iter()
-            .filter(|f| !only_flipped || !other.contains(&f.rule))
+            .filter(|f| !only_flipped || !other.contains(f.rule.as_str()))
             .flat_map(|f| &f.triggers)
-            .map(|t| (t.entity.clone(), t.question.clone()))
+            .map(|t| (t.entity.clone(), t.question.to_string()))
             .chain(
                 d.open_questions
                     .iter()
                     .filter(|x| !x.question.is_empty())
-                    .map(|x| (x.entity.clone(), x.question.clone())),
+                    .map(|x| (x.entity.clone(), x.question.to_string())),
             )
             .collect()
     };
     for (e, qid) in od.map(|d| refs(d, &new_rules)).unwrap_or_default() {
         let old_e = match e.kind {
             Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(e.id.clone()),
-            Scope::Identity => EntityId::Identity(e.id.clone()),
+            Scope::System => EntityId::System(e.id.to_string()),
+            Scope::Identity => EntityId::Identity(e.id.to_string()),
         };
         let new_e = pairs.to_new(&e);
         let name = new_e
             .as_ref()
-            .map_or_else(|| e.name.clone(), |x| n.s.entity_name(x));
-        subjects.push((Some(old_e), new_e, qid, name));
+            .map_or_else(|| e.name.clone(), |x| n.s.entity_name(x).into());
+        subjects.push((Some(old_e), new_e, qid, name.to_string()));
     }
     for (e, qid) in nd.map(|d| refs(d, &old_rules)).unwrap_or_default() {
         let new_e = match e.kind {
             Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(e.id.clone()),
-            Scope::Identity => EntityId::Identity(e.id.clone()),
+            Scope::System => EntityId::System(e.id.to_string()),
+            Scope::Identity => EntityId::Identity(e.id.to_string()),
         };
-        subjects.push((pairs.to_old(&e), Some(new_e), qid, e.name.clone()));
+        subjects.push((pairs.to_old(&e), Some(new_e), qid, e.name.to_string()));
     }
     let mut out: Vec<AnswerChange> = Vec::new();
     let mut seen: Vec<(Option<EntityId>, Option<EntityId>, String)> = Vec::new();

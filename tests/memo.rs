@@ -510,7 +510,7 @@ fn page_one_names_the_commonest_gaps_by_kind_capped() {
         .flat_map(|x| {
             x.gaps
                 .iter()
-                .map(|g| (x.kind.clone().unwrap_or_default(), g.text.clone()))
+                .map(|g| (x.kind.clone().unwrap_or_default(), g.text.to_string()))
         })
         .collect();
     assert_eq!(m.identities.more_gaps, groups.len().saturating_sub(5));
@@ -638,4 +638,51 @@ fn page_one_says_how_many_answers_are_unknown() {
     };
     assert!(md.contains(&said), "{md}");
     assert!(plain.contains(&said), "{plain}");
+}
+
+/// A question's wording and an entity's name are held once however many decisions cite them:
+/// copied into every trigger and open question they were most of the memory of a 10,000
+/// identity recommendation (docs/performance.md).
+#[test]
+fn decisions_share_question_text_and_entity_names_instead_of_copying_them() {
+    let q = q();
+    let s = synth::generate(q, &synth::Spec::new(5, 30));
+    let r = engine::recommend(q, &s);
+    let mut texts: std::collections::HashMap<String, Vec<engine::Text>> = Default::default();
+    let mut names: std::collections::HashMap<String, Vec<engine::Text>> = Default::default();
+    let mut cited = 0;
+    let all = r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|x| &x.decision))
+        .chain(r.identities.iter().map(|x| &x.decision));
+    for d in all {
+        let firings = d
+            .rationale
+            .iter()
+            .chain(d.exclusions.iter().flat_map(|x| &x.because));
+        let triggers = firings.flat_map(|f| &f.triggers);
+        let pairs = triggers
+            .map(|t| (&t.entity, &t.question, &t.question_text))
+            .chain(
+                d.open_questions
+                    .iter()
+                    .map(|o| (&o.entity, &o.question, &o.question_text)),
+            );
+        for (e, qid, text) in pairs {
+            cited += 1;
+            texts.entry(qid.to_string()).or_default().push(text.clone());
+            names
+                .entry(format!("{:?}{}", e.kind, e.id))
+                .or_default()
+                .push(e.name.clone());
+        }
+    }
+    assert!(
+        cited > 2 * texts.len(),
+        "questions are cited by several decisions: {cited}"
+    );
+    for (what, all) in texts.iter().chain(&names) {
+        assert!(all.iter().all(|t| t.shares(&all[0])), "{what} is copied");
+    }
 }

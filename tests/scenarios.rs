@@ -201,7 +201,7 @@ fn s3_invoicing_is_soc1_and_svc_billing_has_its_gaps() {
         .decision
         .rationale
         .iter()
-        .flat_map(|f| f.references.iter().map(String::as_str))
+        .flat_map(|f| f.references.iter().map(|r| r.as_str()))
         .collect();
     for cc in ["CC6.1", "CC6.2", "CC6.3"] {
         assert!(refs.contains(&cc), "{cc} cited: {refs:?}");

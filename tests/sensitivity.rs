@@ -2,6 +2,9 @@
 
 mod common;
 
+#[path = "../examples/synth/mod.rs"]
+mod synth;
+
 use chrono::Utc;
 use common::{EXAMPLES, builtin, example, recommend};
 use socscope::engine::{self, DecisionId, Recommendation, Verdict};
@@ -29,9 +32,11 @@ fn every_flip_named_really_flips_the_decision() {
                 let mut changed: Session = s.clone();
                 let entity = match f.entity.kind {
                     socscope::questionnaire::Scope::Engagement => EntityId::Engagement,
-                    socscope::questionnaire::Scope::System => EntityId::System(f.entity.id.clone()),
+                    socscope::questionnaire::Scope::System => {
+                        EntityId::System(f.entity.id.to_string())
+                    }
                     socscope::questionnaire::Scope::Identity => {
-                        EntityId::Identity(f.entity.id.clone())
+                        EntityId::Identity(f.entity.id.to_string())
                     }
                 };
                 let question = q.question(&f.question).expect("question");
@@ -330,7 +335,7 @@ fn every_control_objective_has_evidence_in_the_plan() {
                 r.evidence_plan
                     .iter()
                     .flat_map(|e| &e.tasks)
-                    .any(|t| t.control_objectives.contains(co)),
+                    .any(|t| t.control_objectives.iter().any(|x| x == co)),
                 "{name}: no task supports {co}"
             );
             checked += 1;
@@ -462,4 +467,26 @@ fn sensitivity_of_a_decision_in_hand_matches_the_lookup_by_id() {
     let by_id = engine::sensitivity(&q, &s, &id("type.soc2")).expect("by id");
     assert_eq!(engine::sensitivity_of(&q, &s, d), by_id);
     assert!(!by_id.flips.is_empty());
+}
+
+/// The export's sensitivities, worked out on two threads over a shared cache, are each
+/// decision's own, in the recommendation's order: what the drill-down shows for it.
+#[test]
+fn every_decisions_sensitivity_in_the_export_is_its_own_in_order() {
+    let q = builtin();
+    let s = synth::generate(&q, &synth::Spec::new(20, 150));
+    let r = recommend(&s);
+    let ev = engine::Evaluation::new(&q, &s);
+    let all = engine::sensitivities_for(&q, &s, &r);
+    let decisions: Vec<&engine::Decision> = r
+        .decisions
+        .iter()
+        .chain(r.systems.iter().map(|x| &x.decision))
+        .chain(r.identities.iter().map(|x| &x.decision))
+        .collect();
+    assert!(decisions.len() > 150, "both threads have decisions");
+    assert_eq!(all.len(), decisions.len());
+    for (x, d) in all.iter().zip(decisions) {
+        assert_eq!(x, &engine::sensitivity_in(&q, &s, &ev, d), "{}", d.id);
+    }
 }

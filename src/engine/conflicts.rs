@@ -23,21 +23,22 @@ fn open_question(q: &Questionnaire, s: &Session, subject: &Subject) -> Option<Op
         };
         EntityRef {
             kind,
-            id,
-            name: s.entity_name(e),
+            id: id.into(),
+            name: s.entity_name(e).into(),
         }
     };
     match subject {
         Subject::Answer { entity, question } => Some(OpenQuestion {
             entity: entity_ref(entity),
-            question: question.clone(),
+            question: question.clone().into(),
             question_text: q
                 .question(question)
-                .map_or_else(|| question.clone(), |x| x.text.clone()),
+                .map_or_else(|| question.clone(), |x| x.text.clone())
+                .into(),
         }),
         Subject::Removed(e) => Some(OpenQuestion {
             entity: entity_ref(e),
-            question: String::new(),
+            question: Default::default(),
             question_text: "One copy of a merge removed this entry and the other changed it: \
                             keep it or remove it?"
                 .into(),

@@ -57,24 +57,116 @@ pub mod steps {
 struct Ctx<'a> {
     q: &'a Questionnaire,
     s: &'a Session,
+    t: Shared<'a>,
+}
+
+/// The texts decisions repeat, made once per recommendation and shared (see [`Text`]).
+struct Shared<'a> {
+    /// Per question: its id and text.
+    questions: Vec<(Text, Text)>,
+    /// Per system and identity: its id and name.
+    systems: Vec<(Text, Text)>,
+    identities: Vec<(Text, Text)>,
+    engagement: Text,
+    rules: HashMap<&'a str, RuleTexts>,
+    kinds: HashMap<&'a str, KindTexts>,
+}
+
+/// An evidence kind's id, title, cadence and criteria.
+struct KindTexts {
+    id: Text,
+    title: Text,
+    cadence: Text,
+    references: Vec<Text>,
+}
+
+#[derive(Clone)]
+struct RuleTexts {
+    id: Text,
+    rationale: Text,
+    references: Vec<Text>,
+    objectives: Vec<Text>,
+    /// Its gap: id, confirmed text and unverified text.
+    gap: Option<(Text, Text, Text)>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(q: &'a Questionnaire, s: &Session) -> Shared<'a> {
+        let pair = |a: &String, b: &String| (Text::from(a), Text::from(b));
+        Shared {
+            questions: q.questions.iter().map(|x| pair(&x.id, &x.text)).collect(),
+            systems: s.systems.iter().map(|x| pair(&x.id, &x.name)).collect(),
+            identities: s.identities.iter().map(|x| pair(&x.id, &x.name)).collect(),
+            engagement: Text::from("Engagement"),
+            rules: q
+                .rules
+                .iter()
+                .map(|r| (r.id.as_str(), RuleTexts::new(r)))
+                .collect(),
+            kinds: q
+                .evidence_kinds
+                .iter()
+                .map(|k| {
+                    let texts = KindTexts {
+                        id: (&k.id).into(),
+                        title: (&k.title).into(),
+                        cadence: (&k.cadence).into(),
+                        references: k.references.iter().map(Text::from).collect(),
+                    };
+                    (k.id.as_str(), texts)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RuleTexts {
+    fn new(r: &crate::questionnaire::Rule) -> RuleTexts {
+        let f = &r.findings;
+        RuleTexts {
+            id: (&r.id).into(),
+            rationale: (&r.rationale).into(),
+            references: r.references.iter().map(Text::from).collect(),
+            objectives: f.control_objectives.iter().map(Text::from).collect(),
+            gap: f.gap.as_ref().map(|text| {
+                let unverified = f
+                    .unverified
+                    .clone()
+                    .unwrap_or_else(|| format!("Not confirmed: {}", lower_first(text)));
+                let id = f.gap_id.as_ref().unwrap_or(&r.id);
+                (id.into(), text.into(), unverified.into())
+            }),
+        }
+    }
 }
 
 impl Ctx<'_> {
     fn entity_ref(&self, key: EntityKey) -> EntityRef {
-        let (kind, id, name) = match key {
-            EntityKey::Engagement => (Scope::Engagement, String::new(), "Engagement".to_string()),
-            EntityKey::System(i) => (
-                Scope::System,
-                self.s.systems[i].id.clone(),
-                self.s.systems[i].name.clone(),
+        let ((id, name), kind) = match key {
+            EntityKey::Engagement => (
+                &(Text::default(), self.t.engagement.clone()),
+                Scope::Engagement,
             ),
-            EntityKey::Identity(i) => (
-                Scope::Identity,
-                self.s.identities[i].id.clone(),
-                self.s.identities[i].name.clone(),
-            ),
+            EntityKey::System(i) => (&self.t.systems[i], Scope::System),
+            EntityKey::Identity(i) => (&self.t.identities[i], Scope::Identity),
         };
-        EntityRef { kind, id, name }
+        EntityRef {
+            kind,
+            id: id.clone(),
+            name: name.clone(),
+        }
+    }
+
+    /// A rule's shared texts (made fresh for a rule not in the questionnaire: none is).
+    fn rule(&self, r: &crate::questionnaire::Rule) -> std::borrow::Cow<'_, RuleTexts> {
+        match self.t.rules.get(r.id.as_str()) {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(RuleTexts::new(r)),
+        }
+    }
+
+    fn kind(&self, id: &str) -> Option<&KindTexts> {
+        self.t.kinds.get(id)
     }
 
     /// An entity's answers by index (not by id: a lookup by id is linear in the inventory).
@@ -89,21 +181,22 @@ impl Ctx<'_> {
     fn trigger(&self, (key, qi): Subject) -> Trigger {
         let question = &self.q.questions[qi];
         let answer = self.answers(key).get(&question.id);
+        let (id, text) = &self.t.questions[qi];
         Trigger {
             entity: self.entity_ref(key),
-            question: question.id.clone(),
-            question_text: question.text.clone(),
+            question: id.clone(),
+            question_text: text.clone(),
             answer: answer.map_or_else(String::new, |a| a.value.display(question)),
             source: answer.and_then(|a| a.source.clone()),
         }
     }
 
     fn open_question(&self, (key, qi): Subject) -> OpenQuestion {
-        let question = &self.q.questions[qi];
+        let (id, text) = &self.t.questions[qi];
         OpenQuestion {
             entity: self.entity_ref(key),
-            question: question.id.clone(),
-            question_text: question.text.clone(),
+            question: id.clone(),
+            question_text: text.clone(),
         }
     }
 
@@ -121,10 +214,11 @@ impl Ctx<'_> {
         let mut via = e.trace.via_systems.clone();
         via.sort_unstable();
         via.dedup();
+        let texts = self.rule(e.rule);
         Firing {
-            rule: e.rule.id.clone(),
-            rationale: e.rule.rationale.clone(),
-            references: e.rule.references.clone(),
+            rule: texts.id.clone(),
+            rationale: texts.rationale.clone(),
+            references: texts.references.clone(),
             triggers: self.triggers(&e.trace),
             subject: (e.key != EntityKey::Engagement).then(|| self.entity_ref(e.key)),
             via_systems: via
@@ -767,13 +861,13 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation, kept: &PanelStat
 /// The gaps of one in-scope entity: confirmed when a gap rule holds, unverified when it is open
 /// because nobody could say (domain.md §4: unknown evidence is not "no gap").
 fn gaps(cx: &Ctx, evals: &[Eval], in_scope: Tri) -> Vec<Gap> {
-    let q = cx.q;
     evals
         .iter()
         .filter(|e| e.result == Tri::True || (e.result == Tri::Open && in_scope == Tri::True))
         .filter_map(|e| {
             let f = &e.rule.findings;
-            let text = f.gap.as_ref()?;
+            let texts = cx.rule(e.rule);
+            let (id, confirmed, unverified) = texts.gap.as_ref()?;
             let status = if e.result == Tri::True {
                 GapStatus::Confirmed
             } else {
@@ -792,20 +886,17 @@ fn gaps(cx: &Ctx, evals: &[Eval], in_scope: Tri) -> Vec<Gap> {
                 }
             };
             Some(Gap {
-                id: f.gap_id.clone().unwrap_or_else(|| e.rule.id.clone()),
+                id: id.clone(),
                 text: match status {
-                    GapStatus::Confirmed => text.clone(),
-                    GapStatus::Unverified => f
-                        .unverified
-                        .clone()
-                        .unwrap_or_else(|| format!("Not confirmed: {}", lower_first(text))),
+                    GapStatus::Confirmed => confirmed.clone(),
+                    GapStatus::Unverified => unverified.clone(),
                 },
-                rule: e.rule.id.clone(),
+                rule: texts.id.clone(),
                 status,
                 evidence: f
                     .evidence
                     .iter()
-                    .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone()))
+                    .filter_map(|id| cx.kind(id).map(|k| k.title.clone()))
                     .collect(),
                 unknown,
             })
@@ -851,7 +942,11 @@ impl Env for ReportEnv<'_> {
 }
 
 fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
-    let cx = Ctx { q, s };
+    let cx = Ctx {
+        q,
+        s,
+        t: Shared::new(q, s),
+    };
     let mut decisions = Vec::new();
 
     // Systems.
@@ -864,7 +959,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
         let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
         let verdict = sum.verdict();
-        let id = DecisionId::System(entity.id.clone());
+        let id = DecisionId::System(entity.id.to_string());
         let decision = if sum.carved_out() {
             cx.decision(
                 id,
@@ -931,7 +1026,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             });
             if !sum.carved_out() {
                 decisions.push(cx.decision(
-                    DecisionId::Subservice(entity.id.clone()),
+                    DecisionId::Subservice(entity.id.to_string()),
                     Some(entity.clone()),
                     Outcome::Subservice(Some(method)),
                     sub_evals.iter().copied(),
@@ -942,8 +1037,8 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             }
         }
         systems.push(SystemResult {
-            id: entity.id.clone(),
-            name: entity.name.clone(),
+            id: entity.id.to_string(),
+            name: entity.name.to_string(),
             verdict,
             soc2_categories: categories,
             subservice: sum.subservice,
@@ -982,8 +1077,8 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 .map(|a| a.value.display(kq))
         });
         identities.push(IdentityResult {
-            id: entity.id.clone(),
-            name: entity.name.clone(),
+            id: entity.id.to_string(),
+            name: entity.name.to_string(),
             kind,
             // The linked systems that exist, in link order, resolved once by `visibility`.
             systems: st.vis.links[i]
@@ -995,7 +1090,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             verdict,
             gaps,
             decision: cx.decision(
-                DecisionId::Identity(entity.id.clone()),
+                DecisionId::Identity(entity.id.to_string()),
                 Some(entity.clone()),
                 Outcome::Identity(verdict),
                 soc1_evals.iter().chain(&soc2_evals).copied(),
@@ -1030,10 +1125,10 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         inventory_open.push(OpenQuestion {
             entity: EntityRef {
                 kind: Scope::System,
-                id: String::new(),
+                id: Text::default(),
                 name: "Inventory".into(),
             },
-            question: String::new(),
+            question: Text::default(),
             question_text: "No systems have been added yet: which systems support the service?"
                 .into(),
         });
@@ -1193,8 +1288,8 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         let subject = cx.entity_ref(e.key);
         let mut touches = vec![DecisionId::Verdict];
         match e.key {
-            EntityKey::System(_) => touches.push(DecisionId::System(subject.id.clone())),
-            EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.clone())),
+            EntityKey::System(_) => touches.push(DecisionId::System(subject.id.to_string())),
+            EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.to_string())),
             EntityKey::Engagement => {}
         }
         touches.extend(
@@ -1491,9 +1586,12 @@ fn evidence_plan(
                     t.establish_first &= unverified(e);
                     continue;
                 }
+                let Some(shared) = cx.kind(id) else {
+                    continue;
+                };
                 // Criteria of a category the report does not include are not tested; a task
                 // that serves only such criteria is not part of the plan.
-                let references: Vec<String> = kind
+                let references: Vec<Text> = shared
                     .references
                     .iter()
                     .filter(|r| {
@@ -1505,17 +1603,17 @@ fn evidence_plan(
                 if references.is_empty() && !kind.references.is_empty() {
                     continue;
                 }
+                let objectives = &cx.rule(e.rule).objectives;
                 out.push(EvidenceTask {
-                    id: kind.id.clone(),
-                    title: kind.title.clone(),
-                    cadence: kind.cadence.clone(),
+                    id: shared.id.clone(),
+                    title: shared.title.clone(),
+                    cadence: shared.cadence.clone(),
                     references,
-                    control_objectives: if paired {
-                        vec![f.control_objectives[n].clone()]
-                    } else {
-                        f.control_objectives.clone()
+                    control_objectives: match objectives.get(n) {
+                        Some(o) if paired => vec![o.clone()],
+                        _ => objectives.clone(),
                     },
-                    rule: e.rule.id.clone(),
+                    rule: cx.rule(e.rule).id.clone(),
                     establish_first: unverified(e),
                 });
             }

@@ -1,6 +1,8 @@
 //! The recommendation as data: what the TUI shows, exports render and `recommend --json` prints.
 //! Field names are part of the documented JSON schema (docs/json-schema.md).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
@@ -29,21 +31,130 @@ impl Verdict {
     }
 }
 
+/// Text that many decisions share (a question's wording, an entity's name, a rule's
+/// rationale): a clone is a reference count, not a copy; read, compared and serialised as
+/// the text. At 10,000 identities the copies were most of the recommendation's memory.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The same text, not a copy of it (for the tests that count copies).
+    #[doc(hidden)]
+    pub fn shares(&self, o: &Text) -> bool {
+        Arc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text(s.as_str().into())
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        t.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, o: &str) -> bool {
+        *self.0 == *o
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, o: &&str) -> bool {
+        *self.0 == **o
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, o: &String) -> bool {
+        *self.0 == **o
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, o: &Text) -> bool {
+        **self == *o.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, o: &Text) -> bool {
+        **self == *o.0
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EntityRef {
     /// `engagement`, `system` or `identity`.
     pub kind: Scope,
     /// Session id of the system or identity (`s1`, `i2`); empty for the engagement.
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
 }
 
 /// One answer that made a rule fire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trigger {
     pub entity: EntityRef,
-    pub question: String,
-    pub question_text: String,
+    pub question: Text,
+    pub question_text: Text,
     /// The answer as people read it (choice labels, not ids).
     pub answer: String,
     /// Where a pre-filled answer came from, e.g. an import; absent when answered live.
@@ -54,9 +165,9 @@ pub struct Trigger {
 /// A rule that fired, with the answers that triggered it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Firing {
-    pub rule: String,
-    pub rationale: String,
-    pub references: Vec<String>,
+    pub rule: Text,
+    pub rationale: Text,
+    pub references: Vec<Text>,
     pub triggers: Vec<Trigger>,
     /// The system or identity the rule ran for (absent for the engagement).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,8 +185,8 @@ pub struct Firing {
 pub struct OpenQuestion {
     pub entity: EntityRef,
     /// Empty for inventory items such as "no systems added yet".
-    pub question: String,
-    pub question_text: String,
+    pub question: Text,
+    pub question_text: Text,
 }
 
 /// Which decision: a stable id (`verdict`, `soc2.security`, `type.soc1`, `system.s1`,
@@ -232,11 +343,11 @@ pub enum GapStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
-    pub id: String,
-    pub text: String,
-    pub rule: String,
+    pub id: Text,
+    pub text: Text,
+    pub rule: Text,
     pub status: GapStatus,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Text>,
     /// For an unverified gap: the questions whose answer would settle it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<OpenQuestion>,
@@ -280,16 +391,16 @@ pub struct Subservice {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvidenceTask {
     /// Evidence kind id from the questionnaire.
-    pub id: String,
-    pub title: String,
+    pub id: Text,
+    pub title: Text,
     /// How often it is produced ("quarterly", "per change"...).
-    pub cadence: String,
+    pub cadence: Text,
     /// TSC IDs it supports.
-    pub references: Vec<String>,
+    pub references: Vec<Text>,
     /// Candidate SOC 1 control objectives it supports.
-    pub control_objectives: Vec<String>,
+    pub control_objectives: Vec<Text>,
     /// The rule that asked for it.
-    pub rule: String,
+    pub rule: Text,
     /// Nobody could vouch that this evidence exists (an unknown answer): establish it first,
     /// before the period starts.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

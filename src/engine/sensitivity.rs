@@ -64,15 +64,70 @@ fn sensitivities_in(
 ) -> Vec<Sensitivity> {
     let tests = tests_by_question(q);
     // Every decision rests on some of the same few engagement answers: each engagement change
-    // is evaluated once, for everything, and shared by all decisions.
+    // is evaluated once, for everything, and shared by all decisions. The report-level
+    // decisions rest on nearly all of them, so they go first and fill the cache; the systems'
+    // and identities' decisions then read it from two threads (the machine's two cores), each
+    // keeping what it alone tries.
     let mut cache = Cache::new();
-    r.all_decisions()
-        .map(|d| analyse(q, s, ev, d, &tests, Some(&mut cache)))
-        .collect()
+    let empty = Cache::new();
+    let mut out: Vec<Sensitivity> = r
+        .decisions
+        .iter()
+        .map(|d| {
+            let mut c = Caches {
+                shared: &empty,
+                own: &mut cache,
+            };
+            analyse(q, s, ev, d, &tests, Some(&mut c))
+        })
+        .collect();
+    let entities: Vec<&Decision> = r
+        .systems
+        .iter()
+        .map(|x| &x.decision)
+        .chain(r.identities.iter().map(|x| &x.decision))
+        .collect();
+    let run = |ds: &[&Decision]| -> Vec<Sensitivity> {
+        let mut own = Cache::new();
+        ds.iter()
+            .map(|d| {
+                let mut c = Caches {
+                    shared: &cache,
+                    own: &mut own,
+                };
+                analyse(q, s, ev, d, &tests, Some(&mut c))
+            })
+            .collect()
+    };
+    let (first, second) = entities.split_at(entities.len() / 2);
+    if first.len() < 64 {
+        out.extend(run(&entities));
+        return out;
+    }
+    let (a, b) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| run(second));
+        let a = run(first);
+        // A panic in the other half is one here too: never a silently shorter export.
+        (
+            a,
+            later
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    out.extend(a);
+    out.extend(b);
+    out
 }
 
 /// Engagement changes already tried, for everything: by question index and the new value.
 type Cache = HashMap<(usize, String), Changed>;
+
+/// The changes tried before (read only, shared between threads) and those this thread tried.
+struct Caches<'c> {
+    shared: &'c Cache,
+    own: &'c mut Cache,
+}
 
 /// What a decision's outcome is read from, resolved once per decision.
 enum Target {
@@ -127,7 +182,7 @@ fn analyse(
     st: &Evaluation,
     d: &Decision,
     tests: &HashMap<usize, Vec<&Test>>,
-    mut cache: Option<&mut Cache>,
+    mut cache: Option<&mut Caches>,
 ) -> Sensitivity {
     // Everything it rests on, including the answers that keep it from flipping (its "no"s).
     let rests_on: Vec<Trigger> = d.rests_on().into_iter().cloned().collect();
@@ -161,7 +216,7 @@ fn analyse(
     // ("can it change financial data? No" keeps an identity out of SOC 1).
     let mut candidates: Vec<(EntityRef, String)> = rests_on
         .iter()
-        .map(|t| (t.entity.clone(), t.question.clone()))
+        .map(|t| (t.entity.clone(), t.question.to_string()))
         .collect();
     for c in also_read(q, s, &target) {
         if !candidates.contains(&c) {
@@ -175,8 +230,8 @@ fn analyse(
         };
         let entity = match t.entity.kind {
             Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(t.entity.id.clone()),
-            Scope::Identity => EntityId::Identity(t.entity.id.clone()),
+            Scope::System => EntityId::System(t.entity.id.to_string()),
+            Scope::Identity => EntityId::Identity(t.entity.id.to_string()),
         };
         let (Some(key), Some(question), Some(answers)) = (
             super::entity_key(s, &entity),
@@ -212,9 +267,13 @@ fn analyse(
                 // decision (the drill-down): only what it needs.
                 (EntityKey::Engagement, _) => match cache.as_deref_mut() {
                     Some(cache) => {
-                        let c = cache.entry((qi, format!("{alt:?}"))).or_insert_with(|| {
-                            st.with_change(q, s, key, changed, Want::Everything)
-                        });
+                        let id = (qi, format!("{alt:?}"));
+                        let c = match cache.shared.get(&id) {
+                            Some(c) => c,
+                            None => cache.own.entry(id).or_insert_with(|| {
+                                st.with_change(q, s, key, changed, Want::Everything)
+                            }),
+                        };
                         outcome(&target, s, st, c)
                     }
                     None => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
@@ -286,7 +345,7 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
             Scope::Engagement,
             EntityRef {
                 kind: Scope::Engagement,
-                id: String::new(),
+                id: Default::default(),
                 name: "Engagement".into(),
             },
             &s.engagement,
@@ -297,8 +356,8 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
                 Scope::System,
                 EntityRef {
                     kind: Scope::System,
-                    id: x.id.clone(),
-                    name: x.name.clone(),
+                    id: x.id.clone().into(),
+                    name: x.name.clone().into(),
                 },
                 &x.answers,
             )
@@ -309,8 +368,8 @@ fn also_read(q: &Questionnaire, s: &Session, target: &Target) -> Vec<(EntityRef,
                 Scope::Identity,
                 EntityRef {
                     kind: Scope::Identity,
-                    id: x.id.clone(),
-                    name: x.name.clone(),
+                    id: x.id.clone().into(),
+                    name: x.name.clone().into(),
                 },
                 &x.answers,
             )

@@ -231,8 +231,8 @@ impl Serialize for Rows<'_> {
         let vis = self.vis;
         let entity = |kind: Scope, id: &str, name: &str| EntityRef {
             kind,
-            id: id.to_string(),
-            name: name.to_string(),
+            id: id.to_string().into(),
+            name: name.to_string().into(),
         };
         let eng = std::iter::once((
             entity(Scope::Engagement, "", "Engagement"),

@@ -290,17 +290,17 @@ fn reason(rules: &Rules, f: &Firing) -> Reason {
 fn reason_about(rules: &Rules, f: &Firing, own: Option<Category>) -> Reason {
     let via: Vec<&str> = f.via_systems.iter().map(|e| e.name.as_str()).collect();
     Reason {
-        text: f.rationale.clone(),
+        text: f.rationale.to_string(),
         brief: brief_of(rules, f),
         criteria: f
             .references
             .iter()
             .filter(|r| rules.cites(r, own))
-            .cloned()
+            .map(|r| r.to_string())
             .collect(),
         applies_to: names(&subjects(f)),
         through: names(&via),
-        rule: f.rule.clone(),
+        rule: f.rule.to_string(),
     }
 }
 
@@ -353,7 +353,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
             None if groups.len() < ANSWER_GROUPS => {
                 index.insert(key, groups.len());
                 groups.push(EntityAnswers {
-                    entity: t.entity.name.clone(),
+                    entity: t.entity.name.to_string(),
                     entity_ref: t.entity.clone(),
                     answers: Vec::new(),
                 });
@@ -369,8 +369,8 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
             continue;
         }
         groups[i].answers.push(AnswerLine {
-            question: t.question_text.clone(),
-            question_id: t.question.clone(),
+            question: t.question_text.to_string(),
+            question_id: t.question.to_string(),
             answer: t.answer.clone(),
             source: t.source.clone(),
         });
@@ -688,11 +688,11 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
         .subservices
         .iter()
         .map(|x| SubserviceLine {
-            id: x.system.id.clone(),
-            name: x.system.name.clone(),
+            id: x.system.id.to_string(),
+            name: x.system.name.to_string(),
             method: x.method,
-            hosts: x.supports.iter().map(|e| e.name.clone()).collect(),
-            used_by: x.used_by.iter().map(|e| e.name.clone()).collect(),
+            hosts: x.supports.iter().map(|e| e.name.to_string()).collect(),
+            used_by: x.used_by.iter().map(|e| e.name.to_string()).collect(),
             needs: wording::needs(&x.needs),
             needs_reports: x.needs.clone(),
             held_reports: x.held.clone(),

@@ -91,7 +91,7 @@ fn summary(r: &Recommendation) -> Summary {
             .gaps
             .iter()
             .map(|g| match g.status {
-                crate::engine::GapStatus::Confirmed => g.id.clone(),
+                crate::engine::GapStatus::Confirmed => g.id.to_string(),
                 crate::engine::GapStatus::Unverified => format!("{} (unverified)", g.id),
             })
             .collect(),

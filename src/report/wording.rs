@@ -112,7 +112,7 @@ pub(crate) fn finding(f: &Finding) -> String {
 /// "objective n" in plain text.
 pub(crate) fn objective_numbers<'a>(
     r: &'a Recommendation,
-    supports: &'a [String],
+    supports: &'a [crate::engine::Text],
 ) -> impl Iterator<Item = usize> + 'a {
     supports
         .iter()
@@ -255,7 +255,7 @@ pub(crate) fn rests_on(n: usize) -> String {
 /// How a gap reads in a list: "No named owner", or "Unverified: access reviews not confirmed".
 pub(crate) fn gap(g: &Gap) -> String {
     match g.status {
-        GapStatus::Confirmed => g.text.clone(),
+        GapStatus::Confirmed => g.text.to_string(),
         GapStatus::Unverified => format!("Unverified: {}", g.text),
     }
 }

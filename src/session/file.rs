@@ -292,22 +292,6 @@ pub fn parse(file: &str, src: &str, q: &Questionnaire) -> Result<(Session, Opene
     parse_with_journal(file, src, None, q)
 }
 
-/// The text before the `[recommendation]` summary when nothing but the summary follows it: the
-/// summary is never read back, and parsing it was a third of the time of opening a large
-/// session. `None` when the file has no summary or anything else may follow it.
-fn without_summary(src: &str) -> Option<&str> {
-    const HEADER: &str = "\n[recommendation]\n";
-    let at = src.find(HEADER)? + 1;
-    let tail = &src[at..];
-    // Any other table after it (or a line that only looks like one, inside a string of the
-    // summary) and the whole file is parsed, as before.
-    let only_summary = tail.lines().all(|l| {
-        let l = l.trim_start();
-        !l.starts_with('[') || l.starts_with("[recommendation") || l.starts_with("[[recommendation")
-    });
-    only_summary.then(|| &src[..at])
-}
-
 /// [`parse`], with the journal beside the file (`journal::read`) replayed over it when it
 /// extends this very file (see [`Replay`]).
 pub(crate) fn parse_with_journal(
@@ -324,8 +308,7 @@ pub(crate) fn parse_with_journal(
             help: "it may have been truncated; open its backup (`.bak` beside it) or start a new session".into(),
         }]));
     }
-    let quick = without_summary(src).and_then(|head| toml::from_str::<RawSession>(head).ok());
-    let raw: RawSession = match quick {
+    let raw: RawSession = match piecewise(src, BATCH) {
         Some(raw) => raw,
         None => toml::from_str(src).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
@@ -377,6 +360,321 @@ pub(crate) fn parse_with_journal(
     out.1.journaled = journaled;
     out.1.journal = replay;
     Ok(out)
+}
+
+/// Bytes of entries parsed together: small enough that one batch's TOML document (about 20
+/// times its text) stays a few MiB, large enough that the per-call cost does not show.
+const BATCH: usize = 256 * 1024;
+
+/// What a top-level table header starts, by its first key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    /// The text before the first header below: `format_version`, `[workshop]`, the engagement.
+    Head,
+    Systems,
+    Identities,
+    /// Any other table after the inventory: `[[orphans]]`, `[[conflicts]]`.
+    Tail,
+    /// `[recommendation]`: never read back, skipped when nothing else follows it.
+    Summary,
+}
+
+/// A run of the file's text that parses on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Piece {
+    part: Part,
+    range: std::ops::Range<usize>,
+}
+
+/// A header found by [`headers`]: where it starts, what it belongs to, and whether it starts
+/// a new entry (`[[systems]]`, `[[identities]]`).
+struct Header {
+    at: usize,
+    part: Part,
+    entry: bool,
+}
+
+/// Every table header at the start of a line outside any value, in one pass over the
+/// tokens (a header inside a multi-line string or a multi-line array is not one).
+fn headers(src: &str) -> Vec<Header> {
+    use toml_parser::lexer::TokenKind as K;
+    let mut out = Vec::new();
+    let mut tokens = toml_parser::Source::new(src).lex().peekable();
+    let text = |t: &toml_parser::lexer::Token| src.get(t.span().start()..t.span().end());
+    let mut line_start = true;
+    let mut depth = 0usize;
+    while let Some(t) = tokens.next() {
+        match t.kind() {
+            K::Newline => line_start = true,
+            K::Whitespace | K::Comment => {}
+            K::LeftSquareBracket if line_start && depth == 0 => {
+                let at = t.span().start();
+                let array = tokens.next_if(|n| {
+                    n.kind() == K::LeftSquareBracket && n.span().start() == t.span().end()
+                });
+                let array = array.is_some();
+                while tokens.next_if(|n| n.kind() == K::Whitespace).is_some() {}
+                let key = tokens.next_if(|n| n.kind() == K::Atom);
+                while tokens.next_if(|n| n.kind() == K::Whitespace).is_some() {}
+                let closes = tokens.peek().map(|n| n.kind()) == Some(K::RightSquareBracket);
+                let part = match key.as_ref().and_then(text) {
+                    Some("systems") => Part::Systems,
+                    Some("identities") => Part::Identities,
+                    Some("recommendation") => Part::Summary,
+                    _ => Part::Tail,
+                };
+                out.push(Header {
+                    at,
+                    part,
+                    entry: array && closes,
+                });
+                // The rest of the header's line: only its brackets, a comment or an error
+                // the parse of its piece reports.
+                while tokens
+                    .next_if(|n| !matches!(n.kind(), K::Newline | K::Eof))
+                    .is_some()
+                {}
+            }
+            K::LeftSquareBracket | K::LeftCurlyBracket => {
+                depth += 1;
+                line_start = false;
+            }
+            K::RightSquareBracket | K::RightCurlyBracket => {
+                depth = depth.saturating_sub(1);
+                line_start = false;
+            }
+            K::Eof => break,
+            _ => line_start = false,
+        }
+    }
+    out
+}
+
+/// The file cut at its headers into pieces that parse on their own and together give the
+/// document the whole file does: the head, batches of whole `[[systems]]` and
+/// `[[identities]]` entries (each with its sub-tables), the other tables after them, and a
+/// trailing summary. `None` when the layout is not one this cut keeps the meaning of (a
+/// sub-table away from its entry, a table after the summary): then the whole file is parsed.
+fn pieces(src: &str, batch: usize) -> Option<Vec<Piece>> {
+    let mut out: Vec<Piece> = Vec::new();
+    let mut open = Piece {
+        part: Part::Head,
+        range: 0..0,
+    };
+    for h in headers(src) {
+        let joins = match (open.part, h.part) {
+            (Part::Head, Part::Tail)
+            | (Part::Tail, Part::Tail)
+            | (Part::Summary, Part::Summary) => true,
+            (Part::Systems, Part::Systems) | (Part::Identities, Part::Identities) => {
+                !h.entry || h.at - open.range.start < batch
+            }
+            (Part::Summary, _) => return None,
+            // A sub-table needs its entry in the same piece.
+            (_, Part::Systems | Part::Identities) if !h.entry => return None,
+            _ => false,
+        };
+        if !joins {
+            open.range.end = h.at;
+            let next = Piece {
+                part: h.part,
+                range: h.at..h.at,
+            };
+            out.push(std::mem::replace(&mut open, next));
+        }
+    }
+    open.range.end = src.len();
+    out.push(open);
+    Some(out)
+}
+
+/// The head of a session file as [`pieces`] cuts it; the lists are optional so that one
+/// defined both here and in a later piece (which the whole file would refuse) is noticed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHead {
+    format_version: Spanned<i64>,
+    created: toml::Value,
+    updated: toml::Value,
+    workshop: RawWorkshop,
+    questionnaire: RawQRef,
+    #[serde(default)]
+    engagement: RawEntityAnswers,
+    systems: Option<Vec<RawSystem>>,
+    identities: Option<Vec<RawIdentity>>,
+    orphans: Option<Vec<OrphanAnswer>>,
+    conflicts: Option<Vec<Spanned<RawConflict>>>,
+    recommendation: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSystems {
+    systems: Vec<RawSystem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentities {
+    identities: Vec<RawIdentity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTail {
+    orphans: Option<Vec<OrphanAnswer>>,
+    conflicts: Option<Vec<Spanned<RawConflict>>>,
+    recommendation: Option<toml::Value>,
+}
+
+/// What one piece parsed to, its spans already counted from the start of the file.
+enum Parsed {
+    Head(Box<RawHead>),
+    Systems(Vec<RawSystem>),
+    Identities(Vec<RawIdentity>),
+    Tail(RawTail),
+    Skipped,
+}
+
+fn shift<T>(v: Spanned<T>, by: usize) -> Spanned<T> {
+    let r = v.span();
+    Spanned::new(r.start + by..r.end + by, v.into_inner())
+}
+
+fn shift_answers(
+    a: BTreeMap<String, Spanned<RawAnswer>>,
+    by: usize,
+) -> BTreeMap<String, Spanned<RawAnswer>> {
+    a.into_iter().map(|(k, v)| (k, shift(v, by))).collect()
+}
+
+fn parse_piece(src: &str, p: &Piece) -> Option<Parsed> {
+    let text = src.get(p.range.clone())?;
+    let by = p.range.start;
+    Some(match p.part {
+        Part::Head => Parsed::Head(Box::new(toml::from_str(text).ok()?)),
+        Part::Systems => {
+            let raw: RawSystems = toml::from_str(text).ok()?;
+            let shifted = raw.systems.into_iter().map(|s| RawSystem {
+                id: shift(s.id, by),
+                name: s.name,
+                answers: shift_answers(s.answers, by),
+            });
+            Parsed::Systems(shifted.collect())
+        }
+        Part::Identities => {
+            let raw: RawIdentities = toml::from_str(text).ok()?;
+            let shifted = raw.identities.into_iter().map(|i| RawIdentity {
+                id: shift(i.id, by),
+                name: i.name,
+                systems: i.systems,
+                answers: shift_answers(i.answers, by),
+            });
+            Parsed::Identities(shifted.collect())
+        }
+        Part::Tail => {
+            let mut raw: RawTail = toml::from_str(text).ok()?;
+            raw.conflicts = raw
+                .conflicts
+                .map(|c| c.into_iter().map(|x| shift(x, by)).collect());
+            Parsed::Tail(raw)
+        }
+        Part::Summary => Parsed::Skipped,
+    })
+}
+
+/// Parses the pieces in order, the later half on a second thread.
+fn parse_pieces(src: &str, pieces: &[Piece], batch: usize) -> Option<Vec<Parsed>> {
+    let all =
+        |ps: &[Piece]| -> Option<Vec<Parsed>> { ps.iter().map(|p| parse_piece(src, p)).collect() };
+    // Where the bytes are halved; a small file is not worth a thread.
+    let half = src.len() / 2;
+    let cut = pieces.partition_point(|p| p.range.start < half);
+    if src.len() < 4 * batch || cut == 0 || cut == pieces.len() {
+        return all(pieces);
+    }
+    let (first, second) = pieces.split_at(cut);
+    let (a, b) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| all(second));
+        let a = all(first);
+        (a, later.join().ok().flatten())
+    });
+    let mut a = a?;
+    a.extend(b?);
+    Some(a)
+}
+
+/// The session's document parsed piece by piece (see [`pieces`]), so that only a batch's
+/// TOML document is held at a time instead of the whole file's (21 times the file at
+/// 10,000 identities). `None` when any piece does not parse or two pieces define the same
+/// table: the whole file is then parsed as before, which also locates the error.
+fn piecewise(src: &str, batch: usize) -> Option<RawSession> {
+    let pieces = pieces(src, batch)?;
+    let mut parsed = parse_pieces(src, &pieces, batch)?.into_iter();
+    let Some(Parsed::Head(head)) = parsed.next() else {
+        return None;
+    };
+    let head = *head;
+    let (mut orphans, mut conflicts, mut recommendation) =
+        (head.orphans, head.conflicts, head.recommendation);
+    let (mut systems, mut identities) = (Vec::new(), Vec::new());
+    let (mut more_systems, mut more_identities) = (false, false);
+    for p in parsed {
+        match p {
+            Parsed::Head(_) => return None,
+            Parsed::Systems(s) => {
+                more_systems = true;
+                systems.extend(s);
+            }
+            Parsed::Identities(i) => {
+                more_identities = true;
+                identities.extend(i);
+            }
+            Parsed::Tail(t) => {
+                once(&mut orphans, t.orphans)?;
+                once(&mut conflicts, t.conflicts)?;
+                once(&mut recommendation, t.recommendation)?;
+            }
+            Parsed::Skipped => {}
+        }
+    }
+    // Listed in the head (`systems = [...]`): no `[[systems]]` may add to it.
+    let systems = match head.systems {
+        Some(_) if more_systems => return None,
+        Some(s) => s,
+        None => systems,
+    };
+    let identities = match head.identities {
+        Some(_) if more_identities => return None,
+        Some(i) => i,
+        None => identities,
+    };
+    Some(RawSession {
+        format_version: head.format_version,
+        created: head.created,
+        updated: head.updated,
+        workshop: head.workshop,
+        questionnaire: head.questionnaire,
+        engagement: head.engagement,
+        systems,
+        identities,
+        orphans: orphans.unwrap_or_default(),
+        conflicts: conflicts.unwrap_or_default(),
+        recommendation,
+    })
+}
+
+/// Sets a table only one piece may define: `None` when another did already (the whole file
+/// would refuse it).
+fn once<T>(slot: &mut Option<T>, v: Option<T>) -> Option<()> {
+    match (slot.is_some(), v) {
+        (true, Some(_)) => None,
+        (_, Some(v)) => {
+            *slot = Some(v);
+            Some(())
+        }
+        (_, None) => Some(()),
+    }
 }
 
 /// A timestamp as session files and journal headers write it.
@@ -1069,7 +1367,7 @@ impl std::fmt::Display for WriteError {
 /// The head of the file: everything but the lists, which [`write_version`] writes entry by
 /// entry after it.
 #[derive(Serialize)]
-struct RawHead {
+struct WrittenHead {
     format_version: i64,
     created: toml::Value,
     updated: toml::Value,
@@ -1078,8 +1376,8 @@ struct RawHead {
     engagement: RawEntityAnswers,
 }
 
-fn raw_head(s: &Session, version: u32) -> RawHead {
-    RawHead {
+fn raw_head(s: &Session, version: u32) -> WrittenHead {
+    WrittenHead {
         format_version: i64::from(version),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
@@ -1595,5 +1893,284 @@ mod write_tests {
         for part in ["[[systems]]", "[systems.answers."] {
             assert!(all.contains(part), "{part} in\n{all}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a raw session holds, spans included (`Spanned` serialises its value only).
+    fn fingerprint(raw: &RawSession) -> (String, Vec<std::ops::Range<usize>>) {
+        let mut r = raw.clone();
+        r.recommendation = None;
+        let text = toml::to_string(&r).unwrap_or_else(|e| format!("unrenderable: {e}"));
+        let answers = |a: &BTreeMap<String, Spanned<RawAnswer>>| {
+            a.values().map(|x| x.span()).collect::<Vec<_>>()
+        };
+        let mut spans = vec![raw.format_version.span()];
+        spans.extend(answers(&raw.engagement.answers));
+        for s in &raw.systems {
+            spans.push(s.id.span());
+            spans.extend(answers(&s.answers));
+        }
+        for i in &raw.identities {
+            spans.push(i.id.span());
+            spans.extend(answers(&i.answers));
+        }
+        spans.extend(raw.conflicts.iter().map(|c| c.span()));
+        (text, spans)
+    }
+
+    /// The piecewise parse gives what the whole-file parse gives, or leaves it to it; and a
+    /// session read from either says the same (or fails at the same line and column).
+    fn agrees(src: &str, batch: usize) -> Result<bool, TestCaseError> {
+        let whole = toml::from_str::<RawSession>(src).ok();
+        let pieces = piecewise(src, batch);
+        match (&whole, &pieces) {
+            (Some(w), Some(p)) => prop_assert_eq!(fingerprint(w), fingerprint(p)),
+            (None, Some(_)) => prop_assert!(false, "pieces parsed a file the whole parse refuses"),
+            _ => {}
+        }
+        if let (Some(w), Some(p)) = (whole, pieces) {
+            let q =
+                crate::questionnaire::builtin().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let loc = Locator::new(src);
+            let show = |r: Result<(Session, Opened), LoadError>| match r {
+                Ok((s, o)) => Ok((s, o.notices)),
+                Err(e) => Err(e.to_string()),
+            };
+            prop_assert_eq!(
+                show(convert("f.toml", &loc, w, &q)),
+                show(convert("f.toml", &loc, p, &q))
+            );
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn examples() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+        let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+            .filter_map(|e| {
+                Some((
+                    e.path().display().to_string(),
+                    std::fs::read_to_string(e.path()).ok()?,
+                ))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn example_sessions_parse_in_pieces_as_they_do_whole() {
+        let examples = examples();
+        assert!(examples.len() >= 10, "the example sessions are there");
+        for (name, src) in examples {
+            for batch in [1, 64, 1024, BATCH] {
+                assert!(
+                    piecewise(&src, batch).is_some(),
+                    "{name} parses in pieces (batch {batch})"
+                );
+                match agrees(&src, batch) {
+                    Ok(true) => {}
+                    other => panic!("{name}, batch {batch}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    /// A session's text in the layout socscope writes, from generated parts, with the
+    /// hostile bits a hand edit can bring: headers inside multi-line strings, comments, a
+    /// sub-table away from its entry, a table defined twice, a broken timestamp.
+    #[derive(Debug, Clone)]
+    struct Entry {
+        identity: bool,
+        id: usize,
+        name: usize,
+        answers: Vec<(usize, bool)>,
+        comment: bool,
+    }
+
+    const NAMES: [&str; 6] = [
+        "\"Billing\"",
+        "\"\"\"\n[[systems]]\nid = \"s99\"\n\"\"\"",
+        "'''\n[identities.answers.x]\n'''",
+        "\"\"\"two\n[[identities]]\n  lines\"\"\"",
+        "\"# not a comment [x]\"",
+        "'[[systems]]'",
+    ];
+
+    const ODD: [&str; 7] = [
+        "",
+        "[systems.answers.late]\nvalue = \"yes\"\nat = 2026-01-01T00:00:00Z\n",
+        "[workshop]\norganisation = \"again\"\n",
+        "[[orphans]]\nentity = \"engagement\"\nquestion = \"gone\"\nvalue = \"yes\"\nreason = \"r\"\n",
+        "[recommendation]\nverdict = \"soc2\"\n[[recommendation.decisions]]\nid = \"v\"\n",
+        "[\"systems\".answers.quoted]\nvalue = \"no\"\nat = 2026-01-01T00:00:00Z\n",
+        "participants = [\n[1]\n]\n",
+    ];
+
+    fn entry() -> impl Strategy<Value = Entry> {
+        (
+            any::<bool>(),
+            0usize..8,
+            0..NAMES.len(),
+            proptest::collection::vec((0usize..4, any::<bool>()), 0..4),
+            any::<bool>(),
+        )
+            .prop_map(|(identity, id, name, answers, comment)| Entry {
+                identity,
+                id,
+                name,
+                answers,
+                comment,
+            })
+    }
+
+    fn render(entries: &[Entry], odd: usize, at: usize, head_systems: bool) -> String {
+        let mut s = String::from(
+            "format_version = 1\ncreated = 2026-01-12T09:00:00Z\nupdated = 2026-01-12T09:00:00Z\n",
+        );
+        if head_systems {
+            s.push_str("systems = []\n");
+        }
+        s.push_str(
+            "\n[workshop]\norganisation = \"Acme\"\n\n[questionnaire]\nid = \"soc-scoping\"\n\n",
+        );
+        s.push_str("[engagement.answers.q0]\nvalue = \"yes\"\nat = 2026-01-12T09:00:00Z\n\n");
+        for (n, e) in entries.iter().enumerate() {
+            if n == at {
+                s.push_str(ODD[odd]);
+            }
+            let (table, prefix) = if e.identity {
+                ("identities", 'i')
+            } else {
+                ("systems", 's')
+            };
+            if e.comment {
+                s.push_str("  # [[systems]] in a comment\n");
+            }
+            s.push_str(&format!(
+                "[[{table}]]\nid = \"{prefix}{}\"\nname = {}\n",
+                e.id, NAMES[e.name]
+            ));
+            if e.identity {
+                s.push_str("systems = [\n  \"s0\",\n]\n");
+            }
+            for (qn, ok) in &e.answers {
+                let at = if *ok {
+                    "2026-01-12T09:00:00Z"
+                } else {
+                    "\"soon\""
+                };
+                s.push_str(&format!(
+                    "\n[{table}.answers.q{qn}]\nvalue = \"yes\"\nat = {at}\n"
+                ));
+            }
+            s.push('\n');
+        }
+        if at >= entries.len() {
+            s.push_str(ODD[odd]);
+        }
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn generated_sessions_parse_in_pieces_as_they_do_whole(
+            entries in proptest::collection::vec(entry(), 0..12),
+            odd in 0..ODD.len(),
+            at in 0usize..14,
+            head_systems in proptest::bool::weighted(0.1),
+            batch in prop_oneof![Just(1usize), 1usize..400, Just(BATCH)],
+        ) {
+            let src = render(&entries, odd, at, head_systems);
+            let both = agrees(&src, batch)?;
+            // The layout socscope writes, hostile names included, is never left to the
+            // whole parse.
+            if odd == 0 && !head_systems && toml::from_str::<RawSession>(&src).is_ok() {
+                prop_assert!(both, "parsed in pieces");
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_batch_is_reported_where_it_is() {
+        let entries: Vec<Entry> = (0..50)
+            .map(|n| Entry {
+                identity: n >= 10,
+                id: n,
+                name: 0,
+                answers: vec![(1, n != 37)],
+                comment: false,
+            })
+            .collect();
+        let src = render(&entries, 0, 99, false);
+        let raw = piecewise(&src, 200).expect("parses in pieces");
+        let q = crate::questionnaire::builtin().expect("built-in questionnaire");
+        let loc = Locator::new(&src);
+        let Err(e) = convert("f.toml", &loc, raw, &q) else {
+            panic!("the broken timestamp is reported");
+        };
+        let line = src[..src.find("\"soon\"").expect("the broken answer")]
+            .lines()
+            .count();
+        let text = e.to_string();
+        assert!(text.contains("no valid `at` timestamp"), "{text}");
+        // The answer's table header is three lines above its `at`.
+        assert!(
+            text.contains(&format!("f.toml:{}:", line - 2)),
+            "line {} expected in {text}",
+            line - 2
+        );
+    }
+
+    #[test]
+    fn many_tiny_entries_are_cut_into_few_batches_that_cover_the_file_once() {
+        let mut src = String::from(
+            "format_version = 1\ncreated = 2026-01-12T09:00:00Z\nupdated = 2026-01-12T09:00:00Z\n\
+             [workshop]\n[questionnaire]\nid = \"soc-scoping\"\n",
+        );
+        for n in 0..100_000 {
+            src.push_str(&format!("[[identities]]\nid = \"i{n}\"\nname = \"x\"\n"));
+        }
+        let pieces = pieces(&src, BATCH).expect("cut");
+        let mut end = 0;
+        for p in &pieces {
+            assert_eq!(p.range.start, end, "pieces follow each other");
+            end = p.range.end;
+        }
+        assert_eq!(end, src.len());
+        assert!(
+            pieces.len() <= src.len() / BATCH + 2,
+            "{} pieces",
+            pieces.len()
+        );
+        let raw = piecewise(&src, BATCH).expect("parses in pieces");
+        assert_eq!(raw.identities.len(), 100_000);
+        assert_eq!(raw.identities[99_999].id.get_ref(), "i99999");
+    }
+
+    #[test]
+    fn a_summary_at_the_end_is_not_parsed_but_a_table_after_it_is() {
+        let head = "format_version = 1\ncreated = 2026-01-12T09:00:00Z\n\
+                    updated = 2026-01-12T09:00:00Z\n[workshop]\n[questionnaire]\nid = \"q\"\n";
+        let broken_summary = format!("{head}[recommendation]\nverdict = = broken\n");
+        assert!(piecewise(&broken_summary, BATCH).is_some());
+        let after =
+            format!("{head}[recommendation]\nverdict = \"x\"\n[[orphans]]\nentity = \"e\"\n");
+        assert!(
+            piecewise(&after, BATCH).is_none(),
+            "left to the whole parse"
+        );
     }
 }

@@ -2600,7 +2600,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
         assert!(lines.contains(&head), "{head}: {lines:#?}");
         for f in &x.because {
             assert!(
-                lines.iter().any(|l| l.contains(&f.rationale)),
+                lines.iter().any(|l| l.contains(f.rationale.as_str())),
                 "{}: {lines:#?}",
                 f.rationale
             );
@@ -2633,7 +2633,7 @@ fn the_recommendation_shows_plans_exclusions_conflicts_and_unverified_evidence()
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains(&t.question_text) && l.contains(&t.answer)),
+                .any(|l| l.contains(t.question_text.as_str()) && l.contains(&t.answer)),
             "{lines:#?}"
         );
     }

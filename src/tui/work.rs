@@ -385,8 +385,8 @@ fn total(parts: &[Progress]) -> Progress {
 pub(crate) fn entity_of(r: &EntityRef) -> EntityId {
     match r.kind {
         Scope::Engagement => EntityId::Engagement,
-        Scope::System => EntityId::System(r.id.clone()),
-        Scope::Identity => EntityId::Identity(r.id.clone()),
+        Scope::System => EntityId::System(r.id.to_string()),
+        Scope::Identity => EntityId::Identity(r.id.to_string()),
     }
 }
 

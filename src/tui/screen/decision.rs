@@ -132,7 +132,7 @@ pub(crate) fn decision_lines(
                 format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
                 2,
                 LineStyle::Trigger,
-                Some((entity_of(&t.entity), t.question.clone())),
+                Some((entity_of(&t.entity), t.question.to_string())),
             ));
         }
     }
@@ -282,7 +282,8 @@ pub(crate) fn decision_lines(
                     format!("unknown: {}", o.question_text),
                     3,
                     LineStyle::Open,
-                    (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.clone())),
+                    (!o.question.is_empty())
+                        .then(|| (entity_of(&o.entity), o.question.to_string())),
                 ));
             }
             if !g.evidence.is_empty() {
@@ -304,7 +305,8 @@ pub(crate) fn decision_lines(
         ));
         // The view words them in the decision's order: the same question is jumped to.
         for (text, o) in v.open_questions.iter().zip(&d.open_questions) {
-            let jump = (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.clone()));
+            let jump =
+                (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.to_string()));
             out.push(line(format!("? {text}"), 1, LineStyle::Open, jump));
         }
     }
@@ -358,7 +360,7 @@ pub(crate) fn decision_lines(
                 format!("{}{} → {}", who(&t.entity), t.question_text, t.answer),
                 2,
                 LineStyle::Trigger,
-                Some((entity_of(&t.entity), t.question.clone())),
+                Some((entity_of(&t.entity), t.question.to_string())),
             ));
         }
         if s.flips.is_empty() {
