@@ -1352,3 +1352,50 @@ fn a_secret_never_rotated_can_be_recorded_and_is_a_gap() {
         socscope::questionnaire::condition::Tri::False
     );
 }
+
+/// An unverified standing-privilege gap is worded for whichever answer is open: a group answered
+/// "standing: yes" whose review is unknown does not read "whether its privilege is standing is
+/// not known" (Relaymint QA, a break-glass account).
+#[test]
+fn an_unverified_gap_does_not_doubt_the_answer_that_was_given() {
+    let q = builtin();
+    let mut s = example("s9-software-on-a-platform.toml");
+    let admins = s
+        .identities
+        .iter()
+        .find(|i| i.name == "Production admins")
+        .map(|i| i.id.clone())
+        .expect("the group");
+    let e = EntityId::Identity(admins);
+    s.set_answer(
+        q.question("membership_reviewed").expect("question"),
+        &e,
+        Value::Unknown,
+        Utc::now(),
+    )
+    .expect("answer");
+    let r = recommend(&s);
+    let gap = r
+        .identities
+        .iter()
+        .find(|i| i.name == "Production admins")
+        .and_then(|i| {
+            i.gaps
+                .iter()
+                .find(|g| g.id.as_ref() == "standing_privilege")
+        })
+        .cloned()
+        .expect("an unverified standing-privilege gap");
+    assert!(
+        !gap.text.to_lowercase().contains("standing is not known"),
+        "{}",
+        gap.text
+    );
+    assert!(
+        gap.unknown
+            .iter()
+            .any(|o| o.question.as_ref() == "membership_reviewed"),
+        "{:?}",
+        gap.unknown
+    );
+}
