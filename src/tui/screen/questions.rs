@@ -341,9 +341,9 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     let next_open = next.is_some_and(|(se, qi)| answer::unanswered(&app.q, &w.session, se, *qi));
     if section_ends && !next_open {
         // The order plain mode asks in: the next unanswered question, wrapping round.
-        let any = answer::next_unanswered(&app.q, &w.session, seq, pos + 1).is_some();
-        if any || next.is_none() {
-            go_to_unanswered(app, pos + 1);
+        let found = answer::next_unanswered(&app.q, &w.session, seq, pos + 1);
+        if found.is_some() || next.is_none() {
+            go_to_found(app, found);
             return fx;
         }
     }
@@ -351,13 +351,13 @@ fn advance_after_save(app: &mut App, mut fx: Vec<Effect>) -> Vec<Effect> {
     fx
 }
 
-/// Moves to the first unanswered question from position `from` of the asking order on, wrapping
-/// round, and says where; says what is left when every question shown has an answer. Where
-/// saving goes at the end of a section, and the "next unanswered" key.
-fn go_to_unanswered(app: &mut App, from: usize) {
+/// Moves to position `found` of the asking order (the next unanswered question) and says
+/// where; says what is left when there is none. Where saving goes at the end of a section, and
+/// the "next unanswered" key.
+fn go_to_found(app: &mut App, found: Option<usize>) {
     let Some(w) = &app.work else { return };
     let seq = w.sequence();
-    match answer::next_unanswered(&app.q, &w.session, seq, from) {
+    match found {
         Some(i) => {
             let (ne, nqi) = seq[i].clone();
             app.info(if ne == EntityId::Engagement {
@@ -397,7 +397,8 @@ fn next_unanswered(app: &mut App) -> Vec<Effect> {
         .at
         .as_ref()
         .and_then(|(e, qid)| w.position(e, app.q.question_index(qid)?));
-    go_to_unanswered(app, pos.map_or(0, |p| p + 1));
+    let found = answer::next_unanswered(&app.q, &w.session, w.sequence(), pos.map_or(0, |p| p + 1));
+    go_to_found(app, found);
     Vec::new()
 }
 

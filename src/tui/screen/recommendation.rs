@@ -195,57 +195,40 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::raw("no report called for yet"),
         ]));
     }
-    let essential = summary.len();
-    // What each further line is, for the count of those a short terminal leaves out.
-    let mut kinds: Vec<&str> = Vec::new();
+    // Below the verdict and plans, each line with what it is, for the one line that names what
+    // a short terminal leaves out.
+    let mut extras: Vec<(&str, Line)> = Vec::new();
     // A few conflicts and findings by name, the rest counted: at scale there are thousands,
     // and the list of decisions (each marked ? shows its own) must keep its rows.
-    const NAMED: usize = 3;
-    let named = |n: usize| if n > NAMED + 1 { NAMED } else { n };
-    for c in r.conflicts.iter().take(named(r.conflicts.len())) {
-        summary.push(Line::styled(
+    for text in first_few(
+        &r.conflicts,
+        |c| {
             format!(
                 "! Conflict: {} ({})",
                 clean(&c.text),
                 clean(&c.subject.name)
-            ),
-            t.error(),
-        ));
-        kinds.push("conflicts");
-    }
-    if r.conflicts.len() > named(r.conflicts.len()) {
-        summary.push(Line::styled(
+            )
+        },
+        |n| {
             format!(
-                "! and {} more conflicts (the drill-down of each decision they touch names them)",
-                r.conflicts.len() - NAMED
-            ),
-            t.error(),
-        ));
-        kinds.push("conflicts");
+                "! and {n} more conflicts (the drill-down of each decision they touch names them)"
+            )
+        },
+    ) {
+        extras.push(("conflicts", Line::styled(text, t.error())));
     }
-    for f in r.findings.iter().take(named(r.findings.len())) {
-        summary.push(Line::styled(
-            format!("Finding: {}", clean(&wording::finding(f))),
-            t.warn(),
-        ));
-        kinds.push("findings");
+    for text in first_few(
+        &r.findings,
+        |f| format!("Finding: {}", clean(&wording::finding(f))),
+        |n| format!("and {n} more findings (in the export)"),
+    ) {
+        extras.push(("findings", Line::styled(text, t.warn())));
     }
-    if r.findings.len() > named(r.findings.len()) {
-        summary.push(Line::styled(
-            format!(
-                "and {} more findings (in the export)",
-                r.findings.len() - NAMED
-            ),
-            t.warn(),
-        ));
-        kinds.push("findings");
-    }
+    let labelled = |label: &'static str, text: String| {
+        Line::from(vec![Span::styled(label, t.dim()), Span::raw(text)])
+    };
     if let Some(sox) = &r.sox_note {
-        summary.push(Line::from(vec![
-            Span::styled("SOX: ", t.dim()),
-            Span::raw(clean(sox)),
-        ]));
-        kinds.push("the SOX note");
+        extras.push(("the SOX note", labelled("SOX: ", clean(sox))));
     }
     if !r.subservices.is_empty() {
         // As many names as the box could show.
@@ -255,18 +238,15 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             .take(area.height as usize * area.width as usize / 4 + 1)
             .map(|x| format!("{} ({})", clean(&x.system.name), wording::method(x.method)))
             .collect();
-        summary.push(Line::from(vec![
-            Span::styled("Subservice organisations: ", t.dim()),
-            Span::raw(subs.join(", ")),
-        ]));
-        kinds.push("subservice organisations");
+        let line = labelled("Subservice organisations: ", subs.join(", "));
+        extras.push(("subservice organisations", line));
     }
     if r.verdict != crate::engine::Verdict::None && !r.cuecs.is_empty() {
-        summary.push(Line::from(vec![
-            Span::styled("Customers' own controls (CUECs): ", t.dim()),
-            Span::raw(r.cuecs.len().to_string()),
-        ]));
-        kinds.push("CUECs");
+        let line = labelled(
+            "Customers' own controls (CUECs): ",
+            r.cuecs.len().to_string(),
+        );
+        extras.push(("CUECs", line));
     }
     if !r.frameworks.is_empty() {
         let names: Vec<String> = r
@@ -274,42 +254,36 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             .iter()
             .filter_map(|f| f.framework.as_deref().map(clean))
             .collect();
-        summary.push(Line::from(vec![
-            Span::styled("Related frameworks: ", t.dim()),
-            Span::raw(names.join(", ")),
-        ]));
-        kinds.push("related frameworks");
+        extras.push((
+            "related frameworks",
+            labelled("Related frameworks: ", names.join(", ")),
+        ));
     }
     if let Some(h) = &app.compare.hint {
-        summary.push(Line::styled(
-            format!("{} — press c to compare", clean(h)),
-            t.accent(),
-        ));
-        kinds.push("a comparison hint");
+        let line = Line::styled(format!("{} — press c to compare", clean(h)), t.accent());
+        extras.push(("a comparison hint", line));
     }
     // Lines wrap on narrow terminals. The list of decisions is what the facilitator works in:
     // it keeps ten rows (or all its decisions, when fewer) and the summary gets the rest, at
     // least a third of the screen, the verdict and plans always. At 80x24 a long summary left
     // the list six rows (one at 10,000 identities). What does not fit is named in one line.
     let rows = |l: &Line| wrap(&l.to_string(), area.width.max(1) as usize).len() as u16;
-    let heights: Vec<u16> = summary.iter().map(rows).collect();
-    let head: u16 = heights[..essential].iter().sum();
+    let head: u16 = summary.iter().map(rows).sum();
     let list_rows = at.len().min(10) as u16 + 2;
     let budget = (area.height / 3)
         .max(area.height.saturating_sub(list_rows))
         .max(head)
         .min(area.height.saturating_sub(3));
-    let all: u16 = heights.iter().sum();
-    if all > budget {
-        let mut used = head;
-        let mut keep = essential;
-        while keep < summary.len() && used + heights[keep] < budget {
-            used += heights[keep];
-            keep += 1;
-        }
-        let mut left: Vec<&str> = kinds[keep - essential..].to_vec();
-        left.dedup();
-        summary.truncate(keep);
+    let all = head + extras.iter().map(|(_, l)| rows(l)).sum::<u16>();
+    let mut used = head;
+    let mut extras = extras.into_iter().peekable();
+    while let Some((_, l)) = extras.next_if(|(_, l)| all <= budget || used + rows(l) < budget) {
+        used += rows(&l);
+        summary.push(l);
+    }
+    let mut left: Vec<&str> = extras.map(|(kind, _)| kind).collect();
+    left.dedup();
+    if !left.is_empty() {
         summary.push(Line::styled(
             format!(
                 "… and {}: on a taller terminal and in the export (x)",
@@ -387,4 +361,24 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         },
     );
     app.hits.extend(hit);
+}
+
+/// The first few of a list by name and the rest counted in one line; a list one longer than the
+/// few is named whole (a "1 more" line would take the same row).
+fn first_few<T>(
+    items: &[T],
+    name: impl Fn(&T) -> String,
+    more: impl Fn(usize) -> String,
+) -> Vec<String> {
+    const NAMED: usize = 3;
+    let shown = if items.len() > NAMED + 1 {
+        NAMED
+    } else {
+        items.len()
+    };
+    let mut out: Vec<String> = items[..shown].iter().map(name).collect();
+    if items.len() > shown {
+        out.push(more(items.len() - shown));
+    }
+    out
 }
