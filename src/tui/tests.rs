@@ -3402,3 +3402,41 @@ fn names_and_answers_read_whole_at_80_columns() {
     );
     assert!(text.contains("Answer: "), "{text}");
 }
+
+/// The Inventory filtered both lists on every frame and every key (at 10,000 identities a
+/// filter key and its frame took 32 ms, `lists/inventory/filter_key`): now once per change of
+/// the session or the filter.
+#[test]
+fn the_inventory_filters_once_per_change_not_per_frame_or_key() {
+    use super::list::counted;
+    let mut app = long_inventory(30, 300, Screen::Inventory);
+    render(&mut app, 80, 24);
+    counted::take();
+    for _ in 0..3 {
+        render(&mut app, 80, 24);
+    }
+    feed(&mut app, &[key(KeyCode::Down), key(KeyCode::PageDown)]);
+    render(&mut app, 80, 24);
+    assert_eq!(
+        counted::take().0,
+        0,
+        "frames and moves filter nothing again"
+    );
+    keys(&mut app, "/1");
+    render(&mut app, 80, 24);
+    render(&mut app, 80, 24);
+    assert_eq!(counted::take().0, 1, "one key in the filter: one pass");
+    assert!(app.visible_systems().iter().all(|&i| {
+        app.work.as_ref().unwrap().session.systems[i]
+            .name
+            .contains('1')
+    }));
+    // A renamed system is listed under its new name at once.
+    let q = app.q.clone();
+    let w = app.work.as_mut().unwrap();
+    let id = w.session.systems[0].id.clone();
+    w.session
+        .rename_in(&q, &EntityId::System(id), "System 1st", Utc::now());
+    w.refresh(&q);
+    assert!(app.visible_systems().contains(&0));
+}

@@ -8,6 +8,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::questionnaire::Questionnaire;
 use crate::session::EntityId;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::text::{truncate_middle, width};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Modal, Workshop};
@@ -37,31 +40,58 @@ pub(crate) struct InventoryState {
     pub(crate) filter: String,
     pub(crate) systems_list: Window,
     pub(crate) identities_list: Window,
+    /// What the filter lets through, kept until the session or the filter changes: at 10,000
+    /// identities filtering on every frame and key was most of the screen's time.
+    shown: RefCell<Option<Shown>>,
+}
+
+/// The systems and identities listed, as session indexes, and what they were worked out for.
+struct Shown {
+    revision: u64,
+    filter: String,
+    systems: Rc<[usize]>,
+    identities: Rc<[usize]>,
 }
 
 impl App {
     /// Systems shown in the inventory (the filter applied), as session indexes.
-    pub(crate) fn visible_systems(&self) -> Vec<usize> {
+    pub(crate) fn visible_systems(&self) -> Rc<[usize]> {
+        self.shown(|s| s.systems.clone())
+    }
+
+    /// Identities shown in the inventory (the filter applied), as session indexes.
+    pub(crate) fn visible_identities(&self) -> Rc<[usize]> {
+        self.shown(|s| s.identities.clone())
+    }
+
+    fn shown(&self, part: impl Fn(&Shown) -> Rc<[usize]>) -> Rc<[usize]> {
         let Some(w) = &self.work else {
-            return Vec::new();
+            return Rc::from([]);
         };
+        let mut cache = self.inventory.shown.borrow_mut();
+        let fresh = cache
+            .as_ref()
+            .is_some_and(|s| s.revision == w.revision && s.filter == self.inventory.filter);
+        if !fresh {
+            *cache = Some(self.filtered(w));
+        }
+        cache.as_ref().map_or_else(|| Rc::from([]), part)
+    }
+
+    fn filtered(&self, w: &Workshop) -> Shown {
+        #[cfg(test)]
+        crate::tui::list::counted::add(&crate::tui::list::counted::EXAMINED);
         let needle = self.inventory.filter.to_lowercase();
-        w.session
+        let systems = w
+            .session
             .systems
             .iter()
             .enumerate()
             .filter(|(_, s)| needle.is_empty() || s.name.to_lowercase().contains(&needle))
             .map(|(i, _)| i)
-            .collect()
-    }
-
-    /// Identities shown in the inventory (the filter applied), as session indexes.
-    pub(crate) fn visible_identities(&self) -> Vec<usize> {
-        let Some(w) = &self.work else {
-            return Vec::new();
-        };
-        let needle = self.inventory.filter.to_lowercase();
-        w.session
+            .collect();
+        let identities = w
+            .session
             .identities
             .iter()
             .enumerate()
@@ -72,7 +102,13 @@ impl App {
                         .is_some_and(|k| k.to_lowercase().contains(&needle))
             })
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        Shown {
+            revision: w.revision,
+            filter: self.inventory.filter.clone(),
+            systems,
+            identities,
+        }
     }
 }
 
