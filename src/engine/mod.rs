@@ -532,6 +532,8 @@ pub(crate) struct Kept {
     texts: Shared,
     subs: Vec<Option<SubPart>>,
     marked: Vec<EntityKey>,
+    /// The entity of each entry of the recommendation's evidence plan.
+    plan_keys: Vec<EntityKey>,
     touched: Vec<EntityKey>,
 }
 
@@ -577,6 +579,15 @@ pub(crate) fn recommend_kept(
         let cx = Ctx { q, s, t: &k.texts };
         let mut systems = std::mem::take(&mut old.systems);
         let mut identities = std::mem::take(&mut old.identities);
+        let old_plan = Some((
+            old.verdict,
+            std::mem::take(&mut old.soc2_categories),
+            OldPlan {
+                entries: std::mem::take(&mut old.evidence_plan),
+                keys: std::mem::take(&mut k.plan_keys),
+                again: &retraced,
+            },
+        ));
         // The report-level part is made again: the old one is freed first.
         drop(old);
         for key in std::mem::take(&mut k.marked) {
@@ -586,7 +597,7 @@ pub(crate) fn recommend_kept(
                 EntityKey::Engagement => {}
             }
         }
-        for key in retraced {
+        for &key in &retraced {
             match key {
                 EntityKey::System(j) => {
                     let (result, sub) = system_part(&cx, ev, &k.tr, j);
@@ -597,25 +608,29 @@ pub(crate) fn recommend_kept(
                 EntityKey::Engagement => {}
             }
         }
-        let (r, marked) = assemble(
-            &cx, ev, &k.tr, systems, &k.subs, identities, totals, progress,
+        let a = assemble(
+            &cx, ev, &k.tr, systems, &k.subs, identities, totals, progress, old_plan,
         );
-        k.marked = marked;
-        return r;
+        k.marked = a.marked;
+        k.plan_keys = a.plan_keys;
+        return a.rec;
     }
     let texts = Shared::new(q, s);
     let tr = Traces::of(q, s, ev);
     let cx = Ctx { q, s, t: &texts };
     let (systems, subs, identities) = parts(&cx, ev, &tr);
-    let (r, marked) = assemble(&cx, ev, &tr, systems, &subs, identities, totals, progress);
+    let a = assemble(
+        &cx, ev, &tr, systems, &subs, identities, totals, progress, None,
+    );
     *kept = Some(Kept {
         tr,
         texts,
         subs,
-        marked,
+        marked: a.marked,
+        plan_keys: a.plan_keys,
         touched: Vec::new(),
     });
-    r
+    a.rec
 }
 
 /// An entity's decision as `Ctx::decision` made it, before a conflict marked it.
@@ -1230,17 +1245,11 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let (ev, tr) = (&st.ev, &st.tr);
     let (systems, subs, identities) = parts(&cx, ev, tr);
     let totals = ev.totals(s.systems.is_empty());
+    let progress = ev.vis.progress(q, s);
     assemble(
-        &cx,
-        ev,
-        tr,
-        systems,
-        &subs,
-        identities,
-        totals,
-        ev.vis.progress(q, s),
+        &cx, ev, tr, systems, &subs, identities, totals, progress, None,
     )
-    .0
+    .rec
 }
 
 /// The report-level part of the recommendation around the entities' parts (`systems`,
@@ -1258,7 +1267,8 @@ fn assemble(
     mut identities: Vec<IdentityResult>,
     totals: Totals,
     progress: Progress,
-) -> (Recommendation, Vec<EntityKey>) {
+    old_plan: Option<(Verdict, Vec<Category>, OldPlan)>,
+) -> Assembled {
     let (q, s) = (cx.q, cx.s);
     let mut decisions = Vec::new();
     let mut subservices = Vec::new();
@@ -1674,7 +1684,19 @@ fn assemble(
             .filter(|e| e.result == Tri::True)
             .flat_map(|e| e.rule(q).findings.control_objectives.iter().cloned()),
     );
-    let evidence_plan = evidence_plan(cx, st, tr, &report_evals, verdict, &soc2_categories);
+    // The last plan is patched while it was made for the same verdict and categories.
+    let old_plan = old_plan.filter(|(v, c, _)| {
+        (*v == Verdict::None) == (verdict == Verdict::None) && *c == soc2_categories
+    });
+    let (evidence_plan, plan_keys) = evidence_plan(
+        cx,
+        st,
+        tr,
+        &report_evals,
+        verdict,
+        &soc2_categories,
+        old_plan.map(|(_, _, old)| old),
+    );
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
@@ -1718,7 +1740,19 @@ fn assemble(
     };
     conflict_keys.sort_unstable();
     conflict_keys.dedup();
-    (rec, conflict_keys)
+    Assembled {
+        rec,
+        marked: conflict_keys,
+        plan_keys,
+    }
+}
+
+/// A recommendation, the entities whose decisions a conflict marked and the entity of each
+/// evidence plan entry.
+struct Assembled {
+    rec: Recommendation,
+    marked: Vec<EntityKey>,
+    plan_keys: Vec<EntityKey>,
 }
 
 /// The reports a `vendor_reports` answer says we hold: those its choices name (`report =
@@ -1752,6 +1786,14 @@ fn cat_pos(c: Category) -> usize {
     Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
 }
 
+/// The last evidence plan, made for the same verdict and categories, with the entity of each
+/// entry, and the entities to make again (sorted).
+struct OldPlan<'k> {
+    entries: Vec<EvidencePlanEntry>,
+    keys: Vec<EntityKey>,
+    again: &'k [EntityKey],
+}
+
 /// Evidence to collect over the observation window, per in-scope entity (and the engagement),
 /// from the evidence kinds cited by the rules that fired for it. Evidence nobody could vouch
 /// for (an open gap rule of an in-scope entity) is in the plan too, to establish first.
@@ -1762,9 +1804,10 @@ fn evidence_plan(
     report_evals: &[Eval],
     verdict: Verdict,
     categories: &[Category],
-) -> Vec<EvidencePlanEntry> {
+    old: Option<OldPlan>,
+) -> (Vec<EvidencePlanEntry>, Vec<EntityKey>) {
     if verdict == Verdict::None {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let q = cx.q;
     let s = cx.s;
@@ -1828,6 +1871,7 @@ fn evidence_plan(
         out
     };
     let mut plan = Vec::new();
+    let mut keys = Vec::new();
     // The engagement's own tasks and the entity-level controls report rules ask for.
     let eng_tasks = tasks(&mut tr.engagement.iter().chain(report_evals), false);
     if !eng_tasks.is_empty() {
@@ -1836,31 +1880,88 @@ fn evidence_plan(
             owner: owner(Scope::Engagement, &s.engagement),
             tasks: eng_tasks,
         });
+        keys.push(EntityKey::Engagement);
     }
-    for (i, (evals, sum)) in tr.systems.iter().zip(&st.sys_sum).enumerate() {
-        if sum.in_scope() == Tri::True || sum.subservice.is_some() {
-            let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
-            if !t.is_empty() {
-                plan.push(EvidencePlanEntry {
-                    subject: cx.entity_ref(EntityKey::System(i)),
-                    owner: owner(Scope::System, &s.systems[i].answers),
-                    tasks: t,
-                });
+    let entry = |key: EntityKey| -> Option<EvidencePlanEntry> {
+        let (evals, sum, in_scope, answers, scope) = match key {
+            EntityKey::System(i) => {
+                let sum = &st.sys_sum[i];
+                let wanted = sum.in_scope() == Tri::True || sum.subservice.is_some();
+                (
+                    &tr.systems[i],
+                    sum,
+                    wanted,
+                    &s.systems[i].answers,
+                    Scope::System,
+                )
+            }
+            EntityKey::Identity(i) => {
+                let sum = &st.id_sum[i];
+                let wanted = sum.in_scope() == Tri::True;
+                (
+                    &tr.identities[i],
+                    sum,
+                    wanted,
+                    &s.identities[i].answers,
+                    Scope::Identity,
+                )
+            }
+            EntityKey::Engagement => return None,
+        };
+        if !in_scope {
+            return None;
+        }
+        let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
+        (!t.is_empty()).then(|| EvidencePlanEntry {
+            subject: cx.entity_ref(key),
+            owner: owner(scope, answers),
+            tasks: t,
+        })
+    };
+    match old {
+        // The entries of the entities not made again are moved over, in entity order.
+        Some(old) => {
+            let mut again = old
+                .again
+                .iter()
+                .copied()
+                .filter(|k| *k != EntityKey::Engagement)
+                .peekable();
+            let made = |k: EntityKey, plan: &mut Vec<_>, keys: &mut Vec<_>| {
+                if let Some(x) = entry(k) {
+                    plan.push(x);
+                    keys.push(k);
+                }
+            };
+            for (e, key) in old.entries.into_iter().zip(old.keys) {
+                if key == EntityKey::Engagement {
+                    continue;
+                }
+                while let Some(k) = again.next_if(|k| *k < key) {
+                    made(k, &mut plan, &mut keys);
+                }
+                if again.next_if_eq(&key).is_some() {
+                    made(key, &mut plan, &mut keys);
+                } else {
+                    plan.push(e);
+                    keys.push(key);
+                }
+            }
+            for k in again {
+                made(k, &mut plan, &mut keys);
+            }
+        }
+        None => {
+            let all = (0..s.systems.len())
+                .map(EntityKey::System)
+                .chain((0..s.identities.len()).map(EntityKey::Identity));
+            for k in all {
+                if let Some(made) = entry(k) {
+                    plan.push(made);
+                    keys.push(k);
+                }
             }
         }
     }
-    for (i, (evals, sum)) in tr.identities.iter().zip(&st.id_sum).enumerate() {
-        if sum.in_scope() != Tri::True {
-            continue;
-        }
-        let t = tasks(&mut evals.iter(), true);
-        if !t.is_empty() {
-            plan.push(EvidencePlanEntry {
-                subject: cx.entity_ref(EntityKey::Identity(i)),
-                owner: owner(Scope::Identity, &s.identities[i].answers),
-                tasks: t,
-            });
-        }
-    }
-    plan
+    (plan, keys)
 }
