@@ -285,12 +285,19 @@ impl Ctx<'_> {
         open: impl IntoIterator<Item = &'e Eval>,
         extra_open: Vec<OpenQuestion>,
     ) -> Decision {
+        // `opens` gives each question once (one per entity and question); only the extra ones
+        // can repeat them. A set, not `contains`: the verdict's open questions are every
+        // entity's. Without extra ones no question is hashed (at 10,000 identities the
+        // report-level decisions have thousands).
         let mut open_questions = extra_open;
-        // A set, not `contains`: the verdict's open questions are every entity's.
-        let mut seen: HashSet<OpenQuestion> = open_questions.iter().cloned().collect();
-        for o in self.opens(open) {
-            if seen.insert(o.clone()) {
-                open_questions.push(o);
+        if open_questions.is_empty() {
+            open_questions = self.opens(open);
+        } else {
+            let mut seen: HashSet<OpenQuestion> = open_questions.iter().cloned().collect();
+            for o in self.opens(open) {
+                if seen.insert(o.clone()) {
+                    open_questions.push(o);
+                }
             }
         }
         let exclusions = excluded
