@@ -173,35 +173,13 @@ proptest! {
 /// section.
 fn steps_per_key(spec: &synth::Spec) -> Vec<(String, u64)> {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use socscope::questionnaire::condition::EntityKey;
     use socscope::tui::app::{App, Screen};
     use socscope::tui::theme::Theme;
     use socscope::tui::{self, action, update};
 
     let q = common::builtin();
     let s = synth::generate(&q, spec);
-    let vis = engine::visibility(&q, &s);
-    let yes_no = |key: EntityKey, e: EntityId| {
-        vis.shown(key)
-            .into_iter()
-            .map(|qi| &q.questions[qi])
-            .find(|x| {
-                matches!(x.kind, Kind::YesNo | Kind::Single)
-                    && x.choices.len() >= 2
-                    && x.creates.is_none()
-            })
-            .map(|x| (e, x.id.clone()))
-    };
-    let targets = [
-        yes_no(
-            EntityKey::Identity(0),
-            EntityId::Identity(s.identities[0].id.clone()),
-        ),
-        yes_no(
-            EntityKey::System(0),
-            EntityId::System(s.systems[0].id.clone()),
-        ),
-    ];
+    let targets = targets(&q, &s).map(|t| t.map(|(e, x)| (e, x.id)));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("w.toml");
     std::fs::write(&path, synth::render(&q, &s)).expect("session file");
@@ -233,33 +211,14 @@ fn steps_per_key(spec: &synth::Spec) -> Vec<(String, u64)> {
     out
 }
 
-/// An answer re-runs what it reaches and patches what the questions screen shows (panel,
-/// progress, question sequence); navigation finds questions by index. Twice the inventory must
-/// not mean twice the work per key: before, each answer resolved every identity's links, folded
-/// every summary and made the whole question sequence again.
-#[test]
-fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
-    let small = steps_per_key(&synth::Spec::new(20, 200));
-    let large = steps_per_key(&synth::Spec::new(40, 400));
-    for ((what, a), (_, b)) in small.iter().zip(&large) {
-        assert!(
-            *b <= a + a / 4 + 64,
-            "{what}: {a} steps at 200 identities, {b} at 400"
-        );
-    }
-    // The answers did work (the counter counts): the identity's rules at least.
-    assert!(small[0].1 > 0, "{small:?}");
-}
-
-/// The work (`engine::steps`) of the recommendation asked for after one answer, with the
-/// recommendation before it built: an identity's answer, then a system's (which reaches the
-/// identities linked to it), each answered twice.
-fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
+/// The identity's and the system's question the step-counting tests answer: the first shown
+/// choice question of identity 0 and of system 0 with two choices or more.
+fn targets(
+    q: &Questionnaire,
+    s: &Session,
+) -> [Option<(EntityId, socscope::questionnaire::Question)>; 2] {
     use socscope::questionnaire::condition::EntityKey;
-
-    let q = common::builtin();
-    let s = synth::generate(&q, spec);
-    let vis = engine::visibility(&q, &s);
+    let vis = engine::visibility(q, s);
     let yes_no = |key: EntityKey, e: EntityId| {
         vis.shown(key)
             .into_iter()
@@ -271,7 +230,7 @@ fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
             })
             .map(|x| (e, x.clone()))
     };
-    let targets = [
+    [
         yes_no(
             EntityKey::Identity(0),
             EntityId::Identity(s.identities[0].id.clone()),
@@ -280,7 +239,40 @@ fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
             EntityKey::System(0),
             EntityId::System(s.systems[0].id.clone()),
         ),
-    ];
+    ]
+}
+
+/// Twice the inventory (200 -> 400 identities, 20 -> 40 systems) must not mean twice the work
+/// of any step `steps` counts.
+fn assert_does_not_grow(steps: fn(&synth::Spec) -> Vec<(String, u64)>) {
+    let small = steps(&synth::Spec::new(20, 200));
+    let large = steps(&synth::Spec::new(40, 400));
+    for ((what, a), (_, b)) in small.iter().zip(&large) {
+        assert!(
+            *b <= a + a / 4 + 64,
+            "{what}: {a} steps at 200 identities, {b} at 400"
+        );
+    }
+    // The keys did work (the counter counts): the identity's rules at least.
+    assert!(small[0].1 > 0, "{small:?}");
+}
+
+/// An answer re-runs what it reaches and patches what the questions screen shows (panel,
+/// progress, question sequence); navigation finds questions by index. Twice the inventory must
+/// not mean twice the work per key: before, each answer resolved every identity's links, folded
+/// every summary and made the whole question sequence again.
+#[test]
+fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
+    assert_does_not_grow(steps_per_key);
+}
+
+/// The work (`engine::steps`) of the recommendation asked for after one answer, with the
+/// recommendation before it built: an identity's answer, then a system's (which reaches the
+/// identities linked to it), each answered twice.
+fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
+    let q = common::builtin();
+    let s = synth::generate(&q, spec);
+    let targets = targets(&q, &s);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut app = app_with(&q, s, dir.path());
     let w = app.work.as_mut().expect("a workshop");
@@ -314,16 +306,7 @@ fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
 /// the inventory must not mean twice that work: before, every entity was traced again.
 #[test]
 fn the_patch_after_an_answer_does_not_grow_with_the_inventory() {
-    let small = steps_of_patch(&synth::Spec::new(20, 200));
-    let large = steps_of_patch(&synth::Spec::new(40, 400));
-    for ((what, a), (_, b)) in small.iter().zip(&large) {
-        assert!(
-            *b <= a + a / 4 + 64,
-            "{what}: {a} steps at 200 identities, {b} at 400"
-        );
-    }
-    // The patch did work (the counter counts): the identity's rules at least.
-    assert!(small[0].1 > 0, "{small:?}");
+    assert_does_not_grow(steps_of_patch);
 }
 
 /// Conflicts mark the decisions they touch by their place in the list: when an answer removes
