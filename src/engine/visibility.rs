@@ -32,11 +32,103 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
     v.systems = (0..s.systems.len())
         .map(|i| entity_visibility(q, s, &v, EntityKey::System(i), None))
         .collect();
-    v.identities = (0..s.identities.len())
-        .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), None))
-        .collect();
+    v.identities = identity_visibility(q, s, &v);
     v.links = links(s);
     v
+}
+
+/// Every identity's visibility, worked out once per pattern: an identity's `show_if`s read
+/// only its own answers and the engagement's (`any_system` is refused in `show_if` by
+/// validation), so identities with the same answers to the questions those conditions read are
+/// asked the same questions. A million imported identities come in a few dozen patterns.
+fn identity_visibility(q: &Questionnaire, s: &Session, v: &Visibility) -> Vec<Vec<Tri>> {
+    let each = |i: usize| entity_visibility(q, s, v, EntityKey::Identity(i), None);
+    let Some(reads) = identity_reads(q) else {
+        return (0..s.identities.len()).map(each).collect();
+    };
+    super::steps::add(s.identities.len());
+    let mut seen: HashMap<Vec<Read<'_>>, usize> = HashMap::new();
+    let mut out: Vec<Vec<Tri>> = Vec::with_capacity(s.identities.len());
+    for (i, x) in s.identities.iter().enumerate() {
+        let key: Vec<Read<'_>> = reads
+            .iter()
+            .map(|id| Read::of(x.answers.get(*id).map(|a| &a.value)))
+            .collect();
+        let vis = match seen.get(&key) {
+            Some(&k) => out[k].clone(),
+            None => {
+                seen.insert(key, i);
+                each(i)
+            }
+        };
+        out.push(vis);
+    }
+    out
+}
+
+/// The ids of the non-engagement questions the identity questions' `show_if`s read (what
+/// [`identity_visibility`] keys on); `None` when one of them reaches beyond the identity's
+/// own answers (`any_system`), so each identity is worked out on its own.
+fn identity_reads(q: &Questionnaire) -> Option<Vec<&str>> {
+    use crate::questionnaire::condition::{Age, Test};
+    fn reaches_out(c: &Condition) -> bool {
+        match c {
+            Condition::AnySystem(_) | Condition::AnySystemInScope => true,
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(reaches_out),
+            Condition::Not(c) => reaches_out(c),
+            Condition::Atom(_) | Condition::Total(_) | Condition::Boundary(_) => false,
+        }
+    }
+    let mut reads: Vec<usize> = Vec::new();
+    for c in q
+        .questions
+        .iter()
+        .filter(|x| x.scope == Scope::Identity)
+        .filter_map(|x| x.show_if.as_ref())
+    {
+        if reaches_out(c) {
+            return None;
+        }
+        for a in c.atoms() {
+            reads.push(a.qi);
+            if let Test::OlderThan(Age::Question { qi, .. }) = &a.test {
+                reads.push(*qi);
+            }
+        }
+    }
+    reads.sort_unstable();
+    reads.dedup();
+    Some(
+        reads
+            .into_iter()
+            .filter_map(|qi| q.questions.get(qi))
+            .filter(|x| x.scope != Scope::Engagement)
+            .map(|x| x.id.as_str())
+            .collect(),
+    )
+}
+
+/// One answer as a pattern key: equal keys are equal answers (a number by its bits, so two
+/// spellings of zero are two patterns, which costs a little sharing, never a wrong result).
+#[derive(PartialEq, Eq, Hash)]
+enum Read<'a> {
+    None,
+    Unknown,
+    Text(&'a str),
+    Number(u64),
+    List(&'a [String]),
+}
+
+impl<'a> Read<'a> {
+    fn of(v: Option<&'a Value>) -> Read<'a> {
+        match v {
+            None => Read::None,
+            Some(Value::Unknown) => Read::Unknown,
+            Some(Value::Text(t)) => Read::Text(t),
+            Some(Value::Number(n)) => Read::Number(n.to_bits()),
+            Some(Value::List(l)) => Read::List(l),
+        }
+    }
 }
 
 /// For each identity, the indexes of the systems it can access that exist, in link order.
@@ -101,7 +193,8 @@ pub(crate) fn entity_visibility(
                 system_in_scope: &[],
                 overlay,
             };
-            c.eval(&env, &mut Trace::default())
+            // The result without the reasons (`value` is `eval` less the trace it allocates).
+            c.value(&env)
         } else {
             Tri::True
         };
