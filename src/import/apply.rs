@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::plan::{IdentityPlan, ImportPlan};
 use super::{identity_questions, name_key};
 use crate::questionnaire::Questionnaire;
-use crate::session::{EntityId, Session};
+use crate::session::Session;
 
 /// Carries out a plan: adds or updates identities, creates and links systems, writes answers
 /// marked with the plan's source. Returns the ids of the identities, in plan order.
@@ -137,19 +137,16 @@ fn carry_out<T: Borrow<IdentityPlan>>(
                 linked_any = true;
             }
         }
-        let entity = EntityId::Identity(id.clone());
-        for a in ip.answers.iter().filter(|a| a.action.writes()) {
-            // Checked and stored as any answer is, then marked with its source (found by the
-            // index known here, not looked up again).
-            if let Some(question) = questions.get(a.question.as_str())
-                && s.set_answer(question, &entity, a.value.clone(), now)
-                    .is_ok()
-                && let Some(stored) = index
-                    .and_then(|i| s.identities.get_mut(i))
-                    .and_then(|x| x.answers.get_mut(&question.id))
-            {
-                stored.source = Some(plan.source.clone());
-            }
+        // Checked and stored as any answer is (the secret scan included), marked with their
+        // source, with one lookup and one change record per identity.
+        if let Some(i) = index {
+            let writes = ip.answers.iter().filter(|a| a.action.writes());
+            let answers = writes.filter_map(|a| {
+                questions
+                    .get(a.question.as_str())
+                    .map(|question| (*question, a.value.clone()))
+            });
+            s.set_identity_answers(i, answers, &plan.source, now);
         }
     }
     if linked_any {
