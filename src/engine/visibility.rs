@@ -47,7 +47,7 @@ fn identity_visibility(q: &Questionnaire, s: &Session, v: &Visibility) -> Vec<Ve
         return (0..s.identities.len()).map(each).collect();
     };
     super::steps::add(s.identities.len());
-    let mut seen: HashMap<Vec<Read<'_>>, usize> = HashMap::new();
+    let mut seen: Seen<Vec<Read<'_>>> = Seen::default();
     let mut out: Vec<Vec<Tri>> = Vec::with_capacity(s.identities.len());
     for (i, x) in s.identities.iter().enumerate() {
         let key: Vec<Read<'_>> = reads
@@ -158,7 +158,7 @@ pub(crate) fn identity_patterns<'c>(
     let own = questions(q, std::mem::take(&mut reads.own));
     let of_systems = questions(q, std::mem::take(&mut reads.of_systems));
     // Systems by kind: those the conditions cannot tell apart share a number.
-    let mut kinds: HashMap<(u8, Pattern<'_>), usize> = HashMap::new();
+    let mut kinds: Seen<(u8, Pattern<'_>)> = Seen::default();
     let system_kind: Vec<usize> = if reads.systems {
         (0..s.systems.len())
             .map(|j| {
@@ -178,7 +178,7 @@ pub(crate) fn identity_patterns<'c>(
         Vec::new()
     };
     super::steps::add(s.identities.len());
-    let mut seen: HashMap<(Pattern<'_>, Vec<usize>), usize> = HashMap::new();
+    let mut seen: Seen<(Pattern<'_>, Vec<usize>)> = Seen::default();
     (0..s.identities.len())
         .map(|i| {
             let linked: Vec<usize> = if reads.systems {
@@ -203,6 +203,11 @@ pub(crate) fn identity_patterns<'c>(
         })
         .collect()
 }
+
+/// Patterns seen, by the first entity of each: keyed with a fast hash (SipHash was most of
+/// the cost of finding an identity's pattern), seeded per process as SipHash is, so that
+/// a hostile file cannot choose colliding answers.
+type Seen<K> = HashMap<K, usize, foldhash::fast::RandomState>;
 
 /// Whether each of some questions is asked ([`tri_byte`]) and its answer.
 type Pattern<'a> = Vec<(u8, Read<'a>)>;

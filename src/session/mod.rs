@@ -336,6 +336,28 @@ impl PartialEq for Revision {
     }
 }
 
+/// Texts already scanned for secrets, with what they are stored as: a batch of answers that
+/// repeat the same texts (an import's owner names) scans each once. Bounded: only short texts
+/// are kept, at most `LIMIT` of them; the others are scanned each time.
+#[derive(Default)]
+pub(crate) struct Scanned(HashMap<String, String>);
+
+impl Scanned {
+    const LIMIT: usize = 1 << 16;
+
+    /// `text` redacted, as [`secrets::redacted`] gives it.
+    pub(crate) fn redacted(&mut self, text: String) -> String {
+        if let Some(r) = self.0.get(&text) {
+            return r.clone();
+        }
+        let r = secrets::redacted(&text);
+        if text.len() <= 256 && self.0.len() < Self::LIMIT {
+            self.0.insert(text, r.clone());
+        }
+        r
+    }
+}
+
 /// A value as plain text: a name or a workshop detail kept as an answer's value in a conflict.
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
@@ -549,6 +571,7 @@ impl Session {
         index: usize,
         answers: impl IntoIterator<Item = (&'q Question, Value)>,
         source: &str,
+        scanned: &mut Scanned,
         now: DateTime<Utc>,
     ) -> usize {
         let Some(x) = self.identities.get_mut(index) else {
@@ -561,7 +584,7 @@ impl Session {
                 continue;
             }
             let value = match value.normalised(q) {
-                Value::Text(t) if q.kind == Kind::Text => Value::Text(secrets::redacted(&t)),
+                Value::Text(t) if q.kind == Kind::Text => Value::Text(scanned.redacted(t)),
                 v => v,
             };
             let (note, secret_override) = match x.answers.get(&q.id) {
