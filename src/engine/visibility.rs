@@ -87,6 +87,13 @@ fn identity_reads(q: &Questionnaire) -> Option<Vec<&str>> {
     })
 }
 
+/// Whether which questions an identity is asked can depend on the systems it is linked to
+/// (never with a validated questionnaire: `any_system` is refused in `show_if`). When not, the
+/// import tries identities without their systems.
+pub(crate) fn identities_asked_by_their_own_answers(q: &Questionnaire) -> bool {
+    identity_reads(q).is_some()
+}
+
 /// What conditions read: question indexes of the entity itself, question indexes of the
 /// systems reached through `any_system`, and whether the linked systems matter at all.
 #[derive(Default)]
