@@ -800,15 +800,21 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-/// Allocations made by importing `csv` into an empty session: the dry run, the preview, the
-/// import, and the same file again on the result (every identity then matched by name).
-fn import_work(csv: &str) -> u64 {
+/// The built-in questionnaire, the import's time and an empty session to import into.
+fn scale() -> (Questionnaire, chrono::DateTime<Utc>, Session) {
     let q = common::builtin();
     let now = Utc
         .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
         .single()
         .expect("time");
-    let mut s = Session::new(&q, "Scale Ltd", now);
+    let s = Session::new(&q, "Scale Ltd", now);
+    (q, now, s)
+}
+
+/// Allocations made by importing `csv` into an empty session: the dry run, the preview, the
+/// import, and the same file again on the result (every identity then matched by name).
+fn import_work(csv: &str) -> u64 {
+    let (q, now, mut s) = scale();
     let start = allocations();
     let plan = import::plan(&q, &s, "ids.csv", csv, &Mapping::default(), &opts())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -858,12 +864,7 @@ fn import_work_grows_linearly_with_the_rows() {
 #[test]
 fn the_verdict_after_an_import_is_worked_out_once_per_pattern() {
     let work = |rows: usize| {
-        let q = common::builtin();
-        let now = Utc
-            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
-            .single()
-            .expect("time");
-        let mut s = Session::new(&q, "Scale Ltd", now);
+        let (q, now, mut s) = scale();
         let csv = identities::csv(rows, 7);
         let plan = import::plan(&q, &s, "ids.csv", &csv, &Mapping::default(), &opts())
             .unwrap_or_else(|e| panic!("{e}"));
