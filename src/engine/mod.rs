@@ -23,6 +23,7 @@ pub use sensitivity::{
     sensitivities, sensitivities_for, sensitivity, sensitivity_in, sensitivity_of,
 };
 pub use stage::Evaluation;
+pub(crate) use visibility::identities_asked_by_their_own_answers;
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{

@@ -526,14 +526,26 @@ impl Evaluation {
             .map(|r| Summary::of_results(&rules.system, r))
             .collect();
         let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::reached).collect();
-        let id_res: Vec<Vec<Tri>> = (0..s.identities.len())
-            .map(|i| {
-                rule_values(
+        // Once per pattern of what the identity rules read (h/import2: a million imported
+        // identities are a few hundred patterns).
+        let first = visibility::identity_patterns(
+            q,
+            s,
+            &vis,
+            rules.identity.iter().map(|r| &r.when),
+            &in_scope,
+        );
+        let mut id_res: Vec<Vec<Tri>> = Vec::with_capacity(s.identities.len());
+        for (i, &k) in first.iter().enumerate() {
+            let r = match id_res.get(k) {
+                Some(r) if k < i => r.clone(),
+                _ => rule_values(
                     &rules.identity,
                     &vis.env(q, s, EntityKey::Identity(i), &in_scope),
-                )
-            })
-            .collect();
+                ),
+            };
+            id_res.push(r);
+        }
         let id_sum = id_res
             .iter()
             .map(|r| Summary::of_results(&rules.identity, r))
