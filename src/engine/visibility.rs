@@ -321,6 +321,37 @@ impl Env for EntityEnv<'_> {
         result
     }
 
+    fn any_system_value(&self, c: &Condition) -> Tri {
+        let mut result = Tri::False;
+        for &j in self.links() {
+            let env = self.vis.env_with(
+                self.q,
+                self.s,
+                EntityKey::System(j),
+                self.system_in_scope,
+                self.overlay,
+            );
+            match c.value(&env) {
+                Tri::True => return Tri::True,
+                Tri::Open => result = Tri::Open,
+                Tri::False => {}
+            }
+        }
+        result
+    }
+
+    fn any_system_in_scope_value(&self) -> Tri {
+        let mut result = Tri::False;
+        for &j in self.links() {
+            match self.system_in_scope.get(j).copied().unwrap_or(Tri::False) {
+                Tri::True => return Tri::True,
+                Tri::Open => result = Tri::Open,
+                Tri::False => {}
+            }
+        }
+        result
+    }
+
     fn today(&self) -> Option<chrono::NaiveDate> {
         Some(
             self.s
