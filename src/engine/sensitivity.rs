@@ -56,7 +56,8 @@ pub fn sensitivities_for(q: &Questionnaire, s: &Session, r: &Recommendation) -> 
     sensitivities_in(q, s, &Evaluation::new(q, s), r)
 }
 
-fn sensitivities_in(
+/// Like [`sensitivities_for`], against the evaluation `r` was built from.
+pub fn sensitivities_in(
     q: &Questionnaire,
     s: &Session,
     ev: &Evaluation,

@@ -470,13 +470,32 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
 pub(crate) struct IdentityRules<'q> {
     rules: Vec<&'q Rule>,
     reads: Vec<Vec<usize>>,
+    /// Per question: whether an identity question's `show_if` reads it.
+    shows: Vec<bool>,
 }
 
 impl<'q> IdentityRules<'q> {
     pub(crate) fn of(q: &'q Questionnaire) -> IdentityRules<'q> {
         let rules: Vec<&Rule> = q.rules_in(Scope::Identity).collect();
-        let reads = rules.iter().map(|r| reads(&r.when)).collect();
-        IdentityRules { rules, reads }
+        let rule_reads = rules.iter().map(|r| reads(&r.when)).collect();
+        let mut shows = vec![false; q.questions.len()];
+        let show_ifs = q
+            .questions
+            .iter()
+            .filter(|x| x.scope == Scope::Identity)
+            .filter_map(|x| x.show_if.as_ref());
+        for c in show_ifs {
+            for qi in reads(c) {
+                if let Some(x) = shows.get_mut(qi) {
+                    *x = true;
+                }
+            }
+        }
+        IdentityRules {
+            rules,
+            reads: rule_reads,
+            shows,
+        }
     }
 }
 
@@ -770,8 +789,17 @@ impl Evaluation {
     ) -> Summary {
         let (rules, reads) = (&id_rules.rules, &id_rules.reads);
         let key = EntityKey::Identity(i);
-        let overlay = self.overlay(q, s, key, answers);
         let before = self.vis.of(key);
+        // No identity question's `show_if` reads it: what the identity is asked stays as it is.
+        let overlay = if id_rules.shows.get(qi).copied().unwrap_or(true) {
+            self.overlay(q, s, key, answers)
+        } else {
+            Overlay {
+                key,
+                answers,
+                vis: before.to_vec(),
+            }
+        };
         let changed: Vec<usize> = std::iter::once(qi)
             .chain(
                 overlay

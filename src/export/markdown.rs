@@ -73,6 +73,18 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
 /// [`render`], written to `w` as it is made: each decision's view is built, written and
 /// dropped. A writer that fails keeps its error (`fmt::Write` has no room for it).
 pub fn write_render(q: &Questionnaire, s: &Session, r: &Recommendation, w: &mut dyn Write) {
+    write_render_in(q, s, r, &engine::Evaluation::new(q, s), w);
+}
+
+/// [`write_render`] with the evaluation `r` was built from (`engine::recommend_with_evaluation`
+/// of this same session), so that it is not evaluated again.
+pub fn write_render_in(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    ev: &engine::Evaluation,
+    w: &mut dyn Write,
+) {
     let m = memo::build(q, s, r);
     let _ = writeln!(w, "# SOC scoping memo: {}\n", organisation(s));
     let _ = writeln!(w, "{}\n", escape(&m.workshop));
@@ -80,7 +92,7 @@ pub fn write_render(q: &Questionnaire, s: &Session, r: &Recommendation, w: &mut 
     boundary(w, s, r);
 
     let _ = writeln!(w, "## Decisions in detail\n");
-    let sens = engine::sensitivities_for(q, s, r);
+    let sens = engine::sensitivities_in(q, s, ev, r);
     let sens: std::collections::HashMap<&DecisionId, &Sensitivity> =
         sens.iter().map(|x| (&x.decision, x)).collect();
     // The appendix's rows, made while each view is at hand.
