@@ -386,4 +386,29 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// The escaping that skips printable ASCII gives what escaping every character does,
+        /// for any text (controls, C1, bidi overrides, wide characters) cut anywhere.
+        #[test]
+        fn escaping_as_written_is_json_safe_of_the_whole(
+            text in "[a-z \"\\\\\n\t\u{0}-\u{1f}\u{7f}-\u{9f}\u{200b}-\u{202e}\u{fe0f}é😀]{0,40}",
+            cut in 0usize..200,
+        ) {
+            let bytes = text.as_bytes();
+            let cut = cut.min(bytes.len());
+            let mut out = Vec::new();
+            let mut w = JsonSafe {
+                out: &mut out,
+                pending: Vec::new(),
+            };
+            w.write_all(&bytes[..cut]).expect("written");
+            w.write_all(&bytes[cut..]).expect("written");
+            w.flush().expect("flushed");
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).expect("UTF-8"),
+                crate::text::json_safe(&text)
+            );
+        }
+    }
 }
