@@ -366,21 +366,26 @@ mod tests {
 
     use super::JsonSafe;
 
+    /// `text` written through the escaping in two writes, cut at byte `cut`.
+    fn written_in_two(text: &str, cut: usize) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut w = JsonSafe {
+            out: &mut out,
+            pending: Vec::new(),
+        };
+        w.write_all(&bytes[..cut]).expect("written");
+        w.write_all(&bytes[cut..]).expect("written");
+        w.flush().expect("flushed");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
     #[test]
     fn unsafe_characters_are_escaped_even_when_split_between_writes() {
         let text = "\"a\u{202e}b\u{85}c\"\n";
-        let bytes = text.as_bytes();
-        for cut in 0..=bytes.len() {
-            let mut out = Vec::new();
-            let mut w = JsonSafe {
-                out: &mut out,
-                pending: Vec::new(),
-            };
-            w.write_all(&bytes[..cut]).expect("written");
-            w.write_all(&bytes[cut..]).expect("written");
-            w.flush().expect("flushed");
+        for cut in 0..=text.len() {
             assert_eq!(
-                String::from_utf8(out).expect("UTF-8"),
+                written_in_two(text, cut),
                 crate::text::json_safe(text),
                 "cut at {cut}"
             );
@@ -395,18 +400,8 @@ mod tests {
             text in "[a-z \"\\\\\n\t\u{0}-\u{1f}\u{7f}-\u{9f}\u{200b}-\u{202e}\u{fe0f}é😀]{0,40}",
             cut in 0usize..200,
         ) {
-            let bytes = text.as_bytes();
-            let cut = cut.min(bytes.len());
-            let mut out = Vec::new();
-            let mut w = JsonSafe {
-                out: &mut out,
-                pending: Vec::new(),
-            };
-            w.write_all(&bytes[..cut]).expect("written");
-            w.write_all(&bytes[cut..]).expect("written");
-            w.flush().expect("flushed");
             proptest::prop_assert_eq!(
-                String::from_utf8(out).expect("UTF-8"),
+                written_in_two(&text, cut.min(text.len())),
                 crate::text::json_safe(&text)
             );
         }
