@@ -383,12 +383,12 @@ fn dispatch(cli: Cli, app: Launch) -> Result<ExitCode, Error> {
             }
             // Exports never hold a detected secret, even one stored on purpose.
             let s = crate::secrets::redact_session(&open_to_read(&session, &q)?.session);
-            let r = engine::recommend(&q, &s);
+            let (r, ev) = engine::recommend_with_evaluation(&q, &s);
             emit(output.as_deref(), &mut |w| match (format, evidence_plan) {
-                (Format::Markdown, false) => {
-                    text_to(w, false, |t| export::markdown::write_render(&q, &s, &r, t))
-                }
-                (Format::Json, false) => export::json::write_export(&q, &s, &r, w),
+                (Format::Markdown, false) => text_to(w, false, |t| {
+                    export::markdown::write_render_in(&q, &s, &r, &ev, t)
+                }),
+                (Format::Json, false) => export::json::write_export_in(&q, &s, &r, &ev, w),
                 (Format::Markdown, true) => text_to(w, false, |t| {
                     export::markdown::write_evidence_checklist(&s, &r, t)
                 }),

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use model::*;
 pub use sensitivity::{
-    sensitivities, sensitivities_for, sensitivity, sensitivity_in, sensitivity_of,
+    sensitivities, sensitivities_for, sensitivities_in, sensitivity, sensitivity_in, sensitivity_of,
 };
 pub use stage::Evaluation;
 pub(crate) use visibility::identities_asked_by_their_own_answers;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::stage::{Changed, Evaluation, Stage, Summary, Totals, Want};
+use super::stage::{Changed, Evaluation, IdentityRules, Stage, Summary, Totals, Want};
 use super::{
     Change, Decision, DecisionId, EntityRef, Flip, Outcome, Recommendation, Sensitivity, Trigger,
     build, category_state, system_outcome,
@@ -24,7 +24,7 @@ pub fn sensitivity(q: &Questionnaire, s: &Session, decision: &DecisionId) -> Opt
     let st = Stage::new(q, s);
     let r = build(q, s, &st);
     let d = r.decision(decision)?;
-    Some(analyse(q, s, &st, d, &tests_by_question(q), None))
+    Some(analyse(q, s, &st, d, &Tries::of(q), None))
 }
 
 /// The sensitivity of a decision the caller already has (from the recommendation of this same
@@ -41,7 +41,7 @@ pub fn sensitivity_in(
     ev: &Evaluation,
     d: &Decision,
 ) -> Sensitivity {
-    analyse(q, s, ev, d, &tests_by_question(q), None)
+    analyse(q, s, ev, d, &Tries::of(q), None)
 }
 
 /// The sensitivity of every decision (what the exports show).
@@ -56,13 +56,14 @@ pub fn sensitivities_for(q: &Questionnaire, s: &Session, r: &Recommendation) -> 
     sensitivities_in(q, s, &Evaluation::new(q, s), r)
 }
 
-fn sensitivities_in(
+/// Like [`sensitivities_for`], against the evaluation `r` was built from.
+pub fn sensitivities_in(
     q: &Questionnaire,
     s: &Session,
     ev: &Evaluation,
     r: &Recommendation,
 ) -> Vec<Sensitivity> {
-    let tests = tests_by_question(q);
+    let tries = Tries::of(q);
     // Every decision rests on some of the same few engagement answers: each engagement change
     // is evaluated once, for everything, and shared by all decisions. The report-level
     // decisions rest on nearly all of them, so they go first and fill the cache; the systems'
@@ -78,7 +79,7 @@ fn sensitivities_in(
                 shared: &empty,
                 own: &mut cache,
             };
-            analyse(q, s, ev, d, &tests, Some(&mut c))
+            analyse(q, s, ev, d, &tries, Some(&mut c))
         })
         .collect();
     let entities: Vec<&Decision> = r
@@ -95,7 +96,7 @@ fn sensitivities_in(
                     shared: &cache,
                     own: &mut own,
                 };
-                analyse(q, s, ev, d, &tests, Some(&mut c))
+                analyse(q, s, ev, d, &tries, Some(&mut c))
             })
             .collect()
     };
@@ -118,6 +119,22 @@ fn sensitivities_in(
     out.extend(a);
     out.extend(b);
     out
+}
+
+/// What every try reads of the questionnaire, worked out once per set of decisions.
+struct Tries<'q> {
+    /// Every test written against each question, in rules and in `show_if`s.
+    tests: HashMap<usize, Vec<&'q Test>>,
+    identity: IdentityRules<'q>,
+}
+
+impl<'q> Tries<'q> {
+    fn of(q: &'q Questionnaire) -> Tries<'q> {
+        Tries {
+            tests: tests_by_question(q),
+            identity: IdentityRules::of(q),
+        }
+    }
 }
 
 /// Engagement changes already tried, for everything: by question index and the new value.
@@ -181,7 +198,7 @@ fn analyse(
     s: &Session,
     st: &Evaluation,
     d: &Decision,
-    tests: &HashMap<usize, Vec<&Test>>,
+    tries: &Tries,
     mut cache: Option<&mut Caches>,
 ) -> Sensitivity {
     // Everything it rests on, including the answers that keep it from flipping (its "no"s).
@@ -247,7 +264,7 @@ fn analyse(
         for alt in alternatives(
             question,
             &existing.value,
-            tests.get(&qi).map_or(&[][..], Vec::as_slice),
+            tries.tests.get(&qi).map_or(&[][..], Vec::as_slice),
         ) {
             if tried == BUDGET {
                 complete = false;
@@ -282,6 +299,12 @@ fn analyse(
                 (EntityKey::System(j), Target::System(t) | Target::Subservice(t)) if j == *t => {
                     let sum = st.system_with_change(q, s, j, changed);
                     Some(outcome_of_system(&target, &sum))
+                }
+                // A decision about an identity, on one of its own answers: only the rules that
+                // answer reaches are re-run.
+                (EntityKey::Identity(i), Target::Identity(t)) if i == *t => {
+                    let sum = st.identity_with_change(q, s, &tries.identity, i, (qi, changed));
+                    Some(Outcome::Identity(sum.verdict()))
                 }
                 _ => outcome(&target, s, st, &st.with_change(q, s, key, changed, want)),
             };

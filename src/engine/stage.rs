@@ -473,6 +473,58 @@ fn rule_values(rules: &[&Rule], env: &dyn Env) -> Vec<Tri> {
     rules.iter().map(|r| r.when.value(env)).collect()
 }
 
+/// The identity rules in result order and the questions each reads, made once for many
+/// [`Evaluation::identity_with_change`] calls.
+pub(crate) struct IdentityRules<'q> {
+    rules: Vec<&'q Rule>,
+    reads: Vec<Vec<usize>>,
+    /// Per question: whether an identity question's `show_if` reads it.
+    shows: Vec<bool>,
+}
+
+impl<'q> IdentityRules<'q> {
+    pub(crate) fn of(q: &'q Questionnaire) -> IdentityRules<'q> {
+        let rules: Vec<&Rule> = q.rules_in(Scope::Identity).collect();
+        let rule_reads = rules.iter().map(|r| reads(&r.when)).collect();
+        let mut shows = vec![false; q.questions.len()];
+        let show_ifs = q
+            .questions
+            .iter()
+            .filter(|x| x.scope == Scope::Identity)
+            .filter_map(|x| x.show_if.as_ref());
+        for c in show_ifs {
+            for qi in reads(c) {
+                if let Some(x) = shows.get_mut(qi) {
+                    *x = true;
+                }
+            }
+        }
+        IdentityRules {
+            rules,
+            reads: rule_reads,
+            shows,
+        }
+    }
+}
+
+/// The questions a condition's value depends on: each test's question and the policy
+/// question an `older_than` counts from.
+fn reads(c: &Condition) -> Vec<usize> {
+    let mut out = Vec::new();
+    for a in c.atoms() {
+        out.push(a.qi);
+        if let crate::questionnaire::condition::Test::OlderThan(
+            crate::questionnaire::condition::Age::Question { qi, .. },
+        ) = &a.test
+        {
+            out.push(*qi);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The rules of each scope, in the order result vectors use.
 pub(crate) struct Rules<'a> {
     pub engagement: Vec<&'a Rule>,
@@ -741,6 +793,56 @@ impl Evaluation {
                 &self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay)),
             ),
         )
+    }
+
+    /// An identity's own summary with its answer to question `qi` replaced (`answers`): all a
+    /// decision about that identity needs. Only the rules reading that question or one whose
+    /// visibility the change alters run again; the others keep the evaluation's result, as
+    /// nothing else they read (the engagement, the linked systems) changed.
+    pub(crate) fn identity_with_change(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        id_rules: &IdentityRules,
+        i: usize,
+        (qi, answers): (usize, Answers),
+    ) -> Summary {
+        let (rules, reads) = (&id_rules.rules, &id_rules.reads);
+        let key = EntityKey::Identity(i);
+        let before = self.vis.of(key);
+        // No identity question's `show_if` reads it: what the identity is asked stays as it is.
+        let overlay = if id_rules.shows.get(qi).copied().unwrap_or(true) {
+            self.overlay(q, s, key, answers)
+        } else {
+            Overlay {
+                key,
+                answers,
+                vis: before.to_vec(),
+            }
+        };
+        let changed: Vec<usize> = std::iter::once(qi)
+            .chain(
+                overlay
+                    .vis
+                    .iter()
+                    .enumerate()
+                    .filter(|&(x, t)| x != qi && before.get(x) != Some(t))
+                    .map(|(x, _)| x),
+            )
+            .collect();
+        let redo: Vec<usize> = (0..rules.len())
+            .filter(|&p| reads[p].iter().any(|x| changed.contains(x)))
+            .collect();
+        if redo.is_empty() {
+            return self.id_sum[i];
+        }
+        let env = self.vis.env_with(q, s, key, &self.in_scope, Some(&overlay));
+        super::steps::add(redo.len());
+        let mut res = self.id_res[i].clone();
+        for p in redo {
+            res[p] = rules[p].when.value(&env);
+        }
+        Summary::of_results(rules, &res)
     }
 
     /// Re-evaluates what one changed answer reaches and returns the new summaries: for a
@@ -1515,6 +1617,17 @@ mod tests {
                             }
                             Want::Identity(i) => {
                                 assert_eq!(*c.identity(&ev, i), full.id_sum[i], "{what}: i{i}");
+                                if key == EntityKey::Identity(i) {
+                                    let qi = q.question_index(&question.id).unwrap_or(usize::MAX);
+                                    let own = ev.identity_with_change(
+                                        q,
+                                        s,
+                                        &IdentityRules::of(q),
+                                        i,
+                                        (qi, answers.clone()),
+                                    );
+                                    assert_eq!(own, full.id_sum[i], "{what}: own i{i}");
+                                }
                             }
                         }
                         compared += 1;

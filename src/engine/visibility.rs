@@ -479,6 +479,17 @@ impl EntityEnv<'_> {
         }
     }
 
+    /// What a condition about linked system `j` reads (`any_system`).
+    fn system_env(&self, j: usize) -> EntityEnv<'_> {
+        self.vis.env_with(
+            self.q,
+            self.s,
+            EntityKey::System(j),
+            self.system_in_scope,
+            self.overlay,
+        )
+    }
+
     fn links(&self) -> &[usize] {
         match self.key {
             EntityKey::Identity(i) => self.vis.links.get(i).map_or(&[], Vec::as_slice),
@@ -518,13 +529,7 @@ impl Env for EntityEnv<'_> {
         let mut result = Tri::False;
         let mut open = Trace::default();
         for &j in self.links() {
-            let env = self.vis.env_with(
-                self.q,
-                self.s,
-                EntityKey::System(j),
-                self.system_in_scope,
-                self.overlay,
-            );
+            let env = self.system_env(j);
             let mut t = Trace::default();
             match c.eval(&env, &mut t) {
                 Tri::True => {
@@ -542,6 +547,31 @@ impl Env for EntityEnv<'_> {
         }
         if result == Tri::Open {
             trace.absorb(open);
+        }
+        result
+    }
+
+    fn any_system_value(&self, c: &Condition) -> Tri {
+        let mut result = Tri::False;
+        for &j in self.links() {
+            let env = self.system_env(j);
+            match c.value(&env) {
+                Tri::True => return Tri::True,
+                Tri::Open => result = Tri::Open,
+                Tri::False => {}
+            }
+        }
+        result
+    }
+
+    fn any_system_in_scope_value(&self) -> Tri {
+        let mut result = Tri::False;
+        for &j in self.links() {
+            match self.system_in_scope.get(j).copied().unwrap_or(Tri::False) {
+                Tri::True => return Tri::True,
+                Tri::Open => result = Tri::Open,
+                Tri::False => {}
+            }
         }
         result
     }

@@ -57,6 +57,8 @@ fn write_json<T: Serialize>(value: &T, w: &mut dyn std::io::Write) -> std::io::R
         out: w,
         pending: Vec::new(),
     };
+    // serde_json writes token by token: the escaping looks at 64 KiB at a time instead.
+    let mut safe = std::io::BufWriter::with_capacity(1 << 16, &mut safe);
     if let Err(e) = serde_json::to_writer_pretty(&mut safe, value) {
         if e.is_io() {
             return Err(e.into());
@@ -80,18 +82,29 @@ struct JsonSafe<'w> {
 
 impl JsonSafe<'_> {
     fn text(&mut self, s: &str) -> std::io::Result<()> {
-        let mut start = 0;
-        for (i, c) in s.char_indices() {
-            if c != '\n' && crate::text::is_unsafe(c) {
-                self.out.write_all(&s.as_bytes()[start..i])?;
+        let bytes = s.as_bytes();
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            // Printable ASCII and line breaks are nearly all of it and never unsafe: only the
+            // other characters are decoded and looked at.
+            if (0x20..0x7f).contains(&bytes[i]) || bytes[i] == b'\n' {
+                i += 1;
+                continue;
+            }
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            if crate::text::is_unsafe(c) {
+                self.out.write_all(&bytes[start..i])?;
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
                     write!(self.out, "\\u{unit:04x}")?;
                 }
                 start = i + c.len_utf8();
             }
+            i += c.len_utf8();
         }
-        self.out.write_all(&s.as_bytes()[start..])
+        self.out.write_all(&bytes[start..])
     }
 }
 
@@ -172,12 +185,23 @@ pub fn write_export(
     r: &Recommendation,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let vis = engine::visibility(q, s);
+    write_export_in(q, s, r, &engine::Evaluation::new(q, s), w)
+}
+
+/// [`write_export`] with the evaluation `r` was built from (`engine::recommend_with_evaluation`
+/// of this same session), so that it is not evaluated again.
+pub fn write_export_in(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    ev: &engine::Evaluation,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut e = export(
         s,
         r,
-        Some(engine::sensitivities_for(q, s, r)),
-        Some(Rows { q, s, vis: &vis }),
+        Some(engine::sensitivities_in(q, s, ev, r)),
+        Some(Rows { q, s, vis: &ev.vis }),
     );
     e.memo = Some(crate::report::memo::build(q, s, r));
     write_json(&e, w)
@@ -342,23 +366,43 @@ mod tests {
 
     use super::JsonSafe;
 
+    /// `text` written through the escaping in two writes, cut at byte `cut`.
+    fn written_in_two(text: &str, cut: usize) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut w = JsonSafe {
+            out: &mut out,
+            pending: Vec::new(),
+        };
+        w.write_all(&bytes[..cut]).expect("written");
+        w.write_all(&bytes[cut..]).expect("written");
+        w.flush().expect("flushed");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
     #[test]
     fn unsafe_characters_are_escaped_even_when_split_between_writes() {
         let text = "\"a\u{202e}b\u{85}c\"\n";
-        let bytes = text.as_bytes();
-        for cut in 0..=bytes.len() {
-            let mut out = Vec::new();
-            let mut w = JsonSafe {
-                out: &mut out,
-                pending: Vec::new(),
-            };
-            w.write_all(&bytes[..cut]).expect("written");
-            w.write_all(&bytes[cut..]).expect("written");
-            w.flush().expect("flushed");
+        for cut in 0..=text.len() {
             assert_eq!(
-                String::from_utf8(out).expect("UTF-8"),
+                written_in_two(text, cut),
                 crate::text::json_safe(text),
                 "cut at {cut}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The escaping that skips printable ASCII gives what escaping every character does,
+        /// for any text (controls, C1, bidi overrides, wide characters) cut anywhere.
+        #[test]
+        fn escaping_as_written_is_json_safe_of_the_whole(
+            text in "[a-z \"\\\\\n\t\u{0}-\u{1f}\u{7f}-\u{9f}\u{200b}-\u{202e}\u{fe0f}é😀]{0,40}",
+            cut in 0usize..200,
+        ) {
+            proptest::prop_assert_eq!(
+                written_in_two(&text, cut.min(text.len())),
+                crate::text::json_safe(&text)
             );
         }
     }

@@ -22,17 +22,24 @@ pub fn sanitize(s: &str) -> String {
 /// HTML, an entity or a table cell is backslash-escaped, and line breaks become spaces. The
 /// output never starts a line, so list and heading markers need no escaping.
 pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in sanitize(s).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' | '!'
-        ) {
-            out.push('\\');
+    // What `sanitize` then the escaping would give, in one pass and one allocation (the memo
+    // of a large inventory escapes millions of short texts).
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' | '\r' => out.push(' '),
+            c if crate::text::is_unsafe(c) => {}
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
         }
-        out.push(c);
     }
-    out.trim().to_string()
+    out.truncate(out.trim_end().len());
+    let lead = out.len() - out.trim_start().len();
+    out.drain(..lead);
+    out
 }
 
 /// A table cell: escaped, never empty (an empty cell renders oddly in some viewers).
@@ -73,6 +80,18 @@ pub fn render(q: &Questionnaire, s: &Session, r: &Recommendation) -> String {
 /// [`render`], written to `w` as it is made: each decision's view is built, written and
 /// dropped. A writer that fails keeps its error (`fmt::Write` has no room for it).
 pub fn write_render(q: &Questionnaire, s: &Session, r: &Recommendation, w: &mut dyn Write) {
+    write_render_in(q, s, r, &engine::Evaluation::new(q, s), w);
+}
+
+/// [`write_render`] with the evaluation `r` was built from (`engine::recommend_with_evaluation`
+/// of this same session), so that it is not evaluated again.
+pub fn write_render_in(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    ev: &engine::Evaluation,
+    w: &mut dyn Write,
+) {
     let m = memo::build(q, s, r);
     let _ = writeln!(w, "# SOC scoping memo: {}\n", organisation(s));
     let _ = writeln!(w, "{}\n", escape(&m.workshop));
@@ -80,7 +99,7 @@ pub fn write_render(q: &Questionnaire, s: &Session, r: &Recommendation, w: &mut 
     boundary(w, s, r);
 
     let _ = writeln!(w, "## Decisions in detail\n");
-    let sens = engine::sensitivities_for(q, s, r);
+    let sens = engine::sensitivities_in(q, s, ev, r);
     let sens: std::collections::HashMap<&DecisionId, &Sensitivity> =
         sens.iter().map(|x| (&x.decision, x)).collect();
     // The appendix's rows, made while each view is at hand.
@@ -939,5 +958,26 @@ fn answers_appendix(w: &mut dyn Write, q: &Questionnaire, s: &Session) {
             )
         };
         block(title, EntityKey::Identity(i), &x.answers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        /// The one-pass escape is the sanitised text with every Markdown character escaped,
+        /// trimmed: what the memo relied on before it was made one pass.
+        #[test]
+        fn escape_is_sanitize_then_escape_then_trim(
+            text in "[a-z \\\\`*_\\[\\]<>|#~&!\n\t\r\u{0}-\u{1f}\u{7f}-\u{9f}\u{200b}-\u{202e}\u{3000}é]{0,40}",
+        ) {
+            let mut want = String::new();
+            for c in super::sanitize(&text).chars() {
+                if "\\`*_[]<>|#~&!".contains(c) {
+                    want.push('\\');
+                }
+                want.push(c);
+            }
+            proptest::prop_assert_eq!(super::escape(&text), want.trim());
+        }
     }
 }

@@ -162,6 +162,15 @@ pub trait Env {
     /// Evaluates `c` in each system the identity can access; `Tri::False` outside identity scope.
     fn any_system(&self, c: &Condition, trace: &mut Trace) -> Tri;
     fn any_system_in_scope(&self, trace: &mut Trace) -> Tri;
+    /// [`Env::any_system`] without recording why (what [`Condition::value`] asks): an
+    /// environment can skip the traces and stop at the first system where it holds.
+    fn any_system_value(&self, c: &Condition) -> Tri {
+        self.any_system(c, &mut Trace::default())
+    }
+    /// [`Env::any_system_in_scope`] without recording why.
+    fn any_system_in_scope_value(&self) -> Tri {
+        self.any_system_in_scope(&mut Trace::default())
+    }
     /// A report total; only report rules see them (`Tri::False` elsewhere).
     fn total(&self, _: Total) -> Tri {
         Tri::False
@@ -235,8 +244,8 @@ impl Condition {
             Condition::Not(c) => c.value(env).negate(),
             Condition::All(cs) => value_of(cs, env, Tri::False),
             Condition::Any(cs) => value_of(cs, env, Tri::True),
-            Condition::AnySystem(c) => env.any_system(c, &mut Trace::default()),
-            Condition::AnySystemInScope => env.any_system_in_scope(&mut Trace::default()),
+            Condition::AnySystem(c) => env.any_system_value(c),
+            Condition::AnySystemInScope => env.any_system_in_scope_value(),
             Condition::Total(t) => env.total(*t),
             Condition::Boundary(b) => env.boundary(*b, &mut Trace::default()),
         }
