@@ -419,7 +419,7 @@ fn findings(w: &mut dyn Write, r: &Recommendation) {
     if !r.notes.is_empty() {
         let _ = writeln!(w, "## Notes\n");
         for n in &r.notes {
-            let _ = writeln!(w, "- {}", escape(&n.text));
+            let _ = writeln!(w, "- {}", escape(&wording::finding(n)));
         }
         let _ = writeln!(w);
     }

@@ -422,7 +422,7 @@ fn step_date(st: &PlanStep) -> NaiveDate {
         PlanStep::Type2 { from, .. } => *from,
         PlanStep::Report { about, .. } => *about,
         PlanStep::BridgeLetter { from, .. } => *from,
-        PlanStep::Deadline { by, .. } => *by,
+        PlanStep::Deadline { by, .. } | PlanStep::MeetDeadline { by, .. } => *by,
     }
 }
 
@@ -473,6 +473,19 @@ fn period_parts(steps: &[PlanStep]) -> Vec<String> {
             PlanStep::Type2 { from, to, .. } => parts.push(format!("period {from} to {to}")),
             PlanStep::Report { about, report_type } => {
                 parts.push(format!("{} report about {about}", report_type.label()))
+            }
+            PlanStep::Deadline {
+                by,
+                available: Available::PlanMisses,
+            } => {
+                let options: Vec<&crate::engine::DeadlineOption> = steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        PlanStep::MeetDeadline { option, .. } => Some(option),
+                        _ => None,
+                    })
+                    .collect();
+                parts.push(wording::memo_misses(*by, &options))
             }
             _ => {}
         }
@@ -820,7 +833,7 @@ fn next_steps(
         PlanStep::Type2 { .. } => &owners.type2,
         PlanStep::Report { .. } => &owners.report,
         PlanStep::BridgeLetter { .. } => &owners.bridge_letter,
-        PlanStep::Deadline { .. } => &owners.deadline,
+        PlanStep::Deadline { .. } | PlanStep::MeetDeadline { .. } => &owners.deadline,
     };
     let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
