@@ -1765,3 +1765,52 @@ fn webhook_deliveries_bring_their_own_cuecs() {
             .any(|f| f.rule == "sys_deliveries_unsigned")
     );
 }
+
+/// The notes behind an answer reach the decisions, gaps and open questions that name it: the
+/// evidence plan no longer says "nobody could say whether it exists" of a rotation two people
+/// described in opposite ways (Relaymint audit).
+#[test]
+fn notes_reach_the_decisions_gaps_and_open_questions() {
+    let q = builtin();
+    let s = relaymint();
+    let r = recommend(&s);
+    let conflict = "CONFLICT: IAM owner says this key has never been rotated";
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    let task = md
+        .lines()
+        .find(|l| l.starts_with("- [ ] Credential rotation record") && l.contains(conflict))
+        .unwrap_or_else(|| panic!("the rotation task names the note"));
+    assert!(!task.contains("nobody could say"), "{task}");
+    assert!(
+        md.lines().any(
+            |l| l.starts_with("  - Unknown: When was its secret last rotated")
+                && l.contains(conflict)
+        ),
+        "the unverified gap shows the note"
+    );
+    // The answers behind a decision, with their notes.
+    assert!(
+        md.contains("    - Note: Large bank prospect (vendor risk) wants SOC 2"),
+        "a triggering answer's note"
+    );
+    // Page one's deciding questions carry what was said about them.
+    let m = socscope::report::memo::build(&q, &s, &r);
+    assert!(
+        m.deciding
+            .iter()
+            .any(|x| x.contains("Which financially relevant processes")
+                && x.contains("reconciles against its bank")),
+        "{:?}",
+        m.deciding
+    );
+    // The JSON names each note by entity and question.
+    let json: serde_json::Value =
+        serde_json::from_str(&socscope::export::json::render_export(&q, &s, &r)).expect("JSON");
+    let notes = json["answer_notes"].as_array().expect("answer_notes");
+    assert!(
+        notes.iter().any(|n| n["question"] == "last_rotated"
+            && n["entity"]["name"] == "Datadog API key (in CI)"
+            && n["note"].as_str().is_some_and(|t| t.contains(conflict))),
+        "{notes:?}"
+    );
+}

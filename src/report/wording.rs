@@ -145,6 +145,20 @@ pub(crate) const NOTHING_TO_COLLECT: &str =
 /// Why an evidence task comes first: nobody knew whether the control exists.
 pub(crate) const ESTABLISH_FIRST: &str = "nobody could say whether it exists";
 
+/// A line with the note written beside its answer: "Q (note: the IAM owner says ...)".
+pub(crate) fn with_note(line: &str, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{line} (note: {n})"),
+        None => line.to_string(),
+    }
+}
+
+/// Why an evidence task comes first when its answer was left unknown with a note: the note
+/// says more than "nobody could say" (two people may have said opposite things).
+pub(crate) fn establish_first_noted(question: &str, note: &str) -> String {
+    format!("left unknown on \u{201c}{question}\u{201d}; the note says: {note}")
+}
+
 /// An outcome with " (provisional)" after it when open questions could still change it.
 pub(crate) fn with_state(outcome: &str, provisional: bool) -> String {
     if provisional {
