@@ -1463,6 +1463,17 @@ fn memo_of(s: &socscope::session::Session) -> socscope::report::memo::Memo {
     socscope::report::memo::build(&builtin(), s, &recommend(s))
 }
 
+/// The system processes payments and can change them: financially relevant.
+fn changes_payments(s: &mut socscope::session::Session, system: &EntityId) {
+    set_on(
+        s,
+        system,
+        "fin_process",
+        Value::List(vec!["payments".into()]),
+    );
+    set_on(s, system, "fin_access", Value::Text("can_change".into()));
+}
+
 fn yes() -> Value {
     Value::Text("yes".into())
 }
@@ -1511,18 +1522,7 @@ fn a_deadline_the_plan_misses_is_said_with_the_ways_to_meet_it() {
     // A SOC 1 with a long enough record, needed by a board date: a Type 1 first.
     let mut soc1 = s.clone();
     let api = system_id(&s, "Event API and delivery workers");
-    set_on(
-        &mut soc1,
-        &api,
-        "fin_process",
-        Value::List(vec!["payments".into()]),
-    );
-    set_on(
-        &mut soc1,
-        &api,
-        "fin_access",
-        Value::Text("can_change".into()),
-    );
+    changes_payments(&mut soc1, &api);
     set_on(&mut soc1, &api, "fin_controls_months", Value::Number(9.0));
     set_on(&mut soc1, &EntityId::Engagement, "auditor_reliance", yes());
     let r = recommend(&soc1);
@@ -1697,19 +1697,9 @@ fn whether_an_auditor_relies_on_us_leads_the_soc1_questions() {
     // payment data, and the reason names the answers.
     let mut none = s.clone();
     set_on(&mut none, &EntityId::Engagement, "auditor_reliance", no());
+    set_on(&mut none, &EntityId::Engagement, "sox_customers", no());
     let api = system_id(&s, "Event API and delivery workers");
-    set_on(
-        &mut none,
-        &api,
-        "fin_process",
-        Value::List(vec!["payments".into()]),
-    );
-    set_on(
-        &mut none,
-        &api,
-        "fin_access",
-        Value::Text("can_change".into()),
-    );
+    changes_payments(&mut none, &api);
     let r = recommend(&none);
     assert!(r.plan(Report::Soc1).is_none(), "{:?}", r.plans);
     let v = decision(&r, "verdict");
