@@ -3,7 +3,7 @@
 //!
 //! Sessions M (100 systems / 1,000 identities) and L (1,000 / 10,000) come from the synthetic
 //! generator (`examples/synth/mod.rs`), as in `benches/scale.rs`. For the Recommendation and
-//! Review screens at 120x40: a redraw with nothing changed, a page down, and one key typed in
+//! Review screens (and the Inventory's two lists) at 120x40: a redraw with nothing changed, a page down, and one key typed in
 //! the filter box (the filter is applied as it is typed) followed by the redraw.
 
 #[path = "../examples/synth/mod.rs"]
@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
     let screens = [
         ("recommendation", Screen::Recommendation),
         ("review", Screen::Review),
+        ("inventory", Screen::Inventory),
     ];
     for (name, screen) in &screens {
         let mut g = c.benchmark_group(format!("lists/{name}"));

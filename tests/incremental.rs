@@ -120,41 +120,66 @@ proptest! {
 #[path = "../examples/synth/mod.rs"]
 mod synth;
 
+/// The app on a session (its file written to a temporary directory), on the questions screen.
+fn app_with(q: &Questionnaire, s: Session, dir: &std::path::Path) -> socscope::tui::app::App {
+    use socscope::tui::app::{App, Screen};
+    let path = dir.join("w.toml");
+    std::fs::write(&path, synth::render(q, &s)).expect("session file");
+    let mut app = App::new(q.clone(), socscope::tui::theme::Theme::from_env());
+    app.install(s, path, Screen::Questions);
+    app
+}
+
+/// A session of the property tests: an example, or (the last pick) a small synthetic workshop
+/// whose identities reach several systems each.
+fn session_of(pick: usize) -> Session {
+    match common::EXAMPLES.get(pick) {
+        Some(name) => common::example(name),
+        None => synth::generate(&common::builtin(), &synth::Spec::new(6, 40)),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// What the app does when a screen asks for the recommendation after answers: the kept one
+    /// patched for the entities the answers re-ran (`Workshop::rec`), after one answer or
+    /// several without a look at it in between. It must be exactly the full recompute.
+    #[test]
+    fn patched_recommendation_is_a_full_recompute(
+        pick in 0..=common::EXAMPLES.len(),
+        ops in ops(),
+        looks in any::<u16>(),
+    ) {
+        let q = common::builtin();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut app = app_with(&q, session_of(pick), dir.path());
+        let w = app.work.as_mut().expect("a workshop");
+        prop_assert!(w.rec(&q) == &engine::recommend(&q, &w.session), "first recommendation differs");
+        for (n, op) in ops.iter().enumerate() {
+            let Some(e) = apply(&q, &mut w.session, op) else { continue };
+            w.refresh_answer(&q, &e);
+            if (looks >> (n % 16)) & 1 == 1 || n + 1 == ops.len() {
+                let full = engine::recommend(&q, &w.session);
+                prop_assert!(w.rec(&q) == &full, "{op:?} (answer {n}): recommendation differs");
+            }
+        }
+    }
+}
+
 /// The work (`engine::steps`) of each key, pressed on the questions screen of a synthetic
 /// workshop as the event loop carries it out (key, update, the save): two answers to an
 /// identity's and to a system's choice question, and moving to the next and previous question and
 /// section.
 fn steps_per_key(spec: &synth::Spec) -> Vec<(String, u64)> {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use socscope::questionnaire::condition::EntityKey;
     use socscope::tui::app::{App, Screen};
     use socscope::tui::theme::Theme;
     use socscope::tui::{self, action, update};
 
     let q = common::builtin();
     let s = synth::generate(&q, spec);
-    let vis = engine::visibility(&q, &s);
-    let yes_no = |key: EntityKey, e: EntityId| {
-        vis.shown(key)
-            .into_iter()
-            .map(|qi| &q.questions[qi])
-            .find(|x| {
-                matches!(x.kind, Kind::YesNo | Kind::Single)
-                    && x.choices.len() >= 2
-                    && x.creates.is_none()
-            })
-            .map(|x| (e, x.id.clone()))
-    };
-    let targets = [
-        yes_no(
-            EntityKey::Identity(0),
-            EntityId::Identity(s.identities[0].id.clone()),
-        ),
-        yes_no(
-            EntityKey::System(0),
-            EntityId::System(s.systems[0].id.clone()),
-        ),
-    ];
+    let targets = targets(&q, &s).map(|t| t.map(|(e, x)| (e, x.id)));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("w.toml");
     std::fs::write(&path, synth::render(&q, &s)).expect("session file");
@@ -186,20 +211,145 @@ fn steps_per_key(spec: &synth::Spec) -> Vec<(String, u64)> {
     out
 }
 
-/// An answer re-runs what it reaches and patches what the questions screen shows (panel,
-/// progress, question sequence); navigation finds questions by index. Twice the inventory must
-/// not mean twice the work per key: before, each answer resolved every identity's links, folded
-/// every summary and made the whole question sequence again.
-#[test]
-fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
-    let small = steps_per_key(&synth::Spec::new(20, 200));
-    let large = steps_per_key(&synth::Spec::new(40, 400));
+/// The identity's and the system's question the step-counting tests answer: the first shown
+/// choice question of identity 0 and of system 0 with two choices or more.
+fn targets(
+    q: &Questionnaire,
+    s: &Session,
+) -> [Option<(EntityId, socscope::questionnaire::Question)>; 2] {
+    use socscope::questionnaire::condition::EntityKey;
+    let vis = engine::visibility(q, s);
+    let yes_no = |key: EntityKey, e: EntityId| {
+        vis.shown(key)
+            .into_iter()
+            .map(|qi| &q.questions[qi])
+            .find(|x| {
+                matches!(x.kind, Kind::YesNo | Kind::Single)
+                    && x.choices.len() >= 2
+                    && x.creates.is_none()
+            })
+            .map(|x| (e, x.clone()))
+    };
+    [
+        yes_no(
+            EntityKey::Identity(0),
+            EntityId::Identity(s.identities[0].id.clone()),
+        ),
+        yes_no(
+            EntityKey::System(0),
+            EntityId::System(s.systems[0].id.clone()),
+        ),
+    ]
+}
+
+/// Twice the inventory (200 -> 400 identities, 20 -> 40 systems) must not mean twice the work
+/// of any step `steps` counts.
+fn assert_does_not_grow(steps: fn(&synth::Spec) -> Vec<(String, u64)>) {
+    let small = steps(&synth::Spec::new(20, 200));
+    let large = steps(&synth::Spec::new(40, 400));
     for ((what, a), (_, b)) in small.iter().zip(&large) {
         assert!(
             *b <= a + a / 4 + 64,
             "{what}: {a} steps at 200 identities, {b} at 400"
         );
     }
-    // The answers did work (the counter counts): the identity's rules at least.
+    // The keys did work (the counter counts): the identity's rules at least.
     assert!(small[0].1 > 0, "{small:?}");
+}
+
+/// An answer re-runs what it reaches and patches what the questions screen shows (panel,
+/// progress, question sequence); navigation finds questions by index. Twice the inventory must
+/// not mean twice the work per key: before, each answer resolved every identity's links, folded
+/// every summary and made the whole question sequence again.
+#[test]
+fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
+    assert_does_not_grow(steps_per_key);
+}
+
+/// The work (`engine::steps`) of the recommendation asked for after one answer, with the
+/// recommendation before it built: an identity's answer, then a system's (which reaches the
+/// identities linked to it), each answered twice.
+fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
+    let q = common::builtin();
+    let s = synth::generate(&q, spec);
+    let targets = targets(&q, &s);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app_with(&q, s, dir.path());
+    let w = app.work.as_mut().expect("a workshop");
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a time");
+    w.rec(&q);
+    let mut out = Vec::new();
+    for (n, target) in targets.into_iter().enumerate() {
+        let (e, question) = target.expect("a yes/no question");
+        for pick in [0, 1] {
+            let value = Value::Text(question.choices[pick].id.clone());
+            w.session
+                .set_answer(&question, &e, value, now)
+                .expect("an answer");
+            w.refresh_answer(&q, &e);
+            engine::steps::take();
+            w.rec(&q);
+            out.push((
+                format!("choice {pick} on target {n}"),
+                engine::steps::take(),
+            ));
+        }
+    }
+    out
+}
+
+/// The recommendation after an answer is the kept one patched: only the entities the answer
+/// re-ran are traced and made again (the report-level part is made from the kept traces). Twice
+/// the inventory must not mean twice that work: before, every entity was traced again.
+#[test]
+fn the_patch_after_an_answer_does_not_grow_with_the_inventory() {
+    assert_does_not_grow(steps_of_patch);
+}
+
+/// Conflicts mark the decisions they touch by their place in the list: when an answer removes
+/// one, the later ones' places move and the decisions they marked, re-run or not, must say so.
+#[test]
+fn a_patch_marks_the_conflicts_again_when_one_goes() {
+    use socscope::questionnaire::Question;
+    use socscope::tui::app::App;
+
+    let q = common::builtin();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app_with(
+        &q,
+        synth::generate(&q, &synth::Spec::new(6, 40)),
+        dir.path(),
+    );
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a time");
+    let question = |id: &str| q.question(id).expect("a question").clone();
+    let (privilege, changes) = (question("privilege"), question("changes_financial_data"));
+    let answer = |app: &mut App, i: usize, x: &Question, v: &str| {
+        let w = app.work.as_mut().expect("a workshop");
+        let e = EntityId::Identity(w.session.identities[i].id.clone());
+        w.session
+            .set_answer(x, &e, Value::Text(v.into()), now)
+            .expect("an answer");
+        w.refresh_answer(&q, &e);
+    };
+    let patched_is_full = |app: &mut App, what: &str| {
+        let w = app.work.as_mut().expect("a workshop");
+        let full = engine::recommend(&q, &w.session);
+        assert!(w.rec(&q) == &full, "{what}: recommendation differs");
+        full.conflicts.len()
+    };
+    patched_is_full(&mut app, "before");
+    for i in [0, 1, 2] {
+        answer(&mut app, i, &privilege, "read");
+        answer(&mut app, i, &changes, "yes");
+    }
+    let n = patched_is_full(&mut app, "with the conflicts");
+    assert!(n >= 3, "{n} conflicts");
+    answer(&mut app, 0, &changes, "no");
+    assert!(patched_is_full(&mut app, "after one went") < n);
 }

@@ -175,3 +175,45 @@ fn read_only_sessions_are_never_written() {
     assert!(e.to_string().contains("read-only"));
     assert_eq!(std::fs::read(&path).unwrap(), versions[2]);
 }
+
+/// `socscope export ... -o /dev/null` renamed its temporary file over `/dev/null`, leaving a
+/// regular file there (and a `/dev/null.bak`) for every later program on the machine. A target
+/// that is not a regular file is written to as it is: a named pipe stands in for the device.
+#[cfg(unix)]
+#[test]
+fn an_export_into_a_device_or_pipe_writes_through_it_and_leaves_it_in_place() {
+    use std::io::Read;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    // On another thread: the old code read the pipe to back it up, and waited there for ever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let target = fifo.clone();
+    std::thread::spawn(move || tx.send(store::write_atomic(&target, b"# Export\n")));
+    let saved = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the write into the pipe never finished")
+        .unwrap();
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    assert_eq!(saved.bytes, 9);
+    assert_eq!(reader.join().unwrap(), "# Export\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no backup or temporary file beside it");
+}

@@ -144,6 +144,12 @@ pub(crate) fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
         path.display(),
         path.display()
     ))?;
+    // The process ends here: freeing a million imported identities one allocation at a time
+    // was 5 % of the import, so they are freed on a thread the exit does not wait for.
+    let identities = std::mem::take(&mut opened.session.identities);
+    if identities.len() > 10_000 {
+        let _ = std::thread::Builder::new().spawn(move || drop(identities));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

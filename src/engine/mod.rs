@@ -23,6 +23,7 @@ pub use sensitivity::{
     sensitivities, sensitivities_for, sensitivity, sensitivity_in, sensitivity_of,
 };
 pub use stage::Evaluation;
+pub(crate) use visibility::identities_asked_by_their_own_answers;
 pub use visibility::{EntityEnv, Visibility, entity_key, visibility};
 
 use crate::questionnaire::condition::{
@@ -30,7 +31,7 @@ use crate::questionnaire::condition::{
 };
 use crate::questionnaire::{Category, Findings, Questionnaire, Report, ReportType, Scope, tsc};
 use crate::session::{EntityId, Session};
-use stage::{Eval, Rules, Stage, Summary, Tally, Totals, fold};
+use stage::{Eval, Rules, Stage, Summary, Tally, Totals, Traces, fold};
 
 /// Work counted, not timed: the engine's inner loops add what they go through (rules
 /// evaluated, questions' visibility worked out, summaries folded, rule results read, question
@@ -57,19 +58,21 @@ pub mod steps {
 struct Ctx<'a> {
     q: &'a Questionnaire,
     s: &'a Session,
-    t: Shared<'a>,
+    t: &'a Shared,
 }
 
-/// The texts decisions repeat, made once per recommendation and shared (see [`Text`]).
-struct Shared<'a> {
+/// The texts decisions repeat, made once per recommendation (kept with it by the app) and
+/// shared (see [`Text`]).
+pub(crate) struct Shared {
     /// Per question: its id and text.
     questions: Vec<(Text, Text)>,
     /// Per system and identity: its id and name.
     systems: Vec<(Text, Text)>,
     identities: Vec<(Text, Text)>,
     engagement: Text,
-    rules: HashMap<&'a str, RuleTexts>,
-    kinds: HashMap<&'a str, KindTexts>,
+    /// By rule index.
+    rules: Vec<RuleTexts>,
+    kinds: HashMap<String, KindTexts>,
 }
 
 /// An evidence kind's id, title, cadence and criteria.
@@ -90,19 +93,15 @@ struct RuleTexts {
     gap: Option<(Text, Text, Text)>,
 }
 
-impl<'a> Shared<'a> {
-    fn new(q: &'a Questionnaire, s: &Session) -> Shared<'a> {
+impl Shared {
+    fn new(q: &Questionnaire, s: &Session) -> Shared {
         let pair = |a: &String, b: &String| (Text::from(a), Text::from(b));
         Shared {
             questions: q.questions.iter().map(|x| pair(&x.id, &x.text)).collect(),
             systems: s.systems.iter().map(|x| pair(&x.id, &x.name)).collect(),
             identities: s.identities.iter().map(|x| pair(&x.id, &x.name)).collect(),
             engagement: Text::from("Engagement"),
-            rules: q
-                .rules
-                .iter()
-                .map(|r| (r.id.as_str(), RuleTexts::new(r)))
-                .collect(),
+            rules: q.rules.iter().map(RuleTexts::new).collect(),
             kinds: q
                 .evidence_kinds
                 .iter()
@@ -113,7 +112,7 @@ impl<'a> Shared<'a> {
                         cadence: (&k.cadence).into(),
                         references: k.references.iter().map(Text::from).collect(),
                     };
-                    (k.id.as_str(), texts)
+                    (k.id.clone(), texts)
                 })
                 .collect(),
         }
@@ -157,12 +156,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// A rule's shared texts (made fresh for a rule not in the questionnaire: none is).
-    fn rule(&self, r: &crate::questionnaire::Rule) -> std::borrow::Cow<'_, RuleTexts> {
-        match self.t.rules.get(r.id.as_str()) {
-            Some(t) => std::borrow::Cow::Borrowed(t),
-            None => std::borrow::Cow::Owned(RuleTexts::new(r)),
-        }
+    /// A rule's shared texts, by its index.
+    fn rule(&self, n: u32) -> &RuleTexts {
+        &self.t.rules[n as usize]
     }
 
     fn kind(&self, id: &str) -> Option<&KindTexts> {
@@ -232,10 +228,7 @@ impl Ctx<'_> {
     /// The open questions behind the open rules, the most deciding first: a question that more
     /// open rules wait for comes before one fewer do; then the engagement before systems and
     /// identities, in inventory and questionnaire order.
-    fn opens<'e, 'a: 'e>(
-        &self,
-        evals: impl IntoIterator<Item = &'e Eval<'a>>,
-    ) -> Vec<OpenQuestion> {
+    fn opens<'e>(&self, evals: impl IntoIterator<Item = &'e Eval>) -> Vec<OpenQuestion> {
         let mut weight: HashMap<Subject, usize> = HashMap::new();
         for e in evals.into_iter().filter(|e| e.result == Tri::Open) {
             let own: BTreeSet<Subject> = e.trace.open.iter().copied().collect();
@@ -253,17 +246,17 @@ impl Ctx<'_> {
 
     /// The same rule firing for several entities is one reason: shown once, with the
     /// triggering answers of the first entity and the others named in `also`.
-    fn reasons<'e, 'a: 'e>(&self, fired: impl IntoIterator<Item = &'e Eval<'a>>) -> Vec<Firing> {
+    fn reasons<'e>(&self, fired: impl IntoIterator<Item = &'e Eval>) -> Vec<Firing> {
         let mut rationale: Vec<Firing> = Vec::new();
         let mut firing_keys: Vec<EntityKey> = Vec::new();
         // The entities already named for each reason: a set, as a report-level reason can be
         // shared by every entity of the inventory.
         let mut named: Vec<HashSet<EntityKey>> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut index: HashMap<u32, usize> = HashMap::new();
         for e in fired.into_iter().filter(|e| e.result == Tri::True) {
-            match index.get(e.rule.id.as_str()) {
+            match index.get(&e.rule) {
                 None => {
-                    index.insert(e.rule.id.as_str(), rationale.len());
+                    index.insert(e.rule, rationale.len());
                     rationale.push(self.firing(e));
                     firing_keys.push(e.key);
                     named.push(HashSet::from([e.key]));
@@ -283,22 +276,29 @@ impl Ctx<'_> {
     /// (`excluded`: what, and the rules that ruled it out) and the rules that could still
     /// change it (`open`).
     #[allow(clippy::too_many_arguments)]
-    fn decision<'e, 'a: 'e>(
+    fn decision<'e>(
         &self,
         id: DecisionId,
         subject: Option<EntityRef>,
         outcome: Outcome,
-        fired: impl IntoIterator<Item = &'e Eval<'a>>,
-        excluded: Vec<(String, Vec<&'e Eval<'a>>)>,
-        open: impl IntoIterator<Item = &'e Eval<'a>>,
+        fired: impl IntoIterator<Item = &'e Eval>,
+        excluded: Vec<(String, Vec<&'e Eval>)>,
+        open: impl IntoIterator<Item = &'e Eval>,
         extra_open: Vec<OpenQuestion>,
     ) -> Decision {
+        // `opens` gives each question once (one per entity and question); only the extra ones
+        // can repeat them. A set, not `contains`: the verdict's open questions are every
+        // entity's. Without extra ones no question is hashed (at 10,000 identities the
+        // report-level decisions have thousands).
         let mut open_questions = extra_open;
-        // A set, not `contains`: the verdict's open questions are every entity's.
-        let mut seen: HashSet<OpenQuestion> = open_questions.iter().cloned().collect();
-        for o in self.opens(open) {
-            if seen.insert(o.clone()) {
-                open_questions.push(o);
+        if open_questions.is_empty() {
+            open_questions = self.opens(open);
+        } else {
+            let mut seen: HashSet<OpenQuestion> = open_questions.iter().cloned().collect();
+            for o in self.opens(open) {
+                if seen.insert(o.clone()) {
+                    open_questions.push(o);
+                }
             }
         }
         let exclusions = excluded
@@ -324,55 +324,58 @@ impl Ctx<'_> {
 }
 
 /// The rules that settled "no" for SOC 1 (`soc1 = false`) or SOC 2 (`soc2 = false`).
-fn negatives<'e, 'a: 'e>(
-    evals: impl IntoIterator<Item = &'e Eval<'a>>,
+fn negatives<'e>(
+    q: &Questionnaire,
+    evals: impl IntoIterator<Item = &'e Eval>,
     report: Report,
-) -> Vec<&'e Eval<'a>> {
+) -> Vec<&'e Eval> {
     evals
         .into_iter()
         .filter(|e| e.result == Tri::True)
         .filter(|e| match report {
-            Report::Soc1 => e.rule.findings.soc1 == Some(false),
-            Report::Soc2 => e.rule.findings.soc2 == Some(false),
+            Report::Soc1 => e.rule(q).findings.soc1 == Some(false),
+            Report::Soc2 => e.rule(q).findings.soc2 == Some(false),
         })
         .collect()
 }
 
 /// The "no"s of a scope decision: SOC 1 when it is settled not relevant, SOC 2 when it is
 /// settled not called for.
-fn exclusions_for<'e, 'a: 'e>(
-    evals: &[&'e Eval<'a>],
+fn exclusions_for<'e>(
+    q: &Questionnaire,
+    evals: &[&'e Eval],
     soc1: Tri,
     soc2: Tri,
-) -> Vec<(String, Vec<&'e Eval<'a>>)> {
+) -> Vec<(String, Vec<&'e Eval>)> {
     let mut out = Vec::new();
     if soc1 == Tri::False {
         out.push((
             Report::Soc1.id().to_string(),
-            negatives(evals.iter().copied(), Report::Soc1),
+            negatives(q, evals.iter().copied(), Report::Soc1),
         ));
     }
     if soc2 == Tri::False {
         out.push((
             Report::Soc2.id().to_string(),
-            negatives(evals.iter().copied(), Report::Soc2),
+            negatives(q, evals.iter().copied(), Report::Soc2),
         ));
     }
     out
 }
 
 /// The open rules that could still change a scope decision given its settled parts.
-fn open_for_scope<'e, 'a: 'e>(
-    evals: impl IntoIterator<Item = &'e Eval<'a>>,
+fn open_for_scope<'e>(
+    q: &Questionnaire,
+    evals: impl IntoIterator<Item = &'e Eval>,
     soc1: Tri,
     soc2: Tri,
-) -> Vec<&'e Eval<'a>> {
+) -> Vec<&'e Eval> {
     evals
         .into_iter()
         .filter(|e| e.result == Tri::Open)
         .filter(|e| {
-            (soc1 != Tri::True && e.rule.findings.soc1 == Some(true))
-                || (soc2 != Tri::True && e.rule.findings.soc2_positive())
+            (soc1 != Tri::True && e.rule(q).findings.soc1 == Some(true))
+                || (soc2 != Tri::True && e.rule(q).findings.soc2_positive())
         })
         .collect()
 }
@@ -527,6 +530,121 @@ pub fn recommend_from(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Recomm
     let mut r = build(q, s, &st);
     conflicts::mark(q, s, &mut r);
     r
+}
+
+/// What the app keeps beside its last full recommendation to patch it after answers: every
+/// entity's traces, the shared texts, the subservice parts, which entity decisions a conflict
+/// marked, and the entities re-run since (`touch`).
+pub(crate) struct Kept {
+    tr: Traces,
+    texts: Shared,
+    subs: Vec<Option<SubPart>>,
+    marked: Vec<EntityKey>,
+    /// The entity of each entry of the recommendation's evidence plan.
+    plan_keys: Vec<EntityKey>,
+    touched: Vec<EntityKey>,
+}
+
+impl Kept {
+    /// Notes entities an answer re-ran (`apply_answer_keys`): made again at the next patch.
+    pub(crate) fn touch(&mut self, keys: &[EntityKey]) {
+        self.touched.extend_from_slice(keys);
+    }
+}
+
+/// What [`recommend_from`] gives, patched when it can be: `old` is the recommendation last
+/// made with `kept`, for the same inventory, and since then only the entities `kept` was told
+/// of (`Kept::touch`) were evaluated again. They are traced and made again; the rest of the
+/// systems' and identities' parts are reused, and the report-level part is made again from
+/// every entity's kept traces (without tracing them). Otherwise everything is made, and
+/// `kept` set for the next patch. Merge conflicts are always made in full (`conflicts::mark`
+/// evaluates the session a second time).
+pub(crate) fn recommend_kept(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    kept: &mut Option<Kept>,
+    old: Option<Recommendation>,
+    panel: &PanelState,
+    progress: Progress,
+) -> Recommendation {
+    // The report totals are kept as counts with the panel: no pass over every summary.
+    let totals = panel.tally.totals(s.systems.is_empty());
+    if !s.conflicts.is_empty() {
+        *kept = None;
+        drop(old);
+        return recommend_from(q, s, ev);
+    }
+    if let (Some(k), Some(mut old)) = (kept.as_mut(), old)
+        && k.tr.fits(s)
+        && ev.fits(s)
+        && old.systems.len() == s.systems.len()
+    {
+        k.touched.sort_unstable();
+        k.touched.dedup();
+        let retraced = k.tr.retrace(q, s, ev, &k.touched);
+        k.touched.clear();
+        let cx = Ctx { q, s, t: &k.texts };
+        let mut systems = std::mem::take(&mut old.systems);
+        let mut identities = std::mem::take(&mut old.identities);
+        let old_plan = Some((
+            old.verdict,
+            std::mem::take(&mut old.soc2_categories),
+            OldPlan {
+                entries: std::mem::take(&mut old.evidence_plan),
+                keys: std::mem::take(&mut k.plan_keys),
+                again: &retraced,
+            },
+        ));
+        // The report-level part is made again: the old one is freed first.
+        drop(old);
+        for key in std::mem::take(&mut k.marked) {
+            match key {
+                EntityKey::System(j) => unmark(&mut systems[j].decision),
+                EntityKey::Identity(i) => unmark(&mut identities[i].decision),
+                EntityKey::Engagement => {}
+            }
+        }
+        for &key in &retraced {
+            match key {
+                EntityKey::System(j) => {
+                    let (result, sub) = system_part(&cx, ev, &k.tr, j);
+                    systems[j] = result;
+                    k.subs[j] = sub;
+                }
+                EntityKey::Identity(i) => identities[i] = identity_part(&cx, ev, &k.tr, i),
+                EntityKey::Engagement => {}
+            }
+        }
+        let a = assemble(
+            &cx, ev, &k.tr, systems, &k.subs, identities, totals, progress, old_plan,
+        );
+        k.marked = a.marked;
+        k.plan_keys = a.plan_keys;
+        return a.rec;
+    }
+    let texts = Shared::new(q, s);
+    let tr = Traces::of(q, s, ev);
+    let cx = Ctx { q, s, t: &texts };
+    let (systems, subs, identities) = parts(&cx, ev, &tr);
+    let a = assemble(
+        &cx, ev, &tr, systems, &subs, identities, totals, progress, None,
+    );
+    *kept = Some(Kept {
+        tr,
+        texts,
+        subs,
+        marked: a.marked,
+        plan_keys: a.plan_keys,
+        touched: Vec::new(),
+    });
+    a.rec
+}
+
+/// An entity's decision as `Ctx::decision` made it, before a conflict marked it.
+fn unmark(d: &mut Decision) {
+    d.conflicts.clear();
+    d.provisional = !d.open_questions.is_empty();
 }
 
 /// What the questions screen shows of the recommendation while the facilitator answers: the
@@ -865,7 +983,7 @@ fn gaps(cx: &Ctx, evals: &[Eval], in_scope: Tri) -> Vec<Gap> {
         .iter()
         .filter(|e| e.result == Tri::True || (e.result == Tri::Open && in_scope == Tri::True))
         .filter_map(|e| {
-            let f = &e.rule.findings;
+            let f = &e.rule(cx.q).findings;
             let texts = cx.rule(e.rule);
             let (id, confirmed, unverified) = texts.gap.as_ref()?;
             let status = if e.result == Tri::True {
@@ -941,185 +1059,251 @@ impl Env for ReportEnv<'_> {
     }
 }
 
-fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
-    let cx = Ctx {
-        q,
-        s,
-        t: Shared::new(q, s),
-    };
-    let mut decisions = Vec::new();
+/// A subservice organisation's part of the recommendation: its subservice, and (unless it is
+/// carved out) its subservice decision.
+pub(crate) type SubPart = (Subservice, Option<Decision>);
 
-    // Systems.
-    let mut systems = Vec::with_capacity(s.systems.len());
-    let mut subservices = Vec::new();
-    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
-        let entity = cx.entity_ref(EntityKey::System(i));
-        let all: Vec<&Eval> = evals.iter().collect();
-        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-        let (_, sub_evals) = fold(evals, |f| f.subservice.is_some());
-        let verdict = sum.verdict();
-        let id = DecisionId::System(entity.id.to_string());
-        let decision = if sum.carved_out() {
+/// One system's result and, as a subservice organisation, its subservice part: from its own
+/// traces and summary only, so that the app makes it again only for the systems an answer
+/// re-ran.
+fn system_part(
+    cx: &Ctx,
+    ev: &Evaluation,
+    tr: &Traces,
+    i: usize,
+) -> (SystemResult, Option<SubPart>) {
+    let (q, s) = (cx.q, cx.s);
+    let evals = &tr.systems[i];
+    let sum = &ev.sys_sum[i];
+    steps::add(evals.len());
+    let entity = cx.entity_ref(EntityKey::System(i));
+    let all: Vec<&Eval> = evals.iter().collect();
+    let (_, soc1_evals) = fold(q, evals, |f| f.soc1 == Some(true));
+    let (_, soc2_evals) = fold(q, evals, Findings::soc2_positive);
+    let (_, sub_evals) = fold(q, evals, |f| f.subservice.is_some());
+    let verdict = sum.verdict();
+    let id = DecisionId::System(entity.id.to_string());
+    let decision = if sum.carved_out() {
+        cx.decision(
+            id,
+            Some(entity.clone()),
+            system_outcome(sum),
+            sub_evals.iter().copied(),
+            Vec::new(),
+            [],
+            vec![],
+        )
+    } else {
+        cx.decision(
+            id,
+            Some(entity.clone()),
+            system_outcome(sum),
+            soc1_evals.iter().chain(&soc2_evals).copied(),
+            exclusions_for(q, &all, sum.soc1, sum.soc2),
+            open_for_scope(q, evals, sum.soc1, sum.soc2),
+            vec![],
+        )
+    };
+    let mut categories: Vec<Category> = Category::ALL
+        .into_iter()
+        .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
+        .collect();
+    if sum.soc2 == Tri::True && !categories.contains(&Category::Security) {
+        categories.insert(0, Category::Security);
+    }
+    let mut sub = None;
+    if let Some(method) = sum.subservice {
+        let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
+        let needs: Vec<Report> = Report::ALL
+            .into_iter()
+            .filter(|r| true_evals().any(|e| e.rule(q).findings.needs_report == Some(*r)))
+            .collect();
+        let recorded = q
+            .with_role(Scope::System, "vendor_reports")
+            .and_then(|vq| Some((vq, &s.systems[i].answers.get(&vq.id)?.value)));
+        let holds = recorded.map(|(vq, v)| v.display(vq));
+        let held = recorded.map_or_else(Vec::new, |(vq, v)| held_reports(vq, v));
+        let subservice = Subservice {
+            system: entity.clone(),
+            method,
+            supports: tr.hosted_by[i]
+                .iter()
+                .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                .collect(),
+            used_by: tr.used_by[i]
+                .iter()
+                .map(|&k| cx.entity_ref(EntityKey::System(k)))
+                .collect(),
+            needs,
+            holds,
+            held,
+            csocs: dedup(true_evals().flat_map(|e| e.rule(q).findings.csocs.iter().cloned())),
+            evidence: dedup(
+                true_evals()
+                    .flat_map(|e| e.rule(q).findings.evidence.iter())
+                    .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
+            ),
+            open_questions: cx.opens(evals.iter().filter(|e| {
+                let f = &e.rule(q).findings;
+                f.needs_report.is_some() || f.finding.is_some()
+            })),
+        };
+        let decision = (!sum.carved_out()).then(|| {
             cx.decision(
-                id,
+                DecisionId::Subservice(entity.id.to_string()),
                 Some(entity.clone()),
-                system_outcome(sum),
+                Outcome::Subservice(Some(method)),
                 sub_evals.iter().copied(),
                 Vec::new(),
                 [],
                 vec![],
             )
-        } else {
-            cx.decision(
-                id,
-                Some(entity.clone()),
-                system_outcome(sum),
-                soc1_evals.iter().chain(&soc2_evals).copied(),
-                exclusions_for(&all, sum.soc1, sum.soc2),
-                open_for_scope(evals, sum.soc1, sum.soc2),
-                vec![],
-            )
-        };
-        let mut categories: Vec<Category> = Category::ALL
-            .into_iter()
-            .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
-            .collect();
-        if sum.soc2 == Tri::True && !categories.contains(&Category::Security) {
-            categories.insert(0, Category::Security);
-        }
-        if let Some(method) = sum.subservice {
-            let true_evals = || evals.iter().filter(|e| e.result == Tri::True);
-            let needs: Vec<Report> = Report::ALL
-                .into_iter()
-                .filter(|r| true_evals().any(|e| e.rule.findings.needs_report == Some(*r)))
-                .collect();
-            let recorded = q
-                .with_role(Scope::System, "vendor_reports")
-                .and_then(|vq| Some((vq, &s.systems[i].answers.get(&vq.id)?.value)));
-            let holds = recorded.map(|(vq, v)| v.display(vq));
-            let held = recorded.map_or_else(Vec::new, |(vq, v)| held_reports(vq, v));
-            subservices.push(Subservice {
-                system: entity.clone(),
-                method,
-                supports: st.hosted_by[i]
-                    .iter()
-                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
-                    .collect(),
-                used_by: st.used_by[i]
-                    .iter()
-                    .map(|&k| cx.entity_ref(EntityKey::System(k)))
-                    .collect(),
-                needs,
-                holds,
-                held,
-                csocs: dedup(true_evals().flat_map(|e| e.rule.findings.csocs.iter().cloned())),
-                evidence: dedup(
-                    true_evals()
-                        .flat_map(|e| e.rule.findings.evidence.iter())
-                        .filter_map(|id| q.evidence_kind(id).map(|k| k.title.clone())),
-                ),
-                open_questions: cx.opens(evals.iter().filter(|e| {
-                    let f = &e.rule.findings;
-                    f.needs_report.is_some() || f.finding.is_some()
-                })),
-            });
-            if !sum.carved_out() {
-                decisions.push(cx.decision(
-                    DecisionId::Subservice(entity.id.to_string()),
-                    Some(entity.clone()),
-                    Outcome::Subservice(Some(method)),
-                    sub_evals.iter().copied(),
-                    Vec::new(),
-                    [],
-                    vec![],
-                ));
-            }
-        }
-        systems.push(SystemResult {
-            id: entity.id.to_string(),
-            name: entity.name.to_string(),
-            verdict,
-            soc2_categories: categories,
-            subservice: sum.subservice,
-            gaps: gaps(&cx, evals, sum.in_scope()),
-            decision,
         });
+        sub = Some((subservice, decision));
     }
+    let result = SystemResult {
+        id: entity.id.to_string(),
+        name: entity.name.to_string(),
+        verdict,
+        soc2_categories: categories,
+        subservice: sum.subservice,
+        gaps: gaps(cx, evals, sum.in_scope()),
+        decision,
+    };
+    (result, sub)
+}
 
-    // Identities.
-    let mut identities = Vec::with_capacity(s.identities.len());
-    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
-        let entity = cx.entity_ref(EntityKey::Identity(i));
-        let all: Vec<&Eval> = evals.iter().collect();
-        let (_, soc1_evals) = fold(evals, |f| f.soc1 == Some(true));
-        let (_, soc2_evals) = fold(evals, Findings::soc2_positive);
-        // Out of both reports, nothing it lacks is evidence anyone will ask for.
-        let gaps = if sum.in_scope() == Tri::False {
-            Vec::new()
-        } else {
-            gaps(&cx, evals, sum.in_scope())
-        };
-        let verdict = sum.verdict();
-        let mut open = open_for_scope(evals, sum.soc1, sum.soc2);
-        // While it may be in scope, what it lacks is still being found out.
-        if sum.in_scope() == Tri::Open {
-            open.extend(
-                evals
-                    .iter()
-                    .filter(|e| e.result == Tri::Open && e.rule.findings.gap.is_some()),
-            );
-        }
-        let kind = q.identity_kind_question().and_then(|kq| {
-            s.identities[i]
-                .answers
-                .get(&kq.id)
-                .map(|a| a.value.display(kq))
-        });
-        identities.push(IdentityResult {
-            id: entity.id.to_string(),
-            name: entity.name.to_string(),
-            kind,
-            // The linked systems that exist, in link order, resolved once by `visibility`.
-            systems: st.vis.links[i]
+/// One identity's result, from its own traces and summary only.
+fn identity_part(cx: &Ctx, ev: &Evaluation, tr: &Traces, i: usize) -> IdentityResult {
+    let (q, s) = (cx.q, cx.s);
+    let evals = &tr.identities[i];
+    let sum = &ev.id_sum[i];
+    steps::add(evals.len());
+    let entity = cx.entity_ref(EntityKey::Identity(i));
+    let all: Vec<&Eval> = evals.iter().collect();
+    let (_, soc1_evals) = fold(q, evals, |f| f.soc1 == Some(true));
+    let (_, soc2_evals) = fold(q, evals, Findings::soc2_positive);
+    // Out of both reports, nothing it lacks is evidence anyone will ask for.
+    let gaps = if sum.in_scope() == Tri::False {
+        Vec::new()
+    } else {
+        gaps(cx, evals, sum.in_scope())
+    };
+    let verdict = sum.verdict();
+    let mut open = open_for_scope(q, evals, sum.soc1, sum.soc2);
+    // While it may be in scope, what it lacks is still being found out.
+    if sum.in_scope() == Tri::Open {
+        open.extend(
+            evals
                 .iter()
-                .map(|&j| s.systems[j].name.clone())
-                .collect(),
-            soc1: sum.soc1 == Tri::True,
-            soc2: sum.soc2 == Tri::True,
-            verdict,
-            gaps,
-            decision: cx.decision(
-                DecisionId::Identity(entity.id.to_string()),
-                Some(entity.clone()),
-                Outcome::Identity(verdict),
-                soc1_evals.iter().chain(&soc2_evals).copied(),
-                exclusions_for(&all, sum.soc1, sum.soc2),
-                open,
-                vec![],
-            ),
-        });
+                .filter(|e| e.result == Tri::Open && e.rule(q).findings.gap.is_some()),
+        );
     }
+    let kind = q.identity_kind_question().and_then(|kq| {
+        s.identities[i]
+            .answers
+            .get(&kq.id)
+            .map(|a| a.value.display(kq))
+    });
+    IdentityResult {
+        id: entity.id.to_string(),
+        name: entity.name.to_string(),
+        kind,
+        // The linked systems that exist, in link order, resolved once by `visibility`.
+        systems: ev.vis.links[i]
+            .iter()
+            .map(|&j| s.systems[j].name.clone())
+            .collect(),
+        soc1: sum.soc1 == Tri::True,
+        soc2: sum.soc2 == Tri::True,
+        verdict,
+        gaps,
+        decision: cx.decision(
+            DecisionId::Identity(entity.id.to_string()),
+            Some(entity.clone()),
+            Outcome::Identity(verdict),
+            soc1_evals.iter().chain(&soc2_evals).copied(),
+            exclusions_for(q, &all, sum.soc1, sum.soc2),
+            open,
+            vec![],
+        ),
+    }
+}
 
+/// Every system's and identity's part.
+#[allow(clippy::type_complexity)]
+fn parts(
+    cx: &Ctx,
+    ev: &Evaluation,
+    tr: &Traces,
+) -> (Vec<SystemResult>, Vec<Option<SubPart>>, Vec<IdentityResult>) {
+    let (systems, subs) = (0..cx.s.systems.len())
+        .map(|j| system_part(cx, ev, tr, j))
+        .unzip();
+    let identities = (0..cx.s.identities.len())
+        .map(|i| identity_part(cx, ev, tr, i))
+        .collect();
+    (systems, subs, identities)
+}
+
+/// The recommendation from scratch for an evaluation and its traces.
+fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
+    let t = Shared::new(q, s);
+    let cx = Ctx { q, s, t: &t };
+    let (ev, tr) = (&st.ev, &st.tr);
+    let (systems, subs, identities) = parts(&cx, ev, tr);
+    let totals = ev.totals(s.systems.is_empty());
+    let progress = ev.vis.progress(q, s);
+    assemble(
+        &cx, ev, tr, systems, &subs, identities, totals, progress, None,
+    )
+    .rec
+}
+
+/// The report-level part of the recommendation around the entities' parts (`systems`,
+/// `identities`, `subs`, made by `system_part` and `identity_part`, without conflict marks):
+/// the verdict, categories, Types and plans, conflicts (marking the decisions they touch),
+/// findings, notes, CUECs, frameworks, the evidence plan and the open questions. Also returns
+/// the entities whose decisions a conflict marked, for the app to unmark before a patch.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    cx: &Ctx,
+    st: &Evaluation,
+    tr: &Traces,
+    mut systems: Vec<SystemResult>,
+    subs: &[Option<SubPart>],
+    mut identities: Vec<IdentityResult>,
+    totals: Totals,
+    progress: Progress,
+    old_plan: Option<(Verdict, Vec<Category>, OldPlan)>,
+) -> Assembled {
+    let (q, s) = (cx.q, cx.s);
+    let mut decisions = Vec::new();
+    let mut subservices = Vec::new();
+    for (sub, d) in subs.iter().flatten() {
+        subservices.push(sub.clone());
+        if let Some(d) = d {
+            decisions.push(d.clone());
+        }
+    }
     // The report as a whole: the engagement and every entity that is not carved out.
     let no_systems = s.systems.is_empty();
-    let totals = st.totals(no_systems);
-    let counted: Vec<&Eval> = st
+    let counted: Vec<&Eval> = tr
         .engagement
         .iter()
         .chain(
-            st.systems
+            tr.systems
                 .iter()
                 .zip(&st.sys_sum)
                 .filter(|(_, sum)| !sum.carved_out())
                 .flat_map(|(e, _)| e.iter()),
         )
-        .chain(st.identities.iter().flatten())
+        .chain(tr.identities.iter().flatten())
         .collect();
     let (soc1, soc2) = (totals.soc1, totals.soc2);
     let verdict = totals.verdict();
-    let (_, soc1_evals) = fold(counted.iter().copied(), |f| f.soc1 == Some(true));
-    let (_, soc2_evals) = fold(counted.iter().copied(), Findings::soc2_positive);
+    let (_, soc1_evals) = fold(q, counted.iter().copied(), |f| f.soc1 == Some(true));
+    let (_, soc2_evals) = fold(q, counted.iter().copied(), Findings::soc2_positive);
     let mut inventory_open = Vec::new();
     if no_systems {
         inventory_open.push(OpenQuestion {
@@ -1144,8 +1328,8 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 .chain(&soc2_evals)
                 .copied()
                 .filter(|e| e.result == Tri::True),
-            exclusions_for(&counted, soc1, soc2),
-            open_for_scope(counted.iter().copied(), soc1, soc2),
+            exclusions_for(q, &counted, soc1, soc2),
+            open_for_scope(q, counted.iter().copied(), soc1, soc2),
             inventory_open,
         ),
     );
@@ -1159,13 +1343,13 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 // Security comes with any SOC 2: its reasons are those for the SOC 2 itself.
                 soc2_evals.clone()
             } else {
-                fold(counted.iter().copied(), |f| f.categories.contains(&cat)).1
+                fold(q, counted.iter().copied(), |f| f.categories.contains(&cat)).1
             };
             let excluded: Vec<&Eval> = counted
                 .iter()
                 .copied()
                 .filter(|e| {
-                    e.result == Tri::True && e.rule.findings.excluded_categories.contains(&cat)
+                    e.result == Tri::True && e.rule(q).findings.excluded_categories.contains(&cat)
                 })
                 .collect();
             if state == CategoryState::Included {
@@ -1205,18 +1389,20 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         let type_evals: Vec<&Eval> = counted
             .iter()
             .copied()
-            .filter(|e| e.rule.findings.report_type.is_some() && about(&e.rule.findings))
+            .filter(|e| e.rule(q).findings.report_type.is_some() && about(&e.rule(q).findings))
             .collect();
         let first_evals: Vec<&Eval> = counted
             .iter()
             .copied()
-            .filter(|e| e.rule.findings.first_examination.is_some() && about(&e.rule.findings))
+            .filter(|e| {
+                e.rule(q).findings.first_examination.is_some() && about(&e.rule(q).findings)
+            })
             .collect();
         let report_type = totals.report_type(report);
         let fired: Vec<&Eval> = type_evals
             .iter()
             .copied()
-            .filter(|e| e.result == Tri::True && e.rule.findings.report_type == report_type)
+            .filter(|e| e.result == Tri::True && e.rule(q).findings.report_type == report_type)
             .chain(
                 first_evals
                     .iter()
@@ -1231,7 +1417,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             .copied()
             .filter(|e| {
                 e.result == Tri::Open
-                    && (report_type.is_none() || e.rule.findings.report_type != report_type)
+                    && (report_type.is_none() || e.rule(q).findings.report_type != report_type)
             })
             .chain(
                 first_evals
@@ -1266,7 +1452,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
                 cases: plan::cases(
                     q,
                     report_type,
-                    type_evals.iter().map(|e| (e.rule, e.result)),
+                    type_evals.iter().map(|e| (e.rule(q), e.result)),
                 ),
             },
         ));
@@ -1276,13 +1462,14 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     // Answers that cannot all be true: shown at once, and the decisions they touch stay
     // provisional until one of them changes.
     let mut conflicts: Vec<Conflict> = Vec::new();
-    let entity_evals = st
+    let mut conflict_keys: Vec<EntityKey> = Vec::new();
+    let entity_evals = tr
         .engagement
         .iter()
-        .chain(st.systems.iter().flatten())
-        .chain(st.identities.iter().flatten());
+        .chain(tr.systems.iter().flatten())
+        .chain(tr.identities.iter().flatten());
     for e in entity_evals.filter(|e| e.result == Tri::True) {
-        let Some(text) = &e.rule.findings.conflict else {
+        let Some(text) = &e.rule(q).findings.conflict else {
             continue;
         };
         let subject = cx.entity_ref(e.key);
@@ -1292,24 +1479,45 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             EntityKey::Identity(_) => touches.push(DecisionId::Identity(subject.id.to_string())),
             EntityKey::Engagement => {}
         }
-        touches.extend(
-            e.rule
-                .findings
-                .touches
-                .iter()
-                .filter_map(|t| DecisionId::parse(t)),
-        );
+        if e.key != EntityKey::Engagement {
+            conflict_keys.push(e.key);
+        }
+        for t in e
+            .rule(q)
+            .findings
+            .touches
+            .iter()
+            .filter_map(|t| DecisionId::parse(t))
+        {
+            // The questionnaire names report-level decisions; an entity's is found by its id.
+            let found = match &t {
+                DecisionId::System(id) => s
+                    .systems
+                    .iter()
+                    .position(|x| &x.id == id)
+                    .map(EntityKey::System),
+                DecisionId::Identity(id) => s
+                    .identities
+                    .iter()
+                    .position(|x| &x.id == id)
+                    .map(EntityKey::Identity),
+                _ => None,
+            };
+            conflict_keys.extend(found);
+            touches.push(t);
+        }
         // Identities see the systems they reach: the systems named in the answers are touched.
         for t in &e.trace.triggers {
             if let EntityKey::System(j) = t.0 {
                 let id = DecisionId::System(s.systems[j].id.clone());
                 if !touches.contains(&id) {
                     touches.push(id);
+                    conflict_keys.push(t.0);
                 }
             }
         }
         conflicts.push(Conflict {
-            rule: e.rule.id.clone(),
+            rule: e.rule(q).id.clone(),
             text: text.clone(),
             subject,
             answers: cx.triggers(&e.trace),
@@ -1335,8 +1543,18 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             }
         };
         decisions.iter_mut().for_each(touch);
-        systems.iter_mut().for_each(|x| touch(&mut x.decision));
-        identities.iter_mut().for_each(|x| touch(&mut x.decision));
+        // The systems' and identities' decisions by the entities the conflicts touch, not by
+        // a look-up of every decision: what is marked is unmarked before the app's next patch.
+        for key in &conflict_keys {
+            let d = match *key {
+                EntityKey::System(j) => &mut systems[j].decision,
+                EntityKey::Identity(i) => &mut identities[i].decision,
+                EntityKey::Engagement => continue,
+            };
+            if d.conflicts.is_empty() {
+                touch(d);
+            }
+        }
     }
 
     // Findings and notes: from the entity rules that fired, then from the report rules, which
@@ -1381,14 +1599,14 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             }
         }
     };
-    let entity_evals = st
+    let entity_evals = tr
         .engagement
         .iter()
-        .chain(st.systems.iter().flatten())
-        .chain(st.identities.iter().flatten());
+        .chain(tr.systems.iter().flatten())
+        .chain(tr.identities.iter().flatten());
     for e in entity_evals.filter(|e| e.result == Tri::True) {
         let subject = (e.key != EntityKey::Engagement).then(|| cx.entity_ref(e.key));
-        record(e.rule, subject, &e.trace, false);
+        record(e.rule(q), subject, &e.trace, false);
     }
     let env = ReportEnv {
         engagement: st.vis.env(q, s, EntityKey::Engagement, &[]),
@@ -1411,7 +1629,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         };
         counted
             .iter()
-            .filter(|e| e.result == Tri::True && pred(&e.rule.findings))
+            .filter(|e| e.result == Tri::True && pred(&e.rule(q).findings))
             .flat_map(|e| e.trace.triggers.iter().copied())
             // Enough to say why; an inventory of thousands needs no thousand answers here.
             .take(12)
@@ -1420,13 +1638,16 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let mut report_evals: Vec<Eval> = Vec::new();
     // A CUEC the answers could still call for is an open question of the report: the list of
     // what customers must do is not complete until it is answered.
-    let mut cuec_open: Vec<Subject> = st
+    let mut cuec_open: Vec<Subject> = tr
         .engagement
         .iter()
-        .filter(|e| e.result == Tri::Open && !e.rule.findings.cuecs.is_empty())
+        .filter(|e| e.result == Tri::Open && !e.rule(q).findings.cuecs.is_empty())
         .flat_map(|e| e.trace.open.iter().copied())
         .collect();
-    for rule in q.report_rules() {
+    let report_rules = q
+        .report_rules()
+        .filter_map(|r| Some((stage::rule_index(q, r)?, r)));
+    for (n, rule) in report_rules {
         let mut trace = Trace::default();
         let result = rule.when.eval(&env, &mut trace);
         if result == Tri::Open && !rule.findings.cuecs.is_empty() {
@@ -1438,7 +1659,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
             }
             record(rule, None, &trace, false);
             report_evals.push(Eval {
-                rule,
+                rule: n,
                 key: EntityKey::Engagement,
                 result: Tri::True,
                 trace,
@@ -1472,14 +1693,26 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let sox_note = counted
         .iter()
         .filter(|e| e.result == Tri::True)
-        .find_map(|e| e.rule.findings.sox_note.clone());
+        .find_map(|e| e.rule(q).findings.sox_note.clone());
     let control_objectives = dedup(
         counted
             .iter()
             .filter(|e| e.result == Tri::True)
-            .flat_map(|e| e.rule.findings.control_objectives.iter().cloned()),
+            .flat_map(|e| e.rule(q).findings.control_objectives.iter().cloned()),
     );
-    let evidence_plan = evidence_plan(&cx, st, &report_evals, verdict, &soc2_categories);
+    // The last plan is patched while it was made for the same verdict and categories.
+    let old_plan = old_plan.filter(|(v, c, _)| {
+        (*v == Verdict::None) == (verdict == Verdict::None) && *c == soc2_categories
+    });
+    let (evidence_plan, plan_keys) = evidence_plan(
+        cx,
+        st,
+        tr,
+        &report_evals,
+        verdict,
+        &soc2_categories,
+        old_plan.map(|(_, _, old)| old),
+    );
 
     // Every open question behind any decision, once.
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
@@ -1501,7 +1734,7 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     }
     let provisional = decisions.iter().any(|d| d.provisional) || !conflicts.is_empty();
 
-    Recommendation {
+    let rec = Recommendation {
         verdict,
         provisional,
         soc2_categories,
@@ -1519,8 +1752,23 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
         frameworks,
         conflicts,
         open_questions,
-        progress: st.vis.progress(q, s),
+        progress,
+    };
+    conflict_keys.sort_unstable();
+    conflict_keys.dedup();
+    Assembled {
+        rec,
+        marked: conflict_keys,
+        plan_keys,
     }
+}
+
+/// A recommendation, the entities whose decisions a conflict marked and the entity of each
+/// evidence plan entry.
+struct Assembled {
+    rec: Recommendation,
+    marked: Vec<EntityKey>,
+    plan_keys: Vec<EntityKey>,
 }
 
 /// The reports a `vendor_reports` answer says we hold: those its choices name (`report =
@@ -1554,18 +1802,28 @@ fn cat_pos(c: Category) -> usize {
     Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
 }
 
+/// The last evidence plan, made for the same verdict and categories, with the entity of each
+/// entry, and the entities to make again (sorted).
+struct OldPlan<'k> {
+    entries: Vec<EvidencePlanEntry>,
+    keys: Vec<EntityKey>,
+    again: &'k [EntityKey],
+}
+
 /// Evidence to collect over the observation window, per in-scope entity (and the engagement),
 /// from the evidence kinds cited by the rules that fired for it. Evidence nobody could vouch
 /// for (an open gap rule of an in-scope entity) is in the plan too, to establish first.
 fn evidence_plan(
     cx: &Ctx,
-    st: &Stage,
+    st: &Evaluation,
+    tr: &Traces,
     report_evals: &[Eval],
     verdict: Verdict,
     categories: &[Category],
-) -> Vec<EvidencePlanEntry> {
+    old: Option<OldPlan>,
+) -> (Vec<EvidencePlanEntry>, Vec<EntityKey>) {
     if verdict == Verdict::None {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let q = cx.q;
     let s = cx.s;
@@ -1581,9 +1839,9 @@ fn evidence_plan(
     let tasks = |evals: &mut dyn Iterator<Item = &Eval>, in_scope: bool| -> Vec<EvidenceTask> {
         let mut out: Vec<EvidenceTask> = Vec::new();
         let unverified =
-            |e: &Eval| in_scope && e.result == Tri::Open && e.rule.findings.gap.is_some();
+            |e: &Eval| in_scope && e.result == Tri::Open && e.rule(q).findings.gap.is_some();
         for e in evals.filter(|e| e.result == Tri::True || unverified(e)) {
-            let f = &e.rule.findings;
+            let f = &e.rule(q).findings;
             let paired = f.evidence.len() > 1 && f.evidence.len() == f.control_objectives.len();
             for (n, id) in f.evidence.iter().enumerate() {
                 let Some(kind) = q.evidence_kind(id) else {
@@ -1629,39 +1887,97 @@ fn evidence_plan(
         out
     };
     let mut plan = Vec::new();
+    let mut keys = Vec::new();
     // The engagement's own tasks and the entity-level controls report rules ask for.
-    let eng_tasks = tasks(&mut st.engagement.iter().chain(report_evals), false);
+    let eng_tasks = tasks(&mut tr.engagement.iter().chain(report_evals), false);
     if !eng_tasks.is_empty() {
         plan.push(EvidencePlanEntry {
             subject: cx.entity_ref(EntityKey::Engagement),
             owner: owner(Scope::Engagement, &s.engagement),
             tasks: eng_tasks,
         });
+        keys.push(EntityKey::Engagement);
     }
-    for (i, (evals, sum)) in st.systems.iter().zip(&st.sys_sum).enumerate() {
-        if sum.in_scope() == Tri::True || sum.subservice.is_some() {
-            let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
-            if !t.is_empty() {
-                plan.push(EvidencePlanEntry {
-                    subject: cx.entity_ref(EntityKey::System(i)),
-                    owner: owner(Scope::System, &s.systems[i].answers),
-                    tasks: t,
-                });
+    let entry = |key: EntityKey| -> Option<EvidencePlanEntry> {
+        let (evals, sum, in_scope, answers, scope) = match key {
+            EntityKey::System(i) => {
+                let sum = &st.sys_sum[i];
+                let wanted = sum.in_scope() == Tri::True || sum.subservice.is_some();
+                (
+                    &tr.systems[i],
+                    sum,
+                    wanted,
+                    &s.systems[i].answers,
+                    Scope::System,
+                )
+            }
+            EntityKey::Identity(i) => {
+                let sum = &st.id_sum[i];
+                let wanted = sum.in_scope() == Tri::True;
+                (
+                    &tr.identities[i],
+                    sum,
+                    wanted,
+                    &s.identities[i].answers,
+                    Scope::Identity,
+                )
+            }
+            EntityKey::Engagement => return None,
+        };
+        if !in_scope {
+            return None;
+        }
+        let t = tasks(&mut evals.iter(), sum.in_scope() == Tri::True);
+        (!t.is_empty()).then(|| EvidencePlanEntry {
+            subject: cx.entity_ref(key),
+            owner: owner(scope, answers),
+            tasks: t,
+        })
+    };
+    match old {
+        // The entries of the entities not made again are moved over, in entity order.
+        Some(old) => {
+            let mut again = old
+                .again
+                .iter()
+                .copied()
+                .filter(|k| *k != EntityKey::Engagement)
+                .peekable();
+            let made = |k: EntityKey, plan: &mut Vec<_>, keys: &mut Vec<_>| {
+                if let Some(x) = entry(k) {
+                    plan.push(x);
+                    keys.push(k);
+                }
+            };
+            for (e, key) in old.entries.into_iter().zip(old.keys) {
+                if key == EntityKey::Engagement {
+                    continue;
+                }
+                while let Some(k) = again.next_if(|k| *k < key) {
+                    made(k, &mut plan, &mut keys);
+                }
+                if again.next_if_eq(&key).is_some() {
+                    made(key, &mut plan, &mut keys);
+                } else {
+                    plan.push(e);
+                    keys.push(key);
+                }
+            }
+            for k in again {
+                made(k, &mut plan, &mut keys);
+            }
+        }
+        None => {
+            let all = (0..s.systems.len())
+                .map(EntityKey::System)
+                .chain((0..s.identities.len()).map(EntityKey::Identity));
+            for k in all {
+                if let Some(made) = entry(k) {
+                    plan.push(made);
+                    keys.push(k);
+                }
             }
         }
     }
-    for (i, (evals, sum)) in st.identities.iter().zip(&st.id_sum).enumerate() {
-        if sum.in_scope() != Tri::True {
-            continue;
-        }
-        let t = tasks(&mut evals.iter(), true);
-        if !t.is_empty() {
-            plan.push(EvidencePlanEntry {
-                subject: cx.entity_ref(EntityKey::Identity(i)),
-                owner: owner(Scope::Identity, &s.identities[i].answers),
-                tasks: t,
-            });
-        }
-    }
-    plan
+    (plan, keys)
 }

@@ -11,24 +11,32 @@ use crate::session::{Answers, Session, Value};
 use super::Verdict;
 use super::visibility::{self, Overlay, Visibility, entity_visibility};
 
-/// One rule's result for one entity; only true and open results are kept.
-pub(crate) struct Eval<'a> {
-    pub rule: &'a Rule,
+/// One rule's result for one entity; only true and open results are kept. Owned (the rule by
+/// its index in `Questionnaire::rules`), so the app can keep the traces between answers.
+pub(crate) struct Eval {
+    pub rule: u32,
     /// The entity the rule ran for.
     pub key: EntityKey,
     pub result: Tri,
     pub trace: Trace,
 }
 
+impl Eval {
+    pub(crate) fn rule<'q>(&self, q: &'q Questionnaire) -> &'q Rule {
+        &q.rules[self.rule as usize]
+    }
+}
+
 /// Kleene "or" over the evaluations whose findings match `pred`, with the evaluations behind it
 /// (the true ones when true, the open ones when open).
-pub(crate) fn fold<'e, 'a: 'e>(
-    evals: impl IntoIterator<Item = &'e Eval<'a>>,
+pub(crate) fn fold<'e>(
+    q: &Questionnaire,
+    evals: impl IntoIterator<Item = &'e Eval>,
     pred: impl Fn(&Findings) -> bool,
-) -> (Tri, Vec<&'e Eval<'a>>) {
+) -> (Tri, Vec<&'e Eval>) {
     let mut fired = Vec::new();
     let mut open = Vec::new();
-    for e in evals.into_iter().filter(|e| pred(&e.rule.findings)) {
+    for e in evals.into_iter().filter(|e| pred(&e.rule(q).findings)) {
         match e.result {
             Tri::True => fired.push(e),
             Tri::Open => open.push(e),
@@ -518,14 +526,26 @@ impl Evaluation {
             .map(|r| Summary::of_results(&rules.system, r))
             .collect();
         let in_scope: Vec<Tri> = sys_sum.iter().map(Summary::reached).collect();
-        let id_res: Vec<Vec<Tri>> = (0..s.identities.len())
-            .map(|i| {
-                rule_values(
+        // Once per pattern of what the identity rules read (h/import2: a million imported
+        // identities are a few hundred patterns).
+        let first = visibility::identity_patterns(
+            q,
+            s,
+            &vis,
+            rules.identity.iter().map(|r| &r.when),
+            &in_scope,
+        );
+        let mut id_res: Vec<Vec<Tri>> = Vec::with_capacity(s.identities.len());
+        for (i, &k) in first.iter().enumerate() {
+            let r = match id_res.get(k) {
+                Some(r) if k < i => r.clone(),
+                _ => rule_values(
                     &rules.identity,
                     &vis.env(q, s, EntityKey::Identity(i), &in_scope),
-                )
-            })
-            .collect();
+                ),
+            };
+            id_res.push(r);
+        }
         let id_sum = id_res
             .iter()
             .map(|r| Summary::of_results(&rules.identity, r))
@@ -995,97 +1015,221 @@ impl Evaluation {
     }
 }
 
-/// The evaluation plus, for every rule that did not come out false, the answers behind its
-/// result: what the recommendation's rationale is built from.
-pub struct Stage<'a> {
-    pub ev: Evaluation,
-    pub engagement: Vec<Eval<'a>>,
+/// For every rule that did not come out false, the answers behind its result: what the
+/// recommendation's rationale is built from. Owned, so the app keeps it between answers and
+/// traces again only the entities an answer re-ran (`retrace`).
+pub(crate) struct Traces {
+    pub engagement: Vec<Eval>,
     /// Per system: its rules, then the late rules (`Rule::late`) that did not come out false.
-    pub systems: Vec<Vec<Eval<'a>>>,
-    pub identities: Vec<Vec<Eval<'a>>>,
+    pub systems: Vec<Vec<Eval>>,
+    pub identities: Vec<Vec<Eval>>,
     /// Per system: the systems whose naming answers (`creates`) name it, i.e. that run on it.
     pub hosted_by: Vec<Vec<usize>>,
     /// Per system: the systems that name it as a service they use (`link = "uses"`).
     pub used_by: Vec<Vec<usize>>,
+    /// Per system: the systems whose late rules read its summary (it is in their `hosted_by`
+    /// or `used_by`): traced again when it is.
+    read_by: Vec<Vec<usize>>,
 }
 
-impl std::ops::Deref for Stage<'_> {
+/// The indexes in `Questionnaire::rules` of a scope's rules, in `Rules` order.
+fn rule_indexes(q: &Questionnaire, scope: Scope) -> Vec<u32> {
+    q.rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.scope == scope && !r.report_level && !r.late)
+        .map(|(n, _)| n as u32)
+        .collect()
+}
+
+/// A rule's index in `Questionnaire::rules` (for the few late and report rules).
+pub(crate) fn rule_index(q: &Questionnaire, r: &Rule) -> Option<u32> {
+    q.rules
+        .iter()
+        .position(|x| std::ptr::eq(x, r))
+        .map(|n| n as u32)
+}
+
+/// The rule indexes the traces are made from.
+struct Traced {
+    engagement: Vec<u32>,
+    system: Vec<u32>,
+    identity: Vec<u32>,
+    late: Vec<u32>,
+}
+
+impl Traced {
+    fn of(q: &Questionnaire) -> Traced {
+        Traced {
+            engagement: rule_indexes(q, Scope::Engagement),
+            system: rule_indexes(q, Scope::System),
+            identity: rule_indexes(q, Scope::Identity),
+            late: q.late_rules().filter_map(|r| rule_index(q, r)).collect(),
+        }
+    }
+}
+
+impl Traces {
+    /// Traces the rules that did not come out false (most do, and tracing allocates).
+    pub(crate) fn of(q: &Questionnaire, s: &Session, ev: &Evaluation) -> Traces {
+        let ix = Traced::of(q);
+        let hosted_by = linked_by(q, s, Link::Hosts);
+        let used_by = linked_by(q, s, Link::Uses);
+        let mut read_by = vec![Vec::new(); s.systems.len()];
+        for (j, (h, u)) in hosted_by.iter().zip(&used_by).enumerate() {
+            for &k in h.iter().chain(u) {
+                if read_by[k].last() != Some(&j) {
+                    read_by[k].push(j);
+                }
+            }
+        }
+        let mut t = Traces {
+            engagement: trace_of(q, s, ev, &ix.engagement, EntityKey::Engagement, &[]),
+            systems: Vec::new(),
+            identities: (0..s.identities.len())
+                .map(|i| trace_of(q, s, ev, &ix.identity, EntityKey::Identity(i), &ev.in_scope))
+                .collect(),
+            hosted_by,
+            used_by,
+            read_by,
+        };
+        t.systems = (0..s.systems.len())
+            .map(|j| t.system(q, s, ev, &ix, j))
+            .collect();
+        t
+    }
+
+    /// One system's trace: its rules, then the late rules, which see every system's decision;
+    /// they decide nothing themselves (checked when loading), so the evaluation and its "what
+    /// if" overlays never need them.
+    fn system(
+        &self,
+        q: &Questionnaire,
+        s: &Session,
+        ev: &Evaluation,
+        ix: &Traced,
+        j: usize,
+    ) -> Vec<Eval> {
+        let key = EntityKey::System(j);
+        let mut evals = trace_of(q, s, ev, &ix.system, key, &[]);
+        if !ix.late.is_empty() {
+            let env = BoundaryEnv {
+                inner: ev.vis.env(q, s, key, &[]),
+                this: j,
+                sums: &ev.sys_sum,
+                hosted_by: &self.hosted_by[j],
+                used_by: &self.used_by[j],
+            };
+            for &n in &ix.late {
+                let mut trace = Trace::default();
+                let result = q.rules[n as usize].when.eval(&env, &mut trace);
+                if result != Tri::False {
+                    evals.push(Eval {
+                        rule: n,
+                        key,
+                        result,
+                        trace,
+                    });
+                }
+            }
+        }
+        evals
+    }
+
+    /// Traces again the entities in `keys` (those `Evaluation::apply` re-ran; the inventory is
+    /// the one traced) and the systems whose late rules read a re-run system; returns every
+    /// entity traced again, in order.
+    pub(crate) fn retrace(
+        &mut self,
+        q: &Questionnaire,
+        s: &Session,
+        ev: &Evaluation,
+        keys: &[EntityKey],
+    ) -> Vec<EntityKey> {
+        let ix = Traced::of(q);
+        let mut systems: Vec<usize> = Vec::new();
+        for &key in keys {
+            match key {
+                EntityKey::Engagement => {
+                    self.engagement = trace_of(q, s, ev, &ix.engagement, key, &[]);
+                }
+                EntityKey::System(j) => {
+                    systems.push(j);
+                    if !ix.late.is_empty() {
+                        systems.extend_from_slice(&self.read_by[j]);
+                    }
+                }
+                EntityKey::Identity(i) => {
+                    self.identities[i] = trace_of(q, s, ev, &ix.identity, key, &ev.in_scope);
+                }
+            }
+        }
+        systems.sort_unstable();
+        systems.dedup();
+        for &j in &systems {
+            self.systems[j] = self.system(q, s, ev, &ix, j);
+        }
+        let mut out: Vec<EntityKey> = systems.into_iter().map(EntityKey::System).collect();
+        out.extend(keys.iter().filter(|k| !matches!(k, EntityKey::System(_))));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether these traces were made for an inventory of this size.
+    pub(crate) fn fits(&self, s: &Session) -> bool {
+        self.systems.len() == s.systems.len() && self.identities.len() == s.identities.len()
+    }
+}
+
+/// The traced rules (of `ix`) of one entity that did not come out false.
+fn trace_of(
+    q: &Questionnaire,
+    s: &Session,
+    ev: &Evaluation,
+    ix: &[u32],
+    key: EntityKey,
+    in_scope: &[Tri],
+) -> Vec<Eval> {
+    super::steps::add(ix.len());
+    let env = ev.vis.env(q, s, key, in_scope);
+    ix.iter()
+        .zip(ev.results(key))
+        .filter(|(_, r)| **r != Tri::False)
+        .map(|(&n, _)| {
+            let mut trace = Trace::default();
+            let result = q.rules[n as usize].when.eval(&env, &mut trace);
+            Eval {
+                rule: n,
+                key,
+                result,
+                trace,
+            }
+        })
+        .collect()
+}
+
+/// The evaluation and its traces: what a recommendation is built from.
+pub struct Stage {
+    pub ev: Evaluation,
+    pub(crate) tr: Traces,
+}
+
+impl std::ops::Deref for Stage {
     type Target = Evaluation;
     fn deref(&self) -> &Evaluation {
         &self.ev
     }
 }
 
-impl<'a> Stage<'a> {
-    pub(crate) fn new(q: &'a Questionnaire, s: &Session) -> Stage<'a> {
+impl Stage {
+    pub(crate) fn new(q: &Questionnaire, s: &Session) -> Stage {
         Stage::trace(q, s, Evaluation::new(q, s))
     }
 
-    /// Traces the rules that did not come out false (most do, and tracing allocates).
-    pub(crate) fn trace(q: &'a Questionnaire, s: &Session, ev: Evaluation) -> Stage<'a> {
-        let rules = Rules::of(q);
-        let traced = |scope_rules: &[&'a Rule], key: EntityKey, in_scope: &[Tri]| {
-            let env = ev.vis.env(q, s, key, in_scope);
-            scope_rules
-                .iter()
-                .zip(ev.results(key))
-                .filter(|(_, r)| **r != Tri::False)
-                .map(|(rule, _)| {
-                    let mut trace = Trace::default();
-                    let result = rule.when.eval(&env, &mut trace);
-                    Eval {
-                        rule,
-                        key,
-                        result,
-                        trace,
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        let mut systems: Vec<Vec<Eval<'a>>> = (0..s.systems.len())
-            .map(|j| traced(&rules.system, EntityKey::System(j), &[]))
-            .collect();
-        let identities = (0..s.identities.len())
-            .map(|i| traced(&rules.identity, EntityKey::Identity(i), &ev.in_scope))
-            .collect();
-        let engagement = traced(&rules.engagement, EntityKey::Engagement, &[]);
-        let hosted_by = linked_by(q, s, Link::Hosts);
-        let used_by = linked_by(q, s, Link::Uses);
-        // Late rules see every system's decision; they decide nothing themselves (checked when
-        // loading), so the evaluation and its "what if" overlays never need them.
-        let late: Vec<&'a Rule> = q.late_rules().collect();
-        if !late.is_empty() {
-            for (j, evals) in systems.iter_mut().enumerate() {
-                let key = EntityKey::System(j);
-                let env = BoundaryEnv {
-                    inner: ev.vis.env(q, s, key, &[]),
-                    this: j,
-                    sums: &ev.sys_sum,
-                    hosted_by: &hosted_by[j],
-                    used_by: &used_by[j],
-                };
-                for rule in &late {
-                    let mut trace = Trace::default();
-                    let result = rule.when.eval(&env, &mut trace);
-                    if result != Tri::False {
-                        evals.push(Eval {
-                            rule,
-                            key,
-                            result,
-                            trace,
-                        });
-                    }
-                }
-            }
-        }
-        Stage {
-            ev,
-            engagement,
-            systems,
-            identities,
-            hosted_by,
-            used_by,
-        }
+    pub(crate) fn trace(q: &Questionnaire, s: &Session, ev: Evaluation) -> Stage {
+        let tr = Traces::of(q, s, &ev);
+        Stage { ev, tr }
     }
 }
 

@@ -32,11 +32,235 @@ pub fn visibility(q: &Questionnaire, s: &Session) -> Visibility {
     v.systems = (0..s.systems.len())
         .map(|i| entity_visibility(q, s, &v, EntityKey::System(i), None))
         .collect();
-    v.identities = (0..s.identities.len())
-        .map(|i| entity_visibility(q, s, &v, EntityKey::Identity(i), None))
-        .collect();
+    v.identities = identity_visibility(q, s, &v);
     v.links = links(s);
     v
+}
+
+/// Every identity's visibility, worked out once per pattern: an identity's `show_if`s read
+/// only its own answers and the engagement's (`any_system` is refused in `show_if` by
+/// validation), so identities with the same answers to the questions those conditions read are
+/// asked the same questions. A million imported identities come in a few dozen patterns.
+fn identity_visibility(q: &Questionnaire, s: &Session, v: &Visibility) -> Vec<Vec<Tri>> {
+    let each = |i: usize| entity_visibility(q, s, v, EntityKey::Identity(i), None);
+    let Some(reads) = identity_reads(q) else {
+        return (0..s.identities.len()).map(each).collect();
+    };
+    super::steps::add(s.identities.len());
+    let mut seen: Seen<Vec<Read<'_>>> = Seen::default();
+    let mut out: Vec<Vec<Tri>> = Vec::with_capacity(s.identities.len());
+    for (i, x) in s.identities.iter().enumerate() {
+        let key: Vec<Read<'_>> = reads
+            .iter()
+            .map(|id| Read::of(x.answers.get(*id).map(|a| &a.value)))
+            .collect();
+        let vis = match seen.get(&key) {
+            Some(&k) => out[k].clone(),
+            None => {
+                seen.insert(key, i);
+                each(i)
+            }
+        };
+        out.push(vis);
+    }
+    out
+}
+
+/// The ids of the non-engagement questions the identity questions' `show_if`s read (what
+/// [`identity_visibility`] keys on); `None` when one of them reaches beyond the identity's
+/// own answers (`any_system`), so each identity is worked out on its own.
+fn identity_reads(q: &Questionnaire) -> Option<Vec<&str>> {
+    let mut reads = Reads::default();
+    for c in q
+        .questions
+        .iter()
+        .filter(|x| x.scope == Scope::Identity)
+        .filter_map(|x| x.show_if.as_ref())
+    {
+        reads.add(c, false);
+    }
+    (!reads.systems).then(|| {
+        questions(q, reads.own)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    })
+}
+
+/// Whether which questions an identity is asked can depend on the systems it is linked to
+/// (never with a validated questionnaire: `any_system` is refused in `show_if`). When not, the
+/// import tries identities without their systems.
+pub(crate) fn identities_asked_by_their_own_answers(q: &Questionnaire) -> bool {
+    identity_reads(q).is_some()
+}
+
+/// What conditions read: question indexes of the entity itself, question indexes of the
+/// systems reached through `any_system`, and whether the linked systems matter at all.
+#[derive(Default)]
+struct Reads {
+    own: Vec<usize>,
+    of_systems: Vec<usize>,
+    systems: bool,
+}
+
+impl Reads {
+    fn add(&mut self, c: &Condition, in_system: bool) {
+        use crate::questionnaire::condition::{Age, Test};
+        match c {
+            Condition::AnySystem(c) => {
+                self.systems = true;
+                self.add(c, true);
+            }
+            Condition::AnySystemInScope => self.systems = true,
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().for_each(|c| self.add(c, in_system))
+            }
+            Condition::Not(c) => self.add(c, in_system),
+            Condition::Total(_) | Condition::Boundary(_) => {}
+            Condition::Atom(a) => {
+                let to = if in_system {
+                    &mut self.of_systems
+                } else {
+                    &mut self.own
+                };
+                to.push(a.qi);
+                if let Test::OlderThan(Age::Question { qi, .. }) = &a.test {
+                    to.push(*qi);
+                }
+            }
+        }
+    }
+}
+
+/// The non-engagement questions among `qis` (index and id), once each, in order: engagement
+/// answers are the same for every entity.
+fn questions(q: &Questionnaire, mut qis: Vec<usize>) -> Vec<(usize, &str)> {
+    qis.sort_unstable();
+    qis.dedup();
+    qis.into_iter()
+        .filter_map(|qi| q.questions.get(qi).map(|x| (qi, x)))
+        .filter(|(_, x)| x.scope != Scope::Engagement)
+        .map(|(qi, x)| (qi, x.id.as_str()))
+        .collect()
+}
+
+/// For each identity, the first identity on which `conditions` (identity conditions, e.g. the
+/// identity rules) give the same results, evaluated with `v` and `in_scope`: itself when it is
+/// the first of its pattern. The pattern is what the conditions can read: the identity's
+/// answers to the questions they test and whether each is asked, and the kinds of systems it
+/// is linked to (each system's scope and its answers to the questions `any_system` tests),
+/// never which systems or how many times. How the verdict after an import evaluates the rules
+/// once per pattern rather than once per identity.
+pub(crate) fn identity_patterns<'c>(
+    q: &Questionnaire,
+    s: &Session,
+    v: &Visibility,
+    conditions: impl IntoIterator<Item = &'c Condition>,
+    in_scope: &[Tri],
+) -> Vec<usize> {
+    let mut reads = Reads::default();
+    for c in conditions {
+        reads.add(c, false);
+    }
+    let own = questions(q, std::mem::take(&mut reads.own));
+    let of_systems = questions(q, std::mem::take(&mut reads.of_systems));
+    // Systems by kind: those the conditions cannot tell apart share a number.
+    let mut kinds: Seen<(u8, Pattern<'_>)> = Seen::default();
+    let system_kind: Vec<usize> = if reads.systems {
+        (0..s.systems.len())
+            .map(|j| {
+                let key = (
+                    tri_byte(in_scope.get(j).copied()),
+                    pattern_of(
+                        v.of(EntityKey::System(j)),
+                        &s.systems[j].answers,
+                        &of_systems,
+                    ),
+                );
+                let next = kinds.len();
+                *kinds.entry(key).or_insert(next)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    super::steps::add(s.identities.len());
+    let mut seen: Seen<(Pattern<'_>, Vec<usize>)> = Seen::default();
+    (0..s.identities.len())
+        .map(|i| {
+            let linked: Vec<usize> = if reads.systems {
+                let mut k: Vec<usize> = v
+                    .links
+                    .get(i)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .filter_map(|&j| system_kind.get(j).copied())
+                    .collect();
+                k.sort_unstable();
+                k.dedup();
+                k
+            } else {
+                Vec::new()
+            };
+            let key = (
+                pattern_of(v.of(EntityKey::Identity(i)), &s.identities[i].answers, &own),
+                linked,
+            );
+            *seen.entry(key).or_insert(i)
+        })
+        .collect()
+}
+
+/// Patterns seen, by the first entity of each: keyed with a fast hash (SipHash was most of
+/// the cost of finding an identity's pattern), seeded per process as SipHash is, so that
+/// a hostile file cannot choose colliding answers.
+type Seen<K> = HashMap<K, usize, foldhash::fast::RandomState>;
+
+/// Whether each of some questions is asked ([`tri_byte`]) and its answer.
+type Pattern<'a> = Vec<(u8, Read<'a>)>;
+
+/// [`Pattern`] of the questions in `read`.
+fn pattern_of<'a>(vis: &[Tri], answers: &'a Answers, read: &[(usize, &str)]) -> Pattern<'a> {
+    read.iter()
+        .map(|&(qi, id)| {
+            (
+                tri_byte(vis.get(qi).copied()),
+                Read::of(answers.get(id).map(|a| &a.value)),
+            )
+        })
+        .collect()
+}
+
+fn tri_byte(t: Option<Tri>) -> u8 {
+    match t {
+        None => 0,
+        Some(Tri::False) => 1,
+        Some(Tri::Open) => 2,
+        Some(Tri::True) => 3,
+    }
+}
+
+/// One answer as a pattern key: equal keys are equal answers (a number by its bits, so two
+/// spellings of zero are two patterns, which costs a little sharing, never a wrong result).
+#[derive(PartialEq, Eq, Hash)]
+enum Read<'a> {
+    None,
+    Unknown,
+    Text(&'a str),
+    Number(u64),
+    List(&'a [String]),
+}
+
+impl<'a> Read<'a> {
+    fn of(v: Option<&'a Value>) -> Read<'a> {
+        match v {
+            None => Read::None,
+            Some(Value::Unknown) => Read::Unknown,
+            Some(Value::Text(t)) => Read::Text(t),
+            Some(Value::Number(n)) => Read::Number(n.to_bits()),
+            Some(Value::List(l)) => Read::List(l),
+        }
+    }
 }
 
 /// For each identity, the indexes of the systems it can access that exist, in link order.
@@ -101,7 +325,8 @@ pub(crate) fn entity_visibility(
                 system_in_scope: &[],
                 overlay,
             };
-            c.eval(&env, &mut Trace::default())
+            // The result without the reasons (`value` is `eval` less the trace it allocates).
+            c.value(&env)
         } else {
             Tri::True
         };
@@ -343,5 +568,163 @@ impl Env for EntityEnv<'_> {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::engine::Evaluation;
+    use crate::vocab::Kind;
+
+    /// A session whose identities and systems answer every question of their scope in a few
+    /// ways (some left unanswered, some "unknown"), so that many share a pattern and many do
+    /// not, with links to systems of different answers (or none).
+    fn varied() -> (Questionnaire, Session) {
+        let q = crate::questionnaire::builtin().expect("built-in questionnaire");
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        let mut s = Session::new(&q, "Patterns Ltd", now);
+        let value = |x: &crate::questionnaire::Question, n: usize| -> Option<Value> {
+            Some(match (n % 7, x.kind) {
+                (0, _) => return None,
+                (1, _) => Value::Unknown,
+                (_, Kind::YesNo) => Value::Text(["yes", "no"][n % 2].into()),
+                (_, Kind::Single) => {
+                    Value::Text(x.choices.get(n % x.choices.len().max(1))?.id.clone())
+                }
+                (_, Kind::Multi) => {
+                    Value::List(vec![x.choices.get(n % x.choices.len().max(1))?.id.clone()])
+                }
+                (_, Kind::Text) => Value::Text(format!("owner {}", n % 3)),
+                (_, Kind::Number) => Value::Number((n % 4 * 90) as f64),
+                (_, Kind::Date) => {
+                    Value::Text(["2026-11-02", "2024-01-15", "2025-12-01"][n % 3].into())
+                }
+            })
+        };
+        // The engagement answered (never "unknown"), so that systems' questions are asked.
+        for (k, x) in q
+            .questions
+            .iter()
+            .filter(|x| x.scope == Scope::Engagement)
+            .enumerate()
+        {
+            if let Some(v) = value(x, 7 * k + 2 + k % 5) {
+                let _ = s.set_answer(x, &EntityId::Engagement, v, now);
+            }
+        }
+        let set = |s: &mut Session, e: &EntityId, id: &str, v: Value| {
+            let x = q.question(id).expect("a built-in question");
+            s.set_answer(x, e, v, now).expect("a valid answer");
+        };
+        let yes = |t: &str| Value::Text(t.into());
+        // A SOC 2 is called for, so that the identity rules that reach systems can hold.
+        let eng = EntityId::Engagement;
+        set(
+            &mut s,
+            &eng,
+            "report_requesters",
+            Value::List(vec!["security_teams".into()]),
+        );
+        set(&mut s, &eng, "confidential_data", yes("yes"));
+        let systems = s.add_systems(["A", "B", "C", "D", "E"], now);
+        for (j, sid) in systems.iter().enumerate() {
+            let e = EntityId::System(sid.clone());
+            for (k, x) in q
+                .questions
+                .iter()
+                .filter(|x| x.scope == Scope::System)
+                .enumerate()
+            {
+                if let Some(v) = value(x, j * 3 + k) {
+                    let _ = s.set_answer(x, &e, v, now);
+                }
+            }
+            set(
+                &mut s,
+                &e,
+                "operated_by",
+                yes(["in_house", "vendor"][j % 2]),
+            );
+            set(
+                &mut s,
+                &e,
+                "customer_data",
+                yes(["yes", "no", "yes"][j % 3]),
+            );
+        }
+        let names: Vec<String> = (0..300).map(|i| format!("id {i}")).collect();
+        let ids = s.add_identities(names.iter().map(String::as_str), now);
+        for (i, id) in ids.iter().enumerate() {
+            let e = EntityId::Identity(id.clone());
+            for (k, x) in q
+                .questions
+                .iter()
+                .filter(|x| x.scope == Scope::Identity)
+                .enumerate()
+            {
+                // Ten identities in a row answer alike and differ in their links.
+                if let Some(v) = value(x, i / 10 / (k % 3 + 1) + k) {
+                    let _ = s.set_answer(x, &e, v, now);
+                }
+            }
+            let links = if i % 10 == 9 { 0 } else { systems.len() };
+            for sid in systems.iter().take(links).skip(i % 4).step_by(i % 3 + 2) {
+                s.toggle_link(id, sid, now);
+            }
+        }
+        (q, s)
+    }
+
+    /// Visibility per pattern is the visibility worked out for each identity on its own.
+    #[test]
+    fn identities_of_one_pattern_are_asked_what_each_would_be_asked() {
+        let (q, s) = varied();
+        let v = visibility(&q, &s);
+        let mut alone = v.clone();
+        alone.identities.clear();
+        let mut distinct: Vec<&Vec<Tri>> = v.identities.iter().collect();
+        distinct.sort_by_key(|t| format!("{t:?}"));
+        distinct.dedup();
+        assert!(
+            distinct.len() > 3,
+            "the identities are asked different things"
+        );
+        for i in 0..s.identities.len() {
+            let own = entity_visibility(&q, &s, &alone, EntityKey::Identity(i), None);
+            assert_eq!(v.identities[i], own, "identity {i}");
+        }
+    }
+
+    /// The identity rules evaluated once per pattern give every identity what it gets alone.
+    #[test]
+    fn identity_rules_per_pattern_are_each_identitys_results() {
+        let (q, s) = varied();
+        let ev = Evaluation::new(&q, &s);
+        let rules: Vec<_> = q.rules_in(Scope::Identity).collect();
+        let first = identity_patterns(&q, &s, &ev.vis, rules.iter().map(|r| &r.when), &ev.in_scope);
+        assert!(
+            first.iter().enumerate().any(|(i, k)| *k < i),
+            "some identities share a pattern"
+        );
+        let mut distinct: Vec<Vec<Tri>> = Vec::new();
+        for i in 0..s.identities.len() {
+            let env = ev.vis.env(&q, &s, EntityKey::Identity(i), &ev.in_scope);
+            let alone: Vec<Tri> = rules.iter().map(|r| r.when.value(&env)).collect();
+            assert_eq!(
+                ev.results(EntityKey::Identity(i)),
+                alone.as_slice(),
+                "identity {i}"
+            );
+            if !distinct.contains(&alone) {
+                distinct.push(alone);
+            }
+        }
+        assert!(distinct.len() > 3, "the rules give different results");
     }
 }

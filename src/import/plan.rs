@@ -7,6 +7,7 @@ use std::io::Read;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 
@@ -614,31 +615,118 @@ fn mark_not_asked(
     let of = plan.identities.len();
     report.stage = Stage::Checking { done: 0, of };
     progress(report)?;
-    let mut trial = Session::new(q, &s.workshop.organisation, s.created);
-    trial.workshop = s.workshop.clone();
-    trial.engagement = s.engagement.clone();
-    let new_index: HashMap<String, usize> = plan
-        .new_systems
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (name_key(n), i))
-        .collect();
-    let writes: HashMap<&str, &Question> = q
-        .questions
-        .iter()
-        .filter(|x| x.scope == Scope::Identity)
-        .map(|x| (x.id.as_str(), x))
-        .collect();
-    let index: HashMap<&str, usize> = q
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
-    let now = s.updated;
-    let source = plan.source.clone();
-    let mut done = 0;
-    for chunk in plan.identities.chunks_mut(CHUNK) {
+    let cx = Check {
+        q,
+        s,
+        new_index: plan
+            .new_systems
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (name_key(n), i))
+            .collect(),
+        writes: q
+            .questions
+            .iter()
+            .filter(|x| x.scope == Scope::Identity)
+            .map(|x| (x.id.as_str(), x))
+            .collect(),
+        index: q
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect(),
+        source: plan.source.clone(),
+        systems_matter: !engine::identities_asked_by_their_own_answers(q),
+    };
+    // Chunks are independent: past two of them, the second half is checked on a second
+    // thread (the progress callback stays on this one, which counts both halves' work).
+    let two = of > 2 * CHUNK && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mid = if two {
+        of.div_ceil(2 * CHUNK) * CHUNK
+    } else {
+        of
+    };
+    let (mine, theirs) = plan.identities.split_at_mut(mid);
+    let stop = AtomicBool::new(false);
+    let theirs_done = AtomicUsize::new(0);
+    let (flow, finished) = std::thread::scope(|scope| {
+        let other = (!theirs.is_empty()).then(|| {
+            let (cx, stop, theirs_done) = (&cx, &stop, &theirs_done);
+            let theirs = &mut *theirs;
+            scope.spawn(move || {
+                let mut trial = cx.trial();
+                for chunk in theirs.chunks_mut(CHUNK) {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    cx.chunk(&mut trial, chunk);
+                    theirs_done.fetch_add(chunk.len(), Ordering::Relaxed);
+                }
+            })
+        });
+        let mut trial = cx.trial();
+        let mut done = 0;
+        let mut flow = ControlFlow::Continue(());
+        for chunk in mine.chunks_mut(CHUNK) {
+            cx.chunk(&mut trial, chunk);
+            done += chunk.len();
+            report.stage = Stage::Checking {
+                done: done + theirs_done.load(Ordering::Relaxed),
+                of,
+            };
+            flow = progress(report);
+            if flow.is_break() {
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        (flow, other.is_none_or(|h| h.join().is_ok()))
+    });
+    flow?;
+    if !finished {
+        // The second thread failed: its chunks are checked here (again, for those it did).
+        let mut trial = cx.trial();
+        for chunk in theirs.chunks_mut(CHUNK) {
+            cx.chunk(&mut trial, chunk);
+        }
+    }
+    if two {
+        report.stage = Stage::Checking { done: of, of };
+        progress(report)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// What checking a chunk of identities needs, shared by the threads that do it.
+struct Check<'a> {
+    q: &'a Questionnaire,
+    s: &'a Session,
+    /// The systems this import creates, by name key, with their index in `new_systems`.
+    new_index: HashMap<String, usize>,
+    /// The identity questions by id.
+    writes: HashMap<&'a str, &'a Question>,
+    /// Every question's index by id.
+    index: HashMap<&'a str, usize>,
+    source: String,
+    /// Which questions an identity is asked can depend on its systems: they are tried with
+    /// it (else a chunk's trial holds no systems, which was most of the check's work).
+    systems_matter: bool,
+}
+
+impl Check<'_> {
+    /// An empty session with the engagement's answers, to try chunks in.
+    fn trial(&self) -> Session {
+        let mut trial = Session::new(self.q, &self.s.workshop.organisation, self.s.created);
+        trial.workshop = self.s.workshop.clone();
+        trial.engagement = self.s.engagement.clone();
+        trial
+    }
+
+    /// Marks the answers the identities of `chunk` would not be asked, trying them in `trial`.
+    fn chunk(&self, trial: &mut Session, chunk: &mut [IdentityPlan]) {
+        let (q, s) = (self.q, self.s);
+        let now = s.updated;
         trial.systems.clear();
         trial.identities.clear();
         // Systems by where they come from: the session (by index) or this import (by index in
@@ -663,18 +751,26 @@ fn mark_not_asked(
         for (k, ip) in chunk.iter().enumerate() {
             let current = ip.existing.as_deref().and_then(|id| s.identity(id));
             let mut links: Vec<String> = Vec::new();
-            for id in current.map_or(&[][..], |i| &i.systems[..]) {
+            let linked = match current {
+                Some(i) if self.systems_matter => &i.systems[..],
+                _ => &[],
+            };
+            for id in linked {
                 if let Some(i) = s.system_index(id) {
-                    links.push(system(&mut trial, (false, i)));
+                    links.push(system(trial, (false, i)));
                 }
             }
-            for l in ip.systems.iter().filter(|l| !l.linked) {
+            for l in ip
+                .systems
+                .iter()
+                .filter(|l| self.systems_matter && !l.linked)
+            {
                 let key = match &l.existing {
                     Some(id) => s.system_index(id).map(|i| (false, i)),
-                    None => new_index.get(&name_key(&l.name)).map(|&i| (true, i)),
+                    None => self.new_index.get(&name_key(&l.name)).map(|&i| (true, i)),
                 };
                 if let Some(key) = key {
-                    links.push(system(&mut trial, key));
+                    links.push(system(trial, key));
                 }
             }
             trial.identities.push(Identity {
@@ -686,41 +782,39 @@ fn mark_not_asked(
         }
         for (ip, trial) in chunk.iter().zip(&mut trial.identities) {
             for a in ip.answers.iter().filter(|a| a.action.writes()) {
-                if let Some(question) = writes.get(a.question.as_str()) {
+                if let Some(question) = self.writes.get(a.question.as_str()) {
                     // Stored as `apply` stores it, less what only a real session needs (the
                     // secret scan, the record of what changed, the lookup of the entity by id):
                     // a planned value is checked already, and which questions are asked does
                     // not depend on whether a text was redacted.
                     let mut stored = Answer::new(a.value.clone().normalised(question), now);
-                    stored.source = Some(source.clone());
+                    stored.source = Some(self.source.clone());
                     trial.answers.insert(question.id.clone(), stored);
                 }
             }
         }
-        let vis = engine::visibility(q, &trial);
+        let vis = engine::visibility(q, trial);
         for (k, ip) in chunk.iter_mut().enumerate() {
             let shown = vis.of(EntityKey::Identity(k));
             let answers = &trial.identities[k].answers;
             for a in &mut ip.answers {
-                let hidden = index
+                let hidden = self
+                    .index
                     .get(a.question.as_str())
                     .and_then(|&i| shown.get(i))
                     .is_some_and(|t| *t == Tri::False);
                 if hidden && a.action.writes() {
-                    let because = writes
+                    let because = self
+                        .writes
                         .get(a.question.as_str())
                         .and_then(|x| x.show_if.as_ref())
-                        .map(|c| hidden_because(&writes, c, answers, &source))
+                        .map(|c| hidden_because(&self.writes, c, answers, &self.source))
                         .unwrap_or_default();
                     a.action = Action::NotAsked { because };
                 }
             }
         }
-        done += chunk.len();
-        report.stage = Stage::Checking { done, of };
-        progress(report)?;
     }
-    ControlFlow::Continue(())
 }
 
 /// Which of the identity's answers hide a question (those its `show_if` reads), as

@@ -336,6 +336,28 @@ impl PartialEq for Revision {
     }
 }
 
+/// Texts already scanned for secrets, with what they are stored as: a batch of answers that
+/// repeat the same texts (an import's owner names) scans each once. Bounded: only short texts
+/// are kept, at most `LIMIT` of them; the others are scanned each time.
+#[derive(Default)]
+pub(crate) struct Scanned(HashMap<String, String>);
+
+impl Scanned {
+    const LIMIT: usize = 1 << 16;
+
+    /// `text` redacted, as [`secrets::redacted`] gives it.
+    pub(crate) fn redacted(&mut self, text: String) -> String {
+        if let Some(r) = self.0.get(&text) {
+            return r.clone();
+        }
+        let r = secrets::redacted(&text);
+        if text.len() <= 256 && self.0.len() < Self::LIMIT {
+            self.0.insert(text, r.clone());
+        }
+        r
+    }
+}
+
 /// A value as plain text: a name or a workshop detail kept as an answer's value in a conflict.
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
@@ -537,6 +559,66 @@ impl Session {
         }
         self.touch(now);
         Ok(findings)
+    }
+
+    /// Sets answers of the identity at `index` as [`Session::set_answer`] sets each (checked,
+    /// normalised, text that looks like a secret redacted, a pending note joined), each marked
+    /// with `source`, with one change record for them all instead of one lookup and one record
+    /// per answer: how an import writes an identity's answers. Answers that do not fit their
+    /// question, or questions of another scope, are skipped. Returns how many were stored.
+    pub(crate) fn set_identity_answers<'q>(
+        &mut self,
+        index: usize,
+        answers: impl IntoIterator<Item = (&'q Question, Value)>,
+        source: &str,
+        scanned: &mut Scanned,
+        now: DateTime<Utc>,
+    ) -> usize {
+        let Some(x) = self.identities.get_mut(index) else {
+            return 0;
+        };
+        let entity = EntityId::Identity(x.id.clone());
+        let mut stored = 0;
+        for (q, value) in answers {
+            if q.scope != entity.scope() || value.check(q).is_err() {
+                continue;
+            }
+            let value = match value.normalised(q) {
+                Value::Text(t) if q.kind == Kind::Text => Value::Text(scanned.redacted(t)),
+                v => v,
+            };
+            let (note, secret_override) = match x.answers.get(&q.id) {
+                Some(a) => {
+                    let keep = a.secret_override
+                        && a.note.as_deref().is_some_and(secrets::contains_secret);
+                    (a.note.clone(), keep)
+                }
+                // Notes are few: the key is built only when there are any.
+                None if !self.notes.is_empty() => {
+                    match self.notes.remove(&(entity.clone(), q.id.clone())) {
+                        Some(n) => (Some(n.text), n.secret_override),
+                        None => (None, false),
+                    }
+                }
+                None => (None, false),
+            };
+            x.answers.insert(
+                q.id.clone(),
+                Answer {
+                    value,
+                    at: now,
+                    note,
+                    source: Some(source.to_string()),
+                    secret_override,
+                },
+            );
+            stored += 1;
+        }
+        if stored > 0 {
+            self.revision.bump(Some(touched(&entity)));
+            self.touch(now);
+        }
+        stored
     }
 
     /// The names in a naming answer that are another way of writing one system already in the

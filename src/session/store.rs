@@ -380,6 +380,9 @@ fn write_atomic_inner(
             source: std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder"),
         });
     }
+    if let Some(saved) = write_through_special(path, fill)? {
+        return Ok(saved);
+    }
     let mut tmp = temp_for(path)?;
     {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
@@ -414,6 +417,53 @@ fn write_atomic_inner(
     })?;
     sync_dir(&dir);
     Ok(saved)
+}
+
+/// An existing target that is not a regular file (`-o /dev/null`, a named pipe, a terminal) is
+/// written to as it is: replacing it by renaming a file over it would turn `/dev/null` into a
+/// file (it did, on the machine these figures were measured on), and backing it up is
+/// meaningless. `None` for a regular file or a new path, which get the atomic write.
+fn write_through_special(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Option<Saved>, StoreError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if meta.is_file() || meta.is_dir() {
+        return Ok(None);
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io(path, "open"))?;
+    let mut w = CountingWriter {
+        inner: std::io::BufWriter::with_capacity(1 << 16, file),
+        bytes: 0,
+    };
+    fill(&mut w)
+        .and_then(|()| w.flush())
+        .map_err(io(path, "write"))?;
+    Ok(Some(Saved {
+        bytes: w.bytes,
+        ..Saved::default()
+    }))
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The prefix of every temporary file written for `target`: `.<name>.socscope-`. Writers of one

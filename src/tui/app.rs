@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::questionnaire::{Question, Questionnaire};
 use crate::session::{EntityId, Session, Value};
+use crate::vocab::Kind;
 use crate::workshop::Lease;
 
 use super::keymap::Ctx;
@@ -265,6 +266,13 @@ impl App {
         match self.screen() {
             Screen::Questions if self.current().is_some_and(|(_, _, q)| !q.kind.is_choice()) => {
                 Ctx::TypedQuestion
+            }
+            Screen::Questions
+                if self
+                    .current()
+                    .is_some_and(|(_, _, q)| q.kind != Kind::Multi) =>
+            {
+                Ctx::OneChoiceQuestion
             }
             s => s.ctx(),
         }

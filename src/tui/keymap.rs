@@ -17,6 +17,9 @@ pub enum Ctx {
     Questions,
     /// The questions screen on a question answered by typing: letters and digits are text.
     TypedQuestion,
+    /// The questions screen on a question with one answer (yes/no, single choice): nothing to
+    /// tick, so Space chooses as Enter does and the footer does not offer "toggle".
+    OneChoiceQuestion,
     Recommendation,
     Decision,
     Review,
@@ -75,6 +78,7 @@ impl Ctx {
             Ctx::Inventory => "Inventory",
             Ctx::Questions => "Questions",
             Ctx::TypedQuestion => "Questions answered by typing",
+            Ctx::OneChoiceQuestion => "Questions with one answer (yes/no, single choice)",
             Ctx::Recommendation => "Recommendation",
             Ctx::Decision => "Decision rationale",
             Ctx::Review => "Review",
@@ -115,7 +119,7 @@ impl Ctx {
     /// typing leaves free).
     fn parent(self) -> Option<Ctx> {
         match self {
-            Ctx::TypedQuestion => Some(Ctx::Questions),
+            Ctx::TypedQuestion | Ctx::OneChoiceQuestion => Some(Ctx::Questions),
             _ => None,
         }
     }
@@ -445,12 +449,21 @@ pub(crate) static KEYMAP: &[Binding] = &[
         "Choose the highlighted answer and go on (an unanswered question highlights no choice until ↑/↓ moves to one; a choice's key answers at once; typed answers: open the text box)",
         &[Questions],
     ),
+    // Before the questions' row, so that it wins on a question with one answer.
+    b(
+        &[k(' ')],
+        "Space",
+        Cmd::Toggle,
+        "",
+        "Choose the highlighted answer, as Enter does",
+        &[OneChoiceQuestion],
+    ),
     b(
         &[k(' ')],
         "Space",
         Cmd::Toggle,
         "toggle",
-        "Tick or untick a choice (multiple choice); choose (single choice)",
+        "Tick or untick a choice (multiple choice)",
         &[Questions],
     ),
     b(

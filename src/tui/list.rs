@@ -523,7 +523,8 @@ pub(crate) mod counted {
     use std::cell::Cell;
 
     thread_local! {
-        /// Items a filter looked at (Recommendation, Review), previews worked out (Conflicts).
+        /// Items a filter looked at (Recommendation, Review), previews worked out (Conflicts),
+        /// passes of the Inventory's filter over both lists.
         pub(crate) static EXAMINED: Cell<usize> = const { Cell::new(0) };
         /// Rows built to be drawn.
         pub(crate) static BUILT: Cell<usize> = const { Cell::new(0) };

@@ -22,10 +22,10 @@ pub struct Workshop {
     /// change (`rec`): an answer on the questions screen updates only `eval` and `panel`,
     /// which at 10,000 identities is the difference between a frame and half a second.
     rec: OnceCell<Recommendation>,
-    /// The recommendation an answer made out of date, kept until the next one is built: at
-    /// 10,000 identities freeing it is a second of millions of small frees, which the answer
-    /// would pay; the screen that builds the next one (itself seconds) pays it instead.
-    stale: RefCell<Option<Recommendation>>,
+    /// What the next `rec` is patched from: the recommendation an answer made out of date (not
+    /// freed in the answer: at 10,000 identities that is millions of small frees) and what
+    /// was kept beside it, told which entities the answers since re-ran.
+    made: RefCell<Made>,
     /// What the questions screen shows of the recommendation, always up to date.
     panel: Panel,
     /// What the panel is made from, per entity, patched for the entities an answer re-ran.
@@ -50,6 +50,13 @@ pub struct Workshop {
     pub(crate) revision: u64,
 }
 
+/// The out-of-date recommendation and what the next one is patched with (`Workshop::made`).
+#[derive(Default)]
+struct Made {
+    old: Option<Recommendation>,
+    kept: Option<engine::Kept>,
+}
+
 /// The next workshop revision (see `Workshop::revision`).
 fn next_revision() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -68,7 +75,7 @@ impl Workshop {
             session,
             lease,
             rec: OnceCell::new(),
-            stale: RefCell::new(None),
+            made: RefCell::new(Made::default()),
             panel,
             kept,
             parts,
@@ -106,6 +113,8 @@ impl Workshop {
         self.progress = total(&self.parts);
         self.kept = PanelState::new(q, &self.session, &self.eval);
         self.seq = Sequence::new(&self.session, vis);
+        // Everything may have changed: the next recommendation is made in full.
+        self.made.get_mut().kept = None;
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
@@ -131,6 +140,9 @@ impl Workshop {
             }
         }
         self.kept.patch(q, s, &self.eval, &keys);
+        if let Some(k) = self.made.get_mut().kept.as_mut() {
+            k.touch(&keys);
+        }
         if asked {
             self.seq.patch(s, self.eval.visibility(), &keys);
         }
@@ -142,7 +154,7 @@ impl Workshop {
     fn changed(&mut self, q: &Questionnaire) {
         self.panel = engine::panel_counted(q, &self.session, &self.eval, &self.kept, self.progress);
         if let Some(old) = self.rec.take() {
-            *self.stale.get_mut() = Some(old);
+            self.made.get_mut().old = Some(old);
         }
         self.sensitivity = None;
         self.revision = next_revision();
@@ -167,11 +179,21 @@ impl Workshop {
         self.lease.save_if_changed(&self.session, rec)
     }
 
-    /// The recommendation from the kept evaluation, the out-of-date one freed first (so that
-    /// two are never held at once).
+    /// The recommendation from the kept evaluation: the out-of-date one patched for the
+    /// entities the answers since re-ran, or made in full.
     fn build_rec(&self, q: &Questionnaire) -> Recommendation {
-        drop(self.stale.borrow_mut().take());
-        engine::recommend_from(q, &self.session, &self.eval)
+        let mut made = self.made.borrow_mut();
+        let old = made.old.take();
+        let s = &self.session;
+        engine::recommend_kept(
+            q,
+            s,
+            &self.eval,
+            &mut made.kept,
+            old,
+            &self.kept,
+            self.progress,
+        )
     }
 
     /// The full recommendation if it is up to date, without building it.

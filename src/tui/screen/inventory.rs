@@ -8,6 +8,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::questionnaire::Questionnaire;
 use crate::session::EntityId;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::text::{truncate_middle, width};
 use crate::tui::action::Action;
 use crate::tui::app::{App, HitList, Modal, Workshop};
@@ -37,31 +40,58 @@ pub(crate) struct InventoryState {
     pub(crate) filter: String,
     pub(crate) systems_list: Window,
     pub(crate) identities_list: Window,
+    /// What the filter lets through, kept until the session or the filter changes: at 10,000
+    /// identities filtering on every frame and key was most of the screen's time.
+    shown: RefCell<Option<Shown>>,
+}
+
+/// The systems and identities listed, as session indexes, and what they were worked out for.
+struct Shown {
+    revision: u64,
+    filter: String,
+    systems: Rc<[usize]>,
+    identities: Rc<[usize]>,
 }
 
 impl App {
     /// Systems shown in the inventory (the filter applied), as session indexes.
-    pub(crate) fn visible_systems(&self) -> Vec<usize> {
+    pub(crate) fn visible_systems(&self) -> Rc<[usize]> {
+        self.shown(|s| s.systems.clone())
+    }
+
+    /// Identities shown in the inventory (the filter applied), as session indexes.
+    pub(crate) fn visible_identities(&self) -> Rc<[usize]> {
+        self.shown(|s| s.identities.clone())
+    }
+
+    fn shown(&self, part: impl Fn(&Shown) -> Rc<[usize]>) -> Rc<[usize]> {
         let Some(w) = &self.work else {
-            return Vec::new();
+            return Rc::from([]);
         };
+        let mut cache = self.inventory.shown.borrow_mut();
+        let fresh = cache
+            .as_ref()
+            .is_some_and(|s| s.revision == w.revision && s.filter == self.inventory.filter);
+        if !fresh {
+            *cache = Some(self.filtered(w));
+        }
+        cache.as_ref().map_or_else(|| Rc::from([]), part)
+    }
+
+    fn filtered(&self, w: &Workshop) -> Shown {
+        #[cfg(test)]
+        crate::tui::list::counted::add(&crate::tui::list::counted::EXAMINED);
         let needle = self.inventory.filter.to_lowercase();
-        w.session
+        let systems = w
+            .session
             .systems
             .iter()
             .enumerate()
             .filter(|(_, s)| needle.is_empty() || s.name.to_lowercase().contains(&needle))
             .map(|(i, _)| i)
-            .collect()
-    }
-
-    /// Identities shown in the inventory (the filter applied), as session indexes.
-    pub(crate) fn visible_identities(&self) -> Vec<usize> {
-        let Some(w) = &self.work else {
-            return Vec::new();
-        };
-        let needle = self.inventory.filter.to_lowercase();
-        w.session
+            .collect();
+        let identities = w
+            .session
             .identities
             .iter()
             .enumerate()
@@ -72,7 +102,13 @@ impl App {
                         .is_some_and(|k| k.to_lowercase().contains(&needle))
             })
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        Shown {
+            revision: w.revision,
+            filter: self.inventory.filter.clone(),
+            systems,
+            identities,
+        }
     }
 }
 
@@ -326,12 +362,18 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
     let [lists, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+    let sys_focus = app.inventory.pane == Pane::Systems;
+    // The list being worked in gets three fifths of the width: at 80 columns its names read
+    // whole (Relaymint QA: "SRE admi…WS SSO)").
+    let (l, r) = if sys_focus { (60, 40) } else { (40, 60) };
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
-    let inner_w = left.width.saturating_sub(4) as usize;
+        Layout::horizontal([Constraint::Percentage(l), Constraint::Percentage(r)]).areas(lists);
+    let (sys_w, id_w) = (
+        left.width.saturating_sub(4) as usize,
+        right.width.saturating_sub(4) as usize,
+    );
     let (sys_i, id_i) = (app.inventory.system, app.inventory.identity);
 
-    let sys_focus = app.inventory.pane == Pane::Systems;
     let filtering = !app.inventory.filter.is_empty();
     let vis_sys = app.visible_systems();
     let vis_ids = app.visible_identities();
@@ -364,12 +406,17 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             let s = &w.session.systems[i];
             let (done, n) = answered(q, w, &EntityId::System(s.id.clone()));
             let m = marker(sys_focus && i == sys_i);
-            let progress = format!(" {done}/{n} answered");
+            // The name first: "answered" only where the whole name leaves room for it.
+            let name_len = width(&clean(&s.name));
+            let mut progress = format!(" {done}/{n} answered");
+            if name_len + width(&progress) > sys_w {
+                progress = format!(" {done}/{n}");
+            }
             Line::from(vec![
                 Span::raw(m),
                 Span::raw(truncate_middle(
                     &s.name,
-                    inner_w.saturating_sub(width(&progress)),
+                    sys_w.saturating_sub(width(&progress)),
                 )),
                 Span::styled(progress, t.dim()),
             ])
@@ -401,17 +448,20 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             let (done, n) = answered(q, w, &EntityId::Identity(id.id.clone()));
             let m = marker(!sys_focus && i == id_i);
             let progress = format!(" {done}/{n}");
-            // The name gets what it needs (up to 3/5 of the row); the kind takes the rest.
-            let room = inner_w.saturating_sub(width(&progress) + 3);
-            let name_len = width(&clean(&id.name));
-            let name_w = name_len.min(room * 3 / 5).max(room / 3);
-            let kind_w = room.saturating_sub(name_w.min(name_len));
-            Line::from(vec![
-                Span::raw(m),
-                Span::raw(truncate_middle(&id.name, name_w)),
-                Span::styled(format!(" · {}", truncate(&kind, kind_w)), t.dim()),
-                Span::styled(progress, t.dim()),
-            ])
+            // The name gets what it needs; the kind what is left, left out when fewer than
+            // four of its letters would show (it is in the line below the lists too).
+            let room = id_w.saturating_sub(width(&progress));
+            let name_w = width(&clean(&id.name)).min(room);
+            let kind_w = room.saturating_sub(name_w + 3);
+            let mut spans = vec![Span::raw(m), Span::raw(truncate_middle(&id.name, name_w))];
+            if kind_w >= 4 {
+                spans.push(Span::styled(
+                    format!(" · {}", truncate(&kind, kind_w)),
+                    t.dim(),
+                ));
+            }
+            spans.push(Span::styled(progress, t.dim()));
+            Line::from(spans)
         },
     );
 
@@ -473,7 +523,9 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     .collect();
                 vec![
                     Line::from(vec![
-                        Span::styled("Kind: ", t.bold()),
+                        Span::styled("Identity: ", t.bold()),
+                        Span::raw(clean(&i.name)),
+                        Span::styled(" · kind: ", t.bold()),
                         Span::raw(
                             w.identity_kind(q, &i.id)
                                 .unwrap_or_else(|| "not set (press t)".into()),

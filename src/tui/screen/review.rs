@@ -1,9 +1,9 @@
 //! Review: every visible question and its answer in one list (`f`: the open ones only).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Block;
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::questionnaire::Questionnaire;
 use crate::session::{EntityId, Value};
@@ -15,7 +15,7 @@ use crate::tui::keymap::{Cmd, Ctx};
 use crate::tui::list::{self, Filtered, Look, Window};
 use crate::tui::screen::jump_to_change;
 use crate::tui::update::Effect;
-use crate::tui::widgets::{marker, truncate};
+use crate::tui::widgets::{clean, marker, truncate};
 use crate::tui::work::Workshop;
 
 #[derive(Default)]
@@ -226,6 +226,38 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let l = listed(&mut app.review.listed, st, w, q);
     let n = l.shown.at.len();
     let cursor = app.review.list.cursor.min(n.saturating_sub(1));
+    // Below the list, the focused row whole: at 80 columns a row shows a third of a question
+    // and of a long answer, and a long name's middle is cut (Relaymint QA).
+    let focused = (n > 0).then(|| row(w, q, &w.sequence()[l.shown.at[cursor]]));
+    let (area, detail) = if area.height >= 12 && focused.is_some() {
+        let [a, d] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+        (a, Some(d))
+    } else {
+        (area, None)
+    };
+    if let (Some(r), Some(d)) = (&focused, detail) {
+        let note = w.session.note(&r.entity, &q.questions[r.qidx].id);
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(format!("{}: ", clean(&r.section)), t.bold()),
+                Span::raw(clean(&r.question)),
+            ]),
+            Line::from(vec![
+                Span::styled("Answer: ", t.bold()),
+                match &r.answer {
+                    None => Span::styled("not answered yet", t.warn()),
+                    Some(a) => Span::raw(clean(a)),
+                },
+            ]),
+        ];
+        if let Some(note) = note {
+            lines.push(Line::from(vec![
+                Span::styled("Note: ", t.bold()),
+                Span::raw(clean(note)),
+            ]));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), d);
+    }
     let width = area.width.saturating_sub(4) as usize;
     // The section column is as wide as its longest name needs, up to a quarter of the row.
     let longest = l.shown.longest;
@@ -252,7 +284,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         } else {
             "Nothing matches."
         };
-        frame.render_widget(ratatui::widgets::Paragraph::new(msg).block(block), area);
+        frame.render_widget(Paragraph::new(msg).block(block), area);
         return;
     }
     let hit = list::draw(
