@@ -277,8 +277,8 @@ fn each_answer_is_listed_once_per_decision() {
         entities,
         [
             "- Payroll engine:",
-            "- Payroll database administrator (Jorge Moreno):",
             "- Engagement:",
+            "- Payroll database administrator (Jorge Moreno):",
             "- payroll-sftp key pair:"
         ],
         "each entity once:\n{verdict}"

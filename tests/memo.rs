@@ -302,7 +302,7 @@ fn plain_memo_reads_without_markdown_or_rule_ids() {
         let r = recommend(&s);
         let m = memo::build(q(), &s, &r);
         let mut text = memo::plain(&m);
-        for v in memo::decision_views(q(), &r) {
+        for v in memo::decision_views(q(), &s, &r) {
             text.push_str(&memo::plain_decision(&v));
         }
         for bad in ["**", "# ", "- [ ]", "`", "](", "|---"] {
@@ -583,7 +583,7 @@ fn reasons_cite_only_criteria_of_categories_in_scope() {
     for name in EXAMPLES {
         let s = example(name);
         let r = recommend(&s);
-        for v in memo::decision_views(q(), &r) {
+        for v in memo::decision_views(q(), &s, &r) {
             let own = match v.id {
                 DecisionId::Category(c) => Some(c),
                 _ => None,
@@ -609,7 +609,7 @@ fn reasons_cite_only_criteria_of_categories_in_scope() {
     let s = example("s1-payroll-provider.toml");
     let r = recommend(&s);
     assert!(
-        memo::decision_views(q(), &r)
+        memo::decision_views(q(), &s, &r)
             .iter()
             .flat_map(|v| &v.reasons)
             .flat_map(|x| &x.criteria)

@@ -46,6 +46,7 @@ const FIRST_SITTING: &[&str] = &[
     // Engagement
     "3",     // report_requesters: security teams
     "2",     // sox_customers: no (customers' year end is then not asked)
+    "2",     // auditor_reliance: no
     "",      // customer_base: skipped
     "u",     // controls_months: unknown
     "5",     // prior_reports: none, a first examination
@@ -71,6 +72,7 @@ const FIRST_SITTING: &[&str] = &[
     "1",                   // outage_impact: yes
     "3",                   // enforces_control: no
     "11",                  // fin_process: none of these (fin_access is then not asked)
+    "2",                   // customer_endpoints: no
     // Menu: add an identity linked to it
     "i",
     "deploy-bot",

@@ -945,6 +945,7 @@ fn imports_racing_plain_mode_answers_lose_neither() {
     let sittings = [
         "3",                                   // report_requesters: security teams
         "2",                                   // sox_customers: no
+        "2",                                   // auditor_reliance: no
         "Engineering teams at SaaS companies", // customer_base
         "18",                                  // months the controls have operated
     ];

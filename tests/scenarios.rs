@@ -768,6 +768,15 @@ fn a_report_called_for_without_requesters_still_asks_its_type() {
     )
     .expect("valid");
     s.engagement.remove("controls_months");
+    // Customers that reconcile what we send make whether anyone relies on us the question
+    // (tested with the Relaymint fixture); here nothing on their side does.
+    s.set_answer(
+        q.question("customer_duties").expect("question"),
+        &EntityId::Engagement,
+        Value::List(vec!["manage_users".into()]),
+        chrono::Utc::now(),
+    )
+    .expect("valid");
     let (r, eval) = socscope::engine::recommend_with_evaluation(&q, &s);
     assert!(
         matches!(r.verdict, Verdict::Soc1 | Verdict::Both),
@@ -1302,7 +1311,25 @@ fn cuecs_follow_what_the_systems_do_and_an_unanswered_cuec_question_is_open() {
             .iter()
             .any(|o| o.question == "customer_duties")
     );
-    assert!(r.cuecs.iter().any(|c| c.rule == "cuec_review_output"));
+    // The journal-entry review is what "review what we return" means for postings: the
+    // specific CUEC supersedes the general one (Relaymint audit), never both.
+    assert!(
+        !r.cuecs.iter().any(|c| c.rule == "cuec_review_output"),
+        "{:?}",
+        r.cuecs
+    );
+    assert!(
+        r.cuecs
+            .iter()
+            .any(|c| c.text.contains("review the journal entries we post"))
+    );
+    // Without postings, the general one stands.
+    assert!(
+        recommend(&example("s1-payroll-provider.toml"))
+            .cuecs
+            .iter()
+            .any(|c| c.rule == "cuec_review_output")
+    );
     // A system that only reads financial data implies none of them.
     let s3 = recommend(&example("s7-soc1-asked-nothing-financial.toml"));
     assert!(!s3.cuecs.iter().any(|c| c.rule == "cuec_posted_entries"));
@@ -1397,5 +1424,383 @@ fn an_unverified_gap_does_not_doubt_the_answer_that_was_given() {
             .any(|o| o.question.as_ref() == "membership_reviewed"),
         "{:?}",
         gap.unknown
+    );
+}
+
+// ---- Relaymint (the round-four client narrative): a webhook-delivery API renewing a SOC 2
+// Type 2 and adding Processing Integrity for a bank that needs the report by 31 March; a
+// possible SOC 1; AWS, Datadog and Stripe Billing. Saved with questionnaire 2.2.0.
+
+fn relaymint() -> socscope::session::Session {
+    let (s, notices) = common::fixture("relaymint.toml");
+    assert!(notices.is_empty(), "{notices:?}");
+    s
+}
+
+fn system_id(s: &socscope::session::Session, name: &str) -> EntityId {
+    EntityId::System(
+        s.systems
+            .iter()
+            .find(|x| x.name == name)
+            .unwrap_or_else(|| panic!("no system {name}"))
+            .id
+            .clone(),
+    )
+}
+
+fn identity_id(s: &socscope::session::Session, name: &str) -> EntityId {
+    EntityId::Identity(
+        s.identities
+            .iter()
+            .find(|x| x.name == name)
+            .unwrap_or_else(|| panic!("no identity {name}"))
+            .id
+            .clone(),
+    )
+}
+
+fn memo_of(s: &socscope::session::Session) -> socscope::report::memo::Memo {
+    socscope::report::memo::build(&builtin(), s, &recommend(s))
+}
+
+/// The system processes payments and can change them: financially relevant.
+fn changes_payments(s: &mut socscope::session::Session, system: &EntityId) {
+    set_on(
+        s,
+        system,
+        "fin_process",
+        Value::List(vec!["payments".into()]),
+    );
+    set_on(s, system, "fin_access", Value::Text("can_change".into()));
+}
+
+fn yes() -> Value {
+    Value::Text("yes".into())
+}
+
+fn no() -> Value {
+    Value::Text("no".into())
+}
+
+/// A 12-month renewal period cannot give the bank its report by 31 March: the plan says so
+/// plainly and offers a short follow-on period reported by then, or a Type 1 (Relaymint audit:
+/// the plan only said "send a management letter").
+#[test]
+fn a_deadline_the_plan_misses_is_said_with_the_ways_to_meet_it() {
+    let s = relaymint();
+    let m = memo_of(&s);
+    let soc2 = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc2)
+        .expect("SOC 2 line");
+    assert!(soc2.period.contains("misses 2027-03-31"), "{}", soc2.period);
+    let steps: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
+    assert!(
+        steps
+            .iter()
+            .any(|t| t.starts_with("Needed by 2027-03-31: this plan misses it")),
+        "{steps:?}"
+    );
+    assert!(
+        !steps.iter().any(|t| t.contains("send a management letter")),
+        "{steps:?}"
+    );
+    assert!(
+        steps.contains(
+            &"To meet 2027-03-31: a short Type 2 period 2026-10-01 to 2026-12-31 (3 months), its \
+              report about 2027-02-11; the next period then follows on, 2027-01-01 to 2027-12-31"
+        ),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|t| t.starts_with("To meet 2027-03-31: a Type 1 report as of 2026-12-29")),
+        "{steps:?}"
+    );
+    // A SOC 1 with a long enough record, needed by a board date: a Type 1 first.
+    let mut soc1 = s.clone();
+    let api = system_id(&s, "Event API and delivery workers");
+    changes_payments(&mut soc1, &api);
+    set_on(&mut soc1, &api, "fin_controls_months", Value::Number(9.0));
+    set_on(&mut soc1, &EntityId::Engagement, "auditor_reliance", yes());
+    let r = recommend(&soc1);
+    let p = r.plan(Report::Soc1).expect("SOC 1 plan");
+    let lines: Vec<String> = p
+        .steps
+        .iter()
+        .chain(p.scenarios.iter().flat_map(|sc| &sc.steps))
+        .map(|st| format!("{st:?}"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("Type1First")),
+        "a Type 1 first is offered: {lines:?}"
+    );
+}
+
+/// A category the renewal adds, and a system launched during the period, enter the period
+/// discussion (Relaymint audit: Processing Integrity's history and Replay's launch were never
+/// asked).
+#[test]
+fn an_added_category_and_a_system_launched_mid_period_are_asked_and_found() {
+    let q = builtin();
+    let mut s = relaymint();
+    set_on(
+        &mut s,
+        &EntityId::Engagement,
+        "prior_soc2_categories",
+        Value::List(vec!["availability".into()]),
+    );
+    let vis = socscope::engine::visibility(&q, &s);
+    let asked = q
+        .question_index("added_category_history")
+        .expect("question");
+    assert!(
+        vis.shown(socscope::questionnaire::condition::EntityKey::Engagement)
+            .contains(&asked),
+        "Processing Integrity is new: its history is asked"
+    );
+    set_on(
+        &mut s,
+        &EntityId::Engagement,
+        "added_category_history",
+        no(),
+    );
+    let replay = system_id(&s, "Replay feature");
+    set_on(&mut s, &replay, "new_since_last_report", yes());
+    set_on(
+        &mut s,
+        &replay,
+        "launched_on",
+        Value::Text("2026-11-01".into()),
+    );
+    let r = recommend(&s);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "eng_added_processing_integrity_no_history"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "eng_added_availability_no_history"),
+        "Availability was in the last report"
+    );
+    let launch = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "sys_launched_since_last_report")
+        .unwrap_or_else(|| panic!("{:?}", r.findings));
+    assert_eq!(
+        launch.subject.as_ref().map(|e| e.name.as_str()),
+        Some("Replay feature")
+    );
+    let m = socscope::report::memo::build(&q, &s, &r);
+    assert!(
+        m.findings.iter().any(
+            |f| f.starts_with("Replay feature: New since the last report")
+                && f.contains("2026-11-01")
+        ),
+        "the launch date is on page one: {:?}",
+        m.findings
+    );
+}
+
+/// A vendor named as a service a system calls is a subservice organisation only when something
+/// depends on it (Relaymint audit: Stripe Billing failed every dependency test and was carved
+/// out on "partly" customer data).
+#[test]
+fn a_vendor_nothing_depends_on_is_not_carved_out() {
+    let s = relaymint();
+    let r = recommend(&s);
+    let names: Vec<&str> = r
+        .subservices
+        .iter()
+        .map(|x| x.system.name.as_str())
+        .collect();
+    assert!(!names.contains(&"Stripe Billing"), "{names:?}");
+    assert!(
+        names.contains(&"AWS") && names.contains(&"Datadog"),
+        "{names:?}"
+    );
+    let stripe = decision(&r, "system.s6");
+    assert!(
+        excluded_by(stripe, "soc2", "sys_vendor_not_relied_on"),
+        "{:?}",
+        stripe.exclusions
+    );
+    // Data it holds that our commitments protect makes it one.
+    let mut holds = s.clone();
+    set_on(
+        &mut holds,
+        &system_id(&s, "Stripe Billing"),
+        "customer_data",
+        Value::Text("yes".into()),
+    );
+    assert!(
+        recommend(&holds)
+            .subservices
+            .iter()
+            .any(|x| x.system.name == "Stripe Billing")
+    );
+}
+
+/// A break-glass account is asked for the approval and the review of each use (Relaymint audit:
+/// one of two uses this year had no ticket, and nothing asked).
+#[test]
+fn a_break_glass_account_is_asked_for_approval_and_review_of_each_use() {
+    let mut s = relaymint();
+    let bg = identity_id(&s, "Break-glass root account");
+    set_on(
+        &mut s,
+        &bg,
+        "identity_kind",
+        Value::Text("break_glass".into()),
+    );
+    set_on(&mut s, &bg, "break_glass_approval", no());
+    let r = recommend(&s);
+    let x = identity(&r, "Break-glass root account");
+    let gap = |id: &str| x.gaps.iter().find(|g| g.id == id).map(|g| g.status);
+    assert_eq!(
+        gap("break_glass_approval"),
+        Some(GapStatus::Confirmed),
+        "{:?}",
+        x.gaps
+    );
+    assert_eq!(
+        gap("break_glass_review"),
+        Some(GapStatus::Unverified),
+        "{:?}",
+        x.gaps
+    );
+    // MFA is still asked of it, as of any person.
+    assert!(!x.gaps.iter().any(|g| g.id == "no_mfa"));
+}
+
+/// Whether a customer's auditor relies on us leads the SOC 1 questions, and customers that
+/// reconcile what we send against their bank count against SOC 1 relevance (Relaymint audit).
+#[test]
+fn whether_an_auditor_relies_on_us_leads_the_soc1_questions() {
+    let s = relaymint();
+    let m = memo_of(&s);
+    assert!(
+        m.deciding
+            .first()
+            .is_some_and(|x| x.contains("Does any customer's auditor rely on us")),
+        "{:?}",
+        m.deciding
+    );
+    // Nobody relies on us and customers reconcile: not SOC 1, even for a system that changes
+    // payment data, and the reason names the answers.
+    let mut none = s.clone();
+    set_on(&mut none, &EntityId::Engagement, "auditor_reliance", no());
+    set_on(&mut none, &EntityId::Engagement, "sox_customers", no());
+    let api = system_id(&s, "Event API and delivery workers");
+    changes_payments(&mut none, &api);
+    let r = recommend(&none);
+    assert!(r.plan(Report::Soc1).is_none(), "{:?}", r.plans);
+    let v = decision(&r, "verdict");
+    assert!(
+        excluded_by(v, "soc1", "eng_soc1_customers_reconcile"),
+        "{:?}",
+        v.exclusions
+    );
+    // An auditor who relies on us makes the same system a SOC 1 one.
+    let mut relied = none.clone();
+    set_on(
+        &mut relied,
+        &EntityId::Engagement,
+        "auditor_reliance",
+        yes(),
+    );
+    assert_eq!(recommend(&relied).verdict, Verdict::Both);
+}
+
+/// A webhook service's customers verify signatures, secure their endpoints and handle repeated
+/// events: the CUECs follow what the system does (Relaymint audit: only the generic ones).
+#[test]
+fn webhook_deliveries_bring_their_own_cuecs() {
+    let mut s = relaymint();
+    let api = system_id(&s, "Event API and delivery workers");
+    set_on(&mut s, &api, "customer_endpoints", yes());
+    set_on(&mut s, &api, "delivery_signed", yes());
+    set_on(&mut s, &api, "redelivers", yes());
+    let r = recommend(&s);
+    for rule in [
+        "cuec_customer_endpoints",
+        "cuec_verify_signatures",
+        "cuec_duplicates",
+    ] {
+        assert!(
+            r.cuecs.iter().any(|c| c.rule == rule),
+            "{rule}: {:?}",
+            r.cuecs
+        );
+    }
+    assert!(
+        r.cuecs
+            .iter()
+            .any(|c| c.text.contains("verify the signature"))
+    );
+    let mut unsigned = s.clone();
+    set_on(&mut unsigned, &api, "delivery_signed", no());
+    let r = recommend(&unsigned);
+    assert!(!r.cuecs.iter().any(|c| c.rule == "cuec_verify_signatures"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "sys_deliveries_unsigned")
+    );
+}
+
+/// The notes behind an answer reach the decisions, gaps and open questions that name it: the
+/// evidence plan no longer says "nobody could say whether it exists" of a rotation two people
+/// described in opposite ways (Relaymint audit).
+#[test]
+fn notes_reach_the_decisions_gaps_and_open_questions() {
+    let q = builtin();
+    let s = relaymint();
+    let r = recommend(&s);
+    let conflict = "CONFLICT: IAM owner says this key has never been rotated";
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    let task = md
+        .lines()
+        .find(|l| l.starts_with("- [ ] Credential rotation record") && l.contains(conflict))
+        .unwrap_or_else(|| panic!("the rotation task names the note"));
+    assert!(!task.contains("nobody could say"), "{task}");
+    assert!(
+        md.lines().any(
+            |l| l.starts_with("  - Unknown: When was its secret last rotated")
+                && l.contains(conflict)
+        ),
+        "the unverified gap shows the note"
+    );
+    // The answers behind a decision, with their notes.
+    assert!(
+        md.contains("    - Note: Large bank prospect (vendor risk) wants SOC 2"),
+        "a triggering answer's note"
+    );
+    // Page one's deciding questions carry what was said about them.
+    let m = socscope::report::memo::build(&q, &s, &r);
+    assert!(
+        m.deciding
+            .iter()
+            .any(|x| x.contains("Which financially relevant processes")
+                && x.contains("reconciles against its bank")),
+        "{:?}",
+        m.deciding
+    );
+    // The JSON names each note by entity and question.
+    let json: serde_json::Value =
+        serde_json::from_str(&socscope::export::json::render_export(&q, &s, &r)).expect("JSON");
+    let notes = json["answer_notes"].as_array().expect("answer_notes");
+    assert!(
+        notes.iter().any(|n| n["question"] == "last_rotated"
+            && n["entity"]["name"] == "Datadog API key (in CI)"
+            && n["note"].as_str().is_some_and(|t| t.contains(conflict))),
+        "{notes:?}"
     );
 }

@@ -1676,6 +1676,14 @@ fn assemble(
         .map(|(n, r)| (r.id.as_str(), n))
         .collect();
     cuecs.sort_by_key(|c| order.get(c.rule.as_str()).copied());
+    // A specific CUEC replaces the general one it `supersedes` (the journal-entry review, the
+    // general "review what we return"): customers are not asked for one control twice.
+    let superseded: HashSet<&str> = cuecs
+        .iter()
+        .filter_map(|c| order.get(c.rule.as_str()).map(|&n| &q.rules[n]))
+        .flat_map(|r| r.findings.supersedes.iter().map(String::as_str))
+        .collect();
+    cuecs.retain(|c| !superseded.contains(c.rule.as_str()));
     for c in &mut cuecs {
         c.references.retain(|r| {
             tsc::category(r).is_none_or(|c| c == Category::Security || soc2_categories.contains(&c))

@@ -536,6 +536,33 @@ pub enum PlanStep {
     BridgeLetter { from: NaiveDate, year_end: String },
     /// What can exist by the date customers need something.
     Deadline { by: NaiveDate, available: Available },
+    /// The plan above misses the date customers need a report by: a way that meets it.
+    MeetDeadline {
+        by: NaiveDate,
+        option: DeadlineOption,
+    },
+}
+
+/// A way to have an attested report by a date the plan misses (domain.md §2: say what can exist
+/// by then, and when the full period follows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeadlineOption {
+    /// A short Type 2 period from the planned start, its report by the date; the next period
+    /// follows on from it.
+    ShortPeriod {
+        from: NaiveDate,
+        to: NaiveDate,
+        report: NaiveDate,
+        next_to: NaiveDate,
+    },
+    /// A Type 1 (design as of a date) reported by the date, while the Type 2 period runs; for a
+    /// renewal, over what is new since the last report.
+    Type1First {
+        as_of: NaiveDate,
+        report: NaiveDate,
+        renewal: bool,
+    },
 }
 
 /// What a deadline can be met with.
@@ -547,6 +574,9 @@ pub enum Available {
     ReadinessLetter,
     /// Nothing attested: a management letter on the programme and its dates.
     ManagementLetter,
+    /// The plan's first report comes after the date; the `MeetDeadline` steps that follow say
+    /// how to meet it instead.
+    PlanMisses,
 }
 
 /// One report's Type and dated plan, from the workshop date.

@@ -9,7 +9,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-use super::model::{Available, PlanStep, ReportPlan, Scenario};
+use super::model::{Available, DeadlineOption, PlanStep, ReportPlan, Scenario};
 use super::visibility::Visibility;
 use crate::questionnaire::condition::Tri;
 use crate::questionnaire::{Questionnaire, Report, ReportType, Rule, Scope};
@@ -180,7 +180,12 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
     }
     if x.report_type.is_none() && !scenarios.is_empty() {
         // What can exist by a deadline depends on the Type: said per scenario only.
-        steps.retain(|st| !matches!(st, PlanStep::Deadline { .. }));
+        steps.retain(|st| {
+            !matches!(
+                st,
+                PlanStep::Deadline { .. } | PlanStep::MeetDeadline { .. }
+            )
+        });
     }
     ReportPlan {
         report: x.report,
@@ -323,10 +328,17 @@ fn lay_out(
         }
     }
     if let Some(by) = needed {
+        let options = if type1_report.or(type2_report).is_some_and(|d| d > by) {
+            meet_deadline(p, x.report, &steps, start, first, by)
+        } else {
+            Vec::new()
+        };
         let available = if type2_report.is_some_and(|d| d <= by) {
             Available::Type2Report
         } else if type1_report.is_some_and(|d| d <= by) {
             Available::Type1Report
+        } else if !options.is_empty() {
+            Available::PlanMisses
         } else if steps
             .iter()
             .any(|st| matches!(st, PlanStep::Readiness { to, .. } if *to <= by))
@@ -336,8 +348,59 @@ fn lay_out(
             Available::ManagementLetter
         };
         steps.push(PlanStep::Deadline { by, available });
+        steps.extend(
+            options
+                .into_iter()
+                .map(|option| PlanStep::MeetDeadline { by, option }),
+        );
     }
     steps
+}
+
+/// Ways to have an attested report by `by` when the plan's first report comes after it
+/// (domain.md §2): for a SOC 2, a short Type 2 period from the planned start, the next period
+/// following on from it; for either report, a Type 1 first, as soon as the controls are ready.
+/// A SOC 1 period follows customers' year end, so a SOC 1 is offered the Type 1 only.
+fn meet_deadline(
+    p: &crate::questionnaire::PlanSettings,
+    report: Report,
+    steps: &[PlanStep],
+    ready: NaiveDate,
+    first: Option<bool>,
+    by: NaiveDate,
+) -> Vec<DeadlineOption> {
+    let mut out = Vec::new();
+    let has_type1 = steps.iter().any(|st| matches!(st, PlanStep::Type1 { .. }));
+    let period = steps.iter().find_map(|st| match st {
+        PlanStep::Type2 { from, to, .. } => Some((*from, *to)),
+        _ => None,
+    });
+    if report == Report::Soc2
+        && !has_type1
+        && let Some((from, planned_to)) = period
+    {
+        let to = plus_months(from, p.short_period_months) - Duration::days(1);
+        let report = plus_weeks(to, p.report_weeks);
+        if to < planned_to && report <= by {
+            let next_to =
+                plus_months(to + Duration::days(1), p.renewal_period_months) - Duration::days(1);
+            out.push(DeadlineOption::ShortPeriod {
+                from,
+                to,
+                report,
+                next_to,
+            });
+        }
+    }
+    let report = plus_weeks(ready, p.report_weeks);
+    if !has_type1 && report <= by {
+        out.push(DeadlineOption::Type1First {
+            as_of: ready,
+            report,
+            renewal: first == Some(false),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@ struct Export<'a> {
     questionnaire: &'a crate::session::QuestionnaireRef,
     #[serde(flatten)]
     recommendation: &'a Recommendation,
+    /// The notes beside the answers the decisions, gaps, findings and open questions name, by
+    /// entity and question: what was said about an answer, "unknown" ones above all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    answer_notes: Vec<crate::report::notes::NoteRow>,
     /// Page one of the scoping memo, as the Markdown export words it.
     #[serde(skip_serializing_if = "Option::is_none")]
     memo: Option<crate::report::memo::Memo>,
@@ -221,6 +225,7 @@ fn export<'a>(
         date: s.workshop.date.map(|d| d.format("%Y-%m-%d").to_string()),
         questionnaire: &s.questionnaire,
         recommendation: r,
+        answer_notes: crate::report::notes::behind(s, r),
         memo: None,
         sensitivity,
         answers,

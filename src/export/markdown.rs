@@ -8,7 +8,7 @@ use std::fmt::Write;
 use crate::engine::{self, Decision, DecisionId, GapStatus, Recommendation, Sensitivity};
 use crate::export::mermaid;
 use crate::questionnaire::{Questionnaire, ReportType, Scope};
-use crate::report::{memo, wording};
+use crate::report::{memo, notes, wording};
 use crate::session::Session;
 
 /// One line of untrusted text for an export: no control characters (so no terminal escape
@@ -104,7 +104,7 @@ pub fn write_render_in(
         sens.iter().map(|x| (&x.decision, x)).collect();
     // The appendix's rows, made while each view is at hand.
     let mut rule_rows = Vec::new();
-    for v in memo::each_decision_view(q, r) {
+    for v in memo::each_decision_view(q, s, r) {
         decision(w, &v);
         if let Some(x) = sens.get(&v.id) {
             sensitivity(w, x);
@@ -113,7 +113,7 @@ pub fn write_render_in(
     }
     drop(sens);
     plans(w, r);
-    findings(w, r);
+    findings(w, s, r);
 
     // Systems.
     let _ = writeln!(w, "## Systems\n");
@@ -137,7 +137,7 @@ pub fn write_render_in(
         let _ = writeln!(w);
         for x in r.systems.iter().filter(|x| !x.gaps.is_empty()) {
             let _ = writeln!(w, "### Evidence: {}\n", escape(&x.name));
-            gap_list(w, &x.gaps);
+            gap_list(w, s, &x.gaps);
         }
     }
 
@@ -179,7 +179,7 @@ pub fn write_render_in(
         let _ = writeln!(w);
         for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
             let _ = writeln!(w, "### Evidence gaps: {}\n", escape(&x.name));
-            gap_list(w, &x.gaps);
+            gap_list(w, s, &x.gaps);
         }
     }
 
@@ -230,7 +230,7 @@ pub fn write_render_in(
         let _ = writeln!(w);
     }
 
-    evidence_plan(w, r);
+    evidence_plan(w, s, r);
 
     let _ = writeln!(w, "## Open questions\n");
     if r.open_questions.is_empty() {
@@ -241,7 +241,10 @@ pub fn write_render_in(
                 w,
                 "- {}: {}",
                 escape(&o.entity.name),
-                escape(&o.question_text)
+                escape(&wording::with_note(
+                    &o.question_text,
+                    notes::of(s, &o.entity, &o.question)
+                ))
             );
         }
         let _ = writeln!(w);
@@ -280,11 +283,18 @@ pub fn write_render_in(
 }
 
 /// Confirmed gaps, then evidence nobody could vouch for, each with the evidence it needs.
-fn gap_list(w: &mut dyn Write, gaps: &[crate::engine::Gap]) {
+fn gap_list(w: &mut dyn Write, s: &Session, gaps: &[crate::engine::Gap]) {
     for g in gaps {
         let _ = writeln!(w, "- **{}**", escape(&wording::gap(g)));
         for o in &g.unknown {
-            let _ = writeln!(w, "  - Unknown: {}", escape(&o.question_text));
+            let _ = writeln!(
+                w,
+                "  - Unknown: {}",
+                escape(&wording::with_note(
+                    &o.question_text,
+                    notes::of(s, &o.entity, &o.question)
+                ))
+            );
         }
         for e in &g.evidence {
             let _ = writeln!(w, "  - Evidence: {}", escape(e));
@@ -387,7 +397,7 @@ fn boundary_notes(w: &mut dyn Write, r: &Recommendation) {
 }
 
 /// Findings to take back to someone, conflicting answers, and notes.
-fn findings(w: &mut dyn Write, r: &Recommendation) {
+fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation) {
     if !r.conflicts.is_empty() {
         let _ = writeln!(w, "## Conflicting answers\n");
         let _ = writeln!(
@@ -426,10 +436,11 @@ fn findings(w: &mut dyn Write, r: &Recommendation) {
             for t in &f.triggers {
                 let _ = writeln!(
                     w,
-                    "  - {}: {} **{}**",
+                    "  - {}: {} **{}**{}",
                     escape(&t.entity.name),
                     escape(&t.question_text),
-                    escape(&t.answer)
+                    escape(&t.answer),
+                    note_after(s, t)
                 );
             }
         }
@@ -438,10 +449,17 @@ fn findings(w: &mut dyn Write, r: &Recommendation) {
     if !r.notes.is_empty() {
         let _ = writeln!(w, "## Notes\n");
         for n in &r.notes {
-            let _ = writeln!(w, "- {}", escape(&n.text));
+            let _ = writeln!(w, "- {}", escape(&wording::finding(n)));
         }
         let _ = writeln!(w);
     }
+}
+
+/// " (note: ...)" after an answer that has one, escaped; nothing otherwise.
+fn note_after(s: &Session, t: &crate::engine::Trigger) -> String {
+    notes::of(s, &t.entity, &t.question)
+        .map(|n| format!(" (note: {})", escape(n)))
+        .unwrap_or_default()
 }
 
 /// One decision's detail: reasons once each, the answers behind it grouped by entity, every
@@ -486,6 +504,9 @@ fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
                     escape(&a.question),
                     escape(&a.answer)
                 );
+                if let Some(n) = &a.note {
+                    let _ = writeln!(w, "    - Note: {}", escape(n));
+                }
             }
         }
         if v.more_answers > 0 {
@@ -502,7 +523,11 @@ fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
     if !v.open_questions.is_empty() {
         let _ = writeln!(w, "Open questions that could change it:\n");
         for o in &v.open_questions {
-            let _ = writeln!(w, "- {}", escape(o));
+            let _ = writeln!(
+                w,
+                "- {}",
+                escape(&wording::with_note(&o.text, o.note.as_deref()))
+            );
         }
         let _ = writeln!(w);
     }
@@ -828,7 +853,7 @@ pub fn write_evidence_checklist(s: &Session, r: &Recommendation, w: &mut dyn Wri
         let _ = writeln!(w, "{}", wording::NOTHING_TO_COLLECT);
         return;
     }
-    evidence_plan(w, r);
+    evidence_plan(w, s, r);
     if !r.control_objectives.is_empty() {
         let _ = writeln!(w, "## Candidate SOC 1 control objectives\n");
         for (i, c) in r.control_objectives.iter().enumerate() {
@@ -839,10 +864,21 @@ pub fn write_evidence_checklist(s: &Session, r: &Recommendation, w: &mut dyn Wri
 }
 
 /// The evidence plan as a task list, one block per in-scope system or identity.
-fn evidence_plan(w: &mut dyn Write, r: &Recommendation) {
+fn evidence_plan(w: &mut dyn Write, s: &Session, r: &Recommendation) {
     if r.evidence_plan.is_empty() {
         return;
     }
+    // The gaps of each entity, to find the note behind a task nobody could vouch for.
+    let gaps: std::collections::HashMap<(Scope, &str), &[crate::engine::Gap]> = r
+        .systems
+        .iter()
+        .map(|x| ((Scope::System, x.id.as_str()), x.gaps.as_slice()))
+        .chain(
+            r.identities
+                .iter()
+                .map(|x| ((Scope::Identity, x.id.as_str()), x.gaps.as_slice())),
+        )
+        .collect();
     let _ = writeln!(w, "## Evidence plan\n");
     // A Type 1 looks at one date; the cadences matter from the Type 2 period on.
     let when = if r
@@ -887,7 +923,18 @@ fn evidence_plan(w: &mut dyn Write, r: &Recommendation) {
                 let _ = write!(line, "; supports {}", numbers.join(", "));
             }
             if t.establish_first {
-                let _ = write!(line, "; **establish first**: {}", wording::ESTABLISH_FIRST);
+                let noted = gaps
+                    .get(&(entry.subject.kind, entry.subject.id.as_str()))
+                    .into_iter()
+                    .flat_map(|g| g.iter())
+                    .filter(|g| g.rule == t.rule)
+                    .flat_map(|g| &g.unknown)
+                    .find_map(|o| {
+                        notes::of(s, &o.entity, &o.question)
+                            .map(|n| wording::establish_first_noted(&o.question_text, n))
+                    });
+                let why = noted.unwrap_or_else(|| wording::ESTABLISH_FIRST.to_string());
+                let _ = write!(line, "; **establish first**: {}", escape(&why));
             }
             let _ = writeln!(w, "{line}");
         }

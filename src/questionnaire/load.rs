@@ -223,6 +223,7 @@ struct RawPlan {
     first_period_months: Option<u32>,
     renewal_period_months: Option<u32>,
     soc1_min_period_months: Option<u32>,
+    short_period_months: Option<u32>,
     report_weeks: Option<u32>,
     owners: Option<super::StepOwners>,
 }
@@ -360,6 +361,8 @@ struct RawRule {
     touches: Vec<String>,
     #[serde(default)]
     cuecs: Vec<String>,
+    #[serde(default)]
+    supersedes: Vec<String>,
     #[serde(default)]
     framework: Option<String>,
     #[serde(default)]
@@ -506,12 +509,16 @@ fn load_with(
         soc1_min_period_months: plan
             .soc1_min_period_months
             .unwrap_or(defaults.soc1_min_period_months),
+        short_period_months: plan
+            .short_period_months
+            .unwrap_or(defaults.short_period_months),
         report_weeks: plan.report_weeks.unwrap_or(defaults.report_weeks),
         owners: plan.owners.unwrap_or_default(),
     };
     if !(1..=12).contains(&plan.first_period_months)
         || !(1..=12).contains(&plan.renewal_period_months)
         || !(1..=12).contains(&plan.soc1_min_period_months)
+        || !(1..=12).contains(&plan.short_period_months)
     {
         cx.err(
             Pos { line: 1, col: 1 },
@@ -1035,6 +1042,7 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
             conflict: rr.conflict,
             touches: rr.touches,
             cuecs: rr.cuecs,
+            supersedes: rr.supersedes,
             framework: rr.framework,
             needs_report,
         };

@@ -165,6 +165,9 @@ pub struct Findings {
     pub touches: Vec<String>,
     /// Complementary user entity controls: what customers must do for our controls to work.
     pub cuecs: Vec<String>,
+    /// Rules whose CUECs this rule's replace when it yields its own (a specific control that
+    /// says what a general one means here).
+    pub supersedes: Vec<String>,
     /// A related framework the answers imply (`note` says what it means): never a verdict.
     pub framework: Option<String>,
     /// A subservice organisation carved out of this report must give us its own report on it.
@@ -284,6 +287,9 @@ pub struct PlanSettings {
     pub renewal_period_months: u32,
     /// A SOC 1 period ends at customers' year end and is at least this long.
     pub soc1_min_period_months: u32,
+    /// A short Type 2 period, offered when the planned report comes after the date customers
+    /// need one (the next period follows on from it).
+    pub short_period_months: u32,
     /// From the end of a period (or the Type 1 date) to the auditor's report.
     pub report_weeks: u32,
     /// Who owns each kind of next step (`[plan.owners]`).
@@ -316,6 +322,7 @@ impl Default for PlanSettings {
             first_period_months: 6,
             renewal_period_months: 12,
             soc1_min_period_months: 6,
+            short_period_months: 3,
             report_weeks: 6,
             owners: StepOwners::default(),
         }

@@ -91,6 +91,7 @@ pub(crate) fn check_semantics(
             );
         }
         check_findings(rule, &evidence, out);
+        check_supersedes(q, rule, out);
     }
     for question in &q.questions {
         if question.show_if.as_ref().is_some_and(has_total) {
@@ -358,6 +359,34 @@ fn choice_list(q: &Question) -> String {
 
 fn first_pos(c: &Condition) -> Option<Pos> {
     c.atoms().first().map(|a| a.pos)
+}
+
+/// `supersedes` names rules that yield CUECs, and only a rule yielding CUECs has it.
+fn check_supersedes(q: &Questionnaire, rule: &Rule, out: &mut Vec<Problem>) {
+    let f = &rule.findings;
+    if !f.supersedes.is_empty() && f.cuecs.is_empty() {
+        push(
+            out,
+            rule.pos,
+            format!("rule `{}` has `supersedes` but no `cuecs`", rule.id),
+            "`supersedes` lists the rules whose CUECs this rule's replace: add cuecs = [...], or remove it",
+        );
+    }
+    for id in &f.supersedes {
+        tick(1);
+        let target = q.rules.iter().find(|r| &r.id == id);
+        if target.is_none_or(|r| r.findings.cuecs.is_empty()) {
+            push(
+                out,
+                rule.pos,
+                format!(
+                    "rule `{}` supersedes `{id}`, which is not a rule yielding CUECs",
+                    rule.id
+                ),
+                "name the id of a rule with cuecs = [...]",
+            );
+        }
+    }
 }
 
 fn check_findings(rule: &Rule, evidence: &HashSet<&str>, out: &mut Vec<Problem>) {

@@ -17,7 +17,7 @@ use crate::engine::{
     Recommendation, Verdict,
 };
 use crate::questionnaire::{Category, Questionnaire, Report, Rule, Scope, SubserviceMethod, tsc};
-use crate::report::wording;
+use crate::report::{notes, wording};
 use crate::session::Session;
 
 /// How many names a reason lists before "and N more".
@@ -165,7 +165,16 @@ pub struct DecisionView {
     /// Entities whose answers are not listed (beyond the cap).
     pub more_answers: usize,
     pub conflicted: bool,
-    pub open_questions: Vec<String>,
+    pub open_questions: Vec<OpenLine>,
+}
+
+/// An open question of a decision, "Entity: question", with the note written beside its
+/// answer when it was answered "unknown" (who said what, or why nobody knew).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenLine {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -211,6 +220,9 @@ pub struct AnswerLine {
     pub answer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The note written beside the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Rules by id, built once per memo (a lookup per firing stays linear), and the categories
@@ -313,12 +325,17 @@ fn one_line(r: &Reason) -> String {
     }
 }
 
-/// One decision's detail (the app's drill-down).
-pub(crate) fn decision_view(q: &Questionnaire, r: &Recommendation, d: &Decision) -> DecisionView {
-    view(&Rules::new(q, r), d)
+/// One decision's detail (the app's drill-down), with the notes of the answers it names.
+pub(crate) fn decision_view(
+    q: &Questionnaire,
+    s: &Session,
+    r: &Recommendation,
+    d: &Decision,
+) -> DecisionView {
+    view(&Rules::new(q, r), s, d)
 }
 
-fn view(rules: &Rules, d: &Decision) -> DecisionView {
+fn view(rules: &Rules, s: &Session, d: &Decision) -> DecisionView {
     let own = match d.id {
         DecisionId::Category(c) => Some(c),
         _ => None,
@@ -373,6 +390,7 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
             question_id: t.question.to_string(),
             answer: t.answer.clone(),
             source: t.source.clone(),
+            note: notes::of(s, &t.entity, &t.question).map(str::to_string),
         });
     }
     DecisionView {
@@ -388,24 +406,28 @@ fn view(rules: &Rules, d: &Decision) -> DecisionView {
         open_questions: d
             .open_questions
             .iter()
-            .map(|o| format!("{}: {}", o.entity.name, o.question_text))
+            .map(|o| OpenLine {
+                text: format!("{}: {}", o.entity.name, o.question_text),
+                note: notes::of(s, &o.entity, &o.question).map(str::to_string),
+            })
             .collect(),
     }
 }
 
 /// Every decision's detail, report-level first.
-pub fn decision_views(q: &Questionnaire, r: &Recommendation) -> Vec<DecisionView> {
-    each_decision_view(q, r).collect()
+pub fn decision_views(q: &Questionnaire, s: &Session, r: &Recommendation) -> Vec<DecisionView> {
+    each_decision_view(q, s, r).collect()
 }
 
 /// [`decision_views`] one at a time: a writer that streams keeps only the view it writes (at
 /// 11,000 decisions, all of them were 40 MB).
 pub(crate) fn each_decision_view<'a>(
     q: &'a Questionnaire,
+    s: &'a Session,
     r: &'a Recommendation,
 ) -> impl Iterator<Item = DecisionView> + 'a {
     let rules = Rules::new(q, r);
-    r.all_decisions().map(move |d| view(&rules, d))
+    r.all_decisions().map(move |d| view(&rules, s, d))
 }
 
 fn supports(rules: &Rules, f: &Firing, report: Report) -> bool {
@@ -422,7 +444,7 @@ fn step_date(st: &PlanStep) -> NaiveDate {
         PlanStep::Type2 { from, .. } => *from,
         PlanStep::Report { about, .. } => *about,
         PlanStep::BridgeLetter { from, .. } => *from,
-        PlanStep::Deadline { by, .. } => *by,
+        PlanStep::Deadline { by, .. } | PlanStep::MeetDeadline { by, .. } => *by,
     }
 }
 
@@ -473,6 +495,19 @@ fn period_parts(steps: &[PlanStep]) -> Vec<String> {
             PlanStep::Type2 { from, to, .. } => parts.push(format!("period {from} to {to}")),
             PlanStep::Report { about, report_type } => {
                 parts.push(format!("{} report about {about}", report_type.label()))
+            }
+            PlanStep::Deadline {
+                by,
+                available: Available::PlanMisses,
+            } => {
+                let options: Vec<&crate::engine::DeadlineOption> = steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        PlanStep::MeetDeadline { option, .. } => Some(option),
+                        _ => None,
+                    })
+                    .collect();
+                parts.push(wording::memo_misses(*by, &options))
             }
             _ => {}
         }
@@ -738,7 +773,10 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
         if seen.insert((o.entity.id.as_str(), o.question.as_str())) {
             open_total += 1;
             if deciding.len() < DECIDING {
-                deciding.push(format!("{}: {}", o.entity.name, o.question_text));
+                deciding.push(wording::with_note(
+                    &format!("{}: {}", o.entity.name, o.question_text),
+                    notes::of(s, &o.entity, &o.question),
+                ));
             }
         }
     }
@@ -820,7 +858,7 @@ fn next_steps(
         PlanStep::Type2 { .. } => &owners.type2,
         PlanStep::Report { .. } => &owners.report,
         PlanStep::BridgeLetter { .. } => &owners.bridge_letter,
-        PlanStep::Deadline { .. } => &owners.deadline,
+        PlanStep::Deadline { .. } | PlanStep::MeetDeadline { .. } => &owners.deadline,
     };
     let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
@@ -1052,7 +1090,7 @@ pub fn write_text(
     // Read aloud, an answer is said once across all decisions, with how many it decides.
     let mut counts: HashMap<(String, String), usize> = HashMap::new();
     let mut n = 0;
-    for v in each_decision_view(q, r) {
+    for v in each_decision_view(q, s, r) {
         n += 1;
         for g in v.answers {
             for a in g.answers {
@@ -1062,7 +1100,7 @@ pub fn write_text(
     }
     writeln!(w, "Decisions ({n}):")?;
     let mut said: HashSet<(String, String)> = HashSet::new();
-    for v in each_decision_view(q, r) {
+    for v in each_decision_view(q, s, r) {
         w.write_str(&decision_text(&v, &counts, &mut said))?;
     }
     for (name, gaps) in r
@@ -1134,6 +1172,9 @@ fn decision_text(
                 String::new()
             };
             lines.push(format!("      {} {}{times}", c(&a.question), c(&a.answer)));
+            if let Some(n) = &a.note {
+                lines.push(format!("        Note: {}", c(n)));
+            }
         }
     }
     if !lines.is_empty() || given_above > 0 || v.more_answers > 0 {
@@ -1158,7 +1199,11 @@ fn decision_text(
     if !v.open_questions.is_empty() {
         let _ = writeln!(w, "  Open questions that could change it:");
         for o in &v.open_questions {
-            let _ = writeln!(w, "    {}", c(o));
+            let _ = writeln!(
+                w,
+                "    {}",
+                c(&wording::with_note(&o.text, o.note.as_deref()))
+            );
         }
     }
     out

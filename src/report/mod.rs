@@ -2,5 +2,6 @@
 //! (`wording`), and the readable summary kept in the session file (`summary`). Pure.
 
 pub mod memo;
+pub mod notes;
 pub mod summary;
 pub(crate) mod wording;

@@ -11,8 +11,8 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::engine::{
-    Available, CategoryState, Change, Decision, DecisionId, Finding, Flip, Gap, GapStatus, Outcome,
-    PlanStep, Progress, Recommendation, ReportPlan, Verdict,
+    Available, CategoryState, Change, DeadlineOption, Decision, DecisionId, Finding, Flip, Gap,
+    GapStatus, Outcome, PlanStep, Progress, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
 
@@ -101,9 +101,22 @@ impl Serialize for Decision {
 /// A finding as one line, led by whom it is about: "Twilio: No SOC 2 report is held from this
 /// subservice organisation: ..." (a list of findings without names reads as one vendor's).
 pub(crate) fn finding(f: &Finding) -> String {
+    // A dated answer behind it is part of what it says ("went live 2026-11-01"): page one
+    // names it rather than leaving it to the detail.
+    let dates: Vec<String> = f
+        .triggers
+        .iter()
+        .filter(|t| crate::vocab::parse_date(&t.answer).is_some())
+        .map(|t| format!("{} {}", t.question_text, t.answer))
+        .collect();
+    let dated = if dates.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", dates.join("; "))
+    };
     match &f.subject {
-        Some(e) => format!("{}: {}", e.name, f.text),
-        None => f.text.clone(),
+        Some(e) => format!("{}: {}{dated}", e.name, f.text),
+        None => format!("{}{dated}", f.text),
     }
 }
 
@@ -131,6 +144,20 @@ pub(crate) const NOTHING_TO_COLLECT: &str =
 
 /// Why an evidence task comes first: nobody knew whether the control exists.
 pub(crate) const ESTABLISH_FIRST: &str = "nobody could say whether it exists";
+
+/// A line with the note written beside its answer: "Q (note: the IAM owner says ...)".
+pub(crate) fn with_note(line: &str, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{line} (note: {n})"),
+        None => line.to_string(),
+    }
+}
+
+/// Why an evidence task comes first when its answer was left unknown with a note: the note
+/// says more than "nobody could say" (two people may have said opposite things).
+pub(crate) fn establish_first_noted(question: &str, note: &str) -> String {
+    format!("left unknown on \u{201c}{question}\u{201d}; the note says: {note}")
+}
 
 /// An outcome with " (provisional)" after it when open questions could still change it.
 pub(crate) fn with_state(outcome: &str, provisional: bool) -> String {
@@ -382,6 +409,45 @@ pub(crate) fn step(st: &PlanStep) -> String {
         PlanStep::Deadline { by, available } => {
             format!("Needed by {}: {}", date(*by), available_text(*available))
         }
+        PlanStep::MeetDeadline { by, option } => {
+            format!("To meet {}: {}", date(*by), deadline_option(option))
+        }
+    }
+}
+
+/// A way to meet a date the plan misses, as the end of a sentence.
+fn deadline_option(o: &DeadlineOption) -> String {
+    match *o {
+        DeadlineOption::ShortPeriod {
+            from,
+            to,
+            report,
+            next_to,
+        } => format!(
+            "a short Type 2 period {} to {} ({} months), its report about {}; the next period \
+             then follows on, {} to {}",
+            date(from),
+            date(to),
+            months_between(from, to),
+            date(report),
+            date(to + chrono::Duration::days(1)),
+            date(next_to)
+        ),
+        DeadlineOption::Type1First {
+            as_of,
+            report,
+            renewal: true,
+        } => format!(
+            "a Type 1 report as of {} (about {}) on the design of what is new since the last \
+             report (a category or system added), while the Type 2 period runs",
+            date(as_of),
+            date(report)
+        ),
+        DeadlineOption::Type1First { as_of, report, .. } => format!(
+            "a Type 1 report first, as of {} (about {}), then the Type 2 period",
+            date(as_of),
+            date(report)
+        ),
     }
 }
 
@@ -396,7 +462,30 @@ fn available_text(a: Available) -> &'static str {
         Available::ManagementLetter => {
             "no attested report yet: send a management letter on the programme and these dates"
         }
+        Available::PlanMisses => {
+            "this plan misses it: its report comes only after that date (ways to meet it follow)"
+        }
     }
+}
+
+/// Page one's period column when the plan misses the date customers need a report by: "misses
+/// 2027-03-31, when customers need it; to meet it: a short Type 2 period to 2026-12-31, or a
+/// Type 1 as of 2026-12-29".
+pub(crate) fn memo_misses(by: chrono::NaiveDate, options: &[&DeadlineOption]) -> String {
+    let ways: Vec<String> = options
+        .iter()
+        .map(|o| match **o {
+            DeadlineOption::ShortPeriod { to, .. } => {
+                format!("a short Type 2 period to {}", date(to))
+            }
+            DeadlineOption::Type1First { as_of, .. } => format!("a Type 1 as of {}", date(as_of)),
+        })
+        .collect();
+    format!(
+        "misses {}, when customers need it; to meet it: {}",
+        date(by),
+        ways.join(", or ")
+    )
 }
 
 /// A plan's period while its Type rests on open answers, one sentence per scenario.

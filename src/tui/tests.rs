@@ -1889,7 +1889,7 @@ fn drill_down_lists_each_answer_once() {
         .iter()
         .find(|d| d.id == crate::engine::DecisionId::Verdict)
         .unwrap();
-    let lines = super::screen::decision::decision_lines(&q, &r, d, None);
+    let lines = super::screen::decision::decision_lines(&q, &s, &r, d, None);
     let jumps: Vec<_> = lines.iter().filter_map(|l| l.jump.as_ref()).collect();
     let unique: std::collections::HashSet<_> = jumps.iter().collect();
     assert_eq!(jumps.len(), unique.len(), "an answer listed twice");
@@ -2160,21 +2160,21 @@ fn a_note_never_answers_the_question() {
 fn every_choice_has_a_key_and_end_reaches_the_last_choice() {
     let mut app = app(Screen::Inventory);
     with_inventory(&mut app);
-    // The 11th kind, by its key, in the kind picker.
+    // The 12th kind, by its key, in the kind picker.
     app.stack = vec![Screen::Inventory];
     app.inventory.pane = Pane::Identities;
     keys(&mut app, "t");
     let kq = app.q.identity_kind_question().unwrap().clone();
-    assert_eq!(kq.choices.len(), 11);
+    assert_eq!(kq.choices.len(), 12);
     let screen = screen_text(&mut app, 80, 24);
     assert!(
-        screen.contains("b ( ) "),
-        "the 11th kind shows its key: {screen}"
+        screen.contains("c ( ) "),
+        "the 12th kind shows its key: {screen}"
     );
-    keys(&mut app, "b");
+    keys(&mut app, "c");
     assert_eq!(
         answer(&app, &EntityId::Identity("i1".into()), &kq.id),
-        Some(Value::Text(kq.choices[10].id.clone()))
+        Some(Value::Text(kq.choices[11].id.clone()))
     );
     // The 10th and 11th financial processes, by key, on the question.
     app.modal = None;
@@ -3330,6 +3330,50 @@ fn a_second_esc_leaves_an_answer_that_cannot_be_saved() {
         status_text(&app).contains("Not saved"),
         "{}",
         status_text(&app)
+    );
+}
+
+/// The drill-down shows the note beside each answer behind a decision and beside each unknown
+/// evidence answer (Relaymint audit: the notes never reached the decisions).
+#[test]
+fn drill_down_shows_the_notes_beside_the_answers() {
+    let q = q();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sessions/relaymint.toml");
+    let s = crate::session::store::open(&path, &q).unwrap().0;
+    let r = crate::engine::recommend(&q, &s);
+    let verdict = r
+        .decisions
+        .iter()
+        .find(|d| d.id == crate::engine::DecisionId::Verdict)
+        .unwrap();
+    let lines = super::screen::decision::decision_lines(&q, &s, &r, verdict, None);
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("note: Large bank prospect (vendor risk)")),
+        "{texts:?}"
+    );
+    // An open question with a note says what was said about it.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("note: Sales: payments customer")),
+        "{texts:?}"
+    );
+    let key = r
+        .identities
+        .iter()
+        .find(|i| i.name == "Datadog API key (in CI)")
+        .unwrap();
+    let lines = super::screen::decision::decision_lines(&q, &s, &r, &key.decision, None);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text.starts_with("note: CONFLICT: IAM owner says")),
+        "{:?}",
+        lines.iter().map(|l| &l.text).collect::<Vec<_>>()
     );
 }
 

@@ -46,7 +46,13 @@ impl App {
             return Vec::new();
         };
         match DecisionId::parse(id).and_then(|d| w.rec(&self.q).decision(&d)) {
-            Some(d) => decision_lines(&self.q, w.rec(&self.q), d, w.cached_sensitivity(id)),
+            Some(d) => decision_lines(
+                &self.q,
+                &w.session,
+                w.rec(&self.q),
+                d,
+                w.cached_sensitivity(id),
+            ),
             None => Vec::new(),
         }
     }
@@ -100,6 +106,7 @@ fn who(e: &EntityRef) -> String {
 /// and (when computed) what would change it.
 pub(crate) fn decision_lines(
     q: &Questionnaire,
+    s: &crate::session::Session,
     r: &Recommendation,
     d: &Decision,
     sens: Option<&Sensitivity>,
@@ -138,7 +145,7 @@ pub(crate) fn decision_lines(
     }
     // Worded from the model the Markdown and plain mode read: each reason once, the answers
     // behind it once each, grouped by the entity that gave them; no rule ids.
-    let v = memo::decision_view(q, r, d);
+    let v = memo::decision_view(q, s, r, d);
     if v.reasons.is_empty() && v.exclusions.is_empty() {
         out.push(line(
             "No rule has fired for this decision yet.".into(),
@@ -198,6 +205,10 @@ pub(crate) fn decision_lines(
                     LineStyle::Trigger,
                     Some((entity_of(&g.entity_ref), a.question_id.clone())),
                 ));
+                // The note beside the answer: who said what, or why nobody knew.
+                if let Some(n) = &a.note {
+                    out.push(line(format!("note: {n}"), 4, LineStyle::Plain, None));
+                }
             }
         }
         if v.more_answers > 0 {
@@ -285,6 +296,9 @@ pub(crate) fn decision_lines(
                     (!o.question.is_empty())
                         .then(|| (entity_of(&o.entity), o.question.to_string())),
                 ));
+                if let Some(n) = crate::report::notes::of(s, &o.entity, &o.question) {
+                    out.push(line(format!("note: {n}"), 5, LineStyle::Plain, None));
+                }
             }
             if !g.evidence.is_empty() {
                 out.push(line(
@@ -304,10 +318,13 @@ pub(crate) fn decision_lines(
             None,
         ));
         // The view words them in the decision's order: the same question is jumped to.
-        for (text, o) in v.open_questions.iter().zip(&d.open_questions) {
+        for (open, o) in v.open_questions.iter().zip(&d.open_questions) {
             let jump =
                 (!o.question.is_empty()).then(|| (entity_of(&o.entity), o.question.to_string()));
-            out.push(line(format!("? {text}"), 1, LineStyle::Open, jump));
+            out.push(line(format!("? {}", open.text), 1, LineStyle::Open, jump));
+            if let Some(n) = &open.note {
+                out.push(line(format!("note: {n}"), 3, LineStyle::Plain, None));
+            }
         }
     }
     if let Some(s) = sens {
