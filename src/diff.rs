@@ -609,11 +609,7 @@ fn changed_answers(
             .collect()
     };
     for (e, qid) in od.map(|d| refs(d, &new_rules)).unwrap_or_default() {
-        let old_e = match e.kind {
-            Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(e.id.to_string()),
-            Scope::Identity => EntityId::Identity(e.id.to_string()),
-        };
+        let old_e = e.entity_id();
         let new_e = pairs.to_new(&e);
         let name = new_e
             .as_ref()
@@ -621,11 +617,7 @@ fn changed_answers(
         subjects.push((Some(old_e), new_e, qid, name.to_string()));
     }
     for (e, qid) in nd.map(|d| refs(d, &old_rules)).unwrap_or_default() {
-        let new_e = match e.kind {
-            Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(e.id.to_string()),
-            Scope::Identity => EntityId::Identity(e.id.to_string()),
-        };
+        let new_e = e.entity_id();
         subjects.push((pairs.to_old(&e), Some(new_e), qid, e.name.to_string()));
     }
     let mut out: Vec<AnswerChange> = Vec::new();

@@ -149,6 +149,18 @@ pub struct EntityRef {
     pub name: Text,
 }
 
+impl EntityRef {
+    /// The session's entity this reference points at.
+    pub fn entity_id(&self) -> crate::session::EntityId {
+        use crate::session::EntityId;
+        match self.kind {
+            Scope::Engagement => EntityId::Engagement,
+            Scope::System => EntityId::System(self.id.to_string()),
+            Scope::Identity => EntityId::Identity(self.id.to_string()),
+        }
+    }
+}
+
 /// One answer that made a rule fire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trigger {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::questionnaire::condition::{Bound, EntityKey, Test};
 use crate::questionnaire::{Category, Kind, Question, Questionnaire, Report, Scope};
-use crate::session::{Answer, EntityId, Session, Value};
+use crate::session::{Answer, Session, Value};
 
 /// Single changes tried per decision at most.
 const BUDGET: usize = 200;
@@ -245,11 +245,7 @@ fn analyse(
             entity: &t.0,
             question: &t.1,
         };
-        let entity = match t.entity.kind {
-            Scope::Engagement => EntityId::Engagement,
-            Scope::System => EntityId::System(t.entity.id.to_string()),
-            Scope::Identity => EntityId::Identity(t.entity.id.to_string()),
-        };
+        let entity = t.entity.entity_id();
         let (Some(key), Some(question), Some(answers)) = (
             super::entity_key(s, &entity),
             q.question(t.question),

@@ -13,17 +13,10 @@ use crate::engine::{EntityRef, Recommendation, Text, Trigger};
 use crate::questionnaire::Scope;
 use crate::session::Session;
 
-/// The note of one answer, if it has one that is not blank.
+/// The note of one question, if it has one that is not blank: beside its answer, or written
+/// while it was still unanswered (an open question's note is usually that kind).
 pub fn of<'s>(s: &'s Session, e: &EntityRef, question: &str) -> Option<&'s str> {
-    let answers = match e.kind {
-        Scope::Engagement => &s.engagement,
-        Scope::System => &s.system(&e.id)?.answers,
-        Scope::Identity => &s.identity(&e.id)?.answers,
-    };
-    answers
-        .get(question)?
-        .note
-        .as_deref()
+    s.note(&e.entity_id(), question)
         .map(str::trim)
         .filter(|n| !n.is_empty())
 }
@@ -89,4 +82,35 @@ pub fn behind(s: &Session, r: &Recommendation) -> Vec<NoteRow> {
         add(&o.entity, &o.question, &o.question_text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::EntityId;
+
+    /// A note written while a question is still unanswered is the one an open question needs
+    /// ("the CFO and sales disagree"): the lookup read only notes kept beside answers.
+    #[test]
+    fn an_open_questions_note_is_found_before_it_is_answered() {
+        let q = crate::questionnaire::builtin().expect("built-in questionnaire");
+        let now = chrono::Utc::now();
+        let mut s = Session::new(&q, "Acme", now);
+        s.set_note(
+            "report_requesters",
+            &EntityId::Engagement,
+            "The CFO and sales disagree",
+            now,
+        );
+        let engagement = EntityRef {
+            kind: Scope::Engagement,
+            id: Text::default(),
+            name: "Engagement".into(),
+        };
+        assert_eq!(
+            of(&s, &engagement, "report_requesters"),
+            Some("The CFO and sales disagree")
+        );
+        assert_eq!(of(&s, &engagement, "personal_data"), None);
+    }
 }

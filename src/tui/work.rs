@@ -8,8 +8,8 @@ use crate::engine::{
     self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
     Sensitivity, Visibility, slot_of,
 };
+use crate::questionnaire::Questionnaire;
 use crate::questionnaire::condition::EntityKey;
-use crate::questionnaire::{Questionnaire, Scope};
 use crate::session::{Answer, EntityId, Session};
 use crate::workshop::Lease;
 
@@ -405,11 +405,7 @@ fn total(parts: &[Progress]) -> Progress {
 
 /// The session's entity a reference from the engine points at.
 pub(crate) fn entity_of(r: &EntityRef) -> EntityId {
-    match r.kind {
-        Scope::Engagement => EntityId::Engagement,
-        Scope::System => EntityId::System(r.id.to_string()),
-        Scope::Identity => EntityId::Identity(r.id.to_string()),
-    }
+    r.entity_id()
 }
 
 #[cfg(test)]
@@ -419,6 +415,7 @@ mod tests {
     //! its full recommendation are what the session gives from scratch.
 
     use super::*;
+    use crate::questionnaire::Scope;
     use crate::session::{Value, store};
     use crate::vocab::Kind;
     use crate::workshop::answer;
