@@ -310,6 +310,29 @@ fn a_named_provider_is_created_once_and_reused_without_regard_to_case() {
     );
 }
 
+/// A note written on a system's question before anyone answered it joins the answer a naming
+/// question pre-fills there, as it joins a live answer; left apart, a merge of the file with
+/// itself moved it (the merge property test found it).
+#[test]
+fn a_note_written_before_a_pre_filled_answer_joins_it() {
+    let q = builtin();
+    let mut s = Session::new(&q, "Hosted Ltd", Utc::now());
+    let app = s.add_system("App", Utc::now());
+    let colo = s.add_system("Colo Ltd", Utc::now());
+    let colo_id = EntityId::System(colo.clone());
+    s.set_note(
+        "subservice_method",
+        &colo_id,
+        "they sub-contract racks",
+        Utc::now(),
+    );
+    hosted(&mut s, &app, "Colo Ltd");
+    let x = s.system(&colo).expect("colo");
+    let a = x.answers.get("subservice_method").expect("pre-filled");
+    assert_eq!(a.note.as_deref(), Some("they sub-contract racks"));
+    assert!(s.notes.is_empty(), "the note is kept once, with its answer");
+}
+
 /// A vendor typed by its short name is the one already listed under a fuller name, not a
 /// second entry (QA: "Twilio" was added beside "Twilio (SMS OTP)"); a short name two listed
 /// systems could be is taken as typed.

@@ -702,6 +702,15 @@ impl Session {
                 if !x.answers.contains_key(qid) {
                     let mut a = Answer::new(v.clone(), now);
                     a.source = Some(creates.source.clone());
+                    // A note written before the pre-fill joins it, as it joins a live answer
+                    // (the merge property test found it left apart, so a merge moved it).
+                    if let Some(n) = self
+                        .notes
+                        .remove(&(EntityId::System(x.id.clone()), qid.clone()))
+                    {
+                        a.note = Some(n.text);
+                        a.secret_override = n.secret_override;
+                    }
                     x.answers.insert(qid.clone(), a);
                     filled = true;
                 }
