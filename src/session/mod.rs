@@ -912,7 +912,14 @@ impl Session {
     pub fn remove_system(&mut self, id: &str, now: DateTime<Utc>) {
         self.systems.retain(|s| s.id != id);
         for i in &mut self.identities {
+            let before = i.systems.len();
             i.systems.retain(|s| s != id);
+            // The identity changed too: the journal writes what is touched, and without this a
+            // replay kept the old link, to a system added later under the same id (the journal
+            // property test found it).
+            if i.systems.len() != before {
+                self.revision.bump(Some(Touched::Identity(i.id.clone())));
+            }
         }
         let gone = EntityId::System(id.to_string());
         self.remove_conflicts_about(&gone);
