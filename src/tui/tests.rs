@@ -3482,10 +3482,14 @@ fn names_and_answers_read_whole_at_80_columns() {
         .add_identity("GitHub Actions OIDC deploy role", Utc::now());
     w.session
         .add_system("Event API and delivery workers", Utc::now());
+    w.session
+        .add_system("Stripe Billing (payments)", Utc::now());
+    w.session
+        .add_identity("Support replay agent (AI)", Utc::now());
     w.refresh(&q);
     let (ids, systems) = (w.session.identities.len(), w.session.systems.len());
     app.inventory.pane = Pane::Identities;
-    app.inventory.identity = ids - 1;
+    app.inventory.identity = ids - 2;
     let text = screen_text(&mut app, 80, 24);
     let lists: Vec<&str> = text.lines().take(20).collect();
     assert!(
@@ -3494,8 +3498,22 @@ fn names_and_answers_read_whole_at_80_columns() {
             .any(|l| l.contains("> GitHub Actions OIDC deploy role")),
         "{text}"
     );
+    // The list not being worked on shows names whole, before their counts.
+    assert!(
+        lists
+            .iter()
+            .any(|l| l.contains("Stripe Billing (payments)")),
+        "{text}"
+    );
     app.inventory.pane = Pane::Systems;
-    app.inventory.system = systems - 1;
+    app.inventory.system = systems - 2;
+    let text = screen_text(&mut app, 80, 24);
+    assert!(
+        text.lines()
+            .take(20)
+            .any(|l| l.contains("Support replay agent (AI)")),
+        "{text}"
+    );
     let text = screen_text(&mut app, 80, 24);
     assert!(
         text.lines()
