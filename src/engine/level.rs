@@ -121,7 +121,9 @@ impl Index {
             .chain((0..tr.systems.len()).map(EntityKey::System))
             .chain((0..tr.identities.len()).map(EntityKey::Identity));
         for key in keys.filter(|&k| counted(ev, k)) {
-            for e in evals_of(tr, key) {
+            let evals = evals_of(tr, key);
+            steps::add_report(evals.len());
+            for e in evals {
                 match e.result {
                     Tri::True => ix.trues[e.rule as usize].push(key),
                     Tri::Open => ix.opens[e.rule as usize].push(key),
@@ -175,7 +177,7 @@ impl Index {
             let now = counted(ev, key);
             let before: &[Eval] = if was { before } else { &[] };
             let after: &[Eval] = if now { evals_of(tr, key) } else { &[] };
-            steps::add(before.len() + after.len());
+            steps::add_report(before.len() + after.len());
             let (mut a, mut b) = (before.iter().peekable(), after.iter().peekable());
             loop {
                 let (x, y) = match (a.peek(), b.peek()) {
@@ -289,7 +291,7 @@ impl Index {
             let Some(Reverse((key, p, r, at))) = heap.pop() else {
                 break;
             };
-            steps::add(1);
+            steps::add_report(1);
             if let Some(e) = self.eval_of(tr, key, r) {
                 out.extend(e.trace.triggers.iter().copied());
             }
@@ -350,7 +352,7 @@ fn reason_rules(ix: &Index, groups: &[Vec<u32>]) -> Vec<u32> {
 fn firing_of(cx: &Ctx, ix: &Index, tr: &Traces, r: u32) -> Option<Firing> {
     let (&head, rest) = ix.trues(r).split_first()?;
     let mut f = cx.firing(ix.eval_of(tr, head, r)?);
-    steps::add(1 + rest.len());
+    steps::add_report(1 + rest.len());
     f.also = rest.iter().map(|&k| cx.entity_ref(k)).collect();
     Some(f)
 }
@@ -380,7 +382,7 @@ pub(crate) fn make(cx: &Ctx, ix: &Index, tr: &Traces, spec: Spec) -> (Decision, 
     let mut weights: HashMap<Subject, u32> = HashMap::new();
     for &r in &spec.open {
         for &key in ix.opens(r) {
-            steps::add(1);
+            steps::add_report(1);
             if let Some(e) = ix.eval_of(tr, key, r) {
                 for s in own_open(e) {
                     *weights.entry(s).or_default() += 1;
@@ -438,7 +440,7 @@ fn patch_reasons(
                     let delta = d.rules.get(&r);
                     let f = &mut list[p];
                     for edit in delta.iter().flat_map(|x| &x.also) {
-                        steps::add(1);
+                        steps::add_report(1);
                         match *edit {
                             AlsoEdit::Insert(i, k) => f.also.insert(i, cx.entity_ref(k)),
                             AlsoEdit::Remove(i) => {
@@ -449,7 +451,7 @@ fn patch_reasons(
                     let again =
                         delta.is_some_and(|x| x.head) || d.retraced.binary_search(&head).is_ok();
                     if again && let Some(e) = ix.eval_of(tr, head, r) {
-                        steps::add(1);
+                        steps::add_report(1);
                         let also = std::mem::take(&mut f.also);
                         *f = cx.firing(e);
                         f.also = also;
@@ -554,7 +556,7 @@ pub(crate) fn patch(
     let mut change: HashMap<Subject, i64> = HashMap::new();
     for r in &m.spec.open {
         for (s, dv) in d.rules.get(r).iter().flat_map(|x| &x.open) {
-            steps::add(1);
+            steps::add_report(1);
             *change.entry(*s).or_default() += i64::from(*dv);
         }
     }

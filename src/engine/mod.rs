@@ -44,6 +44,7 @@ pub mod steps {
 
     thread_local! {
         static STEPS: Cell<u64> = const { Cell::new(0) };
+        static REPORT: Cell<u64> = const { Cell::new(0) };
     }
 
     pub(crate) fn add(n: usize) {
@@ -53,6 +54,18 @@ pub mod steps {
     /// The steps counted on this thread since the last call.
     pub fn take() -> u64 {
         STEPS.with(|c| c.replace(0))
+    }
+
+    /// Report-level work (counted in `take` too): per-rule list entries read or edited,
+    /// reasons and open questions made or patched.
+    pub(crate) fn add_report(n: usize) {
+        add(n);
+        REPORT.with(|c| c.set(c.get().saturating_add(n as u64)));
+    }
+
+    /// The report-level steps counted on this thread since the last call.
+    pub fn take_report() -> u64 {
+        REPORT.with(|c| c.replace(0))
     }
 }
 
