@@ -579,8 +579,10 @@ impl Kept {
 /// What [`recommend_from`] gives, patched when it can be: `old` is the recommendation last
 /// made with `kept`, for the same inventory, and since then only the entities `kept` was told
 /// of (`Kept::touch`) were evaluated again. They are traced and made again; the rest of the
-/// systems' and identities' parts are reused, and the report-level part is made again from
-/// every entity's kept traces (without tracing them). Otherwise everything is made, and
+/// systems' and identities' parts are reused, the report-level decisions are patched from the
+/// per-rule lists (`level`), and the rest of the report level (conflicts, findings, notes, the
+/// open questions of all decisions) is made again from every entity's kept traces (without
+/// tracing them). Otherwise everything is made, and
 /// `kept` set for the next patch. Merge conflicts are always made in full (`conflicts::mark`
 /// evaluates the session a second time).
 pub(crate) fn recommend_kept(
@@ -668,22 +670,7 @@ pub(crate) fn recommend_kept(
     let tr = Traces::of(q, s, ev);
     let cx = Ctx { q, s, t: &texts };
     let (systems, subs, identities) = parts(&cx, ev, &tr);
-    let mut level = Level {
-        ix: level::Index::of(q, ev, &tr),
-        made: Vec::new(),
-    };
-    let a = assemble(
-        &cx,
-        ev,
-        &tr,
-        systems,
-        &subs,
-        identities,
-        totals,
-        progress,
-        None,
-        (&mut level, &level::Deltas::none(), Vec::new()),
-    );
+    let (a, level) = assemble_new(&cx, ev, &tr, systems, &subs, identities, totals, progress);
     *kept = Some(Kept {
         tr,
         texts,
@@ -1309,23 +1296,40 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let (systems, subs, identities) = parts(&cx, ev, tr);
     let totals = ev.totals(s.systems.is_empty());
     let progress = ev.vis.progress(q, s);
+    assemble_new(&cx, ev, tr, systems, &subs, identities, totals, progress)
+        .0
+        .rec
+}
+
+/// [`assemble`] with nothing kept: the per-rule lists made from every entity's traces.
+#[allow(clippy::too_many_arguments)]
+fn assemble_new(
+    cx: &Ctx,
+    ev: &Evaluation,
+    tr: &Traces,
+    systems: Vec<SystemResult>,
+    subs: &[Option<SubPart>],
+    identities: Vec<IdentityResult>,
+    totals: Totals,
+    progress: Progress,
+) -> (Assembled, Level) {
     let mut level = Level {
-        ix: level::Index::of(q, ev, tr),
+        ix: level::Index::of(cx.q, ev, tr),
         made: Vec::new(),
     };
-    assemble(
-        &cx,
+    let a = assemble(
+        cx,
         ev,
         tr,
         systems,
-        &subs,
+        subs,
         identities,
         totals,
         progress,
         None,
         (&mut level, &level::Deltas::none(), Vec::new()),
-    )
-    .rec
+    );
+    (a, level)
 }
 
 /// The report-level part of the recommendation around the entities' parts (`systems`,
