@@ -135,6 +135,119 @@ fn answer_target(s: &mut Session, question: &questionnaire::Question, f: &Fixtur
         .expect("a yes/no answer");
 }
 
+/// `keystroke_with_save` (see its call), with the sessions' files and journals in `dir`.
+fn keystroke_with_save_group(
+    c: &mut Criterion,
+    q: &Questionnaire,
+    fx: &[Fixture],
+    dir: &Path,
+    group: &str,
+) {
+    let mut g = c.benchmark_group(group);
+    for f in fx {
+        let mut app = app_on(q, f, Screen::Questions);
+        let own = dir.join(format!("keystroke-{}.toml", f.size));
+        std::fs::write(&own, &f.text).unwrap();
+        if let Some(w) = app.work.as_mut() {
+            w.lease = socscope::workshop::Lease::per_write(&own);
+        }
+        let mut term = terminal();
+        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                for e in keystroke(&mut app, f, yes) {
+                    tui::apply(&mut app, e);
+                }
+                term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+/// `keystroke_mix` (see its call), with the sessions' files and journals in `dir`.
+fn keystroke_mix_group(
+    c: &mut Criterion,
+    q: &Questionnaire,
+    fx: &[Fixture],
+    dir: &Path,
+    group: &str,
+) {
+    let mut g = c.benchmark_group(group);
+    for f in fx {
+        let mut app = app_on(q, f, Screen::Questions);
+        let own = dir.join(format!("mix-{}.toml", f.size));
+        std::fs::write(&own, &f.text).unwrap();
+        let opened = socscope::workshop::open(&own, q, socscope::workshop::Access::Write)
+            .expect("open the fixture with its lock");
+        if let Some(w) = app.work.as_mut() {
+            w.lease = opened.lease;
+        }
+        let mut term = terminal();
+        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
+        // Once first: the first record carries every entry the generator touched.
+        keystroke_mix(&mut app, &mut term, f, false);
+        let mut kinds: [Vec<Duration>; 4] = Default::default();
+        for round in 0..40 {
+            let t = keystroke_mix(&mut app, &mut term, f, round % 2 == 0);
+            for (n, d) in t.into_iter().enumerate() {
+                let kind = match n {
+                    0 => 0,
+                    1..=4 => 1,
+                    5 | 6 => 2,
+                    _ => 3,
+                };
+                kinds[kind].push(d);
+            }
+        }
+        let pct = |times: &mut Vec<Duration>, p: usize| {
+            times.sort_unstable();
+            times[(times.len() * p / 100).min(times.len() - 1)]
+        };
+        let mut all: Vec<Duration> = kinds.iter().flatten().copied().collect();
+        eprintln!(
+            "{group}/{}: {} keys, p50 {:?}, p95 {:?}, max {:?}",
+            f.size,
+            all.len(),
+            pct(&mut all, 50),
+            pct(&mut all, 95),
+            pct(&mut all, 100)
+        );
+        let mut without: Vec<Duration> = kinds[..3].iter().flatten().copied().collect();
+        eprintln!(
+            "{group}/{}:   without the recommendation: p50 {:?}, p95 {:?}",
+            f.size,
+            pct(&mut without, 50),
+            pct(&mut without, 95)
+        );
+        let names = [
+            "answer",
+            "next/previous question and section",
+            "to the inventory and back",
+            "to the recommendation and back",
+        ];
+        for (name, times) in names.iter().zip(&mut kinds) {
+            eprintln!(
+                "{group}/{}:   {name}: p50 {:?}, p95 {:?}, max {:?}",
+                f.size,
+                pct(times, 50),
+                pct(times, 95),
+                pct(times, 100)
+            );
+        }
+        let mut yes = false;
+        g.bench_function(f.size, |b| {
+            b.iter(|| {
+                yes = !yes;
+                keystroke_mix(&mut app, &mut term, f, yes)
+            })
+        });
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let q = questionnaire::builtin().expect("built-in questionnaire");
@@ -213,29 +326,12 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    // What the event loop really does per answer: update, carry out the save, then draw.
-    let mut g = c.benchmark_group("keystroke_with_save");
-    for f in &fx {
-        let mut app = app_on(&q, f, Screen::Questions);
-        let own = dir.path().join(format!("keystroke-{}.toml", f.size));
-        std::fs::write(&own, &f.text).unwrap();
-        if let Some(w) = app.work.as_mut() {
-            w.lease = socscope::workshop::Lease::per_write(&own);
-        }
-        let mut term = terminal();
-        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
-        let mut yes = false;
-        g.bench_function(f.size, |b| {
-            b.iter(|| {
-                yes = !yes;
-                for e in keystroke(&mut app, f, yes) {
-                    tui::apply(&mut app, e);
-                }
-                term.draw(|fr| view::draw(fr, &mut app)).unwrap();
-            })
-        });
+    // What the event loop really does per answer: update, carry out the save, then draw; then
+    // the same with the session and its journal on tmpfs, where the flush costs nothing.
+    keystroke_with_save_group(c, &q, &fx, dir.path(), "keystroke_with_save");
+    if let Ok(shm) = tempfile::tempdir_in("/dev/shm") {
+        keystroke_with_save_group(c, &q, &fx, shm.path(), "keystroke_with_save_tmpfs");
     }
-    g.finish();
 
     // The issue 16 target, p95 over a sequence of keystrokes on the questions screen: answers
     // (with the journal save the loop does), next/previous question and section, a switch to
@@ -244,77 +340,13 @@ fn bench(c: &mut Criterion) {
     // all and per kind of key, then the whole sequence as a criterion mean. The workshop holds
     // its session's lock, as the app does, so the journal is flushed while the answer is
     // recomputed (`Lease::record_ahead`).
-    let mut g = c.benchmark_group("keystroke_mix");
-    for f in &fx {
-        let mut app = app_on(&q, f, Screen::Questions);
-        let own = dir.path().join(format!("mix-{}.toml", f.size));
-        std::fs::write(&own, &f.text).unwrap();
-        let opened = socscope::workshop::open(&own, &q, socscope::workshop::Access::Write)
-            .expect("open the fixture with its lock");
-        if let Some(w) = app.work.as_mut() {
-            w.lease = opened.lease;
-        }
-        let mut term = terminal();
-        term.draw(|fr| view::draw(fr, &mut app)).unwrap();
-        // Once first: the first record carries every entry the generator touched.
-        keystroke_mix(&mut app, &mut term, f, false);
-        let mut kinds: [Vec<Duration>; 4] = Default::default();
-        for round in 0..40 {
-            let t = keystroke_mix(&mut app, &mut term, f, round % 2 == 0);
-            for (n, d) in t.into_iter().enumerate() {
-                let kind = match n {
-                    0 => 0,
-                    1..=4 => 1,
-                    5 | 6 => 2,
-                    _ => 3,
-                };
-                kinds[kind].push(d);
-            }
-        }
-        let pct = |times: &mut Vec<Duration>, p: usize| {
-            times.sort_unstable();
-            times[(times.len() * p / 100).min(times.len() - 1)]
-        };
-        let mut all: Vec<Duration> = kinds.iter().flatten().copied().collect();
-        eprintln!(
-            "keystroke_mix/{}: {} keys, p50 {:?}, p95 {:?}, max {:?}",
-            f.size,
-            all.len(),
-            pct(&mut all, 50),
-            pct(&mut all, 95),
-            pct(&mut all, 100)
-        );
-        let mut without: Vec<Duration> = kinds[..3].iter().flatten().copied().collect();
-        eprintln!(
-            "keystroke_mix/{}:   without the recommendation: p50 {:?}, p95 {:?}",
-            f.size,
-            pct(&mut without, 50),
-            pct(&mut without, 95)
-        );
-        let names = [
-            "answer",
-            "next/previous question and section",
-            "to the inventory and back",
-            "to the recommendation and back",
-        ];
-        for (name, times) in names.iter().zip(&mut kinds) {
-            eprintln!(
-                "keystroke_mix/{}:   {name}: p50 {:?}, p95 {:?}, max {:?}",
-                f.size,
-                pct(times, 50),
-                pct(times, 95),
-                pct(times, 100)
-            );
-        }
-        let mut yes = false;
-        g.bench_function(f.size, |b| {
-            b.iter(|| {
-                yes = !yes;
-                keystroke_mix(&mut app, &mut term, f, yes)
-            })
-        });
+    keystroke_mix_group(c, &q, &fx, dir.path(), "keystroke_mix");
+    // The same with the session and its journal on tmpfs (/dev/shm), where `fdatasync` returns
+    // at once: the difference from `keystroke_mix` is the disk's flush, not the app's work.
+    // The app itself never skips the flush.
+    if let Ok(shm) = tempfile::tempdir_in("/dev/shm") {
+        keystroke_mix_group(c, &q, &fx, shm.path(), "keystroke_mix_tmpfs");
     }
-    g.finish();
 
     // Drawing each screen, unchanged, to find the busiest.
     let screens = [

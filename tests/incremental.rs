@@ -270,6 +270,15 @@ fn the_work_of_an_answer_does_not_grow_with_the_inventory() {
 /// recommendation before it built: an identity's answer, then a system's (which reaches the
 /// identities linked to it), each answered twice.
 fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
+    work_of_patch(spec, engine::steps::take)
+}
+
+/// The same, only the report-level part (`engine::steps::take_report`).
+fn report_steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
+    work_of_patch(spec, engine::steps::take_report)
+}
+
+fn work_of_patch(spec: &synth::Spec, take: fn() -> u64) -> Vec<(String, u64)> {
     let q = common::builtin();
     let s = synth::generate(&q, spec);
     let targets = targets(&q, &s);
@@ -291,11 +300,9 @@ fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
                 .expect("an answer");
             w.refresh_answer(&q, &e);
             engine::steps::take();
+            engine::steps::take_report();
             w.rec(&q);
-            out.push((
-                format!("choice {pick} on target {n}"),
-                engine::steps::take(),
-            ));
+            out.push((format!("choice {pick} on target {n}"), take()));
         }
     }
     out
@@ -307,6 +314,67 @@ fn steps_of_patch(spec: &synth::Spec) -> Vec<(String, u64)> {
 #[test]
 fn the_patch_after_an_answer_does_not_grow_with_the_inventory() {
     assert_does_not_grow(steps_of_patch);
+}
+
+/// The report-level decisions after an answer (verdict, SOC 2 categories, Types, with reasons
+/// naming every entity a rule fired for and every open question behind them) are patched from
+/// the edits of the per-rule lists the answer's entities are in. Twice the inventory must not
+/// mean twice that work: before, they were made again from every counted entity's results.
+#[test]
+fn the_report_level_patch_after_an_answer_does_not_grow_with_the_inventory() {
+    assert_does_not_grow(report_steps_of_patch);
+}
+
+/// Answering the open questions a report-level decision waits for, one after another, takes
+/// each out of its open questions (the rest move up by weight) in the patched recommendation
+/// as in a full one: the per-decision weights are patched, not made again.
+#[test]
+fn a_patch_takes_answered_questions_out_of_the_report_level_decisions() {
+    let q = common::builtin();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Half answered: the report's totals wait for many questions.
+    let spec = synth::Spec {
+        answered_pct: 50,
+        ..synth::Spec::new(6, 40)
+    };
+    let mut app = app_with(&q, synth::generate(&q, &spec), dir.path());
+    let w = app.work.as_mut().expect("a workshop");
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a time");
+    let open: Vec<_> = w
+        .rec(&q)
+        .decisions
+        .iter()
+        .filter(|d| {
+            use engine::DecisionId::{Category, Type, Verdict};
+            matches!(d.id, Verdict | Category(_) | Type(_))
+        })
+        .flat_map(|d| d.open_questions.iter().skip(1).step_by(2).take(6))
+        .filter(|o| !o.question.is_empty())
+        .map(|o| (o.entity.entity_id(), o.question.to_string()))
+        .collect();
+    assert!(open.len() >= 4, "{open:?}");
+    let mut answered = 0;
+    for (e, id) in open {
+        let question = q.question(&id).expect("a question").clone();
+        let value = match (question.kind, question.choices.first()) {
+            (Kind::Multi, Some(c)) => Value::List(vec![c.id.clone()]),
+            (_, Some(c)) => Value::Text(c.id.clone()),
+            (Kind::Number, None) => Value::Number(12.0),
+            (Kind::Date, None) => Value::Text("2026-03-01".into()),
+            _ => Value::Text("an answer".into()),
+        };
+        if w.session.set_answer(&question, &e, value, now).is_err() {
+            continue;
+        }
+        answered += 1;
+        w.refresh_answer(&q, &e);
+        let full = engine::recommend(&q, &w.session);
+        assert!(w.rec(&q) == &full, "after answering {id} of {e:?}");
+    }
+    assert!(answered >= 4, "{answered} answered");
 }
 
 /// Conflicts mark the decisions they touch by their place in the list: when an answer removes

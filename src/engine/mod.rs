@@ -10,6 +10,7 @@
 //! the kept evaluation (the what-if overlay) to say what would flip a decision.
 
 mod conflicts;
+mod level;
 mod model;
 mod plan;
 mod sensitivity;
@@ -43,6 +44,7 @@ pub mod steps {
 
     thread_local! {
         static STEPS: Cell<u64> = const { Cell::new(0) };
+        static REPORT: Cell<u64> = const { Cell::new(0) };
     }
 
     pub(crate) fn add(n: usize) {
@@ -52,6 +54,18 @@ pub mod steps {
     /// The steps counted on this thread since the last call.
     pub fn take() -> u64 {
         STEPS.with(|c| c.replace(0))
+    }
+
+    /// Report-level work (counted in `take` too): per-rule list entries read or edited,
+    /// reasons and open questions made or patched.
+    pub(crate) fn add_report(n: usize) {
+        add(n);
+        REPORT.with(|c| c.set(c.get().saturating_add(n as u64)));
+    }
+
+    /// The report-level steps counted on this thread since the last call.
+    pub fn take_report() -> u64 {
+        REPORT.with(|c| c.replace(0))
     }
 }
 
@@ -542,7 +556,17 @@ pub(crate) struct Kept {
     marked: Vec<EntityKey>,
     /// The entity of each entry of the recommendation's evidence plan.
     plan_keys: Vec<EntityKey>,
+    /// Per rule, the counted entities it fired or is open for, and the report-level
+    /// decisions' kept parts: patched, not made again from every entity's traces.
+    level: Level,
     touched: Vec<EntityKey>,
+}
+
+/// The report level kept between patches (`level`).
+struct Level {
+    ix: level::Index,
+    /// Beside each report-level decision of the recommendation, in order.
+    made: Vec<level::Made>,
 }
 
 impl Kept {
@@ -555,8 +579,10 @@ impl Kept {
 /// What [`recommend_from`] gives, patched when it can be: `old` is the recommendation last
 /// made with `kept`, for the same inventory, and since then only the entities `kept` was told
 /// of (`Kept::touch`) were evaluated again. They are traced and made again; the rest of the
-/// systems' and identities' parts are reused, and the report-level part is made again from
-/// every entity's kept traces (without tracing them). Otherwise everything is made, and
+/// systems' and identities' parts are reused, the report-level decisions are patched from the
+/// per-rule lists (`level`), and the rest of the report level (conflicts, findings, notes, the
+/// open questions of all decisions) is made again from every entity's kept traces (without
+/// tracing them). Otherwise everything is made, and
 /// `kept` set for the next patch. Merge conflicts are always made in full (`conflicts::mark`
 /// evaluates the session a second time).
 pub(crate) fn recommend_kept(
@@ -582,8 +608,11 @@ pub(crate) fn recommend_kept(
     {
         k.touched.sort_unstable();
         k.touched.dedup();
-        let retraced = k.tr.retrace(q, s, ev, &k.touched);
+        let olds = k.tr.retrace(q, s, ev, &k.touched);
         k.touched.clear();
+        let retraced: Vec<EntityKey> = olds.iter().map(|(key, _)| *key).collect();
+        let deltas = k.level.ix.update(ev, &k.tr, &olds, &retraced);
+        drop(olds);
         let cx = Ctx { q, s, t: &k.texts };
         let mut systems = std::mem::take(&mut old.systems);
         let mut identities = std::mem::take(&mut old.identities);
@@ -596,7 +625,12 @@ pub(crate) fn recommend_kept(
                 again: &retraced,
             },
         ));
-        // The report-level part is made again: the old one is freed first.
+        // The report-level decisions are patched; the rest of the report level is made again
+        // (the old one freed first).
+        let old_decisions: Vec<Decision> = std::mem::take(&mut old.decisions)
+            .into_iter()
+            .filter(|d| d.id.is_report_level())
+            .collect();
         drop(old);
         for key in std::mem::take(&mut k.marked) {
             match key {
@@ -617,7 +651,16 @@ pub(crate) fn recommend_kept(
             }
         }
         let a = assemble(
-            &cx, ev, &k.tr, systems, &k.subs, identities, totals, progress, old_plan,
+            &cx,
+            ev,
+            &k.tr,
+            systems,
+            &k.subs,
+            identities,
+            totals,
+            progress,
+            old_plan,
+            (&mut k.level, &deltas, old_decisions),
         );
         k.marked = a.marked;
         k.plan_keys = a.plan_keys;
@@ -627,15 +670,14 @@ pub(crate) fn recommend_kept(
     let tr = Traces::of(q, s, ev);
     let cx = Ctx { q, s, t: &texts };
     let (systems, subs, identities) = parts(&cx, ev, &tr);
-    let a = assemble(
-        &cx, ev, &tr, systems, &subs, identities, totals, progress, None,
-    );
+    let (a, level) = assemble_new(&cx, ev, &tr, systems, &subs, identities, totals, progress);
     *kept = Some(Kept {
         tr,
         texts,
         subs,
         marked: a.marked,
         plan_keys: a.plan_keys,
+        level,
         touched: Vec::new(),
     });
     a.rec
@@ -1254,10 +1296,40 @@ fn build(q: &Questionnaire, s: &Session, st: &Stage) -> Recommendation {
     let (systems, subs, identities) = parts(&cx, ev, tr);
     let totals = ev.totals(s.systems.is_empty());
     let progress = ev.vis.progress(q, s);
-    assemble(
-        &cx, ev, tr, systems, &subs, identities, totals, progress, None,
-    )
-    .rec
+    assemble_new(&cx, ev, tr, systems, &subs, identities, totals, progress)
+        .0
+        .rec
+}
+
+/// [`assemble`] with nothing kept: the per-rule lists made from every entity's traces.
+#[allow(clippy::too_many_arguments)]
+fn assemble_new(
+    cx: &Ctx,
+    ev: &Evaluation,
+    tr: &Traces,
+    systems: Vec<SystemResult>,
+    subs: &[Option<SubPart>],
+    identities: Vec<IdentityResult>,
+    totals: Totals,
+    progress: Progress,
+) -> (Assembled, Level) {
+    let mut level = Level {
+        ix: level::Index::of(cx.q, ev, tr),
+        made: Vec::new(),
+    };
+    let a = assemble(
+        cx,
+        ev,
+        tr,
+        systems,
+        subs,
+        identities,
+        totals,
+        progress,
+        None,
+        (&mut level, &level::Deltas::none(), Vec::new()),
+    );
+    (a, level)
 }
 
 /// The report-level part of the recommendation around the entities' parts (`systems`,
@@ -1276,8 +1348,10 @@ fn assemble(
     totals: Totals,
     progress: Progress,
     old_plan: Option<(Verdict, Vec<Category>, OldPlan)>,
+    (level, deltas, old_decisions): (&mut Level, &level::Deltas, Vec<Decision>),
 ) -> Assembled {
     let (q, s) = (cx.q, cx.s);
+    let ix = &level.ix;
     let mut decisions = Vec::new();
     let mut subservices = Vec::new();
     for (sub, d) in subs.iter().flatten() {
@@ -1286,24 +1360,22 @@ fn assemble(
             decisions.push(d.clone());
         }
     }
-    // The report as a whole: the engagement and every entity that is not carved out.
+    // The report as a whole: the engagement and every entity that is not carved out, read
+    // from the lists of the counted entities each rule fired or is open for (`level::Index`).
+    let rules_where = |p: &dyn Fn(&Findings) -> bool| -> Vec<u32> {
+        q.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.report_level && p(&r.findings))
+            .map(|(n, _)| n as u32)
+            .collect()
+    };
     let no_systems = s.systems.is_empty();
-    let counted: Vec<&Eval> = tr
-        .engagement
-        .iter()
-        .chain(
-            tr.systems
-                .iter()
-                .zip(&st.sys_sum)
-                .filter(|(_, sum)| !sum.carved_out())
-                .flat_map(|(e, _)| e.iter()),
-        )
-        .chain(tr.identities.iter().flatten())
-        .collect();
     let (soc1, soc2) = (totals.soc1, totals.soc2);
     let verdict = totals.verdict();
-    let (_, soc1_evals) = fold(q, counted.iter().copied(), |f| f.soc1 == Some(true));
-    let (_, soc2_evals) = fold(q, counted.iter().copied(), Findings::soc2_positive);
+    let soc1_pos = rules_where(&|f| f.soc1 == Some(true));
+    let soc2_pos = rules_where(&Findings::soc2_positive);
+    let mut specs = Vec::new();
     let mut inventory_open = Vec::new();
     if no_systems {
         inventory_open.push(OpenQuestion {
@@ -1317,127 +1389,137 @@ fn assemble(
                 .into(),
         });
     }
-    decisions.insert(
-        0,
-        cx.decision(
-            DecisionId::Verdict,
-            None,
-            Outcome::Verdict(verdict),
-            soc1_evals
-                .iter()
-                .chain(&soc2_evals)
-                .copied()
-                .filter(|e| e.result == Tri::True),
-            exclusions_for(q, &counted, soc1, soc2),
-            open_for_scope(q, counted.iter().copied(), soc1, soc2),
-            inventory_open,
-        ),
-    );
+    let mut excluded = Vec::new();
+    if soc1 == Tri::False {
+        excluded.push((
+            Report::Soc1.id().to_string(),
+            rules_where(&|f| f.soc1 == Some(false)),
+        ));
+    }
+    if soc2 == Tri::False {
+        excluded.push((
+            Report::Soc2.id().to_string(),
+            rules_where(&|f| f.soc2 == Some(false)),
+        ));
+    }
+    specs.push(level::Spec {
+        id: DecisionId::Verdict,
+        outcome: Outcome::Verdict(verdict),
+        fired: vec![soc1_pos, soc2_pos.clone()],
+        excluded,
+        open: rules_where(&|f| {
+            (soc1 != Tri::True && f.soc1 == Some(true)) || (soc2 != Tri::True && f.soc2_positive())
+        }),
+        prefix: inventory_open,
+        provisional: false,
+    });
 
     // SOC 2 categories: shown while a SOC 2 is possible.
     let mut soc2_categories = Vec::new();
     if soc2 != Tri::False {
         for cat in Category::ALL {
             let state = category_state(&totals, cat);
-            let evals = if cat == Category::Security {
+            let rules = if cat == Category::Security {
                 // Security comes with any SOC 2: its reasons are those for the SOC 2 itself.
-                soc2_evals.clone()
+                soc2_pos.clone()
             } else {
-                fold(q, counted.iter().copied(), |f| f.categories.contains(&cat)).1
+                rules_where(&|f| f.categories.contains(&cat))
             };
-            let excluded: Vec<&Eval> = counted
-                .iter()
-                .copied()
-                .filter(|e| {
-                    e.result == Tri::True && e.rule(q).findings.excluded_categories.contains(&cat)
-                })
-                .collect();
+            let excluded = rules_where(&|f| f.excluded_categories.contains(&cat));
             if state == CategoryState::Included {
                 soc2_categories.push(cat);
             }
-            if state == CategoryState::NotIncluded && excluded.is_empty() {
+            if state == CategoryState::NotIncluded
+                && excluded.iter().all(|&r| ix.trues(r).is_empty())
+            {
                 continue;
             }
-            let (fired, open): (Vec<&Eval>, Vec<&Eval>) = match totals.category(cat) {
-                Tri::True => (evals, vec![]),
-                Tri::Open => (vec![], evals),
-                Tri::False => (vec![], vec![]),
+            let (fired, open) = match (totals.category(cat), ix.fold(&rules)) {
+                (Tri::True, Tri::True) => (vec![rules], vec![]),
+                (Tri::Open, Tri::Open) => (vec![], rules),
+                _ => (vec![], vec![]),
             };
-            let mut d = cx.decision(
-                DecisionId::Category(cat),
-                None,
-                Outcome::Category(state),
+            specs.push(level::Spec {
+                id: DecisionId::Category(cat),
+                outcome: Outcome::Category(state),
                 fired,
-                vec![(cat.id().to_string(), excluded)],
+                excluded: vec![(cat.id().to_string(), excluded)],
                 open,
-                vec![],
-            );
-            // "Possible" waits for the SOC 2 itself too.
-            d.provisional |= state == CategoryState::Possible;
-            decisions.push(d);
+                prefix: Vec::new(),
+                // "Possible" waits for the SOC 2 itself too.
+                provisional: state == CategoryState::Possible,
+            });
         }
     }
 
     // Each report's Type, from the history of the controls it covers.
-    let mut plans = Vec::new();
+    let mut types = Vec::new();
     for report in Report::ALL {
         let called_for = totals.report(report);
         if called_for == Tri::False {
             continue;
         }
-        let about = |f: &Findings| f.about(report);
-        let type_evals: Vec<&Eval> = counted
-            .iter()
-            .copied()
-            .filter(|e| e.rule(q).findings.report_type.is_some() && about(&e.rule(q).findings))
-            .collect();
-        let first_evals: Vec<&Eval> = counted
-            .iter()
-            .copied()
-            .filter(|e| {
-                e.rule(q).findings.first_examination.is_some() && about(&e.rule(q).findings)
-            })
-            .collect();
+        let type_rules = rules_where(&|f| f.report_type.is_some() && f.about(report));
+        let first_rules = rules_where(&|f| f.first_examination.is_some() && f.about(report));
         let report_type = totals.report_type(report);
-        let fired: Vec<&Eval> = type_evals
-            .iter()
-            .copied()
-            .filter(|e| e.result == Tri::True && e.rule(q).findings.report_type == report_type)
-            .chain(
-                first_evals
-                    .iter()
-                    .copied()
-                    .filter(|e| e.result == Tri::True),
-            )
-            .collect();
+        let of_type = |r: &u32| q.rules[*r as usize].findings.report_type == report_type;
         // What could still change it: an undecided Type, or a Type 2 that a settled Type 1
         // would overturn; and whether it is a first examination.
-        let open: Vec<&Eval> = type_evals
+        let open: Vec<u32> = type_rules
             .iter()
             .copied()
-            .filter(|e| {
-                e.result == Tri::Open
-                    && (report_type.is_none() || e.rule(q).findings.report_type != report_type)
-            })
-            .chain(
-                first_evals
-                    .iter()
-                    .copied()
-                    .filter(|e| e.result == Tri::Open),
-            )
+            .filter(|r| report_type.is_none() || !of_type(r))
+            .chain(first_rules.iter().copied())
             .collect();
-        let mut d = cx.decision(
-            DecisionId::Type(report),
-            None,
-            Outcome::Type(report_type),
-            fired,
-            Vec::new(),
+        specs.push(level::Spec {
+            id: DecisionId::Type(report),
+            outcome: Outcome::Type(report_type),
+            fired: vec![
+                type_rules.iter().copied().filter(of_type).collect(),
+                first_rules,
+            ],
+            excluded: Vec::new(),
             open,
-            vec![],
-        );
-        // A report is called for but no rule settles its Type: never shown as settled.
-        d.provisional |= report_type.is_none() || called_for != Tri::True;
+            prefix: Vec::new(),
+            // A report is called for but no rule settles its Type: never shown as settled.
+            provisional: report_type.is_none() || called_for != Tri::True,
+        });
+        types.push((report, called_for, report_type, type_rules));
+    }
+
+    // The report-level decisions: patched while made from the same spec.
+    let mut old: HashMap<DecisionId, (Decision, level::Made)> = old_decisions
+        .into_iter()
+        .zip(std::mem::take(&mut level.made))
+        .filter(|(d, m)| d.id == *m.id())
+        .map(|(d, m)| (d.id.clone(), (d, m)))
+        .collect();
+    let mut report_level = Vec::new();
+    for spec in specs {
+        let kept = old.remove(&spec.id);
+        let (d, m) = level::patch(cx, ix, tr, deltas, spec, kept);
+        report_level.push(d);
+        level.made.push(m);
+    }
+    let mut plans = Vec::new();
+    for (report, called_for, report_type, type_rules) in types {
+        let Some(d) = report_level
+            .iter()
+            .find(|d| d.id == DecisionId::Type(report))
+        else {
+            continue;
+        };
         let idx = report.index();
+        // Each Type rule's results over the counted entities, once per result.
+        let results = type_rules.iter().flat_map(|&r| {
+            let rule = &q.rules[r as usize];
+            [
+                (!ix.trues(r).is_empty()).then_some((rule, Tri::True)),
+                (!ix.opens(r).is_empty()).then_some((rule, Tri::Open)),
+            ]
+            .into_iter()
+            .flatten()
+        });
         plans.push(plan::plan(
             q,
             s,
@@ -1449,15 +1531,13 @@ fn assemble(
                 type_open: d.provisional,
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
-                cases: plan::cases(
-                    q,
-                    report_type,
-                    type_evals.iter().map(|e| (e.rule(q), e.result)),
-                ),
+                cases: plan::cases(q, report_type, results),
             },
         ));
-        decisions.push(d);
     }
+    let mut report_level = report_level.into_iter();
+    decisions.splice(0..0, report_level.next());
+    decisions.extend(report_level);
 
     // Answers that cannot all be true: shown at once, and the decisions they touch stay
     // provisional until one of them changes.
@@ -1627,13 +1707,8 @@ fn assemble(
                 (Total::Category(c), _) => f.excluded_categories.contains(&c),
             }
         };
-        counted
-            .iter()
-            .filter(|e| e.result == Tri::True && pred(&e.rule(q).findings))
-            .flat_map(|e| e.trace.triggers.iter().copied())
-            // Enough to say why; an inventory of thousands needs no thousand answers here.
-            .take(12)
-            .collect()
+        // Enough to say why; an inventory of thousands needs no thousand answers here.
+        ix.first_triggers(tr, &rules_where(&pred), 12)
     };
     let mut report_evals: Vec<Eval> = Vec::new();
     // A CUEC the answers could still call for is an open question of the report: the list of
@@ -1690,16 +1765,22 @@ fn assemble(
         });
     }
 
-    let sox_note = counted
-        .iter()
-        .filter(|e| e.result == Tri::True)
-        .find_map(|e| e.rule(q).findings.sox_note.clone());
-    let control_objectives = dedup(
-        counted
-            .iter()
-            .filter(|e| e.result == Tri::True)
-            .flat_map(|e| e.rule(q).findings.control_objectives.iter().cloned()),
-    );
+    let sox_note = ix
+        .firing_order(rules_where(&|f| f.sox_note.is_some()))
+        .first()
+        .and_then(|&r| q.rules[r as usize].findings.sox_note.clone());
+    // Each objective where it first appears over the counted entities' true results.
+    let mut objectives: Vec<(EntityKey, u32, usize, &String)> = Vec::new();
+    for r in rules_where(&|f| !f.control_objectives.is_empty()) {
+        if let Some(&head) = ix.trues(r).first() {
+            let f = &q.rules[r as usize].findings;
+            for (n, o) in f.control_objectives.iter().enumerate() {
+                objectives.push((head, ix.pos(r), n, o));
+            }
+        }
+    }
+    objectives.sort_unstable();
+    let control_objectives = dedup(objectives.into_iter().map(|(_, _, _, o)| o.clone()));
     // The last plan is patched while it was made for the same verdict and categories.
     let old_plan = old_plan.filter(|(v, c, _)| {
         (*v == Verdict::None) == (verdict == Verdict::None) && *c == soc2_categories

@@ -1240,41 +1240,52 @@ impl Traces {
 
     /// Traces again the entities in `keys` (those `Evaluation::apply` re-ran; the inventory is
     /// the one traced) and the systems whose late rules read a re-run system; returns every
-    /// entity traced again, in order.
+    /// entity traced again, in order, with its traces before.
     pub(crate) fn retrace(
         &mut self,
         q: &Questionnaire,
         s: &Session,
         ev: &Evaluation,
         keys: &[EntityKey],
-    ) -> Vec<EntityKey> {
+    ) -> Vec<(EntityKey, Vec<Eval>)> {
         let ix = Traced::of(q);
+        let mut out: Vec<(EntityKey, Vec<Eval>)> = Vec::new();
         let mut systems: Vec<usize> = Vec::new();
+        let mut others: Vec<EntityKey> = Vec::new();
         for &key in keys {
             match key {
-                EntityKey::Engagement => {
-                    self.engagement = trace_of(q, s, ev, &ix.engagement, key, &[]);
-                }
                 EntityKey::System(j) => {
                     systems.push(j);
                     if !ix.late.is_empty() {
                         systems.extend_from_slice(&self.read_by[j]);
                     }
                 }
-                EntityKey::Identity(i) => {
-                    self.identities[i] = trace_of(q, s, ev, &ix.identity, key, &ev.in_scope);
-                }
+                _ => others.push(key),
             }
+        }
+        others.sort_unstable();
+        others.dedup();
+        for &key in &others {
+            let new = match key {
+                EntityKey::Identity(_) => trace_of(q, s, ev, &ix.identity, key, &ev.in_scope),
+                _ => trace_of(q, s, ev, &ix.engagement, key, &[]),
+            };
+            let slot = match key {
+                EntityKey::Identity(i) => &mut self.identities[i],
+                _ => &mut self.engagement,
+            };
+            out.push((key, std::mem::replace(slot, new)));
         }
         systems.sort_unstable();
         systems.dedup();
         for &j in &systems {
-            self.systems[j] = self.system(q, s, ev, &ix, j);
+            let new = self.system(q, s, ev, &ix, j);
+            out.push((
+                EntityKey::System(j),
+                std::mem::replace(&mut self.systems[j], new),
+            ));
         }
-        let mut out: Vec<EntityKey> = systems.into_iter().map(EntityKey::System).collect();
-        out.extend(keys.iter().filter(|k| !matches!(k, EntityKey::System(_))));
-        out.sort_unstable();
-        out.dedup();
+        out.sort_unstable_by_key(|(k, _)| *k);
         out
     }
 
