@@ -1,6 +1,6 @@
 //! The facts one row gives: each cell read as its field's value, or what is wrong with it.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::rc::Rc;
 
 use chrono::NaiveDate;
