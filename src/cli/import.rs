@@ -125,10 +125,31 @@ pub(crate) fn run(q: &Questionnaire, args: &Args) -> Result<ExitCode, Error> {
     let was = Outline::of(q, s).state();
     meter.status("applying the import");
     import::apply_owned(q, p, s, Utc::now());
-    meter.status("working out the verdict");
-    let after = Outline::of(q, s);
-    meter.status(&format!("saving {}", path.display()));
-    let saved = opened.lease.save_with_summary(s, after.summary());
+    meter.status(&format!(
+        "saving {} and working out the verdict",
+        path.display()
+    ));
+    let s: &crate::session::Session = s;
+    // The verdict is worked out on a second thread while the file is written: it is needed
+    // only for the `[recommendation]` summary at the end of the file.
+    let (saved, after) = std::thread::scope(|scope| {
+        let mut verdict = Some(scope.spawn(|| Outline::of(q, s)));
+        let outline = |verdict: &mut Option<std::thread::ScopedJoinHandle<'_, Outline>>| {
+            verdict
+                .take()
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(|| Outline::of(q, s))
+        };
+        let mut after = None;
+        let saved = opened.lease.save_with_summary_later(s, &mut || {
+            let o = outline(&mut verdict);
+            let summary = o.summary();
+            after = Some(o);
+            summary
+        });
+        let after = after.unwrap_or_else(|| outline(&mut verdict));
+        (saved, after)
+    });
     meter.done(if saved.is_ok() { "saved" } else { "not saved" });
     if let Some(problem) = saved?.backup_problem {
         eprintln!("warning: {problem}");

@@ -1,12 +1,12 @@
 //! Carrying a plan out on a session: linear in the plan and the session (systems and
 //! identities are added in one batch each, links made with a lookup table of system order).
 
-use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{IdentityPlan, ImportPlan};
+use super::plan::{IdentityPlan, ImportPlan, PlannedAnswer};
 use super::{identity_questions, name_key};
 use crate::questionnaire::Questionnaire;
 use crate::session::{Scanned, Session};
@@ -19,12 +19,18 @@ pub fn apply(
     s: &mut Session,
     now: DateTime<Utc>,
 ) -> Vec<String> {
-    carry_out(q, plan, plan.identities.iter().collect(), s, now)
+    carry_out(
+        q,
+        plan,
+        plan.identities.iter().map(Cow::Borrowed).collect(),
+        s,
+        now,
+    )
 }
 
 /// [`apply`], taking the plan: each identity's part of it is freed once applied, so memory
 /// peaks at about the larger of the plan and the imported session, not at both (a million
-/// rows' plan is about 800 MB).
+/// rows' plan is about 800 MB), and its values are moved into the session, not copied.
 pub fn apply_owned(
     q: &Questionnaire,
     mut plan: ImportPlan,
@@ -32,14 +38,20 @@ pub fn apply_owned(
     now: DateTime<Utc>,
 ) -> Vec<String> {
     let identities = std::mem::take(&mut plan.identities);
-    carry_out(q, &plan, identities, s, now)
+    carry_out(
+        q,
+        &plan,
+        identities.into_iter().map(Cow::Owned).collect(),
+        s,
+        now,
+    )
 }
 
 /// [`apply`] of `identities` (the plan's, borrowed or owned) with the rest of `plan`.
-fn carry_out<T: Borrow<IdentityPlan>>(
+fn carry_out(
     q: &Questionnaire,
     plan: &ImportPlan,
-    identities: Vec<T>,
+    identities: Vec<Cow<'_, IdentityPlan>>,
     s: &mut Session,
     now: DateTime<Utc>,
 ) -> Vec<String> {
@@ -74,8 +86,7 @@ fn carry_out<T: Borrow<IdentityPlan>>(
     // Identities: the existing ones (if still there), the others added in one batch.
     let mut ids: Vec<Option<String>> = identities
         .iter()
-        .map(Borrow::borrow)
-        .map(|ip: &IdentityPlan| {
+        .map(|ip| {
             ip.existing
                 .as_ref()
                 .filter(|id| s.identity(id).is_some())
@@ -84,7 +95,6 @@ fn carry_out<T: Borrow<IdentityPlan>>(
         .collect();
     let names: Vec<&str> = identities
         .iter()
-        .map(Borrow::borrow)
         .zip(&ids)
         .filter(|(_, id)| id.is_none())
         .map(|(ip, _)| ip.name.as_str())
@@ -105,7 +115,6 @@ fn carry_out<T: Borrow<IdentityPlan>>(
     let mut scanned = Scanned::default();
     let mut linked_any = false;
     for (ip, id) in identities.into_iter().zip(&ids) {
-        let ip: &IdentityPlan = ip.borrow();
         let wanted: Vec<&str> = ip
             .systems
             .iter()
@@ -141,13 +150,20 @@ fn carry_out<T: Borrow<IdentityPlan>>(
         // Checked and stored as any answer is (the secret scan included), marked with their
         // source, with one lookup and one change record per identity.
         if let Some(i) = index {
-            let writes = ip.answers.iter().filter(|a| a.action.writes());
-            let answers = writes.filter_map(|a| {
-                questions
-                    .get(a.question.as_str())
-                    .map(|question| (*question, a.value.clone()))
-            });
-            s.set_identity_answers(i, answers, &plan.source, &mut scanned, now);
+            let question = |a: &PlannedAnswer| questions.get(a.question.as_str()).copied();
+            let source = &plan.source;
+            match ip {
+                Cow::Owned(ip) => {
+                    let writes = ip.answers.into_iter().filter(|a| a.action.writes());
+                    let answers = writes.filter_map(|a| question(&a).map(|x| (x, a.value)));
+                    s.set_identity_answers(i, answers, source, &mut scanned, now)
+                }
+                Cow::Borrowed(ip) => {
+                    let writes = ip.answers.iter().filter(|a| a.action.writes());
+                    let answers = writes.filter_map(|a| question(a).map(|x| (x, a.value.clone())));
+                    s.set_identity_answers(i, answers, source, &mut scanned, now)
+                }
+            };
         }
     }
     if linked_any {

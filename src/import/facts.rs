@@ -1,6 +1,6 @@
 //! The facts one row gives: each cell read as its field's value, or what is wrong with it.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::rc::Rc;
 
 use chrono::NaiveDate;
@@ -82,6 +82,8 @@ pub(super) struct RowReader<'q> {
     privilege_q: Option<&'q Question>,
     today: NaiveDate,
     strings: Strings,
+    /// System names as stored (redacted): each system is named on many rows.
+    system_names: crate::session::Scanned,
     kinds: HashMap<Rc<str>, Option<Rc<str>>>,
     privileges: HashMap<Rc<str>, Option<Rc<str>>>,
 }
@@ -101,6 +103,7 @@ impl<'q> RowReader<'q> {
             privilege_q,
             today,
             strings: Strings::default(),
+            system_names: crate::session::Scanned::default(),
             kinds: HashMap::new(),
             privileges: HashMap::new(),
         }
@@ -130,7 +133,7 @@ impl<'q> RowReader<'q> {
             owner: None,
             systems: split_list(cell(Field::Systems))
                 .into_iter()
-                .map(|n| crate::secrets::redacted(&n))
+                .map(|n| self.system_names.redacted(n))
                 .collect(),
             privilege: None,
             rotation: None,

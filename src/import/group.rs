@@ -2,7 +2,9 @@
 //! grant is common); rows that disagree are all bad, since which of them is right is for
 //! people to say.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use foldhash::{HashMap, HashSet};
 
 use super::facts::{COMPARED, Facts};
 use super::read::RowError;

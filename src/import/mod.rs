@@ -14,7 +14,9 @@
 //! - `apply`, `render`: carrying it out, and the preview.
 //!
 //! Everything is linear (or n log n) in the file and the session: names are matched with hash
-//! maps, and which questions are asked is worked out for the imported identities only.
+//! maps, and which questions are asked is worked out for the imported identities only. The
+//! maps hash with foldhash (SipHash was 6 % of a million-row import); each map is seeded at
+//! random, so a file's names cannot be chosen to collide.
 
 mod apply;
 mod facts;
@@ -25,7 +27,7 @@ mod read;
 mod render;
 mod values;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Read;
 
 pub use apply::{apply, apply_owned};

@@ -2,7 +2,7 @@
 //! systems by name, and decide for each answer whether it is added, replaced, kept or not
 //! asked. Linear in the file and the session: every match is a hash lookup.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::rc::Rc;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::facts::{RowReader, given_by};
 use super::group::{Group, Groups};
@@ -787,8 +788,9 @@ impl Check<'_> {
                     // secret scan, the record of what changed, the lookup of the entity by id):
                     // a planned value is checked already, and which questions are asked does
                     // not depend on whether a text was redacted.
-                    let mut stored = Answer::new(a.value.clone().normalised(question), now);
-                    stored.source = Some(self.source.clone());
+                    // Without its source: `hidden_because` knows the planned answers by
+                    // question, and a copy of the source per answer was a tenth of the check.
+                    let stored = Answer::new(a.value.clone().normalised(question), now);
                     trial.answers.insert(question.id.clone(), stored);
                 }
             }
@@ -797,21 +799,30 @@ impl Check<'_> {
         for (k, ip) in chunk.iter_mut().enumerate() {
             let shown = vis.of(EntityKey::Identity(k));
             let answers = &trial.identities[k].answers;
-            for a in &mut ip.answers {
-                let hidden = self
-                    .index
-                    .get(a.question.as_str())
-                    .and_then(|&i| shown.get(i))
-                    .is_some_and(|t| *t == Tri::False);
-                if hidden && a.action.writes() {
+            let hidden: Vec<(usize, String)> = ip
+                .answers
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    a.action.writes()
+                        && self
+                            .index
+                            .get(a.question.as_str())
+                            .and_then(|&i| shown.get(i))
+                            .is_some_and(|t| *t == Tri::False)
+                })
+                .map(|(j, a)| {
                     let because = self
                         .writes
                         .get(a.question.as_str())
                         .and_then(|x| x.show_if.as_ref())
-                        .map(|c| hidden_because(&self.writes, c, answers, &self.source))
+                        .map(|c| hidden_because(self, c, answers, &ip.answers))
                         .unwrap_or_default();
-                    a.action = Action::NotAsked { because };
-                }
+                    (j, because)
+                })
+                .collect();
+            for (j, because) in hidden {
+                ip.answers[j].action = Action::NotAsked { because };
             }
         }
     }
@@ -819,23 +830,29 @@ impl Check<'_> {
 
 /// Which of the identity's answers hide a question (those its `show_if` reads), as
 /// `its has_owner answer is "No" (given in the workshop)`.
+/// `answers` are the identity's as the import leaves them; those `planned` writes are from
+/// this file.
 fn hidden_because(
-    questions: &HashMap<&str, &Question>,
+    cx: &Check<'_>,
     show_if: &crate::questionnaire::condition::Condition,
     answers: &BTreeMap<String, crate::session::Answer>,
-    source: &str,
+    planned: &[PlannedAnswer],
 ) -> String {
     let mut parts: Vec<String> = Vec::new();
     for atom in show_if.atoms() {
-        let Some(question) = questions.get(atom.q.as_str()) else {
+        let Some(question) = cx.writes.get(atom.q.as_str()) else {
             continue;
         };
         let Some(answer) = answers.get(&atom.q) else {
             continue;
         };
+        let written = planned
+            .iter()
+            .any(|a| a.question == atom.q && a.action.writes());
         let whose = match answer.source.as_deref() {
+            _ if written => "from this file",
             None => "given in the workshop",
-            Some(s) if s == source => "from this file",
+            Some(s) if s == cx.source => "from this file",
             Some(_) => "from an earlier import",
         };
         let part = format!(

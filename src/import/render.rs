@@ -1,7 +1,7 @@
 //! The preview of a plan, as text: written piece by piece, so the command line can print a
 //! million identities without holding their preview in memory.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::{self, Write};
 
 use super::plan::{Action, ImportPlan};

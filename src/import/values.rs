@@ -1,6 +1,6 @@
 //! What one cell says: kinds, privileges, dates and ages, yes/no, lists of systems.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use chrono::NaiveDate;
 

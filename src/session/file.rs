@@ -1358,7 +1358,9 @@ fn raw_answers(s: &Session, e: &EntityId, a: &Answers) -> BTreeMap<String, Spann
 /// twice gives the same bytes.
 pub fn render(s: &Session, summary: Option<toml::Value>) -> Result<String, String> {
     let mut out = Vec::new();
-    write_version(s, summary, FORMAT_VERSION, &mut out).map_err(|e| e.to_string())?;
+    let mut summary = summary;
+    write_version(s, &mut || summary.take(), FORMAT_VERSION, &mut out)
+        .map_err(|e| e.to_string())?;
     String::from_utf8(out).map_err(|e| format!("could not render the session: {e}"))
 }
 
@@ -1437,103 +1439,139 @@ fn entry<T: Serialize>(list: &'static str, item: &T) -> Result<String, WriteErro
     toml_of(&BTreeMap::from([(list, [item])]))
 }
 
-/// One system or identity as `toml` renders it, written directly when every string in it is
-/// plain (printable ASCII without quotes or backslashes), every key bare and every value a
-/// string, an integer, a date-time or a list of strings; `None` otherwise, and the entry is
-/// rendered by `toml`. Nearly every entry of an imported inventory is plain, and the generic
-/// serialiser builds a document per entry: a third of saving a million identities.
+/// An answer's time as the file has it (`None`: not plain), the last one kept: an import's
+/// answers share one, and formatting it per answer was a tenth of saving them.
+#[derive(Default)]
+struct Stamps(Option<(DateTime<Utc>, Option<String>)>);
+
+impl Stamps {
+    fn get(&mut self, t: DateTime<Utc>) -> Option<&str> {
+        if self.0.as_ref().is_none_or(|(last, _)| *last != t) {
+            let text = match to_datetime(t) {
+                toml::Value::Datetime(d) => Some(d.to_string()),
+                toml::Value::String(s) => is_plain(&s).then(|| format!("\"{s}\"")),
+                _ => None,
+            };
+            self.0 = Some((t, text));
+        }
+        self.0.as_ref().and_then(|(_, text)| text.as_deref())
+    }
+}
+
+/// Printable ASCII without quotes or backslashes: `toml` writes it as is, between quotes.
+fn is_plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// A key `toml` writes without quotes.
+fn is_bare(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn plain_string(out: &mut String, s: &str) -> Option<()> {
+    is_plain(s).then(|| {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    })
+}
+
+fn plain_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) -> Option<()> {
+    out.push('[');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        plain_string(out, x)?;
+    }
+    out.push(']');
+    Some(())
+}
+
+/// An answer's value as [`value_to_toml`] and `toml` write it, when that is plain.
+fn plain_value(out: &mut String, v: &Value) -> Option<()> {
+    use std::fmt::Write;
+    match v {
+        Value::Unknown => plain_string(out, crate::questionnaire::UNKNOWN),
+        Value::Text(t) => plain_string(out, t),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+            let _ = write!(out, "{}", *n as i64);
+            Some(())
+        }
+        Value::Number(_) => None,
+        Value::List(items) => plain_strings(out, items.iter().map(String::as_str)),
+    }
+}
+
+/// One system or identity written into `out` (cleared first) straight from the session, as
+/// `toml` renders its entry, when every string in it is plain, every key bare and every value
+/// a string, a whole number or a list of strings; `None` otherwise, and the entry is rendered
+/// by `toml`. `name` is the name as written (redacted). The caller leaves out entities with a
+/// note on a question not answered yet (written as an answer without a value). Nearly every
+/// entry of an imported inventory is plain; copying it into the file's model first was half
+/// of saving a million identities.
 fn plain_entry(
+    out: &mut String,
+    stamps: &mut Stamps,
     list: &str,
     id: &str,
     name: &str,
     systems: Option<&[String]>,
-    answers: &BTreeMap<String, Spanned<RawAnswer>>,
-) -> Option<String> {
-    use std::fmt::Write;
-    fn plain(s: &str) -> bool {
-        s.bytes()
-            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    }
-    fn bare(s: &str) -> bool {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    }
-    fn string(out: &mut String, s: &str) -> Option<()> {
-        plain(s).then(|| {
-            out.push('"');
-            out.push_str(s);
-            out.push('"');
-        })
-    }
-    fn strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) -> Option<()> {
-        out.push('[');
-        for (i, x) in items.into_iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            string(out, x)?;
-        }
-        out.push(']');
-        Some(())
-    }
-    fn value(out: &mut String, v: &toml::Value) -> Option<()> {
-        match v {
-            toml::Value::String(s) => string(out, s),
-            toml::Value::Integer(i) => {
-                let _ = write!(out, "{i}");
-                Some(())
-            }
-            toml::Value::Datetime(d) => {
-                let _ = write!(out, "{d}");
-                Some(())
-            }
-            toml::Value::Array(items) => {
-                let items: Option<Vec<&str>> = items.iter().map(toml::Value::as_str).collect();
-                strings(out, items?)
-            }
-            _ => None,
-        }
-    }
-    let mut out = String::with_capacity(128 + 96 * answers.len());
-    let _ = write!(out, "[[{list}]]\nid = ");
-    string(&mut out, id)?;
+    answers: &Answers,
+) -> Option<()> {
+    out.clear();
+    out.push_str("[[");
+    out.push_str(list);
+    out.push_str("]]\nid = ");
+    plain_string(out, id)?;
     out.push_str("\nname = ");
-    string(&mut out, name)?;
+    plain_string(out, name)?;
     if let Some(systems) = systems {
         out.push_str("\nsystems = ");
-        strings(&mut out, systems.iter().map(String::as_str))?;
+        plain_strings(out, systems.iter().map(String::as_str))?;
     }
     out.push('\n');
     for (key, a) in answers {
-        if !bare(key) {
+        if !is_bare(key) {
             return None;
         }
-        let a = a.get_ref();
-        let _ = write!(out, "\n[{list}.answers.{key}]\n");
-        if let Some(v) = &a.value {
-            out.push_str("value = ");
-            value(&mut out, v)?;
-            out.push('\n');
-        }
-        out.push_str("at = ");
-        value(&mut out, &a.at)?;
+        out.push_str("\n[");
+        out.push_str(list);
+        out.push_str(".answers.");
+        out.push_str(key);
+        out.push_str("]\nvalue = ");
+        plain_value(out, &a.value)?;
+        out.push_str("\nat = ");
+        out.push_str(stamps.get(a.at)?);
         out.push('\n');
         if let Some(note) = &a.note {
             out.push_str("note = ");
-            string(&mut out, note)?;
+            plain_string(out, note)?;
             out.push('\n');
         }
         if let Some(source) = &a.source {
             out.push_str("source = ");
-            string(&mut out, source)?;
+            plain_string(out, source)?;
             out.push('\n');
         }
         if a.secret_override {
             out.push_str("secret_override = true\n");
         }
     }
-    Some(out)
+    Some(())
+}
+
+/// A name as written: names have no "keep as typed", so whatever path set one, a secret in it
+/// is never written.
+fn written_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if crate::secrets::contains_secret(name) {
+        crate::secrets::redacted(name).into()
+    } else {
+        name.into()
+    }
 }
 
 /// [`render`] into `w`, with `format_version = version` ([`JOURNALED_VERSION`] when a journal
@@ -1541,9 +1579,11 @@ fn plain_entry(
 /// time: the text of a million identities is never held whole, nor a copy of the session in
 /// the file's model. The bytes are those of rendering the whole file's model at once: every
 /// table of a TOML document is written after a blank line, whichever document it is in.
+/// `summary` is asked for once, last, when everything else is written: `socscope import`
+/// works out its verdict meanwhile.
 pub(crate) fn write_version(
     s: &Session,
-    summary: Option<toml::Value>,
+    summary: &mut dyn FnMut() -> Option<toml::Value>,
     version: u32,
     w: &mut dyn std::io::Write,
 ) -> Result<(), WriteError> {
@@ -1559,39 +1599,64 @@ pub(crate) fn write_version(
     .map_err(io)?;
     let head = raw_head(s, version);
     w.write_all(toml_of(&head)?.as_bytes()).map_err(io)?;
-    let mut part = |text: String| -> Result<(), WriteError> {
+    let mut part = |text: &str| -> Result<(), WriteError> {
         w.write_all(b"\n").map_err(io)?;
         w.write_all(text.as_bytes()).map_err(io)
     };
+    // Notes on questions not answered yet are written with the answers: such an entity is
+    // rendered by `toml`.
+    let noted = |e: EntityId| {
+        s.notes
+            .range((e.clone(), String::new())..)
+            .next()
+            .is_some_and(|((ne, _), _)| *ne == e)
+    };
+    let mut buf = String::new();
+    let mut stamps = Stamps::default();
     for x in &s.systems {
-        let raw = raw_system(s, x);
-        part(
-            plain_entry("systems", raw.id.get_ref(), &raw.name, None, &raw.answers)
-                .map_or_else(|| entry("systems", &raw), Ok)?,
-        )?;
+        let direct = (s.notes.is_empty() || !noted(EntityId::System(x.id.clone())))
+            && plain_entry(
+                &mut buf,
+                &mut stamps,
+                "systems",
+                &x.id,
+                &written_name(&x.name),
+                None,
+                &x.answers,
+            )
+            .is_some();
+        if direct {
+            part(&buf)?;
+        } else {
+            part(&entry("systems", &raw_system(s, x))?)?;
+        }
     }
     for x in &s.identities {
-        let raw = raw_identity(s, x);
-        let systems = Some(&raw.systems[..]);
-        part(
-            plain_entry(
+        let direct = (s.notes.is_empty() || !noted(EntityId::Identity(x.id.clone())))
+            && plain_entry(
+                &mut buf,
+                &mut stamps,
                 "identities",
-                raw.id.get_ref(),
-                &raw.name,
-                systems,
-                &raw.answers,
+                &x.id,
+                &written_name(&x.name),
+                Some(&x.systems),
+                &x.answers,
             )
-            .map_or_else(|| entry("identities", &raw), Ok)?,
-        )?;
+            .is_some();
+        if direct {
+            part(&buf)?;
+        } else {
+            part(&entry("identities", &raw_identity(s, x))?)?;
+        }
     }
     for o in &s.orphans {
-        part(entry("orphans", o)?)?;
+        part(&entry("orphans", o)?)?;
     }
     for c in &s.conflicts {
-        part(entry("conflicts", &raw_conflict(s, c))?)?;
+        part(&entry("conflicts", &raw_conflict(s, c))?)?;
     }
-    if let Some(recommendation) = summary {
-        part(toml_of(&BTreeMap::from([(
+    if let Some(recommendation) = summary() {
+        part(&toml_of(&BTreeMap::from([(
             "recommendation",
             recommendation,
         )]))?)?;
@@ -1844,8 +1909,15 @@ mod write_tests {
                 .insert("unknown".into(), answer(Value::Unknown, 3));
             x.answers
                 .insert("int".into(), answer(Value::Number(k as f64), 3));
-            x.answers
-                .insert("float".into(), answer(Value::Number(1.5), 3));
+            // A fraction is rendered by `toml`: only on some, so others are written directly.
+            if k % 3 == 0 {
+                x.answers
+                    .insert("float".into(), answer(Value::Number(1.5), 3));
+            }
+            // A secret in a name set without `add_identities` is still redacted when written.
+            if k == 3 {
+                x.name = "AKIAIOSFODNN7EXAMPLE".into();
+            }
             x.answers.insert(
                 "list".into(),
                 answer(Value::List(vec!["a".into(), text.clone()]), 3),
@@ -1857,8 +1929,10 @@ mod write_tests {
             noted.source = Some(format!("import:{text}.csv"));
             noted.secret_override = k % 2 == 0;
             x.answers.insert(format!("noted-{k}"), noted);
-            x.answers
-                .insert(text.clone(), answer(Value::Text("odd key".into()), 5));
+            if k % 2 == 1 {
+                x.answers
+                    .insert(text.clone(), answer(Value::Text("odd key".into()), 5));
+            }
         }
         for (k, id) in sys.iter().enumerate() {
             if let Some(i) = s.system_index(id) {
@@ -1867,14 +1941,16 @@ mod write_tests {
                     .answers
                     .insert("named".into(), answer(Value::Text(text), 6));
             }
-            s.notes.insert(
-                (EntityId::System(id.clone()), "only_a_note".into()),
-                Note {
-                    text: odd[(k + 3) % odd.len()].into(),
-                    at: at(7),
-                    secret_override: k % 3 == 0,
-                },
-            );
+            if k % 2 == 0 {
+                s.notes.insert(
+                    (EntityId::System(id.clone()), "only_a_note".into()),
+                    Note {
+                        text: odd[(k + 3) % odd.len()].into(),
+                        at: at(7),
+                        secret_override: k % 3 == 0,
+                    },
+                );
+            }
         }
         out.push(s);
         out

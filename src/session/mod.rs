@@ -325,7 +325,8 @@ fn touched(e: &EntityId) -> Touched {
 #[derive(Debug, Clone, Default)]
 pub struct Revision {
     n: u64,
-    touched: HashMap<Touched, u64>,
+    // foldhash: an import bumps it once or twice per identity, a million times.
+    touched: foldhash::HashMap<Touched, u64>,
 }
 
 impl Revision {
@@ -369,7 +370,7 @@ impl PartialEq for Revision {
 /// repeat the same texts (an import's owner names) scans each once. Bounded: only short texts
 /// are kept, at most `LIMIT` of them; the others are scanned each time.
 #[derive(Default)]
-pub(crate) struct Scanned(HashMap<String, String>);
+pub(crate) struct Scanned(foldhash::HashMap<String, String>);
 
 impl Scanned {
     const LIMIT: usize = 1 << 16;
@@ -921,7 +922,10 @@ impl Session {
     ) -> Vec<String> {
         let first = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()))
             .max(self.retired.identities + 1);
-        let mut ids = Vec::new();
+        let names = names.into_iter();
+        let mut ids = Vec::with_capacity(names.size_hint().0);
+        self.identities.reserve(ids.capacity());
+        self.revision.touched.reserve(ids.capacity());
         for (n, name) in (first..).zip(names) {
             let id = format!("i{n}");
             self.identities.push(Identity {

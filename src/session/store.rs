@@ -252,6 +252,17 @@ pub fn save_with(
     s: &Session,
     summary: Option<toml::Value>,
 ) -> Result<Saved, StoreError> {
+    let mut summary = summary;
+    save_with_later(path, s, &mut || summary.take())
+}
+
+/// [`save_with`], the summary asked for once the rest of the file is written (see
+/// [`file::write_version`]).
+pub(crate) fn save_with_later(
+    path: &Path,
+    s: &Session,
+    summary: &mut dyn FnMut() -> Option<toml::Value>,
+) -> Result<Saved, StoreError> {
     match lock::with_write_access(path, || write_session(path, s, summary, FORMAT_VERSION)) {
         Ok(result) => result,
         Err(lock::Refusal::ReadOnly) => Err(StoreError::ReadOnly(path.to_path_buf())),
@@ -264,13 +275,12 @@ pub fn save_with(
 pub(crate) fn write_session(
     path: &Path,
     s: &Session,
-    summary: Option<toml::Value>,
+    summary: &mut dyn FnMut() -> Option<toml::Value>,
     version: u32,
 ) -> Result<Saved, StoreError> {
-    let mut summary = summary;
     let mut unrendered: Option<String> = None;
     let written = write_atomic_with(path, &mut |w| {
-        file::write_version(s, summary.take(), version, w).map_err(|e| match e {
+        file::write_version(s, summary, version, w).map_err(|e| match e {
             file::WriteError::Io(e) => e,
             file::WriteError::Render(m) => {
                 unrendered = Some(m);

@@ -284,6 +284,17 @@ impl Lease {
         s: &Session,
         summary: Option<toml::Value>,
     ) -> Result<Saved, Error> {
+        let mut summary = summary;
+        self.save_with_summary_later(s, &mut || summary.take())
+    }
+
+    /// [`Lease::save_with_summary`], the summary asked for once the rest of the file is written:
+    /// `socscope import` works out its verdict while the file is saved.
+    pub(crate) fn save_with_summary_later(
+        &mut self,
+        s: &Session,
+        summary: &mut dyn FnMut() -> Option<toml::Value>,
+    ) -> Result<Saved, Error> {
         if self.read_only() {
             return Err(StoreError::ReadOnly(self.path.clone()).into());
         }
@@ -292,7 +303,7 @@ impl Lease {
         // put its changes back among those to record.
         let _ = self.settle();
         fold_pause();
-        let saved = store::save_with(&self.real, s, summary)?;
+        let saved = store::save_with_later(&self.real, s, summary)?;
         fold_pause();
         self.remove_journal()?;
         self.base = Some(journal::Base {
@@ -462,7 +473,8 @@ impl Lease {
         if !self.marked {
             // Before the first record: from now on the file is not the whole workshop.
             if !store::mark_journaled(&self.real)? {
-                let saved = store::write_session(&self.real, s, None, file::JOURNALED_VERSION)?;
+                let saved =
+                    store::write_session(&self.real, s, &mut || None, file::JOURNALED_VERSION)?;
                 self.base = Some(journal::Base {
                     len: saved.bytes,
                     updated: s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
