@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, Screen};
+use super::tests::screen_text;
 use super::theme::Theme;
 use super::update::{Effect, update};
 use crate::engine::{self, Evaluation, Panel};
@@ -39,20 +38,6 @@ fn resumed(path: &Path) -> (App, mpsc::Sender<()>) {
     // What the event loop does once the first frame is out.
     app.work.as_mut().expect("opened").start();
     (app, tx)
-}
-
-fn screen_text(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| super::view::draw(f, app)).expect("drawn");
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
