@@ -1225,6 +1225,13 @@ fn a_session_is_found_by_its_organisation_as_list_shows_it() {
         "{}",
         r.stderr
     );
+    let r = run_in(data.path(), &["recommend", "spend", "--json"]);
+    assert!(
+        r.stderr
+            .contains("did you mean `socscope resume spendwise-ltd`"),
+        "{}",
+        r.stderr
+    );
     let r = run_in(data.path(), &["recommend", "Zeta", "--json"]);
     assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
 }

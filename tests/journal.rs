@@ -225,12 +225,11 @@ proptest! {
     }
 }
 
-/// Removing a system unlinks the identities that could access it, and the journal records
-/// them: replayed, an identity kept its old link (the property test above found it, through a
-/// system added later under the same id; ids are no longer reused, and the record still must
-/// say the identity changed). The highest id removed is replayed too.
+/// A removal replays whole: the identities it unlinked (the property test above found one
+/// replayed with its old link, to a system added later under the same id) and the highest id
+/// removed, so the id is not handed out again after a crash either.
 #[test]
-fn removing_a_system_journals_the_identities_it_unlinks() {
+fn a_removal_replays_with_its_unlinked_identities_and_retired_id() {
     let q = common::builtin();
     let dir = tempfile::tempdir().unwrap();
     let mut o = new_workshop(dir.path(), &q);

@@ -62,9 +62,9 @@ pub fn resolve(arg: &str) -> Result<PathBuf, Error> {
 }
 
 /// The organisations (as their files name them, e.g. `northwind-ledger`) whose name begins with
-/// the words of `arg`: `resume Northwind` suggests `northwind-ledger`. At most five, sorted.
+/// `arg`: `resume Northwind` and `resume North` suggest `northwind-ledger`. At most five, sorted.
 fn beginning_with(dir: &Path, arg: &str) -> Vec<String> {
-    let prefix = format!("{}-", store::slug(arg));
+    let prefix = store::slug(arg);
     let Ok(files) = store::session_files(dir) else {
         return Vec::new();
     };
