@@ -32,6 +32,9 @@ pub(crate) use super::screen::recommendation::RecState;
 pub(crate) use super::screen::review::ReviewState;
 pub(crate) use super::screen::start::StartState;
 
+/// From this many systems and identities a resume draws before its analysis is done.
+const DRAW_FIRST_FROM: usize = 1_000;
+
 /// The screens of an open workshop, in Tab order.
 pub(crate) const TABS: [Screen; 6] = [
     Screen::Details,
@@ -230,13 +233,16 @@ impl App {
 
     /// Opens a saved workshop to resume it: with `draw_first`, before its analysis is done.
     pub(crate) fn install_resumed(&mut self, session: Session, lease: Lease, screen: Screen) {
-        if !self.draw_first {
-            return self.install_leased(session, lease, screen);
-        }
         #[cfg(test)]
         let gate = self.gate.take();
         #[cfg(not(test))]
-        let gate = None;
+        let gate: Option<std::sync::mpsc::Receiver<()>> = None;
+        // A small workshop is analysed in well under a frame: drawn once, with its verdict,
+        // rather than a "computing…" that flickers away.
+        let small = session.systems.len() + session.identities.len() < DRAW_FIRST_FROM;
+        if !self.draw_first || (small && gate.is_none()) {
+            return self.install_leased(session, lease, screen);
+        }
         let w = Workshop::pending(&self.q, session, lease, gate);
         self.install_workshop(w, screen);
     }
