@@ -32,6 +32,9 @@ pub(crate) use super::screen::recommendation::RecState;
 pub(crate) use super::screen::review::ReviewState;
 pub(crate) use super::screen::start::StartState;
 
+/// From this many systems and identities a resume draws before its analysis is done.
+const DRAW_FIRST_FROM: usize = 1_000;
+
 /// The screens of an open workshop, in Tab order.
 pub(crate) const TABS: [Screen; 6] = [
     Screen::Details,
@@ -174,6 +177,12 @@ pub struct App {
     pub(crate) compare: CompareState,
     /// Why the last save failed, while it still fails (reported on quit).
     pub(crate) last_save_error: Option<crate::workshop::Error>,
+    /// A resumed workshop is drawn before its analysis is done, which another thread works
+    /// out (`Workshop::pending`): set by the event loop (`tui::run`), which polls for it.
+    pub(crate) draw_first: bool,
+    /// Tests: holds the analysis of the next resume until told (`Workshop::pending`).
+    #[cfg(test)]
+    pub(crate) gate: Option<std::sync::mpsc::Receiver<()>>,
 }
 
 impl App {
@@ -200,6 +209,9 @@ impl App {
             new_path: None,
             compare: Default::default(),
             last_save_error: None,
+            draw_first: false,
+            #[cfg(test)]
+            gate: None,
         }
     }
 
@@ -216,6 +228,26 @@ impl App {
     /// Opens a workshop read from its file (or just created) on the given screen.
     pub(crate) fn install_leased(&mut self, session: Session, lease: Lease, screen: Screen) {
         let w = Workshop::new(&self.q, session, lease);
+        self.install_workshop(w, screen);
+    }
+
+    /// Opens a saved workshop to resume it: with `draw_first`, before its analysis is done.
+    pub(crate) fn install_resumed(&mut self, session: Session, lease: Lease, screen: Screen) {
+        #[cfg(test)]
+        let gate = self.gate.take();
+        #[cfg(not(test))]
+        let gate: Option<std::sync::mpsc::Receiver<()>> = None;
+        // A small workshop is analysed in well under a frame: drawn once, with its verdict,
+        // rather than a "computing…" that flickers away.
+        let small = session.systems.len() + session.identities.len() < DRAW_FIRST_FROM;
+        if !self.draw_first || (small && gate.is_none()) {
+            return self.install_leased(session, lease, screen);
+        }
+        let w = Workshop::pending(&self.q, session, lease, gate);
+        self.install_workshop(w, screen);
+    }
+
+    fn install_workshop(&mut self, w: Workshop, screen: Screen) {
         self.work = Some(w);
         self.details = Default::default();
         self.inventory = InventoryState::default();

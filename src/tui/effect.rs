@@ -327,12 +327,12 @@ pub fn export_path(session: &std::path::Path, format: Format) -> PathBuf {
 /// the one answered last; the recommendation when every question has an answer.
 pub(crate) fn resume(app: &mut App, opened: Opened) {
     let org = crate::text::clean(&opened.session.workshop.organisation);
-    app.install_leased(opened.session, opened.lease, Screen::Questions);
+    app.install_resumed(opened.session, opened.lease, Screen::Questions);
     let Some(w) = &app.work else { return };
     let seq = w.sequence();
     // One line on what is open, short enough for the status line at 80 columns (the full
-    // progress sentence is on Details).
-    let p = w.panel().progress;
+    // progress sentence is on Details). Known before the analysis: no rules in it.
+    let p = w.progress();
     let summary = crate::report::wording::progress_short(p);
     match workshop::answer::resume_position(&app.q, &w.session, seq) {
         Some(i) => {

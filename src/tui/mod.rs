@@ -24,6 +24,8 @@ mod widgets;
 mod work;
 
 #[cfg(test)]
+mod resume_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::Write;
@@ -43,6 +45,8 @@ pub use effect::{apply, export_path};
 
 pub fn run(q: Questionnaire, start: Start) -> Result<(), Error> {
     let mut app = App::new(q, Theme::from_env());
+    // The event loop polls for a resumed workshop's analysis: it draws first.
+    app.draw_first = true;
     // Anything that can fail before the terminal is taken over is reported as a plain error.
     match start {
         Start::Home => {
@@ -121,6 +125,14 @@ pub fn run(q: Questionnaire, start: Start) -> Result<(), Error> {
     Ok(())
 }
 
+/// Takes a resumed workshop's analysis if it has arrived, with the answers given meanwhile
+/// applied to it; the focused question stays valid.
+pub(crate) fn analysis_arrived(app: &mut App) {
+    if app.work.as_mut().is_some_and(|w| w.poll()) {
+        app.ensure_question();
+    }
+}
+
 /// Leaves mouse capture and bracketed paste before the default hook restores the terminal.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
@@ -134,10 +146,15 @@ fn install_panic_hook() {
     }));
 }
 
+/// How often the loop looks for a resumed workshop's analysis while it is worked out.
+const ANALYSIS_TICK: std::time::Duration = std::time::Duration::from_millis(25);
+
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<(), Error> {
     loop {
         // A dry run on a worker thread: its progress is drawn every tick until it is done.
         let working = dialog::import::poll(app);
+        // A resumed workshop's analysis, once it has arrived: drawn in this frame.
+        analysis_arrived(app);
         // Nothing is shown before it is on disk: a record written ahead of the recompute
         // (`Lease::record_ahead`) is waited for, its failure reported, before the frame.
         if app.work.as_ref().is_some_and(|w| w.lease.unsettled()) {
@@ -152,7 +169,19 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
             }
             return Err(Error::Terminal(e));
         }
-        let limit = working.then_some(dialog::import::TICK);
+        // The first frame is out: the analysis of a resumed workshop starts now.
+        let analysing = match app.work.as_mut() {
+            Some(w) => {
+                w.start();
+                w.analysing()
+            }
+            None => false,
+        };
+        let limit = match (working, analysing) {
+            (true, _) => Some(dialog::import::TICK),
+            (false, true) => Some(ANALYSIS_TICK),
+            (false, false) => None,
+        };
         let Some(ev) = signals::next_event_within(limit).map_err(Error::Terminal)? else {
             // SIGTERM/SIGHUP/SIGINT: save, then leave normally so the terminal is restored.
             apply(app, Effect::Save);

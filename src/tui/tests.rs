@@ -1504,7 +1504,7 @@ fn status_text(app: &App) -> String {
         .unwrap_or_default()
 }
 
-fn screen_text(app: &mut App, w: u16, h: u16) -> String {
+pub(super) fn screen_text(app: &mut App, w: u16, h: u16) -> String {
     let t = render(app, w, h);
     let buf = t.backend().buffer();
     let mut out = String::new();

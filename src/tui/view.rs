@@ -136,6 +136,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, panel_shown: bool) {
             frame.render_widget(Paragraph::new(message(" ", msg, t.accent())), area);
             return;
         }
+        (None, Some(w)) if !panel_shown && w.analysing() => Line::from(vec![
+            Span::styled(" ▶ ", t.accent()),
+            Span::styled("Verdict: computing…", t.bold()),
+        ]),
         (None, Some(w)) if !panel_shown => {
             // Most important first, so a narrow terminal cuts only the category list.
             let r = w.panel();

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use std::cell::{OnceCell, RefCell};
+use std::sync::mpsc;
 
 use crate::engine::{
     self, DecisionId, EntityRef, Evaluation, Panel, PanelState, Progress, Recommendation,
@@ -26,6 +27,28 @@ pub struct Workshop {
     /// freed in the answer: at 10,000 identities that is millions of small frees) and what
     /// was kept beside it, told which entities the answers since re-ran.
     made: RefCell<Made>,
+    /// The analysis (evaluation, panel, sequence, progress). Set at once by `new`; after a
+    /// resume (`pending`) it is worked out on another thread while the first frames are drawn,
+    /// and set when it arrives (`ready`) or when something needs it (`d`, which waits).
+    derived: OnceCell<Derived>,
+    /// The analysis being worked out, and the changes made to the session meanwhile.
+    pending: RefCell<Option<Pending>>,
+    /// Until the analysis arrives: which questions are asked and the progress, worked out on
+    /// this thread before the first frame (one pass, no rules), patched for answers given
+    /// meanwhile.
+    early: Option<Early>,
+    /// The last save failed: said on screen until a save succeeds.
+    pub save_error: Option<String>,
+    /// "What would change this?" for the decision last opened, by decision id. Computed when a
+    /// drill-down opens, dropped on any change to the session.
+    pub sensitivity: Option<(String, Option<Sensitivity>)>,
+    /// Changes whenever `rec` and `eval` are replaced: screens cache what they derive from them
+    /// (the filtered lists) under it. Unique across workshops, so a cache never outlives one.
+    pub(crate) revision: u64,
+}
+
+/// Everything the app derives from the session's evaluation, patched per answer.
+struct Derived {
     /// What the questions screen shows of the recommendation, always up to date.
     panel: Panel,
     /// What the panel is made from, per entity, patched for the entities an answer re-ran.
@@ -39,15 +62,105 @@ pub struct Workshop {
     progress: Progress,
     /// What the recommendation is computed from: visibility, and the rule results that
     /// "what would change this?" tries changes against.
-    pub eval: Evaluation,
-    /// The last save failed: said on screen until a save succeeds.
-    pub save_error: Option<String>,
-    /// "What would change this?" for the decision last opened, by decision id. Computed when a
-    /// drill-down opens, dropped on any change to the session.
-    pub sensitivity: Option<(String, Option<Sensitivity>)>,
-    /// Changes whenever `rec` and `eval` are replaced: screens cache what they derive from them
-    /// (the filtered lists) under it. Unique across workshops, so a cache never outlives one.
-    pub(crate) revision: u64,
+    eval: Evaluation,
+}
+
+impl Derived {
+    fn new(q: &Questionnaire, s: &Session) -> Derived {
+        let eval = Evaluation::new(q, s);
+        let parts = progress_parts(q, s, &eval);
+        let progress = total(&parts);
+        let kept = PanelState::new(q, s, &eval);
+        let panel = engine::panel_counted(q, s, &eval, &kept, progress);
+        Derived {
+            seq: Sequence::new(s, eval.visibility()),
+            panel,
+            kept,
+            parts,
+            progress,
+            eval,
+        }
+    }
+
+    /// After a change to the answers of one entity: what they reach is evaluated again, from
+    /// this evaluation, and only those entities' parts of the progress (with what may follow),
+    /// the panel and the question sequence are made again. Returns the entities re-run, or
+    /// `None` when everything was made again.
+    fn apply(
+        &mut self,
+        q: &Questionnaire,
+        s: &Session,
+        changed: &EntityId,
+    ) -> Option<Vec<EntityKey>> {
+        let (asked, rerun) = engine::apply_answer_keys(q, s, &mut self.eval, changed);
+        let Some(keys) = rerun else {
+            self.rebuild(q, s);
+            return None;
+        };
+        for &key in &keys {
+            let n = slot_of(s, key);
+            if let Some(part) = self.parts.get_mut(n) {
+                self.progress.add(*part, false);
+                *part = engine::progress_of(q, s, &self.eval, key);
+                self.progress.add(*part, true);
+            }
+        }
+        self.kept.patch(q, s, &self.eval, &keys);
+        if asked {
+            self.seq.patch(s, self.eval.visibility(), &keys);
+        }
+        self.panel = engine::panel_counted(q, s, &self.eval, &self.kept, self.progress);
+        Some(keys)
+    }
+
+    /// Everything derived from `eval`, made again for every entity.
+    fn rebuild(&mut self, q: &Questionnaire, s: &Session) {
+        let vis = self.eval.visibility();
+        self.parts = progress_parts(q, s, &self.eval);
+        self.progress = total(&self.parts);
+        self.kept = PanelState::new(q, s, &self.eval);
+        self.seq = Sequence::new(s, vis);
+        self.panel = engine::panel_counted(q, s, &self.eval, &self.kept, self.progress);
+    }
+}
+
+/// The analysis of a resumed workshop while it is worked out (`Workshop::pending`).
+struct Pending {
+    /// The questionnaire, for the analysis and for applying the changes made meanwhile.
+    q: Questionnaire,
+    run: Run,
+    /// Entities whose answers changed since the session was handed over, in order.
+    changed: Vec<EntityId>,
+    /// The inventory (or everything) changed meanwhile: the analysis is made again.
+    redo: bool,
+}
+
+enum Run {
+    /// Not started: the first frame is drawn first (`Workshop::start`). A test may hold the
+    /// worker at `gate` until it lets it go.
+    Waiting {
+        gate: Option<mpsc::Receiver<()>>,
+    },
+    Started(mpsc::Receiver<Derived>),
+}
+
+/// What the first frames of a resumed workshop need before the analysis arrives: which
+/// questions are asked (the `show_if`s, no rules) and the progress.
+struct Early {
+    vis: Visibility,
+    seq: Sequence,
+    progress: Progress,
+}
+
+impl Early {
+    fn new(q: &Questionnaire, s: &Session) -> Early {
+        let vis = engine::visibility(q, s);
+        Early {
+            seq: Sequence::new(s, &vis),
+            progress: vis.progress(q, s),
+            vis,
+        }
+    }
 }
 
 /// The out-of-date recommendation and what the next one is patched with (`Workshop::made`).
@@ -65,26 +178,152 @@ fn next_revision() -> u64 {
 
 impl Workshop {
     pub fn new(q: &Questionnaire, session: Session, lease: Lease) -> Workshop {
-        let eval = Evaluation::new(q, &session);
-        let parts = progress_parts(q, &session, &eval);
-        let progress = total(&parts);
-        let kept = PanelState::new(q, &session, &eval);
-        let panel = engine::panel_counted(q, &session, &eval, &kept, progress);
+        let derived = OnceCell::from(Derived::new(q, &session));
+        Workshop::with(session, lease, derived, None, None)
+    }
+
+    fn with(
+        session: Session,
+        lease: Lease,
+        derived: OnceCell<Derived>,
+        pending: Option<Pending>,
+        early: Option<Early>,
+    ) -> Workshop {
         Workshop {
-            seq: Sequence::new(&session, eval.visibility()),
             session,
             lease,
             rec: OnceCell::new(),
             made: RefCell::new(Made::default()),
-            panel,
-            kept,
-            parts,
-            progress,
-            eval,
+            derived,
+            pending: RefCell::new(pending),
+            early,
             save_error: None,
             sensitivity: None,
             revision: next_revision(),
         }
+    }
+
+    /// A resumed workshop that draws before its analysis is done: which questions are asked
+    /// and the progress are worked out now (no rules: a fraction of the analysis); the rest
+    /// on another thread once `start` is called after the first frame, or here when something
+    /// needs it first. `gate` (tests) holds that thread until a message or a hang-up.
+    pub(crate) fn pending(
+        q: &Questionnaire,
+        session: Session,
+        lease: Lease,
+        gate: Option<mpsc::Receiver<()>>,
+    ) -> Workshop {
+        let early = Early::new(q, &session);
+        let pending = Pending {
+            q: q.clone(),
+            run: Run::Waiting { gate },
+            changed: Vec::new(),
+            redo: false,
+        };
+        Workshop::with(session, lease, OnceCell::new(), Some(pending), Some(early))
+    }
+
+    /// Starts the analysis of a `pending` workshop on another thread, if not started yet. The
+    /// worker gets a copy of the session (the file is parsed once); answers given meanwhile
+    /// are applied to what it returns (`settle`). Without a thread it is done when needed.
+    pub(crate) fn start(&mut self) {
+        let Some(p) = self.pending.get_mut() else {
+            return;
+        };
+        let Run::Waiting { gate } = &mut p.run else {
+            return;
+        };
+        let gate = gate.take();
+        let (tx, rx) = mpsc::channel();
+        let (q, s) = (p.q.clone(), self.session.clone());
+        let spawned = std::thread::Builder::new()
+            .name("analysis".into())
+            .spawn(move || {
+                if let Some(g) = gate {
+                    let _ = g.recv();
+                }
+                let _ = tx.send(Derived::new(&q, &s));
+            });
+        if spawned.is_ok() {
+            p.run = Run::Started(rx);
+        }
+    }
+
+    /// Whether the analysis is ready: takes it if it has arrived, without waiting.
+    pub(crate) fn ready(&self) -> bool {
+        if self.derived.get().is_some() {
+            return true;
+        }
+        match self.arrived(false) {
+            Some(d) => {
+                let _ = self.derived.set(d);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The analysis, waited for (or worked out here) if it has not arrived yet.
+    fn d(&self) -> &Derived {
+        self.derived.get_or_init(|| match self.arrived(true) {
+            Some(d) => d,
+            // `derived` is unset only while `pending` holds what makes it.
+            None => unreachable!("a workshop without its analysis keeps what makes it"),
+        })
+    }
+
+    /// The analysis with the changes made since it started applied, once it is there (or at
+    /// once if `wait`: the worker's result, or made here when no worker runs).
+    fn arrived(&self, wait: bool) -> Option<Derived> {
+        let mut slot = self.pending.borrow_mut();
+        let p = slot.as_mut()?;
+        let made = match &p.run {
+            Run::Started(rx) if !wait => match rx.try_recv() {
+                Ok(d) => Some(d),
+                Err(mpsc::TryRecvError::Empty) => return None,
+                // The worker is gone without a result: made here.
+                Err(mpsc::TryRecvError::Disconnected) => None,
+            },
+            Run::Started(rx) => rx.recv().ok(),
+            Run::Waiting { .. } if !wait => return None,
+            Run::Waiting { .. } => None,
+        };
+        let p = slot.take()?;
+        let s = &self.session;
+        let d = match made {
+            Some(mut d) if !p.redo && d.eval.fits(s) => {
+                for e in &p.changed {
+                    if d.apply(&p.q, s, e).is_none() {
+                        break;
+                    }
+                }
+                d
+            }
+            _ => Derived::new(&p.q, s),
+        };
+        Some(d)
+    }
+
+    /// After the analysis arrived: the early state is dropped. True once, when it has just
+    /// arrived (the app then checks the focused question and says what it found).
+    pub(crate) fn poll(&mut self) -> bool {
+        if self.early.is_some() && self.ready() {
+            self.early = None;
+            self.revision = next_revision();
+            return true;
+        }
+        false
+    }
+
+    /// Whether a resumed workshop's analysis is still being worked out (screens say
+    /// "computing…" where they would show it).
+    pub(crate) fn analysing(&self) -> bool {
+        self.early.is_some()
+    }
+
+    /// What the recommendation is computed from (waits for the analysis after a resume).
+    pub fn eval(&self) -> &Evaluation {
+        &self.d().eval
     }
 
     /// Where the session is saved (as the user named it).
@@ -101,58 +340,59 @@ impl Workshop {
     /// Recomputes the recommendation and visibility after any change to the session: the one
     /// place the app recomputes.
     pub(crate) fn refresh(&mut self, q: &Questionnaire) {
-        self.eval = Evaluation::new(q, &self.session);
-        self.rebuild(q);
-        self.changed(q);
-    }
-
-    /// Everything derived from `eval`, made again for every entity.
-    fn rebuild(&mut self, q: &Questionnaire) {
-        let vis = self.eval.visibility();
-        self.parts = progress_parts(q, &self.session, &self.eval);
-        self.progress = total(&self.parts);
-        self.kept = PanelState::new(q, &self.session, &self.eval);
-        self.seq = Sequence::new(&self.session, vis);
+        if let Some(p) = self.pending.get_mut() {
+            // Made again once the analysis is there: the inventory may have changed.
+            p.redo = true;
+            if let Some(early) = &mut self.early {
+                *early = Early::new(q, &self.session);
+            }
+            self.changed();
+            return;
+        }
+        let s = &self.session;
+        if let Some(d) = self.derived.get_mut() {
+            d.eval = Evaluation::new(q, s);
+            d.rebuild(q, s);
+        }
         // Everything may have changed: the next recommendation is made in full.
         self.made.get_mut().kept = None;
+        self.changed();
     }
 
     /// `refresh` after a change to the answers of one entity only: what they reach is
-    /// evaluated again, from the kept evaluation, and only those entities' parts of the
-    /// progress (with what may follow), the panel and the question sequence are made again.
+    /// evaluated again, from the kept evaluation (`Derived::apply`). Before the analysis of a
+    /// resume arrives the answer is recorded at once and applied when it arrives.
     pub fn refresh_answer(&mut self, q: &Questionnaire, changed: &EntityId) {
         // The answer goes to the journal first and is flushed while the recompute runs; the
         // save before the next frame waits for the flush (`Lease::record`).
         self.lease.record_ahead(&self.session);
-        let (asked, rerun) = engine::apply_answer_keys(q, &self.session, &mut self.eval, changed);
-        let Some(keys) = rerun else {
-            self.rebuild(q);
-            self.changed(q);
+        if let Some(p) = self.pending.get_mut() {
+            p.changed.push(changed.clone());
+            // What is asked follows at once (a fraction of the analysis, and only until it
+            // arrives); the rules wait for it.
+            if let Some(early) = &mut self.early {
+                *early = Early::new(q, &self.session);
+            }
+            self.changed();
+            return;
+        }
+        let s = &self.session;
+        let Some(d) = self.derived.get_mut() else {
             return;
         };
-        let s = &self.session;
-        for &key in &keys {
-            let n = slot_of(s, key);
-            if let Some(part) = self.parts.get_mut(n) {
-                self.progress.add(*part, false);
-                *part = engine::progress_of(q, s, &self.eval, key);
-                self.progress.add(*part, true);
+        match d.apply(q, s, changed) {
+            Some(keys) => {
+                if let Some(k) = self.made.get_mut().kept.as_mut() {
+                    k.touch(&keys);
+                }
             }
+            None => self.made.get_mut().kept = None,
         }
-        self.kept.patch(q, s, &self.eval, &keys);
-        if let Some(k) = self.made.get_mut().kept.as_mut() {
-            k.touch(&keys);
-        }
-        if asked {
-            self.seq.patch(s, self.eval.visibility(), &keys);
-        }
-        self.changed(q);
+        self.changed();
     }
 
-    /// After `eval` changed: the panel follows, and the full recommendation is built again
-    /// when asked for.
-    fn changed(&mut self, q: &Questionnaire) {
-        self.panel = engine::panel_counted(q, &self.session, &self.eval, &self.kept, self.progress);
+    /// After the analysis changed: the full recommendation is built again when asked for.
+    fn changed(&mut self) {
         if let Some(old) = self.rec.take() {
             self.made.get_mut().old = Some(old);
         }
@@ -182,18 +422,11 @@ impl Workshop {
     /// The recommendation from the kept evaluation: the out-of-date one patched for the
     /// entities the answers since re-ran, or made in full.
     fn build_rec(&self, q: &Questionnaire) -> Recommendation {
+        let d = self.d();
         let mut made = self.made.borrow_mut();
         let old = made.old.take();
         let s = &self.session;
-        engine::recommend_kept(
-            q,
-            s,
-            &self.eval,
-            &mut made.kept,
-            old,
-            &self.kept,
-            self.progress,
-        )
+        engine::recommend_kept(q, s, &d.eval, &mut made.kept, old, &d.kept, d.progress)
     }
 
     /// The full recommendation if it is up to date, without building it.
@@ -201,9 +434,43 @@ impl Workshop {
         self.rec.get()
     }
 
-    /// The verdict, categories, plans, conflicts and progress, always up to date.
+    /// The verdict, categories, plans, conflicts and progress, always up to date (waits for
+    /// the analysis after a resume: screens drawn before it use `panel_if_ready`).
     pub fn panel(&self) -> &Panel {
-        &self.panel
+        &self.d().panel
+    }
+
+    /// The panel, or `None` while the analysis of a resume is still being worked out.
+    pub(crate) fn panel_if_ready(&self) -> Option<&Panel> {
+        match self.early {
+            Some(_) => None,
+            None => Some(self.panel()),
+        }
+    }
+
+    /// Questions answered, open and unknown, and what may follow: known before the analysis.
+    pub(crate) fn progress(&self) -> Progress {
+        match &self.early {
+            Some(e) => e.progress,
+            None => self.d().progress,
+        }
+    }
+
+    /// Which questions are asked, in order. Before the analysis of a resume arrives, the
+    /// early one; it is swapped only by `poll` (`&mut`), so positions read in one key stay
+    /// positions in the same sequence.
+    fn seq(&self) -> &Sequence {
+        match &self.early {
+            Some(e) => &e.seq,
+            None => &self.d().seq,
+        }
+    }
+
+    fn vis(&self) -> &Visibility {
+        match &self.early {
+            Some(e) => &e.vis,
+            None => self.d().eval.visibility(),
+        }
     }
 
     /// Computes the sensitivity of one decision unless it is already cached.
@@ -218,7 +485,7 @@ impl Workshop {
         // The decision comes from the recommendation already on screen: no second build.
         let s = DecisionId::parse(decision_id)
             .and_then(|id| self.rec(q).decision(&id))
-            .map(|d| engine::sensitivity_in(q, &self.session, &self.eval, d));
+            .map(|d| engine::sensitivity_in(q, &self.session, self.eval(), d));
         self.sensitivity = Some((decision_id.to_string(), s));
     }
 
@@ -237,21 +504,21 @@ impl Workshop {
     /// The visible question indexes of one entity.
     pub(crate) fn shown(&self, e: &EntityId) -> Vec<usize> {
         match engine::entity_key(&self.session, e) {
-            Some(key) => self.eval.visibility().shown(key),
+            Some(key) => self.vis().shown(key),
             None => Vec::new(),
         }
     }
 
     /// Every visible question of every entity, in asking order (the order plain mode asks in).
     pub fn sequence(&self) -> &[(EntityId, usize)] {
-        &self.seq.items
+        &self.seq().items
     }
 
     /// Where an entity's questions are in `sequence` (empty when it has none shown, or is
     /// not in the session): found by index, not by a search of the sequence.
     pub(crate) fn section(&self, e: &EntityId) -> std::ops::Range<usize> {
         match engine::entity_key(&self.session, e) {
-            Some(key) => self.seq.range(slot_of(&self.session, key)),
+            Some(key) => self.seq().range(slot_of(&self.session, key)),
             None => 0..0,
         }
     }
@@ -259,7 +526,7 @@ impl Workshop {
     /// The position in `sequence` of one entity's question, if it is shown.
     pub(crate) fn position(&self, e: &EntityId, qi: usize) -> Option<usize> {
         let r = self.section(e);
-        let k = self.seq.items[r.clone()]
+        let k = self.seq().items[r.clone()]
             .binary_search_by_key(&qi, |(_, x)| *x)
             .ok()?;
         Some(r.start + k)
@@ -268,7 +535,8 @@ impl Workshop {
     /// The next (`dir` > 0) or previous section with a question shown, from `e`'s.
     pub(crate) fn next_section(&self, e: &EntityId, dir: i64) -> Option<EntityId> {
         let here = engine::entity_key(&self.session, e).map_or(0, |k| slot_of(&self.session, k));
-        let slots = self.seq.starts.len().saturating_sub(1);
+        let seq = self.seq();
+        let slots = seq.starts.len().saturating_sub(1);
         let mut n = here;
         loop {
             n = if dir < 0 {
@@ -276,21 +544,21 @@ impl Workshop {
             } else {
                 Some(n + 1).filter(|&m| m < slots)?
             };
-            let r = self.seq.range(n);
+            let r = seq.range(n);
             if !r.is_empty() {
-                return Some(self.seq.items[r.start].0.clone());
+                return Some(seq.items[r.start].0.clone());
             }
         }
     }
 
     /// Questions that may still be asked once unknown or open answers are settled.
     pub fn could_follow(&self) -> usize {
-        self.panel.progress.may_follow
+        self.progress().may_follow
     }
 
     /// Progress counting what could still be asked (`wording::progress`).
     pub(crate) fn progress_text(&self) -> String {
-        crate::report::wording::progress(self.panel.progress)
+        crate::report::wording::progress(self.progress())
     }
 
     /// "System 2/5" for a section heading.
@@ -518,7 +786,7 @@ mod journal_tests {
         let e = EntityId::Identity(w.session.identities[0].id.clone());
         let key = engine::entity_key(&w.session, &e).expect("the identity");
         let question = w
-            .eval
+            .eval()
             .visibility()
             .shown(key)
             .into_iter()

@@ -157,7 +157,7 @@ pub(crate) fn next_step(app: &App) -> String {
             if open == 1 { " is" } else { "s are" }
         );
     }
-    let unknown = w.panel().progress.unknown;
+    let unknown = w.progress().unknown;
     let follow = w.could_follow();
     if unknown > 0 || follow > 0 {
         return format!(

@@ -38,7 +38,17 @@ pub(crate) fn update(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let analysing = app.work.as_ref().is_some_and(|w| w.analysing());
     match app.screen().clone() {
+        // Resumed on a screen made of the recommendation: said while it is worked out.
+        Screen::Recommendation | Screen::Decision(_) | Screen::Export | Screen::Changes
+            if analysing =>
+        {
+            frame.render_widget(
+                ratatui::widgets::Paragraph::new(COMPUTING_RECOMMENDATION),
+                area,
+            );
+        }
         Screen::Start => start::draw(frame, app, area),
         Screen::Details => details::draw(frame, app, area),
         Screen::Inventory => inventory::draw(frame, app, area),
@@ -51,6 +61,10 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         Screen::Conflicts => conflicts::draw(frame, app, area),
     }
 }
+
+/// Shown where the recommendation goes while a resumed workshop's analysis is worked out.
+pub(crate) const COMPUTING_RECOMMENDATION: &str =
+    " Working out the recommendation (computing…); answering goes on meanwhile.";
 
 /// A filter typed on a screen (`/`), applied as it is typed.
 pub(crate) fn set_filter(app: &mut App, ctx: Ctx, text: String) {

@@ -679,7 +679,7 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
         .as_deref()
         .map(|s| format!(" › {}", clean(s)))
         .unwrap_or_default();
-    let p = w.panel().progress;
+    let p = w.progress();
     // What could still be asked counts too: never "100%" while a follow-up may come.
     let follow = p.may_follow;
     let (total, percent) = (p.askable(), p.percent());
@@ -924,7 +924,15 @@ fn draw_question(frame: &mut Frame, app: &mut App, area: Rect) {
 fn draw_panel(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.theme;
     let Some(w) = &app.work else { return };
-    let r = w.panel();
+    let Some(r) = w.panel_if_ready() else {
+        // A resume draws before its analysis is done (`Workshop::pending`).
+        let out = vec![
+            Line::styled("Verdict", t.dim()),
+            Line::styled("computing…", t.bold()),
+        ];
+        frame.render_widget(Paragraph::new(out), area);
+        return;
+    };
     let mut out = vec![
         Line::styled("Verdict", t.dim()),
         Line::styled(r.verdict.label(), t.bold()),
