@@ -964,6 +964,14 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation, kept: &PanelStat
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
                 cases,
+                added: plan::added(
+                    rules
+                        .engagement
+                        .iter()
+                        .copied()
+                        .zip(ev.results(EntityKey::Engagement).iter().copied())
+                        .filter(|(r, _)| r.findings.about(report)),
+                ),
             },
         ));
     }
@@ -1402,7 +1410,12 @@ fn assemble(
         let fired: Vec<&Eval> = type_evals
             .iter()
             .copied()
-            .filter(|e| e.result == Tri::True && e.rule(q).findings.report_type == report_type)
+            .filter(|e| {
+                e.result == Tri::True
+                    && (e.rule(q).findings.report_type == report_type
+                        // A category's own Type 1 beside the report's Type says why.
+                        || e.rule(q).findings.type1_for.is_some())
+            })
             .chain(
                 first_evals
                     .iter()
@@ -1454,6 +1467,7 @@ fn assemble(
                     report_type,
                     type_evals.iter().map(|e| (e.rule(q), e.result)),
                 ),
+                added: plan::added(type_evals.iter().map(|e| (e.rule(q), e.result))),
             },
         ));
         decisions.push(d);
