@@ -1629,9 +1629,18 @@ fn a_vendor_nothing_depends_on_is_not_carved_out() {
         names.contains(&"AWS") && names.contains(&"Datadog"),
         "{names:?}"
     );
+    // What Stripe Billing gets decides it (round three): billing data only, out of scope.
+    let mut account = s.clone();
+    set_on(
+        &mut account,
+        &system_id(&s, "Stripe Billing"),
+        "vendor_partly_data",
+        Value::Text("account_only".into()),
+    );
+    let r = recommend(&account);
     let stripe = decision(&r, "system.s6");
     assert!(
-        excluded_by(stripe, "soc2", "sys_vendor_not_relied_on"),
+        excluded_by(stripe, "soc2", "sys_vendor_account_data_only"),
         "{:?}",
         stripe.exclusions
     );
@@ -2043,5 +2052,141 @@ fn which_reports_get_a_short_period_is_the_questionnaires() {
             .iter()
             .any(|p| p.pos.line == line && p.message.contains("unknown report `soc3`")),
         "{e}"
+    );
+}
+
+/// A vendor that gets "partly" customer data is out of scope only for a reason true to that
+/// answer: until what it gets is known it is not out of scope; billing data only is out, with
+/// the in-scope system that feeds it in the data flows; data our commitments protect carves it
+/// out (Relaymint audit, round three: "no customer data we protect lives in it" of "partly").
+#[test]
+fn a_vendor_with_some_customer_data_is_out_of_scope_only_for_a_true_reason() {
+    let s = relaymint();
+    let stripe = system_id(&s, "Stripe Billing");
+    let r = recommend(&s);
+    let d = decision(&r, "system.s6");
+    assert_ne!(d.outcome.to_string(), "Out of scope (neither)");
+    assert!(
+        d.open_questions
+            .iter()
+            .any(|o| o.question.as_ref() == "vendor_partly_data"),
+        "{:?}",
+        d.open_questions
+    );
+    let mut account = s.clone();
+    set_on(
+        &mut account,
+        &stripe,
+        "vendor_partly_data",
+        Value::Text("account_only".into()),
+    );
+    let r = recommend(&account);
+    let d = decision(&r, "system.s6");
+    assert_eq!(d.outcome.to_string(), "Out of scope (neither)");
+    let because: Vec<&str> = d
+        .exclusions
+        .iter()
+        .flat_map(|x| &x.because)
+        .map(|f| f.rationale.as_ref())
+        .collect();
+    assert!(
+        because.iter().all(|t| !t.contains("no customer data")),
+        "{because:?}"
+    );
+    assert!(
+        because
+            .iter()
+            .any(|t| t.contains("only what we need to bill, contact or support them")),
+        "{because:?}"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.rule == "sys_vendor_account_data_fed_from_scope"),
+        "the Billing job feeding it is named in the data flows: {:?}",
+        r.notes
+    );
+    let mut protected = s.clone();
+    set_on(
+        &mut protected,
+        &stripe,
+        "vendor_partly_data",
+        Value::Text("protected".into()),
+    );
+    assert!(
+        recommend(&protected)
+            .subservices
+            .iter()
+            .any(|x| x.system.name == "Stripe Billing")
+    );
+}
+
+/// Page one's SOC 1 row names the question it waits for first (Relaymint audit, round three).
+#[test]
+fn a_possible_report_names_the_question_that_decides_it() {
+    let m = memo_of(&relaymint());
+    let soc1 = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc1)
+        .expect("SOC 1 line");
+    assert!(
+        soc1.why.contains(
+            "first: Does any customer's auditor rely on us for their financial statements"
+        ),
+        "{}",
+        soc1.why
+    );
+}
+
+/// An unanswered question a system's CUEC waits for is an open question, with the control it
+/// could add (Relaymint audit, round three).
+#[test]
+fn an_unanswered_system_cuec_question_is_an_open_question() {
+    let q = builtin();
+    let s = relaymint();
+    let r = recommend(&s);
+    let api = "Event API and delivery workers";
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.entity.name == api && o.question.as_ref() == "customer_endpoints"),
+        "{:?}",
+        r.open_questions
+    );
+    let c = r
+        .open_cuecs
+        .iter()
+        .find(|c| {
+            c.question.entity.name == api && c.question.question.as_ref() == "customer_endpoints"
+        })
+        .expect("what it could add");
+    assert!(
+        c.cuec
+            .starts_with("Customers secure the endpoints we deliver to"),
+        "{}",
+        c.cuec
+    );
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    assert!(
+        md.lines().any(|l| l.starts_with(
+            "- Event API and delivery workers: Does it deliver data or events to endpoints"
+        ) && l
+            .contains("(could add a control customers must operate: Customers secure")),
+        "the Markdown says what it could change"
+    );
+    // Answered, it is no longer open.
+    let mut answered = s.clone();
+    set_on(
+        &mut answered,
+        &system_id(&s, api),
+        "customer_endpoints",
+        no(),
+    );
+    assert!(
+        !recommend(&answered)
+            .open_questions
+            .iter()
+            .any(|o| o.entity.name == api && o.question.as_ref() == "customer_endpoints")
     );
 }

@@ -1091,27 +1091,33 @@ fn system_part(
     let (_, sub_evals) = fold(q, evals, |f| f.subservice.is_some());
     let verdict = sum.verdict();
     let id = DecisionId::System(entity.id.to_string());
-    let decision = if sum.carved_out() {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            sub_evals.iter().copied(),
-            Vec::new(),
-            [],
-            vec![],
-        )
-    } else {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            soc1_evals.iter().chain(&soc2_evals).copied(),
-            exclusions_for(q, &all, sum.soc1, sum.soc2),
-            open_for_scope(q, evals, sum.soc1, sum.soc2),
-            vec![],
-        )
-    };
+    let decision =
+        if sum.carved_out() {
+            cx.decision(
+                id,
+                Some(entity.clone()),
+                system_outcome(sum),
+                sub_evals.iter().copied(),
+                Vec::new(),
+                [],
+                vec![],
+            )
+        } else {
+            cx.decision(
+                id,
+                Some(entity.clone()),
+                system_outcome(sum),
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(q, &all, sum.soc1, sum.soc2),
+                // Not carved out (yet): what could still make it a subservice organisation too.
+                open_for_scope(q, evals, sum.soc1, sum.soc2)
+                    .into_iter()
+                    .chain(evals.iter().filter(|e| {
+                        e.result == Tri::Open && e.rule(q).findings.subservice.is_some()
+                    })),
+                vec![],
+            )
+        };
     let mut categories: Vec<Category> = Category::ALL
         .into_iter()
         .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
@@ -1652,11 +1658,23 @@ fn assemble(
     let mut report_evals: Vec<Eval> = Vec::new();
     // A CUEC the answers could still call for is an open question of the report: the list of
     // what customers must do is not complete until it is answered.
-    let mut cuec_open: Vec<Subject> = tr
+    // A system's CUEC counts while the system may be in scope (Relaymint audit: an unanswered
+    // webhook question was no open question).
+    let mut cuec_open: Vec<(Subject, &str)> = tr
         .engagement
         .iter()
+        .chain(
+            tr.systems
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| systems.get(*j).is_some_and(|x| x.verdict != Verdict::None))
+                .flat_map(|(_, evals)| evals),
+        )
         .filter(|e| e.result == Tri::Open && !e.rule(q).findings.cuecs.is_empty())
-        .flat_map(|e| e.trace.open.iter().copied())
+        .flat_map(|e| {
+            let text = e.rule(q).findings.cuecs[0].as_str();
+            e.trace.open.iter().map(move |x| (*x, text))
+        })
         .collect();
     let report_rules = q
         .report_rules()
@@ -1664,8 +1682,8 @@ fn assemble(
     for (n, rule) in report_rules {
         let mut trace = Trace::default();
         let result = rule.when.eval(&env, &mut trace);
-        if result == Tri::Open && !rule.findings.cuecs.is_empty() {
-            cuec_open.extend(trace.open.iter().copied());
+        if let (Tri::Open, Some(text)) = (result, rule.findings.cuecs.first()) {
+            cuec_open.extend(trace.open.iter().map(|x| (*x, text.as_str())));
         }
         if result == Tri::True {
             for t in totals_in(&rule.when) {
@@ -1741,8 +1759,15 @@ fn assemble(
             open_questions.push(o.clone());
         }
     }
-    for o in cuec_open.into_iter().map(|x| cx.open_question(x)) {
+    let mut open_cuecs: Vec<OpenCuec> = Vec::new();
+    for (x, cuec) in cuec_open {
+        let o = cx.open_question(x);
+        // Said of the questions only a CUEC waits for; the others decide more already.
         if seen.insert(o.clone()) {
+            open_cuecs.push(OpenCuec {
+                question: o.clone(),
+                cuec: cuec.to_string(),
+            });
             open_questions.push(o);
         }
     }
@@ -1766,6 +1791,7 @@ fn assemble(
         frameworks,
         conflicts,
         open_questions,
+        open_cuecs,
         progress,
     };
     conflict_keys.sort_unstable();

@@ -729,7 +729,18 @@ pub struct Recommendation {
     /// Answers that cannot all be true, until one of them changes.
     pub conflicts: Vec<Conflict>,
     pub open_questions: Vec<OpenQuestion>,
+    /// Open questions that could add a control customers must operate: the question and the
+    /// first such control (the CUEC list is not complete until they are answered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub open_cuecs: Vec<OpenCuec>,
     pub progress: Progress,
+}
+
+/// An open question that could add a complementary user entity control.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenCuec {
+    pub question: OpenQuestion,
+    pub cuec: String,
 }
 
 impl Recommendation {

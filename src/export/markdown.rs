@@ -236,15 +236,24 @@ pub fn write_render_in(
     if r.open_questions.is_empty() {
         let _ = writeln!(w, "None: every decision is settled.\n");
     } else {
+        let cuec_of: std::collections::HashMap<&crate::engine::OpenQuestion, &str> = r
+            .open_cuecs
+            .iter()
+            .map(|c| (&c.question, c.cuec.as_str()))
+            .collect();
         for o in &r.open_questions {
             let _ = writeln!(
                 w,
-                "- {}: {}",
+                "- {}: {}{}",
                 escape(&o.entity.name),
                 escape(&wording::with_note(
                     &o.question_text,
                     notes::of(s, &o.entity, &o.question)
-                ))
+                )),
+                cuec_of
+                    .get(o)
+                    .map(|c| format!(" {}", escape(&wording::could_add_cuec(c))))
+                    .unwrap_or_default()
             );
         }
         let _ = writeln!(w);

@@ -604,6 +604,19 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
     let rules = Rules::new(q, r);
     let verdict_decision = r.decisions.iter().find(|d| d.id == DecisionId::Verdict);
 
+    // The questions the rules that call for each report read: a report still possible names
+    // the first open one that decides it (Relaymint audit: the SOC 1 row named none).
+    let reads = |report: Report| -> HashSet<&str> {
+        q.rules
+            .iter()
+            .filter(|x| match report {
+                Report::Soc1 => x.findings.soc1 == Some(true),
+                Report::Soc2 => x.findings.soc2_positive(),
+            })
+            .flat_map(|x| x.when.atoms())
+            .filter_map(|a| q.questions.get(a.qi).map(|x| x.id.as_str()))
+            .collect()
+    };
     let reports = r
         .plans
         .iter()
@@ -611,6 +624,16 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             let why = verdict_decision
                 .and_then(|d| d.rationale.iter().find(|f| supports(&rules, f, p.report)))
                 .map(|f| one_line(&reason(&rules, f)))
+                .or_else(|| {
+                    let read = reads(p.report);
+                    verdict_decision
+                        .and_then(|d| {
+                            d.open_questions
+                                .iter()
+                                .find(|o| read.contains(o.question.as_ref()))
+                        })
+                        .map(|o| wording::memo_report_waits_on(&o.question_text))
+                })
                 .unwrap_or_else(|| wording::memo_report_waits().to_string());
             let type_decision = r
                 .decisions

@@ -801,6 +801,17 @@ pub(crate) fn memo_report_waits() -> &'static str {
     "Possible: open questions decide whether it is called for"
 }
 
+/// What an open question could change when it could add a CUEC: " (could add what customers
+/// must do: ...)".
+pub(crate) fn could_add_cuec(cuec: &str) -> String {
+    format!("(could add a control customers must operate: {cuec})")
+}
+
+/// A report still possible, with the first open question that decides it.
+pub(crate) fn memo_report_waits_on(question: &str) -> String {
+    format!("{}, first: {question}", memo_report_waits())
+}
+
 pub(crate) fn memo_type_waits() -> &'static str {
     "The Type waits for open questions"
 }
