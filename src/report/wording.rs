@@ -801,6 +801,17 @@ pub(crate) fn memo_report_waits() -> &'static str {
     "Possible: open questions decide whether it is called for"
 }
 
+/// Where a note already given in the memo is, beside an answer: "note above, under “Which
+/// report”".
+pub(crate) fn note_given_at(place: &str) -> String {
+    format!("note above, under “{place}”")
+}
+
+/// The same, as the text of a "(note: ...)": "see above, under “Which report”".
+pub(crate) fn note_see_at(place: &str) -> String {
+    format!("see above, under “{place}”")
+}
+
 /// What an open question could change when it could add a CUEC: " (could add what customers
 /// must do: ...)".
 pub(crate) fn could_add_cuec(cuec: &str) -> String {
