@@ -2190,3 +2190,80 @@ fn an_unanswered_system_cuec_question_is_an_open_question() {
             .any(|o| o.entity.name == api && o.question.as_ref() == "customer_endpoints")
     );
 }
+
+/// The session as the facilitator resumed it on this build (round three): it opens, and its
+/// answers give the fixes their effect.
+fn relaymint_as_resumed() -> socscope::session::Session {
+    let (s, notices) = common::fixture("relaymint-resumed.toml");
+    assert!(notices.is_empty(), "{notices:?}");
+    s
+}
+
+/// An administrator kept for emergencies is asked for the ticket or approval of each use and
+/// the review after it, and its gaps name what is missing, not a log; a key whose rotation
+/// testimony conflicts is one item that says so, not three "not confirmed" (Relaymint audit,
+/// round three).
+#[test]
+fn break_glass_use_and_disputed_rotation_are_named_for_what_they_are() {
+    let s = relaymint_as_resumed();
+    let r = recommend(&s);
+    let bg = identity(&r, "Break-glass root account");
+    let ids: Vec<&str> = bg.gaps.iter().map(|g| g.id.as_ref()).collect();
+    assert!(ids.contains(&"break_glass_approval"), "{ids:?}");
+    assert!(ids.contains(&"break_glass_review"), "{ids:?}");
+    assert!(
+        !ids.contains(&"no_action_log"),
+        "the missing ticket is not a missing log: {ids:?}"
+    );
+    let g = bg
+        .gaps
+        .iter()
+        .find(|g| g.id.as_ref() == "break_glass_approval")
+        .expect("gap");
+    assert_eq!(g.status, GapStatus::Confirmed);
+    assert!(
+        g.text.contains("without an approval or ticket"),
+        "{}",
+        g.text
+    );
+
+    let key = identity(&r, "Datadog API key (in CI)");
+    let rotation: Vec<&socscope::engine::Gap> = key
+        .gaps
+        .iter()
+        .filter(|g| g.evidence.iter().any(|e| e.contains("rotation record")))
+        .collect();
+    assert_eq!(rotation.len(), 1, "{rotation:?}");
+    assert_eq!(rotation[0].id.as_ref(), "rotation_disputed");
+    assert!(
+        rotation[0].text.contains("Conflicting accounts"),
+        "{}",
+        rotation[0].text
+    );
+}
+
+/// The resumed session's plan: Processing Integrity's record is unknown, so the SOC 2's Type
+/// and the short period are provisional and the Type 1 is recommended, with its date and a
+/// bridge letter; Stripe Billing is out of scope for a reason true to its answers.
+#[test]
+fn the_resumed_relaymint_session_reads_as_the_auditor_expects() {
+    let q = builtin();
+    let s = relaymint_as_resumed();
+    let r = recommend(&s);
+    assert!(decision(&r, "type.soc2").provisional);
+    let steps = soc2_steps(&r);
+    assert!(
+        matches!(choice(&steps), Some((_, ChoiceReason::AddedOpen))),
+        "{steps:?}"
+    );
+    assert_eq!(short_period(&steps), Some(true));
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    assert!(md.contains(
+        "1. Recommended to meet 2027-03-31: a Type 1 report as of 2026-12-29 (about 2027-02-09)"
+    ));
+    assert!(md.contains("Decide by 2026-12-15. Bridge letter (management's, not attested) for customers from 2026-10-01"));
+    assert_eq!(
+        decision(&r, "system.s6").outcome.to_string(),
+        "Out of scope (neither)"
+    );
+}

@@ -431,10 +431,11 @@ fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation, noted: &mut Note
             for t in &c.answers {
                 let _ = writeln!(
                     w,
-                    "  - {}: {} **{}**",
+                    "  - {}: {} **{}**{}",
                     escape(&t.entity.name),
                     escape(&t.question_text),
-                    escape(&t.answer)
+                    escape(&t.answer),
+                    note_after(s, t, noted, "Conflicting answers")
                 );
             }
         }

@@ -483,9 +483,10 @@ pub(crate) fn memo_added(c: &[crate::questionnaire::Category], known: bool) -> S
         )
     } else {
         format!(
-            "{}: a Type 1 on its design first, or out of this period, if its controls have no \
+            "{}: a Type 1 on its design first, or out of this period, if {} controls have no \
              record since the period began (open)",
-            category_list(c)
+            category_list(c),
+            if c.len() == 1 { "its" } else { "their" }
         )
     }
 }
