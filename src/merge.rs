@@ -717,6 +717,7 @@ pub fn merge(q: &Questionnaire, base: &Session, ours: &Session, theirs: &Session
         identities,
         orphans,
         conflicts,
+        retired: base.retired.max(ours.retired).max(theirs.retired),
         notes: Default::default(),
         revision: Default::default(),
     };

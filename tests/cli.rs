@@ -1218,4 +1218,13 @@ fn a_session_is_found_by_its_organisation_as_list_shows_it() {
     let r = run_in(data.path(), &["recommend", "Acme", "--json"]);
     assert_ne!(r.code, Some(0), "Acme must not find Acme Corp's session");
     assert!(r.stderr.contains("no session file"), "{}", r.stderr);
+    // ...but it is offered, whole, so the facilitator can type it (QA: `resume Northwind`).
+    assert!(
+        r.stderr
+            .contains("did you mean `socscope resume acme-corp`"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(data.path(), &["recommend", "Zeta", "--json"]);
+    assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
 }

@@ -225,6 +225,36 @@ proptest! {
     }
 }
 
+/// Removing a system unlinks the identities that could access it, and the journal records
+/// them: replayed, an identity kept its old link (the property test above found it, through a
+/// system added later under the same id; ids are no longer reused, and the record still must
+/// say the identity changed). The highest id removed is replayed too.
+#[test]
+fn removing_a_system_journals_the_identities_it_unlinks() {
+    let q = common::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = new_workshop(dir.path(), &q);
+    let path = o.lease.path().to_path_buf();
+    let s = &mut o.session;
+    s.add_system("Ledger", at(1));
+    let gone = s.add_system("Payroll", at(1));
+    let who = s.add_identity("svc-payroll", at(1));
+    s.toggle_link(&who, &gone, at(1));
+    o.lease.record(&o.session).unwrap();
+    o.session.remove_system(&gone, at(2));
+    let again = o.session.add_system("Treasury", at(3));
+    assert_ne!(again, gone, "a removed id is never handed out again");
+    o.lease.record(&o.session).unwrap();
+    let (back, _) = store::open(&path, &q).unwrap();
+    let linked = |s: &Session| s.identities[0].systems.clone();
+    assert_eq!(
+        linked(&back),
+        Vec::<String>::new(),
+        "not linked to Treasury"
+    );
+    assert_eq!(back, o.session);
+}
+
 /// A fold stopped between replacing the file and removing the journal leaves a journal whose
 /// changes are all in the file: readers do not apply it again, and the next writer removes it
 /// without a word.

@@ -194,6 +194,49 @@ fn assert_team_merge(q: &Questionnaire, m: &Session) {
     assert!(r.provisional);
 }
 
+/// A system removed in one copy and a new one added there never share an id: merges pair
+/// entries by id, and a reused id paired the new system with the removed one, so the other
+/// copy's answers about the removed system landed on the new one. Saved and read back, the
+/// removed id stays retired.
+#[test]
+fn a_removed_systems_id_is_never_given_to_a_new_one() {
+    let q = common::builtin();
+    let mut b = Session::new(&q, "Acme", at(0));
+    b.add_system("Ledger", at(0));
+    let payroll = b.add_system("Payroll", at(0));
+    let mut ours = b.clone();
+    ours.remove_system(&payroll, at(1));
+    let zendesk = ours.add_system("Zendesk", at(2));
+    assert_ne!(zendesk, payroll);
+    let written = file::render(&ours, None).unwrap();
+    let (back, _) = file::parse("ours.toml", &written, &q).unwrap();
+    assert_eq!(back, ours);
+    let mut again = back.clone();
+    again.remove_system(&zendesk, at(3));
+    let next = again.add_system("Treasury", at(4));
+    assert!(next != payroll && next != zendesk, "{next}");
+    let mut theirs = b.clone();
+    set(
+        &q,
+        &mut theirs,
+        &sys(&payroll),
+        "operated_by",
+        text("vendor"),
+        5,
+    );
+    let m = merge(&q, &b, &ours, &theirs);
+    let zendesk = m
+        .session
+        .systems
+        .iter()
+        .find(|x| x.name == "Zendesk")
+        .expect("Zendesk is in the merge");
+    assert!(
+        !zendesk.answers.contains_key("operated_by"),
+        "Payroll's answer went to Zendesk"
+    );
+}
+
 #[test]
 fn two_breakouts_merge_answer_by_answer() {
     let q = common::builtin();

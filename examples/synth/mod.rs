@@ -295,6 +295,7 @@ impl CloneHeader for Session {
             conflicts: Vec::new(),
             notes: Default::default(),
             revision: Default::default(),
+            retired: Default::default(),
         }
     }
 }

@@ -12,7 +12,7 @@ use toml::value::Datetime;
 
 use super::{
     Answer, Answers, Conflict, Detail, EntityId, FORMAT_VERSION, Identity, Note, OrphanAnswer,
-    QuestionnaireRef, Session, Side, Subject, System, Touched, Value, Workshop, journal,
+    QuestionnaireRef, Retired, Session, Side, Subject, System, Touched, Value, Workshop, journal,
 };
 use crate::questionnaire::load::{Locator, Problem};
 use crate::questionnaire::{LoadError, Pos, Questionnaire, Scope};
@@ -52,6 +52,16 @@ struct RawWorkshop {
     participants: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     date: Option<toml::Value>,
+    /// The highest system and identity id numbers removed (`Session::retired`): written only
+    /// once something was removed, so other files stay as they were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    highest_removed_system: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    highest_removed_identity: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -1061,7 +1071,12 @@ fn convert(
     let (Some(created), Some(updated)) = (created, updated) else {
         return Err(fail(file, problems));
     };
+    let retired = Retired {
+        systems: raw.workshop.highest_removed_system,
+        identities: raw.workshop.highest_removed_identity,
+    };
     let session = Session {
+        retired,
         workshop: Workshop {
             organisation: raw.workshop.organisation,
             facilitator: raw.workshop.facilitator,
@@ -1381,7 +1396,7 @@ fn raw_head(s: &Session, version: u32) -> WrittenHead {
         format_version: i64::from(version),
         created: to_datetime(s.created),
         updated: to_datetime(s.updated),
-        workshop: raw_workshop(&s.workshop),
+        workshop: raw_workshop(&s.workshop, s.retired),
         questionnaire: RawQRef {
             id: s.questionnaire.id.clone(),
             version: s.questionnaire.version.clone(),
@@ -1584,9 +1599,11 @@ pub(crate) fn write_version(
     Ok(())
 }
 
-fn raw_workshop(w: &Workshop) -> RawWorkshop {
+fn raw_workshop(w: &Workshop, retired: Retired) -> RawWorkshop {
     let name = crate::secrets::redacted;
     RawWorkshop {
+        highest_removed_system: retired.systems,
+        highest_removed_identity: retired.identities,
         organisation: name(&w.organisation),
         facilitator: name(&w.facilitator),
         participants: w.participants.iter().map(|p| name(p)).collect(),
@@ -1608,7 +1625,7 @@ pub(crate) fn render_record(
     let name = crate::secrets::redacted;
     let mut r = RawRecord {
         updated: to_datetime(s.updated),
-        workshop: raw_workshop(&s.workshop),
+        workshop: raw_workshop(&s.workshop, s.retired),
         engagement: None,
         removed_systems: Vec::new(),
         removed_identities: Vec::new(),

@@ -265,6 +265,35 @@ pub struct Session {
     /// layer tells "changed since it was read or saved" without trusting clocks.
     #[serde(skip)]
     pub revision: Revision,
+    /// The highest id numbers removed, so an entry added later never takes a removed one's id:
+    /// merges and comparisons pair entries by id, and a reused id paired a new system with the
+    /// removed one (its answers from the other copy landed on it).
+    #[serde(skip)]
+    pub retired: Retired,
+}
+
+/// The highest id number of each kind of entry removed (0: none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retired {
+    pub systems: u64,
+    pub identities: u64,
+}
+
+impl Retired {
+    /// The later of two: what a merge keeps.
+    pub(crate) fn max(self, o: Retired) -> Retired {
+        Retired {
+            systems: self.systems.max(o.systems),
+            identities: self.identities.max(o.identities),
+        }
+    }
+}
+
+/// The number in an id such as `s12`.
+fn id_number(id: &str, prefix: &str) -> u64 {
+    id.strip_prefix(prefix)
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0)
 }
 
 /// What a change touched, so that the journal writes only the changed entries and the app
@@ -411,6 +440,7 @@ impl Session {
             conflicts: Vec::new(),
             notes: BTreeMap::new(),
             revision: Revision::default(),
+            retired: Retired::default(),
         }
     }
 
@@ -858,7 +888,8 @@ impl Session {
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
     ) -> Vec<String> {
-        let first = Self::next_number("s", self.systems.iter().map(|s| s.id.as_str()));
+        let first = Self::next_number("s", self.systems.iter().map(|s| s.id.as_str()))
+            .max(self.retired.systems + 1);
         let mut ids = Vec::new();
         for (n, name) in (first..).zip(names) {
             let id = format!("s{n}");
@@ -888,7 +919,8 @@ impl Session {
         names: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
     ) -> Vec<String> {
-        let first = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()));
+        let first = Self::next_number("i", self.identities.iter().map(|s| s.id.as_str()))
+            .max(self.retired.identities + 1);
         let mut ids = Vec::new();
         for (n, name) in (first..).zip(names) {
             let id = format!("i{n}");
@@ -912,8 +944,16 @@ impl Session {
     pub fn remove_system(&mut self, id: &str, now: DateTime<Utc>) {
         self.systems.retain(|s| s.id != id);
         for i in &mut self.identities {
+            let before = i.systems.len();
             i.systems.retain(|s| s != id);
+            // The identity changed too: the journal writes what is touched, and without this a
+            // replay kept the old link, to a system added later under the same id (the journal
+            // property test found it).
+            if i.systems.len() != before {
+                self.revision.bump(Some(Touched::Identity(i.id.clone())));
+            }
         }
+        self.retired.systems = self.retired.systems.max(id_number(id, "s"));
         let gone = EntityId::System(id.to_string());
         self.remove_conflicts_about(&gone);
         self.revision.bump(Some(touched(&gone)));
@@ -924,6 +964,7 @@ impl Session {
 
     pub fn remove_identity(&mut self, id: &str, now: DateTime<Utc>) {
         self.identities.retain(|s| s.id != id);
+        self.retired.identities = self.retired.identities.max(id_number(id, "i"));
         let gone = EntityId::Identity(id.to_string());
         self.remove_conflicts_about(&gone);
         self.revision.bump(Some(touched(&gone)));

@@ -30,6 +30,8 @@ pub enum Ctx {
     AnswerBox,
     /// The answer box after a jump from a rationale or the review: saving stays there.
     AnswerBoxStay,
+    /// The answer box opened by typing on an answered question: Esc cancels, keeping the answer.
+    AnswerBoxReplacing,
     NoteBox,
     FieldBox,
     /// A name or a path: a new workshop, a system or identity, a file to open or import.
@@ -49,9 +51,10 @@ pub enum Ctx {
 }
 
 /// The dialogs, in the order the documentation lists them.
-pub(crate) const DIALOGS: [Ctx; 16] = [
+pub(crate) const DIALOGS: [Ctx; 17] = [
     Ctx::AnswerBox,
     Ctx::AnswerBoxStay,
+    Ctx::AnswerBoxReplacing,
     Ctx::NoteBox,
     Ctx::FieldBox,
     Ctx::NameBox,
@@ -87,6 +90,7 @@ impl Ctx {
             Ctx::Conflicts => "Merge conflicts",
             Ctx::AnswerBox => "Answer text box",
             Ctx::AnswerBoxStay => "Answer text box after a jump (from a rationale or the review)",
+            Ctx::AnswerBoxReplacing => "Answer text box opened by typing over a saved answer",
             Ctx::NoteBox => "Note",
             Ctx::FieldBox => "Workshop detail",
             Ctx::NameBox => "New workshop, add, rename, open a file, import path",
@@ -503,7 +507,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
         "type",
         Cmd::Text,
         "answer",
-        "Letters, digits and punctuation start the answer: typing never runs a command here",
+        "Letters, digits and punctuation start the answer: typing never runs a command here (over a saved answer they start a new one, which Esc cancels)",
         &[TypedQuestion],
     ),
     b(
@@ -816,12 +820,34 @@ pub(crate) static KEYMAP: &[Binding] = &[
         &[AnswerBoxStay],
     ),
     b(
+        ENTER,
+        "Enter",
+        Cmd::Commit,
+        "save the new answer",
+        "Save what is typed in place of the saved answer (then go on, or stay after a jump)",
+        &[AnswerBoxReplacing],
+    ),
+    b(
+        ESC,
+        "Esc",
+        Cmd::Close,
+        "cancel, keep the answer",
+        "Cancel: the saved answer stays as it was (a key typed by mistake changes nothing)",
+        &[AnswerBoxReplacing],
+    ),
+    b(
         &[ctrl('s')],
         "C-s",
         Cmd::Commit,
         "",
         "Save, as Enter does",
-        &[AnswerBox, AnswerBoxStay, FieldBox, NameBox],
+        &[
+            AnswerBox,
+            AnswerBoxStay,
+            AnswerBoxReplacing,
+            FieldBox,
+            NameBox,
+        ],
     ),
     b(
         &[code(KeyCode::Esc), ctrl('s')],
@@ -896,6 +922,7 @@ pub(crate) static KEYMAP: &[Binding] = &[
         &[
             AnswerBox,
             AnswerBoxStay,
+            AnswerBoxReplacing,
             NoteBox,
             FieldBox,
             NameBox,

@@ -758,6 +758,74 @@ fn typing_on_a_typed_question_starts_the_answer_instead_of_running_commands() {
     assert!(matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "r"));
 }
 
+/// A key typed by mistake on an answered typed question (QA: `N`, meant as "next unanswered",
+/// typed an "N") opens a box that Esc cancels: the saved answer stays. Enter saves what is
+/// typed; quitting keeps both, the answer and the typed text as a draft in the note.
+#[test]
+fn a_stray_key_on_an_answered_typed_question_cannot_overwrite_the_answer() {
+    let mut app = app(Screen::Questions);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.ensure_question();
+    typed(&mut app, "Banks and lenders");
+    enter(&mut app);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.ensure_question();
+    typed(&mut app, "N");
+    assert!(
+        matches!(&app.modal, Some(Modal::Editor(ed)) if ed.text() == "N" && ed.title.contains("Banks and lenders")),
+        "the box says which answer it would replace"
+    );
+    assert!(
+        super::dialog::hints_text(&app).contains("Esc: cancel, keep the answer"),
+        "{}",
+        super::dialog::hints_text(&app)
+    );
+    assert!(esc(&mut app).is_empty(), "nothing to save");
+    assert!(app.modal.is_none());
+    let saved = |app: &App| answer(app, &EntityId::Engagement, "customer_base");
+    assert_eq!(saved(&app), Some(Value::Text("Banks and lenders".into())));
+    assert!(
+        status_text(&app).contains("Cancelled"),
+        "{}",
+        status_text(&app)
+    );
+    // Quitting with a box typed over the answer keeps the answer and the typed text.
+    typed(&mut app, "Retail");
+    let fx = feed(
+        &mut app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))],
+    );
+    assert!(fx.contains(&Effect::Save));
+    assert_eq!(saved(&app), Some(Value::Text("Banks and lenders".into())));
+    let w = app.work.as_ref().unwrap();
+    let note = w
+        .session
+        .note(&EntityId::Engagement, "customer_base")
+        .unwrap_or_default();
+    assert!(note.contains("Retail"), "{note}");
+}
+
+/// Enter in a box typed over an answer saves the new answer: replacing stays one key away.
+#[test]
+fn enter_saves_a_new_answer_typed_over_a_saved_one() {
+    let mut app = app(Screen::Questions);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.ensure_question();
+    typed(&mut app, "Banks");
+    enter(&mut app);
+    app.questions.at = Some((EntityId::Engagement, "customer_base".into()));
+    app.ensure_question();
+    typed(&mut app, "Retail");
+    enter(&mut app);
+    assert_eq!(
+        answer(&app, &EntityId::Engagement, "customer_base"),
+        Some(Value::Text("Retail".into()))
+    );
+}
+
 #[test]
 fn esc_cancels_adding_and_creating_but_keeps_answers() {
     let mut app = app(Screen::Inventory);
@@ -3414,10 +3482,14 @@ fn names_and_answers_read_whole_at_80_columns() {
         .add_identity("GitHub Actions OIDC deploy role", Utc::now());
     w.session
         .add_system("Event API and delivery workers", Utc::now());
+    w.session
+        .add_system("Stripe Billing (payments)", Utc::now());
+    w.session
+        .add_identity("Support replay agent (AI)", Utc::now());
     w.refresh(&q);
     let (ids, systems) = (w.session.identities.len(), w.session.systems.len());
     app.inventory.pane = Pane::Identities;
-    app.inventory.identity = ids - 1;
+    app.inventory.identity = ids - 2;
     let text = screen_text(&mut app, 80, 24);
     let lists: Vec<&str> = text.lines().take(20).collect();
     assert!(
@@ -3426,8 +3498,22 @@ fn names_and_answers_read_whole_at_80_columns() {
             .any(|l| l.contains("> GitHub Actions OIDC deploy role")),
         "{text}"
     );
+    // The list not being worked on shows names whole, before their counts.
+    assert!(
+        lists
+            .iter()
+            .any(|l| l.contains("Stripe Billing (payments)")),
+        "{text}"
+    );
     app.inventory.pane = Pane::Systems;
-    app.inventory.system = systems - 1;
+    app.inventory.system = systems - 2;
+    let text = screen_text(&mut app, 80, 24);
+    assert!(
+        text.lines()
+            .take(20)
+            .any(|l| l.contains("Support replay agent (AI)")),
+        "{text}"
+    );
     let text = screen_text(&mut app, 80, 24);
     assert!(
         text.lines()

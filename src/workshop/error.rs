@@ -24,6 +24,9 @@ pub enum Error {
         arg: String,
         tried: PathBuf,
         dir: PathBuf,
+        /// Saved workshops whose organisation's name begins with `arg` (as their files are
+        /// named): offered, never opened unasked, since a prefix could be another client.
+        similar: Vec<String>,
     },
     #[error("no saved sessions in {}", .0.display())]
     NoSessions(PathBuf),
@@ -80,6 +83,14 @@ impl Error {
             Error::Store(e) => e.help(),
             Error::Lock(e) => e.help(),
             Error::Questionnaire(_) | Error::Import(_) => None,
+            Error::NoSuchSession { similar, .. } if !similar.is_empty() => Some(format!(
+                "did you mean {}? Give the whole name, or run `socscope list` to see saved sessions",
+                similar
+                    .iter()
+                    .map(|n| format!("`socscope resume {n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
             Error::NoSuchSession { .. } => Some(
                 "give a path to a session file or an organisation's name, or run `socscope list` to see saved sessions"
                     .into(),

@@ -52,11 +52,39 @@ pub fn resolve(arg: &str) -> Result<PathBuf, Error> {
     if let Some(newest) = by_organisation(&dir, arg) {
         return Ok(newest);
     }
+    let similar = beginning_with(&dir, arg);
     Err(Error::NoSuchSession {
         arg: arg.to_string(),
         tried: direct,
         dir,
+        similar,
     })
+}
+
+/// The organisations (as their files name them, e.g. `northwind-ledger`) whose name begins with
+/// the words of `arg`: `resume Northwind` suggests `northwind-ledger`. At most five, sorted.
+fn beginning_with(dir: &Path, arg: &str) -> Vec<String> {
+    let prefix = format!("{}-", store::slug(arg));
+    let Ok(files) = store::session_files(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_stem()?.to_str())
+        .filter(|s| s.starts_with(&prefix))
+        // The organisation is the stem before its date (`-YYYY-MM-DD`).
+        .filter_map(|s| {
+            let cut = s.len().checked_sub(11)?;
+            let (name, date) = (s.get(..cut)?, s.get(cut..)?);
+            let dated =
+                date.starts_with('-') && date[1..].bytes().all(|b| b.is_ascii_digit() || b == b'-');
+            (dated && name.len() >= prefix.len()).then(|| name.to_string())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.truncate(5);
+    names
 }
 
 /// The newest session in `dir` whose file name is `organisation`'s (as `socscope list` shows it):

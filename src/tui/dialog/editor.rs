@@ -25,6 +25,10 @@ pub struct Editor {
     pub multiline: bool,
     /// Why the last attempt to commit was refused (e.g. not a number); the text is kept.
     pub error: Option<String>,
+    /// The saved answer a box opened by typing on the question would replace (as shown): Esc
+    /// then cancels instead of saving, so a stray key cannot overwrite an answer (QA: `N`,
+    /// meant as "next unanswered", typed an "N" that Esc saved over the answer).
+    pub replaces: Option<String>,
 }
 
 impl Editor {
@@ -49,6 +53,7 @@ impl Editor {
             area,
             multiline,
             error: None,
+            replaces: None,
         }
     }
 
@@ -59,6 +64,7 @@ impl Editor {
     /// Which rows of the keymap are this box's keys.
     pub(crate) fn ctx(&self, app: &App) -> Ctx {
         match self.target {
+            EditTarget::Answer { .. } if self.replaces.is_some() => Ctx::AnswerBoxReplacing,
             EditTarget::Answer { .. } if app.questions.jumped => Ctx::AnswerBoxStay,
             EditTarget::Answer { .. } => Ctx::AnswerBox,
             EditTarget::Note { .. } => Ctx::NoteBox,
@@ -186,6 +192,18 @@ pub(crate) fn done(app: &mut App, go_on: bool, quitting: bool) -> Vec<Effect> {
     );
     if cancellable && !go_on && !quitting {
         app.info("Cancelled: nothing changed.");
+        return Vec::new();
+    }
+    if let (Some(old), EditTarget::Answer { .. }) = (&ed.replaces, &ed.target)
+        && !go_on
+    {
+        if quitting && !line.is_empty() {
+            // Quitting keeps both: the saved answer, and what was typed over it as a draft.
+            if let EditTarget::Answer { entity, qid } = &ed.target {
+                return questions::keep_draft(app, entity, qid, &line, old);
+            }
+        }
+        app.info(format!("Cancelled: the answer stays \"{}\".", clean(old)));
         return Vec::new();
     }
     let fx = match ed.target.clone() {

@@ -412,6 +412,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             if name_len + width(&progress) > sys_w {
                 progress = format!(" {done}/{n}");
             }
+            // In the list not being worked on the name is what is read: it goes whole before
+            // the count (QA: names still cut in the unfocused list).
+            if !sys_focus && name_len + width(&progress) > sys_w {
+                progress.clear();
+            }
             Line::from(vec![
                 Span::raw(m),
                 Span::raw(truncate_middle(
@@ -447,7 +452,10 @@ pub(crate) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 .unwrap_or_else(|| "kind?".into());
             let (done, n) = answered(q, w, &EntityId::Identity(id.id.clone()));
             let m = marker(!sys_focus && i == id_i);
-            let progress = format!(" {done}/{n}");
+            let mut progress = format!(" {done}/{n}");
+            if sys_focus && width(&clean(&id.name)) + width(&progress) > id_w {
+                progress.clear();
+            }
             // The name gets what it needs; the kind what is left, left out when fewer than
             // four of its letters would show (it is in the line below the lists too).
             let room = id_w.saturating_sub(width(&progress));

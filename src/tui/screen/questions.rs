@@ -186,31 +186,72 @@ fn unchosen(app: &App, e: &EntityId, qid: &str, kind: Kind) -> bool {
 /// Opens the text box of a typed question, with its current answer, or (when typing started
 /// on the question itself) with the first character typed.
 fn open_answer_editor(app: &mut App, e: EntityId, qid: String, kind: Kind, first: Option<char>) {
-    let text = match first {
-        Some(c) => c.to_string(),
+    let saved = match app
+        .work
+        .as_ref()
+        .and_then(|w| w.answer(&e, &qid))
+        .map(|a| &a.value)
+    {
+        Some(Value::Unknown) => Some("unknown".to_string()),
+        Some(v) => Some(crate::session::value_text(v)),
+        None => None,
+    };
+    let (text, replaces) = match first {
+        // Typing on an answered question starts a new answer, which Esc cancels.
+        Some(c) => (c.to_string(), saved),
+        // Opened to edit, the box shows the answer (not the word "unknown" to type over).
         None => match app
             .work
             .as_ref()
             .and_then(|w| w.answer(&e, &qid))
             .map(|a| &a.value)
         {
-            Some(Value::Text(t)) => t.clone(),
-            Some(Value::Number(n)) => crate::session::format_number(*n),
-            _ => String::new(),
+            Some(Value::Unknown) | None => (String::new(), None),
+            Some(_) => (saved.unwrap_or_default(), None),
         },
     };
-    let title = match kind {
-        Kind::Number => "Answer: a number",
-        Kind::Date => "Answer: a date, YYYY-MM-DD",
-        _ => "Answer",
+    let title = match (&replaces, kind) {
+        (Some(old), _) => format!("New answer, replacing \"{}\"", clean(old)),
+        (None, Kind::Number) => "Answer: a number".to_string(),
+        (None, Kind::Date) => "Answer: a date, YYYY-MM-DD".to_string(),
+        (None, _) => "Answer".to_string(),
     };
     editor::open(
         app,
         EditTarget::Answer { entity: e, qid },
-        title,
+        &title,
         &text,
         false,
     );
+    if let Some(Modal::Editor(ed)) = app.modal.as_mut() {
+        ed.replaces = replaces;
+    }
+}
+
+/// Quitting with a box typed over a saved answer: the answer stays, and what was typed is kept
+/// in the note as a draft, so neither is lost.
+pub(crate) fn keep_draft(
+    app: &mut App,
+    e: &EntityId,
+    qid: &str,
+    line: &str,
+    old: &str,
+) -> Vec<Effect> {
+    let Some(w) = app.work.as_mut() else {
+        return Vec::new();
+    };
+    if line == old {
+        return Vec::new();
+    }
+    let note = w.session.note(e, qid).unwrap_or_default().to_string();
+    let sep = if note.is_empty() { "" } else { "\n" };
+    w.session.set_note(
+        qid,
+        e,
+        &format!("{note}{sep}Draft answer (typed over \"{old}\", not saved): {line}"),
+        Utc::now(),
+    );
+    vec![Effect::Save]
 }
 
 /// Picks (or, for multiple choice, ticks) choice row `row`; the last row is "unknown".
@@ -398,7 +439,21 @@ fn next_unanswered(app: &mut App) -> Vec<Effect> {
         .as_ref()
         .and_then(|(e, qid)| w.position(e, app.q.question_index(qid)?));
     let found = answer::next_unanswered(&app.q, &w.session, w.sequence(), pos.map_or(0, |p| p + 1));
+    // "Next" means after this one: say so when this one is left open (QA: it looked skipped).
+    let left_open = app
+        .questions
+        .at
+        .as_ref()
+        .is_some_and(|(e, qid)| w.answer(e, qid).is_none());
     go_to_found(app, found);
+    if left_open
+        && found.is_some()
+        && let Some((_, msg)) = &app.status
+    {
+        let msg =
+            format!("{msg} (the one you left is still unanswered: N comes round to it again)");
+        app.info(msg);
+    }
     Vec::new()
 }
 
