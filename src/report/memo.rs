@@ -906,7 +906,9 @@ fn next_steps(
         | PlanStep::DeadlineChoice { .. } => &owners.deadline,
         PlanStep::AddedCategory { .. } => &owners.type1,
     };
-    let mut dated: Vec<((bool, NaiveDate), String, Vec<&str>, &Option<String>)> = Vec::new();
+    // (after the steps that change the period, date), text, reports, owner.
+    type Dated<'a> = ((bool, NaiveDate), String, Vec<&'a str>, &'a Option<String>);
+    let mut dated: Vec<Dated> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
         let mut add = |d: (bool, NaiveDate), text: String, owner| match dated
             .iter_mut()
