@@ -686,3 +686,48 @@ fn decisions_share_question_text_and_entity_names_instead_of_copying_them() {
         assert!(all.iter().all(|t| t.shares(&all[0])), "{what} is copied");
     }
 }
+
+/// Each answer's note is given once in the memo's detail, where it is first cited, and later
+/// places refer back to it; the Workshop answers keep every note, and the JSON keeps
+/// `answer_notes` (Relaymint audit, round three: S1 gave some notes six times).
+#[test]
+fn each_note_is_given_once_in_the_memo() {
+    for name in EXAMPLES {
+        let s = example(name);
+        let r = recommend(&s);
+        let md = markdown::render(q(), &s, &r);
+        let detail = md
+            .split("\n## Decisions in detail")
+            .nth(1)
+            .and_then(|d| d.split("\n## Workshop answers").next())
+            .expect("sections");
+        let notes = socscope::report::notes::behind(&s, &r);
+        for n in &notes {
+            // The note's opening words, where escaping changes nothing.
+            let plain: String = n
+                .note
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == ' ')
+                .collect();
+            if plain.len() < 16 {
+                continue;
+            }
+            // Notes are printed as "Note: ..." beside an answer or "(note: ...)" after one.
+            let times = detail.matches(&format!("Note: {plain}")).count()
+                + detail.matches(&format!("(note: {plain}")).count();
+            assert!(times <= 1, "{name}: {:?} given {times} times", n.note);
+        }
+        if name.starts_with("s1-") {
+            assert!(
+                detail.contains("(note above, under “Which report”)"),
+                "{name}: later places refer to the note"
+            );
+            let json: serde_json::Value =
+                serde_json::from_str(&json::render_export(q(), &s, &r)).expect("JSON");
+            assert_eq!(
+                json["answer_notes"].as_array().map(Vec::len),
+                Some(notes.len())
+            );
+        }
+    }
+}

@@ -5,7 +5,9 @@ mod common;
 
 use chrono::{NaiveDate, Utc};
 use common::{builtin, example, recommend};
-use socscope::engine::{Decision, DecisionId, GapStatus, PlanStep, Recommendation, Verdict};
+use socscope::engine::{
+    ChoiceReason, Decision, DecisionId, GapStatus, PlanStep, Recommendation, Verdict,
+};
 use socscope::questionnaire::{Category, Report, ReportType, SubserviceMethod};
 use socscope::session::{EntityId, Value};
 
@@ -1487,7 +1489,8 @@ fn no() -> Value {
 /// the plan only said "send a management letter").
 #[test]
 fn a_deadline_the_plan_misses_is_said_with_the_ways_to_meet_it() {
-    let s = relaymint();
+    // Processing Integrity's controls have run since the period began: a short period fits.
+    let s = relaymint_resumed(Some(yes()));
     let m = memo_of(&s);
     let soc2 = m
         .reports
@@ -1626,9 +1629,18 @@ fn a_vendor_nothing_depends_on_is_not_carved_out() {
         names.contains(&"AWS") && names.contains(&"Datadog"),
         "{names:?}"
     );
+    // What Stripe Billing gets decides it (round three): billing data only, out of scope.
+    let mut account = s.clone();
+    set_on(
+        &mut account,
+        &system_id(&s, "Stripe Billing"),
+        "vendor_partly_data",
+        Value::Text("account_only".into()),
+    );
+    let r = recommend(&account);
     let stripe = decision(&r, "system.s6");
     assert!(
-        excluded_by(stripe, "soc2", "sys_vendor_not_relied_on"),
+        excluded_by(stripe, "soc2", "sys_vendor_account_data_only"),
         "{:?}",
         stripe.exclusions
     );
@@ -1802,5 +1814,456 @@ fn notes_reach_the_decisions_gaps_and_open_questions() {
             && n["entity"]["name"] == "Datadog API key (in CI)"
             && n["note"].as_str().is_some_and(|t| t.contains(conflict))),
         "{notes:?}"
+    );
+}
+
+// ---- Relaymint, round three: the answers the facilitator gave on resuming (the last SOC 2
+// covered Availability; Confidentiality is no commitment), and the auditor's findings.
+
+fn relaymint_resumed(history: Option<Value>) -> socscope::session::Session {
+    let mut s = relaymint();
+    set_on(
+        &mut s,
+        &EntityId::Engagement,
+        "prior_soc2_categories",
+        Value::List(vec!["availability".into()]),
+    );
+    set_on(&mut s, &EntityId::Engagement, "confidential_data", no());
+    if let Some(v) = history {
+        set_on(&mut s, &EntityId::Engagement, "added_category_history", v);
+    }
+    s
+}
+
+fn soc2_steps(r: &Recommendation) -> Vec<PlanStep> {
+    r.plan(Report::Soc2).expect("SOC 2 plan").steps.clone()
+}
+
+fn short_period(steps: &[PlanStep]) -> Option<bool> {
+    steps.iter().find_map(|st| match st {
+        PlanStep::MeetDeadline {
+            option: socscope::engine::DeadlineOption::ShortPeriod { provisional, .. },
+            ..
+        } => Some(*provisional),
+        _ => None,
+    })
+}
+
+fn choice(steps: &[PlanStep]) -> Option<(socscope::engine::DeadlineOption, ChoiceReason)> {
+    steps.iter().find_map(|st| match st {
+        PlanStep::DeadlineChoice { option, reason, .. } => Some((*option, *reason)),
+        _ => None,
+    })
+}
+
+fn added(steps: &[PlanStep]) -> Option<(Vec<Category>, bool)> {
+    steps.iter().find_map(|st| match st {
+        PlanStep::AddedCategory {
+            categories, known, ..
+        } => Some((categories.clone(), *known)),
+        _ => None,
+    })
+}
+
+/// Whether Processing Integrity's controls have operated since the period began decides how it
+/// can be reported: "unknown" keeps the SOC 2's Type and the short period provisional, with the
+/// question among the Type's open questions; "no" gives it a Type 1 first or moves it out of
+/// this period and drops the short period; "yes" keeps the plan (Relaymint audit, round three:
+/// the answer changed nothing).
+#[test]
+fn the_added_categorys_record_decides_its_type_1_and_the_short_period() {
+    let unknown = relaymint_resumed(Some(Value::Unknown));
+    let r = recommend(&unknown);
+    let t = decision(&r, "type.soc2");
+    assert!(t.provisional, "{t:?}");
+    assert!(
+        t.open_questions
+            .iter()
+            .any(|o| o.question.as_ref() == "added_category_history"),
+        "{:?}",
+        t.open_questions
+    );
+    let p = r.plan(Report::Soc2).expect("SOC 2 plan");
+    assert!(p.provisional);
+    assert_eq!(p.report_type, Some(ReportType::Type2));
+    assert_eq!(
+        added(&p.steps),
+        Some((vec![Category::ProcessingIntegrity], false))
+    );
+    assert_eq!(short_period(&p.steps), Some(true), "{:?}", p.steps);
+
+    let none = relaymint_resumed(Some(no()));
+    let r = recommend(&none);
+    let steps = soc2_steps(&r);
+    assert_eq!(
+        r.plan(Report::Soc2).map(|p| p.report_type),
+        Some(Some(ReportType::Type2))
+    );
+    assert_eq!(
+        added(&steps),
+        Some((vec![Category::ProcessingIntegrity], true))
+    );
+    assert_eq!(
+        short_period(&steps),
+        None,
+        "no short period over a category with no record"
+    );
+    assert!(matches!(
+        choice(&steps),
+        Some((
+            socscope::engine::DeadlineOption::Type1First { renewal: true, .. },
+            ChoiceReason::AddedNoRecord
+        ))
+    ));
+    let t = decision(&r, "type.soc2");
+    assert!(
+        t.rationale
+            .iter()
+            .any(|f| f.rule == "eng_added_processing_integrity_no_history"),
+        "{:?}",
+        t.rationale
+    );
+    let m = memo_of(&none);
+    let soc2 = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc2)
+        .expect("SOC 2 line");
+    assert!(
+        soc2.period
+            .contains("Processing Integrity: a Type 1 on its design first, or out of this period"),
+        "{}",
+        soc2.period
+    );
+
+    let has = relaymint_resumed(Some(yes()));
+    let r = recommend(&has);
+    let steps = soc2_steps(&r);
+    assert_eq!(added(&steps), None);
+    assert_eq!(short_period(&steps), Some(false));
+    assert!(!decision(&r, "type.soc2").provisional);
+}
+
+/// A plan that misses customers' date recommends one way, with its reason, the date the client
+/// must choose by and a bridge letter for the time since the last report, before the 12-month
+/// period on page one; the JSON carries it (Relaymint audit, round three: the ways were listed,
+/// none picked).
+#[test]
+fn a_missed_date_is_met_by_one_recommended_way_with_a_decision_date() {
+    let q = builtin();
+    let s = relaymint_resumed(Some(yes()));
+    let r = recommend(&s);
+    let steps = soc2_steps(&r);
+    assert!(matches!(
+        choice(&steps),
+        Some((
+            socscope::engine::DeadlineOption::ShortPeriod { .. },
+            ChoiceReason::ShortPeriodFits
+        ))
+    ));
+    let m = socscope::report::memo::build(&q, &s, &r);
+    let texts: Vec<&str> = m.next_steps.iter().map(|x| x.text.as_str()).collect();
+    let at = |p: &str| texts.iter().position(|t| t.starts_with(p));
+    let rec = at("Recommended to meet 2027-03-31: a short Type 2 period 2026-10-01 to 2026-12-31")
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert!(rec < at("Type 2 period: 2026-10-01 to 2027-09-30").expect("period"));
+    assert!(
+        texts[rec].contains("Decide by 2026-12-17"),
+        "{}",
+        texts[rec]
+    );
+    assert!(
+        texts[rec]
+            .contains("Bridge letter (management's, not attested) for customers from 2027-01-01"),
+        "{}",
+        texts[rec]
+    );
+    let soc2 = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc2)
+        .expect("SOC 2 line");
+    assert!(
+        soc2.period.contains(
+            "recommended: a short Type 2 period to 2026-12-31 (decide by 2026-12-17); other way: a Type 1 as of 2026-12-29"
+        ),
+        "{}",
+        soc2.period
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&socscope::export::json::render_export(&q, &s, &r)).expect("JSON");
+    let plan = json["plans"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["report"] == "soc2"))
+        .expect("SOC 2 plan");
+    let c = plan["steps"]
+        .as_array()
+        .and_then(|st| st.iter().find(|x| x["step"] == "deadline_choice"))
+        .expect("the choice in the JSON");
+    assert_eq!(c["reason"], "short_period_fits");
+    assert_eq!(c["decide_by"], "2026-12-17");
+    assert_eq!(c["bridge_from"], "2027-01-01");
+    assert_eq!(c["option"]["kind"], "short_period");
+
+    // No short period fits a date too close: the Type 1 is the only report by then.
+    let mut soon = s.clone();
+    set_on(
+        &mut soon,
+        &EntityId::Engagement,
+        "needed_by",
+        Value::Text("2027-02-10".into()),
+    );
+    let steps = soc2_steps(&recommend(&soon));
+    assert!(
+        matches!(choice(&steps), Some((_, ChoiceReason::OnlyType1))),
+        "{steps:?}"
+    );
+}
+
+/// Which reports are offered a short period is the questionnaire's `[plan] short_period_for`,
+/// not a test in the engine (Relaymint audit, round three).
+#[test]
+fn which_reports_get_a_short_period_is_the_questionnaires() {
+    let s = relaymint_resumed(Some(yes()));
+    let text = socscope::questionnaire::BUILTIN_SOURCE
+        .replace("short_period_for = [\"soc2\"]", "short_period_for = []");
+    assert_ne!(text, socscope::questionnaire::BUILTIN_SOURCE);
+    let q =
+        socscope::questionnaire::check("no-short.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let r = socscope::engine::recommend(&q, &s);
+    let steps = soc2_steps(&r);
+    assert_eq!(short_period(&steps), None, "{steps:?}");
+    assert!(matches!(
+        choice(&steps),
+        Some((_, ChoiceReason::PeriodNotShortened))
+    ));
+    let bad = socscope::questionnaire::BUILTIN_SOURCE.replace(
+        "short_period_for = [\"soc2\"]",
+        "short_period_for = [\"soc2\", \"soc3\"]",
+    );
+    let e = socscope::questionnaire::check("bad.toml", &bad).expect_err("soc3 refused");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("short_period_for"))
+        .map(|i| i + 1)
+        .expect("line");
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p.pos.line == line && p.message.contains("unknown report `soc3`")),
+        "{e}"
+    );
+}
+
+/// A vendor that gets "partly" customer data is out of scope only for a reason true to that
+/// answer: until what it gets is known it is not out of scope; billing data only is out, with
+/// the in-scope system that feeds it in the data flows; data our commitments protect carves it
+/// out (Relaymint audit, round three: "no customer data we protect lives in it" of "partly").
+#[test]
+fn a_vendor_with_some_customer_data_is_out_of_scope_only_for_a_true_reason() {
+    let s = relaymint();
+    let stripe = system_id(&s, "Stripe Billing");
+    let r = recommend(&s);
+    let d = decision(&r, "system.s6");
+    assert_ne!(d.outcome.to_string(), "Out of scope (neither)");
+    assert!(
+        d.open_questions
+            .iter()
+            .any(|o| o.question.as_ref() == "vendor_partly_data"),
+        "{:?}",
+        d.open_questions
+    );
+    let mut account = s.clone();
+    set_on(
+        &mut account,
+        &stripe,
+        "vendor_partly_data",
+        Value::Text("account_only".into()),
+    );
+    let r = recommend(&account);
+    let d = decision(&r, "system.s6");
+    assert_eq!(d.outcome.to_string(), "Out of scope (neither)");
+    let because: Vec<&str> = d
+        .exclusions
+        .iter()
+        .flat_map(|x| &x.because)
+        .map(|f| f.rationale.as_ref())
+        .collect();
+    assert!(
+        because.iter().all(|t| !t.contains("no customer data")),
+        "{because:?}"
+    );
+    assert!(
+        because
+            .iter()
+            .any(|t| t.contains("only what we need to bill, contact or support them")),
+        "{because:?}"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.rule == "sys_vendor_account_data_fed_from_scope"),
+        "the Billing job feeding it is named in the data flows: {:?}",
+        r.notes
+    );
+    let mut protected = s.clone();
+    set_on(
+        &mut protected,
+        &stripe,
+        "vendor_partly_data",
+        Value::Text("protected".into()),
+    );
+    assert!(
+        recommend(&protected)
+            .subservices
+            .iter()
+            .any(|x| x.system.name == "Stripe Billing")
+    );
+}
+
+/// Page one's SOC 1 row names the question it waits for first (Relaymint audit, round three).
+#[test]
+fn a_possible_report_names_the_question_that_decides_it() {
+    let m = memo_of(&relaymint());
+    let soc1 = m
+        .reports
+        .iter()
+        .find(|x| x.report == Report::Soc1)
+        .expect("SOC 1 line");
+    assert!(
+        soc1.why.contains(
+            "first: Does any customer's auditor rely on us for their financial statements"
+        ),
+        "{}",
+        soc1.why
+    );
+}
+
+/// An unanswered question a system's CUEC waits for is an open question, with the control it
+/// could add (Relaymint audit, round three).
+#[test]
+fn an_unanswered_system_cuec_question_is_an_open_question() {
+    let q = builtin();
+    let s = relaymint();
+    let r = recommend(&s);
+    let api = "Event API and delivery workers";
+    assert!(
+        r.open_questions
+            .iter()
+            .any(|o| o.entity.name == api && o.question.as_ref() == "customer_endpoints"),
+        "{:?}",
+        r.open_questions
+    );
+    let c = r
+        .open_cuecs
+        .iter()
+        .find(|c| {
+            c.question.entity.name == api && c.question.question.as_ref() == "customer_endpoints"
+        })
+        .expect("what it could add");
+    assert!(
+        c.cuec
+            .starts_with("Customers secure the endpoints we deliver to"),
+        "{}",
+        c.cuec
+    );
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    assert!(
+        md.lines().any(|l| l.starts_with(
+            "- Event API and delivery workers: Does it deliver data or events to endpoints"
+        ) && l
+            .contains("(could add a control customers must operate: Customers secure")),
+        "the Markdown says what it could change"
+    );
+    // Answered, it is no longer open.
+    let mut answered = s.clone();
+    set_on(
+        &mut answered,
+        &system_id(&s, api),
+        "customer_endpoints",
+        no(),
+    );
+    assert!(
+        !recommend(&answered)
+            .open_questions
+            .iter()
+            .any(|o| o.entity.name == api && o.question.as_ref() == "customer_endpoints")
+    );
+}
+
+/// The session as the facilitator resumed it on this build (round three): it opens, and its
+/// answers give the fixes their effect.
+fn relaymint_as_resumed() -> socscope::session::Session {
+    let (s, notices) = common::fixture("relaymint-resumed.toml");
+    assert!(notices.is_empty(), "{notices:?}");
+    s
+}
+
+/// An administrator kept for emergencies is asked for the ticket or approval of each use and
+/// the review after it, and its gaps name what is missing, not a log; a key whose rotation
+/// testimony conflicts is one item that says so, not three "not confirmed" (Relaymint audit,
+/// round three).
+#[test]
+fn break_glass_use_and_disputed_rotation_are_named_for_what_they_are() {
+    let s = relaymint_as_resumed();
+    let r = recommend(&s);
+    let bg = identity(&r, "Break-glass root account");
+    let ids: Vec<&str> = bg.gaps.iter().map(|g| g.id.as_ref()).collect();
+    assert!(ids.contains(&"break_glass_approval"), "{ids:?}");
+    assert!(ids.contains(&"break_glass_review"), "{ids:?}");
+    assert!(
+        !ids.contains(&"no_action_log"),
+        "the missing ticket is not a missing log: {ids:?}"
+    );
+    let g = bg
+        .gaps
+        .iter()
+        .find(|g| g.id.as_ref() == "break_glass_approval")
+        .expect("gap");
+    assert_eq!(g.status, GapStatus::Confirmed);
+    assert!(
+        g.text.contains("without an approval or ticket"),
+        "{}",
+        g.text
+    );
+
+    let key = identity(&r, "Datadog API key (in CI)");
+    let rotation: Vec<&socscope::engine::Gap> = key
+        .gaps
+        .iter()
+        .filter(|g| g.evidence.iter().any(|e| e.contains("rotation record")))
+        .collect();
+    assert_eq!(rotation.len(), 1, "{rotation:?}");
+    assert_eq!(rotation[0].id.as_ref(), "rotation_disputed");
+    assert!(
+        rotation[0].text.contains("Conflicting accounts"),
+        "{}",
+        rotation[0].text
+    );
+}
+
+/// The resumed session's plan: Processing Integrity's record is unknown, so the SOC 2's Type
+/// and the short period are provisional and the Type 1 is recommended, with its date and a
+/// bridge letter; Stripe Billing is out of scope for a reason true to its answers.
+#[test]
+fn the_resumed_relaymint_session_reads_as_the_auditor_expects() {
+    let q = builtin();
+    let s = relaymint_as_resumed();
+    let r = recommend(&s);
+    assert!(decision(&r, "type.soc2").provisional);
+    let steps = soc2_steps(&r);
+    assert!(
+        matches!(choice(&steps), Some((_, ChoiceReason::AddedOpen))),
+        "{steps:?}"
+    );
+    assert_eq!(short_period(&steps), Some(true));
+    let md = socscope::export::markdown::render(&q, &s, &r);
+    assert!(md.contains(
+        "1. Recommended to meet 2027-03-31: a Type 1 report as of 2026-12-29 (about 2027-02-09)"
+    ));
+    assert!(md.contains("Decide by 2026-12-15. Bridge letter (management's, not attested) for customers from 2026-10-01"));
+    assert_eq!(
+        decision(&r, "system.s6").outcome.to_string(),
+        "Out of scope (neither)"
     );
 }

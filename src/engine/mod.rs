@@ -1006,6 +1006,14 @@ fn panel_parts(q: &Questionnaire, s: &Session, ev: &Evaluation, kept: &PanelStat
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
                 cases,
+                added: plan::added(
+                    rules
+                        .engagement
+                        .iter()
+                        .copied()
+                        .zip(ev.results(EntityKey::Engagement).iter().copied())
+                        .filter(|(r, _)| r.findings.about(report)),
+                ),
             },
         ));
     }
@@ -1125,27 +1133,33 @@ fn system_part(
     let (_, sub_evals) = fold(q, evals, |f| f.subservice.is_some());
     let verdict = sum.verdict();
     let id = DecisionId::System(entity.id.to_string());
-    let decision = if sum.carved_out() {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            sub_evals.iter().copied(),
-            Vec::new(),
-            [],
-            vec![],
-        )
-    } else {
-        cx.decision(
-            id,
-            Some(entity.clone()),
-            system_outcome(sum),
-            soc1_evals.iter().chain(&soc2_evals).copied(),
-            exclusions_for(q, &all, sum.soc1, sum.soc2),
-            open_for_scope(q, evals, sum.soc1, sum.soc2),
-            vec![],
-        )
-    };
+    let decision =
+        if sum.carved_out() {
+            cx.decision(
+                id,
+                Some(entity.clone()),
+                system_outcome(sum),
+                sub_evals.iter().copied(),
+                Vec::new(),
+                [],
+                vec![],
+            )
+        } else {
+            cx.decision(
+                id,
+                Some(entity.clone()),
+                system_outcome(sum),
+                soc1_evals.iter().chain(&soc2_evals).copied(),
+                exclusions_for(q, &all, sum.soc1, sum.soc2),
+                // Not carved out (yet): what could still make it a subservice organisation too.
+                open_for_scope(q, evals, sum.soc1, sum.soc2)
+                    .into_iter()
+                    .chain(evals.iter().filter(|e| {
+                        e.result == Tri::Open && e.rule(q).findings.subservice.is_some()
+                    })),
+                vec![],
+            )
+        };
     let mut categories: Vec<Category> = Category::ALL
         .into_iter()
         .filter(|c| sum.cats[cat_pos(*c)] == Tri::True)
@@ -1462,13 +1476,16 @@ fn assemble(
         let type_rules = rules_where(&|f| f.report_type.is_some() && f.about(report));
         let first_rules = rules_where(&|f| f.first_examination.is_some() && f.about(report));
         let report_type = totals.report_type(report);
-        let of_type = |r: &u32| q.rules[*r as usize].findings.report_type == report_type;
+        let rule_type = |r: &u32| q.rules[*r as usize].findings.report_type == report_type;
+        // A category's own Type 1 beside the report's Type says why (h/judge3).
+        let of_type =
+            |r: &u32| rule_type(r) || q.rules[*r as usize].findings.type1_for.is_some();
         // What could still change it: an undecided Type, or a Type 2 that a settled Type 1
         // would overturn; and whether it is a first examination.
         let open: Vec<u32> = type_rules
             .iter()
             .copied()
-            .filter(|r| report_type.is_none() || !of_type(r))
+            .filter(|r| report_type.is_none() || !rule_type(r))
             .chain(first_rules.iter().copied())
             .collect();
         specs.push(level::Spec {
@@ -1520,6 +1537,7 @@ fn assemble(
             .into_iter()
             .flatten()
         });
+        let results: Vec<_> = results.collect();
         plans.push(plan::plan(
             q,
             s,
@@ -1531,7 +1549,8 @@ fn assemble(
                 type_open: d.provisional,
                 first: totals.first[idx],
                 renewal: totals.renewal[idx],
-                cases: plan::cases(q, report_type, results),
+                cases: plan::cases(q, report_type, results.iter().copied()),
+                added: plan::added(results.iter().copied()),
             },
         ));
     }
@@ -1713,11 +1732,23 @@ fn assemble(
     let mut report_evals: Vec<Eval> = Vec::new();
     // A CUEC the answers could still call for is an open question of the report: the list of
     // what customers must do is not complete until it is answered.
-    let mut cuec_open: Vec<Subject> = tr
+    // A system's CUEC counts while the system may be in scope (Relaymint audit: an unanswered
+    // webhook question was no open question).
+    let mut cuec_open: Vec<(Subject, &str)> = tr
         .engagement
         .iter()
+        .chain(
+            tr.systems
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| systems.get(*j).is_some_and(|x| x.verdict != Verdict::None))
+                .flat_map(|(_, evals)| evals),
+        )
         .filter(|e| e.result == Tri::Open && !e.rule(q).findings.cuecs.is_empty())
-        .flat_map(|e| e.trace.open.iter().copied())
+        .flat_map(|e| {
+            let text = e.rule(q).findings.cuecs[0].as_str();
+            e.trace.open.iter().map(move |x| (*x, text))
+        })
         .collect();
     let report_rules = q
         .report_rules()
@@ -1725,8 +1756,8 @@ fn assemble(
     for (n, rule) in report_rules {
         let mut trace = Trace::default();
         let result = rule.when.eval(&env, &mut trace);
-        if result == Tri::Open && !rule.findings.cuecs.is_empty() {
-            cuec_open.extend(trace.open.iter().copied());
+        if let (Tri::Open, Some(text)) = (result, rule.findings.cuecs.first()) {
+            cuec_open.extend(trace.open.iter().map(|x| (*x, text.as_str())));
         }
         if result == Tri::True {
             for t in totals_in(&rule.when) {
@@ -1808,8 +1839,15 @@ fn assemble(
             open_questions.push(o.clone());
         }
     }
-    for o in cuec_open.into_iter().map(|x| cx.open_question(x)) {
+    let mut open_cuecs: Vec<OpenCuec> = Vec::new();
+    for (x, cuec) in cuec_open {
+        let o = cx.open_question(x);
+        // Said of the questions only a CUEC waits for; the others decide more already.
         if seen.insert(o.clone()) {
+            open_cuecs.push(OpenCuec {
+                question: o.clone(),
+                cuec: cuec.to_string(),
+            });
             open_questions.push(o);
         }
     }
@@ -1833,6 +1871,7 @@ fn assemble(
         frameworks,
         conflicts,
         open_questions,
+        open_cuecs,
         progress,
     };
     conflict_keys.sort_unstable();

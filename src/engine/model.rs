@@ -553,6 +553,42 @@ pub enum PlanStep {
         by: NaiveDate,
         option: DeadlineOption,
     },
+    /// The plan misses the date: the way recommended, why, the date by which the client must
+    /// choose, and (after an earlier report) a bridge letter from `bridge_from` for the time
+    /// since its period ended. Listed before the period it changes.
+    DeadlineChoice {
+        by: NaiveDate,
+        option: DeadlineOption,
+        reason: ChoiceReason,
+        decide_by: NaiveDate,
+        bridge_from: Option<NaiveDate>,
+    },
+    /// Categories new in this report whose controls have no record since the period began
+    /// (`known`; otherwise nobody knows yet): a Type 1 on their design first, or left out of
+    /// this period and added from the next one.
+    AddedCategory {
+        categories: Vec<Category>,
+        known: bool,
+        as_of: NaiveDate,
+        report: NaiveDate,
+        next_from: NaiveDate,
+    },
+}
+
+/// Why one way to meet customers' date is recommended over the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceReason {
+    /// A short Type 2 period can end and be reported by the date.
+    ShortPeriodFits,
+    /// No Type 2 period can end early enough for fieldwork and a report by the date.
+    OnlyType1,
+    /// This report's period is not cut short (a SOC 1 follows customers' year end).
+    PeriodNotShortened,
+    /// A category new in the report has no record since the period began.
+    AddedNoRecord,
+    /// Whether a category new in the report has records is open: the Type 1 holds either way.
+    AddedOpen,
 }
 
 /// A way to have an attested report by a date the plan misses (domain.md §2: say what can exist
@@ -567,6 +603,10 @@ pub enum DeadlineOption {
         to: NaiveDate,
         report: NaiveDate,
         next_to: NaiveDate,
+        /// It rests on an open answer: whether a category new in the report has records
+        /// since the period began.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        provisional: bool,
     },
     /// A Type 1 (design as of a date) reported by the date, while the Type 2 period runs; for a
     /// renewal, over what is new since the last report.
@@ -689,7 +729,18 @@ pub struct Recommendation {
     /// Answers that cannot all be true, until one of them changes.
     pub conflicts: Vec<Conflict>,
     pub open_questions: Vec<OpenQuestion>,
+    /// Open questions that could add a control customers must operate: the question and the
+    /// first such control (the CUEC list is not complete until they are answered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub open_cuecs: Vec<OpenCuec>,
     pub progress: Progress,
+}
+
+/// An open question that could add a complementary user entity control.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenCuec {
+    pub question: OpenQuestion,
+    pub cuec: String,
 }
 
 impl Recommendation {

@@ -9,7 +9,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-use super::model::{Available, DeadlineOption, PlanStep, ReportPlan, Scenario};
+use super::model::{Available, ChoiceReason, DeadlineOption, PlanStep, ReportPlan, Scenario};
 use super::visibility::Visibility;
 use crate::questionnaire::condition::Tri;
 use crate::questionnaire::{Questionnaire, Report, ReportType, Rule, Scope};
@@ -26,6 +26,25 @@ pub(crate) struct Inputs<'q> {
     pub renewal: Tri,
     /// The Type rules behind the scenarios, from [`cases`]: empty when the Type is settled.
     pub cases: Vec<&'q Rule>,
+    /// Categories new in the report whose controls may have no record since the period began
+    /// (`type1_for` rules that hold or are open), from [`added`].
+    pub added: Vec<(&'q Rule, Tri)>,
+}
+
+/// The `type1_for` rules of a report that hold or are open, from its Type rules' results: a
+/// category the report adds whose controls have (or may have) no record since the period
+/// began. They never make the whole report a Type 1 (the totals leave them out).
+pub(crate) fn added<'q>(results: impl Iterator<Item = (&'q Rule, Tri)>) -> Vec<(&'q Rule, Tri)> {
+    let mut out: Vec<(&'q Rule, Tri)> = Vec::new();
+    for (rule, r) in results {
+        if rule.findings.type1_for.is_some()
+            && r != Tri::False
+            && !out.iter().any(|(x, _)| std::ptr::eq(*x, rule))
+        {
+            out.push((rule, r));
+        }
+    }
+    out
 }
 
 /// The Type rules the scenarios of a report are laid out from, once each in file order: while
@@ -43,6 +62,10 @@ pub(crate) fn cases<'q>(
     let mut rules: Vec<&'q Rule> = Vec::new();
     let mut other = false;
     for (rule, r) in results {
+        // A category's own Type 1 is laid out beside the plan (`added`), not as a scenario.
+        if rule.findings.type1_for.is_some() {
+            continue;
+        }
         let t = rule.findings.report_type;
         let open_other = r == Tri::Open && t != current;
         other |= open_other;
@@ -183,7 +206,10 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
         steps.retain(|st| {
             !matches!(
                 st,
-                PlanStep::Deadline { .. } | PlanStep::MeetDeadline { .. }
+                PlanStep::Deadline { .. }
+                    | PlanStep::MeetDeadline { .. }
+                    | PlanStep::DeadlineChoice { .. }
+                    | PlanStep::AddedCategory { .. }
             )
         });
     }
@@ -191,7 +217,10 @@ pub fn plan(q: &Questionnaire, s: &Session, vis: &Visibility, x: &Inputs) -> Rep
         report: x.report,
         report_type: x.report_type,
         settled: x.called_for == Tri::True,
-        provisional: x.type_open || x.called_for != Tri::True || !waiting_for.is_empty(),
+        provisional: x.type_open
+            || x.called_for != Tri::True
+            || !waiting_for.is_empty()
+            || x.added.iter().any(|(_, r)| *r == Tri::Open),
         first,
         from_date: workshop_date(s),
         steps,
@@ -327,9 +356,54 @@ fn lay_out(
             }
         }
     }
+    // A category the report adds without the period's record: a Type 1 on its design, or out
+    // of this period (domain.md §2: each part's history counts on its own).
+    let mut added_known = false;
+    let mut added_open = false;
+    if report_type == Some(ReportType::Type2)
+        && let Some(to) = steps.iter().find_map(|st| match st {
+            PlanStep::Type2 { to, .. } => Some(*to),
+            _ => None,
+        })
+    {
+        let mut at = 0;
+        for known in [true, false] {
+            let categories: Vec<_> = x
+                .added
+                .iter()
+                .filter(|(_, r)| (*r == Tri::True) == known)
+                .filter_map(|(rule, _)| rule.findings.type1_for)
+                .collect();
+            if categories.is_empty() {
+                continue;
+            }
+            added_known |= known;
+            added_open |= !known;
+            // Said before the period it changes.
+            steps.insert(
+                at,
+                PlanStep::AddedCategory {
+                    categories,
+                    known,
+                    as_of: start,
+                    report: plus_weeks(start, p.report_weeks),
+                    next_from: to + Duration::days(1),
+                },
+            );
+            at += 1;
+        }
+    }
     if let Some(by) = needed {
         let options = if type1_report.or(type2_report).is_some_and(|d| d > by) {
-            meet_deadline(p, x.report, &steps, start, first, by)
+            meet_deadline(
+                p,
+                x.report,
+                &steps,
+                start,
+                first,
+                by,
+                (added_known, added_open),
+            )
         } else {
             Vec::new()
         };
@@ -347,6 +421,19 @@ fn lay_out(
         } else {
             Available::ManagementLetter
         };
+        let choice = choose(
+            p,
+            x.report,
+            &options,
+            today,
+            by,
+            (added_known, added_open),
+            last_end.filter(|_| first == Some(false)),
+        );
+        if let Some(c) = choice {
+            // The choice comes first: it changes the period that follows.
+            steps.insert(0, c);
+        }
         steps.push(PlanStep::Deadline { by, available });
         steps.extend(
             options
@@ -358,9 +445,11 @@ fn lay_out(
 }
 
 /// Ways to have an attested report by `by` when the plan's first report comes after it
-/// (domain.md §2): for a SOC 2, a short Type 2 period from the planned start, the next period
-/// following on from it; for either report, a Type 1 first, as soon as the controls are ready.
-/// A SOC 1 period follows customers' year end, so a SOC 1 is offered the Type 1 only.
+/// (domain.md §2): for a report in `short_period_for`, a short Type 2 period from the planned
+/// start, the next period following on from it; for any report, a Type 1 first, as soon as the
+/// controls are ready. `added` says whether a category new in the report has no record since
+/// the period began (known) or may have none (open): a short period over it would test
+/// controls with no record, so it is not offered when known and rests on the answer when open.
 fn meet_deadline(
     p: &crate::questionnaire::PlanSettings,
     report: Report,
@@ -368,6 +457,7 @@ fn meet_deadline(
     ready: NaiveDate,
     first: Option<bool>,
     by: NaiveDate,
+    (added_known, added_open): (bool, bool),
 ) -> Vec<DeadlineOption> {
     let mut out = Vec::new();
     let has_type1 = steps.iter().any(|st| matches!(st, PlanStep::Type1 { .. }));
@@ -375,8 +465,9 @@ fn meet_deadline(
         PlanStep::Type2 { from, to, .. } => Some((*from, *to)),
         _ => None,
     });
-    if report == Report::Soc2
+    if p.short_period_for.contains(&report)
         && !has_type1
+        && !added_known
         && let Some((from, planned_to)) = period
     {
         let to = plus_months(from, p.short_period_months) - Duration::days(1);
@@ -389,6 +480,7 @@ fn meet_deadline(
                 to,
                 report,
                 next_to,
+                provisional: added_open,
             });
         }
     }
@@ -401,6 +493,65 @@ fn meet_deadline(
         });
     }
     out
+}
+
+/// The way to meet customers' date that the memo recommends, with its reason, the date by
+/// which the client must choose (`decide_weeks` before the option's own date, not before the
+/// workshop) and, after an earlier report, a bridge letter for the time since it. A short Type
+/// 2 period is recommended where it can end and be reported by the date (it tests operation,
+/// which customers' reviewers want); otherwise the Type 1, the only report that can exist by
+/// then.
+fn choose(
+    p: &crate::questionnaire::PlanSettings,
+    report: Report,
+    options: &[DeadlineOption],
+    today: NaiveDate,
+    by: NaiveDate,
+    (added_known, added_open): (bool, bool),
+    last_end: Option<NaiveDate>,
+) -> Option<PlanStep> {
+    let short = options.iter().find(|o| {
+        matches!(
+            o,
+            DeadlineOption::ShortPeriod {
+                provisional: false,
+                ..
+            }
+        )
+    });
+    let type1 = options
+        .iter()
+        .find(|o| matches!(o, DeadlineOption::Type1First { .. }));
+    let (option, reason) = match (short, type1) {
+        (Some(o), _) => (*o, ChoiceReason::ShortPeriodFits),
+        (None, Some(o)) => {
+            let reason = if added_known {
+                ChoiceReason::AddedNoRecord
+            } else if added_open {
+                ChoiceReason::AddedOpen
+            } else if !p.short_period_for.contains(&report) {
+                ChoiceReason::PeriodNotShortened
+            } else {
+                ChoiceReason::OnlyType1
+            };
+            (*o, reason)
+        }
+        (None, None) => return None,
+    };
+    let (anchor, bridge_from) = match option {
+        DeadlineOption::ShortPeriod { to, .. } => (to, last_end.map(|_| to + Duration::days(1))),
+        DeadlineOption::Type1First { as_of, .. } => {
+            (as_of, last_end.map(|e| e + Duration::days(1)))
+        }
+    };
+    let decide_by = (anchor - Duration::weeks(i64::from(p.decide_weeks))).max(today);
+    Some(PlanStep::DeadlineChoice {
+        by,
+        option,
+        reason,
+        decide_by,
+        bridge_from,
+    })
 }
 
 #[cfg(test)]

@@ -130,7 +130,8 @@ impl Summary {
             |pred: &dyn Fn(&Findings) -> bool| Report::ALL.map(|r| any(&|f| f.about(r) && pred(f)));
         let types = Report::ALL.map(|r| {
             [ReportType::Type1, ReportType::Type2]
-                .map(|t| any(&|f| f.about(r) && f.report_type == Some(t)))
+                // A category's own Type 1 (`type1_for`) leaves the report's Type alone.
+                .map(|t| any(&|f| f.about(r) && f.report_type == Some(t) && f.type1_for.is_none()))
         });
         let mut s = Summary {
             soc1: any(&|f| f.soc1 == Some(true)),

@@ -104,8 +104,9 @@ pub fn write_render_in(
         sens.iter().map(|x| (&x.decision, x)).collect();
     // The appendix's rows, made while each view is at hand.
     let mut rule_rows = Vec::new();
+    let mut noted = Noted::default();
     for v in memo::each_decision_view(q, s, r) {
-        decision(w, &v);
+        decision(w, &v, &mut noted);
         if let Some(x) = sens.get(&v.id) {
             sensitivity(w, x);
         }
@@ -113,7 +114,7 @@ pub fn write_render_in(
     }
     drop(sens);
     plans(w, r);
-    findings(w, s, r);
+    findings(w, s, r, &mut noted);
 
     // Systems.
     let _ = writeln!(w, "## Systems\n");
@@ -136,8 +137,9 @@ pub fn write_render_in(
         }
         let _ = writeln!(w);
         for x in r.systems.iter().filter(|x| !x.gaps.is_empty()) {
-            let _ = writeln!(w, "### Evidence: {}\n", escape(&x.name));
-            gap_list(w, s, &x.gaps);
+            let place = format!("Evidence: {}", x.name);
+            let _ = writeln!(w, "### {}\n", escape(&place));
+            gap_list(w, s, &x.gaps, &mut noted, &place);
         }
     }
 
@@ -178,8 +180,9 @@ pub fn write_render_in(
         }
         let _ = writeln!(w);
         for x in r.identities.iter().filter(|x| !x.gaps.is_empty()) {
-            let _ = writeln!(w, "### Evidence gaps: {}\n", escape(&x.name));
-            gap_list(w, s, &x.gaps);
+            let place = format!("Evidence gaps: {}", x.name);
+            let _ = writeln!(w, "### {}\n", escape(&place));
+            gap_list(w, s, &x.gaps, &mut noted, &place);
         }
     }
 
@@ -236,15 +239,28 @@ pub fn write_render_in(
     if r.open_questions.is_empty() {
         let _ = writeln!(w, "None: every decision is settled.\n");
     } else {
+        let cuec_of: std::collections::HashMap<&crate::engine::OpenQuestion, &str> = r
+            .open_cuecs
+            .iter()
+            .map(|c| (&c.question, c.cuec.as_str()))
+            .collect();
         for o in &r.open_questions {
+            let note = notes::of(s, &o.entity, &o.question).map(|n| {
+                noted.say(
+                    format!("{}: {}", o.entity.name, o.question_text),
+                    n,
+                    "Open questions",
+                )
+            });
             let _ = writeln!(
                 w,
-                "- {}: {}",
+                "- {}: {}{}",
                 escape(&o.entity.name),
-                escape(&wording::with_note(
-                    &o.question_text,
-                    notes::of(s, &o.entity, &o.question)
-                ))
+                escape(&wording::with_note(&o.question_text, note.as_deref())),
+                cuec_of
+                    .get(o)
+                    .map(|c| format!(" {}", escape(&wording::could_add_cuec(c))))
+                    .unwrap_or_default()
             );
         }
         let _ = writeln!(w);
@@ -283,17 +299,22 @@ pub fn write_render_in(
 }
 
 /// Confirmed gaps, then evidence nobody could vouch for, each with the evidence it needs.
-fn gap_list(w: &mut dyn Write, s: &Session, gaps: &[crate::engine::Gap]) {
+fn gap_list(
+    w: &mut dyn Write,
+    s: &Session,
+    gaps: &[crate::engine::Gap],
+    noted: &mut Noted,
+    place: &str,
+) {
     for g in gaps {
         let _ = writeln!(w, "- **{}**", escape(&wording::gap(g)));
         for o in &g.unknown {
+            let note = notes::of(s, &o.entity, &o.question)
+                .map(|n| noted.say(format!("{}: {}", o.entity.name, o.question_text), n, place));
             let _ = writeln!(
                 w,
                 "  - Unknown: {}",
-                escape(&wording::with_note(
-                    &o.question_text,
-                    notes::of(s, &o.entity, &o.question)
-                ))
+                escape(&wording::with_note(&o.question_text, note.as_deref()))
             );
         }
         for e in &g.evidence {
@@ -397,7 +418,7 @@ fn boundary_notes(w: &mut dyn Write, r: &Recommendation) {
 }
 
 /// Findings to take back to someone, conflicting answers, and notes.
-fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation) {
+fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation, noted: &mut Noted) {
     if !r.conflicts.is_empty() {
         let _ = writeln!(w, "## Conflicting answers\n");
         let _ = writeln!(
@@ -410,10 +431,11 @@ fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation) {
             for t in &c.answers {
                 let _ = writeln!(
                     w,
-                    "  - {}: {} **{}**",
+                    "  - {}: {} **{}**{}",
                     escape(&t.entity.name),
                     escape(&t.question_text),
-                    escape(&t.answer)
+                    escape(&t.answer),
+                    note_after(s, t, noted, "Conflicting answers")
                 );
             }
         }
@@ -440,7 +462,7 @@ fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation) {
                     escape(&t.entity.name),
                     escape(&t.question_text),
                     escape(&t.answer),
-                    note_after(s, t)
+                    note_after(s, t, noted, "Findings")
                 );
             }
         }
@@ -456,15 +478,47 @@ fn findings(w: &mut dyn Write, s: &Session, r: &Recommendation) {
 }
 
 /// " (note: ...)" after an answer that has one, escaped; nothing otherwise.
-fn note_after(s: &Session, t: &crate::engine::Trigger) -> String {
+fn note_after(s: &Session, t: &crate::engine::Trigger, noted: &mut Noted, place: &str) -> String {
     notes::of(s, &t.entity, &t.question)
-        .map(|n| format!(" (note: {})", escape(n)))
+        .map(|n| {
+            let key = format!("{}: {}", t.entity.name, t.question_text);
+            format!(" (note: {})", escape(&noted.say(key, n, place)))
+        })
         .unwrap_or_default()
+}
+
+/// Each answer's note is given once in the memo, where it is first cited; later places refer
+/// back to it (Relaymint audit, round three: S1's Markdown gave some notes six times). Keyed
+/// by entity and question as the memo names them. The Workshop answers keep every note.
+#[derive(Default)]
+struct Noted {
+    first: std::collections::HashMap<String, String>,
+}
+
+impl Noted {
+    /// Where the note of `key` was given, or `None` the first time (`place` is then kept).
+    fn first_place(&mut self, key: String, place: &str) -> Option<&str> {
+        match self.first.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut().as_str()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(place.to_string());
+                None
+            }
+        }
+    }
+
+    /// What to print for the note of `key` at `place`: the note the first time, then where it is.
+    fn say(&mut self, key: String, note: &str, place: &str) -> String {
+        match self.first_place(key, place) {
+            Some(at) => wording::note_see_at(at),
+            None => note.to_string(),
+        }
+    }
 }
 
 /// One decision's detail: reasons once each, the answers behind it grouped by entity, every
 /// "no" with its reason, and what could still change it.
-fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
+fn decision(w: &mut dyn Write, v: &memo::DecisionView, noted: &mut Noted) {
     let _ = writeln!(w, "### {}: {}\n", escape(&v.title), escape(&v.outcome));
     if v.provisional {
         let _ = writeln!(
@@ -498,13 +552,23 @@ fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
                     .as_deref()
                     .map(|s| format!(" (imported from {})", escape(s)))
                     .unwrap_or_default();
+                // The note in full where first cited; after that, where it is.
+                let (full, again) = match &a.note {
+                    Some(n) => match noted
+                        .first_place(format!("{}: {}", g.entity, a.question), &v.title)
+                    {
+                        None => (Some(n.as_str()), String::new()),
+                        Some(at) => (None, format!(" ({})", escape(&wording::note_given_at(at)))),
+                    },
+                    None => (None, String::new()),
+                };
                 let _ = writeln!(
                     w,
-                    "  - {} **{}**{from}",
+                    "  - {} **{}**{from}{again}",
                     escape(&a.question),
                     escape(&a.answer)
                 );
-                if let Some(n) = &a.note {
+                if let Some(n) = full {
                     let _ = writeln!(w, "    - Note: {}", escape(n));
                 }
             }
@@ -523,10 +587,14 @@ fn decision(w: &mut dyn Write, v: &memo::DecisionView) {
     if !v.open_questions.is_empty() {
         let _ = writeln!(w, "Open questions that could change it:\n");
         for o in &v.open_questions {
+            let note = o
+                .note
+                .as_deref()
+                .map(|n| noted.say(o.text.clone(), n, &v.title));
             let _ = writeln!(
                 w,
                 "- {}",
-                escape(&wording::with_note(&o.text, o.note.as_deref()))
+                escape(&wording::with_note(&o.text, note.as_deref()))
             );
         }
         let _ = writeln!(w);

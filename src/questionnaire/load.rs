@@ -224,6 +224,8 @@ struct RawPlan {
     renewal_period_months: Option<u32>,
     soc1_min_period_months: Option<u32>,
     short_period_months: Option<u32>,
+    short_period_for: Option<Spanned<Vec<String>>>,
+    decide_weeks: Option<u32>,
     report_weeks: Option<u32>,
     owners: Option<super::StepOwners>,
 }
@@ -367,6 +369,8 @@ struct RawRule {
     framework: Option<String>,
     #[serde(default)]
     needs_report: Option<Spanned<String>>,
+    #[serde(default)]
+    type1_for: Option<Spanned<String>>,
 }
 
 struct Ctx<'a> {
@@ -512,6 +516,11 @@ fn load_with(
         short_period_months: plan
             .short_period_months
             .unwrap_or(defaults.short_period_months),
+        short_period_for: match &plan.short_period_for {
+            Some(raw) => parse_reports(&mut cx, raw),
+            None => defaults.short_period_for.clone(),
+        },
+        decide_weeks: plan.decide_weeks.unwrap_or(defaults.decide_weeks),
         report_weeks: plan.report_weeks.unwrap_or(defaults.report_weeks),
         owners: plan.owners.unwrap_or_default(),
     };
@@ -1018,7 +1027,26 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
                 None
             })
         });
+        let type1_for = rr.type1_for.and_then(|t| {
+            let pos = cx.at(t.span());
+            match Category::from_id(t.get_ref()) {
+                Some(Category::Security) | None => {
+                    cx.err(
+                        pos,
+                        format!(
+                            "`type1_for = \"{}\"` is not a category a report can add",
+                            t.get_ref()
+                        ),
+                        "use availability, processing_integrity, confidentiality or privacy \
+                         (Security is in every SOC 2)",
+                    );
+                    None
+                }
+                Some(c) => Some(c),
+            }
+        });
         let findings = Findings {
+            type1_for,
             soc1: rr.soc1,
             soc1_demand: rr.soc1_demand,
             soc2: rr.soc2,
@@ -1083,6 +1111,23 @@ fn load_rules(cx: &mut Ctx, raw: Vec<Spanned<RawRule>>) -> Vec<Rule> {
                  engagement, system or identity rule",
             );
         }
+        if findings.type1_for.is_some()
+            && (scope != Scope::Engagement
+                || report_level
+                || findings.report_type != Some(ReportType::Type1)
+                || findings.report != Some(Report::Soc2))
+        {
+            cx.err(
+                rpos,
+                format!(
+                    "rule `{id}` has `type1_for` but is not an engagement rule with \
+                     report_type = \"type1\" and report = \"soc2\""
+                ),
+                "`type1_for` says a SOC 2 Type 1 is for one added category only, while the \
+                 report keeps its Type: use it in an engagement rule with report_type = \
+                 \"type1\" and report = \"soc2\"",
+            );
+        }
         out.push(Rule {
             id,
             scope,
@@ -1142,6 +1187,28 @@ fn load_migrations(cx: &mut Ctx, raw: Vec<Spanned<RawMigration>>) -> Vec<Migrati
             values,
             pos,
         });
+    }
+    out
+}
+
+/// A list of report ids (`["soc2"]`), each unknown one reported where it is.
+fn parse_reports(cx: &mut Ctx, raw: &Spanned<Vec<String>>) -> Vec<Report> {
+    let mut finder = Finder::new(&raw.span());
+    let mut out = Vec::new();
+    for r in raw.get_ref() {
+        match Report::from_id(r) {
+            Some(x) if !out.contains(&x) => out.push(x),
+            Some(_) => {}
+            None => {
+                let pos = finder.next(&cx.loc, r, false);
+                cx.err(
+                    pos,
+                    format!("unknown report `{r}` in short_period_for"),
+                    "use `soc1` or `soc2`: the reports offered a short Type 2 period when the \
+                     plan misses customers' date",
+                );
+            }
+        }
     }
     out
 }

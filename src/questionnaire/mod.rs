@@ -172,6 +172,9 @@ pub struct Findings {
     pub framework: Option<String>,
     /// A subservice organisation carved out of this report must give us its own report on it.
     pub needs_report: Option<Report>,
+    /// With `report_type = "type1"`: the Type 1 is for this category only (new in the report,
+    /// its controls without the period's record), not the whole report, whose Type stays.
+    pub type1_for: Option<Category>,
 }
 
 impl Findings {
@@ -290,6 +293,12 @@ pub struct PlanSettings {
     /// A short Type 2 period, offered when the planned report comes after the date customers
     /// need one (the next period follows on from it).
     pub short_period_months: u32,
+    /// The reports offered that short period (`short_period_for`); the others get a Type 1
+    /// first (a SOC 1 period follows customers' year end, so it is not cut short).
+    pub short_period_for: Vec<Report>,
+    /// When the plan misses customers' date: how many weeks before the chosen option's date
+    /// (the short period's end, the Type 1 date) the client must choose it.
+    pub decide_weeks: u32,
     /// From the end of a period (or the Type 1 date) to the auditor's report.
     pub report_weeks: u32,
     /// Who owns each kind of next step (`[plan.owners]`).
@@ -323,6 +332,8 @@ impl Default for PlanSettings {
             renewal_period_months: 12,
             soc1_min_period_months: 6,
             short_period_months: 3,
+            short_period_for: vec![Report::Soc2],
+            decide_weeks: 2,
             report_weeks: 6,
             owners: StepOwners::default(),
         }

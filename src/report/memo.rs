@@ -445,7 +445,18 @@ fn step_date(st: &PlanStep) -> NaiveDate {
         PlanStep::Report { about, .. } => *about,
         PlanStep::BridgeLetter { from, .. } => *from,
         PlanStep::Deadline { by, .. } | PlanStep::MeetDeadline { by, .. } => *by,
+        PlanStep::DeadlineChoice { decide_by, .. } => *decide_by,
+        PlanStep::AddedCategory { as_of, .. } => *as_of,
     }
+}
+
+/// Steps that change the period after them (the way to meet customers' date, a category's
+/// own Type 1) come before the dated steps on page one.
+fn step_first(st: &PlanStep) -> bool {
+    matches!(
+        st,
+        PlanStep::DeadlineChoice { .. } | PlanStep::AddedCategory { .. }
+    )
 }
 
 /// The dated period of a plan in one phrase; while its Type rests on open answers, the period
@@ -493,6 +504,9 @@ fn period_parts(steps: &[PlanStep]) -> Vec<String> {
                 parts.push(format!("then a Type 2 period {from} to {to}"))
             }
             PlanStep::Type2 { from, to, .. } => parts.push(format!("period {from} to {to}")),
+            PlanStep::AddedCategory {
+                categories, known, ..
+            } => parts.push(wording::memo_added(categories, *known)),
             PlanStep::Report { about, report_type } => {
                 parts.push(format!("{} report about {about}", report_type.label()))
             }
@@ -507,7 +521,13 @@ fn period_parts(steps: &[PlanStep]) -> Vec<String> {
                         _ => None,
                     })
                     .collect();
-                parts.push(wording::memo_misses(*by, &options))
+                let choice = steps.iter().find_map(|s| match s {
+                    PlanStep::DeadlineChoice {
+                        option, decide_by, ..
+                    } => Some((option, *decide_by)),
+                    _ => None,
+                });
+                parts.push(wording::memo_misses(*by, &options, choice))
             }
             _ => {}
         }
@@ -584,6 +604,19 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
     let rules = Rules::new(q, r);
     let verdict_decision = r.decisions.iter().find(|d| d.id == DecisionId::Verdict);
 
+    // The questions the rules that call for each report read: a report still possible names
+    // the first open one that decides it (Relaymint audit: the SOC 1 row named none).
+    let reads = |report: Report| -> HashSet<&str> {
+        q.rules
+            .iter()
+            .filter(|x| match report {
+                Report::Soc1 => x.findings.soc1 == Some(true),
+                Report::Soc2 => x.findings.soc2_positive(),
+            })
+            .flat_map(|x| x.when.atoms())
+            .filter_map(|a| q.questions.get(a.qi).map(|x| x.id.as_str()))
+            .collect()
+    };
     let reports = r
         .plans
         .iter()
@@ -591,6 +624,16 @@ pub fn build(q: &Questionnaire, s: &Session, r: &Recommendation) -> Memo {
             let why = verdict_decision
                 .and_then(|d| d.rationale.iter().find(|f| supports(&rules, f, p.report)))
                 .map(|f| one_line(&reason(&rules, f)))
+                .or_else(|| {
+                    let read = reads(p.report);
+                    verdict_decision
+                        .and_then(|d| {
+                            d.open_questions
+                                .iter()
+                                .find(|o| read.contains(o.question.as_ref()))
+                        })
+                        .map(|o| wording::memo_report_waits_on(&o.question_text))
+                })
                 .unwrap_or_else(|| wording::memo_report_waits().to_string());
             let type_decision = r
                 .decisions
@@ -858,11 +901,16 @@ fn next_steps(
         PlanStep::Type2 { .. } => &owners.type2,
         PlanStep::Report { .. } => &owners.report,
         PlanStep::BridgeLetter { .. } => &owners.bridge_letter,
-        PlanStep::Deadline { .. } | PlanStep::MeetDeadline { .. } => &owners.deadline,
+        PlanStep::Deadline { .. }
+        | PlanStep::MeetDeadline { .. }
+        | PlanStep::DeadlineChoice { .. } => &owners.deadline,
+        PlanStep::AddedCategory { .. } => &owners.type1,
     };
-    let mut dated: Vec<(NaiveDate, String, Vec<&str>, &Option<String>)> = Vec::new();
+    // (after the steps that change the period, date), text, reports, owner.
+    type Dated<'a> = ((bool, NaiveDate), String, Vec<&'a str>, &'a Option<String>);
+    let mut dated: Vec<Dated> = Vec::new();
     for p in r.plans.iter().filter(|p| p.settled) {
-        let mut add = |d: NaiveDate, text: String, owner| match dated
+        let mut add = |d: (bool, NaiveDate), text: String, owner| match dated
             .iter_mut()
             .find(|(_, t, _, _)| *t == text)
         {
@@ -870,7 +918,11 @@ fn next_steps(
             None => dated.push((d, text, vec![p.report.label()], owner)),
         };
         for st in &p.steps {
-            add(step_date(st), wording::step(st), owner_of(st));
+            add(
+                (!step_first(st), step_date(st)),
+                wording::step(st),
+                owner_of(st),
+            );
         }
         // While the Type rests on open answers, what a deadline can be met with is said per
         // scenario; once when every scenario gives the same.
@@ -894,14 +946,14 @@ fn next_steps(
                     deadlines.iter().map(|(w, _, a)| (*w, *a)).collect();
                 wording::deadline_scenarios(by, &cases)
             };
-            add(by, text, &owners.deadline);
+            add((true, by), text, &owners.deadline);
         }
     }
     dated.sort_by_key(|(d, _, _, _)| *d);
     let both = r.plans.iter().filter(|p| p.settled).count() > 1;
     let mut out: Vec<NextStep> = dated
         .into_iter()
-        .map(|(d, text, reports, owner)| NextStep {
+        .map(|((_, d), text, reports, owner)| NextStep {
             by: Some(d),
             text: if both {
                 format!("{} ({})", text, reports.join(" and "))

@@ -11,8 +11,8 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::engine::{
-    Available, CategoryState, Change, DeadlineOption, Decision, DecisionId, Finding, Flip, Gap,
-    GapStatus, Outcome, PlanStep, Progress, Recommendation, ReportPlan, Verdict,
+    Available, CategoryState, Change, ChoiceReason, DeadlineOption, Decision, DecisionId, Finding,
+    Flip, Gap, GapStatus, Outcome, PlanStep, Progress, Recommendation, ReportPlan, Verdict,
 };
 use crate::questionnaire::{Report, ReportType, SubserviceMethod};
 
@@ -412,6 +412,123 @@ pub(crate) fn step(st: &PlanStep) -> String {
         PlanStep::MeetDeadline { by, option } => {
             format!("To meet {}: {}", date(*by), deadline_option(option))
         }
+        PlanStep::DeadlineChoice {
+            by,
+            option,
+            reason,
+            decide_by,
+            bridge_from,
+        } => {
+            let mut s = format!(
+                "Recommended to meet {}: {}. Why: {}. Decide by {}",
+                date(*by),
+                deadline_option(option),
+                choice_reason(*reason),
+                date(*decide_by)
+            );
+            if let Some(from) = bridge_from {
+                s.push_str(&format!(
+                    ". {} for customers from {} (since the last report's period ended) until the \
+                     new report is in hand",
+                    bridge_letter_name(),
+                    date(*from)
+                ));
+            }
+            s
+        }
+        PlanStep::AddedCategory {
+            categories,
+            known: true,
+            as_of,
+            report,
+            next_from,
+        } => format!(
+            "New in this report, without a record since the period began: {}. Report on it with \
+             a Type 1 (its design) as of {} (report about {}) first, or leave it out of this \
+             period and add it from the next one, starting {}; a Type 2 over this period with it \
+             would report each missing record as an exception",
+            category_list(categories),
+            date(*as_of),
+            date(*report),
+            date(*next_from)
+        ),
+        PlanStep::AddedCategory {
+            categories,
+            as_of,
+            report,
+            next_from,
+            ..
+        } => format!(
+            "New in this report, or possibly: {}. Nobody knows yet whether their controls have \
+             operated, with records, since the period began (open questions): one without that \
+             record needs a Type 1 (its design) as of {} (report about {}) first, or stays out \
+             of this period until the next one, from {}; the Type 2 and any short period cover \
+             it only with that record",
+            category_list(categories),
+            date(*as_of),
+            date(*report),
+            date(*next_from)
+        ),
+    }
+}
+
+/// Page one's word on categories new in the report without the period's record (`known`) or
+/// maybe without it.
+pub(crate) fn memo_added(c: &[crate::questionnaire::Category], known: bool) -> String {
+    if known {
+        format!(
+            "{}: a Type 1 on its design first, or out of this period (no record since the \
+             period began)",
+            category_list(c)
+        )
+    } else {
+        format!(
+            "{}: a Type 1 on its design first, or out of this period, if {} controls have no \
+             record since the period began (open)",
+            category_list(c),
+            if c.len() == 1 { "its" } else { "their" }
+        )
+    }
+}
+
+/// "Processing Integrity", "Availability and Privacy".
+fn category_list(c: &[crate::questionnaire::Category]) -> String {
+    let names: Vec<&str> = c.iter().map(|c| c.label()).collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// What a bridge letter is, where a plan names one.
+fn bridge_letter_name() -> &'static str {
+    "Bridge letter (management's, not attested)"
+}
+
+/// Why the recommended way to meet customers' date is the one.
+fn choice_reason(r: ChoiceReason) -> &'static str {
+    match r {
+        ChoiceReason::ShortPeriodFits => {
+            "a short Type 2 period can end and be reported by then, and it tests that the \
+             controls operated, which customers' reviewers want (a Type 1 shows design only)"
+        }
+        ChoiceReason::OnlyType1 => {
+            "a Type 1 is the only report that can be issued by then: no Type 2 period can end \
+             early enough for fieldwork and the report"
+        }
+        ChoiceReason::PeriodNotShortened => {
+            "a Type 1 is the only report that can be issued by then: this report's period is \
+             not cut short (a SOC 1 period follows customers' year end)"
+        }
+        ChoiceReason::AddedNoRecord => {
+            "a category new in this report has no record since the period began, so no Type 2 \
+             over this period can cover it by then; a Type 1 reports on its design"
+        }
+        ChoiceReason::AddedOpen => {
+            "it holds whatever the open answer on the new category's records; a short Type 2 \
+             period works only if its controls have operated since the period began"
+        }
     }
 }
 
@@ -423,15 +540,22 @@ fn deadline_option(o: &DeadlineOption) -> String {
             to,
             report,
             next_to,
+            provisional,
         } => format!(
             "a short Type 2 period {} to {} ({} months), its report about {}; the next period \
-             then follows on, {} to {}",
+             then follows on, {} to {}{}",
             date(from),
             date(to),
             months_between(from, to),
             date(report),
             date(to + chrono::Duration::days(1)),
-            date(next_to)
+            date(next_to),
+            if provisional {
+                " (provisional: only if the controls of each category new in this report have \
+                 operated since the period began, an open question)"
+            } else {
+                ""
+            }
         ),
         DeadlineOption::Type1First {
             as_of,
@@ -468,24 +592,49 @@ fn available_text(a: Available) -> &'static str {
     }
 }
 
+/// A way to meet customers' date in a few words: "a short Type 2 period to 2026-12-31".
+fn option_short(o: &DeadlineOption) -> String {
+    match *o {
+        DeadlineOption::ShortPeriod {
+            to, provisional, ..
+        } => format!(
+            "a short Type 2 period to {}{}",
+            date(to),
+            if provisional { " (provisional)" } else { "" }
+        ),
+        DeadlineOption::Type1First { as_of, .. } => format!("a Type 1 as of {}", date(as_of)),
+    }
+}
+
 /// Page one's period column when the plan misses the date customers need a report by: "misses
-/// 2027-03-31, when customers need it; to meet it: a short Type 2 period to 2026-12-31, or a
-/// Type 1 as of 2026-12-29".
-pub(crate) fn memo_misses(by: chrono::NaiveDate, options: &[&DeadlineOption]) -> String {
-    let ways: Vec<String> = options
+/// 2027-03-31, when customers need it; recommended: a Type 1 as of 2026-12-29 (decide by
+/// 2026-12-15); other way: a short Type 2 period to 2026-12-31".
+pub(crate) fn memo_misses(
+    by: chrono::NaiveDate,
+    options: &[&DeadlineOption],
+    choice: Option<(&DeadlineOption, chrono::NaiveDate)>,
+) -> String {
+    let short = option_short;
+    let mut s = format!("misses {}, when customers need it", date(by));
+    let others: Vec<String> = options
         .iter()
-        .map(|o| match **o {
-            DeadlineOption::ShortPeriod { to, .. } => {
-                format!("a short Type 2 period to {}", date(to))
-            }
-            DeadlineOption::Type1First { as_of, .. } => format!("a Type 1 as of {}", date(as_of)),
-        })
+        .filter(|o| choice.is_none_or(|(c, _)| c != **o))
+        .map(|o| short(o))
         .collect();
-    format!(
-        "misses {}, when customers need it; to meet it: {}",
-        date(by),
-        ways.join(", or ")
-    )
+    match choice {
+        Some((c, decide_by)) => {
+            s.push_str(&format!(
+                "; recommended: {} (decide by {})",
+                short(c),
+                date(decide_by)
+            ));
+            if !others.is_empty() {
+                s.push_str(&format!("; other way: {}", others.join(", or ")));
+            }
+        }
+        None => s.push_str(&format!("; to meet it: {}", others.join(", or "))),
+    }
+    s
 }
 
 /// A plan's period while its Type rests on open answers, one sentence per scenario.
@@ -560,7 +709,28 @@ pub(crate) fn plan_short(p: &ReportPlan) -> String {
         (Some(a), None) => format!(" as of {}", date(a)),
         (None, None) => String::new(),
     };
-    with_state(&format!("{head}{body}"), p.provisional)
+    // A plan that misses customers' date says so on its line, with the way recommended.
+    let misses = p.steps.iter().find_map(|s| match s {
+        PlanStep::Deadline {
+            by,
+            available: Available::PlanMisses,
+        } => Some(*by),
+        _ => None,
+    });
+    let tail = match misses {
+        Some(by) => {
+            let chosen = p.steps.iter().find_map(|s| match s {
+                PlanStep::DeadlineChoice { option, .. } => Some(option_short(option)),
+                _ => None,
+            });
+            match chosen {
+                Some(c) => format!("; misses {}, when customers need it: {c} instead", date(by)),
+                None => format!("; misses {}, when customers need it", date(by)),
+            }
+        }
+        None => String::new(),
+    };
+    with_state(&format!("{head}{body}{tail}"), p.provisional)
 }
 
 /// The subservice method as people read it.
@@ -630,6 +800,28 @@ pub(crate) fn known_systems(pairs: &[(String, String)]) -> String {
 /// A report with no reason recorded yet (it is only possible).
 pub(crate) fn memo_report_waits() -> &'static str {
     "Possible: open questions decide whether it is called for"
+}
+
+/// Where a note already given in the memo is, beside an answer: "note above, under “Which
+/// report”".
+pub(crate) fn note_given_at(place: &str) -> String {
+    format!("note above, under “{place}”")
+}
+
+/// The same, as the text of a "(note: ...)": "see above, under “Which report”".
+pub(crate) fn note_see_at(place: &str) -> String {
+    format!("see above, under “{place}”")
+}
+
+/// What an open question could change when it could add a CUEC: " (could add what customers
+/// must do: ...)".
+pub(crate) fn could_add_cuec(cuec: &str) -> String {
+    format!("(could add a control customers must operate: {cuec})")
+}
+
+/// A report still possible, with the first open question that decides it.
+pub(crate) fn memo_report_waits_on(question: &str) -> String {
+    format!("{}, first: {question}", memo_report_waits())
 }
 
 pub(crate) fn memo_type_waits() -> &'static str {
@@ -1002,4 +1194,65 @@ pub(crate) fn memo_cuecs(n: usize) -> String {
 
 pub(crate) fn memo_kept_provisional() -> &'static str {
     "Kept provisional by conflicting answers."
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::vocab::parse_date(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    /// The Recommendation screen's plan line says when the plan misses customers' date, and
+    /// the way recommended (Relaymint audit, round three: only the drill-down and memo did).
+    #[test]
+    fn the_plan_line_says_it_misses_the_date() {
+        let option = DeadlineOption::Type1First {
+            as_of: d("2026-12-29"),
+            report: d("2027-02-09"),
+            renewal: true,
+        };
+        let by = d("2027-03-31");
+        let mut p = ReportPlan {
+            report: Report::Soc2,
+            report_type: Some(ReportType::Type2),
+            settled: true,
+            provisional: false,
+            first: Some(false),
+            from_date: d("2026-12-01"),
+            steps: vec![
+                PlanStep::DeadlineChoice {
+                    by,
+                    option,
+                    reason: ChoiceReason::OnlyType1,
+                    decide_by: d("2026-12-15"),
+                    bridge_from: Some(d("2026-10-01")),
+                },
+                PlanStep::Type2 {
+                    from: d("2026-10-01"),
+                    to: d("2027-09-30"),
+                    follows_on: true,
+                },
+                PlanStep::Deadline {
+                    by,
+                    available: Available::PlanMisses,
+                },
+                PlanStep::MeetDeadline { by, option },
+            ],
+            waiting_for: Vec::new(),
+            scenarios: Vec::new(),
+        };
+        assert_eq!(
+            plan_short(&p),
+            "SOC 2 Type 2 period 2026-10-01 to 2027-09-30; misses 2027-03-31, when customers \
+             need it: a Type 1 as of 2026-12-29 instead"
+        );
+        p.steps.retain(|s| matches!(s, PlanStep::Type2 { .. }));
+        assert_eq!(
+            plan_short(&p),
+            "SOC 2 Type 2 period 2026-10-01 to 2027-09-30"
+        );
+    }
 }
