@@ -1477,9 +1477,8 @@ fn assemble(
         let first_rules = rules_where(&|f| f.first_examination.is_some() && f.about(report));
         let report_type = totals.report_type(report);
         let rule_type = |r: &u32| q.rules[*r as usize].findings.report_type == report_type;
-        // A category's own Type 1 beside the report's Type says why (h/judge3).
-        let of_type =
-            |r: &u32| rule_type(r) || q.rules[*r as usize].findings.type1_for.is_some();
+        // A category's own Type 1 beside the report's Type says why.
+        let of_type = |r: &u32| rule_type(r) || q.rules[*r as usize].findings.type1_for.is_some();
         // What could still change it: an undecided Type, or a Type 2 that a settled Type 1
         // would overturn; and whether it is a first examination.
         let open: Vec<u32> = type_rules
