@@ -808,6 +808,42 @@ fn a_stray_key_on_an_answered_typed_question_cannot_overwrite_the_answer() {
     assert!(note.contains("Retail"), "{note}");
 }
 
+/// Quitting with an answer that does not parse keeps it as a draft after the note already
+/// written on the unanswered question: the note was read from the answer only, so a note
+/// written before answering was replaced by the draft.
+#[test]
+fn a_draft_kept_on_quitting_keeps_the_note_written_before() {
+    let mut app = app(Screen::Questions);
+    let e = EntityId::Engagement;
+    app.work.as_mut().unwrap().session.set_note(
+        "controls_months",
+        &e,
+        "since the SOC 2 in May",
+        Utc::now(),
+    );
+    app.questions.at = Some((e.clone(), "controls_months".into()));
+    app.ensure_question();
+    typed(&mut app, "six");
+    feed(
+        &mut app,
+        &[Event::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))],
+    );
+    let note = app
+        .work
+        .as_ref()
+        .unwrap()
+        .session
+        .note(&e, "controls_months");
+    let note = note.unwrap_or_default();
+    assert!(
+        note.contains("since the SOC 2 in May") && note.contains("six"),
+        "{note}"
+    );
+}
+
 /// Enter in a box typed over an answer saves the new answer: replacing stays one key away.
 #[test]
 fn enter_saves_a_new_answer_typed_over_a_saved_one() {

@@ -237,20 +237,28 @@ pub(crate) fn keep_draft(
     line: &str,
     old: &str,
 ) -> Vec<Effect> {
-    let Some(w) = app.work.as_mut() else {
-        return Vec::new();
-    };
     if line == old {
         return Vec::new();
     }
+    add_draft(
+        app,
+        e,
+        qid,
+        &format!("typed over \"{old}\", not saved"),
+        line,
+    )
+}
+
+/// What was typed, kept in the question's note (after any note already there, answered or
+/// not) when it cannot become the answer: on quitting, nothing typed is lost.
+fn add_draft(app: &mut App, e: &EntityId, qid: &str, why: &str, line: &str) -> Vec<Effect> {
+    let Some(w) = app.work.as_mut() else {
+        return Vec::new();
+    };
     let note = w.session.note(e, qid).unwrap_or_default().to_string();
     let sep = if note.is_empty() { "" } else { "\n" };
-    w.session.set_note(
-        qid,
-        e,
-        &format!("{note}{sep}Draft answer (typed over \"{old}\", not saved): {line}"),
-        Utc::now(),
-    );
+    let text = format!("{note}{sep}Draft answer ({why}): {line}");
+    w.session.set_note(qid, e, &text, Utc::now());
     vec![Effect::Save]
 }
 
@@ -542,24 +550,8 @@ pub(crate) fn answer_done(
             let fx = set_value(app, e, qi, v);
             if go_on { advance(app, fx) } else { fx }
         }
-        Err(msg) if quitting => {
-            // Never lose what was typed: keep it in the note.
-            let Some(w) = app.work.as_mut() else {
-                return Vec::new();
-            };
-            let old = w
-                .answer(e, qid)
-                .and_then(|a| a.note.clone())
-                .unwrap_or_default();
-            let sep = if old.is_empty() { "" } else { "\n" };
-            w.session.set_note(
-                qid,
-                e,
-                &format!("{old}{sep}Draft answer ({msg}): {line}"),
-                Utc::now(),
-            );
-            vec![Effect::Save]
-        }
+        // Never lose what was typed: keep it in the note.
+        Err(msg) if quitting => add_draft(app, e, qid, &msg, line),
         Err(msg) => {
             // Esc saves; on text that cannot be saved it says so, and a second Esc on the same
             // text leaves the box with the answer as it was (QA: a stray "x" on a number
