@@ -1232,6 +1232,10 @@ fn a_session_is_found_by_its_organisation_as_list_shows_it() {
         "{}",
         r.stderr
     );
+    // A second workshop the same day is `-N` after the date: found by its organisation too.
+    std::fs::copy(&s1, data.path().join("loglight-2026-11-03-2.toml")).unwrap();
+    let r = run_in(data.path(), &["recommend", "Loglight", "--json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     let r = run_in(data.path(), &["recommend", "Zeta", "--json"]);
     assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
 }

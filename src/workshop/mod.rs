@@ -70,16 +70,9 @@ fn beginning_with(dir: &Path, arg: &str) -> Vec<String> {
     };
     let mut names: Vec<String> = files
         .iter()
-        .filter_map(|p| p.file_stem()?.to_str())
-        .filter(|s| s.starts_with(&prefix))
-        // The organisation is the stem before its date (`-YYYY-MM-DD`).
-        .filter_map(|s| {
-            let cut = s.len().checked_sub(11)?;
-            let (name, date) = (s.get(..cut)?, s.get(cut..)?);
-            let dated =
-                date.starts_with('-') && date[1..].bytes().all(|b| b.is_ascii_digit() || b == b'-');
-            (dated && name.len() >= prefix.len()).then(|| name.to_string())
-        })
+        .filter_map(|p| organisation_of(p))
+        .filter(|name| name.starts_with(&prefix))
+        .map(str::to_string)
         .collect();
     names.sort();
     names.dedup();
@@ -91,26 +84,39 @@ fn beginning_with(dir: &Path, arg: &str) -> Vec<String> {
 /// `resume Spendwise` finds `spendwise-2026-12-01.toml`. The name is what `new` gave the file,
 /// its organisation slug then the date, so no file needs to be opened to find it.
 fn by_organisation(dir: &Path, organisation: &str) -> Option<PathBuf> {
-    let prefix = format!("{}-", store::slug(organisation));
+    let slug = store::slug(organisation);
     let files = store::session_files(dir).ok()?;
     files
         .into_iter()
-        .filter(|p| {
-            p.file_stem()
-                .and_then(|s| s.to_str())
-                .and_then(|s| s.strip_prefix(&prefix))
-                // The date follows: "acme" must not find "acme-corp-2026-12-01.toml".
-                .is_some_and(|rest| {
-                    // Bytes, not a str slice: a file name may have any characters.
-                    rest.as_bytes().get(..10).is_some_and(|d| {
-                        d[0].is_ascii_digit() && d.iter().all(|b| b.is_ascii_digit() || *b == b'-')
-                    })
-                })
-        })
+        // Whole: "acme" must not find "acme-corp-2026-12-01.toml".
+        .filter(|p| organisation_of(p) == Some(slug.as_str()))
         .max_by_key(|p| {
             let modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
             (modified, p.clone())
         })
+}
+
+/// The organisation part of a session file's name as `new` gives it (its slug, then
+/// `-YYYY-MM-DD`, then `-N` for a second one that day), or `None` for a file named otherwise.
+fn organisation_of(p: &Path) -> Option<&str> {
+    let stem = p.file_stem()?.to_str()?;
+    let dated = |s: &str| -> Option<usize> {
+        let cut = s.len().checked_sub(11)?;
+        let date = s.get(cut..)?.as_bytes();
+        let ok = date[0] == b'-'
+            && [1, 2, 3, 4, 6, 7, 9, 10]
+                .iter()
+                .all(|&i| date[i].is_ascii_digit())
+            && date[5] == b'-'
+            && date[8] == b'-';
+        (ok && cut > 0).then_some(cut)
+    };
+    let cut = dated(stem).or_else(|| {
+        let (head, n) = stem.rsplit_once('-')?;
+        (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(())?;
+        dated(head)
+    })?;
+    stem.get(..cut)
 }
 
 /// The most recently updated readable session in the sessions directory.
